@@ -141,7 +141,13 @@ export interface SessionEvents {
   /** The connection state changed. */
   state: { readonly oldState: ConnState; readonly newState: ConnState };
   /** A Welcome arrived (every (re)connect). */
-  welcome: { readonly userId: string; readonly name: string; readonly agentsOnline: number };
+  welcome: {
+    readonly userId: string;
+    readonly name: string;
+    readonly agentsOnline: number;
+    /** Agents: Welcome.agent_ids, the agents one can transfer to. */
+    readonly agentIds?: readonly string[];
+  };
   /** A conversation's view or info changed; read `view(id)` again. Coalesced per animation frame. */
   change: { readonly conversationId: string };
   /** The conversation list changed (agents: InboxUpdate; visitors: Welcome). */
@@ -149,7 +155,7 @@ export interface SessionEvents {
   /** A new message from someone else arrived live (for badges and notifications). */
   incoming: { readonly item: TimelineItem };
   /** Agents online changed. */
-  presence: { readonly agentsOnline: number };
+  presence: { readonly agentsOnline: number; /** Presence.agent_ids when the server sends them. */ readonly agentIds?: readonly string[] };
   /** An Error frame or a refused Hello. */
   error: { readonly code: cs.v1.ErrorCode; readonly message: string; readonly fatal: boolean };
 }

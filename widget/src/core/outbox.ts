@@ -1,0 +1,196 @@
+/**
+ * The outbox state machine (DESIGN.md §3.2-3.3), pure: the clock and the
+ * randomness are injected, no timers, no storage. The session persists
+ * entries and arms one timer at `nextWakeMs()`.
+ *
+ *   queued --send--> sending --Ack--> sent (removed)
+ *     ^                 |  \--ack timeout, attempts left--> queued (after backoff)
+ *     |                 |---ack timeout, no attempts left / REJECTED for good--> failed
+ *     |                 \---REJECTED with retry_after--> queued (after retry_after)
+ *     \------------------------------- retry() ----------- failed
+ */
+import { backoffDelay, type BackoffOptions } from './backoff.js';
+
+export const OutboxState = {
+  Queued: 'queued',
+  Sending: 'sending',
+  Sent: 'sent',
+  Failed: 'failed',
+} as const;
+export type OutboxState = (typeof OutboxState)[keyof typeof OutboxState];
+
+/** What is sent: the Send frame's content. */
+export interface OutgoingMessage {
+  readonly clientMsgId: string;
+  readonly conversationId: string;
+  /** cs.v1.MessageKind value. */
+  readonly kind: number;
+  readonly text: string;
+  readonly quoteSeq: number;
+  /** Creation time, ms since the epoch; the resend order. */
+  readonly createdMs: number;
+}
+
+export interface OutboxEntry extends OutgoingMessage {
+  readonly state: OutboxState;
+  /** Sends so far. */
+  readonly attempts: number;
+  /** Queued: not before this time, ms. Sending: the ack deadline, ms. */
+  readonly dueMs: number;
+  readonly error?: string;
+}
+
+export interface OutboxOptions {
+  /** Current time, ms. */
+  readonly now: () => number;
+  /** Uniform in [0, 1). Default Math.random. */
+  readonly random?: () => number;
+  /** Time to wait for an Ack before resending, ms. Default 8000. */
+  readonly ackTimeoutMs?: number;
+  /** Sends before the message shows failed. Default 5. */
+  readonly maxAttempts?: number;
+  /** Resend backoff. Default base 500 ms, cap 20000 ms. */
+  readonly backoff?: BackoffOptions;
+}
+
+/** Creation order: time, then id, so every tab sorts the same way. */
+export function byCreation(a: OutgoingMessage, b: OutgoingMessage): number {
+  return a.createdMs - b.createdMs || (a.clientMsgId < b.clientMsgId ? -1 : a.clientMsgId > b.clientMsgId ? 1 : 0);
+}
+
+export class Outbox {
+  private readonly entries = new Map<string, OutboxEntry>();
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private readonly ackTimeoutMs: number;
+  private readonly maxAttempts: number;
+  private readonly backoff: BackoffOptions;
+
+  constructor(options: OutboxOptions) {
+    this.now = options.now;
+    this.random = options.random ?? Math.random;
+    this.ackTimeoutMs = options.ackTimeoutMs ?? 8000;
+    this.maxAttempts = options.maxAttempts ?? 5;
+    this.backoff = options.backoff ?? { baseMs: 500, capMs: 20000 };
+  }
+
+  /** Adds a message as queued and due now. No-op (returns the held entry) if the id is known. */
+  add(message: OutgoingMessage, failed = false): OutboxEntry {
+    const held = this.entries.get(message.clientMsgId);
+    if (held) return held;
+    const entry: OutboxEntry = {
+      ...message,
+      state: failed ? OutboxState.Failed : OutboxState.Queued,
+      attempts: 0,
+      dueMs: this.now(),
+    };
+    this.entries.set(entry.clientMsgId, entry);
+    return entry;
+  }
+
+  get(clientMsgId: string): OutboxEntry | undefined {
+    return this.entries.get(clientMsgId);
+  }
+
+  /** Every entry in creation order. */
+  all(): OutboxEntry[] {
+    return [...this.entries.values()].sort(byCreation);
+  }
+
+  /** Queued entries whose time has come, in creation order. */
+  due(): OutboxEntry[] {
+    const now = this.now();
+    return this.all().filter((e) => e.state === OutboxState.Queued && e.dueMs <= now);
+  }
+
+  /** The entry went on the wire: count the attempt and start the ack timer. */
+  markSending(clientMsgId: string): OutboxEntry | undefined {
+    return this.update(clientMsgId, (e) => ({
+      ...e,
+      state: OutboxState.Sending,
+      attempts: e.attempts + 1,
+      dueMs: this.now() + this.ackTimeoutMs,
+    }));
+  }
+
+  /** Another tab holds the entry until `untilMs`: look again then, without counting an attempt. */
+  defer(clientMsgId: string, untilMs: number): OutboxEntry | undefined {
+    return this.update(clientMsgId, (e) => (e.state === OutboxState.Failed ? e : { ...e, state: OutboxState.Queued, dueMs: untilMs }));
+  }
+
+  /** The Ack came (OK or DUPLICATE): the entry leaves the outbox. */
+  acked(clientMsgId: string): OutboxEntry | undefined {
+    const entry = this.entries.get(clientMsgId);
+    this.entries.delete(clientMsgId);
+    return entry && { ...entry, state: OutboxState.Sent };
+  }
+
+  /** REJECTED: after `retryAfterMs` when > 0, else failed for good with `reason`. */
+  rejected(clientMsgId: string, retryAfterMs: number, reason: string): OutboxEntry | undefined {
+    return this.update(clientMsgId, (e) =>
+      retryAfterMs > 0
+        ? { ...e, state: OutboxState.Queued, dueMs: this.now() + retryAfterMs, error: reason }
+        : { ...e, state: OutboxState.Failed, error: reason || 'rejected' },
+    );
+  }
+
+  /**
+   * Sending entries past their ack deadline go back to queued after a
+   * backoff, or to failed once `maxAttempts` sends went unanswered.
+   * @returns the entries that changed.
+   */
+  expire(): OutboxEntry[] {
+    const now = this.now();
+    const changed: OutboxEntry[] = [];
+    for (const e of this.all()) {
+      if (e.state !== OutboxState.Sending || e.dueMs > now) continue;
+      const next: OutboxEntry =
+        e.attempts >= this.maxAttempts
+          ? { ...e, state: OutboxState.Failed, error: 'no answer from the server' }
+          : { ...e, state: OutboxState.Queued, dueMs: now + backoffDelay(e.attempts - 1, this.backoff, this.random) };
+      this.entries.set(e.clientMsgId, next);
+      changed.push(next);
+    }
+    return changed;
+  }
+
+  /** The socket was replaced: what was in flight is resent at once on the next connection, attempts kept. */
+  requeueInFlight(): void {
+    const now = this.now();
+    for (const e of this.all()) {
+      if (e.state === OutboxState.Sending) this.entries.set(e.clientMsgId, { ...e, state: OutboxState.Queued, dueMs: now });
+    }
+  }
+
+  /** `retry()` of a failed message: queued again, due now, attempts from zero. */
+  retry(clientMsgId: string): OutboxEntry | undefined {
+    return this.update(clientMsgId, (e) =>
+      e.state === OutboxState.Failed ? { ...e, state: OutboxState.Queued, attempts: 0, dueMs: this.now(), error: undefined } : e,
+    );
+  }
+
+  remove(clientMsgId: string): void {
+    this.entries.delete(clientMsgId);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  /** When the session must look again (an ack deadline or a queued entry's time), ms; undefined if never. */
+  nextWakeMs(): number | undefined {
+    let next: number | undefined;
+    for (const e of this.entries.values()) {
+      if (e.state === OutboxState.Queued || e.state === OutboxState.Sending) next = next === undefined ? e.dueMs : Math.min(next, e.dueMs);
+    }
+    return next;
+  }
+
+  private update(clientMsgId: string, change: (e: OutboxEntry) => OutboxEntry): OutboxEntry | undefined {
+    const e = this.entries.get(clientMsgId);
+    if (!e) return undefined;
+    const next = change(e);
+    this.entries.set(clientMsgId, next);
+    return next;
+  }
+}

@@ -1,0 +1,350 @@
+/**
+ * The workbench composer: reply or private-note mode, the quoted message, and
+ * the canned-reply picker that opens when the agent types `/`. It only edits
+ * text; `<cs-inbox>` hands what it fires to the session (whose outbox gives
+ * agents the same delivery guarantees as visitors).
+ */
+import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
+import type { TimelineItem } from '../transport/session-types.js';
+import { cannedQuery, matchCanned, type CannedReply } from './inbox-canned.js';
+import { resetStyles } from './styles.js';
+
+/** Detail of `cs-compose`. */
+export interface ComposeDetail {
+  readonly text: string;
+  /** A private note (kind NOTE) rather than a reply. */
+  readonly note: boolean;
+  /** The quoted message's seq, 0 for none. */
+  readonly quoteSeq: number;
+}
+
+/**
+ * @fires cs-compose - {ComposeDetail} the agent sent a reply or a note.
+ * @fires cs-typing - {boolean} the agent started or stopped typing a reply (never for notes).
+ * @fires cs-cancel-quote - the agent dropped the quote.
+ * @csspart input - the textarea.
+ */
+export class CsInboxComposer extends LitElement {
+  static override properties = {
+    canned: { attribute: false },
+    quote: { attribute: false },
+    disabled: { type: Boolean },
+    text: { state: true },
+    note: { state: true },
+    pick: { state: true },
+    pickerClosed: { state: true },
+  };
+
+  declare canned: readonly CannedReply[];
+  /** The message being quoted, if any. */
+  declare quote: TimelineItem | undefined;
+  declare disabled: boolean;
+  declare text: string;
+  declare note: boolean;
+  /** Highlighted entry of the canned picker. */
+  declare pick: number;
+  /** Escape closed the picker for the current query. */
+  declare pickerClosed: boolean;
+  private typing = false;
+
+  constructor() {
+    super();
+    this.canned = [];
+    this.quote = undefined;
+    this.disabled = false;
+    this.text = '';
+    this.note = false;
+    this.pick = 0;
+    this.pickerClosed = false;
+  }
+
+  /** Puts the caret in the textarea. */
+  override focus(): void {
+    this.renderRoot.querySelector('textarea')?.focus();
+  }
+
+  /** Clears the draft (another conversation was opened). */
+  reset(): void {
+    this.setTyping(false);
+    this.text = '';
+    this.note = false;
+    this.pick = 0;
+  }
+
+  private get cannedMatches(): CannedReply[] {
+    const q = cannedQuery(this.text);
+    return q === undefined || this.pickerClosed ? [] : matchCanned(this.canned, q);
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('quote') && this.quote) void this.updateComplete.then(() => this.focus());
+  }
+
+  override render() {
+    const matches = this.cannedMatches;
+    const label = this.note ? 'Private note' : 'Reply';
+    return html`
+      <div class="mode" role="radiogroup" aria-label="Message type">
+        <button type="button" role="radio" aria-checked=${String(!this.note)} @click=${() => this.setNote(false)}>Reply</button>
+        <button type="button" role="radio" aria-checked=${String(this.note)} class="note-mode" @click=${() => this.setNote(true)}>
+          Private note
+        </button>
+        ${this.note ? html`<span class="hint">Only agents see this</span>` : html`<span class="hint">Type / for canned replies</span>`}
+      </div>
+      ${this.quote
+        ? html`<div class="quoting">
+            <span class="sr-only">Quoting</span><span class="qtext">${this.quote.text}</span>
+            <button type="button" class="x" aria-label="Cancel quote" @click=${this.cancelQuote}>×</button>
+          </div>`
+        : nothing}
+      ${matches.length
+        ? html`<ul class="picker" role="listbox" id="canned" aria-label="Canned replies">
+            ${matches.map(
+              (r, i) => html`<li
+                role="option"
+                id=${`canned-${i}`}
+                aria-selected=${String(i === this.pick % matches.length)}
+                @mousedown=${(e: Event) => e.preventDefault()}
+                @click=${() => this.insert(r)}
+              >
+                <b>/${r.shortcut}</b> <span>${r.text}</span>
+              </li>`,
+            )}
+          </ul>`
+        : nothing}
+      <div class=${this.note ? 'box note' : 'box'}>
+        <textarea
+          part="input"
+          rows="2"
+          aria-label=${label}
+          placeholder=${this.note ? 'Write a private note for your team…' : 'Write a reply…  (Enter sends, Shift+Enter new line)'}
+          role=${matches.length ? 'combobox' : nothing}
+          aria-expanded=${matches.length ? 'true' : nothing}
+          aria-controls=${matches.length ? 'canned' : nothing}
+          aria-activedescendant=${matches.length ? `canned-${this.pick % matches.length}` : nothing}
+          .value=${this.text}
+          ?disabled=${this.disabled}
+          @input=${this.onInput}
+          @keydown=${this.onKeydown}
+          @blur=${() => this.setTyping(false)}
+        ></textarea>
+        <button type="button" class="send" ?disabled=${this.disabled || !this.text.trim()} @click=${this.submit}>
+          ${this.note ? 'Add note' : 'Send'}
+        </button>
+      </div>
+    `;
+  }
+
+  private setNote(note: boolean): void {
+    this.note = note;
+    if (note) this.setTyping(false);
+    this.focus();
+  }
+
+  private onInput(e: Event): void {
+    this.text = (e.target as HTMLTextAreaElement).value;
+    this.pick = 0;
+    this.pickerClosed = false;
+    this.setTyping(!this.note && this.text.length > 0 && cannedQuery(this.text) === undefined);
+  }
+
+  private onKeydown(e: KeyboardEvent): void {
+    const matches = this.cannedMatches;
+    if (matches.length) {
+      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        e.preventDefault();
+        this.pick = (this.pick + (e.key === 'ArrowDown' ? 1 : matches.length - 1)) % matches.length;
+        return;
+      }
+      if (e.key === 'Enter' || e.key === 'Tab') {
+        e.preventDefault();
+        this.insert(matches[this.pick % matches.length]!);
+        return;
+      }
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        this.pickerClosed = true;
+        return;
+      }
+    }
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      this.submit();
+    } else if (e.key === 'Escape' && this.quote) {
+      this.cancelQuote();
+    }
+  }
+
+  private insert(reply: CannedReply): void {
+    this.text = reply.text;
+    this.pick = 0;
+    this.setTyping(!this.note);
+    this.focus();
+  }
+
+  private submit(): void {
+    const text = this.text.trim();
+    if (!text || this.disabled) return;
+    const detail: ComposeDetail = { text, note: this.note, quoteSeq: this.quote?.seq ?? 0 };
+    this.text = '';
+    this.setTyping(false);
+    this.dispatchEvent(new CustomEvent<ComposeDetail>('cs-compose', { detail, bubbles: true, composed: true }));
+    this.focus();
+  }
+
+  private cancelQuote(): void {
+    this.dispatchEvent(new CustomEvent('cs-cancel-quote', { bubbles: true, composed: true }));
+    this.focus();
+  }
+
+  private setTyping(typing: boolean): void {
+    if (typing === this.typing) return;
+    this.typing = typing;
+    this.dispatchEvent(new CustomEvent<boolean>('cs-typing', { detail: typing, bubbles: true, composed: true }));
+  }
+
+  static override styles = [
+    resetStyles,
+    css`
+      :host {
+        position: relative !important;
+        padding: 10px 16px 14px !important;
+        border-top: 1px solid var(--cs-line, #e5e7eb) !important;
+        background: var(--cs-bg, #fff) !important;
+      }
+      .mode {
+        display: flex;
+        align-items: center;
+        gap: 4px;
+        margin-bottom: 8px;
+      }
+      .mode button {
+        border: 0;
+        background: none;
+        padding: 4px 10px;
+        border-radius: 6px;
+        font-size: 13px;
+        font-weight: 600;
+        color: var(--cs-muted, #6b7280);
+      }
+      .mode button[aria-checked='true'] {
+        background: #eef2ff;
+        color: var(--cs-accent, #4f46e5);
+      }
+      .mode .note-mode[aria-checked='true'] {
+        background: #fef3c7;
+        color: #92400e;
+      }
+      .hint {
+        margin-inline-start: auto;
+        font-size: 12px;
+        color: var(--cs-muted, #6b7280);
+      }
+      .box {
+        display: flex;
+        align-items: flex-end;
+        gap: 8px;
+        border: 1px solid var(--cs-line, #d1d5db);
+        border-radius: 10px;
+        padding: 6px 6px 6px 12px;
+        background: #fff;
+      }
+      .box:focus-within {
+        border-color: var(--cs-accent, #4f46e5);
+        box-shadow: 0 0 0 3px #4f46e522;
+      }
+      .box.note {
+        background: #fffbeb;
+        border-color: #fcd34d;
+      }
+      textarea {
+        flex: 1;
+        border: 0;
+        outline: 0;
+        resize: none;
+        background: transparent;
+        min-height: 44px;
+        max-height: 160px;
+        padding: 4px 0;
+      }
+      .send {
+        border: 0;
+        border-radius: 8px;
+        padding: 8px 16px;
+        font-weight: 600;
+        background: var(--cs-accent, #4f46e5);
+        color: #fff;
+      }
+      .box.note .send {
+        background: #d97706;
+      }
+      .send:disabled {
+        opacity: 0.4;
+        cursor: default;
+      }
+      .quoting {
+        display: flex;
+        align-items: center;
+        gap: 8px;
+        margin-bottom: 8px;
+        padding: 6px 10px;
+        border-inline-start: 3px solid var(--cs-accent, #4f46e5);
+        background: #f5f7ff;
+        border-radius: 6px;
+        font-size: 13px;
+      }
+      .qtext {
+        flex: 1;
+        overflow: hidden;
+        text-overflow: ellipsis;
+        white-space: nowrap;
+      }
+      .x {
+        border: 0;
+        background: none;
+        font-size: 18px;
+        line-height: 1;
+        color: var(--cs-muted, #6b7280);
+      }
+      .picker {
+        position: absolute;
+        left: 16px;
+        right: 16px;
+        bottom: calc(100% - 40px);
+        margin: 0;
+        padding: 4px;
+        list-style: none;
+        background: #fff;
+        border: 1px solid var(--cs-line, #e5e7eb);
+        border-radius: 10px;
+        box-shadow: 0 10px 30px #0f172a26;
+        max-height: 240px;
+        overflow: auto;
+        z-index: 2;
+      }
+      .picker li {
+        padding: 8px 10px;
+        border-radius: 6px;
+        font-size: 13px;
+        cursor: pointer;
+        white-space: nowrap;
+        overflow: hidden;
+        text-overflow: ellipsis;
+      }
+      .picker li[aria-selected='true'] {
+        background: #eef2ff;
+      }
+      .picker b {
+        color: var(--cs-accent, #4f46e5);
+      }
+    `,
+  ];
+}
+
+customElements.define('cs-inbox-composer', CsInboxComposer);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'cs-inbox-composer': CsInboxComposer;
+  }
+}

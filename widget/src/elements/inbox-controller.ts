@@ -1,0 +1,293 @@
+/**
+ * The workbench's one controller: it owns the agent's session (sign-in,
+ * sign-out, the open conversation, its subscription and read receipts) and the
+ * alerts; `<cs-inbox>` only renders what it exposes and calls its methods.
+ */
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { cs } from '../../../proto/gen/chat.js';
+import type {
+  ConnState,
+  ConversationInfo,
+  ConversationView,
+  Disposer,
+  Session,
+  SessionOptions,
+  TimelineItem,
+} from '../transport/session-types.js';
+import { InboxAlerts, readStorage, writeStorage } from './inbox-alerts.js';
+import { agentIdOfToken, InboxFilter, totalUnread, visibleConversations, visitorLabel } from './inbox-model.js';
+
+/** Makes the session; injected so the element never names a transport. */
+export type SessionFactory = (options: SessionOptions) => Session;
+
+/** Where the workbench is in its life. */
+export const InboxPhase = {
+  /** No token: the sign-in form shows. */
+  SignedOut: 'signed-out',
+  /** A session runs; no Welcome yet. */
+  Connecting: 'connecting',
+  /** Welcome received at least once: the inbox shows (also while reconnecting). */
+  Ready: 'ready',
+} as const;
+export type InboxPhase = (typeof InboxPhase)[keyof typeof InboxPhase];
+
+/** localStorage key of the remembered agent token. */
+export const TOKEN_KEY = 'cs-inbox-token';
+
+const EMPTY_VIEW: ConversationView = { info: undefined, items: [], hasOlder: false, typing: [] };
+
+export class InboxController implements ReactiveController {
+  phase: InboxPhase = InboxPhase.SignedOut;
+  connState: ConnState = 'idle';
+  /** Why the last sign-in failed, shown on the form. */
+  signInError = '';
+  agentId = '';
+  agentName = '';
+  agentsOnline = 0;
+  /** Agents known to the server, for transfer (from Welcome / Presence when the session reports them). */
+  agentIds: readonly string[] = [];
+  filter: InboxFilter = InboxFilter.All;
+  selectedId = '';
+  readonly alerts: InboxAlerts;
+
+  private session: Session | undefined;
+  /** Torn down when the element leaves the page. */
+  private hostDisposers: Disposer[] = [];
+  /** Torn down with the session. */
+  private sessionDisposers: Disposer[] = [];
+  /** Conversations seen so far, to tell a new one from an update. Undefined until the first list. */
+  private knownIds: Set<string> | undefined;
+  /** Sign-in call id: results of an older sign-in are ignored. */
+  private signInCall = 0;
+
+  constructor(
+    private readonly host: ReactiveControllerHost & HTMLElement,
+    private readonly createSession: SessionFactory,
+    /** WebSocket URL of the server's /ws; read when signing in. */
+    private readonly serverUrl: () => string,
+  ) {
+    this.alerts = new InboxAlerts(host.ownerDocument);
+    host.addController(this);
+  }
+
+  hostConnected(): void {
+    this.hostDisposers.push(this.alerts.onVisible(() => this.markSelectedRead()));
+  }
+
+  hostDisconnected(): void {
+    void this.stopSession();
+    for (const dispose of this.hostDisposers.splice(0)) dispose();
+    this.alerts.dispose();
+  }
+
+  /** The token remembered in this browser, if any. */
+  static rememberedToken(): string {
+    return readStorage(TOKEN_KEY) ?? '';
+  }
+
+  /** Starts an agent session with `token`; remembers it once the server accepts it. */
+  async signIn(token: string, remember = true): Promise<void> {
+    token = token.trim();
+    const agentId = agentIdOfToken(token);
+    if (!agentId) {
+      this.signInError = 'That is not an agent token. It looks like <agent-id>.<signature>; run `npm run agent-token -- <agent-id>`.';
+      this.host.requestUpdate();
+      return;
+    }
+    await this.stopSession();
+    const call = ++this.signInCall;
+    this.agentId = agentId;
+    this.signInError = '';
+    this.phase = InboxPhase.Connecting;
+    const session = this.createSession({
+      url: this.serverUrl(),
+      role: 'agent',
+      agentToken: token,
+      dbName: `cs-inbox-${agentId}`,
+    });
+    this.session = session;
+    this.listen(session, token, remember, call);
+    this.host.requestUpdate();
+    try {
+      await session.start();
+    } catch (err) {
+      if (call === this.signInCall) this.refuse(`Could not start: ${(err as Error).message}`);
+    }
+  }
+
+  /** Stops the session and forgets the remembered token. */
+  async signOut(): Promise<void> {
+    writeStorage(TOKEN_KEY, null);
+    await this.stopSession();
+    this.phase = InboxPhase.SignedOut;
+    this.host.requestUpdate();
+  }
+
+  get connected(): boolean {
+    return this.connState === 'open';
+  }
+
+  /** Every conversation, newest activity first. */
+  get allConversations(): readonly ConversationInfo[] {
+    return this.session?.conversations() ?? [];
+  }
+
+  /** The conversations the current filter shows, newest activity first. */
+  get conversations(): ConversationInfo[] {
+    return visibleConversations(this.allConversations, this.filter, this.agentId);
+  }
+
+  /** The open conversation's view (empty when none is open). */
+  get view(): ConversationView {
+    return this.selectedId && this.session ? this.session.view(this.selectedId) : EMPTY_VIEW;
+  }
+
+  setFilter(filter: InboxFilter): void {
+    this.filter = filter;
+    this.host.requestUpdate();
+  }
+
+  /** Opens a conversation: subscribes to its messages (and drops the previous one). */
+  select(conversationId: string): void {
+    if (!this.session || conversationId === this.selectedId) return;
+    if (this.selectedId) {
+      this.session.setTyping(this.selectedId, false);
+      this.session.unsubscribe(this.selectedId);
+    }
+    this.selectedId = conversationId;
+    if (conversationId) this.session.subscribe(conversationId);
+    this.markSelectedRead();
+    this.host.requestUpdate();
+  }
+
+  /** Sends a reply (or, with `note`, a private note) in the open conversation. */
+  async send(text: string, options: { note?: boolean; quoteSeq?: number } = {}): Promise<void> {
+    if (!this.session || !this.selectedId || !text.trim()) return;
+    const kind = options.note ? cs.v1.MessageKind.NOTE : cs.v1.MessageKind.TEXT;
+    this.session.setTyping(this.selectedId, false);
+    await this.session.send(this.selectedId, text, { kind, quoteSeq: options.quoteSeq ?? 0 });
+  }
+
+  retry(item: TimelineItem): void {
+    void this.session?.retry(item.conversationId, item.clientMsgId);
+  }
+
+  /** Fetches the open conversation's previous page. */
+  async loadOlder(): Promise<void> {
+    if (this.session && this.selectedId) await this.session.loadOlder(this.selectedId);
+  }
+
+  setTyping(typing: boolean): void {
+    if (this.session && this.selectedId) this.session.setTyping(this.selectedId, typing);
+  }
+
+  /** Claim, assign/transfer, resolve, reopen the open conversation. */
+  act(action: cs.v1.ActionKind, agentId?: string): void {
+    if (this.session && this.selectedId) this.session.action(this.selectedId, action, agentId);
+  }
+
+  private listen(session: Session, token: string, remember: boolean, call: number): void {
+    const current = (): boolean => call === this.signInCall;
+    const on = session.on.bind(session);
+    this.sessionDisposers.push(
+      on('state', ({ newState }) => {
+        if (!current()) return;
+        this.connState = newState;
+        this.host.requestUpdate();
+      }),
+      on('welcome', (event) => {
+        if (!current()) return;
+        this.phase = InboxPhase.Ready;
+        this.agentName = event.name || this.agentId;
+        this.agentsOnline = event.agentsOnline;
+        if (event.agentIds) this.agentIds = event.agentIds;
+        if (remember) writeStorage(TOKEN_KEY, token);
+        if (this.selectedId) session.subscribe(this.selectedId);
+        this.host.requestUpdate();
+      }),
+      on('presence', (event) => {
+        if (!current()) return;
+        this.agentsOnline = event.agentsOnline;
+        if (event.agentIds) this.agentIds = event.agentIds;
+        this.host.requestUpdate();
+      }),
+      on('list', () => {
+        if (!current()) return;
+        this.noticeNewConversations();
+        this.updateTitle();
+        this.host.requestUpdate();
+      }),
+      on('change', ({ conversationId }) => {
+        if (!current()) return;
+        if (conversationId === this.selectedId) this.markSelectedRead();
+        this.updateTitle();
+        this.host.requestUpdate();
+      }),
+      on('incoming', ({ item }) => {
+        if (current()) this.alertIncoming(item);
+      }),
+      on('error', (event) => {
+        if (!current()) return;
+        if (event.fatal && this.phase !== InboxPhase.Ready) this.refuse(event.message || 'The server refused this token.');
+        else if (event.code === cs.v1.ErrorCode.UNAUTHENTICATED) this.refuse(event.message);
+      }),
+    );
+  }
+
+  /** A refused sign-in: back to the form with the reason, the bad token forgotten. */
+  private refuse(reason: string): void {
+    writeStorage(TOKEN_KEY, null);
+    void this.stopSession();
+    this.phase = InboxPhase.SignedOut;
+    this.signInError = reason;
+    this.host.requestUpdate();
+  }
+
+  private async stopSession(): Promise<void> {
+    const session = this.session;
+    this.session = undefined;
+    this.signInCall++;
+    this.selectedId = '';
+    this.knownIds = undefined;
+    this.connState = 'idle';
+    for (const dispose of this.sessionDisposers.splice(0)) dispose();
+    this.alerts.setUnread(0);
+    if (session) await session.stop();
+  }
+
+  /** Read receipts: everything shown in the open conversation, while the agent can see it. */
+  private markSelectedRead(): void {
+    if (!this.session || !this.selectedId || this.host.ownerDocument.hidden) return;
+    const items = this.session.view(this.selectedId).items;
+    let last = 0;
+    for (const item of items) if (item.seq > last) last = item.seq;
+    if (last > 0) this.session.markRead(this.selectedId, last);
+  }
+
+  private updateTitle(): void {
+    this.alerts.setUnread(totalUnread(this.allConversations));
+  }
+
+  private noticeNewConversations(): void {
+    const all = this.allConversations;
+    if (!this.knownIds) {
+      this.knownIds = new Set(all.map((c) => c.id));
+      return;
+    }
+    for (const info of all) {
+      if (this.knownIds.has(info.id)) continue;
+      this.knownIds.add(info.id);
+      this.alerts.alert(`New conversation: ${visitorLabel(info)}`, info.preview, info.id, () => this.select(info.id));
+    }
+  }
+
+  private alertIncoming(item: TimelineItem): void {
+    if (item.own || item.senderRole !== cs.v1.Role.VISITOR) return;
+    const doc = this.host.ownerDocument;
+    const watching = item.conversationId === this.selectedId && !doc.hidden && doc.hasFocus();
+    if (watching) return;
+    const info = this.allConversations.find((c) => c.id === item.conversationId);
+    const who = info ? visitorLabel(info) : item.senderName || 'Visitor';
+    this.alerts.alert(`New message from ${who}`, item.text, item.conversationId, () => this.select(item.conversationId));
+  }
+}

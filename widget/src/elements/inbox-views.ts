@@ -1,0 +1,114 @@
+/**
+ * Stateless templates of the workbench: the conversation list entries and
+ * the visitor details panel. Plain functions of data, so `<cs-inbox>` stays a
+ * readable layout.
+ */
+import { html, nothing, type TemplateResult } from 'lit';
+import { styleMap } from 'lit/directives/style-map.js';
+import type { ConversationInfo } from '../transport/session-types.js';
+import { shortAge, statusLabel, visitorLabel } from './inbox-model.js';
+
+/** Initials for an avatar: "Ada Lovelace" -> "AL". */
+export function initials(label: string): string {
+  const words = label.replace(/[^\p{L}\p{N}\s]/gu, ' ').trim().split(/\s+/);
+  return ((words[0]?.[0] ?? '?') + (words.length > 1 ? words[words.length - 1]![0] : '')).toUpperCase();
+}
+
+/** A soft, stable avatar colour from an id. */
+export function avatarHue(id: string): number {
+  let h = 0;
+  for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) >>> 0;
+  return h % 360;
+}
+
+/** What a screen reader says for a list entry (its accessible name). */
+export function conversationName(info: ConversationInfo, agentId: string): string {
+  const parts = [
+    visitorLabel(info),
+    info.visitorOnline ? 'online' : 'offline',
+    statusLabel(info.status),
+    info.assigneeId ? `assigned to ${info.assigneeId === agentId ? 'me' : info.assigneeId}` : 'unassigned',
+  ];
+  if (info.unread) parts.push(`${info.unread} unread`);
+  return `${parts.join(', ')}: ${info.preview}`;
+}
+
+export function avatar(info: ConversationInfo): TemplateResult {
+  const label = visitorLabel(info);
+  return html`<span class="avatar" style=${styleMap({ '--hue': String(avatarHue(info.visitorId)) })} aria-hidden="true">
+    ${initials(label)}<i class=${info.visitorOnline ? 'dot on' : 'dot'}></i>
+  </span>`;
+}
+
+/** One entry of the conversation list (an option of the listbox). */
+export function conversationOption(
+  info: ConversationInfo,
+  opts: { agentId: string; selected: boolean; focusable: boolean; nowMs: number; onPick: () => void },
+): TemplateResult {
+  const status = statusLabel(info.status);
+  return html`<li
+    role="option"
+    id=${`conv-${info.id}`}
+    class=${opts.selected ? 'conv selected' : 'conv'}
+    aria-selected=${String(opts.selected)}
+    aria-label=${conversationName(info, opts.agentId)}
+    tabindex=${opts.focusable ? '0' : '-1'}
+    data-id=${info.id}
+    @click=${opts.onPick}
+  >
+    ${avatar(info)}
+    <span class="conv-main">
+      <span class="conv-top">
+        <b class="conv-name">${visitorLabel(info)}</b>
+        <time class="age" datetime=${new Date(info.lastActivityMs || info.createdMs || 0).toISOString()}
+          >${shortAge(info.lastActivityMs, opts.nowMs)}</time
+        >
+      </span>
+      <span class="conv-bottom">
+        <span class="preview">${info.preview || (info.topic ? `Topic: ${info.topic}` : 'No messages yet')}</span>
+        ${info.unread ? html`<span class="unread">${info.unread > 99 ? '99+' : info.unread}</span>` : nothing}
+      </span>
+      <span class="conv-meta">
+        <span class=${`status ${status}`}>${status}</span>
+        <span class="assignee">${info.assigneeId ? (info.assigneeId === opts.agentId ? 'Me' : info.assigneeId) : 'Unassigned'}</span>
+        ${info.topic ? html`<span class="topic">#${info.topic}</span>` : nothing}
+      </span>
+    </span>
+  </li>`;
+}
+
+/** The visitor details panel. Empty values are left out, not shown as blanks. */
+export function detailsPanel(info: ConversationInfo): TemplateResult {
+  const rows: [string, string | TemplateResult][] = [];
+  if (info.visitorUserId) rows.push(['User id', html`${info.visitorUserId} <span class="verified" title="Signed by the merchant's backend">verified</span>`]);
+  if (info.visitorName) rows.push(['Name', info.visitorName]);
+  if (info.visitorEmail) rows.push(['Email', html`<a href=${`mailto:${info.visitorEmail}`}>${info.visitorEmail}</a>`]);
+  rows.push(['Visitor id', info.visitorId]);
+  rows.push(['Site', info.site || '—']);
+  if (info.topic) rows.push(['Topic', info.topic]);
+  if (info.visitorPageUrl) {
+    rows.push([
+      'Current page',
+      html`<a href=${safeHref(info.visitorPageUrl)} target="_blank" rel="noopener noreferrer">${info.visitorPageTitle || info.visitorPageUrl}</a>`,
+    ]);
+  }
+  rows.push(['Platform', [info.platform, info.appVersion].filter(Boolean).join(' ') || '—']);
+  if (info.createdMs) rows.push(['Started', new Date(info.createdMs).toLocaleString()]);
+  return html`
+    <div class="who-card">
+      ${avatar(info)}
+      <div>
+        <h2 class="vname">${visitorLabel(info)}</h2>
+        <span class="presence">${info.visitorOnline ? 'Online now' : 'Offline'}</span>
+      </div>
+    </div>
+    <dl>
+      ${rows.map(([k, v]) => html`<div class="field"><dt>${k}</dt><dd>${v}</dd></div>`)}
+    </dl>
+  `;
+}
+
+/** Only http(s) links become clickable: a visitor-reported URL must not run script. */
+export function safeHref(url: string): string {
+  return /^https?:\/\//i.test(url) ? url : '#';
+}

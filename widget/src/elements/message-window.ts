@@ -1,0 +1,211 @@
+/**
+ * Renders only a window of a long message list. Sentinels at both ends of the
+ * scroller are watched with an IntersectionObserver: when the top one comes
+ * into view the window grows upwards a page at a time (and, at the first item,
+ * asks the session for the previous page with `loadOlder`); when the bottom one
+ * comes into view after scrolling back down it grows downwards. The window
+ * never holds more than `max` items: growing one end trims the other.
+ *
+ * The scroll position survives every change: before an update the first
+ * visible message is noted with its offset, after the update the scroller is
+ * moved by however far that message moved. A reader pinned to the bottom stays
+ * pinned as new messages arrive. Items are tracked by key, not index, because
+ * an older page shifts every index.
+ */
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { TimelineItem } from '../transport/session-types.js';
+
+/** Options of a {@link MessageWindow}. */
+export interface MessageWindowOptions {
+  /** Items added per step when an edge comes into view. Default 30. */
+  readonly page?: number;
+  /** Most items rendered at once. Default 90. */
+  readonly max?: number;
+  /** Fetch the previous page (the session's `loadOlder`). */
+  readonly loadOlder: () => Promise<void>;
+}
+
+/** Distance from the bottom, px, under which the reader counts as pinned to it. */
+const PIN_SLACK_PX = 32;
+/** How close to the visible area, px, an edge must come to grow the window. */
+const EDGE_MARGIN_PX = 160;
+
+/** A ReactiveController that picks which items of a timeline are rendered. */
+export class MessageWindow implements ReactiveController {
+  private readonly page: number;
+  private readonly max: number;
+  private startKey = '';
+  private endKey = '';
+  /** The window reaches the newest item and follows new ones. */
+  private atTail = true;
+  /** The reader is scrolled to the bottom: keep them there. */
+  private pinned = true;
+  private start = 0;
+  private end = 0;
+  private items: readonly TimelineItem[] = [];
+  private hasOlder = false;
+  private anchor: { key: string; offset: number } | undefined;
+  private scroller: HTMLElement | undefined;
+  private observer: IntersectionObserver | undefined;
+  private observed: Element[] = [];
+  private frame = 0;
+  /** True while `loadOlder` runs. */
+  loading = false;
+
+  constructor(
+    private readonly host: ReactiveControllerHost,
+    private readonly options: MessageWindowOptions,
+  ) {
+    this.page = options.page ?? 30;
+    this.max = options.max ?? 90;
+    host.addController(this);
+  }
+
+  /** The items to render now, oldest first. Call from `render()`. */
+  slice(items: readonly TimelineItem[], hasOlder: boolean): readonly TimelineItem[] {
+    this.items = items;
+    this.hasOlder = hasOlder;
+    const len = items.length;
+    const keyed = this.startKey ? items.findIndex((i) => i.key === this.startKey) : -1;
+    let start = keyed < 0 ? 0 : keyed;
+    let end = len;
+    if (!this.atTail) {
+      const e = items.findIndex((i) => i.key === this.endKey);
+      if (e < 0) this.atTail = true;
+      else end = e + 1;
+    }
+    if (keyed < 0 || end - start > this.max) start = Math.max(0, end - this.max);
+    this.start = start;
+    this.end = end;
+    this.startKey = items[start]?.key ?? '';
+    this.endKey = items[end - 1]?.key ?? '';
+    return items.slice(start, end);
+  }
+
+  /** Rendered items start at the first one the session holds. */
+  get atHead(): boolean {
+    return this.start === 0;
+  }
+
+  /** Jump to the newest items and stay there (after the reader sends). */
+  scrollToEnd(): void {
+    this.atTail = true;
+    this.pinned = true;
+    this.host.requestUpdate();
+  }
+
+  /** The reader is at the bottom of the newest items (so they see them). */
+  get seesNewest(): boolean {
+    return this.atTail && this.pinned;
+  }
+
+  /** Watches this scroller and its two sentinels; call after each render (no-op when unchanged). */
+  attach(scroller: HTMLElement | null, top: Element | null, bottom: Element | null): void {
+    if (!scroller || !top || !bottom) return;
+    if (scroller === this.scroller && this.observed[0] === top && this.observed[1] === bottom) return;
+    this.observer?.disconnect();
+    if (this.scroller !== scroller) {
+      scroller.addEventListener('scroll', () => this.measurePinned(), { passive: true });
+    }
+    this.scroller = scroller;
+    this.observed = [top, bottom];
+    this.observer = new IntersectionObserver(
+      () => this.schedule(),
+      { root: scroller, rootMargin: `${EDGE_MARGIN_PX}px 0px` },
+    );
+    this.observer.observe(top);
+    this.observer.observe(bottom);
+  }
+
+  hostUpdate(): void {
+    const s = this.scroller;
+    if (!s || !s.isConnected) return;
+    this.measurePinned();
+    this.anchor = undefined;
+    if (this.pinned) return;
+    const top = s.getBoundingClientRect().top;
+    for (const el of s.querySelectorAll<HTMLElement>('[data-key]')) {
+      const r = el.getBoundingClientRect();
+      if (r.bottom > top) {
+        this.anchor = { key: el.dataset.key ?? '', offset: r.top - top };
+        break;
+      }
+    }
+  }
+
+  hostUpdated(): void {
+    const s = this.scroller;
+    if (!s || !s.isConnected) return;
+    if (this.pinned && this.atTail) {
+      s.scrollTop = s.scrollHeight;
+    } else if (this.anchor) {
+      const el = [...s.querySelectorAll<HTMLElement>('[data-key]')].find((e) => e.dataset.key === this.anchor?.key);
+      if (el) s.scrollTop += el.getBoundingClientRect().top - s.getBoundingClientRect().top - this.anchor.offset;
+    }
+    this.schedule();
+  }
+
+  hostDisconnected(): void {
+    this.observer?.disconnect();
+    this.observer = undefined;
+    this.observed = [];
+    this.scroller = undefined;
+    cancelAnimationFrame(this.frame);
+    this.frame = 0;
+  }
+
+  private measurePinned(): void {
+    const s = this.scroller;
+    if (!s || s.clientHeight === 0) return;
+    this.pinned = s.scrollHeight - s.scrollTop - s.clientHeight < PIN_SLACK_PX;
+  }
+
+  /** Looks at the edges on the next frame, so one update never starts another synchronously. */
+  private schedule(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.checkEdges();
+    });
+  }
+
+  /** Edge within this many px of the visible area counts as in view. */
+  private near(edge: Element, s: HTMLElement): boolean {
+    const r = edge.getBoundingClientRect();
+    const v = s.getBoundingClientRect();
+    return r.bottom >= v.top - EDGE_MARGIN_PX && r.top <= v.bottom + EDGE_MARGIN_PX;
+  }
+
+  /** Measured here rather than taken from the observer's last report, which lags a growth step. */
+  private checkEdges(): void {
+    const s = this.scroller;
+    const [top, bottom] = this.observed;
+    if (!s || !top || !bottom || !s.isConnected || s.clientHeight === 0) return;
+    if (this.near(top, s)) {
+      if (this.start > 0) return this.grow(Math.max(0, this.start - this.page), this.end);
+      if (this.hasOlder && !this.loading) return this.fetchOlder();
+    }
+    if (!this.atTail && this.near(bottom, s)) this.grow(this.start, Math.min(this.items.length, this.end + this.page));
+  }
+
+  private grow(start: number, end: number): void {
+    const growsUp = start < this.start;
+    if (end - start > this.max) {
+      if (growsUp) end = start + this.max;
+      else start = end - this.max;
+    }
+    this.atTail = end >= this.items.length;
+    this.startKey = this.items[start]?.key ?? '';
+    this.endKey = this.items[end - 1]?.key ?? '';
+    this.host.requestUpdate();
+  }
+
+  private fetchOlder(): void {
+    this.loading = true;
+    this.host.requestUpdate();
+    this.options.loadOlder().finally(() => {
+      this.loading = false;
+      this.host.requestUpdate();
+    });
+  }
+}

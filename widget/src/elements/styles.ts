@@ -1,0 +1,270 @@
+/**
+ * Shared styles of the chat elements. `resetStyles` cuts the host page's CSS
+ * off at the shadow boundary: `all: initial` drops every inherited property
+ * (font, colour, line-height, text-align, direction aside) and the `!important`
+ * on `:host` wins over a page's `* { color: red !important }`, because for
+ * important declarations the shadow tree's own context beats the outer one.
+ * Custom properties still inherit, which is how merchants theme the widget.
+ *
+ * Lengths are px, never rem: a page may change the root font size.
+ */
+import { css } from 'lit';
+
+/**
+ * Host reset and the design tokens.
+ * @cssprop --cs-accent - Brand colour of the launcher, header and own bubbles. Default #4f46e5.
+ * @cssprop --cs-accent-text - Text colour on the accent. Default #fff.
+ * @cssprop --cs-font - Font stack. Default the system UI font.
+ * @cssprop --cs-text - Body text colour. Default #1f2937.
+ * @cssprop --cs-muted - Secondary text colour. Default #6b7280.
+ * @cssprop --cs-bg - Panel background. Default #fff.
+ * @cssprop --cs-bubble - Background of the other side's bubbles. Default #f1f3f7.
+ * @cssprop --cs-radius - Corner radius of the panel, px. Default 16px.
+ * @cssprop --cs-z - z-index of the launcher and panel. Default 2147483000.
+ */
+export const resetStyles = css`
+  :host {
+    all: initial !important;
+    display: block !important;
+    font-family: var(--cs-font, system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', 'PingFang SC', 'Microsoft YaHei', sans-serif) !important;
+    font-size: 15px !important;
+    line-height: 1.45 !important;
+    color: var(--cs-text, #1f2937) !important;
+    font-weight: 400 !important;
+    font-style: normal !important;
+    letter-spacing: normal !important;
+    text-align: start !important;
+    text-transform: none !important;
+    -webkit-font-smoothing: antialiased;
+  }
+  :host([hidden]) {
+    display: none !important;
+  }
+  *,
+  *::before,
+  *::after {
+    box-sizing: border-box;
+  }
+  button,
+  textarea {
+    font: inherit;
+    color: inherit;
+    letter-spacing: inherit;
+  }
+  button {
+    cursor: pointer;
+  }
+  :focus-visible {
+    outline: 2px solid var(--cs-focus, #2563eb);
+    outline-offset: 2px;
+  }
+  [hidden] {
+    display: none !important;
+  }
+  .sr-only {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+    clip: rect(0 0 0 0);
+    white-space: nowrap;
+  }
+`;
+
+/** The message list, bubbles, quotes, quick replies and state labels (shared with `<cs-inbox>`). */
+export const messageStyles = css`
+  .log {
+    display: flex;
+    flex-direction: column;
+    gap: 6px;
+    padding: 12px 14px;
+    overflow-y: auto;
+    overflow-anchor: none;
+    overscroll-behavior: contain;
+  }
+  .sentinel {
+    flex: none;
+    height: 1px;
+  }
+  .older {
+    align-self: center;
+    font-size: 12px;
+    color: var(--cs-muted, #6b7280);
+  }
+  .msg {
+    display: flex;
+    flex-direction: column;
+    align-items: flex-start;
+    max-width: 100%;
+  }
+  .msg.own {
+    align-items: flex-end;
+  }
+  .who {
+    font-size: 12px;
+    color: var(--cs-muted, #6b7280);
+    margin-block: 4px 2px;
+    margin-inline: 4px;
+  }
+  .row {
+    display: flex;
+    align-items: center;
+    gap: 4px;
+    max-width: 85%;
+  }
+  .msg.own .row {
+    flex-direction: row-reverse;
+  }
+  .bubble {
+    min-width: 0;
+    padding: 8px 12px;
+    border-radius: 16px;
+    border-end-start-radius: 4px;
+    background: var(--cs-bubble, #f1f3f7);
+    color: var(--cs-text, #1f2937);
+    white-space: pre-wrap;
+    overflow-wrap: anywhere;
+  }
+  .msg.own .bubble {
+    border-end-start-radius: 16px;
+    border-end-end-radius: 4px;
+    background: var(--cs-accent, #4f46e5);
+    color: var(--cs-accent-text, #fff);
+  }
+  .msg.failed .bubble {
+    opacity: 0.75;
+  }
+  .bubble img {
+    display: block;
+    max-width: 100%;
+    max-height: 240px;
+    border-radius: 10px;
+  }
+  .quote {
+    display: block;
+    margin-block-end: 6px;
+    padding-block: 2px;
+    padding-inline: 8px;
+    border-inline-start: 3px solid currentColor;
+    opacity: 0.8;
+    font-size: 13px;
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+  .act {
+    flex: none;
+    border: 0;
+    background: none;
+    padding: 4px;
+    border-radius: 50%;
+    color: var(--cs-muted, #6b7280);
+    opacity: 0;
+    line-height: 0;
+  }
+  .msg:hover .act,
+  .msg:focus-within .act {
+    opacity: 1;
+  }
+  .act:hover {
+    background: #0000000d;
+  }
+  .act svg {
+    width: 16px;
+    height: 16px;
+  }
+  .state {
+    display: flex;
+    align-items: center;
+    gap: 4px;
+    margin-block-start: 2px;
+    margin-inline: 4px;
+    font-size: 11px;
+    color: var(--cs-muted, #6b7280);
+  }
+  .state svg {
+    width: 14px;
+    height: 14px;
+  }
+  .state.read svg {
+    color: var(--cs-accent, #4f46e5);
+  }
+  .state.failed {
+    color: #b91c1c;
+  }
+  .retry {
+    border: 1px solid currentColor;
+    background: none;
+    color: #b91c1c;
+    border-radius: 999px;
+    padding: 0 8px;
+    font-size: 11px;
+    font-weight: 600;
+  }
+  .event {
+    align-self: center;
+    margin-block: 6px;
+    padding: 2px 10px;
+    font-size: 12px;
+    color: var(--cs-muted, #6b7280);
+    background: #00000008;
+    border-radius: 999px;
+    text-align: center;
+  }
+  .replies {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 6px;
+    margin-block-start: 6px;
+    max-width: 85%;
+  }
+  .replies button {
+    border: 1px solid var(--cs-accent, #4f46e5);
+    color: var(--cs-accent, #4f46e5);
+    background: var(--cs-bg, #fff);
+    border-radius: 999px;
+    padding: 5px 12px;
+    font-size: 13px;
+  }
+  .replies button:hover {
+    background: color-mix(in srgb, var(--cs-accent, #4f46e5) 8%, transparent);
+  }
+  .replies button:disabled {
+    opacity: 0.45;
+    cursor: default;
+  }
+  .typing {
+    display: flex;
+    align-items: center;
+    gap: 8px;
+    font-size: 12px;
+    color: var(--cs-muted, #6b7280);
+  }
+  .dots {
+    display: inline-flex;
+    gap: 3px;
+    padding: 10px 12px;
+    border-radius: 16px;
+    background: var(--cs-bubble, #f1f3f7);
+  }
+  .dots i {
+    width: 6px;
+    height: 6px;
+    border-radius: 50%;
+    background: #9ca3af;
+    animation: cs-blink 1.2s infinite ease-in-out;
+  }
+  .dots i:nth-child(2) {
+    animation-delay: 0.15s;
+  }
+  .dots i:nth-child(3) {
+    animation-delay: 0.3s;
+  }
+  @keyframes cs-blink {
+    0%, 80%, 100% { opacity: 0.3; transform: translateY(0); }
+    40% { opacity: 1; transform: translateY(-2px); }
+  }
+  @media (prefers-reduced-motion: reduce) {
+    .dots i { animation: none; }
+  }
+`;

@@ -1,0 +1,370 @@
+/**
+ * `<cs-inbox>`: the agent workbench. Sign-in with an agent token, the
+ * conversation list with filters, the open conversation (the shared message
+ * views over the same session, outbox and timeline as the visitor widget),
+ * actions, canned replies, private notes, visitor details and alerts.
+ *
+ * The element renders; {@link InboxController} owns the session.
+ *
+ * Usage: `<cs-inbox></cs-inbox>` on a page served by the cs-chat server. The
+ * token comes from the `token` attribute, else `#token=` in the URL, else the
+ * one remembered in this browser, else the sign-in form.
+ *
+ * @csspart topbar - the bar across the top.
+ * @csspart list - the conversation list column.
+ * @csspart thread - the open conversation.
+ * @csspart details - the visitor details column.
+ * @cssprop --cs-accent - Brand colour. Default #4f46e5.
+ * @cssprop --cs-font - Font stack. Default the system UI font.
+ */
+import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { cs } from '../../../proto/gen/chat.js';
+import type { ConversationInfo, TimelineItem } from '../transport/session-types.js';
+import { ChatSession } from '../transport/session.js';
+import { stringsFor } from './i18n.js';
+import { parseCannedReplies, type CannedReply } from './inbox-canned.js';
+import './inbox-composer.js';
+import type { ComposeDetail, CsInboxComposer } from './inbox-composer.js';
+import { InboxController, InboxPhase, type SessionFactory } from './inbox-controller.js';
+import { FILTER_LABELS, filterCounts, statusLabel, visitorLabel, type InboxFilter } from './inbox-model.js';
+import { inboxStyles } from './inbox-styles.js';
+import { conversationOption, detailsPanel } from './inbox-views.js';
+import { icons, Kind, renderMessage, renderTyping, type MessageViewContext } from './message-list.js';
+import { MessageWindow } from './message-window.js';
+import { messageStyles, resetStyles } from './styles.js';
+
+const defaultFactory: SessionFactory = (options) => new ChatSession(options);
+
+/** The WebSocket URL of the server this page came from. */
+function sameOriginWs(): string {
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+}
+
+export class CsInbox extends LitElement {
+  static override properties = {
+    token: { type: String },
+    server: { type: String },
+    cannedReplies: { attribute: 'canned-replies', converter: (value: string | null) => parseCannedReplies(value) },
+    quote: { state: true },
+    transferTo: { state: true },
+  };
+
+  /** Agent token; setting it signs in (skips the form). */
+  declare token: string;
+  /** WebSocket URL of the server's /ws. Default: `/ws` on this page's origin. */
+  declare server: string;
+  /** The canned replies offered after `/`. Default a few generic answers. */
+  declare cannedReplies: readonly CannedReply[];
+  declare quote: TimelineItem | undefined;
+  declare transferTo: string;
+
+  /** The session factory; replace before connecting to use another transport (tests, native bridges). */
+  sessionFactory: SessionFactory = defaultFactory;
+  private readonly inbox: InboxController;
+  /** The shared windowed rendering of long timelines (the same as `<cs-chat>`'s). */
+  private readonly window: MessageWindow;
+  private readonly strings = stringsFor('en');
+
+  constructor() {
+    super();
+    this.token = '';
+    this.server = '';
+    this.cannedReplies = parseCannedReplies(null);
+    this.quote = undefined;
+    this.transferTo = '';
+    this.inbox = new InboxController(this, (options) => this.sessionFactory(options), () => this.server || sameOriginWs());
+    this.window = new MessageWindow(this, { loadOlder: () => this.inbox.loadOlder() });
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    const fromHash = new URLSearchParams(location.hash.slice(1)).get('token');
+    if (fromHash) {
+      // Keep the token out of the address bar (and out of screenshots and history).
+      history.replaceState(null, '', location.pathname + location.search);
+    }
+    const token = this.token || fromHash || InboxController.rememberedToken();
+    if (token && this.inbox.phase === InboxPhase.SignedOut) void this.inbox.signIn(token);
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('token') && changed.get('token') !== undefined && this.token) void this.inbox.signIn(this.token);
+  }
+
+  protected override updated(): void {
+    const root = this.renderRoot;
+    this.window.attach(root.querySelector<HTMLElement>('.log'), root.querySelector('.sentinel.top'), root.querySelector('.sentinel.bottom'));
+  }
+
+  override render(): TemplateResult {
+    if (this.inbox.phase === InboxPhase.SignedOut) return this.renderSignIn();
+    if (this.inbox.phase === InboxPhase.Connecting) {
+      return html`<div class="center" role="status"><span class="spinner" aria-hidden="true"></span>Signing in…</div>`;
+    }
+    return html`
+      ${this.renderTopbar()}
+      <div class="cols">
+        ${this.renderSidebar()}
+        ${this.inbox.selectedId ? this.renderThread() : html`<main class="thread empty" part="thread"><p>Pick a conversation on the left.</p></main>`}
+        ${this.renderDetails()}
+      </div>
+    `;
+  }
+
+  private renderSignIn(): TemplateResult {
+    return html`<div class="center">
+      <form class="signin" aria-labelledby="signin-title" @submit=${this.onSignIn}>
+        <div class="brand big">${icons.chat}<span>cs-chat</span></div>
+        <h1 id="signin-title">Sign in to the inbox</h1>
+        <p class="muted">Paste your agent token. The demo server prints one; <code>npm run agent-token -- &lt;agent-id&gt;</code> mints another.</p>
+        <label for="token">Agent token</label>
+        <input id="token" name="token" type="password" autocomplete="off" spellcheck="false" required />
+        <label class="check"><input type="checkbox" name="remember" checked /> Remember me on this browser</label>
+        ${this.inbox.signInError ? html`<p class="error" role="alert">${this.inbox.signInError}</p>` : nothing}
+        <button type="submit" class="primary">Sign in</button>
+      </form>
+    </div>`;
+  }
+
+  private renderTopbar(): TemplateResult {
+    const inbox = this.inbox;
+    const alerts = inbox.alerts;
+    const conn = inbox.connected ? 'Connected' : inbox.connState === 'offline' ? 'Offline' : 'Reconnecting…';
+    return html`<header class="topbar" part="topbar">
+      <div class="brand">${icons.chat}<span>Inbox</span></div>
+      <span class=${inbox.connected ? 'conn ok' : 'conn'} role="status"><i aria-hidden="true"></i>${conn}</span>
+      <span class="spacer"></span>
+      <span class="muted">${inbox.agentsOnline} ${inbox.agentsOnline === 1 ? 'agent' : 'agents'} online</span>
+      ${alerts.notificationPermission === 'default'
+        ? html`<button type="button" class="ghost" @click=${this.enableNotifications}>Enable notifications</button>`
+        : nothing}
+      <button type="button" class="ghost" aria-pressed=${String(alerts.soundOn)} @click=${this.toggleSound}>
+        Sound ${alerts.soundOn ? 'on' : 'off'}
+      </button>
+      <span class="me" title=${inbox.agentId}><span class="me-avatar" aria-hidden="true">${inbox.agentName.slice(0, 1).toUpperCase()}</span>${inbox.agentName}</span>
+      <button type="button" class="ghost" @click=${() => void inbox.signOut()}>Sign out</button>
+    </header>`;
+  }
+
+  private renderSidebar(): TemplateResult {
+    const inbox = this.inbox;
+    const counts = filterCounts(inbox.allConversations, inbox.agentId);
+    const list = inbox.conversations;
+    const focusId = list.some((c) => c.id === inbox.selectedId) ? inbox.selectedId : list[0]?.id;
+    const now = Date.now();
+    return html`<nav class="sidebar" part="list" aria-label="Inbox">
+      <div class="tabs" role="tablist" aria-label="Filter conversations" @keydown=${this.onTabKey}>
+        ${FILTER_LABELS.map(
+          ([filter, label]) => html`<button
+            type="button"
+            role="tab"
+            id=${`tab-${filter}`}
+            aria-selected=${String(inbox.filter === filter)}
+            aria-controls="list-panel"
+            tabindex=${inbox.filter === filter ? '0' : '-1'}
+            data-filter=${filter}
+            @click=${() => inbox.setFilter(filter)}
+          >
+            ${label}<span class="count"><span class="sr-only">, </span>${counts[filter]}</span>
+          </button>`,
+        )}
+      </div>
+      <div id="list-panel" role="tabpanel" aria-labelledby=${`tab-${inbox.filter}`}>
+        ${list.length
+          ? html`<ul class="convs" role="listbox" aria-label="Conversations" @keydown=${this.onListKey}>
+              ${list.map((info) =>
+                conversationOption(info, {
+                  agentId: inbox.agentId,
+                  selected: info.id === inbox.selectedId,
+                  focusable: info.id === focusId,
+                  nowMs: now,
+                  onPick: () => this.open(info.id),
+                }),
+              )}
+            </ul>`
+          : html`<p class="none">No conversations here yet.</p>`}
+      </div>
+    </nav>`;
+  }
+
+  private get openInfo(): ConversationInfo | undefined {
+    const id = this.inbox.selectedId;
+    return this.inbox.allConversations.find((c) => c.id === id) ?? this.inbox.view.info;
+  }
+
+  private renderThread(): TemplateResult {
+    const inbox = this.inbox;
+    const view = inbox.view;
+    const info = this.openInfo;
+    const name = info ? visitorLabel(info) : 'Visitor';
+    const items = this.window.slice(view.items, view.hasOlder);
+    return html`<main class="thread" part="thread" aria-label=${`Conversation with ${name}`}>
+      <div class="thread-head">
+        <div>
+          <h2>${name}</h2>
+          ${info
+            ? html`<span class=${`status ${statusLabel(info.status)}`}>${statusLabel(info.status)}</span>
+                <span class="muted">${info.assigneeId ? `Assigned to ${info.assigneeId === inbox.agentId ? 'you' : info.assigneeId}` : 'Unassigned'}</span>`
+            : nothing}
+        </div>
+        ${info ? this.renderActions(info) : nothing}
+      </div>
+      <div class="log" role="log" aria-label="Messages" aria-live="polite">
+        <div class="sentinel top"></div>
+        ${this.window.loading ? html`<div class="older" role="status">${this.strings.loadingOlder}</div>` : nothing}
+        ${items.map((item) => this.renderItem(item, view.items))}
+        ${renderTyping(view.typing, this.strings)}
+        <div class="sentinel bottom"></div>
+      </div>
+      <cs-inbox-composer
+        .canned=${this.cannedReplies}
+        .quote=${this.quote}
+        ?disabled=${!inbox.selectedId}
+        @cs-compose=${this.onCompose}
+        @cs-typing=${(e: CustomEvent<boolean>) => inbox.setTyping(e.detail)}
+        @cs-cancel-quote=${() => (this.quote = undefined)}
+      ></cs-inbox-composer>
+    </main>`;
+  }
+
+  private renderItem(item: TimelineItem, all: readonly TimelineItem[]): TemplateResult {
+    if (item.kind === Kind.Note) {
+      return html`<div class="note-msg" data-key=${item.key} role="note" aria-label=${`Private note by ${item.own ? 'you' : item.senderName || 'an agent'}`}>
+        <div class="note-head"><b>${item.own ? 'You' : item.senderName || 'Agent'}</b> · Private note · only agents see this</div>
+        <div class="note-text">${item.text}</div>
+      </div>`;
+    }
+    return renderMessage(item, this.messageContext(all));
+  }
+
+  private messageContext(all: readonly TimelineItem[]): MessageViewContext {
+    let lastOwnKey = '';
+    for (const item of all) if (item.own && item.kind !== Kind.Note) lastOwnKey = item.key;
+    return {
+      strings: this.strings,
+      lang: 'en',
+      bySeq: (seq) => all.find((i) => i.seq === seq),
+      latestKey: all[all.length - 1]?.key ?? '',
+      lastOwnKey,
+      showNames: true,
+      onRetry: (item) => this.inbox.retry(item),
+      onReply: (item) => (this.quote = item),
+      onQuickReply: () => undefined,
+    };
+  }
+
+  private renderActions(info: ConversationInfo): TemplateResult {
+    const inbox = this.inbox;
+    const resolved = info.status === cs.v1.ConversationStatus.RESOLVED;
+    const others = inbox.agentIds.filter((id) => id !== info.assigneeId);
+    return html`<div class="actions" role="group" aria-label="Conversation actions">
+      ${info.assigneeId !== inbox.agentId && !resolved
+        ? html`<button type="button" class="primary" @click=${() => inbox.act(cs.v1.ActionKind.CLAIM)}>Claim</button>`
+        : nothing}
+      <form class="transfer" @submit=${this.onTransfer}>
+        <label class="sr-only" for="transfer-to">Transfer to agent</label>
+        <input
+          id="transfer-to"
+          list="agent-ids"
+          placeholder=${info.assigneeId ? 'Transfer to…' : 'Assign to…'}
+          .value=${this.transferTo}
+          @input=${(e: Event) => (this.transferTo = (e.target as HTMLInputElement).value)}
+        />
+        <datalist id="agent-ids">${others.map((id) => html`<option value=${id}></option>`)}</datalist>
+        <button type="submit" ?disabled=${!this.transferTo.trim()}>${info.assigneeId ? 'Transfer' : 'Assign'}</button>
+      </form>
+      ${resolved
+        ? html`<button type="button" @click=${() => inbox.act(cs.v1.ActionKind.REOPEN)}>Reopen</button>`
+        : html`<button type="button" class="resolve" @click=${() => inbox.act(cs.v1.ActionKind.RESOLVE)}>Resolve</button>`}
+    </div>`;
+  }
+
+  private renderDetails(): TemplateResult {
+    const info = this.inbox.selectedId ? this.openInfo : undefined;
+    return html`<aside class="details" part="details" aria-label="Visitor details">
+      ${info ? detailsPanel(info) : html`<p class="none">Visitor details show here.</p>`}
+    </aside>`;
+  }
+
+  private open(conversationId: string): void {
+    if (conversationId === this.inbox.selectedId) return;
+    this.quote = undefined;
+    this.transferTo = '';
+    this.window.scrollToEnd();
+    this.renderRoot.querySelector<CsInboxComposer>('cs-inbox-composer')?.reset();
+    this.inbox.select(conversationId);
+  }
+
+  private onSignIn(e: SubmitEvent): void {
+    e.preventDefault();
+    const form = e.target as HTMLFormElement;
+    const data = new FormData(form);
+    void this.inbox.signIn(String(data.get('token') ?? ''), data.get('remember') === 'on');
+  }
+
+  private onCompose(e: CustomEvent<ComposeDetail>): void {
+    const { text, note, quoteSeq } = e.detail;
+    this.quote = undefined;
+    this.window.scrollToEnd();
+    void this.inbox.send(text, { note, quoteSeq });
+  }
+
+  private onTransfer(e: SubmitEvent): void {
+    e.preventDefault();
+    const agentId = this.transferTo.trim();
+    if (!agentId) return;
+    this.inbox.act(cs.v1.ActionKind.ASSIGN, agentId);
+    this.transferTo = '';
+  }
+
+  /** Arrow keys move between tabs and activate them (automatic activation). */
+  private onTabKey(e: KeyboardEvent): void {
+    const order = FILTER_LABELS.map(([f]) => f);
+    const i = order.indexOf(this.inbox.filter);
+    const next: Record<string, number> = { ArrowRight: i + 1, ArrowLeft: i - 1 + order.length, Home: 0, End: order.length - 1 };
+    if (!(e.key in next)) return;
+    e.preventDefault();
+    const filter: InboxFilter = order[next[e.key]! % order.length]!;
+    this.inbox.setFilter(filter);
+    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>(`#tab-${filter}`)?.focus());
+  }
+
+  /** Arrow keys, Home and End move through the list and open the conversation. */
+  private onListKey(e: KeyboardEvent): void {
+    const list = this.inbox.conversations;
+    const current = (e.target as HTMLElement).closest<HTMLElement>('[role=option]')?.dataset['id'];
+    const i = list.findIndex((c) => c.id === current);
+    const next: Record<string, number> = { ArrowDown: i + 1, ArrowUp: i - 1, Home: 0, End: list.length - 1 };
+    if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      if (current) this.open(current);
+      return;
+    }
+    if (!(e.key in next)) return;
+    e.preventDefault();
+    const target = list[Math.min(list.length - 1, Math.max(0, next[e.key]!))];
+    if (!target) return;
+    this.open(target.id);
+    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>(`#conv-${CSS.escape(target.id)}`)?.focus());
+  }
+
+  private toggleSound(): void {
+    this.inbox.alerts.setSound(!this.inbox.alerts.soundOn);
+    this.requestUpdate();
+  }
+
+  private async enableNotifications(): Promise<void> {
+    await this.inbox.alerts.requestNotifications();
+    this.requestUpdate();
+  }
+
+  static override styles = [resetStyles, messageStyles, inboxStyles];
+}
+
+customElements.define('cs-inbox', CsInbox);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'cs-inbox': CsInbox;
+  }
+}

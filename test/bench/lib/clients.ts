@@ -1,0 +1,200 @@
+/**
+ * Lean protocol clients for the load generator: one for the protobuf Frame
+ * protocol over `ws` (our server and the ws peer) and one for the Socket.IO
+ * peer's JSON events. Both expose the same small surface so a scenario does
+ * not care which server it drives. Lean on purpose: the generator must not
+ * be the bottleneck, so no outbox, no retries — the scenarios count what the
+ * server answers.
+ */
+import WebSocket from 'ws';
+import { io as ioClient, type Socket } from 'socket.io-client';
+import { cs } from '../../../proto/gen/chat.js';
+
+/** Which wire protocol a server speaks. */
+export const Wire = { Proto: 'proto', SocketIo: 'socketio' } as const;
+export type Wire = (typeof Wire)[keyof typeof Wire];
+
+export interface ConvRef {
+  id: string;
+  epoch: string;
+  lastSeq: number;
+}
+
+export interface WelcomeInfo {
+  userId: string;
+  token: string;
+  conversations: ConvRef[];
+}
+
+export interface DeliveredMessage {
+  conversationId: string;
+  seq: number;
+  clientMsgId: string;
+}
+
+export interface ClientHandlers {
+  /** status: 0 OK, 1 DUPLICATE, 2 REJECTED. */
+  onAck?(clientMsgId: string, seq: number, status: number): void;
+  onDeliver?(messages: DeliveredMessage[]): void;
+  onSyncResult?(conversationId: string, messages: DeliveredMessage[]): void;
+  onInboxUpdate?(): void;
+  onClose?(): void;
+}
+
+export interface HelloInput {
+  token: string;
+  site?: string;
+  topic?: string;
+  cursors?: { conversationId: string; epoch: string; seq: number }[];
+}
+
+export interface BenchClient {
+  hello(input: HelloInput): Promise<WelcomeInfo>;
+  send(conversationId: string, clientMsgId: string, text: string): void;
+  subscribe(conversationId: string): void;
+  received(conversationId: string, upToSeq: number): void;
+  close(): void;
+}
+
+export interface ConnectOptions {
+  wire: Wire;
+  /** ws://127.0.0.1:port/ws for proto; http://127.0.0.1:port for Socket.IO. */
+  url: string;
+  /** Source address in 127.0.0.0/8 (past the ephemeral port range of one address). */
+  localAddress?: string;
+  /** Give up connecting after this long, ms. Default 10000. */
+  timeoutMs?: number;
+}
+
+/** Release level the bench clients announce (above any minimum the server sets). */
+export const BENCH_CORE_LEVEL = 99_999_999;
+
+export function connect(opts: ConnectOptions, handlers: ClientHandlers): Promise<BenchClient> {
+  return opts.wire === Wire.Proto ? connectProto(opts, handlers) : connectSocketIo(opts, handlers);
+}
+
+function convRefs(list: readonly cs.v1.Conversation.$Properties[] | undefined): ConvRef[] {
+  return (list ?? []).map((c) => ({ id: c.id ?? '', epoch: c.epoch ?? '', lastSeq: c.lastSeq ?? 0 }));
+}
+
+function connectProto(opts: ConnectOptions, handlers: ClientHandlers): Promise<BenchClient> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(opts.url, { localAddress: opts.localAddress, perMessageDeflate: false, handshakeTimeout: opts.timeoutMs ?? 10_000 });
+    let welcome: ((w: WelcomeInfo) => void) | undefined;
+    let refuse: ((e: Error) => void) | undefined;
+    const out = (frame: cs.v1.Frame.$Properties): void => {
+      if (socket.readyState === WebSocket.OPEN) socket.send(cs.v1.Frame.encode(frame).finish());
+    };
+    socket.binaryType = 'nodebuffer';
+    socket.on('message', (data: Buffer) => {
+      const f = cs.v1.Frame.decode(data);
+      switch (f.body) {
+        case 'ack': {
+          const a = f.ack!;
+          handlers.onAck?.(a.clientMsgId ?? '', a.seq ?? 0, a.status ?? 0);
+          return;
+        }
+        case 'deliver':
+          handlers.onDeliver?.((f.deliver!.messages ?? []) as DeliveredMessage[]);
+          return;
+        case 'syncResult':
+          handlers.onSyncResult?.(f.syncResult!.conversationId ?? '', (f.syncResult!.messages ?? []) as DeliveredMessage[]);
+          return;
+        case 'inboxUpdate':
+          handlers.onInboxUpdate?.();
+          return;
+        case 'welcome': {
+          const w = f.welcome!;
+          welcome?.({ userId: w.userId ?? '', token: w.token ?? '', conversations: convRefs(w.conversations ?? undefined) });
+          return;
+        }
+        case 'error':
+          if (f.error!.fatal) refuse?.(new Error(`server error ${f.error!.code}: ${f.error!.message}`));
+          return;
+        default:
+          return;
+      }
+    });
+    socket.on('error', (e) => {
+      reject(e);
+      refuse?.(e);
+    });
+    socket.on('close', () => {
+      refuse?.(new Error('closed before Welcome'));
+      handlers.onClose?.();
+    });
+    socket.on('open', () =>
+      resolve({
+        hello: (input) =>
+          new Promise<WelcomeInfo>((ok, no) => {
+            welcome = (w) => {
+              welcome = undefined;
+              refuse = undefined;
+              ok(w);
+            };
+            refuse = no;
+            out({
+              hello: {
+                token: input.token,
+                deviceId: 'bench',
+                platform: 'bench',
+                appVersion: '0',
+                coreLevel: BENCH_CORE_LEVEL,
+                site: input.site ?? '',
+                topic: input.topic ?? '',
+                cursors: input.cursors ?? [],
+              },
+            });
+          }),
+        send: (conversationId, clientMsgId, text) => out({ send: { conversationId, clientMsgId, text, kind: cs.v1.MessageKind.TEXT } }),
+        subscribe: (conversationId) => out({ subscribe: { conversationId } }),
+        received: (conversationId, upToSeq) => out({ received: { conversationId, upToSeq } }),
+        close: () => socket.terminate(),
+      }),
+    );
+  });
+}
+
+interface SioAck {
+  clientMsgId: string;
+  seq?: number;
+  status?: number;
+}
+interface SioWelcome {
+  welcome?: { userId: string; token: string; conversations: ConvRef[] };
+  error?: { message: string };
+}
+
+function connectSocketIo(opts: ConnectOptions, handlers: ClientHandlers): Promise<BenchClient> {
+  return new Promise((resolve, reject) => {
+    const socket: Socket = ioClient(opts.url, {
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      timeout: opts.timeoutMs ?? 10_000,
+      localAddress: opts.localAddress,
+    } as Parameters<typeof ioClient>[1] & { localAddress?: string });
+    socket.on('deliver', (d: { messages: DeliveredMessage[] }) => handlers.onDeliver?.(d.messages));
+    socket.on('sync_result', (r: { conversationId: string; messages: DeliveredMessage[] }) => handlers.onSyncResult?.(r.conversationId, r.messages));
+    socket.on('inbox_update', () => handlers.onInboxUpdate?.());
+    socket.on('connect_error', (e) => reject(e));
+    socket.on('disconnect', () => handlers.onClose?.());
+    socket.on('connect', () =>
+      resolve({
+        hello: (input) =>
+          new Promise<WelcomeInfo>((ok, no) => {
+            socket.emit('hello', { ...input, coreLevel: BENCH_CORE_LEVEL, platform: 'bench' }, (r: SioWelcome) => {
+              if (r.welcome) ok(r.welcome);
+              else no(new Error(r.error?.message ?? 'no welcome'));
+            });
+            socket.once('disconnect', () => no(new Error('closed before Welcome')));
+          }),
+        send: (conversationId, clientMsgId, text) =>
+          socket.emit('send', { conversationId, clientMsgId, text, kind: 0 }, (a: SioAck) => handlers.onAck?.(a.clientMsgId, a.seq ?? 0, a.status ?? 0)),
+        subscribe: (conversationId) => socket.emit('subscribe', conversationId),
+        received: (conversationId, upToSeq) => socket.emit('received', { conversationId, upToSeq }),
+        close: () => socket.disconnect(),
+      }),
+    );
+  });
+}

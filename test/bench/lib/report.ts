@@ -1,0 +1,101 @@
+/** The markdown table of a bench run: one column per server, ratios ours / peer. */
+import type { HotFunction } from './cpuprofile.js';
+import type { ConnResult, LoadResult, LoadSizes } from './scenarios.js';
+
+export interface BenchResult {
+  date: string;
+  mode: string;
+  node: string;
+  uwsNative: boolean | undefined;
+  sizes: LoadSizes;
+  rounds: number;
+  load: LoadResult[];
+  connections: ConnResult[];
+  profile?: { top: HotFunction[]; error?: string };
+  widget?: unknown;
+  durationS: number;
+}
+
+const COLUMNS = ['ours', 'ours+journal', 'ws-peer', 'socketio-peer'] as const;
+
+function mean(values: number[]): number | undefined {
+  const ok = values.filter((v) => Number.isFinite(v));
+  return ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : undefined;
+}
+
+function fmt(v: number | undefined): string {
+  if (v === undefined || !Number.isFinite(v)) return '–';
+  if (Math.abs(v) >= 100) return String(Math.round(v));
+  return String(Math.round(v * 100) / 100);
+}
+
+function ratio(a: number | undefined, b: number | undefined): string {
+  return a === undefined || b === undefined || !b ? '–' : `${(a / b).toFixed(2)}×`;
+}
+
+type Pick = (target: string) => number | undefined;
+
+function row(label: string, pick: Pick): string {
+  const v = Object.fromEntries(COLUMNS.map((c) => [c, pick(c)]));
+  return `| ${label} | ${COLUMNS.map((c) => fmt(v[c])).join(' | ')} | ${ratio(v.ours, v['ws-peer'])} | ${ratio(v.ours, v['socketio-peer'])} |`;
+}
+
+export function renderMarkdown(r: BenchResult): string {
+  const loads = (t: string): LoadResult[] => r.load.filter((l) => l.target === t && !l.error);
+  const tp = (f: (x: NonNullable<LoadResult['throughput']>) => number): Pick => (t) => mean(loads(t).flatMap((l) => (l.throughput ? [f(l.throughput)] : [])));
+  const lat = (fraction: number, f: (x: LoadResult['latency'][number]) => number): Pick => (t) =>
+    mean(loads(t).flatMap((l) => l.latency.filter((x) => x.fraction === fraction).map(f)));
+  const conn = (f: (c: ConnResult) => number | undefined): Pick => (t) => {
+    const c = r.connections.find((x) => x.target === t);
+    return c ? f(c) : undefined;
+  };
+
+  const lines = [
+    `# cs-chat benchmark (${r.mode})`,
+    '',
+    `${r.date}, Node ${r.node}, uWebSockets.js ${r.uwsNative === undefined ? 'not loadable' : r.uwsNative ? 'native' : 'fallback'}. ` +
+      `${r.sizes.conversations} conversations (visitor + subscribed agent each), ${r.sizes.inflight} sends in flight per visitor, ` +
+      `${r.sizes.durationMs / 1000} s windows, ${r.sizes.generators} generator processes, ${r.rounds} round(s) in alternating order (means shown). ` +
+      'Command: `npm run bench' + (r.mode === 'quick' ? ' -- --quick' : '') + '`. Figures from a shared 2-core machine are noisy.',
+    '',
+    '| metric | ours | ours+journal | ws-peer | socketio-peer | ours / ws | ours / socket.io |',
+    '|---|---|---|---|---|---|---|',
+    row('throughput: acked msgs/s', tp((x) => x.ackedPerSec)),
+    row('throughput: delivered msgs/s', tp((x) => x.deliveredPerSec)),
+    row('server CPU, % of a core', tp((x) => x.serverCpuPct)),
+    row('**server CPU µs / delivered msg** (throughput)', tp((x) => x.serverCpuUsPerDelivered)),
+    row('generator CPU, % (all processes)', tp((x) => x.generatorCpuPct)),
+    row('InboxUpdate frames/s received', tp((x) => x.inboxPerSec)),
+  ];
+  for (const f of r.sizes.fractions) {
+    const pct = Math.round(f * 100);
+    lines.push(
+      row(`${pct}% of our peak: offered msgs/s`, lat(f, (x) => x.offeredPerSec)),
+      row(`${pct}%: send→ack p50 / ms`, lat(f, (x) => x.ack.p50Ms)),
+      row(`${pct}%: send→ack p99 / ms`, lat(f, (x) => x.ack.p99Ms)),
+      row(`${pct}%: send→deliver p50 / ms`, lat(f, (x) => x.deliver.p50Ms)),
+      row(`${pct}%: send→deliver p99 / ms`, lat(f, (x) => x.deliver.p99Ms)),
+      row(`${pct}%: send→deliver max / ms`, lat(f, (x) => x.deliver.maxMs)),
+      row(`${pct}%: server CPU µs / delivered msg`, lat(f, (x) => x.serverCpuUsPerDelivered)),
+      row(`${pct}%: not acked / not delivered`, lat(f, (x) => x.missingAcks + x.missingDelivers)),
+    );
+  }
+  if (r.connections.length)
+    lines.push(
+      row('idle connections held', conn((c) => c.opened)),
+      row('server RSS per idle connection / KB', conn((c) => c.rssPerConnKB)),
+      row('server RSS with them / MB', conn((c) => c.rssAfterMB)),
+      row('storm: all resumed, ms after restart', conn((c) => c.storm?.resumeMsFromReady)),
+      row('storm: resumed clients', conn((c) => c.storm?.resumed)),
+      row('storm: peak connects per 100 ms', conn((c) => c.storm?.peakConnectsPer100ms)),
+    );
+  const errors = [...r.load.filter((l) => l.error).map((l) => `${l.target} r${l.round}: ${l.error}`), ...r.connections.filter((c) => c.error).map((c) => `${c.target} connections: ${c.error}`)];
+  if (errors.length) lines.push('', '**Errors:**', ...errors.map((e) => `- ${e}`));
+  if (r.profile?.top.length) {
+    lines.push('', '## Server hot path (ours, `--cpu-prof`, one throughput run, self time)', '', '| self ms | % | function | where |', '|---|---|---|---|');
+    for (const f of r.profile.top) lines.push(`| ${f.selfMs} | ${f.percent} | ${f.name} | ${f.where} |`);
+  }
+  if (r.widget !== undefined) lines.push('', '## Widget', '', '```json', JSON.stringify(r.widget, null, 2), '```');
+  lines.push('', 'Targets: server CPU per delivered message ≤ 1/5 of Socket.IO and ≤ 1/2 of ws; p99 send→deliver < 5 ms at 50% of peak with 10,000 connections; < 4 KB RSS per idle connection, 100,000 held; widget < 40 KB gzip, launcher < 50 ms, 10,000 messages open < 100 ms, scroll p95 frame < 16 ms.', '');
+  return lines.join('\n');
+}

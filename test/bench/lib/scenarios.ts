@@ -1,0 +1,283 @@
+/**
+ * The server scenarios: closed-loop throughput, open-loop latency at fixed
+ * offered rates, idle connections and a reconnect storm. Each starts its own
+ * server child and its own generator children, and measures the server's CPU
+ * and memory from /proc.
+ */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LoadEvent } from '../loadgen.js';
+import { topSelfTime, type HotFunction } from './cpuprofile.js';
+import { Generators, SOURCE_ADDRESSES } from './generators.js';
+import { CpuMeter, openFilesLimit, rssBytes } from './proc.js';
+import { summarize, type LatencySummary } from './stats.js';
+import { BENCH_SECRET, startTarget, type RunningServer, type StartOptions, type TargetSpec } from './targets.js';
+
+export interface LoadSizes {
+  /** Conversations (each one visitor + one subscribed agent connection). */
+  conversations: number;
+  /** Unacked sends in flight per visitor (throughput). */
+  inflight: number;
+  /** Generator processes. */
+  generators: number;
+  warmupMs: number;
+  durationMs: number;
+  /** Latency runs: offered rates as fractions of our peak. */
+  fractions: number[];
+  drainMs: number;
+}
+
+export interface ThroughputResult {
+  ackedPerSec: number;
+  deliveredPerSec: number;
+  rejected: number;
+  inboxPerSec: number;
+  /** Server CPU, percent of one core. */
+  serverCpuPct: number;
+  serverCpuUsPerDelivered: number;
+  generatorCpuPct: number;
+  generatorCpuUsPerDelivered: number;
+}
+
+export interface LatencyResult {
+  fraction: number;
+  offeredPerSec: number;
+  sent: number;
+  ackedPerSec: number;
+  ack: LatencySummary;
+  deliver: LatencySummary;
+  missingAcks: number;
+  missingDelivers: number;
+  rejected: number;
+  serverCpuPct: number;
+  serverCpuUsPerDelivered: number;
+  generatorCpuPct: number;
+}
+
+export interface LoadResult {
+  target: string;
+  round: number;
+  pairs: number;
+  error?: string;
+  throughput?: ThroughputResult;
+  latency: LatencyResult[];
+  /** What the server said about itself (native uWS or fallback), if anything. */
+  serverNote?: string;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+function sum<T extends LoadEvent>(events: LoadEvent[], ev: T['ev']): T[] {
+  return events.filter((e): e is T => e.ev === ev);
+}
+
+/** The line where a server reports native uWebSockets.js or its fallback. */
+export function nativeNote(output: string): string | undefined {
+  const line = output.split('\n').find((l) => /native|fallback/i.test(l));
+  return line?.trim().slice(0, 300);
+}
+
+async function setupPairs(server: RunningServer, gens: Generators, n: number): Promise<number> {
+  const ready = await gens.all((i) => ({
+    cmd: 'setup',
+    wire: server.spec.wire,
+    url: server.url,
+    secret: BENCH_SECRET,
+    ...gens.slice(n, i),
+    addresses: SOURCE_ADDRESSES,
+  }));
+  let opened = 0;
+  const errors: string[] = [];
+  for (const r of ready)
+    if (r.ev === 'ready') {
+      opened += r.opened;
+      if (r.firstError) errors.push(r.firstError);
+    }
+  if (opened < n) throw new Error(`only ${opened} of ${n} conversations connected: ${errors[0] ?? ''}`);
+  return opened;
+}
+
+/** Measures CPU of server and generators over [startAt + warmup, + duration]. */
+async function window(server: RunningServer, gens: Generators, startAt: number, warmupMs: number, durationMs: number) {
+  await sleep(startAt + warmupMs - Date.now());
+  const s = new CpuMeter([server.pid]);
+  const g = new CpuMeter(gens.pids);
+  await sleep(durationMs);
+  return { server: s.read(), gens: g.read() };
+}
+
+async function throughput(server: RunningServer, gens: Generators, z: LoadSizes): Promise<ThroughputResult> {
+  const startAt = Date.now() + 300;
+  const answers = gens.all(() => ({ cmd: 'throughput', inflight: z.inflight, startAt, warmupMs: z.warmupMs, durationMs: z.durationMs }));
+  const cpu = await window(server, gens, startAt, z.warmupMs, z.durationMs);
+  const res = sum<Extract<LoadEvent, { ev: 'throughput' }>>(await answers, 'throughput');
+  const secs = z.durationMs / 1000;
+  const acked = res.reduce((a, r) => a + r.acked, 0);
+  const delivered = res.reduce((a, r) => a + r.delivered, 0);
+  return {
+    ackedPerSec: Math.round(acked / secs),
+    deliveredPerSec: Math.round(delivered / secs),
+    rejected: res.reduce((a, r) => a + r.rejected, 0),
+    inboxPerSec: Math.round(res.reduce((a, r) => a + r.inbox, 0) / secs),
+    serverCpuPct: Math.round((100 * cpu.server.cpuMs) / cpu.server.wallMs),
+    serverCpuUsPerDelivered: round1((cpu.server.cpuMs * 1000) / Math.max(1, delivered)),
+    generatorCpuPct: Math.round((100 * cpu.gens.cpuMs) / cpu.gens.wallMs),
+    generatorCpuUsPerDelivered: round1((cpu.gens.cpuMs * 1000) / Math.max(1, delivered)),
+  };
+}
+
+async function latency(server: RunningServer, gens: Generators, z: LoadSizes, pairs: number, fraction: number, peak: number): Promise<LatencyResult> {
+  const offered = Math.max(1, Math.round(peak * fraction));
+  const startAt = Date.now() + 300;
+  const answers = gens.all((i) => ({
+    cmd: 'latency',
+    ratePerSec: (offered * gens.slice(pairs, i).count) / pairs,
+    startAt,
+    warmupMs: z.warmupMs,
+    durationMs: z.durationMs,
+    drainMs: z.drainMs,
+  }));
+  const cpu = await window(server, gens, startAt, z.warmupMs, z.durationMs);
+  const res = sum<Extract<LoadEvent, { ev: 'latency' }>>(await answers, 'latency');
+  const delivered = res.reduce((a, r) => a + r.delivered, 0);
+  return {
+    fraction,
+    offeredPerSec: offered,
+    sent: res.reduce((a, r) => a + r.sent, 0),
+    ackedPerSec: Math.round(res.reduce((a, r) => a + r.acked, 0) / (z.durationMs / 1000)),
+    ack: summarize(res.flatMap((r) => r.ackUs)),
+    deliver: summarize(res.flatMap((r) => r.deliverUs)),
+    missingAcks: res.reduce((a, r) => a + r.missingAcks, 0),
+    missingDelivers: res.reduce((a, r) => a + r.missingDelivers, 0),
+    rejected: res.reduce((a, r) => a + r.rejected, 0),
+    serverCpuPct: Math.round((100 * cpu.server.cpuMs) / cpu.server.wallMs),
+    serverCpuUsPerDelivered: round1((cpu.server.cpuMs * 1000) / Math.max(1, delivered)),
+    generatorCpuPct: Math.round((100 * cpu.gens.cpuMs) / cpu.gens.wallMs),
+  };
+}
+
+function round1(n: number): number {
+  return Math.round(n * 10) / 10;
+}
+
+/**
+ * Throughput, then latency at `fractions` of `peak` (our peak; when absent,
+ * this target's own). Returns what it measured even when a step fails.
+ */
+export async function runLoad(spec: TargetSpec, z: LoadSizes, round: number, peak: number | undefined, start: StartOptions = {}): Promise<LoadResult> {
+  const result: LoadResult = { target: spec.name, round, pairs: 0, latency: [] };
+  let server: RunningServer | undefined;
+  const gens = Generators.start(z.generators);
+  try {
+    server = await startTarget(spec, start);
+    result.pairs = await setupPairs(server, gens, z.conversations);
+    result.throughput = await throughput(server, gens, z);
+    const base = peak ?? result.throughput.ackedPerSec;
+    for (const f of z.fractions) result.latency.push(await latency(server, gens, z, result.pairs, f, base));
+  } catch (e) {
+    result.error = String(e instanceof Error ? e.message : e);
+  } finally {
+    gens.close();
+    if (server) {
+      result.serverNote = nativeNote(server.output());
+      await server.stop();
+    }
+  }
+  return result;
+}
+
+export interface ConnResult {
+  target: string;
+  requested: number;
+  opened: number;
+  failed: number;
+  firstError?: string;
+  serverOpenFilesLimit: number;
+  rssBaseMB: number;
+  rssAfterMB: number;
+  rssPerConnKB: number;
+  storm?: {
+    total: number;
+    resumed: number;
+    /** From SIGTERM to the last client's Welcome, ms. */
+    resumeMsFromKill: number;
+    /** From the restarted server accepting connections to the last Welcome, ms. */
+    resumeMsFromReady: number;
+    restartMs: number;
+    peakConnectsPer100ms: number;
+    attempts: number;
+  };
+  error?: string;
+}
+
+/** N idle authenticated connections (RSS per connection), then the server restarted under them. */
+export async function runConnections(spec: TargetSpec, n: number, generators: number, stormTimeoutMs: number): Promise<ConnResult> {
+  const r: ConnResult = { target: spec.name, requested: n, opened: 0, failed: 0, serverOpenFilesLimit: 0, rssBaseMB: 0, rssAfterMB: 0, rssPerConnKB: 0 };
+  let server: RunningServer | undefined;
+  const gens = Generators.start(generators);
+  try {
+    server = await startTarget(spec);
+    r.serverOpenFilesLimit = openFilesLimit(server.pid);
+    await sleep(500);
+    const base = rssBytes(server.pid);
+    const ready = await gens.all((i) => ({ cmd: 'idle', wire: spec.wire, url: server!.url, count: gens.slice(n, i).count, addresses: SOURCE_ADDRESSES, storm: true }));
+    for (const e of ready)
+      if (e.ev === 'ready') {
+        r.opened += e.opened;
+        r.failed += e.failed;
+        r.firstError ??= e.firstError;
+      }
+    await sleep(1000);
+    const after = rssBytes(server.pid);
+    r.rssBaseMB = round1(base / 2 ** 20);
+    r.rssAfterMB = round1(after / 2 ** 20);
+    r.rssPerConnKB = round1((after - base) / 1024 / Math.max(1, r.opened));
+
+    // Reconnect storm: restart the server under the connected clients.
+    const killedAt = Date.now();
+    const port = server.port;
+    await server.stop();
+    server = await startTarget(spec, { port });
+    const readyAt = Date.now();
+    let reports: Extract<LoadEvent, { ev: 'storm' }>[] = [];
+    while (Date.now() - readyAt < stormTimeoutMs) {
+      await sleep(250);
+      reports = (await gens.all(() => ({ cmd: 'storm-report' }))).filter((e): e is Extract<LoadEvent, { ev: 'storm' }> => e.ev === 'storm');
+      if (reports.every((x) => x.resumed === x.total)) break;
+    }
+    const welcomes = reports.flatMap((x) => x.welcomeAt).filter((t) => t >= killedAt);
+    const connects = reports.flatMap((x) => x.connectAt).filter((t) => t >= killedAt);
+    const buckets = new Map<number, number>();
+    for (const t of connects) buckets.set(Math.floor(t / 100), (buckets.get(Math.floor(t / 100)) ?? 0) + 1);
+    const last = welcomes.length ? Math.max(...welcomes) : NaN;
+    r.storm = {
+      total: reports.reduce((a, x) => a + x.total, 0),
+      resumed: reports.reduce((a, x) => a + x.resumed, 0),
+      resumeMsFromKill: last - killedAt,
+      resumeMsFromReady: last - readyAt,
+      restartMs: readyAt - killedAt,
+      peakConnectsPer100ms: Math.max(0, ...buckets.values()),
+      attempts: reports.reduce((a, x) => a + x.attempts, 0),
+    };
+  } catch (e) {
+    r.error = String(e instanceof Error ? e.message : e);
+  } finally {
+    gens.close();
+    await server?.stop();
+  }
+  return r;
+}
+
+/** One throughput run of `spec` under --cpu-prof; the top self-time functions. */
+export async function profileLoad(spec: TargetSpec, z: LoadSizes): Promise<{ top: HotFunction[]; error?: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'cs-bench-prof-'));
+  try {
+    const r = await runLoad(spec, { ...z, fractions: [] }, 0, undefined, { cpuProfDir: dir });
+    const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+    if (!file) return { top: [], error: r.error ?? 'no .cpuprofile written (did the server exit cleanly on SIGTERM?)' };
+    return { top: topSelfTime(join(dir, file), 15), error: r.error };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

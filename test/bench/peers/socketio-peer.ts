@@ -1,0 +1,151 @@
+/**
+ * Benchmark peer: the chat most Node tutorials build — Socket.IO 4, JSON
+ * payloads, ack callbacks, one room per conversation — with the same
+ * semantics as our server (see chat-state.ts).
+ *
+ * Events (client -> server): `hello` (Hello, ack(Welcome | {error})),
+ * `send` (Send, ack(Ack)), `subscribe` (conversationId), `received`
+ * (Received), `sync` (Sync, ack(SyncResult)). Server -> client: `deliver`
+ * ({messages}), `sync_result` (resume answers after `hello`),
+ * `inbox_update`. Field names as in proto/chat.proto, camelCased.
+ *
+ * Run: `PORT=0 CS_SECRET=x node --import tsx test/bench/peers/socketio-peer.ts`;
+ * prints `{"listening":<port>}` on stdout when ready.
+ */
+import { createServer } from 'node:http';
+import { Server, type Socket } from 'socket.io';
+import { ChatState, INBOX_INTERVAL_MS, PeerRole, peerSettings, type Identity, type PeerConversation } from './chat-state.js';
+
+const { port, host, secret } = peerSettings();
+const state = new ChatState(secret);
+const AGENTS_ROOM = '#agents';
+
+interface HelloIn {
+  token?: string;
+  site?: string;
+  topic?: string;
+  coreLevel?: number;
+  cursors?: { conversationId: string; epoch: string; seq: number }[];
+}
+interface SendIn {
+  clientMsgId?: string;
+  conversationId?: string;
+  kind?: number;
+  text?: string;
+  quoteSeq?: number;
+}
+type Reply = (answer: unknown) => void;
+
+interface SocketData {
+  who: Identity | undefined;
+}
+
+function info(c: PeerConversation): Record<string, unknown> {
+  return { id: c.id, epoch: c.epoch, lastSeq: c.lastSeq, site: c.site, topic: c.topic, visitorId: c.visitorId };
+}
+
+function reply(cb: unknown): Reply {
+  return typeof cb === 'function' ? (cb as Reply) : () => undefined;
+}
+
+let sessionIds = 0;
+const http = createServer((_req, res) => {
+  res.writeHead(404).end();
+});
+const io = new Server<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>(http, {
+  perMessageDeflate: false,
+  maxHttpBufferSize: 64 * 1024,
+  serveClient: false,
+});
+
+function onHello(socket: Socket, hello: HelloIn, cb: Reply): void {
+  if (socket.data.who) return cb({ error: { code: 2, message: 'second Hello', fatal: true } });
+  const who = state.authenticate(typeof hello?.token === 'string' ? hello.token : '');
+  if (!who) {
+    cb({ error: { code: 3, message: 'bad token', fatal: true } });
+    socket.disconnect(true);
+    return;
+  }
+  socket.data.who = who;
+  const conversations: Record<string, unknown>[] = [];
+  if (who.role === PeerRole.Visitor) {
+    const conv = state.conversationFor(String(hello.site ?? ''), who.userId, String(hello.topic ?? ''));
+    void socket.join(conv.id);
+    conversations.push(info(conv));
+  } else {
+    void socket.join(AGENTS_ROOM);
+    for (const c of state.conversations.values()) if (c.lastSeq > 0 && conversations.length < 500) conversations.push(info(c));
+  }
+  cb({
+    welcome: {
+      sessionId: `s${++sessionIds}`,
+      userId: who.userId,
+      role: who.role,
+      token: who.token,
+      heartbeatMs: 25_000,
+      coreLevel: hello.coreLevel ?? 0,
+      conversations,
+      serverTimeMs: Date.now(),
+    },
+  });
+  for (const cursor of Array.isArray(hello.cursors) ? hello.cursors : []) {
+    const conv = state.conversations.get(String(cursor.conversationId));
+    if (!conv || !state.mayAccess(who, conv)) continue;
+    const { messages, hasMore } = state.after(conv, cursor.epoch === conv.epoch ? Number(cursor.seq) || 0 : 0);
+    socket.emit('sync_result', { conversationId: conv.id, epoch: conv.epoch, messages, hasMore });
+  }
+}
+
+function onSend(socket: Socket, who: Identity, send: SendIn, cb: Reply): void {
+  const conversationId = String(send?.conversationId ?? '');
+  const clientMsgId = String(send?.clientMsgId ?? '');
+  const r = state.store(who, conversationId, clientMsgId, Number(send?.kind) || 0, String(send?.text ?? ''), Number(send?.quoteSeq) || 0);
+  if (!r.ok) return cb({ clientMsgId, conversationId, status: 2, reason: r.reason });
+  cb({ clientMsgId, conversationId, seq: r.seq, serverTimeMs: Date.now(), status: r.duplicate ? 1 : 0 });
+  if (r.message) socket.to(conversationId).emit('deliver', { messages: [r.message] });
+}
+
+io.on('connection', (socket) => {
+  socket.data.who = undefined;
+  socket.on('hello', (hello: HelloIn, cb: unknown) => onHello(socket, hello ?? {}, reply(cb)));
+  socket.on('send', (send: SendIn, cb: unknown) => {
+    const who = socket.data.who;
+    if (!who) return reply(cb)({ error: { code: 2, message: 'Hello first', fatal: true } });
+    onSend(socket, who, send, reply(cb));
+  });
+  socket.on('subscribe', (conversationId: unknown) => {
+    const who = socket.data.who;
+    if (!who || who.role !== PeerRole.Agent || !state.conversations.has(String(conversationId))) return;
+    void socket.join(String(conversationId));
+  });
+  socket.on('received', () => {
+    // Cursor kept by the client's ack; a peer without server-side re-push has nothing to do.
+  });
+  socket.on('sync', (sync: { conversationId?: string; afterSeq?: number; limit?: number }, cb: unknown) => {
+    const who = socket.data.who;
+    const conv = state.conversations.get(String(sync?.conversationId ?? ''));
+    if (!who || !conv || !state.mayAccess(who, conv)) return reply(cb)({ error: { code: 4, message: 'forbidden' } });
+    const { messages, hasMore } = state.after(conv, Number(sync.afterSeq) || 0, Number(sync.limit) || undefined);
+    reply(cb)({ conversationId: conv.id, epoch: conv.epoch, messages, hasMore });
+  });
+});
+
+const inboxTimer = setInterval(() => {
+  for (const conv of state.takeDirty()) {
+    const last = conv.messages[conv.messages.length - 1];
+    io.to(AGENTS_ROOM).except(conv.id).emit('inbox_update', { conversation: info(conv), preview: last ? last.text.slice(0, 80) : '', unread: 0 });
+  }
+}, INBOX_INTERVAL_MS);
+
+http.listen(port, host, () => {
+  const address = http.address();
+  if (address && typeof address === 'object') process.stdout.write(`${JSON.stringify({ listening: address.port })}\n`);
+});
+
+function shutdown(): void {
+  clearInterval(inboxTimer);
+  io.close(() => process.exit(0));
+  setTimeout(() => process.exit(0), 500).unref();
+}
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);

@@ -1,0 +1,187 @@
+/**
+ * Benchmark peer: the same protobuf Frame protocol and chat semantics as our
+ * server, on the `ws` package instead of uWebSockets.js. Comparing the two
+ * isolates what uWebSockets.js buys. Fan-out is a loop over the
+ * conversation's sockets with one encoded buffer (what a careful `ws` server
+ * does).
+ *
+ * Run: `PORT=0 CS_SECRET=x node --import tsx test/bench/peers/ws-peer.ts`;
+ * prints `{"listening":<port>}` on stdout when ready.
+ */
+import { WebSocketServer, type WebSocket } from 'ws';
+import { cs } from '../../../proto/gen/chat.js';
+import { ChatState, INBOX_INTERVAL_MS, PeerRole, peerSettings, type Identity, type PeerConversation } from './chat-state.js';
+
+const { port, host, secret } = peerSettings();
+const state = new ChatState(secret);
+/** Per-socket buffered limit past which pushes stop and the client is told to resync, bytes. */
+const MAX_BUFFERED = 1 << 20;
+
+interface Session {
+  readonly socket: WebSocket;
+  who: Identity | undefined;
+  readonly rooms: Set<string>;
+  readonly received: Map<string, number>;
+}
+
+const rooms = new Map<string, Set<Session>>();
+const agents = new Set<Session>();
+let sessionIds = 0;
+
+function encode(frame: cs.v1.Frame.$Properties): Uint8Array {
+  return cs.v1.Frame.encode(frame).finish();
+}
+
+function push(s: Session, bytes: Uint8Array): void {
+  if (s.socket.bufferedAmount > MAX_BUFFERED) return;
+  s.socket.send(bytes);
+}
+
+function join(s: Session, conversationId: string): void {
+  let room = rooms.get(conversationId);
+  if (!room) rooms.set(conversationId, (room = new Set()));
+  room.add(s);
+  s.rooms.add(conversationId);
+}
+
+function info(c: PeerConversation): cs.v1.Conversation.$Properties {
+  return { id: c.id, epoch: c.epoch, lastSeq: c.lastSeq, site: c.site, topic: c.topic, visitorId: c.visitorId };
+}
+
+function fail(s: Session, code: cs.v1.ErrorCode, message: string, fatal: boolean): void {
+  s.socket.send(encode({ error: { code, message, fatal } }));
+  if (fatal) s.socket.close(1008, message);
+}
+
+function syncResult(s: Session, conv: PeerConversation, afterSeq: number, limit?: number): void {
+  const { messages, hasMore } = state.after(conv, afterSeq, limit);
+  push(s, encode({ syncResult: { conversationId: conv.id, epoch: conv.epoch, messages, hasMore } }));
+}
+
+function onHello(s: Session, hello: cs.v1.Hello): void {
+  const who = state.authenticate(hello.token);
+  if (!who) return fail(s, cs.v1.ErrorCode.UNAUTHENTICATED, 'bad token', true);
+  s.who = who;
+  const conversations: cs.v1.Conversation.$Properties[] = [];
+  if (who.role === PeerRole.Visitor) {
+    const conv = state.conversationFor(hello.site, who.userId, hello.topic);
+    join(s, conv.id);
+    conversations.push(info(conv));
+  } else {
+    agents.add(s);
+    for (const c of state.conversations.values()) if (c.lastSeq > 0 && conversations.length < 500) conversations.push(info(c));
+  }
+  s.socket.send(
+    encode({
+      welcome: {
+        sessionId: `s${++sessionIds}`,
+        userId: who.userId,
+        role: who.role,
+        token: who.token,
+        heartbeatMs: 25_000,
+        coreLevel: hello.coreLevel,
+        conversations,
+        serverTimeMs: Date.now(),
+      },
+    }),
+  );
+  for (const cursor of hello.cursors) {
+    const conv = state.conversations.get(cursor.conversationId ?? '');
+    if (!conv || !state.mayAccess(who, conv)) continue;
+    syncResult(s, conv, cursor.epoch === conv.epoch ? (cursor.seq ?? 0) : 0);
+  }
+}
+
+function onSend(s: Session, who: Identity, send: cs.v1.Send): void {
+  const r = state.store(who, send.conversationId, send.clientMsgId, send.kind, send.text, send.quoteSeq);
+  if (!r.ok) {
+    if (r.reason === 'forbidden') return fail(s, cs.v1.ErrorCode.FORBIDDEN, r.reason, false);
+    s.socket.send(encode({ ack: { clientMsgId: send.clientMsgId, conversationId: send.conversationId, status: cs.v1.AckStatus.REJECTED, reason: r.reason } }));
+    return;
+  }
+  const status = r.duplicate ? cs.v1.AckStatus.DUPLICATE : cs.v1.AckStatus.OK;
+  s.socket.send(encode({ ack: { clientMsgId: send.clientMsgId, conversationId: send.conversationId, seq: r.seq, serverTimeMs: Date.now(), status } }));
+  if (!r.message) return;
+  const room = rooms.get(send.conversationId);
+  if (!room) return;
+  const bytes = encode({ deliver: { messages: [r.message] } });
+  for (const other of room) if (other !== s) push(other, bytes);
+}
+
+function onFrame(s: Session, data: Uint8Array): void {
+  let frame: cs.v1.Frame;
+  try {
+    frame = cs.v1.Frame.decode(data);
+  } catch {
+    return fail(s, cs.v1.ErrorCode.BAD_FRAME, 'not a Frame', false);
+  }
+  if (frame.body === 'hello') {
+    if (s.who) return fail(s, cs.v1.ErrorCode.PROTOCOL, 'second Hello', true);
+    return onHello(s, frame.hello as cs.v1.Hello);
+  }
+  const who = s.who;
+  if (!who) return fail(s, cs.v1.ErrorCode.PROTOCOL, 'Hello first', true);
+  switch (frame.body) {
+    case 'send':
+      return onSend(s, who, frame.send as cs.v1.Send);
+    case 'subscribe': {
+      const conv = state.conversations.get(frame.subscribe!.conversationId ?? '');
+      if (!conv || who.role !== PeerRole.Agent) return fail(s, cs.v1.ErrorCode.FORBIDDEN, 'forbidden', false);
+      join(s, conv.id);
+      return;
+    }
+    case 'received':
+      s.received.set(frame.received!.conversationId ?? '', frame.received!.upToSeq ?? 0);
+      return;
+    case 'sync': {
+      const sync = frame.sync as cs.v1.Sync;
+      const conv = state.conversations.get(sync.conversationId);
+      if (!conv || !state.mayAccess(who, conv)) return fail(s, cs.v1.ErrorCode.FORBIDDEN, 'forbidden', false);
+      return syncResult(s, conv, sync.afterSeq, sync.limit || undefined);
+    }
+    case 'ping':
+      s.socket.send(encode({ pong: { timeMs: frame.ping!.timeMs ?? 0 } }));
+      return;
+    default:
+      return;
+  }
+}
+
+/** Coalesced notices: one per changed conversation per agent session per interval. */
+function flushInbox(): void {
+  const changed = state.takeDirty();
+  if (changed.length === 0 || agents.size === 0) return;
+  for (const conv of changed) {
+    const last = conv.messages[conv.messages.length - 1];
+    const bytes = encode({ inboxUpdate: { conversation: info(conv), preview: last ? last.text.slice(0, 80) : '', unread: 0 } });
+    for (const a of agents) if (!a.rooms.has(conv.id)) push(a, bytes);
+  }
+}
+
+const wss = new WebSocketServer({ host, port, path: '/ws', maxPayload: 64 * 1024, perMessageDeflate: false });
+wss.on('connection', (socket) => {
+  const s: Session = { socket, who: undefined, rooms: new Set(), received: new Map() };
+  socket.on('message', (data, isBinary) => {
+    if (!isBinary) return fail(s, cs.v1.ErrorCode.BAD_FRAME, 'binary frames only', false);
+    onFrame(s, data as Buffer);
+  });
+  socket.on('close', () => {
+    agents.delete(s);
+    for (const id of s.rooms) rooms.get(id)?.delete(s);
+  });
+  socket.on('error', () => socket.terminate());
+});
+wss.on('listening', () => {
+  const address = wss.address();
+  if (address && typeof address === 'object') process.stdout.write(`${JSON.stringify({ listening: address.port })}\n`);
+});
+const inboxTimer = setInterval(flushInbox, INBOX_INTERVAL_MS);
+
+function shutdown(): void {
+  clearInterval(inboxTimer);
+  for (const client of wss.clients) client.close(1001, 'going away');
+  wss.close(() => process.exit(0));
+  setTimeout(() => process.exit(0), 500).unref();
+}
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);

@@ -1,0 +1,132 @@
+/**
+ * `npm run bench` (full) and `npm run bench -- --quick` (under two minutes):
+ * our server (built dist/server/main.js, journal off and on) side by side with
+ * a Socket.IO peer and a `ws` peer with the same semantics, then the widget.
+ * Prints a table with ratios (ours / peer) and writes
+ * test/bench/results/latest.json and latest.md.
+ *
+ * Options: `--quick`; `--only=ours,ws-peer,…` (targets); `--no-widget`;
+ * `--no-conn` (skip idle connections and the reconnect storm);
+ * `--no-profile`; `--conversations=N`, `--idle=N` (sizes).
+ *
+ * Figures are for reading, never asserts. On a 2-core machine the generator
+ * saturates first: compare server CPU per delivered message, and read the
+ * throughput next to the generator's own CPU.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { renderMarkdown } from './lib/report.js';
+import { profileLoad, runConnections, runLoad, type ConnResult, type LoadResult, type LoadSizes } from './lib/scenarios.js';
+import { repoRoot, TARGETS, TargetName, type TargetSpec } from './lib/targets.js';
+import { openFilesLimit } from './lib/proc.js';
+
+const argv = process.argv.slice(2);
+const flag = (name: string): boolean => argv.includes(`--${name}`);
+const option = (name: string): string | undefined => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const quick = flag('quick');
+
+const sizes: LoadSizes = quick
+  ? { conversations: 40, inflight: 8, generators: 2, warmupMs: 500, durationMs: 2000, fractions: [0.25, 0.5, 0.75], drainMs: 500 }
+  : { conversations: 500, inflight: 16, generators: 2, warmupMs: 2000, durationMs: 10_000, fractions: [0.25, 0.5, 0.75], drainMs: 2000 };
+if (option('conversations')) sizes.conversations = Number(option('conversations'));
+/** Idle connections: bounded by the open-files limit of one process (server and generators alike). */
+const requestedIdle = Number(option('idle') ?? (quick ? 1000 : 100_000));
+const rounds = quick ? 1 : 2;
+
+const selected: TargetName[] = (option('only')?.split(',') as TargetName[] | undefined) ?? [TargetName.Ours, TargetName.Ws, TargetName.SocketIo, TargetName.OursJournal];
+for (const t of selected) if (!TARGETS[t]) throw new Error(`unknown target ${t}; known: ${Object.keys(TARGETS).join(', ')}`);
+
+/** uWebSockets.js loads natively here or falls back to its slow ws imitation. */
+async function uwsNative(): Promise<boolean | undefined> {
+  try {
+    const mod = (await import('uWebSockets.js')) as { App?: unknown; default?: { App?: unknown } };
+    const app = mod.App ?? mod.default?.App;
+    return typeof app === 'function' && /\[native code\]/.test(Function.prototype.toString.call(app));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Order of round r: forward, then reversed, so drift on a shared machine hits every target alike. */
+function order(r: number): TargetSpec[] {
+  const list = selected.map((t) => TARGETS[t]);
+  return r % 2 === 0 ? list : [...list].reverse();
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const native = await uwsNative();
+  console.log(`bench: ${quick ? 'quick' : 'full'}; uWebSockets.js ${native === undefined ? 'not loadable' : native ? 'native' : 'FALLBACK (slow ws imitation)'} in this Node ${process.version}`);
+  console.log(`bench: ${sizes.conversations} conversations x (visitor + agent), ${sizes.inflight} in flight, ${sizes.durationMs} ms windows, ${sizes.generators} generator processes`);
+
+  const load: LoadResult[] = [];
+  let ourPeak: number | undefined;
+  for (let r = 0; r < rounds; r++)
+    for (const spec of order(r)) {
+      // Latency rates are fractions of *our* peak, so the first run of ours fixes them.
+      const res = await runLoad(spec, sizes, r, spec.name === TargetName.Ours ? undefined : ourPeak);
+      if (spec.name === TargetName.Ours && ourPeak === undefined && res.throughput) ourPeak = res.throughput.ackedPerSec;
+      load.push(res);
+      const t = res.throughput;
+      console.log(
+        `  [${spec.name} r${r}] ${res.error ? `ERROR ${res.error}` : `${t?.ackedPerSec} acked/s, ${t?.deliveredPerSec} delivered/s, server ${t?.serverCpuPct}% CPU, ${t?.serverCpuUsPerDelivered} us/msg, generator ${t?.generatorCpuPct}%`}` +
+          (res.latency.length ? `; p99 deliver ${res.latency.map((l) => `${l.deliver.p99Ms}ms@${Math.round(l.fraction * 100)}%`).join(' ')}` : ''),
+      );
+      if (res.serverNote) console.log(`    server says: ${res.serverNote}`);
+    }
+
+  const conns: ConnResult[] = [];
+  if (!flag('no-conn')) {
+    const limit = Math.min(openFilesLimit(process.pid), 1_000_000);
+    // The server needs one fd per connection plus its own; each generator holds its share.
+    const idle = Math.min(requestedIdle, limit - 500);
+    if (idle < requestedIdle) console.log(`bench: idle connections capped at ${idle} by the open-files limit (${limit}; hard limit, cannot be raised here)`);
+    for (const spec of order(1).filter((s) => s.name !== TargetName.OursJournal)) {
+      const c = await runConnections(spec, idle, Math.max(2, Math.ceil(idle / 15_000)), quick ? 20_000 : 60_000);
+      conns.push(c);
+      console.log(
+        `  [${spec.name} idle] ${c.error ? `ERROR ${c.error}; ` : ''}${c.opened}/${c.requested} open, ${c.rssPerConnKB} KB RSS/conn (fd limit ${c.serverOpenFilesLimit})` +
+          (c.storm ? `; storm: ${c.storm.resumed}/${c.storm.total} resumed ${c.storm.resumeMsFromReady} ms after restart, peak ${c.storm.peakConnectsPer100ms} connects/100ms` : ''),
+      );
+    }
+  }
+
+  let profile: Awaited<ReturnType<typeof profileLoad>> | undefined;
+  if (!flag('no-profile') && selected.includes(TargetName.Ours)) {
+    profile = await profileLoad(TARGETS.ours, { ...sizes, durationMs: Math.min(sizes.durationMs, 5000) });
+    console.log(`bench: server hot path (ours, --cpu-prof, one throughput run)${profile.error ? ` — ${profile.error}` : ''}`);
+    for (const f of profile.top) console.log(`  ${String(f.selfMs).padStart(8)} ms ${String(f.percent).padStart(5)}%  ${f.name}  ${f.where}`);
+  }
+
+  let widget: unknown;
+  if (!flag('no-widget')) {
+    const { runWidgetBench } = await import('./widget.js');
+    widget = await runWidgetBench({ quick });
+  }
+
+  const result = {
+    date: new Date().toISOString(),
+    mode: quick ? 'quick' : 'full',
+    node: process.version,
+    uwsNative: native,
+    sizes,
+    rounds,
+    load,
+    connections: conns,
+    profile,
+    widget,
+    durationS: Math.round((Date.now() - started) / 1000),
+  };
+  const dir = join(repoRoot, 'test/bench/results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+  const md = renderMarkdown(result);
+  writeFileSync(join(dir, 'latest.md'), md);
+  console.log(`\n${md}`);
+  console.log(`bench: done in ${result.durationS} s; wrote test/bench/results/latest.json and latest.md`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

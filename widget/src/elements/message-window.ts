@@ -40,6 +40,8 @@ export class MessageWindow implements ReactiveController {
   private atTail = true;
   /** The reader is scrolled to the bottom: keep them there. */
   private pinned = true;
+  /** Pinned by request (open, send): do not re-measure before the next update. */
+  private stick = true;
   private start = 0;
   private end = 0;
   private items: readonly TimelineItem[] = [];
@@ -91,6 +93,7 @@ export class MessageWindow implements ReactiveController {
   scrollToEnd(): void {
     this.atTail = true;
     this.pinned = true;
+    this.stick = true;
     this.host.requestUpdate();
   }
 
@@ -115,12 +118,15 @@ export class MessageWindow implements ReactiveController {
     );
     this.observer.observe(top);
     this.observer.observe(bottom);
+    if (this.pinned && this.atTail) scroller.scrollTop = scroller.scrollHeight;
+    this.stick = false;
+    this.schedule();
   }
 
   hostUpdate(): void {
     const s = this.scroller;
     if (!s || !s.isConnected) return;
-    this.measurePinned();
+    if (!this.stick) this.measurePinned();
     this.anchor = undefined;
     if (this.pinned) return;
     const top = s.getBoundingClientRect().top;
@@ -136,6 +142,7 @@ export class MessageWindow implements ReactiveController {
   hostUpdated(): void {
     const s = this.scroller;
     if (!s || !s.isConnected) return;
+    this.stick = false;
     if (this.pinned && this.atTail) {
       s.scrollTop = s.scrollHeight;
     } else if (this.anchor) {

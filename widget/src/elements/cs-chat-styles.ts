@@ -1,0 +1,287 @@
+/** Styles of `<cs-chat>`'s launcher, panel, header, banner and composer. */
+import { css } from 'lit';
+
+export const chatStyles = css`
+  .launcher {
+    position: fixed;
+    z-index: var(--cs-z, 2147483000);
+    bottom: 20px;
+    right: 20px;
+    width: 60px;
+    height: 60px;
+    border: 0;
+    border-radius: 50%;
+    display: grid;
+    place-items: center;
+    background: var(--cs-accent, #4f46e5);
+    color: var(--cs-accent-text, #fff);
+    box-shadow: 0 6px 20px #0f172a40, 0 2px 6px #0f172a26;
+    transition: transform 0.15s ease;
+  }
+  :host([position='left']) .launcher,
+  :host([position='left']) .panel {
+    right: auto;
+    left: 20px;
+  }
+  .launcher:hover {
+    transform: scale(1.06);
+  }
+  .launcher svg {
+    width: 28px;
+    height: 28px;
+  }
+  .badge {
+    position: absolute;
+    top: -2px;
+    inset-inline-end: -2px;
+    min-width: 22px;
+    height: 22px;
+    padding: 0 6px;
+    border-radius: 11px;
+    background: #ef4444;
+    color: #fff;
+    border: 2px solid #fff;
+    font-size: 12px;
+    font-weight: 700;
+    line-height: 18px;
+    text-align: center;
+  }
+  .panel {
+    position: fixed;
+    z-index: var(--cs-z, 2147483000);
+    bottom: 92px;
+    right: 20px;
+    width: 380px;
+    height: min(640px, calc(100vh - 112px));
+    display: flex;
+    flex-direction: column;
+    overflow: hidden;
+    border-radius: var(--cs-radius, 16px);
+    background: var(--cs-bg, #fff);
+    color: var(--cs-text, #1f2937);
+    box-shadow: 0 18px 50px #0f172a38, 0 4px 12px #0f172a1f;
+    animation: cs-pop 0.16s ease-out;
+  }
+  @keyframes cs-pop {
+    from { opacity: 0; transform: translateY(8px) scale(0.98); }
+  }
+  @media (max-width: 480px) {
+    .panel {
+      inset: 0;
+      width: auto;
+      height: auto;
+      border-radius: 0;
+      bottom: 0;
+      right: 0;
+    }
+    :host([position='left']) .panel {
+      left: 0;
+    }
+    :host([open]) .launcher {
+      display: none;
+    }
+  }
+  header {
+    flex: none;
+    display: flex;
+    align-items: center;
+    gap: 12px;
+    padding: 16px 14px 16px 18px;
+    padding-inline: 18px 10px;
+    background: var(--cs-accent, #4f46e5);
+    background-image: linear-gradient(135deg, #ffffff1f, #00000014);
+    color: var(--cs-accent-text, #fff);
+  }
+  .avatar {
+    flex: none;
+    width: 40px;
+    height: 40px;
+    border-radius: 50%;
+    display: grid;
+    place-items: center;
+    background: #ffffff33;
+    font-weight: 700;
+    font-size: 17px;
+  }
+  .heading {
+    flex: 1;
+    min-width: 0;
+  }
+  h2 {
+    margin: 0;
+    font-size: 16px;
+    font-weight: 650;
+    line-height: 1.3;
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+  .presence {
+    margin: 2px 0 0;
+    display: flex;
+    align-items: center;
+    gap: 6px;
+    font-size: 12.5px;
+    opacity: 0.9;
+  }
+  .presence i {
+    width: 8px;
+    height: 8px;
+    border-radius: 50%;
+    background: #fbbf24;
+  }
+  .presence i.online {
+    background: #34d399;
+    box-shadow: 0 0 0 2px #34d39955;
+  }
+  .icon-btn {
+    flex: none;
+    border: 0;
+    background: none;
+    color: inherit;
+    width: 36px;
+    height: 36px;
+    border-radius: 50%;
+    display: grid;
+    place-items: center;
+  }
+  .icon-btn:hover {
+    background: #ffffff26;
+  }
+  .icon-btn svg {
+    width: 20px;
+    height: 20px;
+  }
+  header :focus-visible {
+    outline-color: #fff;
+  }
+  .banner {
+    flex: none;
+    padding: 6px 14px;
+    font-size: 12.5px;
+    text-align: center;
+    background: #fef3c7;
+    color: #78350f;
+  }
+  .banner.failed {
+    background: #fee2e2;
+    color: #7f1d1d;
+  }
+  .log {
+    flex: 1;
+    min-height: 0;
+    background: var(--cs-bg, #fff);
+  }
+  .empty {
+    margin: 8px 0;
+    padding: 14px 16px;
+    border-radius: 12px;
+    background: var(--cs-bubble, #f1f3f7);
+    color: var(--cs-text, #1f2937);
+    font-size: 14px;
+  }
+  .below {
+    flex: none;
+    padding: 0 14px 6px;
+    min-height: 6px;
+  }
+  .quoting {
+    flex: none;
+    display: flex;
+    align-items: center;
+    gap: 8px;
+    margin: 0 12px;
+    padding: 6px 4px 6px 10px;
+    border-inline-start: 3px solid var(--cs-accent, #4f46e5);
+    background: var(--cs-bubble, #f1f3f7);
+    border-radius: 6px;
+    font-size: 13px;
+    color: var(--cs-muted, #6b7280);
+  }
+  .quoting span {
+    flex: 1;
+    min-width: 0;
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+  .quoting b {
+    color: var(--cs-text, #1f2937);
+    font-weight: 600;
+  }
+  .quoting .icon-btn {
+    width: 28px;
+    height: 28px;
+    color: var(--cs-muted, #6b7280);
+  }
+  .quoting .icon-btn:hover {
+    background: #0000000d;
+  }
+  .quoting .icon-btn svg {
+    width: 16px;
+    height: 16px;
+  }
+  form {
+    flex: none;
+    display: flex;
+    align-items: flex-end;
+    gap: 8px;
+    margin: 8px 12px 12px;
+    padding: 6px 6px 6px 14px;
+    padding-inline: 14px 6px;
+    border: 1px solid #e5e7eb;
+    border-radius: 22px;
+    background: var(--cs-bg, #fff);
+  }
+  form:focus-within {
+    border-color: var(--cs-accent, #4f46e5);
+    box-shadow: 0 0 0 3px color-mix(in srgb, var(--cs-accent, #4f46e5) 18%, transparent);
+  }
+  textarea {
+    flex: 1;
+    min-width: 0;
+    resize: none;
+    border: 0;
+    outline: 0;
+    background: none;
+    padding: 6px 0;
+    max-height: 120px;
+    font-size: 15px;
+    line-height: 1.4;
+    color: var(--cs-text, #1f2937);
+  }
+  textarea::placeholder {
+    color: #9ca3af;
+  }
+  .send {
+    flex: none;
+    width: 34px;
+    height: 34px;
+    border: 0;
+    border-radius: 50%;
+    display: grid;
+    place-items: center;
+    background: var(--cs-accent, #4f46e5);
+    color: var(--cs-accent-text, #fff);
+  }
+  .send:disabled {
+    background: #e5e7eb;
+    color: #9ca3af;
+    cursor: default;
+  }
+  .send svg {
+    width: 18px;
+    height: 18px;
+  }
+  :dir(rtl) .send svg {
+    transform: scaleX(-1);
+  }
+  .footer {
+    flex: none;
+    text-align: center;
+    font-size: 11px;
+    color: #9ca3af;
+    padding-block-end: 8px;
+    margin-block-start: -4px;
+  }
+`;

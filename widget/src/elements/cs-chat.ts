@@ -1,0 +1,430 @@
+/**
+ * `<cs-chat>`: the visitor's chat. A launcher bubble with an unread badge
+ * opens a panel with the merchant's name and agent presence, the message
+ * list, and a composer. The element only renders: {@link ChatController}
+ * owns the session, {@link MessageWindow} picks the rendered slice of a long
+ * history, {@link AttentionController} handles the hidden-page title badge and
+ * notifications.
+ *
+ * The session comes from the `session` property (tests, custom setups) or is
+ * made from the attributes by `CsChat.createSession`, which the entries
+ * (`widget/src/index.ts`, `widget/src/embed.ts`) point at `ChatSession`; the
+ * element itself does not import the engine, so the views stay testable with a
+ * fake session.
+ *
+ * @fires cs-ready - The session started (cache shown, connecting). Detail `{userId}`.
+ * @fires cs-message - A message was sent or arrived. Detail `{item: TimelineItem}`.
+ * @fires cs-unread - The unread count changed. Detail `{count}`.
+ * @fires cs-state - The connection state changed. Detail `{oldState, newState}`.
+ * @csspart launcher - The round launcher button.
+ * @csspart panel - The chat panel (a dialog).
+ * @csspart header - The panel header with the merchant name and presence.
+ * @csspart message - Each message row.
+ * @csspart event - Each system line (EVENT messages).
+ * @csspart composer - The form with the textarea and the send button.
+ * @cssprop --cs-accent - Brand colour (also settable with the `color` attribute). Default #4f46e5.
+ * @cssprop --cs-accent-text - Text colour on the brand colour. Default #fff.
+ * @cssprop --cs-font - Font stack. Default the system UI font.
+ * @cssprop --cs-text - Text colour. Default #1f2937.
+ * @cssprop --cs-bg - Panel background. Default #fff.
+ * @cssprop --cs-bubble - The other side's bubble background. Default #f1f3f7.
+ * @cssprop --cs-radius - Panel corner radius. Default 16px.
+ * @cssprop --cs-z - z-index. Default 2147483000.
+ */
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import type { IdentityInput, Session, SessionOptions, TimelineItem } from '../transport/session-types.js';
+import { ConnState } from '../transport/session-types.js';
+import { AttentionController, pageHidden } from './attention.js';
+import { ChatController } from './chat-controller.js';
+import { chatStyles } from './cs-chat-styles.js';
+import { pickLang, stringsFor, type Strings } from './i18n.js';
+import { icons, previewText, renderMessage, renderTyping, type MessageViewContext } from './message-list.js';
+import { MessageWindow } from './message-window.js';
+import { messageStyles, resetStyles } from './styles.js';
+
+/** Makes the session for an element that was not given one. */
+export type SessionFactory = (options: SessionOptions) => Session;
+
+export class CsChat extends LitElement {
+  static override styles = [resetStyles, messageStyles, chatStyles];
+
+  static override properties = {
+    isOpen: { type: Boolean, reflect: true, attribute: 'open' },
+    merchantName: { type: String, attribute: 'merchant-name' },
+    language: { type: String, attribute: 'lang' },
+    server: { type: String },
+    site: { type: String },
+    topic: { type: String },
+    position: { type: String, reflect: true },
+    color: { type: String },
+    dbName: { type: String, attribute: 'db-name' },
+    quoting: { state: true },
+    draft: { state: true },
+  };
+
+  /**
+   * Makes a session from the attributes when none was set. The entries set
+   * it to `new ChatSession(options)`; undefined leaves the element idle.
+   */
+  static createSession: SessionFactory | undefined;
+
+  /** The panel is open (attribute `open`). */
+  declare isOpen: boolean;
+  /** Shown in the header (attribute `merchant-name`). Default "Support". */
+  declare merchantName: string;
+  /** Language tag (attribute `lang`); else `<html lang>`, else the browser's. */
+  declare language: string;
+  /** WebSocket URL of the server's `/ws`. */
+  declare server: string;
+  /** Merchant site key. */
+  declare site: string;
+  /** Conversation topic, e.g. an order number. Default ''. */
+  declare topic: string;
+  /** Corner: 'right' (default) or 'left'. */
+  declare position: 'right' | 'left';
+  /** Brand colour; sets `--cs-accent`. */
+  declare color: string;
+  /** IndexedDB name for the session. Default 'cs-chat'. */
+  declare dbName: string;
+  declare private quoting: TimelineItem | undefined;
+  declare private draft: string;
+
+  private readonly chat = new ChatController(this);
+  private readonly window = new MessageWindow(this, { loadOlder: () => this.chat.loadOlder() });
+  private readonly attentionCtl = new AttentionController(this, () => this.onPageVisible());
+  /** The panel was opened once: render it from then on (keeps first paint cheap). */
+  private panelMade = false;
+  private composing = false;
+
+  constructor() {
+    super();
+    this.isOpen = false;
+    this.merchantName = '';
+    this.language = '';
+    this.server = '';
+    this.site = '';
+    this.topic = '';
+    this.position = 'right';
+    this.color = '';
+    this.dbName = '';
+    this.quoting = undefined;
+    this.draft = '';
+  }
+
+  /** The session this element renders (set it before connecting to bypass `createSession`). */
+  get session(): Session | undefined {
+    return this.chat.session;
+  }
+
+  set session(session: Session | undefined) {
+    this.chat.session = session;
+  }
+
+  /** Unread messages from the other side. */
+  get unread(): number {
+    return this.chat.unread;
+  }
+
+  override connectedCallback(): void {
+    if (!this.chat.session && CsChat.createSession && this.server) {
+      this.chat.session = CsChat.createSession({
+        url: this.server,
+        role: 'visitor',
+        site: this.site,
+        topic: this.topic,
+        lang: pickLang(this.language),
+        ...(this.dbName ? { dbName: this.dbName } : {}),
+      });
+    }
+    super.connectedCallback();
+  }
+
+  /** Opens the panel and focuses the composer. */
+  open(): void {
+    if (this.isOpen) return;
+    this.window.scrollToEnd();
+    this.isOpen = true;
+  }
+
+  /** Closes the panel and returns focus to the launcher. */
+  close(): void {
+    if (!this.isOpen) return;
+    this.isOpen = false;
+    void this.updateComplete.then(() => this.launcher?.focus());
+  }
+
+  toggle(): void {
+    if (this.isOpen) this.close();
+    else this.open();
+  }
+
+  /** Binds the visitor to a merchant user (HMAC-signed by the merchant's backend); reconnects. */
+  identify(identity: IdentityInput): Promise<void> {
+    return this.chat.identify(identity);
+  }
+
+  /** Switches to the conversation of another topic; reconnects. */
+  setTopic(topic: string): Promise<void> {
+    this.topic = topic;
+    return this.chat.setTopic(topic);
+  }
+
+  /** Forgets the visitor on this device (log-out): token, cache and outbox. */
+  reset(): Promise<void> {
+    this.quoting = undefined;
+    this.draft = '';
+    return this.chat.reset();
+  }
+
+  /** Called by the controller: the panel is open and the page visible. */
+  panelVisible(): boolean {
+    return this.isOpen && !pageHidden();
+  }
+
+  /** Called by the controller for a message that arrived out of view. */
+  attention(item: TimelineItem, unread: number): void {
+    const s = this.strings;
+    this.attentionCtl.notify(unread, this.merchantName || s.defaultTitle, previewText(item, s, 140), () => this.open());
+  }
+
+  private get strings(): Strings {
+    return stringsFor(pickLang(this.language));
+  }
+
+  private get launcher(): HTMLButtonElement | null {
+    return this.renderRoot.querySelector('.launcher');
+  }
+
+  private get textarea(): HTMLTextAreaElement | null {
+    return this.renderRoot.querySelector('textarea');
+  }
+
+  private onPageVisible(): void {
+    if (this.isOpen) this.requestUpdate();
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('color')) {
+      if (this.color) this.style.setProperty('--cs-accent', this.color);
+      else this.style.removeProperty('--cs-accent');
+    }
+    if (this.isOpen) this.panelMade = true;
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    const root = this.renderRoot;
+    this.window.attach(root.querySelector('.log'), root.querySelector('.sentinel.top'), root.querySelector('.sentinel.bottom'));
+    if (changed.has('isOpen') && this.isOpen) this.textarea?.focus();
+    if (this.panelVisible() && this.window.seesNewest) {
+      const items = this.chat.view.items;
+      let seq = 0;
+      for (let i = items.length - 1; i >= 0 && !seq; i--) seq = items[i].seq;
+      this.chat.markSeen(seq);
+    }
+  }
+
+  protected override render() {
+    const s = this.strings;
+    const unread = this.chat.unread;
+    return html`
+      <button
+        class="launcher"
+        part="launcher"
+        type="button"
+        aria-label=${this.isOpen ? s.minimiseChat : s.openChat}
+        aria-expanded=${this.isOpen ? 'true' : 'false'}
+        aria-controls="panel"
+        aria-describedby="unread"
+        @click=${() => this.toggle()}
+      >
+        ${this.isOpen ? icons.down : icons.chat}
+        ${unread ? html`<span class="badge" aria-hidden="true">${unread > 99 ? '99+' : unread}</span>` : nothing}
+      </button>
+      <span id="unread" class="sr-only">${unread ? s.unread(unread) : ''}</span>
+      ${this.panelMade ? this.renderPanel(s) : nothing}
+    `;
+  }
+
+  private renderPanel(s: Strings) {
+    const name = this.merchantName || s.defaultTitle;
+    const online = this.chat.agentsOnline > 0;
+    const view = this.chat.view;
+    const items = this.window.slice(view.items, view.hasOlder);
+    const ctx = this.viewContext(s);
+    return html`
+      <section
+        id="panel"
+        class="panel"
+        part="panel"
+        role="dialog"
+        aria-modal="true"
+        aria-label=${s.chatWith(name)}
+        lang=${s.lang === 'zh' ? 'zh-CN' : 'en'}
+        ?hidden=${!this.isOpen}
+        @keydown=${this.onPanelKeydown}
+      >
+        <header part="header">
+          <div class="avatar" aria-hidden="true">${[...name][0]?.toUpperCase()}</div>
+          <div class="heading">
+            <h2>${name}</h2>
+            <p class="presence"><i class=${online ? 'online' : 'away'}></i>${online ? s.online : s.away}</p>
+          </div>
+          <button class="icon-btn" type="button" aria-label=${s.closeChat} @click=${() => this.close()}>${icons.close}</button>
+        </header>
+        ${this.renderBanner(s)}
+        <div class="log" role="log" aria-live="polite" aria-label=${s.messages} tabindex="0">
+          <div class="sentinel top"></div>
+          ${this.window.loading ? html`<div class="older">${s.loadingOlder}</div>` : nothing}
+          ${view.items.length === 0 ? html`<div class="empty">${s.empty}</div>` : nothing}
+          ${items.map((item) => renderMessage(item, ctx))}
+          <div class="sentinel bottom"></div>
+        </div>
+        <div class="below">${renderTyping(view.typing, s)}</div>
+        ${this.quoting
+          ? html`<div class="quoting">
+              <span><b>${s.replyingTo}</b> ${previewText(this.quoting, s)}</span>
+              <button class="icon-btn" type="button" aria-label=${s.cancelReply} @click=${() => this.cancelQuote()}>${icons.close}</button>
+            </div>`
+          : nothing}
+        <form part="composer" @submit=${this.onSubmit}>
+          <textarea
+            rows="1"
+            aria-label=${s.placeholder}
+            placeholder=${s.placeholder}
+            .value=${this.draft}
+            @input=${this.onInput}
+            @keydown=${this.onComposerKeydown}
+            @compositionstart=${() => (this.composing = true)}
+            @compositionend=${() => (this.composing = false)}
+            @blur=${() => this.chat.setTyping(false)}
+          ></textarea>
+          <button class="send" type="submit" aria-label=${s.send} ?disabled=${!this.draft.trim()}>${icons.send}</button>
+        </form>
+      </section>
+    `;
+  }
+
+  private renderBanner(s: Strings) {
+    const conn = this.chat.conn;
+    if (conn === ConnState.Offline) return html`<div class="banner" role="status">${s.offline}</div>`;
+    if (conn === ConnState.Failed) return html`<div class="banner failed" role="status">${s.unavailable}</div>`;
+    if (this.chat.wasOpen && (conn === ConnState.Waiting || conn === ConnState.Connecting)) {
+      return html`<div class="banner" role="status">${s.reconnecting}</div>`;
+    }
+    return nothing;
+  }
+
+  private viewContext(s: Strings): MessageViewContext {
+    const items = this.chat.view.items;
+    let lastOwnKey = '';
+    for (let i = items.length - 1; i >= 0 && !lastOwnKey; i--) if (items[i].own) lastOwnKey = items[i].key;
+    return {
+      strings: s,
+      lang: s.lang === 'zh' ? 'zh-CN' : 'en',
+      bySeq: (seq) => findBySeq(items, seq),
+      latestKey: items[items.length - 1]?.key ?? '',
+      lastOwnKey,
+      showNames: true,
+      onRetry: (item) => void this.chat.retry(item),
+      onReply: (item) => {
+        this.quoting = item;
+        this.textarea?.focus();
+      },
+      onQuickReply: (label) => this.sendText(label, 0),
+    };
+  }
+
+  private cancelQuote(): void {
+    this.quoting = undefined;
+    this.textarea?.focus();
+  }
+
+  private sendText(text: string, quoteSeq: number): void {
+    if (!text.trim()) return;
+    this.window.scrollToEnd();
+    void this.chat.send(text, quoteSeq);
+  }
+
+  private submitDraft(): void {
+    const text = this.draft;
+    if (!text.trim()) return;
+    this.sendText(text, this.quoting?.seq ?? 0);
+    this.draft = '';
+    this.quoting = undefined;
+    const ta = this.textarea;
+    if (ta) {
+      ta.value = '';
+      ta.style.height = '';
+    }
+  }
+
+  private onSubmit = (e: Event): void => {
+    e.preventDefault();
+    this.submitDraft();
+    this.textarea?.focus();
+  };
+
+  private onInput = (e: Event): void => {
+    const ta = e.target as HTMLTextAreaElement;
+    this.draft = ta.value;
+    ta.style.height = 'auto';
+    ta.style.height = `${Math.min(ta.scrollHeight, 120)}px`;
+    this.chat.setTyping(ta.value.length > 0);
+  };
+
+  /** Enter sends, Shift+Enter is a newline; an Enter that ends an IME composition never sends. */
+  private onComposerKeydown = (e: KeyboardEvent): void => {
+    if (e.key !== 'Enter' || e.shiftKey || e.altKey || e.ctrlKey || e.metaKey) return;
+    if (e.isComposing || this.composing || e.keyCode === 229) return;
+    e.preventDefault();
+    this.submitDraft();
+  };
+
+  /** Escape closes; Tab and Shift+Tab cycle inside the open panel. */
+  private onPanelKeydown = (e: KeyboardEvent): void => {
+    if (e.key === 'Escape') {
+      e.stopPropagation();
+      this.close();
+      return;
+    }
+    if (e.key !== 'Tab') return;
+    const panel = e.currentTarget as HTMLElement;
+    const focusable = [...panel.querySelectorAll<HTMLElement>('button, textarea, [tabindex="0"]')].filter(
+      (el) => !(el as HTMLButtonElement).disabled && el.getClientRects().length > 0,
+    );
+    if (!focusable.length) return;
+    const first = focusable[0];
+    const last = focusable[focusable.length - 1];
+    const active = this.shadowRoot?.activeElement;
+    if (e.shiftKey && (active === first || !panel.contains(active ?? null))) {
+      e.preventDefault();
+      last.focus();
+    } else if (!e.shiftKey && active === last) {
+      e.preventDefault();
+      first.focus();
+    }
+  };
+}
+
+/** Binary search by seq over the seq'd prefix of a timeline (pending items have seq 0 and sit at the end). */
+function findBySeq(items: readonly TimelineItem[], seq: number): TimelineItem | undefined {
+  let lo = 0;
+  let hi = items.length - 1;
+  while (hi >= 0 && items[hi].seq === 0) hi--;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const s = items[mid].seq;
+    if (s === seq) return items[mid];
+    if (s < seq) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
+}
+
+if (!customElements.get('cs-chat')) customElements.define('cs-chat', CsChat);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'cs-chat': CsChat;
+  }
+}

@@ -267,6 +267,9 @@ export class CsInboxComposer extends LitElement {
         max-height: 160px;
         padding: 4px 0;
       }
+      textarea:focus-visible {
+        outline: none;
+      }
       .send {
         border: 0;
         border-radius: 8px;

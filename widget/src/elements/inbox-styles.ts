@@ -260,16 +260,17 @@ export const inboxStyles = css`
     border-bottom: 2px solid transparent;
     border-radius: 0;
     background: none;
-    padding: 8px 4px 10px;
+    padding: 8px 2px 10px;
     color: #6b7280;
     white-space: nowrap;
+    font-size: 13px;
   }
   .tabs [role='tab'][aria-selected='true'] {
     color: var(--cs-accent, #4f46e5);
     border-bottom-color: var(--cs-accent, #4f46e5);
   }
   .count {
-    margin-inline-start: 6px;
+    margin-inline-start: 4px;
     padding: 0 6px;
     border-radius: 999px;
     background: #f3f4f6;
@@ -464,6 +465,8 @@ export const inboxStyles = css`
     background: #fffbeb;
     border: 1px dashed #f59e0b;
     border-radius: 10px;
+  }
+  .note-text {
     white-space: pre-wrap;
     overflow-wrap: anywhere;
   }

@@ -1,0 +1,126 @@
+/**
+ * Screenshots of the agent workbench with several conversations and of the
+ * demo shop with the open widget, against the real built server:
+ *
+ *   npm run build && node --import tsx test/screenshots/inbox.ts
+ *
+ * Writes test/screenshots/inbox.png, inbox-note.png and shop-widget.png.
+ * Visitors and a second agent are protocol clients; the agent "alice" and the
+ * shop visitor are real pages.
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { cs } from '../../proto/gen/chat.js';
+import { signIdentity } from '../../server/src/gateway/auth.js';
+import { agentToken, freePort, launchChromium, SECRET, startServerProcess, tempDataDir, UI_TIMEOUT_MS } from '../e2e/harness.js';
+import { ProtocolClient } from './inbox-client.js';
+
+const out = fileURLToPath(new URL('.', import.meta.url));
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function identity(userId: string, name: string, email: string) {
+  return { userId, name, email, signature: signIdentity(SECRET, userId) };
+}
+
+async function main(): Promise<void> {
+  const data = tempDataDir();
+  const server = await startServerProcess(await freePort(), data.dir);
+  const wsUrl = `${server.url.replace('http', 'ws')}/ws`;
+  const shopUrl = `${server.url}/`;
+  const clients: ProtocolClient[] = [];
+  const browser = await launchChromium();
+  try {
+    // A second agent online, so no offline auto-replies, and someone to transfer to.
+    const bob = await ProtocolClient.connect(wsUrl, { token: agentToken('bob') });
+    const alice = await ProtocolClient.connect(wsUrl, { token: agentToken('alice') });
+    clients.push(bob, alice);
+
+    const visitor = async (options: Parameters<typeof ProtocolClient.connect>[1], lines: string[]) => {
+      const client = await ProtocolClient.connect(wsUrl, { pageUrl: shopUrl, pageTitle: 'Fern & Flint — Handmade goods for slow living', ...options });
+      clients.push(client);
+      for (const line of lines) {
+        client.say(line);
+        await pause(120);
+      }
+      return client;
+    };
+
+    const priya = await visitor({ identity: identity('cust_0877', 'Priya Natarajan', 'priya@example.org') }, ['Do you offer gift wrapping?']);
+    await pause(300);
+    alice.act(priya.conversationId, cs.v1.ActionKind.CLAIM);
+    alice.say('Yes! Add a note at checkout and we wrap it in recycled paper for free.', priya.conversationId);
+    priya.say('Perfect, thank you!');
+    await pause(200);
+    alice.act(priya.conversationId, cs.v1.ActionKind.RESOLVE);
+
+    const jonas = await visitor({ identity: identity('cust_2210', 'Jonas Weber', 'jonas.weber@example.de'), topic: 'return-RMA-318' }, [
+      'Can I return the linen throw if the colour does not match my sofa?',
+    ]);
+    bob.act(jonas.conversationId, cs.v1.ActionKind.CLAIM);
+    bob.say('Of course, you have 30 days. I have started return RMA-318 for you.', jonas.conversationId);
+
+    await visitor({ platform: 'ios', appVersion: '2.4.0', pageUrl: `${shopUrl}#help`, pageTitle: 'Help — Fern & Flint' }, [
+      'Is the beeswax candle unscented? My daughter has allergies.',
+    ]);
+    await visitor({ topic: 'order-4471' }, ['Hi, where is my order #4471?', 'The email said 2–4 days and it has been a week.']);
+    const maya = await visitor({ identity: identity('cust_1042', 'Maya Chen', 'maya.chen@example.com') }, [
+      'Hi! Is the speckled stoneware mug dishwasher safe?',
+    ]);
+    await pause(400);
+    alice.act(maya.conversationId, cs.v1.ActionKind.CLAIM);
+    alice.say('Hi Maya! Yes, all our stoneware is dishwasher and microwave safe.', maya.conversationId);
+    alice.say('Ordered 2 mugs last month. Offer the bundle discount if she asks about more.', maya.conversationId, cs.v1.MessageKind.NOTE);
+    await pause(300);
+    maya.say('Great, and do you ship to Canada?');
+
+    const agent = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await agent.goto(`${server.url}/agent#token=${encodeURIComponent(agentToken('alice'))}`);
+    await agent.getByRole('tab', { name: 'All' }).click();
+    const mayaOption = agent.getByRole('option', { name: /Maya Chen/ });
+    await mayaOption.waitFor({ timeout: UI_TIMEOUT_MS });
+    await pause(1500); // coalesced inbox updates settle
+    await mayaOption.click();
+    await agent.getByRole('log', { name: 'Messages' }).getByText('do you ship to Canada?').waitFor({ timeout: UI_TIMEOUT_MS });
+    await agent.getByRole('textbox', { name: 'Reply' }).fill('We do! Shipping to Canada is $12 and takes 5–7 business days.');
+    await pause(400);
+    await agent.screenshot({ path: join(out, 'inbox.png') });
+
+    await agent.getByRole('textbox', { name: 'Reply' }).fill('/');
+    await pause(200);
+    await agent.screenshot({ path: join(out, 'inbox-canned.png') });
+    await agent.getByRole('textbox', { name: 'Reply' }).fill('');
+
+    await shop(browser.newPage.bind(browser), shopUrl, agent);
+    console.log(`screenshots written to ${out}`);
+  } finally {
+    for (const client of clients) client.close();
+    await browser.close();
+    await server.stop();
+    data.remove();
+  }
+}
+
+/** The demo shop with the widget open after a short exchange with the agent page. */
+async function shop(newPage: (o: { viewport: { width: number; height: number } }) => Promise<Page>, shopUrl: string, agent: Page): Promise<void> {
+  const options = agent.getByRole('listbox', { name: 'Conversations' }).getByRole('option');
+  const before = await options.count();
+  const page = await newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(shopUrl);
+  await page.getByRole('button', { name: 'Open chat' }).click();
+  await page.getByRole('textbox', { name: 'Write a message…' }).fill('Hi! Does the terracotta planter come in a bigger size?');
+  await page.getByRole('button', { name: 'Send' }).click();
+  // The newest conversation is first (its preview may already be the bot's greeting).
+  for (const deadline = Date.now() + UI_TIMEOUT_MS; (await options.count()) <= before; ) {
+    if (Date.now() > deadline) throw new Error('the shop visitor never showed up in the inbox');
+    await pause(100);
+  }
+  await options.first().click();
+  await agent.getByRole('textbox', { name: 'Reply' }).fill('It does: a 22 cm version arrives next week. Want me to reserve one for you?');
+  await agent.getByRole('button', { name: 'Send', exact: true }).click();
+  await page.locator('cs-chat').getByText('22 cm version').waitFor({ timeout: UI_TIMEOUT_MS });
+  await pause(600);
+  await page.screenshot({ path: join(out, 'shop-widget.png') });
+}
+
+await main();

@@ -29,7 +29,7 @@ import { InboxController, InboxPhase, type SessionFactory } from './inbox-contro
 import { FILTER_LABELS, filterCounts, statusLabel, visitorLabel, type InboxFilter } from './inbox-model.js';
 import { inboxStyles } from './inbox-styles.js';
 import { conversationOption, detailsPanel } from './inbox-views.js';
-import { icons, Kind, renderMessage, renderTyping, type MessageViewContext } from './message-list.js';
+import { icons, Kind, renderMessage, renderTyping, RoleCode, type MessageViewContext } from './message-list.js';
 import { MessageWindow } from './message-window.js';
 import { messageStyles, resetStyles } from './styles.js';
 
@@ -64,6 +64,7 @@ export class CsInbox extends LitElement {
   /** The shared windowed rendering of long timelines (the same as `<cs-chat>`'s). */
   private readonly window: MessageWindow;
   private readonly strings = stringsFor('en');
+  private contextCache: { items: readonly TimelineItem[]; ctx: MessageViewContext } | undefined;
 
   constructor() {
     super();
@@ -103,6 +104,7 @@ export class CsInbox extends LitElement {
     }
     return html`
       ${this.renderTopbar()}
+      ${this.inbox.notice ? html`<div class="notice" role="alert">${this.inbox.notice}</div>` : nothing}
       <div class="cols">
         ${this.renderSidebar()}
         ${this.inbox.selectedId ? this.renderThread() : html`<main class="thread empty" part="thread"><p>Pick a conversation on the left.</p></main>`}
@@ -198,6 +200,7 @@ export class CsInbox extends LitElement {
     const info = this.openInfo;
     const name = info ? visitorLabel(info) : 'Visitor';
     const items = this.window.slice(view.items, view.hasOlder);
+    const ctx = this.messageContext(view.items);
     return html`<main class="thread" part="thread" aria-label=${`Conversation with ${name}`}>
       <div class="thread-head">
         <div>
@@ -212,7 +215,7 @@ export class CsInbox extends LitElement {
       <div class="log" role="log" aria-label="Messages" aria-live="polite">
         <div class="sentinel top"></div>
         ${this.window.loading ? html`<div class="older" role="status">${this.strings.loadingOlder}</div>` : nothing}
-        ${items.map((item) => this.renderItem(item, view.items))}
+        ${items.map((item) => this.renderItem(item, ctx, name))}
         ${renderTyping(view.typing, this.strings)}
         <div class="sentinel bottom"></div>
       </div>
@@ -227,23 +230,35 @@ export class CsInbox extends LitElement {
     </main>`;
   }
 
-  private renderItem(item: TimelineItem, all: readonly TimelineItem[]): TemplateResult {
+  private renderItem(item: TimelineItem, ctx: MessageViewContext, visitorName: string): TemplateResult {
     if (item.kind === Kind.Note) {
       return html`<div class="note-msg" data-key=${item.key} role="note" aria-label=${`Private note by ${item.own ? 'you' : item.senderName || 'an agent'}`}>
         <div class="note-head"><b>${item.own ? 'You' : item.senderName || 'Agent'}</b> · Private note · only agents see this</div>
         <div class="note-text">${item.text}</div>
       </div>`;
     }
-    return renderMessage(item, this.messageContext(all));
+    // An anonymous visitor's messages carry no name: show the label the list uses.
+    const named = item.senderRole === RoleCode.Visitor && !item.senderName ? { ...item, senderName: visitorName } : item;
+    return renderMessage(named, ctx);
   }
 
+  /** The view context for a timeline, rebuilt only when the session hands a new items array. */
   private messageContext(all: readonly TimelineItem[]): MessageViewContext {
+    if (this.contextCache?.items !== all) this.contextCache = { items: all, ctx: this.buildContext(all) };
+    return this.contextCache.ctx;
+  }
+
+  private buildContext(all: readonly TimelineItem[]): MessageViewContext {
     let lastOwnKey = '';
-    for (const item of all) if (item.own && item.kind !== Kind.Note) lastOwnKey = item.key;
+    const bySeq = new Map<number, TimelineItem>();
+    for (const item of all) {
+      if (item.own && item.kind !== Kind.Note) lastOwnKey = item.key;
+      if (item.seq) bySeq.set(item.seq, item);
+    }
     return {
       strings: this.strings,
       lang: 'en',
-      bySeq: (seq) => all.find((i) => i.seq === seq),
+      bySeq: (seq) => bySeq.get(seq),
       latestKey: all[all.length - 1]?.key ?? '',
       lastOwnKey,
       showNames: true,

@@ -46,6 +46,8 @@ export class InboxController implements ReactiveController {
   agentsOnline = 0;
   /** Agents known to the server, for transfer (from Welcome / Presence when the session reports them). */
   agentIds: readonly string[] = [];
+  /** A refused action or send the agent should know about ('' for none); clears itself. */
+  notice = '';
   filter: InboxFilter = InboxFilter.All;
   selectedId = '';
   readonly alerts: InboxAlerts;
@@ -59,6 +61,7 @@ export class InboxController implements ReactiveController {
   private knownIds: Set<string> | undefined;
   /** Sign-in call id: results of an older sign-in are ignored. */
   private signInCall = 0;
+  private noticeTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly host: ReactiveControllerHost & HTMLElement,
@@ -77,6 +80,7 @@ export class InboxController implements ReactiveController {
   hostDisconnected(): void {
     void this.stopSession();
     for (const dispose of this.hostDisposers.splice(0)) dispose();
+    clearTimeout(this.noticeTimer);
     this.alerts.dispose();
   }
 
@@ -230,8 +234,20 @@ export class InboxController implements ReactiveController {
         if (!current()) return;
         if (event.fatal && this.phase !== InboxPhase.Ready) this.refuse(event.message || 'The server refused this token.');
         else if (event.code === cs.v1.ErrorCode.UNAUTHENTICATED) this.refuse(event.message);
+        else if (event.code !== cs.v1.ErrorCode.RESYNC && event.code !== cs.v1.ErrorCode.GOING_AWAY) this.showNotice(event.message);
       }),
     );
+  }
+
+  /** Shows a short-lived notice (a refused action, a rate limit). */
+  private showNotice(message: string): void {
+    this.notice = message || 'The server refused that.';
+    clearTimeout(this.noticeTimer);
+    this.noticeTimer = setTimeout(() => {
+      this.notice = '';
+      this.host.requestUpdate();
+    }, 6000);
+    this.host.requestUpdate();
   }
 
   /** A refused sign-in: back to the form with the reason, the bad token forgotten. */

@@ -223,6 +223,15 @@ export const inboxStyles = css`
     font-size: 13px;
   }
 
+  .notice {
+    flex: none;
+    padding: 8px 16px;
+    background: #fef2f2;
+    color: #991b1b;
+    border-bottom: 1px solid #fecaca;
+    font-size: 13px;
+  }
+
   /* Columns. */
   .cols {
     flex: 1;

@@ -14,7 +14,9 @@ import { FileJournal, JournalUnavailableError } from '../../server/src/store/jou
 import type { JournalFile, JournalFs, JournalRecord } from '../../server/src/store/journal.js';
 import { nodeJournalFs } from '../../server/src/store/journal-fs.js';
 
-const msg = (seq: number, text = `message ${seq}`): JournalRecord => ({
+type MsgRecord = Extract<JournalRecord, { t: 'msg' }>;
+
+const msg = (seq: number, text = `message ${seq}`): MsgRecord => ({
   t: 'msg',
   conversationId: 'c1',
   seq,

@@ -46,6 +46,8 @@ export interface HelloInput {
   site?: string;
   topic?: string;
   cursors?: { conversationId: string; epoch: string; seq: number }[];
+  /** A merchant-verified visitor (user id + hex HMAC-SHA256 signature). */
+  identity?: { userId: string; signature: string };
 }
 
 export interface BenchClient {
@@ -143,6 +145,7 @@ function connectProto(opts: ConnectOptions, handlers: ClientHandlers): Promise<B
                 site: input.site ?? '',
                 topic: input.topic ?? '',
                 cursors: input.cursors ?? [],
+                identity: input.identity,
               },
             });
           }),

@@ -1,0 +1,68 @@
+/**
+ * Server settings from the environment (DESIGN.md §9; the README lists them):
+ *
+ * | variable | meaning | default |
+ * |---|---|---|
+ * | PORT | listen port | 8080 |
+ * | HOST | listen address | 0.0.0.0 |
+ * | CS_SECRET | HMAC secret for tokens and identity signatures (>= 16 chars) | generated per start (demo) |
+ * | CS_SECRET_PREVIOUS | previous secret during a rotation (visitor tokens, identities) | none |
+ * | CS_ALLOWED_ORIGINS | comma list of origins allowed on /ws; empty allows all | empty |
+ * | CS_MIN_CORE_LEVEL | lowest client core level served | 0 |
+ * | CS_HEARTBEAT_MS | client ping interval | 25000 |
+ * | CS_MAX_PAYLOAD_BYTES | largest incoming frame | 65536 |
+ * | CS_MAX_TEXT_LENGTH | longest message text | 4000 |
+ * | CS_MAX_BACKPRESSURE_BYTES | per-socket buffered limit (slow consumer) | 1048576 |
+ * | CS_RATE_BURST / CS_RATE_PER_SECOND | per-connection token bucket | 200 / 40 |
+ * | CS_MAX_CONNECTIONS_PER_IP | open sockets per client IP | 200 |
+ * | CS_TRUST_PROXY | `1`: client IP from X-Forwarded-For | off |
+ * | CS_BLOCKED_WORDS | comma list of blocked words | empty |
+ * | CS_BLOCKED_WORDS_MODE | `mask` (default) or `reject` | mask |
+ * | CS_BOT | `off` disables the greeting and offline auto-reply | on |
+ * | CS_LOG_LEVEL | pino level | info |
+ * | CS_DATA_DIR, CS_JOURNAL, CS_FSYNC_MS, CS_COMPACT_BYTES | journal (store/journal.ts) | ./.data, on, 5, 8 MiB |
+ */
+import { randomBytes } from 'node:crypto';
+import type { ServerOptions } from './options.js';
+
+/** Options read from `env`, and whether the secret was generated for this run. */
+export function optionsFromEnv(env: NodeJS.ProcessEnv): { options: Partial<ServerOptions>; generatedSecret: boolean } {
+  const number = (name: string): number | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return undefined;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
+    return value;
+  };
+  const list = (name: string): string[] | undefined =>
+    env[name] === undefined ? undefined : (env[name] ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const mode = env.CS_BLOCKED_WORDS_MODE;
+  if (mode !== undefined && mode !== '' && mode !== 'mask' && mode !== 'reject') {
+    throw new Error(`CS_BLOCKED_WORDS_MODE must be "mask" or "reject", got "${mode}"`);
+  }
+  const generatedSecret = !env.CS_SECRET;
+  const bots = (env.CS_BOT ?? '').toLowerCase() !== 'off';
+  const entries: Partial<ServerOptions> = {
+    port: number('PORT'),
+    host: env.HOST || undefined,
+    secret: env.CS_SECRET || randomBytes(24).toString('base64url'),
+    previousSecret: env.CS_SECRET_PREVIOUS || undefined,
+    allowedOrigins: list('CS_ALLOWED_ORIGINS'),
+    minCoreLevel: number('CS_MIN_CORE_LEVEL'),
+    heartbeatMs: number('CS_HEARTBEAT_MS'),
+    maxPayloadBytes: number('CS_MAX_PAYLOAD_BYTES'),
+    maxTextLength: number('CS_MAX_TEXT_LENGTH'),
+    maxBackpressureBytes: number('CS_MAX_BACKPRESSURE_BYTES'),
+    rateBurst: number('CS_RATE_BURST'),
+    ratePerSecond: number('CS_RATE_PER_SECOND'),
+    maxConnectionsPerIp: number('CS_MAX_CONNECTIONS_PER_IP'),
+    trustProxy: env.CS_TRUST_PROXY === '1' || env.CS_TRUST_PROXY === 'true' ? true : undefined,
+    blockedWords: list('CS_BLOCKED_WORDS'),
+    blockedWordsMode: mode === 'reject' ? 'reject' : mode === 'mask' ? 'mask' : undefined,
+    greeting: bots ? undefined : false,
+    offlineReply: bots ? undefined : false,
+    logLevel: env.CS_LOG_LEVEL || undefined,
+  };
+  const options = Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined)) as Partial<ServerOptions>;
+  return { options, generatedSecret };
+}

@@ -1,0 +1,101 @@
+/**
+ * The WebSocket route `/ws` (DESIGN.md §4). Upgrade checks the Origin
+ * allow-list and the per-IP connection limit and refuses with 403 / 429
+ * before a socket exists. Every message is decoded inside the callback (the
+ * ArrayBuffer dies with it) and dispatched under a guard: a malformed frame
+ * gets Error BAD_FRAME, never an exception out of a handler.
+ */
+import type { TemplatedApp } from 'uWebSockets.js';
+import { cs } from '../../../proto/gen/chat.js';
+import type { ServerContext } from '../context.js';
+import { decodeFrame, type DecodedFrame } from './codec.js';
+import { dispatch } from './handlers.js';
+import { newSessionData, SessionPhase, type SessionData } from './session.js';
+
+/** Undecodable frames one socket may send before it is closed. */
+const MAX_BAD_FRAMES = 5;
+
+export function registerWebSocket(app: TemplatedApp, ctx: ServerContext): void {
+  const { options } = ctx;
+  const perIp = new Map<string, number>();
+  const allowed = new Set(options.allowedOrigins);
+  // Heartbeat every heartbeatMs; a socket silent for ~2.4 of them is dead. uWS counts in seconds (granularity ~4 s).
+  const idleTimeout = Math.max(8, Math.ceil((options.heartbeatMs * 2.4) / 1000));
+
+  app.ws<SessionData>('/ws', {
+    maxPayloadLength: options.maxPayloadBytes,
+    maxBackpressure: options.maxBackpressureBytes,
+    closeOnBackpressureLimit: 0,
+    idleTimeout,
+    sendPingsAutomatically: true,
+
+    upgrade: (res, req, context) => {
+      const origin = req.getHeader('origin');
+      const key = req.getHeader('sec-websocket-key');
+      const protocol = req.getHeader('sec-websocket-protocol');
+      const extensions = req.getHeader('sec-websocket-extensions');
+      const forwarded = options.trustProxy ? req.getHeader('x-forwarded-for').split(',')[0]?.trim() : '';
+      const ip = forwarded || Buffer.from(res.getRemoteAddressAsText()).toString();
+      const refuse = (status: string, reason: string): void => {
+        res.cork(() => res.writeStatus(status).writeHeader('Content-Type', 'text/plain').end(`${reason}\n`));
+      };
+      if (ctx.shuttingDown) return refuse('503 Service Unavailable', 'shutting down');
+      // Browsers always send Origin; native apps and servers send none and are not hijackable by a page.
+      if (allowed.size > 0 && origin && !allowed.has(origin)) {
+        ctx.log.warn({ origin, ip }, 'upgrade refused: origin not allowed');
+        return refuse('403 Forbidden', 'origin not allowed');
+      }
+      if ((perIp.get(ip) ?? 0) >= options.maxConnectionsPerIp) {
+        ctx.log.warn({ ip }, 'upgrade refused: too many connections from this address');
+        return refuse('429 Too Many Requests', 'too many connections from this address');
+      }
+      res.upgrade(newSessionData(ip, origin, options.rateBurst, options.ratePerSecond, ctx.now()), key, protocol, extensions, context);
+    },
+
+    open: (ws) => {
+      const session = ws.getUserData();
+      perIp.set(session.ip, (perIp.get(session.ip) ?? 0) + 1);
+      ctx.metrics.connections.inc();
+      ctx.hub.sockets.add(ws);
+    },
+
+    message: (ws, message) => {
+      const session = ws.getUserData();
+      const receivedMs = ctx.now();
+      let decoded: DecodedFrame;
+      try {
+        decoded = decodeFrame(message);
+      } catch (error) {
+        ctx.metrics.framesIn.inc({ type: 'invalid' });
+        session.badFrames++;
+        const fatal = session.badFrames >= MAX_BAD_FRAMES;
+        ctx.hub.sendError(ws, cs.v1.ErrorCode.BAD_FRAME, `not a Frame: ${(error as Error).message}`, { fatal });
+        return;
+      }
+      ctx.metrics.framesIn.inc({ type: decoded.type });
+      if (decoded.type === 'unknown') {
+        session.badFrames++;
+        ctx.hub.sendError(ws, cs.v1.ErrorCode.BAD_FRAME, 'empty or unknown frame body', { fatal: session.badFrames >= MAX_BAD_FRAMES });
+        return;
+      }
+      dispatch(ctx, ws, decoded, receivedMs).catch((error: unknown) => {
+        ctx.log.error({ err: error, session: session.id, type: decoded.type }, 'handler failed');
+        ctx.hub.sendError(ws, cs.v1.ErrorCode.INTERNAL, 'internal error');
+      });
+    },
+
+    drain: (ws) => ctx.hub.drained(ws),
+
+    close: (ws) => {
+      const session = ws.getUserData();
+      const wasReady = session.phase === SessionPhase.Ready;
+      session.phase = SessionPhase.Closed;
+      const left = (perIp.get(session.ip) ?? 1) - 1;
+      if (left > 0) perIp.set(session.ip, left);
+      else perIp.delete(session.ip);
+      ctx.metrics.connections.dec();
+      ctx.hub.sockets.delete(ws);
+      if (wasReady) ctx.hub.leave(ws, session);
+    },
+  });
+}

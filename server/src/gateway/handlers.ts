@@ -1,0 +1,220 @@
+/**
+ * Frame dispatch after decoding: the rate limit, the Hello gate, and one
+ * small handler per frame kind. Send goes to the pipeline; the rest are here.
+ */
+import { cs } from '../../../proto/gen/chat.js';
+import type { ServerContext } from '../context.js';
+import { visibleConversation } from '../pipeline/access.js';
+import { handleAction } from '../pipeline/actions.js';
+import { toWireMessage } from '../pipeline/kinds.js';
+import { handleSend } from '../pipeline/send.js';
+import type { Conversation } from '../store/conversations.js';
+import type { DecodedFrame } from './codec.js';
+import { handleHello } from './hello.js';
+import { SessionPhase, type SessionData, type Socket } from './session.js';
+
+/** Frames refused by the rate limit in a row before the socket is closed (a client that ignores retry_after_ms). */
+const FLOOD_CLOSE_AFTER = 1000;
+
+/** Handles one decoded frame. Async work (Send) is awaited by the caller's error guard. */
+export async function dispatch(ctx: ServerContext, ws: Socket, { type, frame }: DecodedFrame, receivedMs: number): Promise<void> {
+  const session = ws.getUserData();
+  const wait = session.bucket.take(receivedMs);
+  if (wait > 0) return rateLimited(ctx, ws, session, frame, wait);
+  session.limitedInRow = 0;
+
+  if (type === 'hello') return handleHello(ctx, ws, frame.hello as cs.v1.Hello);
+  if (session.phase !== SessionPhase.Ready) {
+    return ctx.hub.sendError(ws, cs.v1.ErrorCode.PROTOCOL, `${type} before Hello: send Hello first`);
+  }
+  switch (type) {
+    case 'send':
+      return handleSend(ctx, ws, frame.send as cs.v1.Send, receivedMs);
+    case 'sync':
+      return handleSync(ctx, ws, frame.sync as cs.v1.Sync);
+    case 'received':
+      return handleReceived(ctx, ws, frame.received as cs.v1.Received);
+    case 'read':
+      return handleRead(ctx, ws, frame.read as cs.v1.Read);
+    case 'typing':
+      return handleTyping(ctx, ws, frame.typing as cs.v1.Typing);
+    case 'subscribe':
+      return handleSubscribe(ctx, ws, (frame.subscribe as cs.v1.Subscribe).conversationId ?? '', true);
+    case 'unsubscribe':
+      return handleSubscribe(ctx, ws, (frame.unsubscribe as cs.v1.Unsubscribe).conversationId ?? '', false);
+    case 'action':
+      return handleAction(ctx, ws, frame.action as cs.v1.ConversationAction);
+    case 'pageView':
+      return handlePageView(ctx, ws, frame.pageView as cs.v1.PageView);
+    case 'ping':
+      ctx.hub.send(ws, { pong: { timeMs: ctx.now() } });
+      return;
+    case 'pong':
+      return;
+    default:
+      return ctx.hub.sendError(ws, cs.v1.ErrorCode.BAD_FRAME, `a client may not send ${type}`);
+  }
+}
+
+function rateLimited(ctx: ServerContext, ws: Socket, session: SessionData, frame: cs.v1.Frame, retryAfterMs: number): void {
+  session.limitedInRow++;
+  if (session.limitedInRow > FLOOD_CLOSE_AFTER) {
+    return ctx.hub.sendError(ws, cs.v1.ErrorCode.RATE_LIMITED, 'flood: closing', { fatal: true, retryAfterMs });
+  }
+  if (frame.send) {
+    ctx.metrics.acks.inc({ status: 'REJECTED' });
+    ctx.hub.send(ws, {
+      ack: {
+        clientMsgId: frame.send.clientMsgId ?? '',
+        conversationId: frame.send.conversationId || session.primaryConversationId,
+        status: cs.v1.AckStatus.REJECTED,
+        reason: 'rate limited',
+        retryAfterMs,
+        serverTimeMs: ctx.now(),
+      },
+    });
+    return;
+  }
+  ctx.hub.sendError(ws, cs.v1.ErrorCode.RATE_LIMITED, 'too many frames: slow down', { retryAfterMs, ref: frame.body ?? '' });
+}
+
+/** The conversation named by a frame, or undefined after sending Error FORBIDDEN with the id as `ref`. */
+function named(ctx: ServerContext, ws: Socket, conversationId: string): Conversation | undefined {
+  const session = ws.getUserData();
+  const id = conversationId || session.primaryConversationId;
+  const conversation = visibleConversation(ctx, session, id);
+  if (!conversation) ctx.hub.sendError(ws, cs.v1.ErrorCode.FORBIDDEN, 'you may not see this conversation', { ref: id });
+  return conversation;
+}
+
+/** Default page size of a Sync without a limit. */
+const DEFAULT_SYNC_LIMIT = 50;
+
+/**
+ * Sync (DESIGN.md §3.7): `after_seq < seq (< before_seq when set)` oldest
+ * first; with `before_seq` alone, the newest `limit` before it (older pages).
+ * Notes are left out for visitors, which may leave seq holes in their view;
+ * `has_more: false` means they hold everything up to `conversation.last_seq`.
+ */
+function handleSync(ctx: ServerContext, ws: Socket, sync: cs.v1.Sync): void {
+  const conversation = named(ctx, ws, sync.conversationId ?? '');
+  if (!conversation) return;
+  const session = ws.getUserData();
+  const limit = Math.max(1, Math.min(sync.limit || DEFAULT_SYNC_LIMIT, ctx.options.maxSyncLimit));
+  const after = sync.afterSeq ?? 0;
+  const before = sync.beforeSeq ? Math.min(sync.beforeSeq, conversation.lastSeq + 1) : conversation.lastSeq + 1;
+  const visible = (seq: number): boolean => session.role !== cs.v1.Role.VISITOR || conversation.message(seq)?.kind !== cs.v1.MessageKind.NOTE;
+  const seqs: number[] = [];
+  let hasMore = false;
+  if (sync.beforeSeq && !sync.afterSeq) {
+    for (let seq = before - 1; seq > 0; seq--) {
+      if (!visible(seq)) continue;
+      if (seqs.length === limit) { hasMore = true; break; }
+      seqs.push(seq);
+    }
+    seqs.reverse();
+  } else {
+    for (let seq = after + 1; seq < before; seq++) {
+      if (!visible(seq)) continue;
+      if (seqs.length === limit) { hasMore = true; break; }
+      seqs.push(seq);
+    }
+  }
+  ctx.hub.send(ws, {
+    syncResult: {
+      conversationId: conversation.id,
+      epoch: conversation.epoch,
+      messages: seqs.flatMap((seq) => {
+        const message = conversation.message(seq);
+        return message ? [toWireMessage(message, session.coreLevel)] : [];
+      }),
+      hasMore,
+      conversation: ctx.hub.wireConversation(conversation),
+    },
+  });
+}
+
+/** Which side a session speaks for. */
+function sideOf(session: SessionData): 'visitor' | 'agent' {
+  return session.role === cs.v1.Role.VISITOR ? 'visitor' : 'agent';
+}
+
+/**
+ * Cumulative Received: moves the session's re-push cursor (and opts it into
+ * re-push), and the side's delivered cursor, which the other side gets as a
+ * coalesced Receipt.
+ */
+function handleReceived(ctx: ServerContext, ws: Socket, received: cs.v1.Received): void {
+  const conversation = named(ctx, ws, received.conversationId ?? '');
+  if (!conversation) return;
+  const session = ws.getUserData();
+  const upTo = Math.min(received.upToSeq ?? 0, conversation.lastSeq);
+  if (session.watching.has(conversation.id)) {
+    const state = session.received.get(conversation.id);
+    if (!state) session.received.set(conversation.id, { upTo, since: 0 });
+    else if (upTo > state.upTo) {
+      state.upTo = upTo;
+      state.since = 0;
+    }
+  }
+  const side = sideOf(session);
+  if (upTo > conversation.deliveredUpTo[side]) {
+    conversation.deliveredUpTo[side] = upTo;
+    ctx.hub.receiptChanged(conversation.id, side);
+  }
+}
+
+/** Read: the side's read cursor moves (journaled); the other side gets a Receipt, agents an InboxUpdate (unread). */
+function handleRead(ctx: ServerContext, ws: Socket, read: cs.v1.Read): void {
+  const conversation = named(ctx, ws, read.conversationId ?? '');
+  if (!conversation) return;
+  const session = ws.getUserData();
+  const side = sideOf(session);
+  const upTo = Math.min(read.upToSeq ?? 0, conversation.lastSeq);
+  if (upTo <= conversation.readUpTo[side]) return;
+  conversation.readUpTo[side] = upTo;
+  conversation.deliveredUpTo[side] = Math.max(conversation.deliveredUpTo[side], upTo);
+  ctx.hub.receiptChanged(conversation.id, side);
+  if (side === 'agent') ctx.hub.inboxChanged(conversation.id);
+  ctx.journal
+    .append({ t: 'read', conversationId: conversation.id, role: session.role, upToSeq: upTo })
+    .catch((error: unknown) => ctx.log.warn({ err: error }, 'read record not journaled'));
+}
+
+/** Typing is forwarded, never stored: visitor -> watching agents; agent -> the visitor and the other watching agents. */
+function handleTyping(ctx: ServerContext, ws: Socket, typing: cs.v1.Typing): void {
+  const conversation = named(ctx, ws, typing.conversationId ?? '');
+  if (!conversation) return;
+  const session = ws.getUserData();
+  const frame: cs.v1.Frame.$Properties = {
+    typing: { conversationId: conversation.id, typing: typing.typing ?? false, senderId: session.userId, senderRole: session.role, senderName: session.name },
+  };
+  ctx.hub.toSide(ws, 'a', conversation.id, frame);
+  if (session.role === cs.v1.Role.AGENT) ctx.hub.toSide(ws, 'v', conversation.id, frame);
+}
+
+/** Agents open (Subscribe) or close (Unsubscribe) a conversation; visitors are always subscribed to their own. */
+function handleSubscribe(ctx: ServerContext, ws: Socket, conversationId: string, on: boolean): void {
+  const conversation = named(ctx, ws, conversationId);
+  if (!conversation) return;
+  const session = ws.getUserData();
+  if (session.role !== cs.v1.Role.AGENT) return;
+  if (on) {
+    session.subscribed.add(conversation.id);
+    ctx.hub.watch(ws, conversation.id);
+  } else {
+    session.subscribed.delete(conversation.id);
+    if (conversation.assigneeId !== session.userId) ctx.hub.unwatch(ws, conversation.id);
+  }
+}
+
+/** Visitors report the page they are on; agents see it on the conversation. */
+function handlePageView(ctx: ServerContext, ws: Socket, pageView: cs.v1.PageView): void {
+  const session = ws.getUserData();
+  if (session.role !== cs.v1.Role.VISITOR) return ctx.hub.sendError(ws, cs.v1.ErrorCode.FORBIDDEN, 'only visitors report page views');
+  const conversation = ctx.store.get(session.primaryConversationId);
+  if (!conversation) return;
+  conversation.visitorPageUrl = (pageView.url ?? '').slice(0, 2048);
+  conversation.visitorPageTitle = (pageView.title ?? '').slice(0, 256);
+  ctx.hub.inboxChanged(conversation.id);
+}

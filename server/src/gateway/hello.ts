@@ -1,0 +1,160 @@
+/**
+ * Hello -> Welcome (DESIGN.md §4): authenticate (visitor token, identity, or
+ * agent token), check the core level, fill the session, answer with the
+ * conversations, then resume every cursor the client sent.
+ */
+import { cs } from '../../../proto/gen/chat.js';
+import type { ServerContext } from '../context.js';
+import { rendersAllKinds, SERVER_CORE_LEVEL } from '../pipeline/kinds.js';
+import type { Conversation } from '../store/conversations.js';
+import { isVisitorToken, newVisitorId, signVisitorToken, verifyAgentToken, verifyIdentity, verifyVisitorToken, visitorIdForUser } from './auth.js';
+import { SessionPhase, type SessionData, type Socket } from './session.js';
+
+/** Longest site / topic / device id / platform / version / lang accepted, characters. */
+const MAX_FIELD = 128;
+/** Most cursors in one Hello. */
+const MAX_CURSORS = 200;
+/** Most conversations listed in an agent's Welcome. */
+const INBOX_LIMIT = 500;
+
+type Identity = { role: cs.v1.Role.VISITOR; visitorId: string; reissue: boolean } | { role: cs.v1.Role.AGENT; agentId: string };
+
+export function handleHello(ctx: ServerContext, ws: Socket, hello: cs.v1.Hello): void {
+  const session = ws.getUserData();
+  const fatal = (code: cs.v1.ErrorCode, message: string): void => ctx.hub.sendError(ws, code, message, { fatal: true });
+  if (session.phase !== SessionPhase.Greeting) return ctx.hub.sendError(ws, cs.v1.ErrorCode.PROTOCOL, 'Hello was already received');
+
+  const coreLevel = hello.coreLevel ?? 0;
+  if (coreLevel < ctx.options.minCoreLevel) {
+    return fatal(cs.v1.ErrorCode.UPGRADE_REQUIRED, `core level ${coreLevel} is below the minimum ${ctx.options.minCoreLevel}: upgrade the client`);
+  }
+  const fields = [hello.site, hello.topic, hello.deviceId, hello.platform, hello.appVersion, hello.lang];
+  if (fields.some((f) => (f ?? '').length > MAX_FIELD) || (hello.cursors?.length ?? 0) > MAX_CURSORS) {
+    return fatal(cs.v1.ErrorCode.BAD_FRAME, `Hello fields are limited to ${MAX_FIELD} characters and ${MAX_CURSORS} cursors`);
+  }
+  const who = authenticate(ctx, hello);
+  if (typeof who === 'string') return fatal(cs.v1.ErrorCode.UNAUTHENTICATED, who);
+
+  session.coreLevel = coreLevel;
+  session.modern = rendersAllKinds(coreLevel);
+  session.deviceId = hello.deviceId ?? '';
+  session.platform = hello.platform ?? '';
+  session.appVersion = hello.appVersion ?? '';
+  session.lang = hello.lang || 'en';
+  session.phase = SessionPhase.Ready;
+
+  if (who.role === cs.v1.Role.AGENT) welcomeAgent(ctx, ws, session, who.agentId);
+  else welcomeVisitor(ctx, ws, session, hello, who.visitorId, who.reissue);
+  resume(ctx, ws, hello.cursors ?? []);
+}
+
+/** Who the Hello speaks for, or the reason it is refused. */
+function authenticate(ctx: ServerContext, hello: cs.v1.Hello): Identity | string {
+  const token = hello.token ?? '';
+  if (token && !isVisitorToken(token)) {
+    const agentId = verifyAgentToken(ctx.keys, token);
+    return agentId ? { role: cs.v1.Role.AGENT, agentId } : 'agent token is not valid (forged, or signed with a retired secret)';
+  }
+  const identity = hello.identity;
+  if (identity?.userId) {
+    if (identity.userId.length > MAX_FIELD || !verifyIdentity(ctx.keys, identity.userId, identity.signature ?? '')) {
+      return 'identity signature does not match user_id';
+    }
+    const visitorId = visitorIdForUser(identity.userId);
+    const known = ctx.store.visitors.get(visitorId);
+    const name = (identity.name ?? '').slice(0, MAX_FIELD);
+    const email = (identity.email ?? '').slice(0, MAX_FIELD);
+    if (!known || known.name !== name || known.email !== email) {
+      const profile = { visitorId, userId: identity.userId, name, email };
+      ctx.store.visitors.set(visitorId, profile);
+      ctx.journal.append({ t: 'visitor', ...profile }).catch((error: unknown) => ctx.log.warn({ err: error }, 'visitor record not journaled'));
+    }
+    return { role: cs.v1.Role.VISITOR, visitorId, reissue: true };
+  }
+  if (!token) return { role: cs.v1.Role.VISITOR, visitorId: newVisitorId(), reissue: true };
+  const check = verifyVisitorToken(ctx.keys, token);
+  if (!check.ok) return `${check.reason}; reset and connect as a new visitor`;
+  return { role: cs.v1.Role.VISITOR, visitorId: check.visitorId, reissue: check.stale };
+}
+
+function welcomeAgent(ctx: ServerContext, ws: Socket, session: SessionData, agentId: string): void {
+  session.role = cs.v1.Role.AGENT;
+  session.userId = agentId;
+  session.name = agentId;
+  ctx.store.agentIds.add(agentId);
+  ctx.hub.join(ws);
+  const inbox = ctx.store.inbox(INBOX_LIMIT);
+  for (const conversation of inbox) if (conversation.assigneeId === agentId) ctx.hub.watch(ws, conversation.id);
+  ctx.hub.send(ws, {
+    welcome: {
+      sessionId: session.id,
+      userId: agentId,
+      role: cs.v1.Role.AGENT,
+      heartbeatMs: ctx.options.heartbeatMs,
+      coreLevel: SERVER_CORE_LEVEL,
+      conversations: inbox.map((c) => ctx.hub.wireConversation(c)),
+      serverTimeMs: ctx.now(),
+      name: agentId,
+      agentsOnline: ctx.hub.onlineAgents().length,
+      agentIds: [...ctx.store.agentIds],
+    },
+  });
+}
+
+function welcomeVisitor(ctx: ServerContext, ws: Socket, session: SessionData, hello: cs.v1.Hello, visitorId: string, reissue: boolean): void {
+  session.role = cs.v1.Role.VISITOR;
+  session.userId = visitorId;
+  session.name = ctx.store.visitors.get(visitorId)?.name || 'Visitor';
+  session.site = hello.site || 'default';
+  session.topic = hello.topic ?? '';
+  const { conversation: primary, created } = ctx.store.getOrCreate(session.site, visitorId, session.topic, ctx.now());
+  session.primaryConversationId = primary.id;
+  primary.platform = session.platform;
+  primary.appVersion = session.appVersion;
+  if (hello.pageUrl) primary.visitorPageUrl = hello.pageUrl.slice(0, 2048);
+  if (hello.pageTitle) primary.visitorPageTitle = hello.pageTitle.slice(0, 256);
+  if (created) for (const other of ctx.hub.visitorSessions(visitorId)) ctx.hub.watch(other, primary.id);
+  const others = ctx.store.ofVisitor(visitorId).filter((c) => c !== primary && c.site === session.site);
+  const conversations: Conversation[] = [primary, ...others];
+  for (const conversation of conversations) ctx.hub.watch(ws, conversation.id);
+  ctx.hub.join(ws);
+  ctx.hub.send(ws, {
+    welcome: {
+      sessionId: session.id,
+      userId: visitorId,
+      role: cs.v1.Role.VISITOR,
+      token: reissue || !hello.token ? signVisitorToken(ctx.keys, visitorId) : hello.token,
+      heartbeatMs: ctx.options.heartbeatMs,
+      coreLevel: SERVER_CORE_LEVEL,
+      conversations: conversations.map((c) => visitorView(ctx, c)),
+      serverTimeMs: ctx.now(),
+      name: session.name,
+      agentsOnline: ctx.hub.onlineAgents().length,
+    },
+  });
+}
+
+/** A conversation as a visitor may see it: no other visitors' details, no page tracking. */
+function visitorView(ctx: ServerContext, conversation: Conversation): cs.v1.Conversation.$Properties {
+  const full = ctx.hub.wireConversation(conversation);
+  return { ...full, visitorPageUrl: '', visitorPageTitle: '' };
+}
+
+/**
+ * Resume (DESIGN.md §3.7): for each cursor, push everything after it; when the
+ * epoch differs (the server lost state) push from 0 with the new epoch. A
+ * cursor naming a conversation the session may not see gets Error FORBIDDEN.
+ */
+function resume(ctx: ServerContext, ws: Socket, cursors: readonly cs.v1.Cursor.$Properties[]): void {
+  const session = ws.getUserData();
+  for (const cursor of cursors) {
+    const conversationId = cursor.conversationId ?? '';
+    const conversation = ctx.store.get(conversationId);
+    if (!conversation || (session.role === cs.v1.Role.VISITOR && conversation.visitorId !== session.userId)) {
+      ctx.hub.sendError(ws, conversation ? cs.v1.ErrorCode.FORBIDDEN : cs.v1.ErrorCode.NOT_FOUND, 'no such conversation for this session', { ref: conversationId });
+      continue;
+    }
+    const after = cursor.epoch === conversation.epoch ? Math.min(cursor.seq ?? 0, conversation.lastSeq) : 0;
+    ctx.hub.pushSince(ws, conversation, after);
+  }
+}

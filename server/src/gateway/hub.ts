@@ -1,0 +1,349 @@
+/**
+ * The hub: who is connected and how frames reach them. Fan-out uses uWS
+ * pub/sub (DESIGN.md §3.6), one topic per conversation and audience:
+ *
+ * - `m:v<band>:<conversation>`: the visitor's sessions (notes never go here);
+ * - `m:a<band>:<conversation>`: agent sessions assigned to it or subscribed;
+ * - `inbox`: every agent session (coalesced InboxUpdate, visitor presence);
+ * - `presence`: every session (agents online).
+ *
+ * `<band>` is `n` for clients that render every kind and `l` for older core
+ * levels, which get a downgraded copy (DESIGN.md §4). `ws.publish` skips the
+ * sending socket, so the sender gets its Ack and no Deliver of its own message.
+ */
+import type { TemplatedApp } from 'uWebSockets.js';
+import type { Logger } from 'pino';
+import { cs } from '../../../proto/gen/chat.js';
+import type { ServerMetrics } from '../http/metrics.js';
+import type { ServerOptions } from '../options.js';
+import { SERVER_CORE_LEVEL, toWireMessage } from '../pipeline/kinds.js';
+import type { Conversation, ConversationStore, StoredMessage } from '../store/conversations.js';
+import { encodeFrame, errorFrame, type FrameType } from './codec.js';
+import { SessionPhase, type SessionData, type Socket } from './session.js';
+import { KeyedThrottle } from './throttle.js';
+
+type Audience = 'v' | 'a';
+
+/** The pub/sub topic of one conversation for an audience and a core-level band. */
+export function messageTopic(audience: Audience, modern: boolean, conversationId: string): string {
+  return `m:${audience}${modern ? 'n' : 'l'}:${conversationId}`;
+}
+
+export const INBOX_TOPIC = 'inbox';
+export const PRESENCE_TOPIC = 'presence';
+
+/** Most messages in one Deliver frame of a resume or re-push. */
+const PUSH_BATCH = 100;
+
+export class Hub {
+  private app: TemplatedApp | undefined;
+  /** Every open socket (added on open, removed on close). */
+  readonly sockets = new Set<Socket>();
+  private readonly visitorSockets = new Map<string, Set<Socket>>();
+  private readonly agentSockets = new Map<string, Set<Socket>>();
+  private readonly inboxThrottle: KeyedThrottle;
+  private readonly receiptThrottle: KeyedThrottle;
+  private readonly repushTimer: NodeJS.Timeout;
+
+  constructor(
+    private readonly store: ConversationStore,
+    private readonly metrics: ServerMetrics,
+    private readonly options: ServerOptions,
+    private readonly log: Logger,
+    private readonly now: () => number,
+  ) {
+    this.inboxThrottle = new KeyedThrottle(options.coalesceMs, (id) => this.publishInboxUpdate(id));
+    this.receiptThrottle = new KeyedThrottle(options.coalesceMs, (key) => this.publishReceipt(key));
+    this.repushTimer = setInterval(() => this.repushTick(), Math.max(50, Math.min(1000, options.repushAfterMs / 2)));
+    this.repushTimer.unref();
+  }
+
+  attach(app: TemplatedApp): void {
+    this.app = app;
+  }
+
+  /** Stops timers. */
+  dispose(): void {
+    clearInterval(this.repushTimer);
+    this.inboxThrottle.dispose();
+    this.receiptThrottle.dispose();
+  }
+
+  // ---- sending -------------------------------------------------------------
+
+  /**
+   * Sends one frame to one socket. Returns false when the socket is gone or
+   * past its buffered limit (then it is marked `behind` and will be told to
+   * resync once it drains).
+   */
+  send(ws: Socket, frame: cs.v1.Frame.$Properties): boolean {
+    const session = ws.getUserData();
+    if (session.phase === SessionPhase.Closed) return false;
+    this.metrics.framesOut.inc({ type: frameTypeOf(frame) });
+    const result = ws.send(encodeFrame(frame), true);
+    if (result === 2 || ws.getBufferedAmount() > this.options.maxBackpressureBytes) {
+      session.behind = true;
+      return false;
+    }
+    return true;
+  }
+
+  /** Sends an Error frame; closes the socket after it when `fatal`. */
+  sendError(ws: Socket, code: cs.v1.ErrorCode, message: string, extra: { fatal?: boolean; ref?: string; retryAfterMs?: number } = {}): void {
+    this.send(ws, errorFrame(code, message, extra));
+    if (extra.fatal) this.end(ws, code === cs.v1.ErrorCode.GOING_AWAY ? 1001 : 1008, message);
+  }
+
+  /** Closes a socket with a close code and reason (the reason is cut to the 123 bytes a close frame holds). */
+  end(ws: Socket, code: number, reason: string): void {
+    const session = ws.getUserData();
+    if (session.phase === SessionPhase.Closed) return;
+    ws.end(code, Buffer.from(reason).subarray(0, 120));
+  }
+
+  /** Publishes one frame to a topic, skipping `from` when given and still open. */
+  publish(from: Socket | undefined, topic: string, frame: cs.v1.Frame.$Properties): void {
+    this.metrics.framesOut.inc({ type: frameTypeOf(frame) });
+    const bytes = encodeFrame(frame);
+    if (from && from.getUserData().phase !== SessionPhase.Closed) from.publish(topic, bytes, true);
+    else this.app?.publish(topic, bytes, true);
+  }
+
+  /** Publishes to both core-level bands of an audience, downgraded for the legacy one. */
+  private publishBands(from: Socket | undefined, audience: Audience, conversationId: string, make: (coreLevel: number) => cs.v1.Frame.$Properties): void {
+    this.publish(from, messageTopic(audience, true, conversationId), make(SERVER_CORE_LEVEL));
+    this.publish(from, messageTopic(audience, false, conversationId), make(0));
+  }
+
+  /** Fans stored messages out (DESIGN.md §3.6): visitor sessions (no notes) and watching agents; the inbox is told. */
+  deliver(from: Socket | undefined, conversation: Conversation, messages: readonly StoredMessage[]): void {
+    const visible = messages.filter((m) => m.kind !== cs.v1.MessageKind.NOTE);
+    if (visible.length > 0) {
+      this.publishBands(from, 'v', conversation.id, (level) => ({ deliver: { messages: visible.map((m) => toWireMessage(m, level)) } }));
+    }
+    this.publishBands(from, 'a', conversation.id, (level) => ({ deliver: { messages: messages.map((m) => toWireMessage(m, level)) } }));
+    this.inboxChanged(conversation.id);
+  }
+
+  /** Forwards a frame (Typing, Receipt) to one side of a conversation. */
+  toSide(from: Socket | undefined, audience: Audience, conversationId: string, frame: cs.v1.Frame.$Properties): void {
+    this.publishBands(from, audience, conversationId, () => frame);
+  }
+
+  /**
+   * Pushes the messages of `conversation` after `afterSeq` to one socket in
+   * batches (resume, re-push). Notes are left out for visitors.
+   * @returns how many messages were pushed.
+   */
+  pushSince(ws: Socket, conversation: Conversation, afterSeq: number): number {
+    const session = ws.getUserData();
+    if (session.behind) return 0;
+    const visitor = session.role === cs.v1.Role.VISITOR;
+    let pushed = 0;
+    let batch: cs.v1.Message.$Properties[] = [];
+    const flush = (): boolean => {
+      if (batch.length === 0) return true;
+      const ok = this.send(ws, { deliver: { messages: batch } });
+      pushed += batch.length;
+      batch = [];
+      return ok;
+    };
+    for (let seq = afterSeq + 1; seq <= conversation.lastSeq; seq++) {
+      const message = conversation.message(seq);
+      if (!message || (visitor && message.kind === cs.v1.MessageKind.NOTE)) continue;
+      batch.push(toWireMessage(message, session.coreLevel));
+      if (batch.length >= PUSH_BATCH && !flush()) return pushed;
+    }
+    flush();
+    return pushed;
+  }
+
+  // ---- membership ----------------------------------------------------------
+
+  /** Registers a session after its Welcome; publishes presence changes. */
+  join(ws: Socket): void {
+    const session = ws.getUserData();
+    ws.subscribe(PRESENCE_TOPIC);
+    if (session.role === cs.v1.Role.AGENT) {
+      ws.subscribe(INBOX_TOPIC);
+      if (addTo(this.agentSockets, session.userId, ws)) this.publishAgentPresence();
+    } else if (addTo(this.visitorSockets, session.userId, ws)) {
+      this.visitorPresenceChanged(session.userId, true);
+    }
+  }
+
+  /** Unregisters a closed session. */
+  leave(ws: Socket, session: SessionData): void {
+    if (session.role === cs.v1.Role.AGENT) {
+      if (removeFrom(this.agentSockets, session.userId, ws)) this.publishAgentPresence();
+    } else if (session.role === cs.v1.Role.VISITOR) {
+      if (removeFrom(this.visitorSockets, session.userId, ws)) this.visitorPresenceChanged(session.userId, false);
+    }
+  }
+
+  /** Starts pushing a conversation's messages to a socket. */
+  watch(ws: Socket, conversationId: string): void {
+    const session = ws.getUserData();
+    if (session.phase === SessionPhase.Closed || session.watching.has(conversationId)) return;
+    session.watching.add(conversationId);
+    ws.subscribe(messageTopic(session.role === cs.v1.Role.VISITOR ? 'v' : 'a', session.modern, conversationId));
+  }
+
+  /** Stops pushing a conversation's messages to a socket. */
+  unwatch(ws: Socket, conversationId: string): void {
+    const session = ws.getUserData();
+    if (session.phase === SessionPhase.Closed || !session.watching.delete(conversationId)) return;
+    session.received.delete(conversationId);
+    ws.unsubscribe(messageTopic(session.role === cs.v1.Role.VISITOR ? 'v' : 'a', session.modern, conversationId));
+  }
+
+  /** Every open session of a visitor (all devices). */
+  visitorSessions(visitorId: string): ReadonlySet<Socket> {
+    return this.visitorSockets.get(visitorId) ?? new Set();
+  }
+
+  /** Every open session of an agent. */
+  agentSessions(agentId: string): ReadonlySet<Socket> {
+    return this.agentSockets.get(agentId) ?? new Set();
+  }
+
+  /** Agent ids with at least one open session. */
+  onlineAgents(): string[] {
+    return [...this.agentSockets.keys()];
+  }
+
+  isVisitorOnline(visitorId: string): boolean {
+    return this.visitorSockets.has(visitorId);
+  }
+
+  // ---- coalesced notices ---------------------------------------------------
+
+  /** A conversation changed: every agent gets one InboxUpdate per interval with the latest state. */
+  inboxChanged(conversationId: string): void {
+    this.inboxThrottle.touch(conversationId);
+  }
+
+  /** A cursor of `side` moved: the other side gets one Receipt per interval with the latest cursors. */
+  receiptChanged(conversationId: string, side: 'visitor' | 'agent'): void {
+    this.receiptThrottle.touch(`${side}\n${conversationId}`);
+  }
+
+  private publishInboxUpdate(conversationId: string): void {
+    const conversation = this.store.get(conversationId);
+    if (!conversation || conversation.lastSeq === 0) return;
+    this.publish(undefined, INBOX_TOPIC, {
+      inboxUpdate: { conversation: this.wireConversation(conversation), preview: conversation.preview(), unread: conversation.unreadForAgents() },
+    });
+  }
+
+  private publishReceipt(key: string): void {
+    const [side, conversationId] = key.split('\n') as ['visitor' | 'agent', string];
+    const conversation = this.store.get(conversationId);
+    if (!conversation) return;
+    const receipt: cs.v1.Frame.$Properties = {
+      receipt: {
+        conversationId,
+        readerRole: side === 'visitor' ? cs.v1.Role.VISITOR : cs.v1.Role.AGENT,
+        deliveredUpTo: conversation.deliveredUpTo[side],
+        readUpTo: conversation.readUpTo[side],
+      },
+    };
+    this.toSide(undefined, side === 'visitor' ? 'a' : 'v', conversationId, receipt);
+  }
+
+  private publishAgentPresence(): void {
+    const agentIds = this.onlineAgents();
+    this.publish(undefined, PRESENCE_TOPIC, { presence: { agentsOnline: agentIds.length, agentIds } });
+  }
+
+  private visitorPresenceChanged(visitorId: string, online: boolean): void {
+    this.publish(undefined, INBOX_TOPIC, { presence: { agentsOnline: this.agentSockets.size, visitorId, visitorOnline: online } });
+    for (const conversation of this.store.ofVisitor(visitorId)) this.inboxChanged(conversation.id);
+  }
+
+  /** A conversation as the wire carries it (visitor details for agents). */
+  wireConversation(conversation: Conversation): cs.v1.Conversation.$Properties {
+    const profile = this.store.visitors.get(conversation.visitorId);
+    return {
+      id: conversation.id,
+      epoch: conversation.epoch,
+      lastSeq: conversation.lastSeq,
+      site: conversation.site,
+      topic: conversation.topic,
+      visitorId: conversation.visitorId,
+      status: conversation.status,
+      assigneeId: conversation.assigneeId,
+      visitorUserId: profile?.userId ?? '',
+      visitorName: profile?.name ?? '',
+      visitorEmail: profile?.email ?? '',
+      visitorOnline: this.isVisitorOnline(conversation.visitorId),
+      visitorPageUrl: conversation.visitorPageUrl,
+      visitorPageTitle: conversation.visitorPageTitle,
+      platform: conversation.platform,
+      appVersion: conversation.appVersion,
+      createdMs: conversation.createdMs,
+      lastActivityMs: conversation.lastActivityMs,
+    };
+  }
+
+  // ---- server-side re-push (DESIGN.md §3.8) ---------------------------------
+
+  /**
+   * For every session that reports Received: messages past its cursor that
+   * stay unconfirmed for `repushAfterMs` are pushed again. A session past its
+   * buffered limit gets nothing (it resyncs after the drain).
+   */
+  private repushTick(): void {
+    const now = this.now();
+    for (const ws of this.sockets) {
+      const session = ws.getUserData();
+      if (session.phase !== SessionPhase.Ready || session.behind) continue;
+      for (const [conversationId, state] of session.received) {
+        const conversation = this.store.get(conversationId);
+        if (!conversation || conversation.lastSeq <= state.upTo) {
+          state.since = 0;
+          continue;
+        }
+        if (state.since === 0) {
+          state.since = now;
+        } else if (now - state.since >= this.options.repushAfterMs) {
+          const pushed = this.pushSince(ws, conversation, state.upTo);
+          if (pushed === 0) state.upTo = conversation.lastSeq; // only notes: nothing the visitor can confirm
+          this.metrics.repushes.inc(pushed);
+          state.since = now;
+          this.log.debug({ session: session.id, conversationId, pushed }, 're-pushed unconfirmed messages');
+        }
+      }
+    }
+  }
+
+  /** Called on uWS `drain`: a socket that fell behind and caught up is told to resync by cursor. */
+  drained(ws: Socket): void {
+    const session = ws.getUserData();
+    if (session.behind && ws.getBufferedAmount() < this.options.maxBackpressureBytes / 4) {
+      session.behind = false;
+      this.sendError(ws, cs.v1.ErrorCode.RESYNC, 'you fell behind: sync every conversation from your cursor');
+    }
+  }
+}
+
+function addTo(map: Map<string, Set<Socket>>, key: string, ws: Socket): boolean {
+  let set = map.get(key);
+  const first = !set;
+  if (!set) map.set(key, (set = new Set()));
+  set.add(ws);
+  return first;
+}
+
+function removeFrom(map: Map<string, Set<Socket>>, key: string, ws: Socket): boolean {
+  const set = map.get(key);
+  if (!set || !set.delete(ws)) return false;
+  if (set.size > 0) return false;
+  map.delete(key);
+  return true;
+}
+
+function frameTypeOf(frame: cs.v1.Frame.$Properties): FrameType {
+  for (const key of Object.keys(frame)) if ((frame as Record<string, unknown>)[key] != null) return key as FrameType;
+  return 'unknown';
+}

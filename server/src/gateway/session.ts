@@ -1,0 +1,87 @@
+/**
+ * Per-socket session state, kept as the uWS socket's typed user data
+ * (`ws.getUserData()`). Filled by the upgrade (ip, origin) and by Hello.
+ */
+import { randomBytes } from 'node:crypto';
+import type { WebSocket } from 'uWebSockets.js';
+import { cs } from '../../../proto/gen/chat.js';
+import { TokenBucket } from './rate-limit.js';
+
+/** Session lifecycle: waiting for Hello, serving, or gone. */
+export const SessionPhase = { Greeting: 'greeting', Ready: 'ready', Closed: 'closed' } as const;
+export type SessionPhase = (typeof SessionPhase)[keyof typeof SessionPhase];
+
+/** Server-side re-push bookkeeping for one watched conversation (DESIGN.md §3.8). */
+export interface RepushState {
+  /** The session's cumulative Received cursor. */
+  upTo: number;
+  /** When the server first saw messages past `upTo` unconfirmed (0: none), ms. */
+  since: number;
+}
+
+export interface SessionData {
+  readonly id: string;
+  readonly ip: string;
+  readonly origin: string;
+  phase: SessionPhase;
+  role: cs.v1.Role;
+  /** Visitor id or agent id. */
+  userId: string;
+  name: string;
+  deviceId: string;
+  platform: string;
+  appVersion: string;
+  coreLevel: number;
+  /** Renders every kind (else gets downgraded copies on the legacy topics). */
+  modern: boolean;
+  lang: string;
+  site: string;
+  topic: string;
+  /** Visitors: the conversation for site + topic. */
+  primaryConversationId: string;
+  /** Conversations pushed to this session: a visitor's own; an agent's assigned or subscribed ones. */
+  readonly watching: Set<string>;
+  /** Agents: conversations opened with Subscribe (kept through unassignment). */
+  readonly subscribed: Set<string>;
+  /** Received cursors per watched conversation; only once the client sent a Received (opt-in to re-push). */
+  readonly received: Map<string, RepushState>;
+  readonly bucket: TokenBucket;
+  /** Frames refused by the rate limit in a row (a flood past a limit closes the socket). */
+  limitedInRow: number;
+  /** Undecodable frames so far (too many closes the socket). */
+  badFrames: number;
+  /** Past the buffered limit: pushes stop; Error RESYNC once it drains (DESIGN.md §3.10). */
+  behind: boolean;
+}
+
+/** The uWS socket type of this server. */
+export type Socket = WebSocket<SessionData>;
+
+/** Fresh user data for an upgrading socket. */
+export function newSessionData(ip: string, origin: string, burst: number, perSecond: number, nowMs: number): SessionData {
+  return {
+    id: randomBytes(9).toString('base64url'),
+    ip,
+    origin,
+    phase: SessionPhase.Greeting,
+    role: cs.v1.Role.ROLE_UNSPECIFIED,
+    userId: '',
+    name: '',
+    deviceId: '',
+    platform: '',
+    appVersion: '',
+    coreLevel: 0,
+    modern: false,
+    lang: 'en',
+    site: '',
+    topic: '',
+    primaryConversationId: '',
+    watching: new Set(),
+    subscribed: new Set(),
+    received: new Map(),
+    bucket: new TokenBucket(burst, perSecond, nowMs),
+    limitedInRow: 0,
+    badFrames: 0,
+    behind: false,
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * HTTP routes: `/healthz`, `/metrics`, the widget bundles and the demo
+ * (DESIGN.md §9).
+ */
+import { join } from 'node:path';
+import type { TemplatedApp } from 'uWebSockets.js';
+import type { ServerContext } from '../context.js';
+import { placeholderPage, safeJoin, StaticFiles } from './static.js';
+
+/** Bundles are served under a fixed URL, so caches revalidate (ETag) after 5 minutes. */
+const BUNDLE_CACHE = 'public, max-age=300, stale-while-revalidate=86400';
+const PAGE_CACHE = 'no-cache';
+
+export function registerHttpRoutes(app: TemplatedApp, ctx: ServerContext): void {
+  const files = new StaticFiles();
+  const { distDir, demoDir } = ctx.options;
+
+  app.get('/healthz', (res) => {
+    const healthy = ctx.journal.healthy && !ctx.shuttingDown;
+    const body = JSON.stringify({ status: healthy ? 'ok' : 'unhealthy', journal: ctx.journal.healthy ? 'ok' : 'unavailable', shuttingDown: ctx.shuttingDown });
+    res.cork(() => {
+      res.writeStatus(healthy ? '200 OK' : '503 Service Unavailable').writeHeader('Content-Type', 'application/json').writeHeader('Cache-Control', 'no-store').end(body);
+    });
+  });
+
+  app.get('/metrics', (res) => {
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
+    });
+    ctx.metrics.registry.metrics().then(
+      (text) => {
+        if (!aborted) res.cork(() => res.writeHeader('Content-Type', ctx.metrics.registry.contentType).end(text));
+      },
+      (error: unknown) => {
+        ctx.log.error({ err: error }, 'metrics failed');
+        if (!aborted) res.cork(() => res.writeStatus('500 Internal Server Error').end());
+      },
+    );
+  });
+
+  app.get('/cs-chat.js', (res, req) => files.serve(res, req, join(distDir, 'cs-chat.js'), BUNDLE_CACHE));
+  app.get('/cs-inbox.js', (res, req) => files.serve(res, req, join(distDir, 'cs-inbox.js'), BUNDLE_CACHE));
+  app.get('/', (res, req) =>
+    files.serve(res, req, join(demoDir, 'index.html'), PAGE_CACHE, placeholderPage('cs-chat demo shop', 'The demo page is not built yet (demo/index.html).')),
+  );
+  app.get('/agent', (res, req) =>
+    files.serve(res, req, join(demoDir, 'agent.html'), PAGE_CACHE, placeholderPage('cs-chat agent workbench', 'The workbench page is not built yet (demo/agent.html).')),
+  );
+  app.get('/demo/*', (res, req) => {
+    const path = safeJoin(demoDir, req.getUrl().slice('/demo/'.length));
+    if (!path) {
+      res.cork(() => res.writeStatus('400 Bad Request').end('bad path\n'));
+      return;
+    }
+    files.serve(res, req, path, PAGE_CACHE);
+  });
+  app.any('/*', (res) => {
+    res.cork(() => res.writeStatus('404 Not Found').writeHeader('Content-Type', 'text/plain; charset=utf-8').end('not found\n'));
+  });
+}

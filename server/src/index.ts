@@ -1,0 +1,104 @@
+/**
+ * The cs-chat server as a library: `startServer(options)` runs one instance
+ * in this process (tests start it on port 0; `main.ts` starts it from the
+ * environment).
+ */
+import uWS from 'uWebSockets.js';
+import { pino, type Logger } from 'pino';
+import { cs } from '../../proto/gen/chat.js';
+import type { ServerContext } from './context.js';
+import { Hub, registerWebSocket } from './gateway/index.js';
+import { registerHttpRoutes, ServerMetrics } from './http/index.js';
+import { resolveOptions, type ServerOptions } from './options.js';
+import { WordFilter } from './pipeline/filter.js';
+import { ConversationStore } from './store/conversations.js';
+
+export { resolveOptions, repoRoot, type BlockedWordsMode, type ServerOptions } from './options.js';
+export { signAgentToken, signIdentity, signVisitorToken } from './gateway/auth.js';
+export { SERVER_CORE_LEVEL } from './pipeline/kinds.js';
+export { ConversationStore, conversationIdFor } from './store/conversations.js';
+export { JournalUnavailableError, NoJournal, type Journal, type JournalRecord } from './store/journal-types.js';
+
+/** A server running in this process. */
+export interface RunningServer {
+  /** The port it listens on (the real one when started with port 0). */
+  readonly port: number;
+  /** Base HTTP URL, e.g. http://127.0.0.1:8080. */
+  readonly url: string;
+  /** WebSocket endpoint, e.g. ws://127.0.0.1:8080/ws. */
+  readonly wsUrl: string;
+  /** True when uWebSockets.js runs its native binary (false: the slow ws imitation). */
+  readonly native: boolean;
+  /** The settings in force. */
+  readonly options: ServerOptions;
+  /** The in-memory state (read-only use: tests and admin tools). */
+  readonly store: ConversationStore;
+  readonly log: Logger;
+  /**
+   * Graceful stop: refuses new connections, closes the listen socket, sends
+   * every session Error GOING_AWAY and closes it with code 1001 (clients
+   * reconnect with jittered backoff), then flushes and closes the journal.
+   */
+  close(): Promise<void>;
+}
+
+/** True when the loaded uWebSockets.js is the native build, not the JS fallback. */
+export function isNativeUws(): boolean {
+  return /\[native code\]/.test(Function.prototype.toString.call(uWS.App));
+}
+
+/** Starts a server: replays the journal, then listens. Rejects when the port cannot be bound. */
+export async function startServer(partial: Partial<ServerOptions>): Promise<RunningServer> {
+  const options = resolveOptions(partial);
+  const log = pino({ level: options.logLevel, base: { svc: 'cs-chat' } });
+  const store = new ConversationStore();
+  const journal = options.journal;
+  const replayed = await journal.replay((record) => store.apply(record));
+  journal.setSnapshotSource(() => store.snapshot());
+  if (replayed.records > 0 || replayed.tornBytes > 0) log.info(replayed, 'journal replayed');
+
+  const metrics = new ServerMetrics();
+  const now = (): number => Date.now();
+  const hub = new Hub(store, metrics, options, log, now);
+  const ctx: ServerContext = {
+    options,
+    keys: { secret: options.secret, previousSecret: options.previousSecret },
+    store,
+    journal,
+    hub,
+    metrics,
+    filter: new WordFilter(options.blockedWords, options.blockedWordsMode),
+    log,
+    now,
+    shuttingDown: false,
+  };
+
+  const app = uWS.App();
+  hub.attach(app);
+  registerWebSocket(app, ctx);
+  registerHttpRoutes(app, ctx);
+
+  const listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
+    app.listen(options.host, options.port, (socket) => {
+      if (socket) resolve(socket);
+      else reject(new Error(`cannot listen on ${options.host}:${options.port}`));
+    });
+  });
+  const port = uWS.us_socket_local_port(listenSocket);
+  const host = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
+  let closing: Promise<void> | undefined;
+
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      ctx.shuttingDown = true;
+      uWS.us_listen_socket_close(listenSocket);
+      for (const ws of [...hub.sockets]) {
+        hub.sendError(ws, cs.v1.ErrorCode.GOING_AWAY, 'server shutting down: reconnect with backoff', { fatal: true, retryAfterMs: 1000 });
+      }
+      hub.dispose();
+      await journal.close();
+      log.info('server closed');
+    })());
+
+  return { port, url: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}/ws`, native: isNativeUws(), options, store, log, close };
+}

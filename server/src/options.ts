@@ -1,0 +1,112 @@
+/**
+ * Every setting of the server, with its unit and default. `startServer`
+ * takes a partial object; `resolveOptions` fills the defaults. `main.ts` maps
+ * the environment (DESIGN.md §9) onto it.
+ */
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NoJournal, type Journal } from './store/journal-types.js';
+
+/** How the sensitive-word filter treats a blocked word. */
+export type BlockedWordsMode = 'mask' | 'reject';
+
+export interface ServerOptions {
+  /** Port to listen on; 0 picks a free one (tests). Default 8080. */
+  port: number;
+  /** Interface to bind. Default '0.0.0.0'. */
+  host: string;
+  /** HMAC secret that signs visitor tokens, agent tokens and identity signatures. Required (main.ts generates one for the demo). */
+  secret: string;
+  /**
+   * The previous secret during a rotation: it still verifies visitor tokens
+   * and identity signatures (a visitor token under it is re-issued under
+   * `secret` in Welcome). Agent tokens are never accepted under it, so
+   * rotating the secret revokes every agent token. Default '' (none).
+   */
+  previousSecret: string;
+  /** Origins allowed to open `/ws` (exact match, e.g. 'https://shop.example'). Empty allows all. Default []. */
+  allowedOrigins: string[];
+  /** Lowest `Hello.core_level` served; below it the client gets Error UPGRADE_REQUIRED. Default 0. */
+  minCoreLevel: number;
+  /** Client ping interval announced in Welcome, ms. Default 25000. */
+  heartbeatMs: number;
+  /** Largest incoming frame, bytes; a bigger one closes the socket (uWS maxPayloadLength). Default 65536. */
+  maxPayloadBytes: number;
+  /** Longest message text, UTF-16 code units. Default 4000. */
+  maxTextLength: number;
+  /**
+   * Bytes buffered for one socket past which pushes to it stop (slow consumer,
+   * DESIGN.md §3.10); when it drains it gets Error RESYNC. Default 1 MiB.
+   */
+  maxBackpressureBytes: number;
+  /** Token bucket per connection, covering every frame kind: burst size, frames. Default 200. */
+  rateBurst: number;
+  /** Token bucket refill, frames per second. Default 40. */
+  ratePerSecond: number;
+  /** Open WebSockets per client IP; more get 429 on upgrade. Default 200. */
+  maxConnectionsPerIp: number;
+  /** Take the client IP from the first X-Forwarded-For entry (behind a proxy). Default false. */
+  trustProxy: boolean;
+  /** Largest `Sync.limit` honoured; also the page size of a resume. Default 200. */
+  maxSyncLimit: number;
+  /** A pushed message not confirmed by `Received` within this time is pushed again, ms (DESIGN.md §3.8). Default 5000. */
+  repushAfterMs: number;
+  /** At most one InboxUpdate / Receipt per conversation per this interval, ms. Default 1000. */
+  coalesceMs: number;
+  /** Words masked or rejected in message text (case-insensitive). Default []. */
+  blockedWords: string[];
+  /** 'mask' replaces each letter with '*' (default); 'reject' refuses the message with Ack REJECTED. */
+  blockedWordsMode: BlockedWordsMode;
+  /** Post a BOT greeting when a conversation gets its first message. Default true. */
+  greeting: boolean;
+  /** Post a BOT auto-reply when a visitor writes and no agent is online (once per `offlineReplyEveryMs`). Default true. */
+  offlineReply: boolean;
+  /** Least time between two offline auto-replies in one conversation, ms. Default 300000. */
+  offlineReplyEveryMs: number;
+  /** Where every state change is recorded (DESIGN.md §5). Default NoJournal (memory only). */
+  journal: Journal;
+  /** pino level: 'fatal' … 'trace', or 'silent'. Default 'info'. */
+  logLevel: string;
+  /** Folder holding the built widget bundles (cs-chat.js, cs-inbox.js). Default <repo>/dist. */
+  distDir: string;
+  /** Folder holding the demo pages (index.html, agent.html). Default <repo>/demo. */
+  demoDir: string;
+}
+
+/** The repository root, found from this file (server/src or dist/server). */
+export const repoRoot: string = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Fills every unset option with its default. */
+export function resolveOptions(partial: Partial<ServerOptions>): ServerOptions {
+  const options: ServerOptions = {
+    port: 8080,
+    host: '0.0.0.0',
+    secret: '',
+    previousSecret: '',
+    allowedOrigins: [],
+    minCoreLevel: 0,
+    heartbeatMs: 25_000,
+    maxPayloadBytes: 64 * 1024,
+    maxTextLength: 4000,
+    maxBackpressureBytes: 1024 * 1024,
+    rateBurst: 200,
+    ratePerSecond: 40,
+    maxConnectionsPerIp: 200,
+    trustProxy: false,
+    maxSyncLimit: 200,
+    repushAfterMs: 5000,
+    coalesceMs: 1000,
+    blockedWords: [],
+    blockedWordsMode: 'mask',
+    greeting: true,
+    offlineReply: true,
+    offlineReplyEveryMs: 300_000,
+    journal: new NoJournal(),
+    logLevel: 'info',
+    distDir: join(repoRoot, 'dist'),
+    demoDir: join(repoRoot, 'demo'),
+    ...partial,
+  };
+  if (options.secret.length < 16) throw new Error('options.secret must be at least 16 characters (CS_SECRET)');
+  return options;
+}

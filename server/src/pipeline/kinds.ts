@@ -1,0 +1,50 @@
+/**
+ * Message kinds and the client core level each needs (DESIGN.md §4). A
+ * client whose `Hello.core_level` is below a kind's level receives that kind
+ * downgraded to TEXT, so an old app shows something readable instead of
+ * nothing.
+ */
+import { cs } from '../../../proto/gen/chat.js';
+import type { StoredMessage } from '../store/conversations.js';
+
+/** The server's own core level (Welcome.core_level). Clients at or above it render every kind. */
+export const SERVER_CORE_LEVEL = 20260101;
+
+/** Lowest core level that renders each kind natively. */
+const KIND_MIN_LEVEL: Readonly<Record<number, number>> = {
+  [cs.v1.MessageKind.TEXT]: 0,
+  [cs.v1.MessageKind.EVENT]: 0,
+  [cs.v1.MessageKind.NOTE]: 0,
+  [cs.v1.MessageKind.IMAGE]: SERVER_CORE_LEVEL,
+  [cs.v1.MessageKind.QUICK_REPLIES]: SERVER_CORE_LEVEL,
+};
+
+/** True when a client at `coreLevel` renders every kind this server sends. */
+export function rendersAllKinds(coreLevel: number): boolean {
+  return coreLevel >= SERVER_CORE_LEVEL;
+}
+
+/** True when `kind` is a MessageKind this server knows. */
+export function isKnownKind(kind: number): boolean {
+  return kind in KIND_MIN_LEVEL;
+}
+
+/** The message as a wire `Message`, downgraded for `coreLevel` when it cannot render the kind. */
+export function toWireMessage(message: StoredMessage, coreLevel: number): cs.v1.Message.$Properties {
+  const wire: cs.v1.Message.$Properties = {
+    conversationId: message.conversationId,
+    seq: message.seq,
+    clientMsgId: message.clientMsgId,
+    senderId: message.senderId,
+    senderRole: message.senderRole,
+    senderName: message.senderName,
+    kind: message.kind,
+    text: message.text,
+    serverTimeMs: message.serverTimeMs,
+    quoteSeq: message.quoteSeq,
+    quickReplies: [...message.quickReplies],
+  };
+  if (coreLevel >= (KIND_MIN_LEVEL[message.kind] ?? SERVER_CORE_LEVEL)) return wire;
+  const options = message.quickReplies.length > 0 ? `\n${message.quickReplies.join(' / ')}` : '';
+  return { ...wire, kind: cs.v1.MessageKind.TEXT, text: message.text + options, quickReplies: [] };
+}

@@ -1,0 +1,98 @@
+/**
+ * The send pipeline (DESIGN.md §3): validate -> filter -> dedup -> seq ->
+ * store -> journal (awaited: durable) -> Ack -> fan-out. Each step is a small
+ * function; any refusal is an Ack REJECTED with a reason (and retry_after_ms
+ * when trying later can help), never a silent drop.
+ */
+import { cs } from '../../../proto/gen/chat.js';
+import type { ServerContext } from '../context.js';
+import { SessionPhase, type Socket } from '../gateway/session.js';
+import { JournalUnavailableError } from '../store/journal-types.js';
+import { visibleConversation } from './access.js';
+import { afterVisitorMessage } from './bot.js';
+import { pendingWrite, storeMessage } from './store-message.js';
+import { validateSend } from './validate.js';
+
+/** How long a client should wait after "storage unavailable", ms. */
+export const STORAGE_RETRY_MS = 2000;
+
+type AckFields = Omit<cs.v1.Ack.$Properties, 'clientMsgId' | 'conversationId'>;
+
+/** Runs one Send through the pipeline. Never throws. */
+export async function handleSend(ctx: ServerContext, ws: Socket, send: cs.v1.Send, startedMs: number): Promise<void> {
+  const session = ws.getUserData();
+  const clientMsgId = send.clientMsgId ?? '';
+  const conversationId = send.conversationId || session.primaryConversationId;
+  const ack = (fields: AckFields): void => {
+    const status = fields.status ?? cs.v1.AckStatus.OK;
+    ctx.metrics.acks.inc({ status: cs.v1.AckStatus[status] ?? String(status) });
+    ctx.hub.send(ws, { ack: { clientMsgId, conversationId, serverTimeMs: ctx.now(), ...fields } });
+  };
+  const reject = (reason: string, retryAfterMs = 0): void => ack({ status: cs.v1.AckStatus.REJECTED, reason, retryAfterMs });
+
+  const conversation = visibleConversation(ctx, session, conversationId);
+  if (!conversation) {
+    reject('forbidden');
+    ctx.hub.sendError(ws, cs.v1.ErrorCode.FORBIDDEN, 'you may not write to this conversation', { ref: conversationId });
+    return;
+  }
+  const invalid = validateSend(send, session.role, ctx.options.maxTextLength);
+  if (invalid) return reject(invalid);
+  const filtered = ctx.filter.apply(send.text ?? '');
+  if (!filtered.ok) return reject(filtered.reason);
+
+  const originalSeq = conversation.findDuplicate(session.userId, clientMsgId);
+  if (originalSeq > 0) {
+    try {
+      await pendingWrite(conversation, originalSeq);
+    } catch {
+      return reject('storage unavailable', STORAGE_RETRY_MS);
+    }
+    const original = conversation.message(originalSeq);
+    if (!original) return reject('storage unavailable', STORAGE_RETRY_MS);
+    ctx.metrics.dedupHits.inc();
+    return ack({ status: cs.v1.AckStatus.DUPLICATE, seq: originalSeq, serverTimeMs: original.serverTimeMs });
+  }
+
+  let message;
+  try {
+    message = await storeMessage(ctx, conversation, {
+      clientMsgId,
+      senderId: session.userId,
+      senderRole: session.role,
+      senderName: session.name,
+      kind: send.kind ?? cs.v1.MessageKind.TEXT,
+      text: filtered.text,
+      quoteSeq: Math.min(send.quoteSeq ?? 0, conversation.lastSeq),
+      quickReplies: [...(send.quickReplies ?? [])],
+    });
+  } catch (error) {
+    if (!(error instanceof JournalUnavailableError)) throw error;
+    ctx.log.warn({ err: error, conversationId }, 'send not stored: journal unavailable');
+    return reject('storage unavailable', STORAGE_RETRY_MS);
+  }
+
+  const fanOut = (): void => {
+    ack({ status: cs.v1.AckStatus.OK, seq: message.seq, serverTimeMs: message.serverTimeMs });
+    ctx.hub.deliver(ws, conversation, [message]);
+  };
+  if (session.phase === SessionPhase.Closed) fanOut();
+  else ws.cork(fanOut);
+  ctx.metrics.sendToAck.observe((ctx.now() - startedMs) / 1000);
+
+  if (session.role === cs.v1.Role.VISITOR) {
+    if (conversation.status === cs.v1.ConversationStatus.RESOLVED) await reopenByVisitor(ctx, conversation.id);
+    await afterVisitorMessage(ctx, conversation, message, session.lang);
+  }
+}
+
+/** A visitor writing into a resolved conversation reopens it (as Intercom and Crisp do). */
+async function reopenByVisitor(ctx: ServerContext, conversationId: string): Promise<void> {
+  const conversation = ctx.store.get(conversationId);
+  if (!conversation) return;
+  conversation.status = cs.v1.ConversationStatus.OPEN;
+  ctx.hub.inboxChanged(conversationId);
+  await ctx.journal.append({ t: 'status', conversationId, status: conversation.status, atMs: ctx.now() }).catch((error: unknown) => {
+    ctx.log.warn({ err: error, conversationId }, 'status record not journaled');
+  });
+}

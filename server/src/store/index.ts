@@ -1,0 +1,3 @@
+/** Server state: conversations in memory and the journal contract. */
+export { Conversation, ConversationStore, conversationIdFor, type Side, type StoredMessage, type VisitorProfile } from './conversations.js';
+export { JournalUnavailableError, NoJournal, type Journal, type JournalRecord } from './journal-types.js';

@@ -1,0 +1,30 @@
+/**
+ * Starts a real cs-chat server in this process on an ephemeral port, with
+ * test defaults (a fixed secret, silent logs, no bot messages). Pass
+ * overrides for anything else, e.g. `{ journal }` or `{ greeting: true }`.
+ */
+import { signAgentToken, signIdentity, startServer, type RunningServer, type ServerOptions } from '../../server/src/index.js';
+
+/** The secret test servers use unless overridden. */
+export const TEST_SECRET = 'test-secret-0123456789abcdef';
+
+export interface TestServer extends RunningServer {
+  /** An agent token for `agentId` under this server's secret. */
+  agentToken(agentId: string): string;
+  /** A merchant identity signature for `userId` under this server's secret. */
+  identitySignature(userId: string): string;
+}
+
+export async function startTestServer(overrides: Partial<ServerOptions> = {}): Promise<TestServer> {
+  const server = await startServer({
+    port: 0,
+    host: '127.0.0.1',
+    secret: TEST_SECRET,
+    logLevel: 'silent',
+    greeting: false,
+    offlineReply: false,
+    ...overrides,
+  });
+  const secret = server.options.secret;
+  return { ...server, agentToken: (id) => signAgentToken(secret, id), identitySignature: (userId) => signIdentity(secret, userId) };
+}

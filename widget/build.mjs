@@ -1,0 +1,126 @@
+// Builds the browser bundles with esbuild (run by `npm run build`):
+//   dist/cs-chat.js   the script-tag entry (widget/src/embed.ts), minified IIFE, es2020
+//   dist/cs-inbox.js  the agent workbench (widget/src/elements/cs-inbox.ts), minified IIFE, if present
+//   dist/esm/index.js the ESM entry (widget/src/index.ts) with type declarations in dist/esm/
+// and prints the raw, gzip and brotli sizes of what a visitor downloads. The
+// budget for dist/cs-chat.js is 40 KB (40960 bytes) gzip; over it, a loud
+// warning (set CS_SIZE_STRICT=1 to fail the build instead).
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+const GZIP_BUDGET = 40960;
+
+/**
+ * protobufjs pulls in long.js (11 KB) for 64-bit integers; the wire protocol
+ * has none (seq is uint32, times are double), so it is replaced by `null`,
+ * which protobufjs treats as "no Long library".
+ */
+const noLong = {
+  name: 'no-long',
+  setup(b) {
+    b.onResolve({ filter: /^long$/ }, () => ({ path: 'long', namespace: 'no-long' }));
+    b.onLoad({ filter: /.*/, namespace: 'no-long' }, () => ({ contents: 'module.exports = null;', loader: 'js' }));
+  },
+};
+
+/**
+ * Lit's css`` literals are not minified by esbuild: squeeze their whitespace
+ * (only around braces, semicolons and commas, and runs of blanks, so selectors
+ * and values keep their meaning).
+ */
+const squeezeCss = {
+  name: 'squeeze-css',
+  setup(b) {
+    b.onLoad({ filter: /widget[\\/]src[\\/]elements[\\/].*styles\.ts$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const contents = source.replace(/css`([^`]*)`/g, (_, body) =>
+        'css`' + body.replace(/\/\*[^]*?\*\//g, '').replace(/\s+/g, ' ').replace(/\s*([{};,])\s*/g, '$1').replace(/:\s+/g, ':').replace(/;}/g, '}').trim() + '`');
+      return { contents, loader: 'ts' };
+    });
+  },
+};
+
+/** Options shared by the browser bundles. */
+const browser = {
+  bundle: true,
+  minify: true,
+  format: 'iife',
+  target: 'es2020',
+  platform: 'browser',
+  legalComments: 'none',
+  logLevel: 'warning',
+  // Lit's production build (no dev-mode warnings) is the default export condition.
+  conditions: ['browser', 'production'],
+  define: { 'process.env.NODE_ENV': '"production"' },
+  plugins: [noLong, squeezeCss],
+};
+
+function sizes(file) {
+  const raw = readFileSync(file);
+  const gzip = gzipSync(raw, { level: 9 }).length;
+  const brotli = brotliCompressSync(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+  return { raw: raw.length, gzip, brotli };
+}
+
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+
+function report(name, file) {
+  const s = sizes(file);
+  console.log(`widget: ${name.padEnd(14)} ${kb(s.raw).padStart(9)} raw  ${kb(s.gzip).padStart(8)} gzip  ${kb(s.brotli).padStart(8)} brotli`);
+  return s;
+}
+
+mkdirSync(dist, { recursive: true });
+
+await build({ ...browser, entryPoints: [join(root, 'widget/src/embed.ts')], outfile: join(dist, 'cs-chat.js') });
+
+const inboxEntry = join(root, 'widget/src/elements/cs-inbox.ts');
+const hasInbox = existsSync(inboxEntry);
+if (hasInbox) {
+  await build({ ...browser, entryPoints: [inboxEntry], outfile: join(dist, 'cs-inbox.js') });
+}
+
+// ESM: our code bundled into one module; lit, idb and protobufjs stay imports
+// so an app that already has them does not ship them twice.
+const esm = join(dist, 'esm');
+rmSync(esm, { recursive: true, force: true });
+await build({
+  ...browser,
+  minify: false,
+  format: 'esm',
+  target: 'es2022',
+  packages: 'external',
+  entryPoints: [join(root, 'widget/src/index.ts')],
+  outfile: join(esm, 'index.js'),
+});
+execFileSync(
+  join(root, 'node_modules/.bin/tsc'),
+  ['--ignoreConfig', '--declaration', '--emitDeclarationOnly', '--noEmit', 'false', '--rootDir', root, '--outDir', join(esm, 'types'),
+    '--target', 'es2022', '--module', 'esnext', '--moduleResolution', 'bundler', '--lib', 'es2022,dom,dom.iterable',
+    '--types', 'node', '--strict', '--skipLibCheck', '--useDefineForClassFields', 'false', '--isolatedModules',
+    join(root, 'widget/src/index.ts')],
+  { stdio: 'inherit', cwd: root },
+);
+// The generated protobuf types are a .d.ts already: copy them where the emitted declarations import them.
+mkdirSync(join(esm, 'types/proto/gen'), { recursive: true });
+copyFileSync(join(root, 'proto/gen/chat.d.ts'), join(esm, 'types/proto/gen/chat.d.ts'));
+writeFileSync(join(esm, 'index.d.ts'), "export * from './types/widget/src/index.js';\n");
+
+const chat = report('cs-chat.js', join(dist, 'cs-chat.js'));
+if (hasInbox) report('cs-inbox.js', join(dist, 'cs-inbox.js'));
+else console.log('widget: cs-inbox.js skipped: widget/src/elements/cs-inbox.ts does not exist yet');
+report('esm/index.js', join(esm, 'index.js'));
+
+if (chat.gzip > GZIP_BUDGET) {
+  const line = '!'.repeat(72);
+  console.warn(`\n${line}\nwidget: dist/cs-chat.js is ${chat.gzip} bytes gzip, OVER the ${GZIP_BUDGET}-byte budget by ${chat.gzip - GZIP_BUDGET} bytes.\n${line}\n`);
+  if (process.env.CS_SIZE_STRICT === '1') process.exit(1);
+} else {
+  console.log(`widget: dist/cs-chat.js is within the 40 KB gzip budget (${GZIP_BUDGET - chat.gzip} bytes to spare).`);
+}

@@ -108,7 +108,11 @@ function formatTime(ms: number, lang: string): string {
   }
 }
 
-/** One message: a system line for EVENT, else a bubble row with its actions and state. */
+/**
+ * One message: a system line for EVENT, else a bubble row with its actions and state.
+ * The bubble's content sits on one template line: `.bubble` is `white-space: pre-wrap`
+ * (message line breaks must show), so template indentation would show as blank space.
+ */
 export function renderMessage(item: TimelineItem, ctx: MessageViewContext): TemplateResult {
   if (item.kind === Kind.Event) {
     return html`<div class="event" part="event" data-key=${item.key}>${item.text}</div>`;
@@ -118,10 +122,7 @@ export function renderMessage(item: TimelineItem, ctx: MessageViewContext): Temp
   return html`<div class="msg ${item.own ? 'own' : 'other'} ${item.state}" part="message" data-key=${item.key}>
     ${!item.own && ctx.showNames ? html`<div class="who">${name}</div>` : nothing}
     <div class="row">
-      <div class="bubble" title=${time}>
-        <span class="sr-only">${name}: </span>
-        ${item.quoteSeq ? renderQuote(item.quoteSeq, ctx) : nothing}${renderBody(item, ctx)}
-      </div>
+      <div class="bubble" title=${time}><span class="sr-only">${name}: </span>${item.quoteSeq ? renderQuote(item.quoteSeq, ctx) : nothing}${renderBody(item, ctx)}</div>
       ${item.seq > 0
         ? html`<button class="act" type="button" aria-label=${ctx.strings.reply} title=${ctx.strings.reply} @click=${() => ctx.onReply(item)}>${icons.reply}</button>`
         : nothing}

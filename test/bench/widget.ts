@@ -168,6 +168,8 @@ interface CsChatLike extends HTMLElement {
 }
 
 async function openLongConversation(page: Page, url: string, userId: string, signature: string, frames: number) {
+  // tsx (esbuild keepNames) wraps named functions in __name(); the page has no such helper.
+  await page.addInitScript('globalThis.__name = (f) => f;');
   await page.goto(url, { waitUntil: 'load' });
   await page.waitForFunction(() => !!document.querySelector('cs-chat')?.shadowRoot?.querySelector('[part~="launcher"]'), null, { timeout: 15_000 });
   await page.evaluate(({ userId, signature }) => (document.querySelector('cs-chat') as CsChatLike).identify({ userId, signature }), { userId, signature });

@@ -23,7 +23,7 @@ export interface HotFunction {
   name: string;
   where: string;
   selfMs: number;
-  /** Share of all sampled time, percent (idle and GC included in the total). */
+  /** Share of busy sampled time (idle left out; GC and program included), percent. */
   percent: number;
 }
 
@@ -39,6 +39,9 @@ export function topSelfTime(file: string, limit = 15, root = process.cwd()): Hot
     const dt = deltas[i + 1] ?? 0;
     selfUs.set(samples[i]!, (selfUs.get(samples[i]!) ?? 0) + Math.max(0, dt));
   }
+  // Percent of busy time: the idle node is left out of the total and the list.
+  const idle = new Set(profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
+  for (const id of idle) selfUs.delete(id);
   const total = [...selfUs.values()].reduce((a, b) => a + b, 0) || 1;
   const grouped = new Map<string, HotFunction>();
   for (const [id, us] of selfUs) {

@@ -42,8 +42,7 @@ export const OURS_BENCH_ENV: Record<string, string> = {
   CS_RATE_BURST: '1000000',
   CS_RATE_PER_SECOND: '1000000',
   CS_MAX_CONNECTIONS_PER_IP: '1000000',
-  CS_GREETING: 'off',
-  CS_OFFLINE_REPLY: 'off',
+  CS_BOT: 'off',
   CS_LOG_LEVEL: 'info',
 };
 

@@ -34,6 +34,8 @@ export class FakeServer {
   down = false;
   /** Pings get no Pong and nothing else is answered either: a dead link. */
   mute = false;
+  /** The Ack and the Deliver of a Send go out this long after it, ms (a slow link: other tabs act meanwhile). */
+  ackDelayMs = 0;
   heartbeatMs = 30000;
   epoch = 'e1';
   /** Refuse every Hello with this fatal error code. */
@@ -153,13 +155,21 @@ export class FakeServer {
       };
       conv.messages.push(message);
       conv.dedup.set(key, seq);
-      for (const other of this.sockets) if (other !== socket && other.userId === conv.visitorId) other.push({ deliver: { messages: [message] } });
+      for (const other of this.sockets) {
+        if (other !== socket && other.userId === conv.visitorId) this.later(() => other.push({ deliver: { messages: [message] } }));
+      }
     }
     if (this.dropAcks > 0) {
       this.dropAcks--;
       return;
     }
-    socket.push({ ack: { clientMsgId: send.clientMsgId, conversationId: conv.id, seq, status, serverTimeMs: Date.now() } });
+    const ack = { ack: { clientMsgId: send.clientMsgId, conversationId: conv.id, seq, status, serverTimeMs: Date.now() } };
+    this.later(() => socket.push(ack));
+  }
+
+  private later(fn: () => void): void {
+    if (this.ackDelayMs) setTimeout(fn, this.ackDelayMs);
+    else fn();
   }
 
   private sync(socket: FakeSocket, sync: cs.v1.Sync): void {

@@ -160,6 +160,7 @@ describe('ChatSession', () => {
 
   it('shows the same list once in two tabs and never sends an outbox entry from both', async () => {
     const server = new FakeServer();
+    server.ackDelayMs = 150; // both tabs flush while the first sends are still in flight
     const db = dbName('session');
     // Messages left in the outbox by an earlier page: both tabs find them on start.
     const store = await ChatStore.open(db);

@@ -23,7 +23,9 @@ export function registerWebSocket(app: TemplatedApp, ctx: ServerContext): void {
   const idleTimeout = Math.max(8, Math.ceil((options.heartbeatMs * 2.4) / 1000));
 
   app.ws<SessionData>('/ws', {
-    maxPayloadLength: options.maxPayloadBytes,
+    // Frames up to twice the cap are read and answered with Error TOO_LARGE (close 1009, a reason
+    // the client can log); past that uWS drops the connection without reading the frame.
+    maxPayloadLength: options.maxPayloadBytes * 2,
     maxBackpressure: options.maxBackpressureBytes,
     closeOnBackpressureLimit: 0,
     idleTimeout,
@@ -62,6 +64,11 @@ export function registerWebSocket(app: TemplatedApp, ctx: ServerContext): void {
     message: (ws, message) => {
       const session = ws.getUserData();
       const receivedMs = ctx.now();
+      if (message.byteLength > options.maxPayloadBytes) {
+        ctx.metrics.framesIn.inc({ type: 'oversize' });
+        ctx.hub.sendError(ws, cs.v1.ErrorCode.TOO_LARGE, `frame of ${message.byteLength} bytes is over the ${options.maxPayloadBytes}-byte cap`, { fatal: true });
+        return;
+      }
       let decoded: DecodedFrame;
       try {
         decoded = decodeFrame(message);

@@ -24,6 +24,10 @@ export async function dispatch(ctx: ServerContext, ws: Socket, { type, frame }: 
   session.limitedInRow = 0;
 
   if (type === 'hello') return handleHello(ctx, ws, frame.hello as cs.v1.Hello);
+  if (type === 'ping') {
+    ctx.hub.send(ws, { pong: { timeMs: ctx.now() } });
+    return;
+  }
   if (session.phase !== SessionPhase.Ready) {
     return ctx.hub.sendError(ws, cs.v1.ErrorCode.PROTOCOL, `${type} before Hello: send Hello first`);
   }
@@ -46,9 +50,6 @@ export async function dispatch(ctx: ServerContext, ws: Socket, { type, frame }: 
       return handleAction(ctx, ws, frame.action as cs.v1.ConversationAction);
     case 'pageView':
       return handlePageView(ctx, ws, frame.pageView as cs.v1.PageView);
-    case 'ping':
-      ctx.hub.send(ws, { pong: { timeMs: ctx.now() } });
-      return;
     case 'pong':
       return;
     default:

@@ -91,7 +91,7 @@ export class Hub {
   /** Sends an Error frame; closes the socket after it when `fatal`. */
   sendError(ws: Socket, code: cs.v1.ErrorCode, message: string, extra: { fatal?: boolean; ref?: string; retryAfterMs?: number } = {}): void {
     this.send(ws, errorFrame(code, message, extra));
-    if (extra.fatal) this.end(ws, code === cs.v1.ErrorCode.GOING_AWAY ? 1001 : 1008, message);
+    if (extra.fatal) this.end(ws, closeCodeFor(code), message);
   }
 
   /** Closes a socket with a close code and reason (the reason is cut to the 123 bytes a close frame holds). */
@@ -325,6 +325,13 @@ export class Hub {
       this.sendError(ws, cs.v1.ErrorCode.RESYNC, 'you fell behind: sync every conversation from your cursor');
     }
   }
+}
+
+/** WebSocket close code after a fatal error: 1001 going away, 1009 too big, 1008 policy otherwise. */
+function closeCodeFor(code: cs.v1.ErrorCode): number {
+  if (code === cs.v1.ErrorCode.GOING_AWAY) return 1001;
+  if (code === cs.v1.ErrorCode.TOO_LARGE) return 1009;
+  return 1008;
 }
 
 function addTo(map: Map<string, Set<Socket>>, key: string, ws: Socket): boolean {

@@ -245,7 +245,9 @@ export class FakeSocket implements SocketLike {
     });
   }
 
+  /** The server closes: after the frames it already pushed, like TCP would deliver them first. */
   serverClose(code: number): void {
-    this.close(code);
+    this.server.sockets.delete(this);
+    setTimeout(() => this.close(code));
   }
 }

@@ -3,6 +3,7 @@
 import { build } from 'esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { a11ySnapshotPlugin } from '@web/test-runner-commands/plugins';
 
 /**
  * protobufjs/minimal is CommonJS, which the dev server does not convert: serve
@@ -22,12 +23,45 @@ function protobufjsAsEsm() {
   };
 }
 
+/**
+ * The real server, started in this process on an ephemeral port the first
+ * time a test asks for it (run under tsx: see the test:widget script), behind
+ * `executeServerCommand`: `cs-server-url` -> its ws URL; `cs-server-restart`
+ * -> a graceful stop (GOING_AWAY) and a start on the same port, in memory,
+ * so every epoch changes.
+ */
+function realServer() {
+  let server;
+  let port = 0;
+  const start = async () => {
+    const { startServer } = await import('../../server/src/index.ts');
+    server = await startServer({ port, host: '127.0.0.1', secret: 'widget-test-secret', greeting: false, offlineReply: false, logLevel: 'silent' });
+    port = server.port;
+    return server;
+  };
+  return {
+    name: 'cs-real-server',
+    async executeCommand({ command }) {
+      if (command === 'cs-server-url') return (server ?? (await start())).wsUrl;
+      if (command === 'cs-server-restart') {
+        await server?.close();
+        await start();
+        return true;
+      }
+      return undefined;
+    },
+    async serverStop() {
+      await server?.close();
+    },
+  };
+}
+
 export default {
   rootDir: '.',
   files: ['test/widget/**/*.test.ts'],
   nodeResolve: true,
   concurrency: 1,
-  plugins: [protobufjsAsEsm(), esbuildPlugin({ ts: true, target: 'es2022' })],
+  plugins: [realServer(), a11ySnapshotPlugin(), protobufjsAsEsm(), esbuildPlugin({ ts: true, target: 'es2022' })],
   browsers: [
     chromeLauncher({
       launchOptions: {

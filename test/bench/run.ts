@@ -26,11 +26,11 @@ const option = (name: string): string | undefined => argv.find((a) => a.startsWi
 const quick = flag('quick');
 
 const sizes: LoadSizes = quick
-  ? { conversations: 40, inflight: 8, generators: 2, warmupMs: 300, durationMs: 1500, fractions: [0.25, 0.5, 0.75], drainMs: 400 }
+  ? { conversations: 40, inflight: 8, generators: 2, warmupMs: 250, durationMs: 1000, fractions: [0.25, 0.5, 0.75], drainMs: 300 }
   : { conversations: 500, inflight: 16, generators: 2, warmupMs: 2000, durationMs: 10_000, fractions: [0.25, 0.5, 0.75], drainMs: 2000 };
 if (option('conversations')) sizes.conversations = Number(option('conversations'));
 /** Idle connections: bounded by the open-files limit of one process (server and generators alike). */
-const requestedIdle = Number(option('idle') ?? (quick ? 600 : 100_000));
+const requestedIdle = Number(option('idle') ?? (quick ? 400 : 100_000));
 const rounds = quick ? 1 : 2;
 
 const selected: TargetName[] = (option('only')?.split(',') as TargetName[] | undefined) ?? [TargetName.Ours, TargetName.Ws, TargetName.SocketIo, TargetName.OursJournal];

@@ -243,7 +243,7 @@ export async function runWidgetBench(opts: { quick: boolean }): Promise<unknown>
     server = await startTarget(TARGETS.ours);
     const url = `http://127.0.0.1:${server.port}/`;
     const loads = [];
-    for (let i = 0; i < (opts.quick ? 3 : 7); i++) {
+    for (let i = 0; i < (opts.quick ? 2 : 7); i++) {
       const context = await browser.newContext();
       loads.push(await pageLoad(await context.newPage(), url));
       await context.close();
@@ -262,7 +262,7 @@ export async function runWidgetBench(opts: { quick: boolean }): Promise<unknown>
     await seed(server, userId, signature, n);
     console.log(`bench: seeded ${n} messages in ${Math.round(performance.now() - t0)} ms`);
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    result.longConversation = { messages: n, ...(await openLongConversation(await context.newPage(), url, userId, signature, opts.quick ? 120 : 600)) };
+    result.longConversation = { messages: n, ...(await openLongConversation(await context.newPage(), url, userId, signature, opts.quick ? 90 : 600)) };
     console.log(`bench: ${n}-message conversation: ${JSON.stringify(result.longConversation)}`);
     await context.close();
   } catch (e) {

@@ -85,6 +85,7 @@ export function renderMarkdown(r: BenchResult): string {
       row('idle connections held', conn((c) => c.opened)),
       row('server RSS per idle connection / KB', conn((c) => c.rssPerConnKB)),
       row('server RSS with them / MB', conn((c) => c.rssAfterMB)),
+      row('storm: server down (SIGTERM → listening again) / ms', conn((c) => c.storm?.restartMs)),
       row('storm: all resumed, ms after restart', conn((c) => c.storm?.resumeMsFromReady)),
       row('storm: resumed clients', conn((c) => c.storm?.resumed)),
       row('storm: peak connects per 100 ms', conn((c) => c.storm?.peakConnectsPer100ms)),

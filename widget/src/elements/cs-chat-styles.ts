@@ -250,6 +250,9 @@ export const chatStyles = css`
     line-height: 1.4;
     color: var(--cs-text, #1f2937);
   }
+  textarea:focus-visible {
+    outline: none;
+  }
   textarea::placeholder {
     color: #9ca3af;
   }

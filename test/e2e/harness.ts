@@ -61,7 +61,6 @@ export async function startServerProcess(port: number, dataDir: string): Promise
       CS_SECRET: SECRET,
       CS_DATA_DIR: dataDir,
       CS_LOG_LEVEL: 'warn',
-      LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -206,7 +206,6 @@ export class InboxController implements ReactiveController {
         this.agentsOnline = event.agentsOnline;
         if (event.agentIds) this.agentIds = event.agentIds;
         if (remember) writeStorage(TOKEN_KEY, token);
-        if (this.selectedId) session.subscribe(this.selectedId);
         this.host.requestUpdate();
       }),
       on('presence', (event) => {

@@ -142,13 +142,17 @@ async function seed(server: RunningServer, userId: string, signature: string, n:
   let acked = 0;
   let sent = 0;
   let done: () => void = () => undefined;
-  const all = new Promise<void>((r) => (done = r));
+  let fail: (e: Error) => void = () => undefined;
+  const all = new Promise<void>((ok, no) => {
+    done = ok;
+    fail = no;
+  });
   let conversationId = '';
   const client = await connect(
     { wire: Wire.Proto, url: server.url },
     {
       onAck: (_id, _seq, status) => {
-        if (status === 2) throw new Error('seed message rejected (rate limit not lifted?)');
+        if (status === 2) return fail(new Error('seed message rejected (rate limit not lifted?)'));
         if (++acked === n) done();
         else if (sent < n) client.send(conversationId, `seed${sent++}`, `History message ${sent}: a line of text the size a visitor types.`);
       },

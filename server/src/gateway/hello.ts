@@ -99,6 +99,11 @@ function welcomeAgent(ctx: ServerContext, ws: Socket, session: SessionData, agen
       agentIds: [...ctx.store.agentIds],
     },
   });
+  // Welcome's Conversation has no preview or unread count: one InboxUpdate per
+  // listed conversation gives a freshly signed-in workbench what its list shows.
+  for (const c of inbox) {
+    ctx.hub.send(ws, { inboxUpdate: { conversation: ctx.hub.wireConversation(c), preview: c.preview(), unread: c.unreadForAgents() } });
+  }
 }
 
 function welcomeVisitor(ctx: ServerContext, ws: Socket, session: SessionData, hello: cs.v1.Hello, visitorId: string, reissue: boolean): void {

@@ -118,8 +118,6 @@ export class CsInboxComposer extends LitElement {
           rows="2"
           aria-label=${label}
           placeholder=${this.note ? 'Write a private note for your team…' : 'Write a reply…  (Enter sends, Shift+Enter new line)'}
-          role=${matches.length ? 'combobox' : nothing}
-          aria-expanded=${matches.length ? 'true' : nothing}
           aria-controls=${matches.length ? 'canned' : nothing}
           aria-activedescendant=${matches.length ? `canned-${this.pick % matches.length}` : nothing}
           .value=${this.text}

@@ -105,7 +105,7 @@ describe('agents and visitors', () => {
     assert.equal(refused.error?.code, cs.v1.ErrorCode.FORBIDDEN);
   });
 
-  test('agent notes reach other agents but never the visitor, not even through Sync', async () => {
+  test('agent notes reach other agents; the visitor gets only a content-free placeholder that keeps seqs contiguous', async () => {
     const v = await visitor();
     const erin = await agent('erin');
     const frank = await agent('frank');
@@ -114,13 +114,20 @@ describe('agents and visitors', () => {
     await sleep(20);
     const note = await erin.send({ conversationId: v.conversationId, kind: cs.v1.MessageKind.NOTE, text: 'VIP customer' });
     assert.equal(note.status, cs.v1.AckStatus.OK);
-    await frank.waitFor(hasMessage(note.clientMsgId));
+    const seen = await frank.waitFor(hasMessage(note.clientMsgId));
+    assert.equal(seen.deliver?.messages?.[0]?.text, 'VIP customer');
     const reply = await erin.send({ conversationId: v.conversationId, text: 'Hi!' });
     await v.waitFor(hasMessage(reply.clientMsgId));
-    assert.ok(!v.delivered().some((m) => m.kind === cs.v1.MessageKind.NOTE));
+    const leaked = (m: cs.v1.Message.$Properties): boolean => m.text === 'VIP customer' || m.clientMsgId === note.clientMsgId || m.senderId === 'erin' && m.kind === cs.v1.MessageKind.NOTE;
+    assert.ok(!v.delivered().some(leaked));
     const history = await v.sync({ afterSeq: 0 });
-    assert.deepEqual(history.messages?.map((m) => m.text), ['hello', 'Hi!']);
-    assert.equal(history.hasMore, false);
+    assert.deepEqual(history.messages?.map((m) => m.seq), [1, 2, 3]);
+    assert.deepEqual(history.messages?.map((m) => m.text), ['hello', '', 'Hi!']);
+    assert.equal(history.messages?.[1]?.kind, cs.v1.MessageKind.NOTE);
+    assert.ok(!history.messages?.some(leaked));
+    const resumed = await visitor({ token: v.welcome?.token, cursors: [{ conversationId: v.conversationId, epoch: v.welcome?.conversations?.[0]?.epoch, seq: 0 }] });
+    await resumed.waitFor((f) => !!f.deliver);
+    assert.ok(!resumed.delivered().some(leaked));
     const agentHistory = await erin.sync({ conversationId: v.conversationId, afterSeq: 0 });
     assert.deepEqual(agentHistory.messages?.map((m) => m.text), ['hello', 'VIP customer', 'Hi!']);
   });

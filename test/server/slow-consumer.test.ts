@@ -115,11 +115,9 @@ test('server memory stays bounded while sockets refuse to read', { timeout: 120_
   assert.ok(growthMiB < MAX_GROWTH_MIB, `server RSS grew ${growthMiB.toFixed(1)} MiB (limit ${MAX_GROWTH_MIB})`);
 
 
-  // Known gap (reported to the lead): fan-out goes through uWS publish, which
-  // skips a subscriber past maxBackpressure without telling the hub, so the
-  // session is never marked `behind` and never gets RESYNC. Tracked as todo
-  // so it shows in every run without failing the suite.
-  await t.test('sockets that fell behind are told to RESYNC once they read again', { todo: 'hub does not mark sessions behind on publish drops' }, async () => {
+  // uWS publish skips a subscriber past maxBackpressure; the hub marks such
+  // watchers `behind` after each fan-out and sends RESYNC when they drain.
+  await t.test('sockets that fell behind are told to RESYNC once they read again', async () => {
     for (const device of slow) device.resume();
     const deadline = Date.now() + 10_000;
     while (slow.some((device) => !device.errors.includes(cs.v1.ErrorCode.RESYNC)) && Date.now() < deadline) await sleep(50);

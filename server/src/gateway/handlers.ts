@@ -6,7 +6,7 @@ import { cs } from '../../../proto/gen/chat.js';
 import type { ServerContext } from '../context.js';
 import { visibleConversation } from '../pipeline/access.js';
 import { handleAction } from '../pipeline/actions.js';
-import { toWireMessage } from '../pipeline/kinds.js';
+import { forVisitor, toWireMessage } from '../pipeline/kinds.js';
 import { handleSend } from '../pipeline/send.js';
 import type { Conversation } from '../store/conversations.js';
 import type { DecodedFrame } from './codec.js';
@@ -94,8 +94,8 @@ const DEFAULT_SYNC_LIMIT = 50;
 /**
  * Sync (DESIGN.md §3.7): `after_seq < seq (< before_seq when set)` oldest
  * first; with `before_seq` alone, the newest `limit` before it (older pages).
- * Notes are left out for visitors, which may leave seq holes in their view;
- * `has_more: false` means they hold everything up to `conversation.last_seq`.
+ * Visitors get notes as content-free placeholders (see `forVisitor`), so
+ * their seqs stay contiguous.
  */
 function handleSync(ctx: ServerContext, ws: Socket, sync: cs.v1.Sync): void {
   const conversation = named(ctx, ws, sync.conversationId ?? '');
@@ -104,19 +104,16 @@ function handleSync(ctx: ServerContext, ws: Socket, sync: cs.v1.Sync): void {
   const limit = Math.max(1, Math.min(sync.limit || DEFAULT_SYNC_LIMIT, ctx.options.maxSyncLimit));
   const after = sync.afterSeq ?? 0;
   const before = sync.beforeSeq ? Math.min(sync.beforeSeq, conversation.lastSeq + 1) : conversation.lastSeq + 1;
-  const visible = (seq: number): boolean => session.role !== cs.v1.Role.VISITOR || conversation.message(seq)?.kind !== cs.v1.MessageKind.NOTE;
   const seqs: number[] = [];
   let hasMore = false;
   if (sync.beforeSeq && !sync.afterSeq) {
     for (let seq = before - 1; seq > 0; seq--) {
-      if (!visible(seq)) continue;
       if (seqs.length === limit) { hasMore = true; break; }
       seqs.push(seq);
     }
     seqs.reverse();
   } else {
     for (let seq = after + 1; seq < before; seq++) {
-      if (!visible(seq)) continue;
       if (seqs.length === limit) { hasMore = true; break; }
       seqs.push(seq);
     }
@@ -127,7 +124,8 @@ function handleSync(ctx: ServerContext, ws: Socket, sync: cs.v1.Sync): void {
       epoch: conversation.epoch,
       messages: seqs.flatMap((seq) => {
         const message = conversation.message(seq);
-        return message ? [toWireMessage(message, session.coreLevel)] : [];
+        if (!message) return [];
+        return [toWireMessage(session.role === cs.v1.Role.VISITOR ? forVisitor(message) : message, session.coreLevel)];
       }),
       hasMore,
       conversation: ctx.hub.wireConversation(conversation),

@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import { cs } from '../../../proto/gen/chat.js';
 import type { ServerMetrics } from '../http/metrics.js';
 import type { ServerOptions } from '../options.js';
-import { SERVER_CORE_LEVEL, toWireMessage } from '../pipeline/kinds.js';
+import { forVisitor, SERVER_CORE_LEVEL, toWireMessage } from '../pipeline/kinds.js';
 import type { Conversation, ConversationStore, StoredMessage } from '../store/conversations.js';
 import { encodeFrame, errorFrame, type FrameType } from './codec.js';
 import { SessionPhase, type SessionData, type Socket } from './session.js';
@@ -41,6 +41,8 @@ export class Hub {
   readonly sockets = new Set<Socket>();
   private readonly visitorSockets = new Map<string, Set<Socket>>();
   private readonly agentSockets = new Map<string, Set<Socket>>();
+  /** Sockets watching each conversation (both audiences), to spot the ones publish skipped. */
+  private readonly watchers = new Map<string, Set<Socket>>();
   private readonly inboxThrottle: KeyedThrottle;
   private readonly receiptThrottle: KeyedThrottle;
   private readonly repushTimer: NodeJS.Timeout;
@@ -115,14 +117,27 @@ export class Hub {
     this.publish(from, messageTopic(audience, false, conversationId), make(0));
   }
 
-  /** Fans stored messages out (DESIGN.md §3.6): visitor sessions (no notes) and watching agents; the inbox is told. */
+  /** Fans stored messages out (DESIGN.md §3.6): visitor sessions (notes as empty placeholders) and watching agents; the inbox is told. */
   deliver(from: Socket | undefined, conversation: Conversation, messages: readonly StoredMessage[]): void {
-    const visible = messages.filter((m) => m.kind !== cs.v1.MessageKind.NOTE);
-    if (visible.length > 0) {
-      this.publishBands(from, 'v', conversation.id, (level) => ({ deliver: { messages: visible.map((m) => toWireMessage(m, level)) } }));
-    }
+    const visible = messages.map(forVisitor);
+    this.publishBands(from, 'v', conversation.id, (level) => ({ deliver: { messages: visible.map((m) => toWireMessage(m, level)) } }));
     this.publishBands(from, 'a', conversation.id, (level) => ({ deliver: { messages: messages.map((m) => toWireMessage(m, level)) } }));
+    this.markSlowWatchers(conversation.id);
     this.inboxChanged(conversation.id);
+  }
+
+  /**
+   * uWS publish silently skips a subscriber past maxBackpressure. So after a
+   * publish, any watcher whose buffer is past half the limit is marked
+   * `behind`: it gets no direct pushes and, once drained, Error RESYNC, and
+   * recovers what it missed by cursor (DESIGN.md §3.10). A few watchers per
+   * conversation, so this costs little.
+   */
+  private markSlowWatchers(conversationId: string): void {
+    const limit = this.options.maxBackpressureBytes / 2;
+    for (const ws of this.watchers.get(conversationId) ?? []) {
+      if (ws.getBufferedAmount() >= limit) ws.getUserData().behind = true;
+    }
   }
 
   /** Forwards a frame (Typing, Receipt) to one side of a conversation. */
@@ -132,7 +147,7 @@ export class Hub {
 
   /**
    * Pushes the messages of `conversation` after `afterSeq` to one socket in
-   * batches (resume, re-push). Notes are left out for visitors.
+   * batches (resume, re-push). Visitors get notes as empty placeholders.
    * @returns how many messages were pushed.
    */
   pushSince(ws: Socket, conversation: Conversation, afterSeq: number): number {
@@ -150,8 +165,8 @@ export class Hub {
     };
     for (let seq = afterSeq + 1; seq <= conversation.lastSeq; seq++) {
       const message = conversation.message(seq);
-      if (!message || (visitor && message.kind === cs.v1.MessageKind.NOTE)) continue;
-      batch.push(toWireMessage(message, session.coreLevel));
+      if (!message) continue;
+      batch.push(toWireMessage(visitor ? forVisitor(message) : message, session.coreLevel));
       if (batch.length >= PUSH_BATCH && !flush()) return pushed;
     }
     flush();
@@ -174,6 +189,7 @@ export class Hub {
 
   /** Unregisters a closed session. */
   leave(ws: Socket, session: SessionData): void {
+    for (const conversationId of session.watching) removeFrom(this.watchers, conversationId, ws);
     if (session.role === cs.v1.Role.AGENT) {
       if (removeFrom(this.agentSockets, session.userId, ws)) this.publishAgentPresence();
     } else if (session.role === cs.v1.Role.VISITOR) {
@@ -186,6 +202,7 @@ export class Hub {
     const session = ws.getUserData();
     if (session.phase === SessionPhase.Closed || session.watching.has(conversationId)) return;
     session.watching.add(conversationId);
+    addTo(this.watchers, conversationId, ws);
     ws.subscribe(messageTopic(session.role === cs.v1.Role.VISITOR ? 'v' : 'a', session.modern, conversationId));
   }
 
@@ -194,6 +211,7 @@ export class Hub {
     const session = ws.getUserData();
     if (session.phase === SessionPhase.Closed || !session.watching.delete(conversationId)) return;
     session.received.delete(conversationId);
+    removeFrom(this.watchers, conversationId, ws);
     ws.unsubscribe(messageTopic(session.role === cs.v1.Role.VISITOR ? 'v' : 'a', session.modern, conversationId));
   }
 
@@ -308,7 +326,6 @@ export class Hub {
           state.since = now;
         } else if (now - state.since >= this.options.repushAfterMs) {
           const pushed = this.pushSince(ws, conversation, state.upTo);
-          if (pushed === 0) state.upTo = conversation.lastSeq; // only notes: nothing the visitor can confirm
           this.metrics.repushes.inc(pushed);
           state.since = now;
           this.log.debug({ session: session.id, conversationId, pushed }, 're-pushed unconfirmed messages');

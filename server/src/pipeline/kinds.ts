@@ -48,3 +48,27 @@ export function toWireMessage(message: StoredMessage, coreLevel: number): cs.v1.
   const options = message.quickReplies.length > 0 ? `\n${message.quickReplies.join(' / ')}` : '';
   return { ...wire, kind: cs.v1.MessageKind.TEXT, text: message.text + options, quickReplies: [] };
 }
+
+/**
+ * What a visitor receives for a message. A NOTE (agents only) becomes a
+ * content-free placeholder: same seq, kind NOTE, no text, no sender. Its
+ * content never reaches the visitor, yet the visitor's seq stays contiguous,
+ * so the client's gap repair (DESIGN.md §3.7) does not chase a hole forever.
+ * Clients show nothing for a NOTE.
+ */
+export function forVisitor(message: StoredMessage): StoredMessage {
+  if (message.kind !== cs.v1.MessageKind.NOTE) return message;
+  return {
+    conversationId: message.conversationId,
+    seq: message.seq,
+    clientMsgId: `note-${message.seq}`,
+    senderId: '',
+    senderRole: cs.v1.Role.SYSTEM,
+    senderName: '',
+    kind: cs.v1.MessageKind.NOTE,
+    text: '',
+    serverTimeMs: message.serverTimeMs,
+    quoteSeq: 0,
+    quickReplies: [],
+  };
+}

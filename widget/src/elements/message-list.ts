@@ -114,6 +114,8 @@ function formatTime(ms: number, lang: string): string {
  * (message line breaks must show), so template indentation would show as blank space.
  */
 export function renderMessage(item: TimelineItem, ctx: MessageViewContext): TemplateResult {
+  // Visitors receive an agent note as a content-free placeholder that only keeps seqs contiguous.
+  if (item.kind === Kind.Note) return html``;
   if (item.kind === Kind.Event) {
     return html`<div class="event" part="event" data-key=${item.key}>${item.text}</div>`;
   }

@@ -4,7 +4,7 @@
  *
  *   npm run build && node --import tsx test/screenshots/inbox.ts
  *
- * Writes test/screenshots/inbox.png, inbox-note.png and shop-widget.png.
+ * Writes test/screenshots/inbox.png, inbox-canned.png and inbox-shop.png.
  * Visitors and a second agent are protocol clients; the agent "alice" and the
  * shop visitor are real pages.
  */
@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     const priya = await visitor({ identity: identity('cust_0877', 'Priya Natarajan', 'priya@example.org') }, ['Do you offer gift wrapping?']);
     await pause(300);
     alice.act(priya.conversationId, cs.v1.ActionKind.CLAIM);
+    await pause(200);
     alice.say('Yes! Add a note at checkout and we wrap it in recycled paper for free.', priya.conversationId);
     priya.say('Perfect, thank you!');
     await pause(200);
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
       'Can I return the linen throw if the colour does not match my sofa?',
     ]);
     bob.act(jonas.conversationId, cs.v1.ActionKind.CLAIM);
+    await pause(200);
     bob.say('Of course, you have 30 days. I have started return RMA-318 for you.', jonas.conversationId);
 
     await visitor({ platform: 'ios', appVersion: '2.4.0', pageUrl: `${shopUrl}#help`, pageTitle: 'Help — Fern & Flint' }, [
@@ -69,6 +71,7 @@ async function main(): Promise<void> {
     ]);
     await pause(400);
     alice.act(maya.conversationId, cs.v1.ActionKind.CLAIM);
+    await pause(200);
     alice.say('Hi Maya! Yes, all our stoneware is dishwasher and microwave safe.', maya.conversationId);
     alice.say('Ordered 2 mugs last month. Offer the bundle discount if she asks about more.', maya.conversationId, cs.v1.MessageKind.NOTE);
     await pause(300);
@@ -120,7 +123,7 @@ async function shop(newPage: (o: { viewport: { width: number; height: number } }
   await agent.getByRole('button', { name: 'Send', exact: true }).click();
   await page.locator('cs-chat').getByText('22 cm version').waitFor({ timeout: UI_TIMEOUT_MS });
   await pause(600);
-  await page.screenshot({ path: join(out, 'shop-widget.png') });
+  await page.screenshot({ path: join(out, 'inbox-shop.png') });
 }
 
 await main();

@@ -237,7 +237,7 @@ export const inboxStyles = css`
     flex: 1;
     min-height: 0;
     display: grid;
-    grid-template-columns: 340px minmax(0, 1fr) 300px;
+    grid-template-columns: 360px minmax(0, 1fr) 300px;
   }
   @media (max-width: 1100px) {
     .cols {
@@ -259,8 +259,8 @@ export const inboxStyles = css`
   .tabs {
     flex: none;
     display: flex;
-    gap: 4px;
-    padding: 10px 10px 0;
+    gap: 2px;
+    padding: 10px 8px 0;
     border-bottom: 1px solid var(--cs-line);
   }
   .tabs [role='tab'] {

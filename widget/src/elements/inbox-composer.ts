@@ -195,8 +195,13 @@ export class CsInboxComposer extends LitElement {
     this.focus();
   }
 
+  /**
+   * Every keystroke reports `true` (the session throttles the frames and turns
+   * typing off by itself after a pause, so it needs to hear that typing goes
+   * on); `false` is reported once.
+   */
   private setTyping(typing: boolean): void {
-    if (typing === this.typing) return;
+    if (!typing && !this.typing) return;
     this.typing = typing;
     this.dispatchEvent(new CustomEvent<boolean>('cs-typing', { detail: typing, bubbles: true, composed: true }));
   }

@@ -1,0 +1,139 @@
+/**
+ * The agent workbench's own features in a real browser against the real
+ * server: sign-in, claim, canned replies, quoting, private notes, transfer,
+ * typing both ways and the visitor details. One visitor and one agent page;
+ * the steps build on each other, so they run in order.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import {
+  agentLog,
+  agentToken,
+  bubbleTexts,
+  countBubbles,
+  eventually,
+  freePort,
+  launchChromium,
+  startServerProcess,
+  tempDataDir,
+  UI_TIMEOUT_MS,
+  visitorLog,
+  type ServerProcess,
+} from './harness.js';
+
+describe('agent workbench', () => {
+  const run = Date.now().toString(36);
+  const question = `Do you ship to Norway? (${run})`;
+  let server: ServerProcess;
+  let data: ReturnType<typeof tempDataDir>;
+  let browser: Browser;
+  let visitor: Page;
+  let agent: Page;
+
+  before(async () => {
+    data = tempDataDir();
+    server = await startServerProcess(await freePort(), data.dir);
+    browser = await launchChromium();
+    visitor = await (await browser.newContext()).newPage();
+    agent = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+    await visitor.goto(`${server.url}/`);
+    await visitor.getByRole('button', { name: 'Open chat' }).click();
+    await visitor.getByRole('textbox', { name: 'Write a message…' }).fill(question);
+    await visitor.getByRole('button', { name: 'Send' }).click();
+    await visitorLog(visitor).locator('[data-state="sent"], [data-state="delivered"], [data-state="read"]').first().waitFor({ timeout: UI_TIMEOUT_MS });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    data?.remove();
+  });
+
+  it('refuses a forged token on the sign-in form with a clear message', async () => {
+    await agent.goto(`${server.url}/agent`);
+    await agent.getByRole('textbox', { name: 'Agent token' }).fill('alice.Zm9yZ2VkLXNpZ25hdHVyZQ');
+    await agent.getByRole('button', { name: 'Sign in' }).click();
+    const alert = agent.getByRole('alert');
+    await alert.waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.match(await alert.innerText(), /\S/);
+    await agent.getByRole('textbox', { name: 'Agent token' }).waitFor();
+  });
+
+  it('signs in with a valid token and remembers it across a reload', async () => {
+    await agent.getByRole('textbox', { name: 'Agent token' }).fill(agentToken('alice'));
+    await agent.getByRole('button', { name: 'Sign in' }).click();
+    await agent.getByRole('tablist', { name: 'Filter conversations' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await agent.reload();
+    await agent.getByRole('tablist', { name: 'Filter conversations' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.equal(await agent.getByRole('button', { name: 'Sign in' }).count(), 0);
+  });
+
+  it('lists the conversation as unassigned, shows the visitor details, and claiming moves it to Mine', async () => {
+    await agent.getByRole('tab', { name: 'Unassigned' }).click();
+    const option = agent.getByRole('listbox', { name: 'Conversations' }).getByRole('option');
+    await option.first().waitFor({ timeout: UI_TIMEOUT_MS });
+    await option.first().click();
+    const details = agent.getByRole('complementary', { name: 'Visitor details' });
+    await details.getByText('demo-shop').waitFor({ timeout: UI_TIMEOUT_MS });
+    await details.getByRole('link', { name: /Fern & Flint/ }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await agent.getByRole('button', { name: 'Claim' }).click();
+    await agentLog(agent).locator('.event', { hasText: 'alice claimed the conversation' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await agent.getByRole('tab', { name: 'Mine' }).click();
+    await eventually(async () => assert.equal(await option.count(), 1));
+    await agent.getByRole('tab', { name: 'Unassigned' }).click();
+    await eventually(async () => assert.equal(await option.count(), 0));
+    await agent.getByRole('tab', { name: 'Mine' }).click();
+  });
+
+  it('typing / offers the canned replies and Enter inserts the highlighted one; the reply quotes the question', async () => {
+    await agentLog(agent).getByText(question).hover();
+    await agentLog(agent).getByRole('button', { name: 'Reply' }).first().click();
+    await agent.getByText('Quoting').waitFor({ timeout: UI_TIMEOUT_MS });
+    const reply = agent.getByRole('textbox', { name: 'Reply' });
+    await reply.fill('/ship');
+    const picker = agent.getByRole('listbox', { name: 'Canned replies' });
+    await picker.getByRole('option', { name: /shipping/ }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await reply.press('Enter');
+    const inserted = await reply.inputValue();
+    assert.match(inserted, /^Orders ship within/);
+    assert.equal(await picker.count(), 0, 'the picker closes after a pick');
+    await agent.getByRole('button', { name: 'Send', exact: true }).click();
+    await eventually(async () => assert.equal(await countBubbles(visitorLog(visitor), inserted), 1));
+    const quote = visitorLog(visitor).locator('.bubble', { hasText: inserted }).locator('.quote');
+    assert.match(await quote.innerText(), /Norway/);
+  });
+
+  it('a private note shows as a note to agents and never reaches the visitor', async () => {
+    const note = `VIP customer, offer free shipping (${run})`;
+    const after = `We can ship to Norway in 4-6 days. (${run})`;
+    await agent.getByRole('radio', { name: 'Private note' }).click();
+    await agent.getByRole('textbox', { name: 'Private note' }).fill(note);
+    await agent.getByRole('button', { name: 'Add note' }).click();
+    await agentLog(agent).getByRole('note').filter({ hasText: note }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await agent.getByRole('radio', { name: 'Reply' }).click();
+    await agent.getByRole('textbox', { name: 'Reply' }).fill(after);
+    await agent.getByRole('button', { name: 'Send', exact: true }).click();
+    // The reply sent after the note has arrived, so the note would have too.
+    await eventually(async () => assert.equal(await countBubbles(visitorLog(visitor), after), 1));
+    const texts = await bubbleTexts(visitorLog(visitor));
+    assert.ok(!texts.some((t) => t.includes('VIP customer')), `visitor never sees the note: ${JSON.stringify(texts)}`);
+    assert.equal(await visitorLog(visitor).getByText('VIP customer').count(), 0);
+  });
+
+  it('shows typing both ways', async () => {
+    await visitor.getByRole('textbox', { name: 'Write a message…' }).pressSequentially('Thanks', { delay: 30 });
+    await agentLog(agent).getByText(/typing/).waitFor({ timeout: UI_TIMEOUT_MS });
+    await agent.getByRole('textbox', { name: 'Reply' }).pressSequentially('One moment', { delay: 30 });
+    await visitor.locator('cs-chat').getByText(/typing/).waitFor({ timeout: UI_TIMEOUT_MS });
+  });
+
+  it('transfers the conversation to another agent and records it in the timeline', async () => {
+    await agent.getByRole('combobox', { name: 'Transfer to agent' }).fill('bob');
+    await agent.getByRole('button', { name: 'Transfer' }).click();
+    await agentLog(agent).locator('.event', { hasText: 'alice transferred the conversation to bob' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await agent.getByText('Assigned to bob').waitFor({ timeout: UI_TIMEOUT_MS });
+    await agent.getByRole('tab', { name: 'All' }).click();
+    await agent.getByRole('option', { name: /assigned to bob/ }).waitFor({ timeout: UI_TIMEOUT_MS });
+  });
+});

@@ -30,7 +30,8 @@
  * number, in order. A frame that is torn (crash mid-write) or fails its
  * checksum ends its file: the file is truncated there, the bytes cut are
  * reported as `tornBytes`, and replay goes on with the next segment (a torn
- * tail is only ever a batch whose promises never resolved). Never fatal.
+ * tail is only ever a batch whose promises never resolved). Never fatal;
+ * only an exception thrown by `apply` itself aborts the replay.
  *
  * ## Compaction
  *
@@ -228,7 +229,10 @@ export class FileJournal implements Journal {
       if (decoded.problem) {
         tornBytes += data.length - decoded.validBytes;
         this.log?.warn({ file: name, problem: decoded.problem, cutBytes: data.length - decoded.validBytes }, 'journal: cut a torn or damaged tail');
-        await this.fs.truncate(path, decoded.validBytes);
+        // Best effort: on a read-only disk the cut bytes stay, and every replay cuts them again.
+        await this.fs.truncate(path, decoded.validBytes).catch((error: unknown) => {
+          this.log?.warn({ err: error, file: name }, 'journal: could not truncate the torn tail');
+        });
       }
       return decoded.validBytes;
     };
@@ -460,7 +464,14 @@ export class FileJournal implements Journal {
     // The rotation: one synchronous step, so `records` is exactly the effect
     // of everything appended to segments <= covered.
     const covered = this.segment;
-    const records = Array.from(this.snapshotSource());
+    let records: JournalRecord[];
+    try {
+      records = Array.from(this.snapshotSource());
+    } catch (error) {
+      this.nextCompactionMs = Date.now() + this.compactRetryMs;
+      this.log?.warn({ err: error, dir: this.dir }, 'journal: the snapshot source failed; compaction postponed');
+      return;
+    }
     this.segment = covered + 1;
     this.coveredBelow = covered + 1;
     const carried = this.uncompactedBytes;

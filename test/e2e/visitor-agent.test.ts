@@ -64,12 +64,15 @@ describe('visitor and agent in real browsers', () => {
     const conversation = agent.getByRole('listbox', { name: 'Conversations' }).getByRole('option');
     await conversation.first().waitFor({ timeout: UI_TIMEOUT_MS });
     assert.equal(await conversation.count(), 1);
+    // Unread visitor messages badge the tab title until the agent opens the conversation.
+    await eventually(async () => assert.match(await agent.title(), /^\(\d+\) Inbox/));
     await conversation.click();
     const log = agentLog(agent);
     await eventually(async () => assert.equal(await countBubbles(log, question), 1));
     await agent.getByRole('textbox', { name: 'Reply' }).fill(answer);
     await agent.getByRole('button', { name: 'Send', exact: true }).click();
     await eventually(async () => assert.equal(await countBubbles(log, answer), 1));
+    await eventually(async () => assert.equal(await agent.title(), 'Inbox — cs-chat'));
   });
 
   it('the visitor sees the agent reply after the question', async () => {

@@ -78,7 +78,10 @@ export class InboxController implements ReactiveController {
   }
 
   hostDisconnected(): void {
+    // Signed out of this element, not of the browser: the remembered token
+    // signs in again if the element comes back.
     void this.stopSession();
+    this.phase = InboxPhase.SignedOut;
     for (const dispose of this.hostDisposers.splice(0)) dispose();
     clearTimeout(this.noticeTimer);
     this.alerts.dispose();

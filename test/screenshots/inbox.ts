@@ -4,7 +4,7 @@
  *
  *   npm run build && node --import tsx test/screenshots/inbox.ts
  *
- * Writes test/screenshots/inbox.png, inbox-canned.png and inbox-shop.png.
+ * Writes test/screenshots/inbox.png, inbox-canned.png, inbox-signin.png and inbox-shop.png.
  * Visitors and a second agent are protocol clients; the agent "alice" and the
  * shop visitor are real pages.
  */
@@ -76,6 +76,14 @@ async function main(): Promise<void> {
     alice.say('Ordered 2 mugs last month. Offer the bundle discount if she asks about more.', maya.conversationId, cs.v1.MessageKind.NOTE);
     await pause(300);
     maya.say('Great, and do you ship to Canada?');
+
+    const signIn = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await signIn.goto(`${server.url}/agent`);
+    await signIn.getByRole('textbox', { name: 'Agent token' }).fill('alice.not-a-real-signature');
+    await signIn.getByRole('button', { name: 'Sign in' }).click();
+    await signIn.getByRole('alert').waitFor({ timeout: UI_TIMEOUT_MS });
+    await signIn.screenshot({ path: join(out, 'inbox-signin.png') });
+    await signIn.close();
 
     const agent = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     await agent.goto(`${server.url}/agent#token=${encodeURIComponent(agentToken('alice'))}`);

@@ -257,7 +257,7 @@ export class InboxController implements ReactiveController {
     writeStorage(TOKEN_KEY, null);
     void this.stopSession();
     this.phase = InboxPhase.SignedOut;
-    this.signInError = reason;
+    this.signInError = reason.charAt(0).toUpperCase() + reason.slice(1);
     this.host.requestUpdate();
   }
 

@@ -6,7 +6,7 @@
  * Unbounded, the server would hold every message once per slow socket (446 MiB
  * here: run with SLOW_CONSUMER_BACKPRESSURE=1000000000 to see this test fail);
  * with the per-socket limit it holds about 1 MiB each. When the slow devices
- * read again, the server should tell each to resync by cursor.
+ * read again, the server tells each to resync by cursor.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -63,7 +63,7 @@ async function slowDevice(wsUrl: string, token: string): Promise<SlowDevice> {
   return { resume: () => void tcp?.resume(), errors, close: () => socket.terminate() };
 }
 
-test('server memory stays bounded while sockets refuse to read', { timeout: 120_000 }, async (t) => {
+test('server memory stays bounded while sockets refuse to read, and they are told to resync', { timeout: 120_000 }, async (t) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'cs-slow-'));
   t.after(() => rm(dataDir, { recursive: true, force: true }));
   const server = await startChildServer(dataDir, {
@@ -113,7 +113,6 @@ test('server memory stays bounded while sockets refuse to read', { timeout: 120_
     `while ${acked} messages of ${TEXT.length} B were fanned out to ${SLOW_SOCKETS} non-reading sockets (${Math.round(fannedOutMiB)} MiB owed)`);
   assert.equal(acked, MESSAGES);
   assert.ok(growthMiB < MAX_GROWTH_MIB, `server RSS grew ${growthMiB.toFixed(1)} MiB (limit ${MAX_GROWTH_MIB})`);
-
 
   // uWS publish skips a subscriber past maxBackpressure; the hub marks such
   // watchers `behind` after each fan-out and sends RESYNC when they drain.

@@ -136,4 +136,38 @@ describe('agent workbench', () => {
     await agent.getByRole('tab', { name: 'All' }).click();
     await agent.getByRole('option', { name: /assigned to bob/ }).waitFor({ timeout: UI_TIMEOUT_MS });
   });
+
+  it('a new conversation raises a browser notification and badges the title while the agent is away', async () => {
+    const away = await (await browser.newContext()).newPage();
+    // The agent allowed notifications and is in another window: record what the page shows.
+    // A plain string: the test file is transpiled, and helpers it might call do not exist in the page.
+    await away.addInitScript(`
+      window.shownNotifications = [];
+      function RecordingNotification(title, options) {
+        window.shownNotifications.push({ title: title, body: (options && options.body) || '' });
+      }
+      RecordingNotification.permission = 'granted';
+      RecordingNotification.requestPermission = function () { return Promise.resolve('granted'); };
+      RecordingNotification.prototype.close = function () {};
+      Object.defineProperty(window, 'Notification', { value: RecordingNotification, configurable: true, writable: true });
+      document.hasFocus = function () { return false; };
+    `);
+    await away.goto(`${server.url}/agent#token=${encodeURIComponent(agentToken('carol'))}`);
+    await away.getByRole('listbox', { name: 'Conversations' }).getByRole('option').first().waitFor({ timeout: UI_TIMEOUT_MS });
+    await new Promise((r) => setTimeout(r, 2500)); // the quiet time after sign-in
+
+    const newcomer = await (await browser.newContext()).newPage();
+    await newcomer.goto(`${server.url}/`);
+    await newcomer.getByRole('button', { name: 'Open chat' }).click();
+    await newcomer.getByRole('textbox', { name: 'Write a message…' }).fill(`Hello from a second visitor (${run})`);
+    await newcomer.getByRole('button', { name: 'Send' }).click();
+
+    await eventually(async () => {
+      const shown = await away.evaluate(() => (window as unknown as { shownNotifications: { title: string }[] }).shownNotifications);
+      assert.ok(shown.some((n) => /^New conversation/.test(n.title)), JSON.stringify(shown));
+      assert.match(await away.title(), /^\(\d+\) /);
+    });
+    await newcomer.close();
+    await away.close();
+  });
 });

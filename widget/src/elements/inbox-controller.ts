@@ -34,6 +34,9 @@ export type InboxPhase = (typeof InboxPhase)[keyof typeof InboxPhase];
 /** localStorage key of the remembered agent token. */
 export const TOKEN_KEY = 'cs-inbox-token';
 
+/** Quiet time after each Welcome, ms (see `quietUntilMs`). */
+const QUIET_AFTER_WELCOME_MS = 2000;
+
 const EMPTY_VIEW: ConversationView = { info: undefined, items: [], hasOlder: false, typing: [] };
 
 export class InboxController implements ReactiveController {
@@ -57,8 +60,14 @@ export class InboxController implements ReactiveController {
   private hostDisposers: Disposer[] = [];
   /** Torn down with the session. */
   private sessionDisposers: Disposer[] = [];
-  /** Conversations seen so far, to tell a new one from an update. Undefined until the first list. */
-  private knownIds: Set<string> | undefined;
+  /** Unread count per conversation seen so far, to tell a new conversation or message from an update. Undefined until the first list. */
+  private seenUnread: Map<string, number> | undefined;
+  /**
+   * Until this time (ms) list changes update `seenUnread` without alerting:
+   * right after a Welcome the server sends one InboxUpdate per conversation,
+   * and a sign-in or reconnect must not ring for every unread conversation.
+   */
+  private quietUntilMs = 0;
   /** Sign-in call id: results of an older sign-in are ignored. */
   private signInCall = 0;
   private noticeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -205,6 +214,7 @@ export class InboxController implements ReactiveController {
       on('welcome', (event) => {
         if (!current()) return;
         this.phase = InboxPhase.Ready;
+        this.quietUntilMs = Date.now() + QUIET_AFTER_WELCOME_MS;
         this.agentName = event.name || this.agentId;
         this.agentsOnline = event.agentsOnline;
         if (event.agentIds) this.agentIds = event.agentIds;
@@ -219,7 +229,7 @@ export class InboxController implements ReactiveController {
       }),
       on('list', () => {
         if (!current()) return;
-        this.noticeNewConversations();
+        this.noticeListChanges();
         this.updateTitle();
         this.host.requestUpdate();
       }),
@@ -266,7 +276,7 @@ export class InboxController implements ReactiveController {
     this.session = undefined;
     this.signInCall++;
     this.selectedId = '';
-    this.knownIds = undefined;
+    this.seenUnread = undefined;
     this.connState = 'idle';
     for (const dispose of this.sessionDisposers.splice(0)) dispose();
     this.alerts.setUnread(0);
@@ -286,24 +296,33 @@ export class InboxController implements ReactiveController {
     this.alerts.setUnread(totalUnread(this.allConversations));
   }
 
-  private noticeNewConversations(): void {
+  /**
+   * Alerts from the list (agents are told about conversations they have not
+   * opened by InboxUpdate, not by messages): a conversation never seen before,
+   * or more unread visitor messages in one that is not open.
+   */
+  private noticeListChanges(): void {
     const all = this.allConversations;
-    if (!this.knownIds) {
-      this.knownIds = new Set(all.map((c) => c.id));
-      return;
-    }
+    const seen = this.seenUnread;
+    this.seenUnread = new Map(all.map((c) => [c.id, c.unread]));
+    if (!seen || Date.now() < this.quietUntilMs) return;
     for (const info of all) {
-      if (this.knownIds.has(info.id)) continue;
-      this.knownIds.add(info.id);
-      this.alerts.alert(`New conversation: ${visitorLabel(info)}`, info.preview, info.id, () => this.select(info.id));
+      // Conversations other agents own are theirs to answer.
+      if (info.assigneeId && info.assigneeId !== this.agentId) continue;
+      const before = seen.get(info.id);
+      if (before === undefined) {
+        this.alerts.alert(`New conversation: ${visitorLabel(info)}`, info.preview, info.id, () => this.select(info.id));
+      } else if (info.unread > before && info.id !== this.selectedId) {
+        this.alerts.alert(`New message from ${visitorLabel(info)}`, info.preview, info.id, () => this.select(info.id));
+      }
     }
   }
 
+  /** Live messages of the open conversation alert only while the agent looks elsewhere. */
   private alertIncoming(item: TimelineItem): void {
-    if (item.own || item.senderRole !== cs.v1.Role.VISITOR) return;
+    if (item.own || item.senderRole !== cs.v1.Role.VISITOR || item.conversationId !== this.selectedId) return;
     const doc = this.host.ownerDocument;
-    const watching = item.conversationId === this.selectedId && !doc.hidden && doc.hasFocus();
-    if (watching) return;
+    if (!doc.hidden && doc.hasFocus()) return;
     const info = this.allConversations.find((c) => c.id === item.conversationId);
     const who = info ? visitorLabel(info) : item.senderName || 'Visitor';
     this.alerts.alert(`New message from ${who}`, item.text, item.conversationId, () => this.select(item.conversationId));

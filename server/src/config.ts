@@ -5,7 +5,7 @@
  * |---|---|---|
  * | PORT | listen port | 8080 |
  * | HOST | listen address | 0.0.0.0 |
- * | CS_SECRET | HMAC secret for tokens and identity signatures (>= 16 chars) | generated per start (demo) |
+ * | CS_SECRET | HMAC secret for tokens and identity signatures (>= 16 chars) | demo: generated once and kept in CS_DATA_DIR/secret (per start with CS_JOURNAL=off) |
  * | CS_SECRET_PREVIOUS | previous secret during a rotation (visitor tokens, identities) | none |
  * | CS_ALLOWED_ORIGINS | comma list of origins allowed on /ws; empty allows all | empty |
  * | CS_MIN_CORE_LEVEL | lowest client core level served | 0 |
@@ -23,6 +23,8 @@
  * | CS_DATA_DIR, CS_JOURNAL, CS_FSYNC_MS, CS_COMPACT_BYTES | journal (store/journal.ts) | ./.data, on, 5, 8 MiB |
  */
 import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ServerOptions } from './options.js';
 
 /** Options read from `env`, and whether the secret was generated for this run. */
@@ -41,11 +43,12 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): { options: Partial<Serve
     throw new Error(`CS_BLOCKED_WORDS_MODE must be "mask" or "reject", got "${mode}"`);
   }
   const generatedSecret = !env.CS_SECRET;
+  const secret = env.CS_SECRET || demoSecret(env);
   const bots = (env.CS_BOT ?? '').toLowerCase() !== 'off';
   const entries: Partial<ServerOptions> = {
     port: number('PORT'),
     host: env.HOST || undefined,
-    secret: env.CS_SECRET || randomBytes(24).toString('base64url'),
+    secret,
     previousSecret: env.CS_SECRET_PREVIOUS || undefined,
     allowedOrigins: list('CS_ALLOWED_ORIGINS'),
     minCoreLevel: number('CS_MIN_CORE_LEVEL'),
@@ -65,4 +68,28 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): { options: Partial<Serve
   };
   const options = Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined)) as Partial<ServerOptions>;
   return { options, generatedSecret };
+}
+
+/**
+ * The secret for a server started without CS_SECRET (the demo): made once and
+ * kept in `CS_DATA_DIR/secret` (mode 0600) beside the journal, so visitor
+ * tokens kept by widgets and the printed agent token survive a restart just as
+ * the conversations do. With CS_JOURNAL=off nothing survives a restart, and
+ * neither does this secret.
+ */
+export function demoSecret(env: NodeJS.ProcessEnv): string {
+  if ((env.CS_JOURNAL ?? '').toLowerCase() === 'off') return randomBytes(24).toString('base64url');
+  const dir = env.CS_DATA_DIR || './.data';
+  const file = join(dir, 'secret');
+  try {
+    const kept = readFileSync(file, 'utf8').trim();
+    if (kept.length >= 16) return kept;
+  } catch {
+    // Not made yet: make it below.
+  }
+  const secret = randomBytes(24).toString('base64url');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(file, secret + '\n', { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return secret;
 }

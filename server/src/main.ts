@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const { log } = server;
   if (server.native) log.info('uWebSockets.js: native binary loaded');
   else log.warn('uWebSockets.js: native binary NOT loaded, running the slow JavaScript fallback');
-  if (generatedSecret) log.warn('CS_SECRET is not set: generated one for this run (tokens die with the process); set CS_SECRET in production');
+  if (generatedSecret) log.warn('CS_SECRET is not set: using a generated demo secret (kept in CS_DATA_DIR/secret unless CS_JOURNAL=off); set CS_SECRET in production');
 
   const secret = server.options.secret;
   const agentToken = signAgentToken(secret, 'demo-agent');

@@ -75,13 +75,15 @@ describe('visitor and agent in real browsers', () => {
     await eventually(async () => assert.equal(await agent.title(), 'Inbox — cs-chat'));
   });
 
-  it('the visitor sees the agent reply after the question', async () => {
+  it('the visitor sees the agent reply after the question, and the agent sees it read', async () => {
     const log = visitorLog(visitor);
     await eventually(async () => {
       const texts = await bubbleTexts(log);
       assert.equal(texts.filter((t) => t === answer).length, 1, `reply once in ${JSON.stringify(texts)}`);
       assert.ok(texts.indexOf(question) < texts.indexOf(answer), `question before answer in ${JSON.stringify(texts)}`);
     });
+    // The visitor has the panel open, so the reply counts as read: a receipt reaches the agent.
+    await agentLog(agent).locator('.msg.own [data-state="read"]').waitFor({ timeout: UI_TIMEOUT_MS });
   });
 
   it('the visitor reloads the page and the whole history is there, each message once', async () => {

@@ -288,6 +288,9 @@ export class CsInbox extends LitElement {
         <datalist id="agent-ids">${others.map((id) => html`<option value=${id}></option>`)}</datalist>
         <button type="submit" ?disabled=${!this.transferTo.trim()}>${info.assigneeId ? 'Transfer' : 'Assign'}</button>
       </form>
+      ${info.assigneeId === inbox.agentId && !resolved
+        ? html`<button type="button" title="Give it back to the unassigned queue" @click=${() => inbox.act(cs.v1.ActionKind.UNASSIGN)}>Unassign</button>`
+        : nothing}
       ${resolved
         ? html`<button type="button" @click=${() => inbox.act(cs.v1.ActionKind.REOPEN)}>Reopen</button>`
         : html`<button type="button" class="resolve" @click=${() => inbox.act(cs.v1.ActionKind.RESOLVE)}>Resolve</button>`}

@@ -115,6 +115,7 @@ export function readStorage(key: string): string | null {
   }
 }
 
+/** localStorage write (null removes) that survives storage being blocked. */
 export function writeStorage(key: string, value: string | null): void {
   try {
     if (value === null) localStorage.removeItem(key);

@@ -39,6 +39,11 @@ const QUIET_AFTER_WELCOME_MS = 2000;
 
 const EMPTY_VIEW: ConversationView = { info: undefined, items: [], hasOlder: false, typing: [] };
 
+/**
+ * Owns the agent's {@link Session} for `<cs-inbox>`: signs in and out, keeps
+ * the filter and the open conversation, sends, acts, marks read, and raises
+ * alerts. Every change calls `host.requestUpdate()`.
+ */
 export class InboxController implements ReactiveController {
   phase: InboxPhase = InboxPhase.SignedOut;
   connState: ConnState = 'idle';

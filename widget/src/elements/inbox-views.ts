@@ -33,6 +33,7 @@ export function conversationName(info: ConversationInfo, agentId: string): strin
   return `${parts.join(', ')}: ${info.preview}`;
 }
 
+/** The visitor's initials on a colour of their own, with the online/offline dot. */
 export function avatar(info: ConversationInfo): TemplateResult {
   const label = visitorLabel(info);
   return html`<span class="avatar" style=${styleMap({ '--hue': String(avatarHue(info.visitorId)) })} aria-hidden="true">

@@ -26,16 +26,34 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServerOptions } from './options.js';
+import { openJournal, type Journal, type JournalLogger } from './store/journal.js';
+
+/** A non-negative number setting, or undefined when unset; anything else is refused with the variable named. */
+export function envNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
+  return value;
+}
+
+/**
+ * The journal the environment asks for: `CS_DATA_DIR` (default `./.data`),
+ * `CS_JOURNAL` (`off` disables), `CS_FSYNC_MS` (default 5), `CS_COMPACT_BYTES`
+ * (default 8 MiB). See store/journal.ts for the fsync policy.
+ */
+export function journalFromEnv(env: NodeJS.ProcessEnv = process.env, log?: JournalLogger): Journal {
+  return openJournal(env.CS_DATA_DIR || './.data', {
+    enabled: (env.CS_JOURNAL ?? '').toLowerCase() !== 'off',
+    fsyncMs: envNumber(env, 'CS_FSYNC_MS'),
+    compactBytes: envNumber(env, 'CS_COMPACT_BYTES'),
+    log,
+  });
+}
 
 /** Options read from `env`, and whether the secret was generated for this run. */
 export function optionsFromEnv(env: NodeJS.ProcessEnv): { options: Partial<ServerOptions>; generatedSecret: boolean } {
-  const number = (name: string): number | undefined => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return undefined;
-    const value = Number(raw);
-    if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
-    return value;
-  };
+  const number = (name: string): number | undefined => envNumber(env, name);
   const list = (name: string): string[] | undefined =>
     env[name] === undefined ? undefined : (env[name] ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
   const mode = env.CS_BLOCKED_WORDS_MODE;

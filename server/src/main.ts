@@ -4,9 +4,8 @@
  * SIGTERM / SIGINT (stop accepting, close the listen socket, tell every
  * session GOING_AWAY with close code 1001, flush the journal, exit 0).
  */
-import { optionsFromEnv } from './config.js';
+import { journalFromEnv, optionsFromEnv } from './config.js';
 import { signAgentToken, startServer } from './index.js';
-import { journalFromEnv } from './store/journal.js';
 
 async function main(): Promise<void> {
   const { options, generatedSecret } = optionsFromEnv(process.env);

@@ -559,24 +559,3 @@ export function openJournal(dir: string, options: OpenJournalOptions = {}): Jour
   const { enabled = true, ...rest } = options;
   return enabled ? new FileJournal(dir, rest) : new NoJournal();
 }
-
-/**
- * Reads the journal settings from the environment: `CS_DATA_DIR` (default
- * `./.data`), `CS_JOURNAL` (`off` disables), `CS_FSYNC_MS` (default 5),
- * `CS_COMPACT_BYTES` (default 8 MiB).
- */
-export function journalFromEnv(env: NodeJS.ProcessEnv = process.env, log?: JournalLogger): Journal {
-  const number = (name: string): number | undefined => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return undefined;
-    const value = Number(raw);
-    if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
-    return value;
-  };
-  return openJournal(env.CS_DATA_DIR || './.data', {
-    enabled: (env.CS_JOURNAL ?? '').toLowerCase() !== 'off',
-    fsyncMs: number('CS_FSYNC_MS'),
-    compactBytes: number('CS_COMPACT_BYTES'),
-    log,
-  });
-}

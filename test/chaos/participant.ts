@@ -220,7 +220,8 @@ export class Participant {
           for (;;) {
             const page = await client.sync({ conversationId, afterSeq: view.cursor, limit: SYNC_LIMIT }, 5000);
             this.drain(client);
-            if (!page.hasMore && !view.hasGap) break;
+            // Nothing after the cursor left on the server: done (a hole that stays is the checker's to report).
+            if (!page.hasMore) break;
           }
         }
         return;

@@ -237,8 +237,9 @@ export class CsInbox extends LitElement {
         <div class="note-text">${item.text}</div>
       </div>`;
     }
-    // An anonymous visitor's messages carry no name: show the label the list uses.
-    const named = item.senderRole === RoleCode.Visitor && !item.senderName ? { ...item, senderName: visitorName } : item;
+    // The visitor's messages carry the name they had when sent (often just "Visitor"):
+    // show the label the list and header use, so one person has one name on screen.
+    const named = item.senderRole === RoleCode.Visitor && item.senderName !== visitorName ? { ...item, senderName: visitorName } : item;
     return renderMessage(named, ctx);
   }
 

@@ -93,52 +93,44 @@ function isShopAsset(url: URL, pageUrl: string): boolean {
   return url.href === pageUrl || /\.(html|css|png|jpe?g|webp|svg|ico|woff2?)$/.test(url.pathname) || url.pathname === '/';
 }
 
-/** In the page before any script: marks when <cs-chat> is defined and when its launcher is first painted. */
-const PAGE_PROBE = `
-  window.__bench = { frames: [] };
-  const define = customElements.define.bind(customElements);
-  customElements.define = (name, ctor, options) => {
-    if (name === 'cs-chat') window.__bench.definedAt = performance.now();
-    return define(name, ctor, options);
-  };
-  const poll = () => {
-    const b = document.querySelector('cs-chat')?.shadowRoot?.querySelector('[part~="launcher"]');
-    if (b && b.getBoundingClientRect().width > 0) {
-      // rAF runs before the frame's paint; a task queued from it runs after.
-      requestAnimationFrame(() => setTimeout(() => { window.__bench.launcherPaintedAt = performance.now(); }, 0));
-      return;
-    }
-    requestAnimationFrame(poll);
-  };
-  requestAnimationFrame(poll);
-`;
+/** Performance marks the widget sets (widget/build.mjs banner and ChatController). */
+const SCRIPT_START = 'cs-chat:script-start';
+const LAUNCHER_PAINTED = 'cs-chat:launcher-painted';
 
-async function pageLoad(page: Page, url: string): Promise<{ downloads: Download[]; launcherMs: number | undefined; launcherFromDefineMs: number | undefined }> {
+/**
+ * Loads the demo page and reads the widget's own marks: from the first
+ * statement of the bundle to just after the launcher's first paint (the
+ * honest figure: it includes evaluating the bundle), and, for comparison,
+ * from the moment the script's bytes had arrived.
+ */
+async function pageLoad(page: Page, url: string): Promise<{ downloads: Download[]; launcherMs: number | undefined; launcherFromArrivalMs: number | undefined }> {
   const bodies: Promise<Download | undefined>[] = [];
   page.on('response', (res) => {
     const u = new URL(res.url());
     if (u.protocol.startsWith('ws') || isShopAsset(u, url)) return;
     bodies.push(res.body().then((b) => compressed(u.pathname, b), () => undefined));
   });
-  await page.addInitScript(PAGE_PROBE);
+  // tsx (esbuild keepNames) wraps named functions in __name(); the page has no such helper.
+  await page.addInitScript('globalThis.__name = (f) => f;');
   await page.goto(url, { waitUntil: 'load' });
-  await page.waitForFunction(() => (window as unknown as { __bench: { launcherPaintedAt?: number } }).__bench.launcherPaintedAt !== undefined, null, { timeout: 15_000 });
-  const t = await page.evaluate(() => {
-    const b = (window as unknown as { __bench: { launcherPaintedAt: number; definedAt?: number } }).__bench;
-    const script = performance.getEntriesByType('resource').find((e) => /cs-chat[^/]*\.js/.test(e.name)) as PerformanceResourceTiming | undefined;
-    return { painted: b.launcherPaintedAt, defined: b.definedAt, scriptEnd: script?.responseEnd };
-  });
+  await page.waitForFunction((name) => performance.getEntriesByName(name).length > 0, LAUNCHER_PAINTED, { timeout: 15_000 });
+  const t = await page.evaluate(
+    ({ start, painted }) => {
+      const at = (name: string): number | undefined => performance.getEntriesByName(name)[0]?.startTime;
+      const script = performance.getEntriesByType('resource').find((e) => /cs-chat[^/]*\.js/.test(e.name)) as PerformanceResourceTiming | undefined;
+      return { start: at(start), painted: at(painted), arrived: script?.responseEnd };
+    },
+    { start: SCRIPT_START, painted: LAUNCHER_PAINTED },
+  );
   await page.waitForLoadState('networkidle').catch(() => undefined);
   const downloads = (await Promise.all(bodies)).filter((d): d is Download => d !== undefined);
-  return {
-    downloads,
-    launcherMs: t.scriptEnd === undefined ? undefined : Math.round((t.painted - t.scriptEnd) * 10) / 10,
-    launcherFromDefineMs: t.defined === undefined ? undefined : Math.round((t.painted - t.defined) * 10) / 10,
-  };
+  const since = (from: number | undefined): number | undefined =>
+    from === undefined || t.painted === undefined ? undefined : Math.round((t.painted - from) * 10) / 10;
+  return { downloads, launcherMs: since(t.start), launcherFromArrivalMs: since(t.arrived) };
 }
 
 /** A conversation of `n` messages for an identified demo visitor, written through a protocol client. */
-async function seed(server: RunningServer, userId: string, signature: string, n: number): Promise<void> {
+export async function seed(server: RunningServer, userId: string, signature: string, n: number): Promise<void> {
   let acked = 0;
   let sent = 0;
   let done: () => void = () => undefined;
@@ -256,8 +248,11 @@ export async function runWidgetBench(opts: { quick: boolean }): Promise<unknown>
     const sum = (k: 'bytes' | 'gzip' | 'brotli'): number => downloads.reduce((a, d) => a + d[k], 0);
     result.bytes = { files: downloads, total: sum('bytes'), gzip: sum('gzip'), brotli: sum('brotli') };
     const launch = loads.map((l) => l.launcherMs).filter((x): x is number => x !== undefined);
-    result.launcherPaintedMs = { median: quantile(launch, 0.5), runs: launch, fromDefineMedian: quantile(loads.map((l) => l.launcherFromDefineMs ?? NaN), 0.5) };
-    console.log(`bench: widget downloads ${sum('bytes')} B, ${sum('gzip')} B gzip, ${sum('brotli')} B brotli; launcher painted ${quantile(launch, 0.5)} ms after the script arrived`);
+    const fromArrival = loads.map((l) => l.launcherFromArrivalMs).filter((x): x is number => x !== undefined);
+    result.launcherPaintedMs = { median: quantile(launch, 0.5), runs: launch, fromArrivalMedian: quantile(fromArrival, 0.5) };
+    console.log(
+      `bench: widget downloads ${sum('bytes')} B, ${sum('gzip')} B gzip, ${sum('brotli')} B brotli; launcher painted ${quantile(launch, 0.5)} ms after the script started (${quantile(fromArrival, 0.5)} ms after it arrived)`,
+    );
 
     const n = 10_000;
     const userId = `bench-${Date.now().toString(36)}`;

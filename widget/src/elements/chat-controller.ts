@@ -1,10 +1,19 @@
 /**
  * The one controller that owns a visitor's {@link Session} for `<cs-chat>`:
- * starts it when the element connects and stops it when it leaves, follows
+ * starts it just after the element's first paint and stops it when it leaves,
+ * follows
  * the visitor's conversation, counts unread messages while the panel is not
  * in view, and re-dispatches what a merchant's page may care about as DOM
  * events on the element. The element reads this controller's fields and
  * renders; it never talks to the session itself.
+ *
+ * Why after the first paint: opening IndexedDB, reading the cache and the
+ * socket's set-up cost tens of ms on a slow phone, and the launcher should be
+ * on screen in the first frame after the script ran. The start waits for one
+ * frame only (a timer when a hidden tab has no frames), and anything that
+ * needs the session sooner (a send, identify, setTopic, reset, retry) starts
+ * it at once and waits for it, so no message and no outbox flush is lost to
+ * the delay.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import {
@@ -23,6 +32,33 @@ export interface StateDetail {
 }
 
 const EMPTY_VIEW: ConversationView = { info: undefined, items: [], hasOlder: false, typing: [] };
+
+/** Performance mark set once, when the launcher's first frame has been painted. */
+export const LAUNCHER_PAINTED_MARK = 'cs-chat:launcher-painted';
+
+/** Longest wait for a frame before starting anyway (hidden tabs have no frames), ms. */
+const START_FALLBACK_MS = 500;
+
+/**
+ * Runs `fn` once just after the next frame is painted: a task queued from
+ * requestAnimationFrame runs after that frame's paint. Falls back to a timer.
+ * @returns a disposer that cancels it.
+ */
+export function afterNextPaint(fn: () => void, fallbackMs = START_FALLBACK_MS): Disposer {
+  let done = false;
+  const run = (): void => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    fn();
+  };
+  const timer = setTimeout(run, fallbackMs);
+  requestAnimationFrame(() => setTimeout(run, 0));
+  return () => {
+    done = true;
+    clearTimeout(timer);
+  };
+}
 
 /** What the controller needs from its element. */
 export interface ChatHost extends ReactiveControllerHost, EventTarget {
@@ -47,6 +83,15 @@ export class ChatController implements ReactiveController {
   private disposers: Disposer[] = [];
   private connected = false;
   private lastRead = 0;
+  /** `start()` of the current session, once called. */
+  private started: Promise<void> | undefined;
+  /** Attached but not started: start after the host's next paint. */
+  private startPending = false;
+  private cancelStart: Disposer | undefined;
+  private painted = false;
+  /** Makes the session at start time when none was set (so its code need not even run before the first paint). */
+  private source: (() => Session | Promise<Session>) | undefined;
+  private making: Promise<void> | undefined;
 
   constructor(private readonly host: ChatHost) {
     host.addController(this);
@@ -59,6 +104,7 @@ export class ChatController implements ReactiveController {
   /** Swaps the session: the old one is stopped, the new one started if the element is connected. */
   set session(next: Session | undefined) {
     if (next === this.current) return;
+    this.source = undefined;
     if (this.connected) this.detach();
     this.current = next;
     if (this.connected) this.attach();
@@ -74,17 +120,54 @@ export class ChatController implements ReactiveController {
     this.detach();
   }
 
+  /**
+   * Makes the session with `make` when it is time to start one, unless a
+   * session is set before then. `make` may be async (the script-tag bundle
+   * evaluates the engine's code only then).
+   */
+  createLater(make: () => Session | Promise<Session>): void {
+    if (!this.current) this.source = make;
+  }
+
+  /** After a render: the first one since attaching schedules the start for just after it is painted. */
+  hostUpdated(): void {
+    if (!(this.startPending || (this.source && !this.current)) || this.cancelStart) return;
+    this.cancelStart = afterNextPaint(() => {
+      this.cancelStart = undefined;
+      if (!this.painted) {
+        this.painted = true;
+        performance.mark(LAUNCHER_PAINTED_MARK);
+      }
+      void this.ready();
+    });
+  }
+
+  /**
+   * The current session, started: starts it now if it was waiting for the
+   * first paint, and resolves once its start (cache loaded, socket opening)
+   * is done. Undefined without a session or while the element is detached.
+   */
+  async ready(): Promise<Session | undefined> {
+    if (!this.current && this.source && this.connected) await (this.making ??= this.make(this.source));
+    const s = this.current;
+    if (!s || !this.connected) return undefined;
+    if (this.startPending) this.startNow(s);
+    await this.started;
+    return s === this.current ? s : undefined;
+  }
+
   /** Queues a message in the visitor's conversation. */
   async send(text: string, quoteSeq = 0): Promise<void> {
-    const s = this.current;
-    if (!s || !text.trim()) return;
+    if (!text.trim()) return;
+    const s = await this.ready();
+    if (!s) return;
     s.setTyping(this.conversationId, false);
     const item = await s.send(this.conversationId, text, quoteSeq ? { quoteSeq } : undefined);
     this.fire('cs-message', { item });
   }
 
-  retry(item: TimelineItem): Promise<void> {
-    return this.current?.retry(item.conversationId, item.clientMsgId) ?? Promise.resolve();
+  async retry(item: TimelineItem): Promise<void> {
+    await (await this.ready())?.retry(item.conversationId, item.clientMsgId);
   }
 
   loadOlder(): Promise<void> {
@@ -110,19 +193,19 @@ export class ChatController implements ReactiveController {
     this.host.requestUpdate();
   }
 
-  identify(identity: IdentityInput): Promise<void> {
-    return this.current?.identify(identity) ?? Promise.resolve();
+  async identify(identity: IdentityInput): Promise<void> {
+    await (await this.ready())?.identify(identity);
   }
 
-  setTopic(topic: string): Promise<void> {
+  async setTopic(topic: string): Promise<void> {
     this.lastRead = 0;
-    return this.current?.setTopic(topic) ?? Promise.resolve();
+    await (await this.ready())?.setTopic(topic);
   }
 
-  reset(): Promise<void> {
+  async reset(): Promise<void> {
     this.lastRead = 0;
     this.unread = 0;
-    return this.current?.reset() ?? Promise.resolve();
+    await (await this.ready())?.reset();
   }
 
   private attach(): void {
@@ -151,7 +234,26 @@ export class ChatController implements ReactiveController {
       s.on('incoming', (e) => this.onIncoming(e.item)),
     );
     this.refresh();
-    s.start().then(
+    this.startPending = true;
+  }
+
+  private async make(source: () => Session | Promise<Session>): Promise<void> {
+    try {
+      const made = await source();
+      if (!this.current && this.source === source) this.session = made;
+    } catch (err) {
+      console.error('cs-chat: could not make the session', err);
+    } finally {
+      this.source = undefined;
+      this.making = undefined;
+    }
+  }
+
+  private startNow(s: Session): void {
+    this.startPending = false;
+    this.cancelStart?.();
+    this.cancelStart = undefined;
+    this.started = s.start().then(
       () => {
         if (s !== this.current) return;
         this.refresh();
@@ -164,6 +266,10 @@ export class ChatController implements ReactiveController {
 
   private detach(): void {
     for (const dispose of this.disposers.splice(0)) dispose();
+    this.cancelStart?.();
+    this.cancelStart = undefined;
+    this.startPending = false;
+    this.started = undefined;
     const s = this.current;
     if (s) void s.stop();
   }

@@ -7,7 +7,7 @@
  * notifications.
  *
  * The session comes from the `session` property (tests, custom setups) or is
- * made from the attributes by `CsChat.createSession`, which the entries
+ * made from the attributes, just after the first paint, by `CsChat.createSession`, which the entries
  * (`widget/src/index.ts`, `widget/src/embed.ts`) point at `ChatSession`; the
  * element itself does not import the engine, so the views stay testable with a
  * fake session.
@@ -42,8 +42,12 @@ import { icons, previewText, renderMessage, renderTyping, type MessageViewContex
 import { MessageWindow } from './message-window.js';
 import { messageStyles, resetStyles } from './styles.js';
 
-/** Makes the session for an element that was not given one. */
-export type SessionFactory = (options: SessionOptions) => Session;
+/**
+ * Makes the session for an element that was not given one, just after the
+ * launcher's first paint. May be async (the script-tag bundle loads the
+ * engine's code then).
+ */
+export type SessionFactory = (options: SessionOptions) => Session | Promise<Session>;
 
 export class CsChat extends LitElement {
   static override styles = [resetStyles, messageStyles, chatStyles];
@@ -126,15 +130,18 @@ export class CsChat extends LitElement {
   }
 
   override connectedCallback(): void {
-    if (!this.chat.session && CsChat.createSession && this.server) {
-      this.chat.session = CsChat.createSession({
-        url: this.server,
-        role: 'visitor',
-        site: this.site,
-        topic: this.topic,
-        lang: pickLang(this.language),
-        ...(this.dbName ? { dbName: this.dbName } : {}),
-      });
+    const factory = CsChat.createSession;
+    if (!this.chat.session && factory && this.server) {
+      this.chat.createLater(() =>
+        factory({
+          url: this.server,
+          role: 'visitor',
+          site: this.site,
+          topic: this.topic,
+          lang: pickLang(this.language),
+          ...(this.dbName ? { dbName: this.dbName } : {}),
+        }),
+      );
     }
     super.connectedCallback();
   }

@@ -6,6 +6,12 @@
  * comes into view after scrolling back down it grows downwards. The window
  * never holds more than `max` items: growing one end trims the other.
  *
+ * Older pages are prefetched: once the reader has scrolled up and the window
+ * starts within two steps of the first item the session holds, the previous
+ * page is asked for, so it has usually arrived before the top is reached.
+ * Scrolling itself costs one passive listener that schedules a check on the
+ * next animation frame; nothing is rendered per scroll event.
+ *
  * The scroll position survives every change: before an update the first
  * visible message is noted with its offset, after the update the scroller is
  * moved by however far that message moved. A reader pinned to the bottom stays
@@ -76,7 +82,9 @@ export class MessageWindow implements ReactiveController {
       if (e < 0) this.atTail = true;
       else end = e + 1;
     }
-    if (keyed < 0 || end - start > this.max) start = Math.max(0, end - this.max);
+    // A fresh window (the panel opening) starts with one step of items, enough to fill the view: it grows upwards on demand.
+    if (keyed < 0) start = Math.max(0, end - this.page);
+    else if (end - start > this.max) start = Math.max(0, end - this.max);
     this.start = start;
     this.end = end;
     this.startKey = items[start]?.key ?? '';
@@ -108,7 +116,7 @@ export class MessageWindow implements ReactiveController {
     if (scroller === this.scroller && this.observed[0] === top && this.observed[1] === bottom) return;
     this.observer?.disconnect();
     if (this.scroller !== scroller) {
-      scroller.addEventListener('scroll', () => this.measurePinned(), { passive: true });
+      scroller.addEventListener('scroll', () => this.schedule(), { passive: true });
     }
     this.scroller = scroller;
     this.observed = [top, bottom];
@@ -188,10 +196,10 @@ export class MessageWindow implements ReactiveController {
     const s = this.scroller;
     const [top, bottom] = this.observed;
     if (!s || !top || !bottom || !s.isConnected || s.clientHeight === 0) return;
-    if (this.near(top, s)) {
-      if (this.start > 0) return this.grow(Math.max(0, this.start - this.page), this.end);
-      if (this.hasOlder && !this.loading) return this.fetchOlder();
-    }
+    if (!this.stick) this.measurePinned();
+    const nearTop = this.near(top, s);
+    if (this.hasOlder && !this.loading && this.start < 2 * this.page && (nearTop || !this.pinned)) this.fetchOlder();
+    if (nearTop && this.start > 0) return this.grow(Math.max(0, this.start - this.page), this.end);
     if (!this.atTail && this.near(bottom, s)) this.grow(this.start, Math.min(this.items.length, this.end + this.page));
   }
 

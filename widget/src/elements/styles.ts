@@ -71,7 +71,12 @@ export const resetStyles = css`
   }
 `;
 
-/** The message list, bubbles, quotes, quick replies and state labels (shared with `<cs-inbox>`). */
+/**
+ * The message list, bubbles, quotes, quick replies and state labels (shared with `<cs-inbox>`).
+ * Rows off screen skip layout and paint (`content-visibility: auto`; the
+ * browser remembers each row's last size), so a long window scrolls at the
+ * cost of the rows in view.
+ */
 export const messageStyles = css`
   .log {
     display: flex;
@@ -96,6 +101,12 @@ export const messageStyles = css`
     flex-direction: column;
     align-items: flex-start;
     max-width: 100%;
+  }
+  .msg,
+  .event {
+    content-visibility: auto;
+    contain-intrinsic-size: auto 44px;
+    overflow-clip-margin: 4px;
   }
   .msg.own {
     align-items: flex-end;

@@ -1,11 +1,12 @@
 // Builds the browser bundles with esbuild (run by `npm run build`):
 //   dist/cs-chat.js   the script-tag entry (widget/src/embed.ts), minified IIFE, es2020
+//                     (+ dist/cs-chat.meta.json, esbuild's metafile: what it kept, per input)
 //   dist/cs-inbox.js  the agent workbench (widget/src/elements/cs-inbox.ts), minified IIFE, if present
 //   dist/esm/index.js the ESM entry (widget/src/index.ts) with type declarations in dist/esm/
 // and prints the raw, gzip and brotli sizes of what a visitor downloads. The
 // budget for dist/cs-chat.js is 40 KB (40960 bytes) gzip; over it, a loud
 // warning (set CS_SIZE_STRICT=1 to fail the build instead).
-import { build } from 'esbuild';
+import { analyzeMetafile, build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -56,6 +57,34 @@ const protobufLean = {
 };
 
 /**
+ * A browser client only encodes what it sends and only decodes what it
+ * receives, so in the browser bundles the generated code's other half is
+ * replaced, at bundle time (proto/gen stays as generated; the server uses it
+ * whole), by a function that throws. The lists follow the direction comments
+ * in proto/chat.proto; `Frame` and `Typing` go both ways and are kept whole.
+ * A name the generated code lacks fails the build, so a renamed message is
+ * noticed here and not on the wire.
+ */
+const CLIENT_SENDS_ONLY = ['Hello', 'Identity', 'Cursor', 'Send', 'Received', 'Sync', 'Subscribe', 'Unsubscribe', 'Read', 'ConversationAction', 'PageView', 'Ping'];
+const CLIENT_RECEIVES_ONLY = ['Welcome', 'Conversation', 'Ack', 'Message', 'Deliver', 'SyncResult', 'InboxUpdate', 'InboxBatch', 'Receipt', 'Presence', 'Pong', 'Error'];
+const protoClientHalf = {
+  name: 'proto-client-half',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]proto[\\/]gen[\\/]chat\.js$/ }, (args) => {
+      let code = readFileSync(args.path, 'utf8');
+      const strip = (name, fn) => {
+        const re = new RegExp(`\\n(\\s+)${name}\\.${fn} = function \\([^)]*\\) \\{\\n[^]*?\\n\\1\\};`);
+        if (!re.test(code)) throw new Error(`widget/build.mjs: no ${name}.${fn} in ${args.path}`);
+        code = code.replace(re, (_m, indent) => `\n${indent}${name}.${fn} = function () { throw $Error("cs-chat: ${name} is not ${fn}d by clients"); };`);
+      };
+      for (const name of CLIENT_SENDS_ONLY) strip(name, 'decode');
+      for (const name of CLIENT_RECEIVES_ONLY) strip(name, 'encode');
+      return { contents: code, loader: 'js' };
+    });
+  },
+};
+
+/**
  * Lit's css`` literals are not minified by esbuild: squeeze their whitespace
  * (only around braces, semicolons and commas, and runs of blanks, so selectors
  * and values keep their meaning).
@@ -84,7 +113,7 @@ const browser = {
   // Lit's production build (no dev-mode warnings) is the default export condition.
   conditions: ['browser', 'production'],
   define: { 'process.env.NODE_ENV': '"production"' },
-  plugins: [noLong, protobufLean, squeezeCss],
+  plugins: [noLong, protobufLean, protoClientHalf, squeezeCss],
 };
 
 function sizes(file) {
@@ -107,12 +136,17 @@ mkdirSync(dist, { recursive: true });
 // The first statement of the script-tag bundle marks when the script starts to
 // run (before the modules it bundles are evaluated, which a mark inside
 // embed.ts would come after); the controller marks the launcher's first paint.
-await build({
+const chatBuild = await build({
   ...browser,
   entryPoints: [join(root, 'widget/src/embed.ts')],
   outfile: join(dist, 'cs-chat.js'),
   banner: { js: "self.performance?.mark('cs-chat:script-start');" },
+  metafile: true,
 });
+// What esbuild kept, per input file: dist/cs-chat.meta.json (esbuild's analyzer
+// or https://esbuild.github.io/analyze/ reads it); CS_SIZE_REPORT=1 prints it.
+writeFileSync(join(dist, 'cs-chat.meta.json'), JSON.stringify(chatBuild.metafile));
+if (process.env.CS_SIZE_REPORT === '1') console.log(await analyzeMetafile(chatBuild.metafile));
 
 const inboxEntry = join(root, 'widget/src/elements/cs-inbox.ts');
 const hasInbox = existsSync(inboxEntry);

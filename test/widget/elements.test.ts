@@ -5,6 +5,8 @@
  */
 import { a11ySnapshot, findAccessibilityNode, sendKeys } from '@web/test-runner-commands';
 import { ConnState, MessageState } from '../../widget/src/transport/session-types.js';
+import { formatTime } from '../../widget/src/elements/message-list.js';
+import type { CsChat } from '../../widget/src/elements/cs-chat.js';
 import { FakeSession, item } from './elements-fake-session.js';
 import { $, $$, afterEachCleanup, equal, mount, ok, openPanel, setPageHidden, until } from './elements-helpers.js';
 
@@ -116,6 +118,85 @@ describe('<cs-chat> rendering', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     ok(firstText().includes('from the server'), 'the older page is rendered at the top');
+  });
+});
+
+describe('<cs-chat> long histories', () => {
+  /** 1,000 messages: the newest 100 held by the session, the other 900 in older pages of 50 (newest page last). */
+  function longHistory(): FakeSession {
+    const all = Array.from({ length: 1000 }, (_, i) => item({ text: i === 0 ? 'the very first message' : `message ${i}`, seq: i + 1, key: `h${i + 1}` }));
+    const session = new FakeSession();
+    session.items = all.slice(900);
+    for (let s = 0; s < 900; s += 50) session.olderPages.push(all.slice(s, s + 50));
+    session.hasOlder = true;
+    return session;
+  }
+
+  const nextFrame = (): Promise<void> => new Promise((r) => requestAnimationFrame(() => r()));
+
+  it('scrolling to the top of a long history reaches the first message, through every older page, in a bounded window', async () => {
+    const session = longHistory();
+    const { el } = await mount({}, session);
+    await openPanel(el);
+    const log = $(el, '.log') as HTMLElement;
+    const firstText = (): string => $$(el, '.msg')[0]?.textContent ?? '';
+    for (let i = 0; i < 600 && !firstText().includes('the very first message'); i++) {
+      log.scrollTop = 0;
+      await nextFrame();
+    }
+    ok(firstText().includes('the very first message'), `the first message is rendered at the top (first shown: ${firstText().trim().slice(0, 40)})`);
+    equal(session.olderPages.length, 0, 'every older page was asked for');
+    const keys = $$(el, '.msg').map((m) => m.dataset.key);
+    ok(keys.length <= 90, `still a bounded window (${keys.length})`);
+    equal(new Set(keys).size, keys.length, 'no message rendered twice');
+  });
+
+  it('asks for the previous page before the reader reaches the first message it holds', async () => {
+    const session = longHistory();
+    const { el } = await mount({}, session);
+    await openPanel(el);
+    const log = $(el, '.log') as HTMLElement;
+    await until(() => log.scrollHeight - log.scrollTop - log.clientHeight < 40, 'starts at the bottom');
+    for (let i = 0; i < 300 && session.calledWith('loadOlder').length === 0; i++) {
+      log.scrollTop = Math.max(0, log.scrollTop - 60);
+      await nextFrame();
+    }
+    equal(session.calledWith('loadOlder').length, 1, 'the previous page was asked for');
+    const first = $$(el, '.msg')[0]?.textContent ?? '';
+    ok(!first.includes('message 900'), `asked while the oldest held message was not yet rendered (first shown: ${first.trim().slice(0, 40)})`);
+  });
+
+  it('formats message times without Intl: 24-hour in Chinese, 12-hour otherwise', () => {
+    const at = (h: number, m: number): number => new Date(2026, 0, 5, h, m).getTime();
+    equal(formatTime(at(14, 5), 'zh-CN'), '14:05', 'zh afternoon');
+    equal(formatTime(at(14, 5), 'en'), '02:05 PM', 'en afternoon');
+    equal(formatTime(at(0, 30), 'en'), '12:30 AM', 'en just after midnight');
+    equal(formatTime(at(12, 0), 'en'), '12:00 PM', 'en noon');
+  });
+});
+
+describe('<cs-chat> session start', () => {
+  it('renders the launcher before starting the session, and an API call made before the start starts it first', async () => {
+    const session = new FakeSession();
+    const el = document.createElement('cs-chat') as CsChat;
+    el.session = session;
+    document.body.append(el);
+    try {
+      await el.updateComplete;
+      ok($(el, '.launcher'), 'launcher rendered');
+      equal(session.calledWith('start').length, 0, 'the session waits for the first paint');
+      await el.identify({ userId: 'u1', signature: 'ab' });
+      equal(session.calls.map((c) => c.method).filter((m) => m === 'start' || m === 'identify').join(','), 'start,identify', 'started, then identified');
+    } finally {
+      el.remove();
+    }
+  });
+
+  it('starts the session by itself just after the first paint', async () => {
+    const session = new FakeSession();
+    const { el } = await mount({}, session);
+    equal(session.calledWith('start').length, 1, 'started once');
+    ok(el.session === session, 'the element keeps the session');
   });
 });
 

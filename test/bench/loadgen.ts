@@ -25,7 +25,10 @@ export interface LoadCounts {
   duplicate: number;
   rejected: number;
   delivered: number;
+  /** InboxUpdates received (single or inside an InboxBatch). */
   inbox: number;
+  /** Frames that carried them. */
+  inboxFrames: number;
 }
 
 export type LoadEvent =
@@ -69,7 +72,7 @@ interface Pair {
 }
 
 const pairs: Pair[] = [];
-const counts: LoadCounts = { acked: 0, duplicate: 0, rejected: 0, delivered: 0, inbox: 0 };
+const counts: LoadCounts = { acked: 0, duplicate: 0, rejected: 0, delivered: 0, inbox: 0, inboxFrames: 0 };
 /** Set by a scenario: called for every message an agent receives. */
 let onDelivered: (m: DeliveredMessage, now: number) => void = () => undefined;
 let receivedTimer: NodeJS.Timeout | undefined;
@@ -96,7 +99,7 @@ async function setup(c: Extract<LoadCommand, { cmd: 'setup' }>): Promise<void> {
       };
       pair.agent = await connect(
         { wire: c.wire, url: c.url, localAddress },
-        { onDeliver: onMessages, onSyncResult: (_id, list) => onMessages(list), onInboxUpdate: () => counts.inbox++ },
+        { onDeliver: onMessages, onSyncResult: (_id, list) => onMessages(list), onInboxUpdate: countInbox },
       );
       await pair.agent.hello({ token: agentToken(c.secret, `agent${n}`) });
       pair.agent.subscribe(conv.id);
@@ -118,8 +121,13 @@ async function setup(c: Extract<LoadCommand, { cmd: 'setup' }>): Promise<void> {
   reply({ ev: 'ready', opened: pairs.length, failed, firstError });
 }
 
+function countInbox(updates: number): void {
+  counts.inbox += updates;
+  counts.inboxFrames++;
+}
+
 function resetCounts(): void {
-  counts.acked = counts.duplicate = counts.rejected = counts.delivered = counts.inbox = 0;
+  counts.acked = counts.duplicate = counts.rejected = counts.delivered = counts.inbox = counts.inboxFrames = 0;
 }
 
 function countAck(status: number): void {

@@ -7,7 +7,8 @@
  *
  * Options: `--quick`; `--only=ours,ws-peer,…` (targets); `--no-widget`;
  * `--no-conn` (skip idle connections and the reconnect storm);
- * `--no-profile`; `--conversations=N`, `--idle=N` (sizes).
+ * `--no-profile`; `--conversations=N`, `--idle=N`, `--duration=ms` (window),
+ * `--rounds=N` (sizes).
  *
  * Figures are for reading, never asserts. On a 2-core machine the generator
  * saturates first: compare server CPU per delivered message, and read the
@@ -29,9 +30,10 @@ const sizes: LoadSizes = quick
   ? { conversations: 40, inflight: 8, generators: 2, warmupMs: 250, durationMs: 1000, fractions: [0.25, 0.5, 0.75], drainMs: 300 }
   : { conversations: 500, inflight: 16, generators: 2, warmupMs: 2000, durationMs: 10_000, fractions: [0.25, 0.5, 0.75], drainMs: 2000 };
 if (option('conversations')) sizes.conversations = Number(option('conversations'));
+if (option('duration')) sizes.durationMs = Number(option('duration'));
 /** Idle connections: bounded by the open-files limit of one process (server and generators alike). */
 const requestedIdle = Number(option('idle') ?? (quick ? 400 : 100_000));
-const rounds = quick ? 1 : 2;
+const rounds = Number(option('rounds') ?? (quick ? 1 : 2));
 
 const selected: TargetName[] = (option('only')?.split(',') as TargetName[] | undefined) ?? [TargetName.Ours, TargetName.Ws, TargetName.SocketIo, TargetName.OursJournal];
 for (const t of selected) if (!TARGETS[t]) throw new Error(`unknown target ${t}; known: ${Object.keys(TARGETS).join(', ')}`);

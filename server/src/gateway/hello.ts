@@ -8,6 +8,7 @@ import type { ServerContext } from '../context.js';
 import { rendersAllKinds, SERVER_CORE_LEVEL } from '../pipeline/kinds.js';
 import type { Conversation } from '../store/conversations.js';
 import { isVisitorToken, newVisitorId, signVisitorToken, verifyAgentToken, verifyIdentity, verifyVisitorToken, visitorIdForUser } from './auth.js';
+import { INBOX_BATCH_MAX } from './hub.js';
 import { SessionPhase, type SessionData, type Socket } from './session.js';
 
 /** Longest site / topic / device id / platform / version / lang accepted, characters. */
@@ -37,6 +38,7 @@ export function handleHello(ctx: ServerContext, ws: Socket, hello: cs.v1.Hello):
 
   session.coreLevel = coreLevel;
   session.modern = rendersAllKinds(coreLevel);
+  session.inboxBatch = hello.inboxBatch ?? false;
   session.deviceId = hello.deviceId ?? '';
   session.platform = hello.platform ?? '';
   session.appVersion = hello.appVersion ?? '';
@@ -101,9 +103,9 @@ function welcomeAgent(ctx: ServerContext, ws: Socket, session: SessionData, agen
   });
   // Welcome's Conversation has no preview or unread count: one InboxUpdate per
   // listed conversation gives a freshly signed-in workbench what its list shows.
-  for (const c of inbox) {
-    ctx.hub.send(ws, { inboxUpdate: { conversation: ctx.hub.wireConversation(c), preview: c.preview(), unread: c.unreadForAgents() } });
-  }
+  const updates = inbox.map((c) => ctx.hub.inboxUpdate(c));
+  if (!session.inboxBatch) for (const inboxUpdate of updates) ctx.hub.send(ws, { inboxUpdate });
+  else for (let i = 0; i < updates.length; i += INBOX_BATCH_MAX) ctx.hub.send(ws, { inboxBatch: { updates: updates.slice(i, i + INBOX_BATCH_MAX) } });
 }
 
 function welcomeVisitor(ctx: ServerContext, ws: Socket, session: SessionData, hello: cs.v1.Hello, visitorId: string, reissue: boolean): void {

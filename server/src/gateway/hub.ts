@@ -4,7 +4,10 @@
  *
  * - `m:v<band>:<conversation>`: the visitor's sessions (notes never go here);
  * - `m:a<band>:<conversation>`: agent sessions assigned to it or subscribed;
- * - `inbox`: every agent session (coalesced InboxUpdate, visitor presence);
+ * - `inbox`: every agent session (visitor presence);
+ * - `inbox:u` / `inbox:b`: agent sessions that take the coalesced inbox
+ *   notices as one InboxUpdate frame each, or (Hello.inbox_batch) as one
+ *   InboxBatch frame per interval;
  * - `presence`: every session (agents online).
  *
  * `<band>` is `n` for clients that render every kind and `l` for older core
@@ -16,7 +19,7 @@ import type { Logger } from 'pino';
 import { cs } from '../../../proto/gen/chat.js';
 import type { ServerMetrics } from '../http/metrics.js';
 import type { ServerOptions } from '../options.js';
-import { forVisitor, SERVER_CORE_LEVEL, toWireMessage } from '../pipeline/kinds.js';
+import { downgradesBelow, forVisitor, SERVER_CORE_LEVEL, toWireMessage } from '../pipeline/kinds.js';
 import type { Conversation, ConversationStore, StoredMessage } from '../store/conversations.js';
 import { encodeFrame, errorFrame, type FrameType } from './codec.js';
 import { SessionPhase, type SessionData, type Socket } from './session.js';
@@ -30,10 +33,16 @@ export function messageTopic(audience: Audience, modern: boolean, conversationId
 }
 
 export const INBOX_TOPIC = 'inbox';
+/** Agents that take one InboxUpdate frame per changed conversation. */
+export const INBOX_UPDATES_TOPIC = 'inbox:u';
+/** Agents that take the notices of one interval as one InboxBatch frame (Hello.inbox_batch). */
+export const INBOX_BATCH_TOPIC = 'inbox:b';
 export const PRESENCE_TOPIC = 'presence';
 
 /** Most messages in one Deliver frame of a resume or re-push. */
 const PUSH_BATCH = 100;
+/** Most InboxUpdates in one InboxBatch frame (keeps a frame well under the backpressure limit). */
+export const INBOX_BATCH_MAX = 200;
 
 export class Hub {
   private app: TemplatedApp | undefined;
@@ -54,8 +63,10 @@ export class Hub {
     private readonly log: Logger,
     private readonly now: () => number,
   ) {
-    this.inboxThrottle = new KeyedThrottle(options.coalesceMs, (id) => this.publishInboxUpdate(id));
-    this.receiptThrottle = new KeyedThrottle(options.coalesceMs, (key) => this.publishReceipt(key));
+    this.inboxThrottle = new KeyedThrottle(options.coalesceMs, (ids) => this.publishInboxUpdates(ids));
+    this.receiptThrottle = new KeyedThrottle(options.coalesceMs, (keys) => {
+      for (const key of keys) this.publishReceipt(key);
+    });
     this.repushTimer = setInterval(() => this.repushTick(), Math.max(50, Math.min(1000, options.repushAfterMs / 2)));
     this.repushTimer.unref();
   }
@@ -81,7 +92,7 @@ export class Hub {
   send(ws: Socket, frame: cs.v1.Frame.$Properties): boolean {
     const session = ws.getUserData();
     if (session.phase === SessionPhase.Closed) return false;
-    this.metrics.framesOut.inc({ type: frameTypeOf(frame) });
+    this.metrics.frameOut(frameTypeOf(frame));
     const result = ws.send(encodeFrame(frame), true);
     if (result === 2 || ws.getBufferedAmount() > this.options.maxBackpressureBytes) {
       session.behind = true;
@@ -105,23 +116,32 @@ export class Hub {
 
   /** Publishes one frame to a topic, skipping `from` when given and still open. */
   publish(from: Socket | undefined, topic: string, frame: cs.v1.Frame.$Properties): void {
-    this.metrics.framesOut.inc({ type: frameTypeOf(frame) });
-    const bytes = encodeFrame(frame);
+    this.publishBytes(from, topic, encodeFrame(frame), frameTypeOf(frame));
+  }
+
+  /** Publishes an encoded frame (one encode can go to several topics). */
+  private publishBytes(from: Socket | undefined, topic: string, bytes: Uint8Array, type: FrameType): void {
+    this.metrics.frameOut(type);
     if (from && from.getUserData().phase !== SessionPhase.Closed) from.publish(topic, bytes, true);
     else this.app?.publish(topic, bytes, true);
   }
 
-  /** Publishes to both core-level bands of an audience, downgraded for the legacy one. */
-  private publishBands(from: Socket | undefined, audience: Audience, conversationId: string, make: (coreLevel: number) => cs.v1.Frame.$Properties): void {
-    this.publish(from, messageTopic(audience, true, conversationId), make(SERVER_CORE_LEVEL));
-    this.publish(from, messageTopic(audience, false, conversationId), make(0));
-  }
-
   /** Fans stored messages out (DESIGN.md §3.6): visitor sessions (notes as empty placeholders) and watching agents; the inbox is told. */
   deliver(from: Socket | undefined, conversation: Conversation, messages: readonly StoredMessage[]): void {
+    // The four copies (visitor/agent x modern/legacy band) are usually the same bytes: encode each distinct one once.
+    const encode = (list: readonly StoredMessage[], level: number): Uint8Array => encodeFrame({ deliver: { messages: list.map((m) => toWireMessage(m, level)) } });
     const visible = messages.map(forVisitor);
-    this.publishBands(from, 'v', conversation.id, (level) => ({ deliver: { messages: visible.map((m) => toWireMessage(m, level)) } }));
-    this.publishBands(from, 'a', conversation.id, (level) => ({ deliver: { messages: messages.map((m) => toWireMessage(m, level)) } }));
+    const hidesNotes = visible.some((m, i) => m !== messages[i]);
+    const downgrades = messages.some((m) => downgradesBelow(m.kind, 0));
+    const agentModern = encode(messages, SERVER_CORE_LEVEL);
+    const agentLegacy = downgrades ? encode(messages, 0) : agentModern;
+    const visitorModern = hidesNotes ? encode(visible, SERVER_CORE_LEVEL) : agentModern;
+    const visitorLegacy = !hidesNotes ? agentLegacy : downgrades ? encode(visible, 0) : visitorModern;
+    const id = conversation.id;
+    this.publishBytes(from, messageTopic('v', true, id), visitorModern, 'deliver');
+    this.publishBytes(from, messageTopic('v', false, id), visitorLegacy, 'deliver');
+    this.publishBytes(from, messageTopic('a', true, id), agentModern, 'deliver');
+    this.publishBytes(from, messageTopic('a', false, id), agentLegacy, 'deliver');
     this.markSlowWatchers(conversation.id);
     this.inboxChanged(conversation.id);
   }
@@ -142,7 +162,10 @@ export class Hub {
 
   /** Forwards a frame (Typing, Receipt) to one side of a conversation. */
   toSide(from: Socket | undefined, audience: Audience, conversationId: string, frame: cs.v1.Frame.$Properties): void {
-    this.publishBands(from, audience, conversationId, () => frame);
+    const bytes = encodeFrame(frame);
+    const type = frameTypeOf(frame);
+    this.publishBytes(from, messageTopic(audience, true, conversationId), bytes, type);
+    this.publishBytes(from, messageTopic(audience, false, conversationId), bytes, type);
   }
 
   /**
@@ -181,6 +204,7 @@ export class Hub {
     ws.subscribe(PRESENCE_TOPIC);
     if (session.role === cs.v1.Role.AGENT) {
       ws.subscribe(INBOX_TOPIC);
+      ws.subscribe(session.inboxBatch ? INBOX_BATCH_TOPIC : INBOX_UPDATES_TOPIC);
       if (addTo(this.agentSockets, session.userId, ws)) this.publishAgentPresence();
     } else if (addTo(this.visitorSockets, session.userId, ws)) {
       this.visitorPresenceChanged(session.userId, true);
@@ -246,12 +270,34 @@ export class Hub {
     this.receiptThrottle.touch(`${side}\n${conversationId}`);
   }
 
-  private publishInboxUpdate(conversationId: string): void {
-    const conversation = this.store.get(conversationId);
-    if (!conversation || conversation.lastSeq === 0) return;
-    this.publish(undefined, INBOX_TOPIC, {
-      inboxUpdate: { conversation: this.wireConversation(conversation), preview: conversation.preview(), unread: conversation.unreadForAgents() },
-    });
+  /**
+   * One notice per conversation, published once for every agent session (a
+   * topic, so uWS fans the same bytes out). `unread` is the conversation's
+   * count of visitor messages past the agents' shared read cursor, the same
+   * for every agent, so one encoding serves all of them.
+   */
+  private publishInboxUpdates(conversationIds: readonly string[]): void {
+    const app = this.app;
+    if (!app) return;
+    const updates: cs.v1.InboxUpdate.$Properties[] = [];
+    for (const id of conversationIds) {
+      const conversation = this.store.get(id);
+      if (conversation && conversation.lastSeq > 0) updates.push(this.inboxUpdate(conversation));
+    }
+    if (updates.length === 0) return;
+    if (app.numSubscribers(INBOX_BATCH_TOPIC) > 0) {
+      for (let i = 0; i < updates.length; i += INBOX_BATCH_MAX) {
+        this.publish(undefined, INBOX_BATCH_TOPIC, { inboxBatch: { updates: updates.slice(i, i + INBOX_BATCH_MAX) } });
+      }
+    }
+    if (app.numSubscribers(INBOX_UPDATES_TOPIC) > 0) {
+      for (const inboxUpdate of updates) this.publish(undefined, INBOX_UPDATES_TOPIC, { inboxUpdate });
+    }
+  }
+
+  /** The InboxUpdate of a conversation: its summary, preview and unread count. */
+  inboxUpdate(conversation: Conversation): cs.v1.InboxUpdate.$Properties {
+    return { conversation: this.wireConversation(conversation), preview: conversation.preview(), unread: conversation.unreadForAgents() };
   }
 
   private publishReceipt(key: string): void {
@@ -368,6 +414,6 @@ function removeFrom(map: Map<string, Set<Socket>>, key: string, ws: Socket): boo
 }
 
 function frameTypeOf(frame: cs.v1.Frame.$Properties): FrameType {
-  for (const key of Object.keys(frame)) if ((frame as Record<string, unknown>)[key] != null) return key as FrameType;
+  for (const key in frame) if ((frame as Record<string, unknown>)[key] != null) return key as FrameType;
   return 'unknown';
 }

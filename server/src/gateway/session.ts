@@ -34,6 +34,8 @@ export interface SessionData {
   coreLevel: number;
   /** Renders every kind (else gets downgraded copies on the legacy topics). */
   modern: boolean;
+  /** Agents: takes inbox notices as InboxBatch frames (Hello.inbox_batch). */
+  inboxBatch: boolean;
   lang: string;
   site: string;
   topic: string;
@@ -72,6 +74,7 @@ export function newSessionData(ip: string, origin: string, burst: number, perSec
     appVersion: '',
     coreLevel: 0,
     modern: false,
+    inboxBatch: false,
     lang: 'en',
     site: '',
     topic: '',

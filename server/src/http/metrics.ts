@@ -26,6 +26,16 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
+  /** framesOut children by type, so a hot-path count skips prom-client's label hashing. */
+  private readonly framesOutByType = new Map<string, { inc(value?: number): void }>();
+
+  /** Counts one frame sent (or one publish) of `type`. */
+  frameOut(type: string): void {
+    let child = this.framesOutByType.get(type);
+    if (!child) this.framesOutByType.set(type, (child = this.framesOut.labels(type)));
+    child.inc();
+  }
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'cs_' });
   }

@@ -24,6 +24,11 @@ export function rendersAllKinds(coreLevel: number): boolean {
   return coreLevel >= SERVER_CORE_LEVEL;
 }
 
+/** True when a client at `coreLevel` gets `kind` downgraded to TEXT. */
+export function downgradesBelow(kind: cs.v1.MessageKind, coreLevel: number): boolean {
+  return coreLevel < (KIND_MIN_LEVEL[kind] ?? SERVER_CORE_LEVEL);
+}
+
 /** True when `kind` is a MessageKind this server knows. */
 export function isKnownKind(kind: number): boolean {
   return kind in KIND_MIN_LEVEL;
@@ -44,7 +49,7 @@ export function toWireMessage(message: StoredMessage, coreLevel: number): cs.v1.
     quoteSeq: message.quoteSeq,
     quickReplies: [...message.quickReplies],
   };
-  if (coreLevel >= (KIND_MIN_LEVEL[message.kind] ?? SERVER_CORE_LEVEL)) return wire;
+  if (!downgradesBelow(message.kind, coreLevel)) return wire;
   const options = message.quickReplies.length > 0 ? `\n${message.quickReplies.join(' / ')}` : '';
   return { ...wire, kind: cs.v1.MessageKind.TEXT, text: message.text + options, quickReplies: [] };
 }

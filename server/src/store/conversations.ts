@@ -42,6 +42,8 @@ export class Conversation {
   readonly messages: StoredMessage[] = [];
   /** `${senderId}\n${clientMsgId}` -> seq. */
   readonly dedup = new Map<string, number>();
+  /** Visitor messages among seq 1..i+1 at index i (unread counts without a scan). */
+  private readonly visitorCountAt: number[] = [];
   status: cs.v1.ConversationStatus = cs.v1.ConversationStatus.OPEN;
   assigneeId = '';
   /** Highest seq each side has shown (Read). */
@@ -88,6 +90,7 @@ export class Conversation {
   append(message: StoredMessage): void {
     if (message.seq !== this.lastSeq + 1) throw new Error(`seq ${message.seq} does not follow ${this.lastSeq} in ${this.id}`);
     this.messages.push(message);
+    this.visitorCountAt.push(this.visitorCount(message.seq - 1) + (message.senderRole === cs.v1.Role.VISITOR ? 1 : 0));
     this.dedup.set(dedupKey(message.senderId, message.clientMsgId), message.seq);
     this.lastActivityMs = Math.max(this.lastActivityMs, message.serverTimeMs);
   }
@@ -95,17 +98,19 @@ export class Conversation {
   /** Drops every message from `seq` on (a journal write failed: they were never acked). */
   truncateFrom(seq: number): StoredMessage[] {
     const removed = this.messages.splice(seq - 1);
+    this.visitorCountAt.splice(seq - 1);
     for (const message of removed) this.dedup.delete(dedupKey(message.senderId, message.clientMsgId));
     return removed;
   }
 
   /** Visitor messages after the agents' read cursor. */
   unreadForAgents(): number {
-    let unread = 0;
-    for (let seq = this.lastSeq; seq > this.readUpTo.agent; seq--) {
-      if (this.messages[seq - 1]?.senderRole === cs.v1.Role.VISITOR) unread++;
-    }
-    return unread;
+    return this.visitorCount(this.lastSeq) - this.visitorCount(Math.min(this.readUpTo.agent, this.lastSeq));
+  }
+
+  /** Visitor messages with seq 1..`seq`. */
+  private visitorCount(seq: number): number {
+    return seq > 0 ? (this.visitorCountAt[seq - 1] ?? 0) : 0;
   }
 
   /** Text of the newest message an agent list shows (notes included). */

@@ -37,7 +37,8 @@ export interface ClientHandlers {
   onAck?(clientMsgId: string, seq: number, status: number): void;
   onDeliver?(messages: DeliveredMessage[]): void;
   onSyncResult?(conversationId: string, messages: DeliveredMessage[]): void;
-  onInboxUpdate?(): void;
+  /** One inbox frame arrived carrying `updates` InboxUpdates (1, or an InboxBatch's count). */
+  onInboxUpdate?(updates: number): void;
   onClose?(): void;
 }
 
@@ -103,7 +104,10 @@ function connectProto(opts: ConnectOptions, handlers: ClientHandlers): Promise<B
           handlers.onSyncResult?.(f.syncResult!.conversationId ?? '', (f.syncResult!.messages ?? []) as DeliveredMessage[]);
           return;
         case 'inboxUpdate':
-          handlers.onInboxUpdate?.();
+          handlers.onInboxUpdate?.(1);
+          return;
+        case 'inboxBatch':
+          handlers.onInboxUpdate?.(f.inboxBatch!.updates?.length ?? 0);
           return;
         case 'welcome': {
           const w = f.welcome!;
@@ -146,6 +150,8 @@ function connectProto(opts: ConnectOptions, handlers: ClientHandlers): Promise<B
                 topic: input.topic ?? '',
                 cursors: input.cursors ?? [],
                 identity: input.identity,
+                // As the workbench does: take inbox notices as one InboxBatch per interval (peers ignore it).
+                inboxBatch: true,
               },
             });
           }),
@@ -179,7 +185,7 @@ function connectSocketIo(opts: ConnectOptions, handlers: ClientHandlers): Promis
     } as Parameters<typeof ioClient>[1] & { localAddress?: string });
     socket.on('deliver', (d: { messages: DeliveredMessage[] }) => handlers.onDeliver?.(d.messages));
     socket.on('sync_result', (r: { conversationId: string; messages: DeliveredMessage[] }) => handlers.onSyncResult?.(r.conversationId, r.messages));
-    socket.on('inbox_update', () => handlers.onInboxUpdate?.());
+    socket.on('inbox_update', () => handlers.onInboxUpdate?.(1));
     socket.on('connect_error', (e) => reject(e));
     socket.on('disconnect', () => handlers.onClose?.());
     socket.on('connect', () =>

@@ -65,7 +65,8 @@ export function renderMarkdown(r: BenchResult): string {
     row('server CPU, % of a core', tp((x) => x.serverCpuPct)),
     row('**server CPU µs / delivered msg** (throughput)', tp((x) => x.serverCpuUsPerDelivered)),
     row('generator CPU, % (all processes)', tp((x) => x.generatorCpuPct)),
-    row('InboxUpdate frames/s received', tp((x) => x.inboxPerSec)),
+    row('InboxUpdates/s received', tp((x) => x.inboxPerSec)),
+    row('inbox frames/s received', tp((x) => x.inboxFramesPerSec)),
   ];
   for (const f of r.sizes.fractions) {
     const pct = Math.round(f * 100);

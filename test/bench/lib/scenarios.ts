@@ -32,7 +32,9 @@ export interface ThroughputResult {
   ackedPerSec: number;
   deliveredPerSec: number;
   rejected: number;
+  /** InboxUpdates received per second (all agents), and the frames that carried them. */
   inboxPerSec: number;
+  inboxFramesPerSec: number;
   /** Server CPU, percent of one core. */
   serverCpuPct: number;
   serverCpuUsPerDelivered: number;
@@ -120,6 +122,7 @@ async function throughput(server: RunningServer, gens: Generators, z: LoadSizes)
     deliveredPerSec: Math.round(delivered / secs),
     rejected: res.reduce((a, r) => a + r.rejected, 0),
     inboxPerSec: Math.round(res.reduce((a, r) => a + r.inbox, 0) / secs),
+    inboxFramesPerSec: Math.round(res.reduce((a, r) => a + r.inboxFrames, 0) / secs),
     serverCpuPct: Math.round((100 * cpu.server.cpuMs) / cpu.server.wallMs),
     serverCpuUsPerDelivered: round1((cpu.server.cpuMs * 1000) / Math.max(1, delivered)),
     generatorCpuPct: Math.round((100 * cpu.gens.cpuMs) / cpu.gens.wallMs),

@@ -383,6 +383,7 @@ export class ChatSession implements Session {
       cursors,
       pageUrl: this.page.url,
       pageTitle: this.page.title,
+      inboxBatch: !visitor,
       lang: this.options.lang ?? '',
     };
   }
@@ -426,6 +427,13 @@ export class ChatSession implements Session {
       case 'inboxUpdate': {
         const update = frame.inboxUpdate as cs.v1.InboxUpdate;
         if (update.conversation) this.upsertInfo(update.conversation, update.preview, update.unread);
+        return this.emit('list', {});
+      }
+      case 'inboxBatch': {
+        // One interval's InboxUpdates in one frame (asked for with Hello.inbox_batch): applied in order, one list event.
+        for (const update of (frame.inboxBatch as cs.v1.InboxBatch).updates as cs.v1.InboxUpdate[]) {
+          if (update.conversation) this.upsertInfo(update.conversation, update.preview, update.unread);
+        }
         return this.emit('list', {});
       }
       case 'typing':

@@ -10,7 +10,7 @@ import { cs } from '../../../proto/gen/chat.js';
 import type { ServerContext } from '../context.js';
 import { decodeFrame, type DecodedFrame } from './codec.js';
 import { dispatch } from './handlers.js';
-import { newSessionData, SessionPhase, type SessionData } from './session.js';
+import { newSessionData, SessionPhase, type SocketData } from './session.js';
 
 /** Undecodable frames one socket may send before it is closed. */
 const MAX_BAD_FRAMES = 5;
@@ -22,7 +22,7 @@ export function registerWebSocket(app: TemplatedApp, ctx: ServerContext): void {
   // Heartbeat every heartbeatMs; a socket silent for ~2.4 of them is dead. uWS counts in seconds (granularity ~4 s).
   const idleTimeout = Math.max(8, Math.ceil((options.heartbeatMs * 2.4) / 1000));
 
-  app.ws<SessionData>('/ws', {
+  app.ws<SocketData>('/ws', {
     // Frames up to twice the cap are read and answered with Error TOO_LARGE (close 1009, a reason
     // the client can log); past that uWS drops the connection without reading the frame.
     maxPayloadLength: options.maxPayloadBytes * 2,
@@ -51,18 +51,19 @@ export function registerWebSocket(app: TemplatedApp, ctx: ServerContext): void {
         ctx.log.warn({ ip }, 'upgrade refused: too many connections from this address');
         return refuse('429 Too Many Requests', 'too many connections from this address');
       }
-      res.upgrade(newSessionData(ip, origin, options.rateBurst, options.ratePerSecond, ctx.now()), key, protocol, extensions, context);
+      const data: SocketData = { session: newSessionData(ip, origin, options.rateBurst, options.ratePerSecond, ctx.now()) };
+      res.upgrade(data, key, protocol, extensions, context);
     },
 
     open: (ws) => {
-      const session = ws.getUserData();
+      const session = ws.getUserData().session;
       perIp.set(session.ip, (perIp.get(session.ip) ?? 0) + 1);
       ctx.metrics.connections.inc();
       ctx.hub.sockets.add(ws);
     },
 
     message: (ws, message) => {
-      const session = ws.getUserData();
+      const session = ws.getUserData().session;
       const receivedMs = ctx.now();
       if (message.byteLength > options.maxPayloadBytes) {
         ctx.metrics.framesIn.inc({ type: 'oversize' });
@@ -94,7 +95,7 @@ export function registerWebSocket(app: TemplatedApp, ctx: ServerContext): void {
     drain: (ws) => ctx.hub.drained(ws),
 
     close: (ws) => {
-      const session = ws.getUserData();
+      const session = ws.getUserData().session;
       const wasReady = session.phase === SessionPhase.Ready;
       session.phase = SessionPhase.Closed;
       const left = (perIp.get(session.ip) ?? 1) - 1;

@@ -18,7 +18,7 @@ const FLOOD_CLOSE_AFTER = 1000;
 
 /** Handles one decoded frame. Async work (Send) is awaited by the caller's error guard. */
 export async function dispatch(ctx: ServerContext, ws: Socket, { type, frame }: DecodedFrame, receivedMs: number): Promise<void> {
-  const session = ws.getUserData();
+  const session = ws.getUserData().session;
   const wait = session.bucket.take(receivedMs);
   if (wait > 0) return rateLimited(ctx, ws, session, frame, wait);
   session.limitedInRow = 0;
@@ -81,7 +81,7 @@ function rateLimited(ctx: ServerContext, ws: Socket, session: SessionData, frame
 
 /** The conversation named by a frame, or undefined after sending Error FORBIDDEN with the id as `ref`. */
 function named(ctx: ServerContext, ws: Socket, conversationId: string): Conversation | undefined {
-  const session = ws.getUserData();
+  const session = ws.getUserData().session;
   const id = conversationId || session.primaryConversationId;
   const conversation = visibleConversation(ctx, session, id);
   if (!conversation) ctx.hub.sendError(ws, cs.v1.ErrorCode.FORBIDDEN, 'you may not see this conversation', { ref: id });
@@ -100,7 +100,7 @@ const DEFAULT_SYNC_LIMIT = 50;
 function handleSync(ctx: ServerContext, ws: Socket, sync: cs.v1.Sync): void {
   const conversation = named(ctx, ws, sync.conversationId ?? '');
   if (!conversation) return;
-  const session = ws.getUserData();
+  const session = ws.getUserData().session;
   const limit = Math.max(1, Math.min(sync.limit || DEFAULT_SYNC_LIMIT, ctx.options.maxSyncLimit));
   const after = sync.afterSeq ?? 0;
   const before = sync.beforeSeq ? Math.min(sync.beforeSeq, conversation.lastSeq + 1) : conversation.lastSeq + 1;
@@ -146,11 +146,12 @@ function sideOf(session: SessionData): 'visitor' | 'agent' {
 function handleReceived(ctx: ServerContext, ws: Socket, received: cs.v1.Received): void {
   const conversation = named(ctx, ws, received.conversationId ?? '');
   if (!conversation) return;
-  const session = ws.getUserData();
+  const session = ws.getUserData().session;
   const upTo = Math.min(received.upToSeq ?? 0, conversation.lastSeq);
   if (session.watching.has(conversation.id)) {
-    const state = session.received.get(conversation.id);
-    if (!state) session.received.set(conversation.id, { upTo, since: 0 });
+    const received = (session.received ??= new Map());
+    const state = received.get(conversation.id);
+    if (!state) received.set(conversation.id, { upTo, since: 0 });
     else if (upTo > state.upTo) {
       state.upTo = upTo;
       state.since = 0;
@@ -167,7 +168,7 @@ function handleReceived(ctx: ServerContext, ws: Socket, received: cs.v1.Received
 function handleRead(ctx: ServerContext, ws: Socket, read: cs.v1.Read): void {
   const conversation = named(ctx, ws, read.conversationId ?? '');
   if (!conversation) return;
-  const session = ws.getUserData();
+  const session = ws.getUserData().session;
   const side = sideOf(session);
   const upTo = Math.min(read.upToSeq ?? 0, conversation.lastSeq);
   if (upTo <= conversation.readUpTo[side]) return;
@@ -184,7 +185,7 @@ function handleRead(ctx: ServerContext, ws: Socket, read: cs.v1.Read): void {
 function handleTyping(ctx: ServerContext, ws: Socket, typing: cs.v1.Typing): void {
   const conversation = named(ctx, ws, typing.conversationId ?? '');
   if (!conversation) return;
-  const session = ws.getUserData();
+  const session = ws.getUserData().session;
   const frame: cs.v1.Frame.$Properties = {
     typing: { conversationId: conversation.id, typing: typing.typing ?? false, senderId: session.userId, senderRole: session.role, senderName: session.name },
   };
@@ -196,20 +197,20 @@ function handleTyping(ctx: ServerContext, ws: Socket, typing: cs.v1.Typing): voi
 function handleSubscribe(ctx: ServerContext, ws: Socket, conversationId: string, on: boolean): void {
   const conversation = named(ctx, ws, conversationId);
   if (!conversation) return;
-  const session = ws.getUserData();
+  const session = ws.getUserData().session;
   if (session.role !== cs.v1.Role.AGENT) return;
   if (on) {
-    session.subscribed.add(conversation.id);
+    (session.subscribed ??= new Set()).add(conversation.id);
     ctx.hub.watch(ws, conversation.id);
   } else {
-    session.subscribed.delete(conversation.id);
+    session.subscribed?.delete(conversation.id);
     if (conversation.assigneeId !== session.userId) ctx.hub.unwatch(ws, conversation.id);
   }
 }
 
 /** Visitors report the page they are on; agents see it on the conversation. */
 function handlePageView(ctx: ServerContext, ws: Socket, pageView: cs.v1.PageView): void {
-  const session = ws.getUserData();
+  const session = ws.getUserData().session;
   if (session.role !== cs.v1.Role.VISITOR) return ctx.hub.sendError(ws, cs.v1.ErrorCode.FORBIDDEN, 'only visitors report page views');
   const conversation = ctx.store.get(session.primaryConversationId);
   if (!conversation) return;

@@ -21,7 +21,7 @@ const INBOX_LIMIT = 500;
 type Identity = { role: cs.v1.Role.VISITOR; visitorId: string; reissue: boolean } | { role: cs.v1.Role.AGENT; agentId: string };
 
 export function handleHello(ctx: ServerContext, ws: Socket, hello: cs.v1.Hello): void {
-  const session = ws.getUserData();
+  const session = ws.getUserData().session;
   const fatal = (code: cs.v1.ErrorCode, message: string): void => ctx.hub.sendError(ws, code, message, { fatal: true });
   if (session.phase !== SessionPhase.Greeting) return ctx.hub.sendError(ws, cs.v1.ErrorCode.PROTOCOL, 'Hello was already received');
 
@@ -153,7 +153,7 @@ function visitorView(ctx: ServerContext, conversation: Conversation): cs.v1.Conv
  * cursor naming a conversation the session may not see gets Error FORBIDDEN.
  */
 function resume(ctx: ServerContext, ws: Socket, cursors: readonly cs.v1.Cursor.$Properties[]): void {
-  const session = ws.getUserData();
+  const session = ws.getUserData().session;
   for (const cursor of cursors) {
     const conversationId = cursor.conversationId ?? '';
     const conversation = ctx.store.get(conversationId);

@@ -48,10 +48,11 @@ export class Hub {
   private app: TemplatedApp | undefined;
   /** Every open socket (added on open, removed on close). */
   readonly sockets = new Set<Socket>();
-  private readonly visitorSockets = new Map<string, Set<Socket>>();
-  private readonly agentSockets = new Map<string, Set<Socket>>();
+  // Small arrays, not Sets: most hold one socket, and an empty Set's table costs more than the socket's session.
+  private readonly visitorSockets = new Map<string, Socket[]>();
+  private readonly agentSockets = new Map<string, Socket[]>();
   /** Sockets watching each conversation (both audiences), to spot the ones publish skipped. */
-  private readonly watchers = new Map<string, Set<Socket>>();
+  private readonly watchers = new Map<string, Socket[]>();
   private readonly inboxThrottle: KeyedThrottle;
   private readonly receiptThrottle: KeyedThrottle;
   private readonly repushTimer: NodeJS.Timeout;
@@ -90,7 +91,7 @@ export class Hub {
    * resync once it drains).
    */
   send(ws: Socket, frame: cs.v1.Frame.$Properties): boolean {
-    const session = ws.getUserData();
+    const session = ws.getUserData().session;
     if (session.phase === SessionPhase.Closed) return false;
     this.metrics.frameOut(frameTypeOf(frame));
     const result = ws.send(encodeFrame(frame), true);
@@ -109,7 +110,7 @@ export class Hub {
 
   /** Closes a socket with a close code and reason (the reason is cut to the 123 bytes a close frame holds). */
   end(ws: Socket, code: number, reason: string): void {
-    const session = ws.getUserData();
+    const session = ws.getUserData().session;
     if (session.phase === SessionPhase.Closed) return;
     ws.end(code, Buffer.from(reason).subarray(0, 120));
   }
@@ -122,7 +123,7 @@ export class Hub {
   /** Publishes an encoded frame (one encode can go to several topics). */
   private publishBytes(from: Socket | undefined, topic: string, bytes: Uint8Array, type: FrameType): void {
     this.metrics.frameOut(type);
-    if (from && from.getUserData().phase !== SessionPhase.Closed) from.publish(topic, bytes, true);
+    if (from && from.getUserData().session.phase !== SessionPhase.Closed) from.publish(topic, bytes, true);
     else this.app?.publish(topic, bytes, true);
   }
 
@@ -156,7 +157,7 @@ export class Hub {
   private markSlowWatchers(conversationId: string): void {
     const limit = this.options.maxBackpressureBytes / 2;
     for (const ws of this.watchers.get(conversationId) ?? []) {
-      if (ws.getBufferedAmount() >= limit) ws.getUserData().behind = true;
+      if (ws.getBufferedAmount() >= limit) ws.getUserData().session.behind = true;
     }
   }
 
@@ -174,7 +175,7 @@ export class Hub {
    * @returns how many messages were pushed.
    */
   pushSince(ws: Socket, conversation: Conversation, afterSeq: number): number {
-    const session = ws.getUserData();
+    const session = ws.getUserData().session;
     if (session.behind) return 0;
     const visitor = session.role === cs.v1.Role.VISITOR;
     let pushed = 0;
@@ -200,7 +201,7 @@ export class Hub {
 
   /** Registers a session after its Welcome; publishes presence changes. */
   join(ws: Socket): void {
-    const session = ws.getUserData();
+    const session = ws.getUserData().session;
     ws.subscribe(PRESENCE_TOPIC);
     if (session.role === cs.v1.Role.AGENT) {
       ws.subscribe(INBOX_TOPIC);
@@ -223,7 +224,7 @@ export class Hub {
 
   /** Starts pushing a conversation's messages to a socket. */
   watch(ws: Socket, conversationId: string): void {
-    const session = ws.getUserData();
+    const session = ws.getUserData().session;
     if (session.phase === SessionPhase.Closed || session.watching.has(conversationId)) return;
     session.watching.add(conversationId);
     addTo(this.watchers, conversationId, ws);
@@ -232,21 +233,21 @@ export class Hub {
 
   /** Stops pushing a conversation's messages to a socket. */
   unwatch(ws: Socket, conversationId: string): void {
-    const session = ws.getUserData();
+    const session = ws.getUserData().session;
     if (session.phase === SessionPhase.Closed || !session.watching.delete(conversationId)) return;
-    session.received.delete(conversationId);
+    session.received?.delete(conversationId);
     removeFrom(this.watchers, conversationId, ws);
     ws.unsubscribe(messageTopic(session.role === cs.v1.Role.VISITOR ? 'v' : 'a', session.modern, conversationId));
   }
 
   /** Every open session of a visitor (all devices). */
-  visitorSessions(visitorId: string): ReadonlySet<Socket> {
-    return this.visitorSockets.get(visitorId) ?? new Set();
+  visitorSessions(visitorId: string): readonly Socket[] {
+    return this.visitorSockets.get(visitorId) ?? [];
   }
 
   /** Every open session of an agent. */
-  agentSessions(agentId: string): ReadonlySet<Socket> {
-    return this.agentSockets.get(agentId) ?? new Set();
+  agentSessions(agentId: string): readonly Socket[] {
+    return this.agentSockets.get(agentId) ?? [];
   }
 
   /** Agent ids with at least one open session. */
@@ -360,8 +361,8 @@ export class Hub {
   private repushTick(): void {
     const now = this.now();
     for (const ws of this.sockets) {
-      const session = ws.getUserData();
-      if (session.phase !== SessionPhase.Ready || session.behind) continue;
+      const session = ws.getUserData().session;
+      if (session.phase !== SessionPhase.Ready || session.behind || !session.received) continue;
       for (const [conversationId, state] of session.received) {
         const conversation = this.store.get(conversationId);
         if (!conversation || conversation.lastSeq <= state.upTo) {
@@ -382,7 +383,7 @@ export class Hub {
 
   /** Called on uWS `drain`: a socket that fell behind and caught up is told to resync by cursor. */
   drained(ws: Socket): void {
-    const session = ws.getUserData();
+    const session = ws.getUserData().session;
     if (session.behind && ws.getBufferedAmount() < this.options.maxBackpressureBytes / 4) {
       session.behind = false;
       this.sendError(ws, cs.v1.ErrorCode.RESYNC, 'you fell behind: sync every conversation from your cursor');
@@ -397,18 +398,24 @@ function closeCodeFor(code: cs.v1.ErrorCode): number {
   return 1008;
 }
 
-function addTo(map: Map<string, Set<Socket>>, key: string, ws: Socket): boolean {
-  let set = map.get(key);
-  const first = !set;
-  if (!set) map.set(key, (set = new Set()));
-  set.add(ws);
-  return first;
+/** Adds `ws` under `key`; true when it is the first socket there. */
+function addTo(map: Map<string, Socket[]>, key: string, ws: Socket): boolean {
+  const list = map.get(key);
+  if (!list) {
+    map.set(key, [ws]);
+    return true;
+  }
+  if (!list.includes(ws)) list.push(ws);
+  return false;
 }
 
-function removeFrom(map: Map<string, Set<Socket>>, key: string, ws: Socket): boolean {
-  const set = map.get(key);
-  if (!set || !set.delete(ws)) return false;
-  if (set.size > 0) return false;
+/** Removes `ws` from under `key`; true when it was the last socket there. */
+function removeFrom(map: Map<string, Socket[]>, key: string, ws: Socket): boolean {
+  const list = map.get(key);
+  const at = list ? list.indexOf(ws) : -1;
+  if (!list || at < 0) return false;
+  list.splice(at, 1);
+  if (list.length > 0) return false;
   map.delete(key);
   return true;
 }

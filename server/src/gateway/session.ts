@@ -1,6 +1,6 @@
 /**
- * Per-socket session state, kept as the uWS socket's typed user data
- * (`ws.getUserData()`). Filled by the upgrade (ip, origin) and by Hello.
+ * Per-socket session state, kept in the uWS socket's typed user data
+ * (`ws.getUserData().session`). Filled by the upgrade (ip, origin) and by Hello.
  */
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'uWebSockets.js';
@@ -43,10 +43,10 @@ export interface SessionData {
   primaryConversationId: string;
   /** Conversations pushed to this session: a visitor's own; an agent's assigned or subscribed ones. */
   readonly watching: Set<string>;
-  /** Agents: conversations opened with Subscribe (kept through unassignment). */
-  readonly subscribed: Set<string>;
-  /** Received cursors per watched conversation; only once the client sent a Received (opt-in to re-push). */
-  readonly received: Map<string, RepushState>;
+  /** Agents: conversations opened with Subscribe (kept through unassignment); made on the first one. */
+  subscribed: Set<string> | undefined;
+  /** Received cursors per watched conversation; made on the first Received (opt-in to re-push). */
+  received: Map<string, RepushState> | undefined;
   readonly bucket: TokenBucket;
   /** Frames refused by the rate limit in a row (a flood past a limit closes the socket). */
   limitedInRow: number;
@@ -56,10 +56,24 @@ export interface SessionData {
   behind: boolean;
 }
 
-/** The uWS socket type of this server. */
-export type Socket = WebSocket<SessionData>;
+/**
+ * What uWS keeps per socket. uWS.js copies the own properties of the object
+ * given to `upgrade` onto its socket object, where two dozen of them land in
+ * a property dictionary of about 1.6 KB per socket; one property holding the
+ * session keeps the socket object small (DESIGN.md: < 4 KB per idle connection).
+ */
+export interface SocketData {
+  readonly session: SessionData;
+}
 
-/** Fresh user data for an upgrading socket. */
+/** The uWS socket type of this server. */
+export type Socket = WebSocket<SocketData>;
+
+/**
+ * Fresh user data for an upgrading socket. Kept small (DESIGN.md targets a
+ * few KB per idle connection): the collections only some sessions use are
+ * made on first use.
+ */
 export function newSessionData(ip: string, origin: string, burst: number, perSecond: number, nowMs: number): SessionData {
   return {
     id: randomBytes(9).toString('base64url'),
@@ -80,8 +94,8 @@ export function newSessionData(ip: string, origin: string, burst: number, perSec
     topic: '',
     primaryConversationId: '',
     watching: new Set(),
-    subscribed: new Set(),
-    received: new Map(),
+    subscribed: undefined,
+    received: undefined,
     bucket: new TokenBucket(burst, perSecond, nowMs),
     limitedInRow: 0,
     badFrames: 0,

@@ -15,7 +15,7 @@ import { visibleConversation } from './access.js';
 import { postServerMessage } from './store-message.js';
 
 export async function handleAction(ctx: ServerContext, ws: Socket, action: cs.v1.ConversationAction): Promise<void> {
-  const session = ws.getUserData();
+  const session = ws.getUserData().session;
   const conversationId = action.conversationId ?? '';
   const conversation = session.role === cs.v1.Role.AGENT ? visibleConversation(ctx, session, conversationId) : undefined;
   if (!conversation) {
@@ -51,7 +51,7 @@ async function assign(ctx: ServerContext, conversation: Conversation, assigneeId
   conversation.assigneeId = assigneeId;
   if (assigneeId) ctx.store.agentIds.add(assigneeId);
   for (const ws of ctx.hub.agentSessions(previous)) {
-    if (!ws.getUserData().subscribed.has(conversation.id)) ctx.hub.unwatch(ws, conversation.id);
+    if (!ws.getUserData().session.subscribed?.has(conversation.id)) ctx.hub.unwatch(ws, conversation.id);
   }
   for (const ws of ctx.hub.agentSessions(assigneeId)) ctx.hub.watch(ws, conversation.id);
   ctx.hub.inboxChanged(conversation.id);

@@ -20,7 +20,7 @@ type AckFields = Omit<cs.v1.Ack.$Properties, 'clientMsgId' | 'conversationId'>;
 
 /** Runs one Send through the pipeline. Never throws. */
 export async function handleSend(ctx: ServerContext, ws: Socket, send: cs.v1.Send, startedMs: number): Promise<void> {
-  const session = ws.getUserData();
+  const session = ws.getUserData().session;
   const clientMsgId = send.clientMsgId ?? '';
   const conversationId = send.conversationId || session.primaryConversationId;
   const ack = (fields: AckFields): void => {

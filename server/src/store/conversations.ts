@@ -40,8 +40,8 @@ export interface VisitorProfile {
 /** One conversation ("message line"). */
 export class Conversation {
   readonly messages: StoredMessage[] = [];
-  /** `${senderId}\n${clientMsgId}` -> seq. */
-  readonly dedup = new Map<string, number>();
+  /** `${senderId}\n${clientMsgId}` -> seq; made with the first message (most idle visitors never write). */
+  private dedup: Map<string, number> | undefined;
   /** Visitor messages among seq 1..i+1 at index i (unread counts without a scan). */
   private readonly visitorCountAt: number[] = [];
   status: cs.v1.ConversationStatus = cs.v1.ConversationStatus.OPEN;
@@ -83,7 +83,7 @@ export class Conversation {
 
   /** Seq stored earlier for this (sender, client_msg_id), or 0. */
   findDuplicate(senderId: string, clientMsgId: string): number {
-    return this.dedup.get(dedupKey(senderId, clientMsgId)) ?? 0;
+    return this.dedup?.get(dedupKey(senderId, clientMsgId)) ?? 0;
   }
 
   /** Appends a message with the next seq. The caller built it with `seq === lastSeq + 1`. */
@@ -91,7 +91,7 @@ export class Conversation {
     if (message.seq !== this.lastSeq + 1) throw new Error(`seq ${message.seq} does not follow ${this.lastSeq} in ${this.id}`);
     this.messages.push(message);
     this.visitorCountAt.push(this.visitorCount(message.seq - 1) + (message.senderRole === cs.v1.Role.VISITOR ? 1 : 0));
-    this.dedup.set(dedupKey(message.senderId, message.clientMsgId), message.seq);
+    (this.dedup ??= new Map()).set(dedupKey(message.senderId, message.clientMsgId), message.seq);
     this.lastActivityMs = Math.max(this.lastActivityMs, message.serverTimeMs);
   }
 
@@ -99,7 +99,7 @@ export class Conversation {
   truncateFrom(seq: number): StoredMessage[] {
     const removed = this.messages.splice(seq - 1);
     this.visitorCountAt.splice(seq - 1);
-    for (const message of removed) this.dedup.delete(dedupKey(message.senderId, message.clientMsgId));
+    for (const message of removed) this.dedup?.delete(dedupKey(message.senderId, message.clientMsgId));
     return removed;
   }
 
@@ -133,7 +133,7 @@ export function conversationIdFor(site: string, visitorId: string, topic: string
 /** Every conversation, plus visitor profiles and known agents. */
 export class ConversationStore {
   private readonly byId = new Map<string, Conversation>();
-  private readonly byVisitor = new Map<string, Set<Conversation>>();
+  private readonly byVisitor = new Map<string, Conversation[]>();
   readonly visitors = new Map<string, VisitorProfile>();
   /** Agent ids seen (sign-ins and assignments), for transfer lists. */
   readonly agentIds = new Set<string>();
@@ -166,9 +166,9 @@ export class ConversationStore {
 
   private add(conversation: Conversation): void {
     this.byId.set(conversation.id, conversation);
-    let set = this.byVisitor.get(conversation.visitorId);
-    if (!set) this.byVisitor.set(conversation.visitorId, (set = new Set()));
-    set.add(conversation);
+    const list = this.byVisitor.get(conversation.visitorId);
+    if (list) list.push(conversation);
+    else this.byVisitor.set(conversation.visitorId, [conversation]);
   }
 
   /** Rebuilds state from one journal record (replay at start). Unknown conversations are skipped. */

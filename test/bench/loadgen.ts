@@ -13,7 +13,17 @@ import { connect, type BenchClient, type DeliveredMessage, type Wire } from './l
 import { agentToken } from './peers/chat-state.js';
 
 export type LoadCommand =
-  | { cmd: 'setup'; wire: Wire; url: string; secret: string; first: number; count: number; addresses: string[] }
+  | {
+      cmd: 'setup';
+      wire: Wire;
+      url: string;
+      secret: string;
+      first: number;
+      count: number;
+      addresses: string[];
+      /** Watchers variant: visitors only (no subscribed agent each), plus this many agents here that subscribe to nothing and follow the inbox. */
+      watchers?: number;
+    }
   | { cmd: 'throughput'; inflight: number; startAt: number; warmupMs: number; durationMs: number }
   | { cmd: 'latency'; ratePerSec: number; startAt: number; warmupMs: number; durationMs: number; drainMs: number }
   | { cmd: 'idle'; wire: Wire; url: string; count: number; addresses: string[]; storm: boolean }
@@ -62,7 +72,8 @@ async function pool(n: number, limit: number, make: (i: number) => Promise<void>
 
 interface Pair {
   visitor: BenchClient;
-  agent: BenchClient;
+  /** The conversation's subscribed agent (none in the watchers variant). */
+  agent: BenchClient | undefined;
   conversationId: string;
   /** Agent's contiguous cursor, and what it last confirmed with Received. */
   cursor: number;
@@ -72,6 +83,8 @@ interface Pair {
 }
 
 const pairs: Pair[] = [];
+/** Watchers variant: agents that follow every conversation through inbox notices only. */
+const watchers: BenchClient[] = [];
 const counts: LoadCounts = { acked: 0, duplicate: 0, rejected: 0, delivered: 0, inbox: 0, inboxFrames: 0 };
 /** Set by a scenario: called for every message an agent receives. */
 let onDelivered: (m: DeliveredMessage, now: number) => void = () => undefined;
@@ -97,6 +110,10 @@ async function setup(c: Extract<LoadCommand, { cmd: 'setup' }>): Promise<void> {
           onDelivered(m, now);
         }
       };
+      if (c.watchers !== undefined) {
+        pairs.push(pair);
+        return;
+      }
       pair.agent = await connect(
         { wire: c.wire, url: c.url, localAddress },
         { onDeliver: onMessages, onSyncResult: (_id, list) => onMessages(list), onInboxUpdate: countInbox },
@@ -110,10 +127,20 @@ async function setup(c: Extract<LoadCommand, { cmd: 'setup' }>): Promise<void> {
       firstError ??= String(e);
     }
   });
+  for (let w = 0; w < (c.watchers ?? 0); w++) {
+    try {
+      const watcher = await connect({ wire: c.wire, url: c.url, localAddress: c.addresses[0] }, { onInboxUpdate: countInbox });
+      await watcher.hello({ token: agentToken(c.secret, `watcher${c.first}-${w}`) });
+      watchers.push(watcher);
+    } catch (e) {
+      failed++;
+      firstError ??= String(e);
+    }
+  }
   // Cumulative, batched delivery acks (DESIGN.md §3.7), so the server's re-push never fires.
   receivedTimer = setInterval(() => {
     for (const p of pairs)
-      if (p.cursor > p.confirmed) {
+      if (p.agent && p.cursor > p.confirmed) {
         p.agent.received(p.conversationId, p.cursor);
         p.confirmed = p.cursor;
       }
@@ -323,8 +350,9 @@ function closeAll(): void {
   if (receivedTimer) clearInterval(receivedTimer);
   for (const p of pairs) {
     p.visitor.close();
-    p.agent.close();
+    p.agent?.close();
   }
+  for (const w of watchers) w.close();
   for (const s of idle) s.client?.close();
   setTimeout(() => process.exit(0), 200);
 }

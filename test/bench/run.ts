@@ -7,7 +7,8 @@
  *
  * Options: `--quick`; `--only=ours,ws-peer,…` (targets); `--no-widget`;
  * `--no-conn` (skip idle connections and the reconnect storm);
- * `--no-profile`; `--conversations=N`, `--idle=N`, `--duration=ms` (window),
+ * `--no-profile`; `--no-watchers` (skip the few-agents-watching-many variant);
+ * `--conversations=N`, `--idle=N`, `--duration=ms` (window),
  * `--rounds=N` (sizes).
  *
  * Figures are for reading, never asserts. On a 2-core machine the generator
@@ -17,7 +18,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderMarkdown } from './lib/report.js';
-import { profileLoad, runConnections, runLoad, type ConnResult, type LoadResult, type LoadSizes } from './lib/scenarios.js';
+import { profileLoad, runConnections, runLoad, runWatchers, type ConnResult, type LoadResult, type LoadSizes, type WatchersResult } from './lib/scenarios.js';
 import { repoRoot, TARGETS, TargetName, type TargetSpec } from './lib/targets.js';
 import { openFilesLimit } from './lib/proc.js';
 
@@ -77,6 +78,20 @@ async function main(): Promise<void> {
       if (res.serverNote) console.log(`    server says: ${res.serverNote}`);
     }
 
+  /** Agents in the watchers variant (issue 6: "a few agents watching many conversations"). */
+  const watcherAgents = 3;
+  const watchers: WatchersResult[] = [];
+  if (!flag('no-watchers')) {
+    for (const spec of order(0).filter((s) => s.name !== TargetName.OursJournal)) {
+      const w = await runWatchers(spec, { ...sizes, fractions: [] }, watcherAgents);
+      watchers.push(w);
+      const t = w.throughput;
+      console.log(
+        `  [${spec.name} watchers] ${w.error ? `ERROR ${w.error}` : `${t?.ackedPerSec} acked/s, server ${t?.serverCpuPct}% CPU; ${w.inboxPerAgentPerSec} inbox updates/s in ${w.inboxFramesPerAgentPerSec} frames/s per agent; send→ack p99 ${w.halfPeak?.ack.p99Ms} ms at 50%`}`,
+      );
+    }
+  }
+
   const conns: ConnResult[] = [];
   if (!flag('no-conn')) {
     const limit = Math.min(openFilesLimit(process.pid), 1_000_000);
@@ -108,12 +123,14 @@ async function main(): Promise<void> {
 
   const result = {
     date: new Date().toISOString(),
+    command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
     mode: quick ? 'quick' : 'full',
     node: process.version,
     uwsNative: native,
     sizes,
     rounds,
     load,
+    watchers,
     connections: conns,
     profile,
     widget,

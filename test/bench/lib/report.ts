@@ -1,15 +1,18 @@
 /** The markdown table of a bench run: one column per server, ratios ours / peer. */
 import type { HotFunction } from './cpuprofile.js';
-import type { ConnResult, LoadResult, LoadSizes } from './scenarios.js';
+import type { ConnResult, LoadResult, LoadSizes, WatchersResult } from './scenarios.js';
 
 export interface BenchResult {
   date: string;
+  /** The command line that produced it. */
+  command?: string;
   mode: string;
   node: string;
   uwsNative: boolean | undefined;
   sizes: LoadSizes;
   rounds: number;
   load: LoadResult[];
+  watchers?: WatchersResult[];
   connections: ConnResult[];
   profile?: { top: HotFunction[]; error?: string };
   widget?: unknown;
@@ -56,7 +59,7 @@ export function renderMarkdown(r: BenchResult): string {
     `${r.date}, Node ${r.node}, uWebSockets.js ${r.uwsNative === undefined ? 'not loadable' : r.uwsNative ? 'native' : 'fallback'}. ` +
       `${r.sizes.conversations} conversations (visitor + subscribed agent each), ${r.sizes.inflight} sends in flight per visitor, ` +
       `${r.sizes.durationMs / 1000} s windows, ${r.sizes.generators} generator processes, ${r.rounds} round(s) in alternating order (means shown). ` +
-      'Command: `npm run bench' + (r.mode === 'quick' ? ' -- --quick' : '') + '`. Figures from a shared 2-core machine are noisy.',
+      `Command: \`${r.command ?? `npm run bench${r.mode === 'quick' ? ' -- --quick' : ''}`}\`. Figures from a shared 2-core machine are noisy.`,
     '',
     '| metric | ours | ours+journal | ws-peer | socketio-peer | ours / ws | ours / socket.io |',
     '|---|---|---|---|---|---|---|',
@@ -81,6 +84,19 @@ export function renderMarkdown(r: BenchResult): string {
       row(`${pct}%: not acked / not delivered`, lat(f, (x) => x.missingAcks + x.missingDelivers)),
     );
   }
+  const watch = (f: (w: WatchersResult) => number | undefined): Pick => (t) => {
+    const w = r.watchers?.find((x) => x.target === t && !x.error);
+    return w ? f(w) : undefined;
+  };
+  if (r.watchers?.length)
+    lines.push(
+      row(`watchers (${r.watchers[0]?.agents} agents, no subscriptions): acked msgs/s`, watch((w) => w.throughput?.ackedPerSec)),
+      row('watchers: server CPU µs / acked msg', watch((w) => (w.throughput ? (w.throughput.serverCpuPct * 1e4) / Math.max(1, w.throughput.ackedPerSec) : undefined))),
+      row('watchers: InboxUpdates/s per agent', watch((w) => w.inboxPerAgentPerSec)),
+      row('watchers: inbox frames/s per agent', watch((w) => w.inboxFramesPerAgentPerSec)),
+      row('watchers: send→ack p50 / ms at 50% of own peak', watch((w) => w.halfPeak?.ack.p50Ms)),
+      row('watchers: send→ack p99 / ms at 50% of own peak', watch((w) => w.halfPeak?.ack.p99Ms)),
+    );
   if (r.connections.length)
     lines.push(
       row('idle connections held', conn((c) => c.opened)),

@@ -80,8 +80,9 @@ export function nativeNote(output: string): string | undefined {
   return line?.trim().slice(0, 300);
 }
 
-async function setupPairs(server: RunningServer, gens: Generators, n: number): Promise<number> {
+async function setupPairs(server: RunningServer, gens: Generators, n: number, watchers?: number): Promise<number> {
   const ready = await gens.all((i) => ({
+    watchers: watchers === undefined ? undefined : i === 0 ? watchers : 0,
     cmd: 'setup',
     wire: server.spec.wire,
     url: server.url,
@@ -186,6 +187,48 @@ export async function runLoad(spec: TargetSpec, z: LoadSizes, round: number, pea
       result.serverNote = nativeNote(server.output());
       await server.stop();
     }
+  }
+  return result;
+}
+
+/** The watchers variant: visitors only, a few agents following every conversation through inbox notices. */
+export interface WatchersResult {
+  target: string;
+  conversations: number;
+  agents: number;
+  error?: string;
+  throughput?: ThroughputResult;
+  /** Open loop at half this target's own acked peak: visitor send→ack. */
+  halfPeak?: LatencyResult;
+  /** Inbox notices and frames per second reaching one watching agent (throughput window). */
+  inboxPerAgentPerSec?: number;
+  inboxFramesPerAgentPerSec?: number;
+}
+
+/**
+ * Issue 6's variant: P conversations with a visitor each and no subscribed
+ * agent, plus `agents` agents that subscribe to nothing and follow all of
+ * them through InboxUpdate / InboxBatch. Throughput (acked) and visitor
+ * send→ack at half of it; the agents' inbox rate.
+ */
+export async function runWatchers(spec: TargetSpec, z: LoadSizes, agents: number): Promise<WatchersResult> {
+  const result: WatchersResult = { target: spec.name, conversations: 0, agents };
+  let server: RunningServer | undefined;
+  const gens = Generators.start(z.generators);
+  try {
+    server = await startTarget(spec);
+    result.conversations = await setupPairs(server, gens, z.conversations, agents);
+    result.throughput = await throughput(server, gens, z);
+    // Counting runs from the throughput start to its reply: warm-up + window + 0.5 s settle.
+    const countedSecs = (z.warmupMs + z.durationMs + 500) / z.durationMs;
+    result.inboxPerAgentPerSec = round1(result.throughput.inboxPerSec / countedSecs / agents);
+    result.inboxFramesPerAgentPerSec = round1(result.throughput.inboxFramesPerSec / countedSecs / agents);
+    result.halfPeak = await latency(server, gens, z, result.conversations, 0.5, result.throughput.ackedPerSec);
+  } catch (e) {
+    result.error = String(e instanceof Error ? e.message : e);
+  } finally {
+    gens.close();
+    await server?.stop();
   }
   return result;
 }

@@ -38,7 +38,8 @@ import { AttentionController, pageHidden } from './attention.js';
 import { ChatController } from './chat-controller.js';
 import { chatStyles } from './cs-chat-styles.js';
 import { pickLang, stringsFor, type Strings } from './i18n.js';
-import { icons, previewText, renderMessage, renderTyping, type MessageViewContext } from './message-list.js';
+import { icons, previewText, renderTyping, type MessageViewContext } from './message-list.js';
+import { MessageRows } from './message-rows.js';
 import { MessageWindow } from './message-window.js';
 import { messageStyles, resetStyles } from './styles.js';
 
@@ -96,6 +97,9 @@ export class CsChat extends LitElement {
   private readonly chat = new ChatController(this);
   private readonly window = new MessageWindow(this, { loadOlder: () => this.chat.loadOlder() });
   private readonly attentionCtl = new AttentionController(this, () => this.onPageVisible());
+  private readonly rows = new MessageRows();
+  /** What the last render picked for the rows, applied right after it (see `update`). */
+  private shown: { items: readonly TimelineItem[]; ctx: MessageViewContext } | undefined;
   /** The panel was opened once: render it from then on (keeps first paint cheap). */
   private panelMade = false;
   private composing = false;
@@ -218,6 +222,13 @@ export class CsChat extends LitElement {
     if (this.isOpen) this.panelMade = true;
   }
 
+  /** Lit commits the template in `super.update`; the keyed rows follow at once, before the controllers measure the scroll position. */
+  protected override update(changed: PropertyValues<this>): void {
+    super.update(changed);
+    const list = this.renderRoot.querySelector<HTMLElement>('.rows');
+    if (list && this.shown) this.rows.sync(list, this.shown.items, this.shown.ctx);
+  }
+
   protected override updated(changed: PropertyValues<this>): void {
     const root = this.renderRoot;
     this.window.attach(root.querySelector('.log'), root.querySelector('.sentinel.top'), root.querySelector('.sentinel.bottom'));
@@ -256,8 +267,7 @@ export class CsChat extends LitElement {
     const name = this.merchantName || s.defaultTitle;
     const online = this.chat.agentsOnline > 0;
     const view = this.chat.view;
-    const items = this.window.slice(view.items, view.hasOlder);
-    const ctx = this.viewContext(s);
+    this.shown = { items: this.window.slice(view.items, view.hasOlder), ctx: this.viewContext(s) };
     return html`
       <section
         id="panel"
@@ -283,7 +293,7 @@ export class CsChat extends LitElement {
           <div class="sentinel top"></div>
           ${this.window.loading ? html`<div class="older">${s.loadingOlder}</div>` : nothing}
           ${view.items.length === 0 ? html`<div class="empty">${s.empty}</div>` : nothing}
-          ${items.map((item) => renderMessage(item, ctx))}
+          <div class="rows"></div>
           <div class="sentinel bottom"></div>
         </div>
         <div class="below">${renderTyping(view.typing, s)}</div>

@@ -55,7 +55,11 @@ export class MessageWindow implements ReactiveController {
   private anchor: { key: string; offset: number } | undefined;
   private scroller: HTMLElement | undefined;
   private observer: IntersectionObserver | undefined;
+  /** Rows change size after they are rendered (content-visibility, images): look again then. */
+  private resized: ResizeObserver | undefined;
   private observed: Element[] = [];
+  /** The scrollTop this controller set last: a position it did not set is the reader's. */
+  private ownTop = NaN;
   private frame = 0;
   /** True while `loadOlder` runs. */
   loading = false;
@@ -126,7 +130,9 @@ export class MessageWindow implements ReactiveController {
     );
     this.observer.observe(top);
     this.observer.observe(bottom);
-    if (this.pinned && this.atTail) scroller.scrollTop = scroller.scrollHeight;
+    this.resized ??= new ResizeObserver(() => this.schedule());
+    this.watchRows(scroller);
+    if (this.pinned && this.atTail) this.scrollTo(scroller, scroller.scrollHeight);
     this.stick = false;
     this.schedule();
   }
@@ -151,27 +157,43 @@ export class MessageWindow implements ReactiveController {
     const s = this.scroller;
     if (!s || !s.isConnected) return;
     this.stick = false;
+    this.watchRows(s);
     if (this.pinned && this.atTail) {
-      s.scrollTop = s.scrollHeight;
+      this.scrollTo(s, s.scrollHeight);
     } else if (this.anchor) {
       const el = [...s.querySelectorAll<HTMLElement>('[data-key]')].find((e) => e.dataset.key === this.anchor?.key);
-      if (el) s.scrollTop += el.getBoundingClientRect().top - s.getBoundingClientRect().top - this.anchor.offset;
+      if (el) this.scrollTo(s, s.scrollTop + el.getBoundingClientRect().top - s.getBoundingClientRect().top - this.anchor.offset);
     }
     this.schedule();
+  }
+
+  private scrollTo(s: HTMLElement, top: number): void {
+    s.scrollTop = top;
+    this.ownTop = s.scrollTop;
+  }
+
+  private watchRows(s: HTMLElement): void {
+    const r = this.resized;
+    if (!r) return;
+    r.disconnect();
+    for (const el of s.querySelectorAll('[data-key]')) r.observe(el);
   }
 
   hostDisconnected(): void {
     this.observer?.disconnect();
     this.observer = undefined;
+    this.resized?.disconnect();
+    this.resized = undefined;
     this.observed = [];
     this.scroller = undefined;
     cancelAnimationFrame(this.frame);
     this.frame = 0;
   }
 
+  /** Pinned follows the reader's scrolling only: rows growing under a position this controller set do not unpin. */
   private measurePinned(): void {
     const s = this.scroller;
-    if (!s || s.clientHeight === 0) return;
+    if (!s || s.clientHeight === 0 || s.scrollTop === this.ownTop) return;
     this.pinned = s.scrollHeight - s.scrollTop - s.clientHeight < PIN_SLACK_PX;
   }
 
@@ -197,6 +219,8 @@ export class MessageWindow implements ReactiveController {
     const [top, bottom] = this.observed;
     if (!s || !top || !bottom || !s.isConnected || s.clientHeight === 0) return;
     if (!this.stick) this.measurePinned();
+    // Rows that grew after the last render (sizes resolved late) must not pull a pinned reader off the bottom.
+    if (this.pinned && this.atTail && s.scrollTop === this.ownTop && s.scrollHeight - s.clientHeight - s.scrollTop > 1) this.scrollTo(s, s.scrollHeight);
     const nearTop = this.near(top, s);
     if (this.hasOlder && !this.loading && this.start < 2 * this.page && (nearTop || !this.pinned)) this.fetchOlder();
     if (nearTop && this.start > 0) return this.grow(Math.max(0, this.start - this.page), this.end);

@@ -84,8 +84,9 @@ export const messageStyles = css`
     gap: 6px;
     padding: 12px 14px;
     overflow-y: auto;
-    overflow-anchor: none;
+    overflow-anchor: auto;
     overscroll-behavior: contain;
+    will-change: scroll-position;
   }
   .sentinel {
     flex: none;

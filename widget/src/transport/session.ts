@@ -28,7 +28,7 @@
  */
 import { cs } from '../../../proto/gen/chat.js';
 import { Outbox, OutboxState, Timeline, itemKey, newId, type OutboxEntry, type OutgoingMessage } from '../core/index.js';
-import { ChatStore, type OutboxRecord } from '../store/index.js';
+import { CACHE_LIMIT, ChatStore, type OutboxRecord } from '../store/index.js';
 import type { Frame, FrameInit } from './codec.js';
 import { Connection, browserEnv, type ConnectionEnv } from './connection.js';
 import {
@@ -49,8 +49,14 @@ import {
 
 /** This client's release level, sent in Hello.core_level. */
 export const CORE_LEVEL = 20261122;
-/** Messages per page for the first screen and for `loadOlder`. */
+/** Messages per page for the first screen. */
 export const PAGE_SIZE = 50;
+/**
+ * Messages per `loadOlder` page: the server's most (maxSyncLimit), so a
+ * reader going back through a long history waits on a quarter as many round
+ * trips; only the visible window of them is rendered.
+ */
+const OLDER_PAGE_SIZE = 200;
 /** Messages per forward Sync (catching up by cursor). */
 const CATCH_UP_LIMIT = 200;
 /** `Received` and `Read` are batched over this window, ms. */
@@ -284,7 +290,7 @@ export class ChatSession implements Session {
     const first = conv.timeline.firstSeq;
     if (!conv.hasOlder || first <= 1) return Promise.resolve();
     return new Promise((resolve) => {
-      if (!this.requestSync(id, 'older', { beforeSeq: first, limit: PAGE_SIZE }, resolve)) resolve();
+      if (!this.requestSync(id, 'older', { beforeSeq: first, limit: OLDER_PAGE_SIZE }, resolve)) resolve();
     });
   }
 
@@ -821,9 +827,11 @@ export class ChatSession implements Session {
     const writes: Promise<void>[] = [];
     for (const [id, conv] of this.convs) {
       if (!conv.unsaved.length || !id) continue;
-      const items = conv.unsaved;
+      // The cache keeps the newest CACHE_LIMIT: older pages read back through would be written only to be trimmed.
+      const floor = conv.timeline.lastSeq - CACHE_LIMIT;
+      const items = conv.unsaved.filter((item) => item.seq > floor);
       conv.unsaved = [];
-      writes.push(store.putMessages(id, items).catch(ignore));
+      if (items.length) writes.push(store.putMessages(id, items).catch(ignore));
     }
     await Promise.all(writes);
   }

@@ -41,7 +41,7 @@ for (let s = 1; s <= 2; s++) {
   await sleep(1000);
   const now = settle();
   const per = (k: keyof NodeJS.MemoryUsage): string => ((now[k] - before[k]) / 1024 / step).toFixed(2);
-  console.log(`step ${s} (+${step} idle visitors): heapUsed ${per('heapUsed')} KB/conn, external ${per('external')} KB/conn, rss ${per('rss')} KB/conn`);
+  console.log(`step ${s} (+${step} idle visitors): heapUsed ${per('heapUsed')} KB/conn, heapTotal ${per('heapTotal')} KB/conn, external ${per('external')} KB/conn, rss ${per('rss')} KB/conn`);
   before = now;
 }
 child.send({ cmd: 'close' });

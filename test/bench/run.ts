@@ -7,7 +7,7 @@
  *
  * Options: `--quick`; `--only=ours,ws-peer,…` (targets); `--no-widget`;
  * `--no-conn` (skip idle connections and the reconnect storm);
- * `--no-profile`; `--no-watchers` (skip the few-agents-watching-many variant);
+ * `--no-profile`; `--no-load` (skip throughput and latency); `--no-watchers` (skip the few-agents-watching-many variant);
  * `--conversations=N`, `--idle=N`, `--duration=ms` (window),
  * `--rounds=N` (sizes).
  *
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
 
   const load: LoadResult[] = [];
   let ourPeak: number | undefined;
-  for (let r = 0; r < rounds; r++)
+  for (let r = 0; r < (flag('no-load') ? 0 : rounds); r++)
     for (const spec of order(r)) {
       // Latency rates are fractions of *our* peak, so the first run of ours fixes them.
       const res = await runLoad(spec, sizes, r, spec.name === TargetName.Ours ? undefined : ourPeak);

@@ -66,7 +66,7 @@ export function registerWebSocket(app: TemplatedApp, ctx: ServerContext): void {
       const session = ws.getUserData().session;
       const receivedMs = ctx.now();
       if (message.byteLength > options.maxPayloadBytes) {
-        ctx.metrics.framesIn.inc({ type: 'oversize' });
+        ctx.metrics.frameIn('oversize');
         ctx.hub.sendError(ws, cs.v1.ErrorCode.TOO_LARGE, `frame of ${message.byteLength} bytes is over the ${options.maxPayloadBytes}-byte cap`, { fatal: true });
         return;
       }
@@ -74,13 +74,13 @@ export function registerWebSocket(app: TemplatedApp, ctx: ServerContext): void {
       try {
         decoded = decodeFrame(message);
       } catch (error) {
-        ctx.metrics.framesIn.inc({ type: 'invalid' });
+        ctx.metrics.frameIn('invalid');
         session.badFrames++;
         const fatal = session.badFrames >= MAX_BAD_FRAMES;
         ctx.hub.sendError(ws, cs.v1.ErrorCode.BAD_FRAME, `not a Frame: ${(error as Error).message}`, { fatal });
         return;
       }
-      ctx.metrics.framesIn.inc({ type: decoded.type });
+      ctx.metrics.frameIn(decoded.type);
       if (decoded.type === 'unknown') {
         session.badFrames++;
         ctx.hub.sendError(ws, cs.v1.ErrorCode.BAD_FRAME, 'empty or unknown frame body', { fatal: session.badFrames >= MAX_BAD_FRAMES });

@@ -63,7 +63,7 @@ function rateLimited(ctx: ServerContext, ws: Socket, session: SessionData, frame
     return ctx.hub.sendError(ws, cs.v1.ErrorCode.RATE_LIMITED, 'flood: closing', { fatal: true, retryAfterMs });
   }
   if (frame.send) {
-    ctx.metrics.acks.inc({ status: 'REJECTED' });
+    ctx.metrics.ack('REJECTED');
     ctx.hub.send(ws, {
       ack: {
         clientMsgId: frame.send.clientMsgId ?? '',

@@ -26,17 +26,33 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
-  /** framesOut children by type, so a hot-path count skips prom-client's label hashing. */
-  private readonly framesOutByType = new Map<string, { inc(value?: number): void }>();
+  // Label children cached by value, so a hot-path count skips prom-client's label hashing.
+  private readonly framesInBy = new Map<string, { inc(value?: number): void }>();
+  private readonly framesOutBy = new Map<string, { inc(value?: number): void }>();
+  private readonly acksBy = new Map<string, { inc(value?: number): void }>();
+
+  /** Counts one frame received of `type` (or 'invalid', 'oversize'). */
+  frameIn(type: string): void {
+    childOf(this.framesInBy, this.framesIn, type).inc();
+  }
 
   /** Counts one frame sent (or one publish) of `type`. */
   frameOut(type: string): void {
-    let child = this.framesOutByType.get(type);
-    if (!child) this.framesOutByType.set(type, (child = this.framesOut.labels(type)));
-    child.inc();
+    childOf(this.framesOutBy, this.framesOut, type).inc();
+  }
+
+  /** Counts one Ack sent with `status` (OK, DUPLICATE, REJECTED). */
+  ack(status: string): void {
+    childOf(this.acksBy, this.acks, status).inc();
   }
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'cs_' });
   }
+}
+
+function childOf<T extends string>(cache: Map<string, { inc(value?: number): void }>, counter: Counter<T>, value: string): { inc(value?: number): void } {
+  let child = cache.get(value);
+  if (!child) cache.set(value, (child = counter.labels(value)));
+  return child;
 }

@@ -25,7 +25,7 @@ export async function handleSend(ctx: ServerContext, ws: Socket, send: cs.v1.Sen
   const conversationId = send.conversationId || session.primaryConversationId;
   const ack = (fields: AckFields): void => {
     const status = fields.status ?? cs.v1.AckStatus.OK;
-    ctx.metrics.acks.inc({ status: cs.v1.AckStatus[status] ?? String(status) });
+    ctx.metrics.ack(cs.v1.AckStatus[status] ?? String(status));
     ctx.hub.send(ws, { ack: { clientMsgId, conversationId, serverTimeMs: ctx.now(), ...fields } });
   };
   const reject = (reason: string, retryAfterMs = 0): void => ack({ status: cs.v1.AckStatus.REJECTED, reason, retryAfterMs });

@@ -101,6 +101,7 @@ export function renderMarkdown(r: BenchResult): string {
     lines.push(
       row('idle connections held', conn((c) => c.opened)),
       row('server RSS per idle connection / KB', conn((c) => c.rssPerConnKB)),
+      row('… marginal (second half of them) / KB', conn((c) => c.rssMarginalPerConnKB)),
       row('server RSS with them / MB', conn((c) => c.rssAfterMB)),
       row('storm: server down (SIGTERM → listening again) / ms', conn((c) => c.storm?.restartMs)),
       row('storm: all resumed, ms after restart', conn((c) => c.storm?.resumeMsFromReady)),

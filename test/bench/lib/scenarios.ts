@@ -243,6 +243,12 @@ export interface ConnResult {
   rssBaseMB: number;
   rssAfterMB: number;
   rssPerConnKB: number;
+  /**
+   * RSS growth per connection over the second half alone (opened in two equal
+   * steps): the marginal cost, without one-off growth such as the V8 young
+   * generation reaching its size while the first half connects.
+   */
+  rssMarginalPerConnKB?: number;
   storm?: {
     total: number;
     resumed: number;
@@ -267,15 +273,25 @@ export async function runConnections(spec: TargetSpec, n: number, generators: nu
     r.serverOpenFilesLimit = openFilesLimit(server.pid);
     await sleep(500);
     const base = rssBytes(server.pid);
-    const ready = await gens.all((i) => ({ cmd: 'idle', wire: spec.wire, url: server!.url, count: gens.slice(n, i).count, addresses: SOURCE_ADDRESSES, storm: true }));
-    for (const e of ready)
-      if (e.ev === 'ready') {
-        r.opened += e.opened;
-        r.failed += e.failed;
-        r.firstError ??= e.firstError;
-      }
-    await sleep(1000);
+    // Two equal steps: the RSS between them gives the marginal cost per connection.
+    const firstHalf = Math.floor(n / 2);
+    let middle = base;
+    let openedFirst = 0;
+    for (const [step, count] of [firstHalf, n - firstHalf].entries()) {
+      const ready = await gens.all((i) => ({ cmd: 'idle', wire: spec.wire, url: server!.url, count: gens.slice(count, i).count, addresses: SOURCE_ADDRESSES, storm: true }));
+      for (const e of ready)
+        if (e.ev === 'ready') {
+          // A generator reports its running total.
+          if (step === 0) openedFirst += e.opened;
+          r.failed += e.failed;
+          r.firstError ??= e.firstError;
+        }
+      r.opened = ready.reduce((a, e) => a + (e.ev === 'ready' ? e.opened : 0), 0);
+      await sleep(1000);
+      if (step === 0) middle = rssBytes(server.pid);
+    }
     const after = rssBytes(server.pid);
+    r.rssMarginalPerConnKB = round1((after - middle) / 1024 / Math.max(1, r.opened - openedFirst));
     r.rssBaseMB = round1(base / 2 ** 20);
     r.rssAfterMB = round1(after / 2 ** 20);
     r.rssPerConnKB = round1((after - base) / 1024 / Math.max(1, r.opened));

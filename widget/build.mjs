@@ -37,7 +37,9 @@ const noLong = {
  * and base64 (only for `bytes` fields given as strings; the protocol has no
  * `bytes` field). Each becomes a small stand-in with the shape protobufjs
  * touches at load time (`_configure` on the Buffer classes); calling anything
- * else in it throws, loudly, instead of misbehaving.
+ * else in it throws, loudly, instead of misbehaving. And its float module
+ * (typed-array and pre-typed-array code for both byte orders) becomes the
+ * four little-endian functions the reader and writer call, on a DataView.
  */
 const PROTOBUF_STUBS = {
   './writer_buffer': 'module.exports = { _configure() {} };',
@@ -46,11 +48,15 @@ const PROTOBUF_STUBS = {
   './aspromise': 'module.exports = null;',
   './eventemitter': 'module.exports = null;',
   './base64': 'module.exports = null;',
+  './float': `var u = new Uint8Array(8), v = new DataView(u.buffer);
+function w(n, set) { return function (val, buf, pos) { v[set](0, val, true); for (var i = 0; i < n; i++) buf[pos + i] = u[i]; }; }
+function r(n, get) { return function (buf, pos) { for (var i = 0; i < n; i++) u[i] = buf[pos + i]; return v[get](0, true); }; }
+module.exports = { writeFloatLE: w(4, 'setFloat32'), readFloatLE: r(4, 'getFloat32'), writeDoubleLE: w(8, 'setFloat64'), readDoubleLE: r(8, 'getFloat64') };`,
 };
 const protobufLean = {
   name: 'protobuf-lean',
   setup(b) {
-    b.onResolve({ filter: /^\.\/(writer_buffer|reader_buffer|rpc|aspromise|eventemitter|base64)$/ }, (args) =>
+    b.onResolve({ filter: /^\.\/(writer_buffer|reader_buffer|rpc|aspromise|eventemitter|base64|float)$/ }, (args) =>
       /[\\/]protobufjs[\\/]src[\\/]/.test(args.importer) ? { path: args.path, namespace: 'protobuf-lean' } : undefined);
     b.onLoad({ filter: /.*/, namespace: 'protobuf-lean' }, (args) => ({ contents: PROTOBUF_STUBS[args.path], loader: 'js' }));
   },

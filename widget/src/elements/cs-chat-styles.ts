@@ -283,12 +283,4 @@ export const chatStyles = css`
   :dir(rtl) .send svg {
     transform: scaleX(-1);
   }
-  .footer {
-    flex: none;
-    text-align: center;
-    font-size: 11px;
-    color: #9ca3af;
-    padding-block-end: 8px;
-    margin-block-start: -4px;
-  }
 `;

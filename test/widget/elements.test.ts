@@ -166,6 +166,20 @@ describe('<cs-chat> long histories', () => {
     ok(!first.includes('message 900'), `asked while the oldest held message was not yet rendered (first shown: ${first.trim().slice(0, 40)})`);
   });
 
+  it('opens at the newest message when the rows are several lines tall', async () => {
+    const session = new FakeSession();
+    session.items = Array.from({ length: 60 }, (_, i) => item({ text: `tall ${i}\n2\n3\n4\n5\n6`, key: `t${i}` }));
+    const { el } = await mount({}, session);
+    await openPanel(el);
+    const log = $(el, '.log') as HTMLElement;
+    for (let i = 0; i < 10; i++) await nextFrame();
+    const last = $$(el, '.msg').at(-1) as HTMLElement;
+    ok(last.textContent?.includes('tall 59'), 'newest row rendered last');
+    const bottom = log.getBoundingClientRect().bottom;
+    ok(Math.abs(last.getBoundingClientRect().bottom - bottom) < 40, `the newest row sits at the bottom of the list (${last.getBoundingClientRect().bottom} vs ${bottom})`);
+    ok(log.scrollHeight - log.scrollTop - log.clientHeight < 2, 'scrolled to the end');
+  });
+
   it('formats message times without Intl: 24-hour in Chinese, 12-hour otherwise', () => {
     const at = (h: number, m: number): number => new Date(2026, 0, 5, h, m).getTime();
     equal(formatTime(at(14, 5), 'zh-CN'), '14:05', 'zh afternoon');

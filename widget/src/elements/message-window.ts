@@ -170,6 +170,18 @@ export class MessageWindow implements ReactiveController {
   private scrollTo(s: HTMLElement, top: number): void {
     s.scrollTop = top;
     this.ownTop = s.scrollTop;
+    this.anchorMode(s);
+  }
+
+  /**
+   * The browser's scroll anchoring keeps a reader's place when rows above
+   * resize (content-visibility sizes resolve as rows come into view); a
+   * reader pinned to the bottom must follow the bottom instead, which this
+   * controller does itself, so anchoring is off while pinned.
+   */
+  private anchorMode(s: HTMLElement): void {
+    const mode = this.pinned && this.atTail ? 'none' : 'auto';
+    if (s.style.overflowAnchor !== mode) s.style.overflowAnchor = mode;
   }
 
   private watchRows(s: HTMLElement): void {
@@ -221,6 +233,7 @@ export class MessageWindow implements ReactiveController {
     if (!this.stick) this.measurePinned();
     // Rows that grew after the last render (sizes resolved late) must not pull a pinned reader off the bottom.
     if (this.pinned && this.atTail && s.scrollTop === this.ownTop && s.scrollHeight - s.clientHeight - s.scrollTop > 1) this.scrollTo(s, s.scrollHeight);
+    this.anchorMode(s);
     const nearTop = this.near(top, s);
     if (this.hasOlder && !this.loading && this.start < 2 * this.page && (nearTop || !this.pinned)) this.fetchOlder();
     if (nearTop && this.start > 0) return this.grow(Math.max(0, this.start - this.page), this.end);

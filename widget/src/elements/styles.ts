@@ -73,9 +73,10 @@ export const resetStyles = css`
 
 /**
  * The message list, bubbles, quotes, quick replies and state labels (shared with `<cs-inbox>`).
- * Rows off screen skip layout and paint (`content-visibility: auto`; the
- * browser remembers each row's last size), so a long window scrolls at the
- * cost of the rows in view.
+ * Each row contains its layout, so a row that changes does not lay out its
+ * neighbours. (`content-visibility: auto` was tried: its placeholder sizes
+ * resolve a frame or two late and move a reader who is pinned to the
+ * newest message; a window of at most 90 rows does not need it.)
  */
 export const messageStyles = css`
   .log {
@@ -86,7 +87,6 @@ export const messageStyles = css`
     overflow-y: auto;
     overflow-anchor: auto;
     overscroll-behavior: contain;
-    will-change: scroll-position;
   }
   .sentinel {
     flex: none;
@@ -105,9 +105,7 @@ export const messageStyles = css`
   }
   .msg,
   .event {
-    content-visibility: auto;
-    contain-intrinsic-size: auto 44px;
-    overflow-clip-margin: 4px;
+    contain: layout style;
   }
   .msg.own {
     align-items: flex-end;

@@ -5,7 +5,6 @@
  */
 import uWS from 'uWebSockets.js';
 import { pino, type Logger } from 'pino';
-import { cs } from '../../proto/gen/chat.js';
 import type { ServerContext } from './context.js';
 import { Hub, registerWebSocket } from './gateway/index.js';
 import { registerHttpRoutes, ServerMetrics } from './http/index.js';
@@ -92,9 +91,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
     (closing ??= (async () => {
       ctx.shuttingDown = true;
       uWS.us_listen_socket_close(listenSocket);
-      for (const ws of [...hub.sockets]) {
-        hub.sendError(ws, cs.v1.ErrorCode.GOING_AWAY, 'server shutting down: reconnect with backoff', { fatal: true, retryAfterMs: 1000 });
-      }
+      hub.shutdown('server shutting down: reconnect with backoff');
       hub.dispose();
       await journal.close();
       log.info('server closed');

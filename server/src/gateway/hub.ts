@@ -56,6 +56,8 @@ export class Hub {
   private readonly inboxThrottle: KeyedThrottle;
   private readonly receiptThrottle: KeyedThrottle;
   private readonly repushTimer: NodeJS.Timeout;
+  /** Set by `shutdown`: sessions closing now tell nobody (every peer is closing too). */
+  private shuttingDown = false;
 
   constructor(
     private readonly store: ConversationStore,
@@ -74,6 +76,16 @@ export class Hub {
 
   attach(app: TemplatedApp): void {
     this.app = app;
+  }
+
+  /**
+   * Closes every session with Error GOING_AWAY. Presence changes are not
+   * published while they close: each leaving session would otherwise tell
+   * all the others (N² frames for N sessions, seconds of a restart).
+   */
+  shutdown(reason: string): void {
+    this.shuttingDown = true;
+    for (const ws of [...this.sockets]) this.sendError(ws, cs.v1.ErrorCode.GOING_AWAY, reason, { fatal: true, retryAfterMs: 1000 });
   }
 
   /** Stops timers. */
@@ -216,9 +228,9 @@ export class Hub {
   leave(ws: Socket, session: SessionData): void {
     for (const conversationId of session.watching) removeFrom(this.watchers, conversationId, ws);
     if (session.role === cs.v1.Role.AGENT) {
-      if (removeFrom(this.agentSockets, session.userId, ws)) this.publishAgentPresence();
+      if (removeFrom(this.agentSockets, session.userId, ws) && !this.shuttingDown) this.publishAgentPresence();
     } else if (session.role === cs.v1.Role.VISITOR) {
-      if (removeFrom(this.visitorSockets, session.userId, ws)) this.visitorPresenceChanged(session.userId, false);
+      if (removeFrom(this.visitorSockets, session.userId, ws) && !this.shuttingDown) this.visitorPresenceChanged(session.userId, false);
     }
   }
 

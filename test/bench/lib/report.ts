@@ -59,6 +59,7 @@ export function renderMarkdown(r: BenchResult): string {
     `${r.date}, Node ${r.node}, uWebSockets.js ${r.uwsNative === undefined ? 'not loadable' : r.uwsNative ? 'native' : 'fallback'}. ` +
       `${r.sizes.conversations} conversations (visitor + subscribed agent each), ${r.sizes.inflight} sends in flight per visitor, ` +
       `${r.sizes.durationMs / 1000} s windows, ${r.sizes.generators} generator processes, ${r.rounds} round(s) in alternating order (means shown). ` +
+      `Latency runs held ${r.sizes.latencyIdle ?? 0} idle authenticated connections open besides the conversations. ` +
       `Command: \`${r.command ?? `npm run bench${r.mode === 'quick' ? ' -- --quick' : ''}`}\`. Figures from a shared 2-core machine are noisy.`,
     '',
     '| metric | ours | ours+journal | ws-peer | socketio-peer | ours / ws | ours / socket.io |',
@@ -71,6 +72,7 @@ export function renderMarkdown(r: BenchResult): string {
     row('InboxUpdates/s received', tp((x) => x.inboxPerSec)),
     row('inbox frames/s received', tp((x) => x.inboxFramesPerSec)),
   ];
+  if (r.sizes.latencyIdle) lines.push(row('latency runs held N idle connections (opened)', (t) => mean(loads(t).map((l) => l.latencyIdle?.opened ?? NaN))));
   for (const f of r.sizes.fractions) {
     const pct = Math.round(f * 100);
     lines.push(

@@ -26,6 +26,8 @@ export interface LoadSizes {
   /** Latency runs: offered rates as fractions of our peak. */
   fractions: number[];
   drainMs: number;
+  /** Idle authenticated connections held open (from their own generators) during the latency runs; 0 or absent: none. */
+  latencyIdle?: number;
 }
 
 export interface ThroughputResult {
@@ -64,6 +66,8 @@ export interface LoadResult {
   error?: string;
   throughput?: ThroughputResult;
   latency: LatencyResult[];
+  /** The idle connections held open during the latency runs, when asked for. */
+  latencyIdle?: IdleOpened;
   /** What the server said about itself (native uWS or fallback), if anything. */
   serverNote?: string;
 }
@@ -165,24 +169,63 @@ function round1(n: number): number {
   return Math.round(n * 10) / 10;
 }
 
+export interface IdleOpened {
+  requested: number;
+  opened: number;
+  failed: number;
+  firstError?: string;
+}
+
+/** Generator processes for `n` idle connections (each holds up to 15,000 under the open-files limit). */
+export function idleGenerators(n: number): number {
+  return Math.max(2, Math.ceil(n / 15_000));
+}
+
+/**
+ * Opens `count` idle authenticated connections (anonymous visitor Hello, then
+ * silence), spread over `gens` and the source addresses 127.0.0.2–101.
+ * `opened` is the running total the generators hold; `storm` arms their
+ * reconnect on close (the reconnect storm).
+ */
+async function openIdle(gens: Generators, server: RunningServer, count: number, storm: boolean): Promise<IdleOpened> {
+  const ready = await gens.all((i) => ({ cmd: 'idle', wire: server.spec.wire, url: server.url, count: gens.slice(count, i).count, addresses: SOURCE_ADDRESSES, storm }));
+  const r: IdleOpened = { requested: count, opened: 0, failed: 0 };
+  for (const e of ready)
+    if (e.ev === 'ready') {
+      r.opened += e.opened;
+      r.failed += e.failed;
+      r.firstError ??= e.firstError;
+    }
+  return r;
+}
+
 /**
  * Throughput, then latency at `fractions` of `peak` (our peak; when absent,
- * this target's own). Returns what it measured even when a step fails.
+ * this target's own), with `z.latencyIdle` idle connections held open during
+ * the latency runs only. Returns what it measured even when a step fails.
  */
 export async function runLoad(spec: TargetSpec, z: LoadSizes, round: number, peak: number | undefined, start: StartOptions = {}): Promise<LoadResult> {
   const result: LoadResult = { target: spec.name, round, pairs: 0, latency: [] };
   let server: RunningServer | undefined;
   const gens = Generators.start(z.generators);
+  const idleCount = z.fractions.length ? (z.latencyIdle ?? 0) : 0;
+  // Their own processes, so the latency generators' CPU and event loops stay as without them.
+  const idleGens = idleCount > 0 ? Generators.start(idleGenerators(idleCount)) : undefined;
   try {
     server = await startTarget(spec, start);
     result.pairs = await setupPairs(server, gens, z.conversations);
     result.throughput = await throughput(server, gens, z);
     const base = peak ?? result.throughput.ackedPerSec;
+    if (idleGens) {
+      result.latencyIdle = await openIdle(idleGens, server, idleCount, false);
+      await sleep(1000); // let the server settle after the connection burst
+    }
     for (const f of z.fractions) result.latency.push(await latency(server, gens, z, result.pairs, f, base));
   } catch (e) {
     result.error = String(e instanceof Error ? e.message : e);
   } finally {
     gens.close();
+    idleGens?.close();
     if (server) {
       result.serverNote = nativeNote(server.output());
       await server.stop();
@@ -278,15 +321,11 @@ export async function runConnections(spec: TargetSpec, n: number, generators: nu
     let middle = base;
     let openedFirst = 0;
     for (const [step, count] of [firstHalf, n - firstHalf].entries()) {
-      const ready = await gens.all((i) => ({ cmd: 'idle', wire: spec.wire, url: server!.url, count: gens.slice(count, i).count, addresses: SOURCE_ADDRESSES, storm: true }));
-      for (const e of ready)
-        if (e.ev === 'ready') {
-          // A generator reports its running total.
-          if (step === 0) openedFirst += e.opened;
-          r.failed += e.failed;
-          r.firstError ??= e.firstError;
-        }
-      r.opened = ready.reduce((a, e) => a + (e.ev === 'ready' ? e.opened : 0), 0);
+      const o = await openIdle(gens, server, count, true);
+      if (step === 0) openedFirst = o.opened;
+      r.opened = o.opened;
+      r.failed += o.failed;
+      r.firstError ??= o.firstError;
       await sleep(1000);
       if (step === 0) middle = rssBytes(server.pid);
     }

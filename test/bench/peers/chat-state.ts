@@ -73,12 +73,28 @@ export type StoreResult =
   | { ok: true; seq: number; duplicate: boolean; message: PeerMessage | undefined }
   | { ok: false; reason: string };
 
+/** A conversation as a Welcome or an inbox notice lists it. */
+export interface ConversationInfo {
+  id: string;
+  epoch: string;
+  lastSeq: number;
+  site: string;
+  topic: string;
+  visitorId: string;
+}
+
+/** The listed fields of a conversation. */
+export function conversationInfo(c: PeerConversation): ConversationInfo {
+  return { id: c.id, epoch: c.epoch, lastSeq: c.lastSeq, site: c.site, topic: c.topic, visitorId: c.visitorId };
+}
+
 export class ChatState {
   readonly conversations = new Map<string, PeerConversation>();
   private readonly byKey = new Map<string, string>();
   /** Conversations with news since the last inbox flush. */
   private readonly dirty = new Set<string>();
   private nextConv = 1;
+  private sessionIds = 0;
 
   constructor(private readonly secret: string) {}
 
@@ -94,6 +110,36 @@ export class ChatState {
     if (dot <= 0) return undefined;
     const id = token.slice(0, dot);
     return safeEqual(token, agentToken(this.secret, id)) ? { role: PeerRole.Agent, userId: id, token: '' } : undefined;
+  }
+
+  /**
+   * What a Welcome carries for `who`: a visitor's conversation for site +
+   * topic (also returned as `primary`, to join), or an agent's inbox (up to
+   * 500 conversations with messages). Field names as protobufjs camelCases them.
+   */
+  welcome(who: Identity, hello: { site?: string | null; topic?: string | null; coreLevel?: number | null }): {
+    welcome: Record<string, unknown> & { conversations: ConversationInfo[] };
+    primary: PeerConversation | undefined;
+  } {
+    let primary: PeerConversation | undefined;
+    const conversations: ConversationInfo[] = [];
+    if (who.role === PeerRole.Visitor) {
+      primary = this.conversationFor(String(hello.site ?? ''), who.userId, String(hello.topic ?? ''));
+      conversations.push(conversationInfo(primary));
+    } else {
+      for (const c of this.conversations.values()) if (c.lastSeq > 0 && conversations.length < 500) conversations.push(conversationInfo(c));
+    }
+    const welcome = {
+      sessionId: `s${++this.sessionIds}`,
+      userId: who.userId,
+      role: who.role,
+      token: who.token,
+      heartbeatMs: 25_000,
+      coreLevel: hello.coreLevel ?? 0,
+      conversations,
+      serverTimeMs: Date.now(),
+    };
+    return { welcome, primary };
   }
 
   /** The visitor's conversation for site + topic, made on first sight. */

@@ -14,7 +14,7 @@
  */
 import { createServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
-import { ChatState, INBOX_INTERVAL_MS, PeerRole, peerSettings, type Identity, type PeerConversation } from './chat-state.js';
+import { ChatState, INBOX_INTERVAL_MS, PeerRole, peerSettings, type Identity, conversationInfo } from './chat-state.js';
 
 const { port, host, secret } = peerSettings();
 const state = new ChatState(secret);
@@ -40,15 +40,10 @@ interface SocketData {
   who: Identity | undefined;
 }
 
-function info(c: PeerConversation): Record<string, unknown> {
-  return { id: c.id, epoch: c.epoch, lastSeq: c.lastSeq, site: c.site, topic: c.topic, visitorId: c.visitorId };
-}
-
 function reply(cb: unknown): Reply {
   return typeof cb === 'function' ? (cb as Reply) : () => undefined;
 }
 
-let sessionIds = 0;
 const http = createServer((_req, res) => {
   res.writeHead(404).end();
 });
@@ -67,27 +62,10 @@ function onHello(socket: Socket, hello: HelloIn, cb: Reply): void {
     return;
   }
   socket.data.who = who;
-  const conversations: Record<string, unknown>[] = [];
-  if (who.role === PeerRole.Visitor) {
-    const conv = state.conversationFor(String(hello.site ?? ''), who.userId, String(hello.topic ?? ''));
-    void socket.join(conv.id);
-    conversations.push(info(conv));
-  } else {
-    void socket.join(AGENTS_ROOM);
-    for (const c of state.conversations.values()) if (c.lastSeq > 0 && conversations.length < 500) conversations.push(info(c));
-  }
-  cb({
-    welcome: {
-      sessionId: `s${++sessionIds}`,
-      userId: who.userId,
-      role: who.role,
-      token: who.token,
-      heartbeatMs: 25_000,
-      coreLevel: hello.coreLevel ?? 0,
-      conversations,
-      serverTimeMs: Date.now(),
-    },
-  });
+  const { welcome, primary } = state.welcome(who, hello);
+  if (primary) void socket.join(primary.id);
+  else void socket.join(AGENTS_ROOM);
+  cb({ welcome });
   for (const cursor of Array.isArray(hello.cursors) ? hello.cursors : []) {
     const conv = state.conversations.get(String(cursor.conversationId));
     if (!conv || !state.mayAccess(who, conv)) continue;
@@ -133,7 +111,7 @@ io.on('connection', (socket) => {
 const inboxTimer = setInterval(() => {
   for (const conv of state.takeDirty()) {
     const last = conv.messages[conv.messages.length - 1];
-    io.to(AGENTS_ROOM).except(conv.id).emit('inbox_update', { conversation: info(conv), preview: last ? last.text.slice(0, 80) : '', unread: 0 });
+    io.to(AGENTS_ROOM).except(conv.id).emit('inbox_update', { conversation: conversationInfo(conv), preview: last ? last.text.slice(0, 80) : '', unread: 0 });
   }
 }, INBOX_INTERVAL_MS);
 

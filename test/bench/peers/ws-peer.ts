@@ -10,7 +10,7 @@
  */
 import { WebSocketServer, type WebSocket } from 'ws';
 import { cs } from '../../../proto/gen/chat.js';
-import { ChatState, INBOX_INTERVAL_MS, PeerRole, peerSettings, type Identity, type PeerConversation } from './chat-state.js';
+import { ChatState, INBOX_INTERVAL_MS, PeerRole, peerSettings, type Identity, type PeerConversation, conversationInfo } from './chat-state.js';
 
 const { port, host, secret } = peerSettings();
 const state = new ChatState(secret);
@@ -26,7 +26,6 @@ interface Session {
 
 const rooms = new Map<string, Set<Session>>();
 const agents = new Set<Session>();
-let sessionIds = 0;
 
 function encode(frame: cs.v1.Frame.$Properties): Uint8Array {
   return cs.v1.Frame.encode(frame).finish();
@@ -44,10 +43,6 @@ function join(s: Session, conversationId: string): void {
   s.rooms.add(conversationId);
 }
 
-function info(c: PeerConversation): cs.v1.Conversation.$Properties {
-  return { id: c.id, epoch: c.epoch, lastSeq: c.lastSeq, site: c.site, topic: c.topic, visitorId: c.visitorId };
-}
-
 function fail(s: Session, code: cs.v1.ErrorCode, message: string, fatal: boolean): void {
   s.socket.send(encode({ error: { code, message, fatal } }));
   if (fatal) s.socket.close(1008, message);
@@ -62,29 +57,10 @@ function onHello(s: Session, hello: cs.v1.Hello): void {
   const who = state.authenticate(hello.token);
   if (!who) return fail(s, cs.v1.ErrorCode.UNAUTHENTICATED, 'bad token', true);
   s.who = who;
-  const conversations: cs.v1.Conversation.$Properties[] = [];
-  if (who.role === PeerRole.Visitor) {
-    const conv = state.conversationFor(hello.site, who.userId, hello.topic);
-    join(s, conv.id);
-    conversations.push(info(conv));
-  } else {
-    agents.add(s);
-    for (const c of state.conversations.values()) if (c.lastSeq > 0 && conversations.length < 500) conversations.push(info(c));
-  }
-  s.socket.send(
-    encode({
-      welcome: {
-        sessionId: `s${++sessionIds}`,
-        userId: who.userId,
-        role: who.role,
-        token: who.token,
-        heartbeatMs: 25_000,
-        coreLevel: hello.coreLevel,
-        conversations,
-        serverTimeMs: Date.now(),
-      },
-    }),
-  );
+  const { welcome, primary } = state.welcome(who, hello);
+  if (primary) join(s, primary.id);
+  else agents.add(s);
+  s.socket.send(encode({ welcome }));
   for (const cursor of hello.cursors) {
     const conv = state.conversations.get(cursor.conversationId ?? '');
     if (!conv || !state.mayAccess(who, conv)) continue;
@@ -153,7 +129,7 @@ function flushInbox(): void {
   if (changed.length === 0 || agents.size === 0) return;
   for (const conv of changed) {
     const last = conv.messages[conv.messages.length - 1];
-    const bytes = encode({ inboxUpdate: { conversation: info(conv), preview: last ? last.text.slice(0, 80) : '', unread: 0 } });
+    const bytes = encode({ inboxUpdate: { conversation: conversationInfo(conv), preview: last ? last.text.slice(0, 80) : '', unread: 0 } });
     for (const a of agents) if (!a.rooms.has(conv.id)) push(a, bytes);
   }
 }

@@ -5,7 +5,9 @@
  */
 import uWS from 'uWebSockets.js';
 import { pino, type Logger } from 'pino';
+import { cs } from '../../proto/gen/chat.js';
 import type { ServerContext } from './context.js';
+import { Files } from './files/index.js';
 import { Hub, registerWebSocket } from './gateway/index.js';
 import { registerHttpRoutes, ServerMetrics } from './http/index.js';
 import { resolveOptions, type ServerOptions } from './options.js';
@@ -32,6 +34,8 @@ export interface RunningServer {
   readonly options: ServerOptions;
   /** The in-memory state (read-only use: tests and admin tools). */
   readonly store: ConversationStore;
+  /** Attachments (read-only use: tests and admin tools). */
+  readonly files: Files;
   readonly log: Logger;
   /**
    * Graceful stop: refuses new connections, closes the listen socket, sends
@@ -59,13 +63,30 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
   const metrics = new ServerMetrics();
   const now = (): number => Date.now();
   const hub = new Hub(store, metrics, options, log, now);
+  const keys = { secret: options.secret, previousSecret: options.previousSecret };
+  const files = Files.open({
+    dataDir: options.dataDir,
+    maxUploadBytes: options.maxUploadBytes,
+    uploadQuotaBytesPerHour: options.uploadQuotaBytesPerHour,
+    fileUrlTtlMs: options.fileUrlTtlMs,
+    allowedOrigins: options.allowedOrigins,
+    keys,
+    log,
+    now,
+    mayUse: (who, conversationId) => {
+      const conversation = store.get(conversationId);
+      return conversation !== undefined && (who.role === cs.v1.Role.AGENT || conversation.visitorId === who.userId);
+    },
+    isStored: (conversationId, senderId, clientMsgId) => (store.get(conversationId)?.findDuplicate(senderId, clientMsgId) ?? 0) > 0,
+  });
   const ctx: ServerContext = {
     options,
-    keys: { secret: options.secret, previousSecret: options.previousSecret },
+    keys,
     store,
     journal,
     hub,
     metrics,
+    files,
     filter: new WordFilter(options.blockedWords, options.blockedWordsMode),
     log,
     now,
@@ -75,6 +96,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
   const app = uWS.App();
   hub.attach(app);
   registerWebSocket(app, ctx);
+  files.register(app);
   registerHttpRoutes(app, ctx);
 
   const listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
@@ -94,8 +116,9 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
       hub.shutdown('server shutting down: reconnect with backoff');
       hub.dispose();
       await journal.close();
+      files.close();
       log.info('server closed');
     })());
 
-  return { port, url: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}/ws`, native: isNativeUws(), options, store, log, close };
+  return { port, url: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}/ws`, native: isNativeUws(), options, store, files, log, close };
 }

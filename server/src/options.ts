@@ -65,6 +65,17 @@ export interface ServerOptions {
   offlineReplyEveryMs: number;
   /** Where every state change is recorded (DESIGN.md §5). Default NoJournal (memory only). */
   journal: Journal;
+  /**
+   * The data directory (CS_DATA_DIR): the SQLite store and `files/` (attachments).
+   * '' keeps attachments in memory and a temp folder for this run only. Default ''.
+   */
+  dataDir: string;
+  /** Largest upload, bytes (CS_MAX_UPLOAD_BYTES); bigger ones get 413 while streaming. Default 10 MiB. */
+  maxUploadBytes: number;
+  /** Bytes one visitor may upload per rolling hour (CS_UPLOAD_QUOTA_BYTES_PER_HOUR); past it 429. 0 = no limit. Default 100 MiB. */
+  uploadQuotaBytesPerHour: number;
+  /** Least lifetime of a signed /files URL, ms (CS_FILE_URL_TTL_MS); clients get fresh ones on every Deliver and Sync. Default 3600000. */
+  fileUrlTtlMs: number;
   /** pino level: 'fatal' … 'trace', or 'silent'. Default 'info'. */
   logLevel: string;
   /** Folder holding the built widget bundles (cs-chat.js, cs-inbox.js). Default <repo>/dist. */
@@ -102,6 +113,10 @@ export function resolveOptions(partial: Partial<ServerOptions>): ServerOptions {
     offlineReply: true,
     offlineReplyEveryMs: 300_000,
     journal: new NoJournal(),
+    dataDir: '',
+    maxUploadBytes: 10 * 1024 * 1024,
+    uploadQuotaBytesPerHour: 100 * 1024 * 1024,
+    fileUrlTtlMs: 60 * 60 * 1000,
     logLevel: 'info',
     distDir: join(repoRoot, 'dist'),
     demoDir: join(repoRoot, 'demo'),

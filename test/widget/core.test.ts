@@ -1,6 +1,6 @@
 /** Unit tests of the pure core: Timeline ordering and dedup, gaps, backoff bounds, outbox states. */
 import { Outbox, OutboxState, Timeline, backoffDelay, newId } from '../../widget/src/core/index.js';
-import { MessageState, type TimelineItem } from '../../widget/src/transport/session-types.js';
+import { MessageState, type TimelineItem } from '../../widget/src/core/types.js';
 import { assert, assertEqual } from './helpers.js';
 
 function msg(seq: number, id = `m${seq}`, own = false): TimelineItem {

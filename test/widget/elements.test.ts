@@ -4,7 +4,7 @@
  * host-page CSS isolation.
  */
 import { a11ySnapshot, findAccessibilityNode, sendKeys } from '@web/test-runner-commands';
-import { ConnState, MessageState } from '../../widget/src/transport/session-types.js';
+import { ConnState, MessageState } from '../../widget/src/core/types.js';
 import { formatTime } from '../../widget/src/elements/message-list.js';
 import type { CsChat } from '../../widget/src/elements/cs-chat.js';
 import { FakeSession, item } from './elements-fake-session.js';

@@ -9,8 +9,8 @@
  * unsafeHTML anywhere in the widget).
  */
 import { html, nothing, svg, type TemplateResult } from 'lit';
-import type { TimelineItem } from '../transport/session-types.js';
-import { MessageState } from '../transport/session-types.js';
+import type { TimelineItem } from '../core/types.js';
+import { MessageState } from '../core/types.js';
 import type { Strings } from './i18n.js';
 
 /**

@@ -24,7 +24,7 @@ export interface ChangesDeps {
   readonly convs: Conversations;
   store(): ChatStore | undefined;
   /** Emits one `change` event. */
-  emit(conversationId: string): void;
+  emitChange(conversationId: string): void;
 }
 
 /** Coalesces change events and writes the cache behind them. */
@@ -46,7 +46,7 @@ export class Changes {
       const ids = [...this.changed];
       this.changed.clear();
       void this.persist();
-      for (const changed of ids) this.deps.emit(changed);
+      for (const changed of ids) this.deps.emitChange(changed);
     };
     const { env, timers } = this.deps;
     const timer = timers.later(CHANGE_FALLBACK_MS, run);

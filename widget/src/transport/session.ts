@@ -38,14 +38,14 @@ import {
   type TimelineItem,
 } from '../core/types.js';
 import { ChatStore } from '../store/index.js';
-import { Changes, type FrameEnv } from './changes.js';
-import type { Frame, FrameInit } from './codec.js';
+import { Changes, type ChangesDeps, type FrameEnv } from './changes.js';
+import type { Frame } from './codec.js';
 import { Connection, browserEnv, type ConnectionEnv } from './connection.js';
-import { Conversations, ignore } from './conversations.js';
+import { Conversations, ignore, type ConversationsDeps } from './conversations.js';
 import { roleOf, toItem } from './mapping.js';
-import { OutboxFlusher, type FlusherEnv } from './outbox-flusher.js';
-import { Signals } from './signals.js';
-import { Sync } from './sync.js';
+import { OutboxFlusher, type FlusherDeps, type FlusherEnv } from './outbox-flusher.js';
+import { Signals, type SignalsDeps } from './signals.js';
+import { Sync, type SyncDeps } from './sync.js';
 import { Timers } from './timers.js';
 
 export { PAGE_SIZE } from './sync.js';
@@ -66,6 +66,9 @@ export function browserSessionEnv(): SessionEnv {
     openChannel: typeof BroadcastChannel === 'undefined' ? undefined : (name) => new BroadcastChannel(name),
   };
 }
+
+/** What the session's parts need from it, all in one object. */
+type AllDeps = ConversationsDeps & ChangesDeps & SignalsDeps & SyncDeps & FlusherDeps;
 
 type Listener<K extends keyof SessionEvents> = (event: SessionEvents[K]) => void;
 
@@ -100,34 +103,34 @@ export class ChatSession implements Session {
     this.dbName = options.dbName ?? 'cs-chat';
     this.topic = options.topic ?? '';
     this.identity = options.identity;
-    const store = (): ChatStore | undefined => this.store;
-    const send = (frame: FrameInit): boolean => this.conn.send(frame);
-    const changed = (id: string): void => this.changes.mark(id);
-    const userId = (): string => this.userIdValue;
-    this.timers = new Timers(this.env);
-    const timers = this.timers;
-    this.convs = new Conversations({ store, changed });
-    const convs = this.convs;
-    this.changes = new Changes({ env: this.env, timers, convs, store, emit: (conversationId) => this.emit('change', { conversationId }) });
-    this.signals = new Signals({ timers, convs, now: () => this.env.now(), send, userId, changed });
-    this.sync = new Sync({ convs, agent: options.role === 'agent', send, userId, insert: (id, items) => this.insert(id, items), changed });
-    this.outbox = new OutboxFlusher(
-      {
-        env: this.env,
-        timers,
-        convs,
-        dbName: this.dbName,
-        tabId: this.tabId,
-        store,
-        isOpen: () => this.conn.state === ConnState.Open,
-        send,
-        sender: () => ({ userId: this.userIdValue, role: roleOf(options.role) }),
-        primary: () => this.primary,
-        changed,
-        settle: (id, clientMsgId, seq, timeMs) => this.settle(id, clientMsgId, seq, timeMs),
+    // One object serves every part; each part's *Deps interface names the slice of it that part uses.
+    const convs = (): Conversations => this.convs;
+    const parts: AllDeps = {
+      env: this.env,
+      get convs() {
+        return convs();
       },
-      options,
-    );
+      timers: (this.timers = new Timers(this.env)),
+      dbName: this.dbName,
+      tabId: this.tabId,
+      agent: options.role === 'agent',
+      store: () => this.store,
+      isOpen: () => this.conn.state === ConnState.Open,
+      send: (frame) => this.conn.send(frame),
+      now: () => this.env.now(),
+      userId: () => this.userIdValue,
+      sender: () => ({ userId: this.userIdValue, role: roleOf(options.role) }),
+      primary: () => this.primary,
+      changed: (id) => this.changes.mark(id),
+      emitChange: (conversationId) => this.emit('change', { conversationId }),
+      insert: (id, items) => this.insert(id, items),
+      settle: (id, clientMsgId, seq, timeMs) => this.settle(id, clientMsgId, seq, timeMs),
+    };
+    this.convs = new Conversations(parts);
+    this.changes = new Changes(parts);
+    this.signals = new Signals(parts);
+    this.sync = new Sync(parts);
+    this.outbox = new OutboxFlusher(parts, options);
     this.conn = new Connection(
       { url: options.url, hello: () => this.hello(), backoffBaseMs: options.backoffBaseMs, backoffCapMs: options.backoffCapMs },
       {

@@ -111,6 +111,22 @@ export class Conversations extends Map<string, Conv> {
     this.deps.changed(id);
   }
 
+  /** Hello.cursors: per conversation, the epoch and the highest seq held with none missing below it. */
+  cursors(): cs.v1.Cursor.$Properties[] {
+    const cursors: cs.v1.Cursor.$Properties[] = [];
+    for (const [id, conv] of this) {
+      if (id && conv.timeline.epoch) cursors.push({ conversationId: id, epoch: conv.timeline.epoch, seq: conv.timeline.cursor });
+    }
+    return cursors;
+  }
+
+  /** Presence of a visitor: their conversations' infos say whether they are online. */
+  setVisitorOnline(visitorId: string, online: boolean): void {
+    for (const conv of this.values()) {
+      if (conv.info?.visitorId === visitorId) conv.info = { ...conv.info, visitorOnline: online };
+    }
+  }
+
   /** Restores the cached conversations and their newest messages (the first screen before any network). */
   async restore(store: ChatStore): Promise<void> {
     for (const record of await store.conversations()) {

@@ -1,74 +1,41 @@
 /**
- * `ChatSession`: the orchestrator the elements use (the `Session` contract).
- * It owns the connection and wires the parts that keep the delivery contract
- * of DESIGN.md §3, one concern each:
+ * `ChatSession`: the orchestrator the elements use (the `Session` contract,
+ * DESIGN.md §3). This file holds the public API, the Hello and the Welcome,
+ * and hands incoming frames to the parts, one concern each:
  *
- * - `outbox-flusher.ts`: `send()` shows the message as `sending` at once,
- *   writes it to the IndexedDB outbox, then sends; it leaves the outbox only
- *   on Ack (OK or DUPLICATE); no Ack in time: resend with backoff, then
- *   `failed`; REJECTED with retry_after is resent then; every (re)connect
- *   resends in creation order; leases, Web Locks and a BroadcastChannel
- *   keep the tabs of one visitor apart.
- * - `sync.ts`: catch-up by cursor, older pages, a gap pulled with
- *   `Sync after=cursor`.
- * - `signals.ts`: `Received` and `Read` cumulative and batched, typing
- *   throttled.
+ * - `outbox-flusher.ts`: the outbox on the wire (shown `sending` at once, in
+ *   IndexedDB before it is sent, out only on Ack; resends, `failed`; leases,
+ *   Web Locks and a BroadcastChannel between the tabs of one visitor).
+ * - `sync.ts`: catch-up by cursor, older pages, gaps pulled.
+ * - `signals.ts`: `Received` and `Read` batched, typing throttled.
  * - `changes.ts`: change events coalesced per frame, the message cache.
- * - `conversations.ts`: per-conversation state and the epoch rule (an epoch
- *   change drops the cache and resyncs).
+ * - `conversations.ts`: per-conversation state and the epoch rule.
  * - `mapping.ts`: wire <-> item, pure.
- *
- * This file holds the public API, the Hello and the Welcome, and the
- * dispatch of incoming frames to those parts. Incoming messages are
- * deduplicated by seq and client_msg_id (the Timeline's insert).
  */
 import { cs } from '../../../proto/gen/chat.js';
 import { newId, type OutgoingMessage } from '../core/index.js';
-import {
-  ConnState,
-  type ActionKind,
-  type ConversationInfo,
-  type ConversationView,
-  type Disposer,
-  type IdentityInput,
-  type MessageKind,
-  type Session,
-  type SessionEvents,
-  type SessionOptions,
-  type TimelineItem,
-} from '../core/types.js';
+import { ConnState, type ActionKind, type ConversationInfo, type ConversationView, type Disposer, type IdentityInput } from '../core/types.js';
+import type { MessageKind, Session, SessionEvents, SessionOptions, TimelineItem } from '../core/types.js';
 import { ChatStore } from '../store/index.js';
-import { Changes, type ChangesDeps, type FrameEnv } from './changes.js';
+import { Changes, type ChangesDeps } from './changes.js';
 import type { Frame } from './codec.js';
-import { Connection, browserEnv, type ConnectionEnv } from './connection.js';
-import { Conversations, ignore, type ConversationsDeps } from './conversations.js';
+import { Connection } from './connection.js';
+import { browserSessionEnv, type SessionEnv } from './env.js';
+import { Conversations, ignore } from './conversations.js';
 import { roleOf, toItem } from './mapping.js';
-import { OutboxFlusher, type FlusherDeps, type FlusherEnv } from './outbox-flusher.js';
+import { OutboxFlusher, type FlusherDeps } from './outbox-flusher.js';
 import { Signals, type SignalsDeps } from './signals.js';
 import { Sync, type SyncDeps } from './sync.js';
 import { Timers } from './timers.js';
 
 export { PAGE_SIZE } from './sync.js';
+export { browserSessionEnv, type SessionEnv } from './env.js';
 
 /** This client's release level, sent in Hello.core_level. */
 export const CORE_LEVEL = 20261122;
 
-/** What the session needs beyond the connection's environment; all injectable for tests. */
-export interface SessionEnv extends ConnectionEnv, FrameEnv, FlusherEnv {}
-
-/** The browser's environment. */
-export function browserSessionEnv(): SessionEnv {
-  return {
-    ...browserEnv(),
-    requestAnimationFrame: (fn) => globalThis.requestAnimationFrame(fn),
-    cancelAnimationFrame: (id) => globalThis.cancelAnimationFrame(id as number),
-    locks: typeof navigator !== 'undefined' ? navigator.locks : undefined,
-    openChannel: typeof BroadcastChannel === 'undefined' ? undefined : (name) => new BroadcastChannel(name),
-  };
-}
-
 /** What the session's parts need from it, all in one object. */
-type AllDeps = ConversationsDeps & ChangesDeps & SignalsDeps & SyncDeps & FlusherDeps;
+type AllDeps = ChangesDeps & SignalsDeps & SyncDeps & FlusherDeps;
 
 type Listener<K extends keyof SessionEvents> = (event: SessionEvents[K]) => void;
 
@@ -103,30 +70,29 @@ export class ChatSession implements Session {
     this.dbName = options.dbName ?? 'cs-chat';
     this.topic = options.topic ?? '';
     this.identity = options.identity;
+    const store = (): ChatStore | undefined => this.store;
+    const changed = (id: string): void => this.changes.mark(id);
+    this.convs = new Conversations({ store, changed });
     // One object serves every part; each part's *Deps interface names the slice of it that part uses.
-    const convs = (): Conversations => this.convs;
     const parts: AllDeps = {
       env: this.env,
-      get convs() {
-        return convs();
-      },
+      convs: this.convs,
       timers: (this.timers = new Timers(this.env)),
       dbName: this.dbName,
       tabId: this.tabId,
       agent: options.role === 'agent',
-      store: () => this.store,
+      store,
       isOpen: () => this.conn.state === ConnState.Open,
       send: (frame) => this.conn.send(frame),
       now: () => this.env.now(),
       userId: () => this.userIdValue,
       sender: () => ({ userId: this.userIdValue, role: roleOf(options.role) }),
       primary: () => this.primary,
-      changed: (id) => this.changes.mark(id),
+      changed,
       emitChange: (conversationId) => this.emit('change', { conversationId }),
       insert: (id, items) => this.insert(id, items),
       settle: (id, clientMsgId, seq, timeMs) => this.settle(id, clientMsgId, seq, timeMs),
     };
-    this.convs = new Conversations(parts);
     this.changes = new Changes(parts);
     this.signals = new Signals(parts);
     this.sync = new Sync(parts);
@@ -280,10 +246,6 @@ export class ChatSession implements Session {
   // ---- connection events ----
 
   private hello(): cs.v1.Hello.$Properties {
-    const cursors: cs.v1.Cursor.$Properties[] = [];
-    for (const [id, conv] of this.convs.entries()) {
-      if (id && conv.timeline.epoch) cursors.push({ conversationId: id, epoch: conv.timeline.epoch, seq: conv.timeline.cursor });
-    }
     const visitor = this.options.role === 'visitor';
     return {
       token: visitor ? this.token : (this.options.agentToken ?? ''),
@@ -294,7 +256,7 @@ export class ChatSession implements Session {
       site: this.options.site ?? '',
       topic: this.topic,
       identity: visitor && this.identity ? { ...this.identity } : null,
-      cursors,
+      cursors: this.convs.cursors(),
       pageUrl: this.page.url,
       pageTitle: this.page.title,
       inboxBatch: !visitor,
@@ -423,9 +385,7 @@ export class ChatSession implements Session {
   private onPresence(presence: cs.v1.Presence): void {
     this.emit('presence', { agentsOnline: presence.agentsOnline, agentIds: [...presence.agentIds] });
     if (!presence.visitorId) return;
-    for (const conv of this.convs.values()) {
-      if (conv.info?.visitorId === presence.visitorId) conv.info = { ...conv.info, visitorOnline: presence.visitorOnline };
-    }
+    this.convs.setVisitorOnline(presence.visitorId, presence.visitorOnline);
     this.emit('list', {});
   }
 

@@ -20,6 +20,7 @@ import { cs } from '../../../proto/gen/chat.js';
 import type { ServerMetrics } from '../http/metrics.js';
 import type { ServerOptions } from '../options.js';
 import { downgradesBelow, forVisitor, SERVER_CORE_LEVEL, toWireMessage } from '../pipeline/kinds.js';
+import { previewFields } from '../pipeline/preview.js';
 import type { Conversation, ConversationStore, StoredMessage } from '../store/conversations.js';
 import { encodeFrame, errorFrame, type FrameType } from './codec.js';
 import { SessionPhase, type SessionData, type Socket } from './session.js';
@@ -310,7 +311,7 @@ export class Hub {
 
   /** The InboxUpdate of a conversation: its summary, preview and unread count. */
   inboxUpdate(conversation: Conversation): cs.v1.InboxUpdate.$Properties {
-    return { conversation: this.wireConversation(conversation), preview: conversation.preview(), unread: conversation.unreadForAgents() };
+    return { conversation: this.wireConversation(conversation), ...previewFields(conversation), unread: conversation.unreadForAgents() };
   }
 
   private publishReceipt(key: string): void {

@@ -82,7 +82,7 @@ export async function handleSend(ctx: ServerContext, ws: Socket, send: cs.v1.Sen
 
   if (session.role === cs.v1.Role.VISITOR) {
     if (conversation.status === cs.v1.ConversationStatus.RESOLVED) await reopenByVisitor(ctx, conversation.id);
-    await afterVisitorMessage(ctx, conversation, message, session.lang);
+    await afterVisitorMessage(ctx, conversation, session.lang);
   }
 }
 

@@ -58,7 +58,11 @@ function appendRecords(ctx: ServerContext, conversation: Conversation, message: 
   return Promise.all(writes).then(() => undefined);
 }
 
-/** Posts a server-made message (BOT or SYSTEM) and fans it out. Failures are logged, never thrown. */
+/**
+ * Posts a server-made message (BOT or SYSTEM) and fans it out. Failures are
+ * logged, never thrown. `senderName`: the name shown with it (default "Bot"
+ * for BOT; an EVENT names the agent it is about).
+ */
 export async function postServerMessage(
   ctx: ServerContext,
   conversation: Conversation,
@@ -66,13 +70,14 @@ export async function postServerMessage(
   kind: cs.v1.MessageKind,
   text: string,
   clientMsgId: string,
+  senderName = role === cs.v1.Role.BOT ? 'Bot' : '',
 ): Promise<StoredMessage | undefined> {
   try {
     const message = await storeMessage(ctx, conversation, {
       clientMsgId,
       senderId: role === cs.v1.Role.BOT ? 'bot' : 'system',
       senderRole: role,
-      senderName: role === cs.v1.Role.BOT ? 'Bot' : '',
+      senderName,
       kind,
       text,
       quoteSeq: 0,

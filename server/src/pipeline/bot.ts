@@ -10,9 +10,9 @@
  * visitor writes instead; it is not a message and never reaches the inbox.
  */
 import { cs } from '../../../proto/gen/chat.js';
-import type { ServerContext } from '../context.js';
 import type { Conversation } from '../store/conversations.js';
-import { postServerMessage } from './store-message.js';
+import type { PipelineDeps } from './ports.js';
+import { postServerMessage } from './server-message.js';
 
 const TEXTS = {
   en: {
@@ -28,10 +28,10 @@ function textsFor(lang: string): (typeof TEXTS)['en' | 'zh'] {
 }
 
 /** Runs after a visitor's message is stored and acked. */
-export async function afterVisitorMessage(ctx: ServerContext, conversation: Conversation, lang: string): Promise<void> {
+export async function afterVisitorMessage(ctx: PipelineDeps, conversation: Conversation, lang: string): Promise<void> {
   const texts = textsFor(lang);
   const now = ctx.now();
-  if (ctx.options.offlineReply && ctx.hub.onlineAgents().length === 0 && now - conversation.lastOfflineReplyMs >= ctx.options.offlineReplyEveryMs) {
+  if (ctx.options.offlineReply && ctx.fanOut.agentsOnline() === 0 && now - conversation.lastOfflineReplyMs >= ctx.options.offlineReplyEveryMs) {
     conversation.lastOfflineReplyMs = now;
     await postServerMessage(ctx, conversation, cs.v1.Role.BOT, cs.v1.MessageKind.TEXT, texts.offline, `bot-offline-${now}`);
   }

@@ -6,17 +6,16 @@
 import uWS from 'uWebSockets.js';
 import { pino, type Logger } from 'pino';
 import { cs } from '../../proto/gen/chat.js';
-import type { ServerContext } from './context.js';
 import { Files } from './files/index.js';
-import { Hub, registerWebSocket } from './gateway/index.js';
+import { Hub, registerWebSocket, type GatewayContext } from './gateway/index.js';
 import { registerHttpRoutes, ServerMetrics } from './http/index.js';
 import { resolveOptions, type ServerOptions } from './options.js';
-import { WordFilter } from './pipeline/filter.js';
+import { journalMessageStore, WordFilter } from './pipeline/index.js';
 import { ConversationStore } from './store/conversations.js';
 
 export { resolveOptions, repoRoot, type BlockedWordsMode, type ServerOptions } from './options.js';
 export { signAgentToken, signIdentity, signVisitorToken } from './gateway/auth.js';
-export { SERVER_CORE_LEVEL } from './pipeline/kinds.js';
+export { SERVER_CORE_LEVEL } from './pipeline/index.js';
 export { ConversationStore, conversationIdFor } from './store/conversations.js';
 export { JournalUnavailableError, NoJournal, type Journal, type JournalRecord } from './store/journal-types.js';
 
@@ -62,7 +61,6 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
 
   const metrics = new ServerMetrics();
   const now = (): number => Date.now();
-  const hub = new Hub(store, metrics, options, log, now);
   const keys = { secret: options.secret, previousSecret: options.previousSecret };
   const files = Files.open({
     dataDir: options.dataDir,
@@ -79,16 +77,28 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
     },
     isStored: (conversationId, senderId, clientMsgId) => (store.get(conversationId)?.findDuplicate(senderId, clientMsgId) ?? 0) > 0,
   });
-  const ctx: ServerContext = {
+  const hub = new Hub(store, metrics, options, log, now, (message) => files.wireAttachments(message));
+  const pipeline = {
+    options,
+    conversations: store,
+    messages: journalMessageStore({ journal, now }),
+    journal,
+    fanOut: hub,
+    attachments: files,
+    filter: new WordFilter(options.blockedWords, options.blockedWordsMode),
+    metrics,
+    log,
+    now,
+  };
+  const ctx: GatewayContext = {
     options,
     keys,
     store,
     journal,
     hub,
     metrics,
-    files,
-    filter: new WordFilter(options.blockedWords, options.blockedWordsMode),
     log,
+    pipeline,
     now,
     shuttingDown: false,
   };
@@ -97,7 +107,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
   hub.attach(app);
   registerWebSocket(app, ctx);
   files.register(app);
-  registerHttpRoutes(app, ctx);
+  registerHttpRoutes(app, { options, metrics, log, health: () => ({ journalHealthy: journal.healthy, shuttingDown: ctx.shuttingDown }) });
 
   const listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
     app.listen(options.host, options.port, (socket) => {

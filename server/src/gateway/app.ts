@@ -8,6 +8,7 @@
 import type { TemplatedApp } from 'uWebSockets.js';
 import { cs } from '../../../proto/gen/chat.js';
 import type { ServerContext } from '../context.js';
+import { leaveMailbox } from './broadcasts.js';
 import { decodeFrame, type DecodedFrame } from './codec.js';
 import { dispatch } from './handlers.js';
 import { newSessionData, SessionPhase, type SocketData } from './session.js';
@@ -104,6 +105,7 @@ export function registerWebSocket(app: TemplatedApp, ctx: ServerContext): void {
       ctx.metrics.connections.dec();
       ctx.hub.sockets.delete(ws);
       if (wasReady) ctx.hub.leave(ws, session);
+      leaveMailbox(ctx, session);
     },
   });
 }

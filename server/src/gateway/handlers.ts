@@ -9,6 +9,7 @@ import { handleAction } from '../pipeline/actions.js';
 import { forVisitor, toWireMessage } from '../pipeline/kinds.js';
 import { handleSend } from '../pipeline/send.js';
 import type { Conversation } from '../store/conversations.js';
+import { handleBroadcastEvent, mailboxPageChanged } from './broadcasts.js';
 import type { DecodedFrame } from './codec.js';
 import { handleHello } from './hello.js';
 import { SessionPhase, type SessionData, type Socket } from './session.js';
@@ -50,6 +51,8 @@ export async function dispatch(ctx: ServerContext, ws: Socket, { type, frame }: 
       return handleAction(ctx, ws, frame.action as cs.v1.ConversationAction);
     case 'pageView':
       return handlePageView(ctx, ws, frame.pageView as cs.v1.PageView);
+    case 'broadcastEvent':
+      return handleBroadcastEvent(ctx, ws, frame.broadcastEvent as cs.v1.BroadcastEvent);
     case 'pong':
       return;
     default:
@@ -217,4 +220,5 @@ function handlePageView(ctx: ServerContext, ws: Socket, pageView: cs.v1.PageView
   conversation.visitorPageUrl = (pageView.url ?? '').slice(0, 2048);
   conversation.visitorPageTitle = (pageView.title ?? '').slice(0, 256);
   ctx.hub.inboxChanged(conversation.id);
+  mailboxPageChanged(ctx, session, pageView.url ?? '');
 }

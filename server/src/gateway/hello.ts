@@ -8,6 +8,7 @@ import type { ServerContext } from '../context.js';
 import { rendersAllKinds, SERVER_CORE_LEVEL } from '../pipeline/kinds.js';
 import type { Conversation } from '../store/conversations.js';
 import { isVisitorToken, newVisitorId, signVisitorToken, verifyAgentToken, verifyIdentity, verifyVisitorToken, visitorIdForUser } from './auth.js';
+import { joinMailbox } from './broadcasts.js';
 import { INBOX_BATCH_MAX } from './hub.js';
 import { SessionPhase, type SessionData, type Socket } from './session.js';
 
@@ -125,6 +126,7 @@ function welcomeVisitor(ctx: ServerContext, ws: Socket, session: SessionData, he
   const conversations: Conversation[] = [primary, ...others];
   for (const conversation of conversations) ctx.hub.watch(ws, conversation.id);
   ctx.hub.join(ws);
+  const mailbox = joinMailbox(ctx, ws, session, hello);
   ctx.hub.send(ws, {
     welcome: {
       sessionId: session.id,
@@ -137,6 +139,7 @@ function welcomeVisitor(ctx: ServerContext, ws: Socket, session: SessionData, he
       serverTimeMs: ctx.now(),
       name: session.name,
       agentsOnline: ctx.hub.onlineAgents().length,
+      ...mailbox,
     },
   });
 }

@@ -20,6 +20,7 @@
  * | CS_BLOCKED_WORDS_MODE | `mask` (default) or `reject` | mask |
  * | CS_BOT | `off` disables the offline auto-reply | on |
  * | CS_LOG_LEVEL | pino level | info |
+ * | CS_BROADCAST_SPREAD_MS | jitter window of an announcement's publish / edit / recall, ms | 30000 |
  * | CS_DATA_DIR, CS_JOURNAL, CS_FSYNC_MS, CS_COMPACT_BYTES | journal (store/journal.ts) | ./.data, on, 5, 8 MiB |
  * | CS_MAX_UPLOAD_BYTES | largest attachment upload (413 past it) | 10485760 (10 MiB) |
  * | CS_UPLOAD_QUOTA_BYTES_PER_HOUR | bytes one visitor may upload per hour (429 past it; 0 = no limit) | 104857600 (100 MiB) |
@@ -90,6 +91,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): { options: Partial<Serve
     maxUploadBytes: number('CS_MAX_UPLOAD_BYTES'),
     uploadQuotaBytesPerHour: number('CS_UPLOAD_QUOTA_BYTES_PER_HOUR'),
     fileUrlTtlMs: number('CS_FILE_URL_TTL_MS'),
+    broadcastSpreadMs: number('CS_BROADCAST_SPREAD_MS'),
   };
   const options = Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined)) as Partial<ServerOptions>;
   return { options, generatedSecret };

@@ -5,6 +5,7 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Db } from './store/db.js';
 import { NoJournal, type Journal } from './store/journal-types.js';
 
 /** How the sensitive-word filter treats a blocked word. */
@@ -64,8 +65,17 @@ export interface ServerOptions {
   /** Where every state change is recorded (DESIGN.md §5). Default NoJournal (memory only). */
   journal: Journal;
   /**
-   * The data directory (CS_DATA_DIR): the SQLite store and `files/` (attachments).
-   * '' keeps attachments in memory and a temp folder for this run only. Default ''.
+   * The SQLite database (announcements, …), opened and migrated by the
+   * caller (`openMigrated`). Default: a private in-memory database, migrated
+   * at start and lost at stop.
+   */
+  database: Db | undefined;
+  /** Jitter window over which a published, edited or recalled announcement reaches the open widgets, ms (`CS_BROADCAST_SPREAD_MS`). Default 30000. */
+  broadcastSpreadMs: number;
+  /**
+   * Where attachments' bytes live: `<dataDir>/files` (CS_DATA_DIR). '' keeps
+   * them in a temp folder for this run only (tests, CS_JOURNAL=off). Their
+   * rows live in `database`. Default ''.
    */
   dataDir: string;
   /** Largest upload, bytes (CS_MAX_UPLOAD_BYTES); bigger ones get 413 while streaming. Default 10 MiB. */
@@ -110,6 +120,8 @@ export function resolveOptions(partial: Partial<ServerOptions>): ServerOptions {
     offlineReply: true,
     offlineReplyEveryMs: 300_000,
     journal: new NoJournal(),
+    database: undefined,
+    broadcastSpreadMs: 30_000,
     dataDir: '',
     maxUploadBytes: 10 * 1024 * 1024,
     uploadQuotaBytesPerHour: 100 * 1024 * 1024,

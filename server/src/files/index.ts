@@ -5,17 +5,15 @@
  * One `Files` per server. It keeps its rows in the server's SQLite database
  * (`CS_DATA_DIR/cs-chat.db`, table `attachments`) and the bytes under
  * `CS_DATA_DIR/files/`. Without a data directory (tests, `CS_JOURNAL=off`)
- * it uses an in-memory database and a temp folder removed at close.
+ * the bytes go to a temp folder removed at close.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TemplatedApp } from 'uWebSockets.js';
 import { cs } from '../../../proto/gen/chat.js';
 import type { Keys } from '../gateway/auth.js';
-import { migrate } from '../store/migrations.js';
-import { openMigrated } from '../store/db.js';
 import type { FilesDeps, FilesOptions, Uploader } from './deps.js';
 import { registerFileServing } from './serve.js';
 import { isImageMime } from './sniff.js';
@@ -47,7 +45,9 @@ export interface MessageKey {
 export type SendAttachments = { ok: true; kind: cs.v1.MessageKind } | { ok: false; reason: string };
 
 export interface OpenFilesOptions extends FilesOptions {
-  /** `CS_DATA_DIR`; '' keeps nothing on disk beyond this process (in-memory rows, temp folder). */
+  /** The server's migrated database (the attachments table lives there). */
+  readonly database: Database.Database;
+  /** `CS_DATA_DIR`: the bytes go to `<dataDir>/files`; '' uses a temp folder removed at close. */
   readonly dataDir: string;
   readonly keys: Keys;
   readonly log: FilesDeps['log'];
@@ -65,12 +65,11 @@ export class Files {
   private readonly timer: NodeJS.Timeout;
 
   private constructor(
-    private readonly db: Database.Database,
     private readonly options: OpenFilesOptions,
     private readonly tempRoot: string | undefined,
     filesDir: string,
   ) {
-    this.store = new FileStore(db, filesDir);
+    this.store = new FileStore(options.database, filesDir);
     this.deps = {
       files: this.store,
       keys: options.keys,
@@ -84,16 +83,11 @@ export class Files {
     this.timer.unref();
   }
 
-  /** Opens the table and the folder of `options.dataDir` (or throw-away ones). */
+  /** Uses the table in `options.database` and the folder of `options.dataDir` (or a throw-away one). */
   static open(options: OpenFilesOptions): Files {
-    if (options.dataDir) {
-      const db = openMigrated(options.dataDir);
-      return new Files(db, options, undefined, join(options.dataDir, 'files'));
-    }
-    const db = new Database(':memory:');
-    migrate(db);
+    if (options.dataDir) return new Files(options, undefined, join(options.dataDir, 'files'));
     const root = mkdtempSync(join(tmpdir(), 'cs-files-'));
-    return new Files(db, options, root, join(root, 'files'));
+    return new Files(options, root, join(root, 'files'));
   }
 
   /** Registers `POST /api/uploads` and `GET /files/:id` (before any catch-all route). */
@@ -159,7 +153,6 @@ export class Files {
 
   close(): void {
     clearInterval(this.timer);
-    this.db.close();
     if (this.tempRoot) rmSync(this.tempRoot, { recursive: true, force: true });
   }
 }

@@ -19,6 +19,7 @@
  */
 import type Database from 'better-sqlite3';
 import { attachmentsTable } from '../files/schema.js';
+import { BROADCAST_MIGRATIONS } from '../broadcast/store.js';
 
 /** One schema step. */
 export interface Migration {
@@ -99,6 +100,8 @@ function chatCore(db: Database.Database): void {
  */
 export const MIGRATIONS: readonly Migration[] = [
   { name: 'conversations, messages, visitors, cursors, meta', up: chatCore },
+  // Announcements: the public mailbox (server/src/broadcast/store.ts).
+  ...BROADCAST_MIGRATIONS,
   { name: 'attachments', up: attachmentsTable },
 ];
 

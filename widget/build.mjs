@@ -85,6 +85,11 @@ const protoClientHalf = {
       };
       for (const name of CLIENT_SENDS_ONLY) strip(name, 'decode');
       for (const name of CLIENT_RECEIVES_ONLY) strip(name, 'encode');
+      // A client sends only the ids of its uploads in Send.attachments: the other Attachment fields are never encoded by it.
+      const encoder = /\n(\s+)Attachment\.encode = function \([^)]*\) \{\n[^]*?\n\1\};/;
+      const before = code;
+      code = code.replace(encoder, (fn) => fn.replace(/\n\s+if \(message\.(name|mime|size|width|height|url) != null[^\n]*\n[^\n]*;/g, ''));
+      if (code === before) throw new Error(`widget/build.mjs: no Attachment.encode fields to drop in ${args.path}`);
       return { contents: code, loader: 'js' };
     });
   },
@@ -154,6 +159,9 @@ const chatBuild = await build({
 writeFileSync(join(dist, 'cs-chat.meta.json'), JSON.stringify(chatBuild.metafile));
 if (process.env.CS_SIZE_REPORT === '1') console.log(await analyzeMetafile(chatBuild.metafile));
 
+// The upload code and the file views, loaded by the script-tag bundle when its panel first opens (widget/src/embed.ts): an ES module beside it.
+await build({ ...browser, format: 'esm', entryPoints: [join(root, 'widget/src/uploads-entry.ts')], outfile: join(dist, 'cs-chat-uploads.js') });
+
 const inboxEntry = join(root, 'widget/src/elements/cs-inbox.ts');
 const hasInbox = existsSync(inboxEntry);
 if (hasInbox) {
@@ -187,6 +195,7 @@ copyFileSync(join(root, 'proto/gen/chat.d.ts'), join(esm, 'types/proto/gen/chat.
 writeFileSync(join(esm, 'index.d.ts'), "export * from './types/widget/src/index.js';\n");
 
 const chat = report('cs-chat.js', join(dist, 'cs-chat.js'));
+const uploadsChunk = report('cs-chat-uploads.js', join(dist, 'cs-chat-uploads.js'));
 if (hasInbox) report('cs-inbox.js', join(dist, 'cs-inbox.js'));
 else console.log('widget: cs-inbox.js skipped: widget/src/elements/cs-inbox.ts does not exist yet');
 report('esm/index.js', join(esm, 'index.js'));
@@ -198,3 +207,4 @@ if (chat.gzip > GZIP_BUDGET) {
 } else {
   console.log(`widget: dist/cs-chat.js is within the 40 KB gzip budget (${GZIP_BUDGET - chat.gzip} bytes to spare).`);
 }
+console.log(`widget: before the panel opens a visitor downloads ${kb(chat.gzip)} gzip; the first attachment adds cs-chat-uploads.js (${kb(uploadsChunk.gzip)} gzip), ${kb(chat.gzip + uploadsChunk.gzip)} in all.`);

@@ -6,6 +6,8 @@
  */
 import {
   ConnState,
+  FileRefusedError,
+  UploadProblem,
   MessageState,
   type ConversationInfo,
   type ConversationView,
@@ -122,6 +124,22 @@ export class FakeSession implements Session {
     const sent = item({ text, own: true, seq: 0, state: MessageState.Sending, quoteSeq: options?.quoteSeq ?? 0 });
     this.push(sent);
     return sent;
+  }
+
+  /** The server's upload cap the elements read, bytes. */
+  maxUploadBytes = 10 * 1024 * 1024;
+
+  async sendFile(conversationId: string, file: Blob, name: string): Promise<TimelineItem> {
+    this.calls.push({ method: 'sendFile', args: [conversationId, name, file.size] });
+    if (file.size > this.maxUploadBytes) throw new FileRefusedError(UploadProblem.TooLarge, this.maxUploadBytes);
+    const attachment = { id: '', name, mime: file.type, size: file.size, width: 0, height: 0, url: '' };
+    const sent = item({ text: '', own: true, seq: 0, state: MessageState.Sending, kind: (file.type.startsWith('image/') ? 1 : 40) as MessageKind, attachments: [attachment], progress: 0 });
+    this.push(sent);
+    return sent;
+  }
+
+  async cancel(conversationId: string, clientMsgId: string): Promise<void> {
+    this.calls.push({ method: 'cancel', args: [conversationId, clientMsgId] });
   }
 
   async retry(conversationId: string, clientMsgId: string): Promise<void> {

@@ -10,8 +10,10 @@
  */
 import { CsChat } from './elements/cs-chat.js';
 import { ChatSession } from './transport/session.js';
+import { fileViews, uploads } from './uploads-entry.js';
 
-CsChat.createSession = (options) => new ChatSession(options);
+CsChat.createSession = (options) => new ChatSession({ loadUploads: async () => uploads, ...options });
+CsChat.loadFileViews = async () => fileViews;
 
 export { CsChat } from './elements/cs-chat.js';
 export { ChatController } from './elements/chat-controller.js';

@@ -48,7 +48,7 @@ export class StaticFiles {
    * @param cacheControl the Cache-Control header.
    * @param placeholder what to send when the file does not exist (404 when omitted).
    */
-  serve(res: HttpResponse, req: HttpRequest, path: string, cacheControl: string, placeholder?: string): void {
+  serve(res: HttpResponse, req: HttpRequest, path: string, cacheControl: string, placeholder?: string, corsAnyOrigin = false): void {
     const file = this.load(path);
     if (!file) {
       if (placeholder === undefined) {
@@ -70,6 +70,8 @@ export class StaticFiles {
       }
       res.writeStatus('200 OK').writeHeader('Content-Type', file.type).writeHeader('ETag', file.etag);
       res.writeHeader('Cache-Control', cacheControl).writeHeader('Vary', 'Accept-Encoding').writeHeader('X-Content-Type-Options', 'nosniff');
+      // A module script loaded by import() from another origin is a CORS request.
+      if (corsAnyOrigin) res.writeHeader('Access-Control-Allow-Origin', '*');
       if (file.type.startsWith('text/html')) res.writeHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
       if (/\bbr\b/.test(accept)) res.writeHeader('Content-Encoding', 'br').end(file.brotli);
       else if (/\bgzip\b/.test(accept)) res.writeHeader('Content-Encoding', 'gzip').end(file.gzip);

@@ -7,6 +7,8 @@ export {
   Outbox,
   OutboxState,
   byCreation,
+  needsUpload,
+  type OutgoingAttachment,
   type OutboxEntry,
   type OutboxOptions,
   type OutgoingMessage,

@@ -18,6 +18,8 @@ export const DEFAULT_MAX_SEND_ATTEMPTS = 5;
 
 export const OutboxState = {
   Queued: 'queued',
+  /** Its file is being uploaded (HTTP): not due, and its conversation's later entries wait behind it. */
+  Uploading: 'uploading',
   Sending: 'sending',
   Sent: 'sent',
   Failed: 'failed',
@@ -34,6 +36,32 @@ export interface OutgoingMessage {
   readonly quoteSeq: number;
   /** Creation time, ms since the epoch; the resend order. */
   readonly createdMs: number;
+  /** The file it carries; `id` once uploaded (the Send names it then). */
+  readonly attachment?: OutgoingAttachment;
+}
+
+/** The file of an outgoing message. */
+export interface OutgoingAttachment {
+  /**
+   * The bytes, until uploaded: kept in the message's IndexedDB outbox row
+   * (IndexedDB stores Blobs), so they survive a reload with it, and dropped
+   * once the server has them.
+   */
+  readonly blob?: Blob;
+  readonly name: string;
+  readonly mime: string;
+  readonly size: number;
+  readonly width: number;
+  readonly height: number;
+  /** Server id, once uploaded. */
+  readonly id?: string;
+  /** Server URL, once uploaded. */
+  readonly url?: string;
+}
+
+/** True when the entry's file still has to be uploaded before it can be sent. */
+export function needsUpload(message: OutgoingMessage): boolean {
+  return !!message.attachment && !message.attachment.id;
 }
 
 export interface OutboxEntry extends OutgoingMessage {
@@ -115,6 +143,7 @@ export class Outbox {
     const blocked = new Set<string>();
     const due: OutboxEntry[] = [];
     for (const e of this.all()) {
+      if (e.state === OutboxState.Uploading) blocked.add(e.conversationId);
       if (e.state !== OutboxState.Queued) continue;
       if (e.dueMs > now) blocked.add(e.conversationId);
       else if (!blocked.has(e.conversationId)) due.push(e);
@@ -130,6 +159,15 @@ export class Outbox {
       attempts: e.attempts + 1,
       dueMs: this.now() + this.ackTimeoutMs,
     }));
+  }
+
+  /**
+   * This tab started uploading the entry's file: it waits, without an ack
+   * timer, until it is `rejected` (upload failed) or replaced by the entry
+   * naming the uploaded file (`remove` + `add`, due at once).
+   */
+  markUploading(clientMsgId: string): OutboxEntry | undefined {
+    return this.update(clientMsgId, (e) => ({ ...e, state: OutboxState.Uploading }));
   }
 
   /** Another tab holds the entry until `untilMs`: look again then, without counting an attempt. */
@@ -207,6 +245,8 @@ export class Outbox {
     let next: number | undefined;
     const headSeen = new Set<string>();
     for (const e of this.all()) {
+      // An upload in progress heads its conversation and has no deadline here: it reports back by itself.
+      if (e.state === OutboxState.Uploading) headSeen.add(e.conversationId);
       if (e.state === OutboxState.Queued) {
         if (headSeen.has(e.conversationId)) continue;
         headSeen.add(e.conversationId);

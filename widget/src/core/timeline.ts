@@ -11,6 +11,8 @@ export interface InsertResult {
   readonly added: readonly TimelineItem[];
   /** A seq above the contiguous cursor is held: pull the gap with `Sync after=cursor`. */
   readonly gap: boolean;
+  /** Held messages whose files came again with fresh signed URLs (now in place). */
+  readonly refreshed: readonly TimelineItem[];
 }
 
 /** Stable render key of a message: its client_msg_id, or conversation#seq for server-made ones without. */
@@ -80,10 +82,19 @@ export class Timeline {
    */
   insert(messages: readonly TimelineItem[]): InsertResult {
     const added: TimelineItem[] = [];
+    const refreshed: TimelineItem[] = [];
     for (const raw of messages) {
       if (raw.seq <= 0) continue;
       const i = this.lowerBound(raw.seq);
-      if (this.seqd[i]?.seq === raw.seq) continue;
+      const held = this.seqd[i];
+      if (held?.seq === raw.seq) {
+        // Signed file URLs expire: a Deliver or Sync of a held message brings fresh ones.
+        if (raw.attachments) {
+          refreshed.push((this.seqd[i] = { ...held, attachments: raw.attachments }));
+          this.snapshot = undefined;
+        }
+        continue;
+      }
       const pendingIndex = raw.clientMsgId ? this.pending.findIndex((p) => p.clientMsgId === raw.clientMsgId) : -1;
       if (pendingIndex >= 0) {
         this.pending.splice(pendingIndex, 1);
@@ -99,7 +110,7 @@ export class Timeline {
       this.advance();
       this.snapshot = undefined;
     }
-    return { added, gap: this.hasGap };
+    return { added, gap: this.hasGap, refreshed };
   }
 
   /** Shows an own message at once, after every seq'd one. Ignored if its key is held. */

@@ -44,6 +44,35 @@ export const MessageState = {
 } as const;
 export type MessageState = (typeof MessageState)[keyof typeof MessageState];
 
+/** A file a message carries, as the elements render it. */
+export interface AttachmentView {
+  /** Server id; '' while it is being uploaded. */
+  readonly id: string;
+  readonly name: string;
+  /** Sniffed by the server (or the browser's guess while uploading). */
+  readonly mime: string;
+  /** Bytes. */
+  readonly size: number;
+  /** Pixels, images only (0 when unknown): the list reserves the space before the image loads. */
+  readonly width: number;
+  readonly height: number;
+  /** Absolute URL: the server's signed, expiring one, or a local blob: URL while uploading. */
+  readonly url: string;
+}
+
+/** Why an upload failed, so an element can say it in its language. */
+export const UploadProblem = {
+  /** Over the server's cap (or a proxy's 413). */
+  TooLarge: 'too_large',
+  /** The server's allow-list refused the type (415). */
+  Unsupported: 'unsupported',
+  /** The hourly upload quota is used up (429). */
+  Quota: 'quota',
+  /** No connection, or the server or a proxy failed: retried by itself. */
+  Network: 'network',
+} as const;
+export type UploadProblem = (typeof UploadProblem)[keyof typeof UploadProblem];
+
 /** One message as the elements render it. Plain data, never mutated in place. */
 export interface TimelineItem {
   /** Stable render key: the client_msg_id (own and others' messages alike). */
@@ -65,8 +94,12 @@ export interface TimelineItem {
   /** Sent by this user (any of their devices). */
   readonly own: boolean;
   readonly state: MessageState;
-  /** Why it failed, for `failed`. */
+  /** Why it failed, for `failed` (an `UploadProblem` when its upload failed). */
   readonly error?: string;
+  /** Files it carries (IMAGE and FILE messages). */
+  readonly attachments?: readonly AttachmentView[];
+  /** Own message whose file is uploading: the fraction sent, 0 to 1. */
+  readonly progress?: number;
 }
 
 /** A conversation's summary, as Welcome, SyncResult and InboxUpdate carry it. */
@@ -137,6 +170,53 @@ export interface SessionOptions {
   readonly backoffBaseMs?: number;
   /** Reconnect backoff cap, ms. Default 20000. */
   readonly backoffCapMs?: number;
+  /**
+   * Loads the upload code (image scaling, the HTTP upload) on first use. The
+   * script-tag bundle loads it as a separate file (cs-chat-uploads.js) so the
+   * widget stays small until someone attaches a file. Default: the module
+   * bundled with this build.
+   */
+  readonly loadUploads?: () => Promise<UploadsApi>;
+}
+
+/** A file ready to upload: scaled down when it was a big photo. */
+export interface PreparedFile {
+  readonly blob: Blob;
+  readonly name: string;
+  readonly mime: string;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** What one upload attempt came to. */
+export type UploadOutcome =
+  | { readonly ok: true; readonly attachment: AttachmentView }
+  | { readonly ok: false; readonly problem: UploadProblem; /** Try again by itself after this long, ms; 0 = not by itself. */ readonly retryAfterMs: number; readonly message: string };
+
+/** One upload (POST /api/uploads). */
+export interface UploadRequest {
+  /** The server's HTTP base, e.g. https://chat.example.com. */
+  readonly base: string;
+  /** Visitor or service token; '' uses the agent's session cookie. */
+  readonly token: string;
+  readonly conversationId: string;
+  /** The message's client id: the upload's idempotency key. */
+  readonly clientMsgId: string;
+  readonly blob: Blob;
+  readonly name: string;
+  /** Fraction sent, 0 to 1. */
+  onProgress(fraction: number): void;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * The lazily loaded upload code (transport/uploads.ts). transport/outbox-flusher.ts
+ * adds the member that serves an outbox (`files`), whose types live there.
+ */
+export interface UploadsApi {
+  /** Scales a big photo down in the browser (long side ~2048 px); other files pass unchanged. */
+  prepare(file: Blob, name: string): Promise<PreparedFile>;
+  upload(request: UploadRequest): Promise<UploadOutcome>;
 }
 
 export interface SessionEvents {
@@ -162,6 +242,18 @@ export interface SessionEvents {
   error: { readonly code: cs.v1.ErrorCode; readonly message: string; readonly fatal: boolean };
 }
 
+/** A file refused before it was queued (too large for the server's cap). */
+export class FileRefusedError extends Error {
+  readonly type = 'FileRefused';
+  constructor(
+    readonly problem: UploadProblem,
+    /** The cap, bytes. */
+    readonly maxBytes: number,
+  ) {
+    super(problem);
+  }
+}
+
 /** Removes a listener or cancels a timer. */
 export type Disposer = () => void;
 
@@ -184,6 +276,16 @@ export interface Session {
    * as `sending`. Empty conversationId means the visitor's primary one.
    */
   send(conversationId: string, text: string, options?: { kind?: MessageKind; quoteSeq?: number }): Promise<TimelineItem>;
+  /**
+   * Queues a file as its own message (DESIGN.md §11): scaled down when it is a
+   * big photo, kept in IndexedDB with the message until uploaded and acked.
+   * @throws FileRefusedError when it is over the server's size cap (nothing is queued).
+   */
+  sendFile(conversationId: string, file: Blob, name: string): Promise<TimelineItem>;
+  /** Takes back an own message that is not sent yet (cancels its upload). */
+  cancel(conversationId: string, clientMsgId: string): Promise<void>;
+  /** The server's upload cap, bytes (Welcome.max_upload_bytes; 10 MiB until known). */
+  readonly maxUploadBytes: number;
   /** Re-queues a failed message. */
   retry(conversationId: string, clientMsgId: string): Promise<void>;
   /** Fetches the previous page (Sync before_seq). */

@@ -38,6 +38,7 @@ import { ChatController } from './chat-controller.js';
 import { ComposerController } from './composer.js';
 import { chatStyles } from './cs-chat-styles.js';
 import { pickLang, stringsFor, type Strings } from './i18n.js';
+import type { FileViews, LitParts, ViewsHost } from './file-views.js';
 import { icons, previewText, renderTyping, type MessageViewContext } from './message-list.js';
 import { MessageRows } from './message-rows.js';
 import { MessageWindow } from './message-window.js';
@@ -65,6 +66,12 @@ export class CsChat extends LitElement {
    * it to `new ChatSession(options)`; undefined leaves the element idle.
    */
   static createSession: SessionFactory | undefined;
+
+  /**
+   * Loads the views of messages with files (file-views.ts), when the panel
+   * first opens. The entries set it; undefined shows files by name only.
+   */
+  static loadFileViews: (() => Promise<(lit: LitParts, host: ViewsHost) => FileViews>) | undefined;
 
   /** The panel is open (attribute `open`). */
   declare isOpen: boolean;
@@ -94,6 +101,8 @@ export class CsChat extends LitElement {
   private shown: { items: readonly TimelineItem[]; ctx: MessageViewContext } | undefined;
   /** The panel was opened once: render it from then on (keeps first paint cheap). */
   private panelMade = false;
+  /** How files look, once loaded (the panel opened). */
+  private files: FileViews | undefined;
   private readonly composer = new ComposerController(this, (typing) => this.chat.setTyping(typing));
 
   constructor() {
@@ -210,14 +219,25 @@ export class CsChat extends LitElement {
       if (this.color) this.style.setProperty('--cs-accent', this.color);
       else this.style.removeProperty('--cs-accent');
     }
-    if (this.isOpen) this.panelMade = true;
+    if (this.isOpen && !this.panelMade) {
+      this.panelMade = true;
+      void this.loadFiles();
+    }
+  }
+
+  private async loadFiles(): Promise<void> {
+    const make = await CsChat.loadFileViews?.().catch(() => undefined);
+    if (!make || this.files) return;
+    this.files = make({ html, nothing }, { root: this.shadowRoot, server: this.server });
+    this.requestUpdate();
   }
 
   /** Lit commits the template in `super.update`; the keyed rows follow at once, before the controllers measure the scroll position. */
   protected override update(changed: PropertyValues<this>): void {
     super.update(changed);
     const list = this.renderRoot.querySelector<HTMLElement>('.rows');
-    if (list && this.shown) this.rows.sync(list, this.shown.items, this.shown.ctx);
+    // Rows re-render once the file views arrive (until then files show by name).
+    if (list && this.shown) this.rows.sync(list, this.shown.items, this.shown.ctx, this.files ? 'f' : '');
   }
 
   protected override updated(changed: PropertyValues<this>): void {
@@ -289,7 +309,9 @@ export class CsChat extends LitElement {
               <button class="icon-btn" type="button" aria-label=${s.cancelReply} @click=${() => this.cancelQuote()}>${icons.close}</button>
             </div>`
           : nothing}
+        ${this.files?.notice()}
         <form part="composer" @submit=${this.onSubmit}>
+          ${this.files?.attach(s.lang, (file) => this.sendFile(file), () => this.requestUpdate())}
           <textarea
             rows="1"
             aria-label=${s.placeholder}
@@ -328,7 +350,16 @@ export class CsChat extends LitElement {
         this.textarea?.focus();
       },
       onQuickReply: (label) => this.sendText(label, 0),
+      files: this.files,
+      onCancel: (item) => void this.chat.session?.cancel(item.conversationId, item.clientMsgId),
+      maxUploadBytes: this.chat.session?.maxUploadBytes,
     });
+  }
+
+  /** Queues a file as its own message. @throws FileRefusedError over the server's cap (nothing queued). */
+  private async sendFile(file: File): Promise<void> {
+    this.window.scrollToEnd();
+    await (await this.chat.ready())?.sendFile(this.chat.conversationId, file, file.name);
   }
 
   private cancelQuote(): void {

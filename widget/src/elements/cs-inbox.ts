@@ -22,6 +22,7 @@ import { cs } from '../../../proto/gen/chat.js';
 import { ConnState, type ConversationInfo, type SessionFactory, type TimelineItem } from '../core/types.js';
 import { ChatSession } from '../transport/session.js';
 import { stringsFor } from './i18n.js';
+import { uploads } from '../transport/uploads.js';
 import { parseCannedReplies, type CannedReply } from './inbox-canned.js';
 import './inbox-composer.js';
 import type { ComposeDetail, CsInboxComposer } from './inbox-composer.js';
@@ -35,7 +36,7 @@ import { MessageWindow } from './message-window.js';
 import { messageContext } from './session-view.js';
 import { messageStyles, resetStyles } from './styles.js';
 
-const defaultFactory: SessionFactory = (options) => new ChatSession(options);
+const defaultFactory: SessionFactory = (options) => new ChatSession({ loadUploads: async () => uploads, ...options });
 
 /** The WebSocket URL of the server this page came from. */
 function sameOriginWs(): string {

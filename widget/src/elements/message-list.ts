@@ -9,8 +9,9 @@
  * unsafeHTML anywhere in the widget).
  */
 import { html, nothing, svg, type TemplateResult } from 'lit';
-import type { TimelineItem } from '../core/types.js';
+import type { AttachmentView, TimelineItem } from '../core/types.js';
 import { MessageState } from '../core/types.js';
+import type { FileViews } from './file-views.js';
 import type { Strings } from './i18n.js';
 
 /**
@@ -38,6 +39,14 @@ export interface MessageViewContext {
   readonly onRetry: (item: TimelineItem) => void;
   readonly onReply: (item: TimelineItem) => void;
   readonly onQuickReply: (label: string, item: TimelineItem) => void;
+  /** How files look (file-views.ts, loaded with the upload code); until then a file shows as its name. */
+  readonly files?: FileViews;
+  /** Takes back an own message not sent yet (its upload); no cancel button without it. */
+  readonly onCancel?: (item: TimelineItem) => void;
+  /** Shows an image full size (a lightbox); without it the image opens in a new tab. */
+  readonly onOpenImage?: (attachment: AttachmentView) => void;
+  /** The server's upload cap, bytes, for "too large (max …)". */
+  readonly maxUploadBytes?: number;
 }
 
 /** True for URLs an IMAGE message may load: https, or an inline data: image. */
@@ -47,6 +56,7 @@ export function isSafeImageUrl(url: string): boolean {
 
 /** One line of plain text for previews and quotes, at most `max` characters. */
 export function previewText(item: TimelineItem, strings: Strings, max = 80): string {
+  if (item.attachments) return item.attachments[0]?.name ?? '';
   if (item.kind === Kind.Image) return `[${strings.image}]`;
   const line = item.text.replace(/\s+/g, ' ').trim();
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
@@ -94,6 +104,7 @@ export function renderQuote(seq: number, ctx: MessageViewContext): TemplateResul
 }
 
 function renderBody(item: TimelineItem, ctx: MessageViewContext): TemplateResult | string {
+  if (item.attachments) return ctx.files?.body(item, ctx) ?? previewText(item, ctx.strings);
   if (item.kind === Kind.Image && isSafeImageUrl(item.text)) {
     return html`<img src=${item.text} alt=${ctx.strings.image} loading="lazy" />`;
   }
@@ -151,6 +162,7 @@ export function renderMessage(item: TimelineItem, ctx: MessageViewContext): Temp
           )}
         </div>`
       : nothing}
+    ${item.own && item.attachments ? ctx.files?.upload(item, ctx) : nothing}
     ${item.own && (item.key === ctx.lastOwnKey || item.state === MessageState.Sending || item.state === MessageState.Failed)
       ? renderState(item, ctx)
       : nothing}

@@ -1,16 +1,23 @@
 /**
  * Wire <-> item mapping, pure: protobuf messages and conversations into the
  * plain `TimelineItem` / `ConversationInfo` the elements render, outbox
- * entries into pending items and IndexedDB records. No state, no I/O.
+ * entries into pending items and IndexedDB records (pending.ts, which the
+ * upload code shares without the protobuf module). No state, no I/O.
  */
 import { cs } from '../../../proto/gen/chat.js';
-import { OutboxState, itemKey, type OutboxEntry, type OutgoingMessage } from '../core/index.js';
-import { MessageState, type ConversationInfo, type MessageKind, type Role, type SessionOptions, type TimelineItem } from '../core/types.js';
-import type { OutboxRecord } from '../store/index.js';
+import { itemKey } from '../core/index.js';
+import { MessageState, type AttachmentView, type ConversationInfo, type Role, type SessionOptions, type TimelineItem } from '../core/types.js';
+
+export { outboxRecord, pendingItem, pendingState } from './pending.js';
 
 /** The wire role of a session's user. */
 export function roleOf(role: SessionOptions['role']): Role {
   return role === 'agent' ? cs.v1.Role.AGENT : cs.v1.Role.VISITOR;
+}
+
+/** Wire attachments (URLs relative to the server: the views resolve them). */
+function toAttachments(list: readonly cs.v1.Attachment.$Properties[]): AttachmentView[] {
+  return list.map((a) => ({ id: a.id ?? '', name: a.name ?? '', mime: a.mime ?? '', size: a.size ?? 0, width: a.width ?? 0, height: a.height ?? 0, url: a.url ?? '' }));
 }
 
 /** A server message as a timeline item; `own` when `userId` sent it. */
@@ -33,39 +40,8 @@ export function toItem(m: cs.v1.Message.$Properties, userId: string): TimelineIt
     timeMs: m.serverTimeMs ?? 0,
     own: !!senderId && senderId === userId,
     state: MessageState.Sent,
+    ...(m.attachments?.length ? { attachments: toAttachments(m.attachments) } : {}),
   };
-}
-
-/** An own message not acked yet, as the sender's timeline shows it. */
-export function pendingItem(message: OutgoingMessage, state: MessageState, sender: { readonly userId: string; readonly role: Role }, error?: string): TimelineItem {
-  return {
-    key: message.clientMsgId,
-    conversationId: message.conversationId,
-    seq: 0,
-    clientMsgId: message.clientMsgId,
-    senderId: sender.userId,
-    senderRole: sender.role,
-    senderName: '',
-    kind: message.kind as MessageKind,
-    text: message.text,
-    quoteSeq: message.quoteSeq,
-    quickReplies: [],
-    timeMs: message.createdMs,
-    own: true,
-    state,
-    error,
-  };
-}
-
-/** How a pending item shows an outbox entry: failed, or still sending. */
-export function pendingState(entry: OutboxEntry): MessageState {
-  return entry.state === OutboxState.Failed ? MessageState.Failed : MessageState.Sending;
-}
-
-/** An outbox entry as its IndexedDB record, lease released. */
-export function outboxRecord(entry: OutboxEntry): OutboxRecord {
-  const { clientMsgId, conversationId, kind, text, quoteSeq, createdMs } = entry;
-  return { clientMsgId, conversationId, kind, text, quoteSeq, createdMs, failed: entry.state === OutboxState.Failed, error: entry.error, owner: '', leaseUntilMs: 0 };
 }
 
 /**

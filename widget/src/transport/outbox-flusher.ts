@@ -18,18 +18,27 @@
  * other about new and acked entries on a BroadcastChannel, so a pending message
  * shows in every tab once and moves to its seq place everywhere.
  */
-import { Outbox, OutboxState, backoffOptions, type OutboxEntry, type OutgoingMessage } from '../core/index.js';
-import { MessageState, type Disposer, type Role, type SessionOptions, type TimelineItem } from '../core/types.js';
+import { Outbox, OutboxState, backoffOptions, needsUpload, type OutboxEntry, type OutgoingMessage } from '../core/index.js';
+import { MessageState, type Disposer, type Role, type SessionOptions, type TimelineItem, type UploadsApi } from '../core/types.js';
 import type { ChatStore } from '../store/index.js';
 import type { FrameInit } from './codec.js';
 import { ignore, type Conversations } from './conversations.js';
+import type { FileOutbox } from './file-outbox.js';
 import { outboxRecord, pendingItem, pendingState } from './mapping.js';
 import type { Timers } from './timers.js';
 
+declare module '../core/types.js' {
+  interface UploadsApi {
+    /** The file side of an outbox (transport/file-outbox.ts). */
+    files(host: FileHost): FileOutbox;
+  }
+}
+
 /** BroadcastChannel messages between tabs of one database. */
-type TabMessage =
+export type TabMessage =
   | { readonly t: 'queued'; readonly message: OutgoingMessage }
-  | { readonly t: 'acked'; readonly clientMsgId: string; readonly conversationId: string; readonly seq: number; readonly timeMs: number };
+  | { readonly t: 'acked'; readonly clientMsgId: string; readonly conversationId: string; readonly seq: number; readonly timeMs: number }
+  | { readonly t: 'cancelled'; readonly clientMsgId: string; readonly conversationId: string };
 
 /** Clock, randomness and the cross-tab primitives, injectable for tests. */
 export interface FlusherEnv {
@@ -60,18 +69,37 @@ export interface FlusherDeps {
   changed(id: string): void;
   /** An own message got its seq (this tab's Ack or another tab's). */
   settle(conversationId: string, clientMsgId: string, seq: number, timeMs: number): void;
+  /** The upload code, loaded on first use. */
+  loadUploads(): Promise<UploadsApi>;
+  /** Where files are uploaded (the server's WebSocket URL), with which token. */
+  uploadTarget(): { readonly server: string; readonly token: string };
+  /** The server's upload cap, bytes. */
+  maxUploadBytes(): number;
+}
+
+/** What the upload code (file-outbox.ts, loaded on first use) uses of the outbox. */
+export interface FileHost {
+  readonly outbox: Outbox;
+  readonly deps: FlusherDeps;
+  queue(message: OutgoingMessage, store: ChatStore): Promise<TimelineItem>;
+  rejected(clientMsgId: string, retryAfterMs: number, reason: string): void;
+  /** Arms the timer at the outbox's next deadline (an entry due now: a flush at once). */
+  arm(): void;
+  post(message: TabMessage): void;
 }
 
 /** The session's outbox, its flushes, and the tabs sharing it. */
-export class OutboxFlusher {
-  private readonly outbox: Outbox;
+export class OutboxFlusher implements FileHost {
+  readonly outbox: Outbox;
   private channel: BroadcastChannel | undefined;
   private timer: Disposer | undefined;
   private flushing = false;
   private flushAgain = false;
+  /** The file side, made when the upload code is first loaded. */
+  private fileSide: FileOutbox | undefined;
 
   constructor(
-    private readonly deps: FlusherDeps,
+    readonly deps: FlusherDeps,
     options: Pick<SessionOptions, 'ackTimeoutMs' | 'maxSendAttempts' | 'backoffBaseMs' | 'backoffCapMs'>,
   ) {
     this.outbox = new Outbox({
@@ -83,20 +111,28 @@ export class OutboxFlusher {
     });
   }
 
+  /** The file side of the outbox, loading the upload code on first use. */
+  async files(): Promise<FileOutbox> {
+    return (this.fileSide ??= (await this.deps.loadUploads()).files(this));
+  }
+
   /** Restores the cached outbox (shown as pending at once) and opens the cross-tab channel. */
   async start(store: ChatStore): Promise<void> {
-    for (const record of await store.outbox()) {
+    const records = await store.outbox();
+    for (const record of records) {
       const entry = this.outbox.add(record, record.failed);
       const failed = entry.state === OutboxState.Failed;
       this.deps.convs.ensure(record.conversationId).timeline.addPending(this.pending(record, failed ? MessageState.Failed : MessageState.Sending, record.error));
       this.deps.changed(record.conversationId);
     }
+    this.restoreFiles(records);
     this.channel = this.deps.env.openChannel?.(`cs-chat:${this.deps.dbName}`);
     if (this.channel) this.channel.onmessage = (ev: MessageEvent<TabMessage>) => this.onTabMessage(ev.data);
   }
 
   /** Closes the channel and forgets the timer (cleared with the session's timers). */
   stop(): void {
+    this.fileSide?.stop();
     this.timer = undefined;
     this.channel?.close();
     this.channel = undefined;
@@ -112,7 +148,7 @@ export class OutboxFlusher {
     return this.outbox.get(clientMsgId) !== undefined;
   }
 
-  /** Shows the message as sending, writes it to IndexedDB, then sends it; a failed write shows it failed and throws. */
+  /** Shows the message as sending, writes it (its file's bytes too) to IndexedDB, then sends it (uploading the file first); a failed write shows it failed and throws. */
   async queue(message: OutgoingMessage, store: ChatStore): Promise<TimelineItem> {
     const item = this.pending(message, MessageState.Sending);
     const timeline = this.deps.convs.ensure(message.conversationId).timeline;
@@ -150,6 +186,7 @@ export class OutboxFlusher {
   /** The server stored the message (OK or DUPLICATE): out of the outbox, into its seq place, and the other tabs told. */
   acked(clientMsgId: string, ackConversationId: string, seq: number, timeMs: number): void {
     const entry = this.outbox.acked(clientMsgId);
+    this.fileSide?.forget(clientMsgId);
     const conversationId = ackConversationId || entry?.conversationId || '';
     void this.deps.store()?.deleteOutbox(clientMsgId).catch(ignore);
     this.deps.settle(conversationId, clientMsgId, seq, timeMs);
@@ -222,9 +259,20 @@ export class OutboxFlusher {
             unclaimed.add(entry.conversationId);
             continue;
           }
+          if (needsUpload(entry)) {
+            // Its later entries wait behind it (head of line) while the file goes up.
+            this.outbox.markUploading(entry.clientMsgId);
+            const claim = claims.get(entry.clientMsgId);
+            this.files().then(
+              (files) => files.start(entry, typeof claim === 'object' ? claim : undefined),
+              () => this.rejected(entry.clientMsgId, 3000, 'network'), // the upload code did not load (offline): later
+            );
+            continue;
+          }
           const conversationId = entry.conversationId || this.deps.primary();
+          const fileId = entry.attachment?.id;
           const sent = this.deps.send({
-            send: { clientMsgId: entry.clientMsgId, conversationId, kind: entry.kind, text: entry.text, quoteSeq: entry.quoteSeq },
+            send: { clientMsgId: entry.clientMsgId, conversationId, kind: entry.kind, text: entry.text, quoteSeq: entry.quoteSeq, attachments: fileId ? [{ id: fileId }] : [] },
           });
           if (!sent) break;
           this.outbox.markSending(entry.clientMsgId);
@@ -249,7 +297,7 @@ export class OutboxFlusher {
    * next Welcome flushes (`resend()`), and a timer on an entry already due
    * would only fire again and again.
    */
-  private arm(): void {
+  arm(): void {
     this.timer?.();
     this.timer = undefined;
     if (!this.deps.isOpen()) return;
@@ -268,19 +316,27 @@ export class OutboxFlusher {
     void this.deps.store()?.putOutbox(outboxRecord(entry)).catch(ignore);
   }
 
+  /** Pending files show from their bytes in IndexedDB (loads the upload code when there are any). */
+  private restoreFiles(entries: readonly OutgoingMessage[]): void {
+    if (entries.some(needsUpload)) void this.files().then((files) => files.restore(entries), ignore);
+  }
+
   private onTabMessage(message: TabMessage): void {
     if (message.t === 'queued') {
       const entry = this.outbox.add(message.message);
       this.deps.convs.ensure(entry.conversationId).timeline.addPending(this.pending(entry, MessageState.Sending));
       this.deps.changed(entry.conversationId);
+      this.restoreFiles([entry]);
       void this.flush(); // finds the other tab's lease and waits it out
+    } else if (message.t === 'cancelled') {
+      this.fileSide?.cancelled(message.conversationId, message.clientMsgId);
     } else {
       this.outbox.remove(message.clientMsgId);
       this.deps.settle(message.conversationId, message.clientMsgId, message.seq, message.timeMs);
     }
   }
 
-  private post(message: TabMessage): void {
+  post(message: TabMessage): void {
     this.channel?.postMessage(message);
   }
 

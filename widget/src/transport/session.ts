@@ -61,6 +61,8 @@ export class ChatSession implements Session {
   private identity: IdentityInput | undefined;
   private page: { url: string; title: string } = { url: '', title: '' };
   private retriedToken = false;
+  /** The server's upload cap, bytes (Welcome.max_upload_bytes). Default 10 MiB until the first Welcome. */
+  maxUploadBytes = 10 * 1024 * 1024;
 
   constructor(
     private readonly options: SessionOptions,
@@ -92,6 +94,9 @@ export class ChatSession implements Session {
       emitChange: (conversationId) => this.emit('change', { conversationId }),
       insert: (id, items) => this.insert(id, items),
       settle: (id, clientMsgId, seq, timeMs) => this.settle(id, clientMsgId, seq, timeMs),
+      loadUploads: () => options.loadUploads?.() ?? Promise.reject(new Error('cs-chat: no upload code')),
+      uploadTarget: () => ({ server: options.url, token: options.role === 'visitor' ? this.token : (options.agentToken ?? '') }),
+      maxUploadBytes: () => this.maxUploadBytes,
     };
     this.changes = new Changes(parts);
     this.signals = new Signals(parts);
@@ -182,6 +187,14 @@ export class ChatSession implements Session {
     return this.outbox.queue(message, store);
   }
 
+  async sendFile(conversationId: string, file: Blob, name: string): Promise<TimelineItem> {
+    return (await this.outbox.files()).send(conversationId, file, name);
+  }
+
+  async cancel(conversationId: string, clientMsgId: string): Promise<void> {
+    await (await this.outbox.files()).cancel(conversationId, clientMsgId);
+  }
+
   async retry(conversationId: string, clientMsgId: string): Promise<void> {
     await this.outbox.retry(conversationId, clientMsgId, this.requireStore());
   }
@@ -266,6 +279,7 @@ export class ChatSession implements Session {
 
   private onWelcome(welcome: cs.v1.Welcome): void {
     this.retriedToken = false;
+    if (welcome.maxUploadBytes) this.maxUploadBytes = welcome.maxUploadBytes;
     this.userIdValue = welcome.userId;
     const store = this.store;
     void store?.setMeta('user', welcome.userId).catch(ignore);
@@ -373,7 +387,11 @@ export class ChatSession implements Session {
   /** Adds server messages; what is new goes to the cache, and own outbox twins (another tab's send) leave the outbox. */
   private insert(id: string, items: readonly TimelineItem[]): readonly TimelineItem[] {
     const conv = this.convs.ensure(id);
-    const { added } = conv.timeline.insert(items);
+    const { added, refreshed } = conv.timeline.insert(items);
+    if (refreshed.length) {
+      conv.unsaved.push(...refreshed);
+      this.changes.mark(id);
+    }
     if (!added.length) return added;
     conv.unsaved.push(...added);
     for (const item of added) this.outbox.dropTwin(item.clientMsgId);

@@ -1,0 +1,194 @@
+/**
+ * How messages with files look, in `<cs-chat>` and `<cs-inbox>`: an image
+ * inline (lazy, at a size known before it loads so the list does not jump;
+ * a click shows it full size), any other file a card with its name, size and
+ * a download link, and an own message's upload progress with a cancel
+ * button, or why it was not sent. With their styles and strings (English,
+ * Chinese).
+ *
+ * Part of the upload code loaded on first use (cs-chat-uploads.js): the
+ * script-tag widget loads it when its panel first opens, so the launcher's
+ * download stays small. It uses the host element's own Lit (`html`,
+ * `nothing`), so its templates render in the host's list like any other.
+ */
+import type { html as litHtml, nothing as litNothing, TemplateResult } from 'lit';
+import { MessageState, type AttachmentView, type TimelineItem } from '../core/types.js';
+import { httpBase } from '../transport/http-base.js';
+import type { MessageViewContext } from './message-list.js';
+
+/** The host's Lit. */
+export interface LitParts {
+  readonly html: typeof litHtml;
+  readonly nothing: typeof litNothing;
+}
+
+/** Where the views go: the host's shadow root (they add their styles to it) and its server's WebSocket URL (file URLs are relative to it). */
+export interface ViewsHost {
+  readonly root: ShadowRoot | null;
+  readonly server: string;
+}
+
+/**
+ * `accept` of the file input: images first (phones then offer the camera and
+ * the photo library), then what the server's allow-list takes.
+ */
+export const ACCEPT = 'image/*,.heic,.heif,application/pdf,text/plain,text/csv,.csv,.doc,.docx,.xls,.xlsx,.ppt,.pptx,.odt,.ods,.odp';
+
+/** The file views, made with the host's Lit. */
+export interface FileViews {
+  /** The files of a message (and its caption). */
+  body(item: TimelineItem, ctx: MessageViewContext): TemplateResult;
+  /** An own message's upload progress and cancel, or why its file was not sent. */
+  upload(item: TimelineItem, ctx: MessageViewContext): TemplateResult | symbol;
+  /** Why a file was not sent, in `lang` ('en' | 'zh'); `maxBytes` is the server's cap. */
+  problem(lang: string, code: string, maxBytes: number): string;
+  /**
+   * The attach button (a real button with a label: keyboard and screen-reader
+   * usable) and its hidden file input. Each file picked, pasted or dropped
+   * goes to `send` as its own message; one `send` refuses (over the cap) is
+   * named in `notice()`, and `update` asks the host to render again.
+   */
+  attach(lang: string, send: (file: File) => Promise<unknown>, update: () => void): TemplateResult;
+  /** Why the last file was refused before it was sent, or nothing. */
+  notice(): TemplateResult | symbol;
+}
+
+/** "640 KB", "2.3 MB": file sizes as people read them. */
+export function formatSize(bytes: number): string {
+  return bytes < 1048576 ? `${Math.max(1, Math.round(bytes / 1024))} KB` : `${(bytes / 1048576).toFixed(bytes < 10485760 ? 1 : 0).replace(/\.0$/, '')} MB`;
+}
+
+const STRINGS = {
+  en: {
+    attach: 'Attach a photo or file',
+    cancel: 'Cancel upload',
+    remove: 'Remove',
+    download: 'Download',
+    uploading: 'Uploading',
+    too_large: (max: string) => `Too large (max ${max})`,
+    unsupported: 'This file type is not allowed: send a photo, PDF, text or office file',
+    quota: 'Upload limit reached – try again later',
+    network: 'Upload failed – check your connection',
+  },
+  zh: {
+    attach: '发送图片或文件',
+    cancel: '取消上传',
+    remove: '移除',
+    download: '下载',
+    uploading: '上传中',
+    too_large: (max: string) => `文件过大（最大 ${max}）`,
+    unsupported: '不支持此文件类型：请发送图片、PDF、文本或办公文档',
+    quota: '上传次数已达上限，请稍后再试',
+    network: '上传失败，请检查网络连接',
+  },
+} as const;
+
+function stringsOf(lang: string): (typeof STRINGS)['en'] | (typeof STRINGS)['zh'] {
+  return lang === 'zh' ? STRINGS.zh : STRINGS.en;
+}
+
+function problem(lang: string, code: string, maxBytes: number): string {
+  const s = stringsOf(lang);
+  if (code === 'too_large') return s.too_large(formatSize(maxBytes));
+  return code === 'unsupported' ? s.unsupported : code === 'quota' ? s.quota : s.network;
+}
+
+/** The size an image shows at (fits 240 × 240 px). */
+function box(a: AttachmentView): [number, number] | undefined {
+  if (!a.width || !a.height) return undefined;
+  const scale = Math.min(1, 240 / a.width, 240 / a.height);
+  return [Math.round(a.width * scale), Math.round(a.height * scale)];
+}
+
+/** Images a browser shows (most cannot decode HEIC: it is offered as a download). */
+function inline(a: AttachmentView): boolean {
+  return /^image\/(jpeg|png|gif|webp)$/.test(a.mime) && /^(https?:|blob:)/.test(a.url);
+}
+
+const CSS = `
+.att{display:block;margin-block-end:4px;line-height:0}
+.att img{max-height:none;background:#0000000d}
+.file{display:flex;flex-direction:column;min-width:160px;max-width:240px;margin-block-end:4px;padding:8px 10px 8px 40px;border-radius:10px;background:#0000000f;color:inherit;text-decoration:none;white-space:normal;position:relative}
+.file::before{content:'';position:absolute;inset-inline-start:10px;top:50%;width:18px;height:22px;margin-top:-11px;border:2px solid currentColor;border-radius:3px;opacity:.6}
+.file b{overflow-wrap:anywhere;font-weight:600}
+.file small{opacity:.75}
+.upload{display:flex;align-items:center;gap:6px;margin-block-start:4px;margin-inline:4px;font-size:12px;color:var(--cs-muted,#6b7280)}
+.upload progress{width:120px;accent-color:var(--cs-accent,#4f46e5)}
+.upload.failed{color:#b91c1c}
+.upload button{border:1px solid currentColor;background:none;color:inherit;border-radius:999px;padding:0 8px;font:inherit;font-weight:600;cursor:pointer}
+`;
+
+/** Makes the views with the host's Lit, and adds their styles to the host's shadow root. */
+export function fileViews({ html, nothing }: LitParts, host: ViewsHost): FileViews {
+  const root = host.root;
+  if (root && 'adoptedStyleSheets' in root) {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS);
+    root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+  }
+  const base = httpBase(host.server);
+  let notice = '';
+  let add = (files: File[]): void => void files;
+  // Paste and drop anywhere in the host (the composer, the message list) attach the files they carry; plain text pastes as usual.
+  const take = (e: Event): void => {
+    const data = (e as ClipboardEvent).clipboardData ?? (e as DragEvent).dataTransfer;
+    if (e.type === 'dragover') return data?.types.includes('Files') ? e.preventDefault() : undefined;
+    const files = data ? [...data.files] : [];
+    if (!files.length) return;
+    e.preventDefault();
+    add(files);
+  };
+  for (const type of ['paste', 'dragover', 'drop']) root?.addEventListener(type, take);
+  const clip = html`<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="M20 11.5l-8.5 8.5a5 5 0 0 1-7-7L13 4.5a3.3 3.3 0 0 1 4.7 4.7L9.2 17.7a1.7 1.7 0 0 1-2.4-2.4L14.5 7.6"/></svg>`;
+
+  const attachment = (file: AttachmentView, ctx: MessageViewContext): TemplateResult => {
+    // Server URLs are relative to the server (the widget runs on the merchant's site).
+    const a = file.url.startsWith('/') ? { ...file, url: base + file.url } : file;
+    const sent = !!a.id;
+    const s = stringsOf(ctx.strings.lang);
+    if (inline(a)) {
+      const size = box(a);
+      const open = ctx.onOpenImage;
+      return html`<a class="att" href=${sent ? a.url : nothing} target="_blank" rel="noopener" @click=${open && sent ? (e: Event) => (e.preventDefault(), open(a)) : nothing}
+        ><img src=${a.url} alt=${a.name} loading="lazy" width=${size ? size[0] : nothing} height=${size ? size[1] : nothing}
+      /></a>`;
+    }
+    return html`<a class="file" href=${sent ? a.url : nothing} download=${a.name} target="_blank" rel="noopener" aria-label=${`${s.download} ${a.name}`}
+      ><b>${a.name}</b><small>${formatSize(a.size)}</small></a>`;
+  };
+
+  return {
+    body: (item, ctx) => html`${(item.attachments ?? []).map((a) => attachment(a, ctx))}${item.text}`,
+    upload(item, ctx) {
+      const s = stringsOf(ctx.strings.lang);
+      const cancel = ctx.onCancel;
+      const button = (label: string) => (cancel ? html`<button type="button" @click=${() => cancel(item)}>${label}</button>` : nothing);
+      if (item.state === MessageState.Failed) {
+        return html`<div class="upload failed" role="alert">${problem(ctx.strings.lang, item.error ?? '', ctx.maxUploadBytes ?? 10485760)} ${button(s.remove)}</div>`;
+      }
+      if (item.progress === undefined || item.state !== MessageState.Sending) return nothing;
+      return html`<div class="upload"><progress max="1" .value=${item.progress} aria-label=${s.uploading}></progress>${button(s.cancel)}</div>`;
+    },
+    problem,
+    attach(lang, send, update) {
+      const label = stringsOf(lang).attach;
+      add = (files) => {
+        notice = '';
+        update();
+        for (const file of files) {
+          send(file).catch((error: { maxBytes?: number }) => {
+            notice = `${file.name}: ${problem(lang, 'too_large', error.maxBytes ?? 0)}`;
+            update();
+          });
+        }
+      };
+      return html`<input type="file" hidden multiple accept=${ACCEPT} @change=${(e: Event) => {
+          const input = e.target as HTMLInputElement;
+          add([...(input.files ?? [])]);
+          input.value = '';
+        }} /><button class="icon-btn attach" type="button" aria-label=${label} title=${label} @click=${(e: Event) =>
+          ((e.currentTarget as HTMLElement).previousElementSibling as HTMLInputElement).click()}>${clip}</button>`;
+    },
+    notice: () => (notice ? html`<div class="banner failed" role="alert">${notice}</div>` : nothing),
+  };
+}

@@ -3,6 +3,7 @@
  * headers of JPEG/GIF/WebP/HEIC that the sniffer reads, a small PDF, and
  * stored (uncompressed) zip archives.
  */
+import { randomBytes } from 'node:crypto';
 import { crc32, deflateSync } from 'node:zlib';
 
 function chunk(type: string, data: Buffer): Buffer {
@@ -24,6 +25,20 @@ function png(width: number, height: number, rgb: readonly [number, number, numbe
   const row = Buffer.alloc(1 + width * 3);
   for (let x = 0; x < width; x += 1) row.set(rgb, 1 + x * 3);
   const raw = Buffer.concat(Array.from({ length: height }, () => row));
+  return new Uint8Array(
+    Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]),
+  );
+}
+
+/** A valid PNG of random pixels: it does not compress, so its size is about 3 bytes a pixel. */
+function noisyPng(width: number, height: number): Uint8Array {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 2;
+  const raw = randomBytes((1 + width * 3) * height);
+  for (let y = 0; y < height; y += 1) raw[y * (1 + width * 3)] = 0;
   return new Uint8Array(
     Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]),
   );
@@ -87,4 +102,4 @@ function zip(entries: ReadonlyArray<readonly [string, string]>): Uint8Array {
 }
 
 /** The makers, by kind. */
-export const fixtures = { png, jpeg, gif, webp, heic, pdf, zip };
+export const fixtures = { png, noisyPng, jpeg, gif, webp, heic, pdf, zip };

@@ -12,9 +12,9 @@ import { extname, join, normalize, sep } from 'node:path';
 import { brotliCompressSync, gzipSync, constants as zlib } from 'node:zlib';
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 
-/** The CSP of every HTML page: scripts, styles, sockets only from this server; images also from https. */
+/** The CSP of every HTML page: scripts, styles, sockets only from this server; images also from https, and blob: (the preview of a photo being uploaded). */
 export const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self'; connect-src 'self' ws: wss:; img-src 'self' https: data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'";
+  "default-src 'self'; script-src 'self'; connect-src 'self' ws: wss:; img-src 'self' https: data: blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'";
 
 const TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',

@@ -19,17 +19,18 @@
  */
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { cs } from '../../../proto/gen/chat.js';
-import { ConnState, type ConversationInfo, type SessionFactory, type TimelineItem } from '../core/types.js';
+import { ConnState, type AttachmentView, type ConversationInfo, type SessionFactory, type TimelineItem } from '../core/types.js';
 import { ChatSession } from '../transport/session.js';
 import { stringsFor } from './i18n.js';
 import { uploads } from '../transport/uploads.js';
+import { fileViews, formatSize, type FileViews } from './file-views.js';
 import { parseCannedReplies, type CannedReply } from './inbox-canned.js';
 import './inbox-composer.js';
 import type { ComposeDetail, CsInboxComposer } from './inbox-composer.js';
 import { InboxController, InboxPhase } from './inbox-controller.js';
 import { FILTER_LABELS, filterCounts, statusLabel, visitorLabel, type InboxFilter } from './inbox-model.js';
 import { inboxStyles } from './inbox-styles.js';
-import { conversationOption, detailsPanel } from './inbox-views.js';
+import { conversationOption, detailsPanel, filesPanel } from './inbox-views.js';
 import { icons, Kind, renderMessage, renderTyping, RoleCode, type MessageViewContext } from './message-list.js';
 import { MessageRows } from './message-rows.js';
 import { MessageWindow } from './message-window.js';
@@ -71,6 +72,10 @@ export class CsInbox extends LitElement {
   private readonly rows = new MessageRows((item, ctx) => this.renderItem(item, ctx));
   /** What the last render picked for the rows, applied right after it (see `update`). */
   private shown: { items: readonly TimelineItem[]; ctx: MessageViewContext; visitorName: string } | undefined;
+  /** How files look, how they are attached (button, paste, drop), made with the shadow root. */
+  private files: FileViews | undefined;
+  /** The image shown full size (the lightbox), if any. */
+  private lightbox: AttachmentView | undefined;
 
   constructor() {
     super();
@@ -85,6 +90,7 @@ export class CsInbox extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    this.files ??= fileViews({ html, nothing }, { root: this.shadowRoot, server: location.href });
     const fromHash = new URLSearchParams(location.hash.slice(1)).get('token');
     if (fromHash) {
       // Keep the token out of the address bar (and out of screenshots and history).
@@ -123,6 +129,7 @@ export class CsInbox extends LitElement {
         ${this.inbox.selectedId ? this.renderThread() : html`<main class="thread empty" part="thread"><p>Pick a conversation on the left.</p></main>`}
         ${this.renderDetails()}
       </div>
+      ${this.lightbox ? this.renderLightbox(this.lightbox) : nothing}
     `;
   }
 
@@ -229,6 +236,11 @@ export class CsInbox extends LitElement {
         ${renderTyping(view.typing, this.strings)}
         <div class="sentinel bottom"></div>
       </div>
+      <div class="attach-row">
+        ${this.files?.attach('en', (file) => this.inbox.sendFile(file), () => this.requestUpdate())}
+        <span class="muted">Photos and files: attach, paste or drop</span>
+        ${this.files?.notice()}
+      </div>
       <cs-inbox-composer
         .canned=${this.cannedReplies}
         .quote=${this.quote}
@@ -262,7 +274,31 @@ export class CsInbox extends LitElement {
       onRetry: (item) => this.inbox.retry(item),
       onReply: (item) => (this.quote = item),
       onQuickReply: () => undefined,
+      files: this.files,
+      onCancel: (item) => this.inbox.cancel(item),
+      onOpenImage: (attachment) => {
+        this.lightbox = attachment;
+        this.requestUpdate();
+      },
+      maxUploadBytes: this.inbox.maxUploadBytes,
     });
+  }
+
+  /** The image full size over the workbench; Escape, a click or the button closes it. */
+  private renderLightbox(a: AttachmentView): TemplateResult {
+    const close = (): void => {
+      this.lightbox = undefined;
+      this.requestUpdate();
+    };
+    return html`<div class="lightbox" role="dialog" aria-modal="true" aria-label=${a.name} tabindex="-1"
+      @click=${close} @keydown=${(e: KeyboardEvent) => e.key === 'Escape' && close()}>
+      <img src=${a.url} alt=${a.name} />
+      <div class="lightbox-bar" @click=${(e: Event) => e.stopPropagation()}>
+        <span>${a.name} · ${formatSize(a.size)}</span>
+        <a href=${a.url} download=${a.name} target="_blank" rel="noopener">Download</a>
+        <button type="button" @click=${close} autofocus>Close</button>
+      </div>
+    </div>`;
   }
 
   private renderActions(info: ConversationInfo): TemplateResult {
@@ -298,6 +334,7 @@ export class CsInbox extends LitElement {
     const info = this.inbox.selectedId ? this.openInfo : undefined;
     return html`<aside class="details" part="details" aria-label="Visitor details">
       ${info ? detailsPanel(info) : html`<p class="none">Visitor details show here.</p>`}
+      ${info ? filesPanel(this.inbox.view.items, location.href) : nothing}
     </aside>`;
   }
 

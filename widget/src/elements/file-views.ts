@@ -115,6 +115,9 @@ const CSS = `
 .upload{display:flex;align-items:center;gap:6px;margin-block-start:4px;margin-inline:4px;font-size:12px;color:var(--cs-muted,#6b7280)}
 .upload progress{width:120px;accent-color:var(--cs-accent,#4f46e5)}
 .upload.failed{color:#b91c1c}
+.attach{flex:none;border:0;background:none;width:36px;height:36px;border-radius:50%;display:grid;place-items:center;color:var(--cs-muted,#6b7280);cursor:pointer}
+.attach:hover{background:#0000000d}
+.attach svg{width:20px;height:20px}
 .upload button{border:1px solid currentColor;background:none;color:inherit;border-radius:999px;padding:0 8px;font:inherit;font-weight:600;cursor:pointer}
 `;
 

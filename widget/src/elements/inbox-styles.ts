@@ -540,4 +540,74 @@ export const inboxStyles = css`
     font-size: 11px;
     font-weight: 600;
   }
+  .attach-row {
+    display: flex;
+    align-items: center;
+    gap: 8px;
+    padding: 4px 12px 0;
+    font-size: 12px;
+  }
+  .attach-row .banner {
+    color: #b91c1c;
+  }
+  .files h3 {
+    margin: 16px 0 6px;
+    font-size: 13px;
+    text-transform: uppercase;
+    letter-spacing: 0.04em;
+    color: #6b7280;
+  }
+  .files ul {
+    margin: 0;
+    padding: 0;
+    list-style: none;
+  }
+  .files li {
+    display: flex;
+    flex-direction: column;
+    padding: 6px 0;
+    border-bottom: 1px solid #eef0f4;
+    font-size: 13px;
+  }
+  .files a {
+    overflow-wrap: anywhere;
+  }
+  .lightbox {
+    position: fixed;
+    inset: 0;
+    z-index: 1000;
+    display: grid;
+    place-items: center;
+    background: #0b1020e6;
+    padding: 24px 24px 72px;
+  }
+  .lightbox img {
+    max-width: 100%;
+    max-height: calc(100vh - 120px);
+    border-radius: 6px;
+    box-shadow: 0 10px 40px #0008;
+  }
+  .lightbox-bar {
+    position: fixed;
+    inset-inline: 0;
+    bottom: 0;
+    display: flex;
+    gap: 16px;
+    align-items: center;
+    justify-content: center;
+    padding: 14px;
+    color: #fff;
+    font-size: 14px;
+  }
+  .lightbox-bar a,
+  .lightbox-bar button {
+    color: #fff;
+    background: #ffffff22;
+    border: 1px solid #ffffff55;
+    border-radius: 6px;
+    padding: 6px 12px;
+    font: inherit;
+    text-decoration: none;
+    cursor: pointer;
+  }
 `;

@@ -5,7 +5,9 @@
  */
 import { html, nothing, type TemplateResult } from 'lit';
 import { styleMap } from 'lit/directives/style-map.js';
-import type { ConversationInfo } from '../core/types.js';
+import type { ConversationInfo, TimelineItem } from '../core/types.js';
+import { httpBase } from '../transport/http-base.js';
+import { formatSize } from './file-views.js';
 import { shortAge, statusLabel, visitorLabel } from './inbox-model.js';
 
 /** Initials for an avatar: "Ada Lovelace" -> "AL". */
@@ -98,6 +100,25 @@ export function detailsPanel(info: ConversationInfo): TemplateResult {
       ${rows.map(([k, v]) => html`<div class="field"><dt>${k}</dt><dd>${v}</dd></div>`)}
     </dl>
   `;
+}
+
+/** The conversation's files (of the loaded history), newest first: name, size, who sent it, a download link. */
+export function filesPanel(items: readonly TimelineItem[], server: string): TemplateResult {
+  const base = httpBase(server);
+  const files = items.flatMap((item) => (item.seq && item.attachments ? item.attachments.map((a) => ({ a, item })) : [])).reverse();
+  return html`<section class="files" aria-label="Files in this conversation">
+    <h3>Files</h3>
+    ${files.length
+      ? html`<ul>
+          ${files.map(
+            ({ a, item }) => html`<li>
+              <a href=${a.url.startsWith('/') ? base + a.url : a.url} target="_blank" rel="noopener" download=${a.name}>${a.name}</a>
+              <span class="muted">${formatSize(a.size)} · ${item.own ? 'you' : item.senderName || 'visitor'}</span>
+            </li>`,
+          )}
+        </ul>`
+      : html`<p class="none">No files yet.</p>`}
+  </section>`;
 }
 
 /** Only http(s) links become clickable: a visitor-reported URL must not run script. */

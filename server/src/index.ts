@@ -61,7 +61,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
   const hub = new Hub(store, metrics, options, log, now);
   const ctx: ServerContext = {
     options,
-    keys: { secret: options.secret, previousSecret: options.previousSecret },
+    keys: { secret: options.secret, previousSecret: options.previousSecret, identitySecret: options.identitySecret, previousIdentitySecret: options.previousIdentitySecret },
     store,
     journal,
     hub,

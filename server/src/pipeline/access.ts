@@ -1,4 +1,4 @@
-/** Who may see a conversation: agents see all; a visitor sees only their own. */
+/** Who may see a conversation: agents see all; a visitor sees only their own, on the site of the session (issue 10). */
 import { cs } from '../../../proto/gen/chat.js';
 import type { ServerContext } from '../context.js';
 import type { SessionData } from '../gateway/session.js';
@@ -9,5 +9,5 @@ export function visibleConversation(ctx: ServerContext, session: SessionData, co
   const conversation = ctx.store.get(conversationId);
   if (!conversation) return undefined;
   if (session.role === cs.v1.Role.AGENT) return conversation;
-  return conversation.visitorId === session.userId ? conversation : undefined;
+  return conversation.visitorId === session.userId && conversation.site === session.site ? conversation : undefined;
 }

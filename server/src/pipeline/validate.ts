@@ -6,9 +6,15 @@
 import { cs } from '../../../proto/gen/chat.js';
 import { isKnownKind } from './kinds.js';
 
-/** Kinds each role may send. EVENT is server-made only; notes and quick replies are for agents. */
+/**
+ * Kinds each role may send. EVENT is server-made only; notes and quick
+ * replies are for agents. Visitors may not send IMAGE: an IMAGE is a URL the
+ * agents' browsers would fetch, telling whoever posted it their IP, browser
+ * and reading time, and a huge image can exhaust a renderer (issue 10).
+ * Visitor pictures come as uploaded attachments instead (DESIGN.md §11).
+ */
 const ALLOWED_KINDS: Readonly<Record<number, readonly cs.v1.MessageKind[]>> = {
-  [cs.v1.Role.VISITOR]: [cs.v1.MessageKind.TEXT, cs.v1.MessageKind.IMAGE],
+  [cs.v1.Role.VISITOR]: [cs.v1.MessageKind.TEXT],
   [cs.v1.Role.AGENT]: [cs.v1.MessageKind.TEXT, cs.v1.MessageKind.IMAGE, cs.v1.MessageKind.QUICK_REPLIES, cs.v1.MessageKind.NOTE],
 };
 
@@ -23,6 +29,7 @@ export function validateSend(send: cs.v1.Send.$Properties, role: cs.v1.Role, max
   if (clientMsgId.length === 0 || clientMsgId.length > MAX_CLIENT_MSG_ID) return `client_msg_id must be 1 to ${MAX_CLIENT_MSG_ID} characters`;
   const kind = send.kind ?? cs.v1.MessageKind.TEXT;
   if (!isKnownKind(kind)) return `unknown message kind ${kind}`;
+  if (kind === cs.v1.MessageKind.IMAGE && role === cs.v1.Role.VISITOR) return 'visitors may not send images by URL (an external image would be fetched by the agents\' browsers)';
   if (!(ALLOWED_KINDS[role] ?? []).includes(kind)) return `this role may not send kind ${cs.v1.MessageKind[kind] ?? kind}`;
   const text = send.text ?? '';
   if (text.trim().length === 0) return 'empty text';

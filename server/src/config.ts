@@ -23,7 +23,7 @@
  * | CS_METRICS_TOKEN | bearer token /metrics requires | none (open) |
  * | CS_BLOCKED_WORDS | comma list of blocked words | empty |
  * | CS_BLOCKED_WORDS_MODE | `mask` (default) or `reject` | mask |
- * | CS_BOT | `off` disables the greeting and offline auto-reply | on |
+ * | CS_BOT | `off` disables the offline auto-reply | on |
  * | CS_LOG_LEVEL | pino level | info |
  * | CS_DATA_DIR, CS_JOURNAL, CS_FSYNC_MS, CS_COMPACT_BYTES | journal (store/journal.ts) | ./.data, on, 5, 8 MiB |
  */
@@ -92,7 +92,6 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): { options: Partial<Serve
     metricsToken: env.CS_METRICS_TOKEN || undefined,
     blockedWords: list('CS_BLOCKED_WORDS'),
     blockedWordsMode: mode === 'reject' ? 'reject' : mode === 'mask' ? 'mask' : undefined,
-    greeting: bots ? undefined : false,
     offlineReply: bots ? undefined : false,
     logLevel: env.CS_LOG_LEVEL || undefined,
   };

@@ -271,3 +271,37 @@ describe('expiring service tokens (finding 4)', () => {
     assert.equal(dotted.userId, 'team.1234567890123', 'a §8 id that ends in digits is not read as an expiry');
   });
 });
+
+describe('presence to visitors (finding 5)', () => {
+  test('a visitor\'s Welcome, Presence and other frames hold no agent ids; the sender name of an agent\'s message is there', async () => {
+    const server = await serve();
+    const agentId = 'alice.smith@shop.example';
+    const visitor = await connect(server);
+    await visitor.hello({ site: 'acme' });
+    await visitor.send({ text: 'where is my parcel?' });
+    const agent = await connect(server);
+    const agentWelcome = await agent.hello({ token: server.agentToken(agentId) });
+    assert.ok(agentWelcome.agentIds.includes(agentId), 'agents still see who is online');
+    const conversationId = visitor.conversationId;
+    agent.sendFrame({ action: { conversationId, action: cs.v1.ActionKind.CLAIM } });
+    agent.sendFrame({ typing: { conversationId, typing: true } });
+    await agent.send({ conversationId, text: 'It ships today.' });
+    const presence = await visitor.waitFor((f) => (f.presence?.agentsOnline ?? 0) > 0);
+    assert.equal(presence.presence?.agentsOnline, 1, 'visitors learn how many are online');
+    const reply = await visitor.waitFor((f) => (f.deliver?.messages ?? []).some((m) => m.text === 'It ships today.'));
+    assert.equal(reply.deliver?.messages?.find((m) => m.text === 'It ships today.')?.senderName, 'Alice Smith');
+    await visitor.waitFor((f) => !!f.typing);
+
+    const again = await connect(server);
+    const welcome = await again.hello({ site: 'acme', token: visitor.welcome?.token ?? '', cursors: [{ conversationId, epoch: '', seq: 0 }] });
+    assert.equal(welcome.agentIds.length, 0);
+    assert.equal(welcome.conversations?.[0]?.assigneeId, '', 'the assignee is not named to the visitor');
+    await again.sync({ conversationId });
+    for (const client of [visitor, again]) {
+      for (const frame of client.frames) {
+        const text = JSON.stringify(frame);
+        assert.ok(!text.includes(agentId) && !text.includes('alice.smith'), `a visitor frame names the agent: ${text}`);
+      }
+    }
+  });
+});

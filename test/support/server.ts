@@ -1,7 +1,7 @@
 /**
  * Starts a real cs-chat server in this process on an ephemeral port, with
  * test defaults (a fixed secret, silent logs, no bot messages). Pass
- * overrides for anything else, e.g. `{ journal }` or `{ greeting: true }`.
+ * overrides for anything else, e.g. `{ journal }` or `{ offlineReply: true }`.
  */
 import { signAgentToken, signIdentity, startServer, type RunningServer, type ServerOptions } from '../../server/src/index.js';
 
@@ -24,7 +24,6 @@ export async function startTestServer(overrides: Partial<ServerOptions> = {}): P
     secret: TEST_SECRET,
     identitySecret: TEST_IDENTITY_SECRET,
     logLevel: 'silent',
-    greeting: false,
     offlineReply: false,
     ...overrides,
   });

@@ -23,6 +23,7 @@
  *   identity secret, identify is off.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { AGENT_ID_PATTERN } from '../pipeline/validate.js';
 
 /** The keys in force: the token secret and the identity secret, each with its previous value during a rotation ('' = none). */
 export interface Keys {
@@ -122,8 +123,8 @@ export function verifyVisitorToken(keys: Keys, token: string, site: string): Vis
   return { ok: false, otherSite: false, reason: 'visitor token signed with an unknown or retired key' };
 }
 
-/** Agent ids: letters, digits and . _ @ -, 1 to 64 characters. */
-export const AGENT_ID_PATTERN = /^[\w.@-]{1,64}$/;
+// Agent ids are a domain rule (pipeline/validate.ts); re-exported for the token code and the CLI.
+export { AGENT_ID_PATTERN };
 
 /**
  * Mints a service (agent) token (DESIGN.md §8). With `expiresMs` (ms since

@@ -4,12 +4,13 @@
  * conversations, then resume every cursor the client sent.
  */
 import { cs } from '../../../proto/gen/chat.js';
-import type { ServerContext } from '../context.js';
+import type { GatewayContext } from './context.js';
+import { agentDisplayName } from '../pipeline/events.js';
 import { rendersAllKinds, SERVER_CORE_LEVEL } from '../pipeline/kinds.js';
+import { visitorConversationView } from '../pipeline/wire.js';
 import type { Conversation } from '../store/conversations.js';
 import { visibleConversation } from '../pipeline/access.js';
 import { checkAgentToken, isVisitorToken, legacyVisitorIdForUser, newVisitorId, signVisitorToken, verifyIdentity, verifyVisitorToken, visitorIdForUser } from './auth.js';
-import { INBOX_BATCH_MAX } from './hub.js';
 import { SessionPhase, type SessionData, type Socket } from './session.js';
 
 /** Longest site / topic / device id / platform / version / lang accepted, characters. */
@@ -21,10 +22,10 @@ const INBOX_LIMIT = 500;
 
 type Identity = { role: cs.v1.Role.VISITOR; visitorId: string; reissue: boolean } | { role: cs.v1.Role.AGENT; agentId: string };
 
-export function handleHello(ctx: ServerContext, ws: Socket, hello: cs.v1.Hello): void {
+export function handleHello(ctx: GatewayContext, ws: Socket, hello: cs.v1.Hello): void {
   const session = ws.getUserData().session;
-  const fatal = (code: cs.v1.ErrorCode, message: string): void => ctx.hub.sendError(ws, code, message, { fatal: true });
-  if (session.phase !== SessionPhase.Greeting) return ctx.hub.sendError(ws, cs.v1.ErrorCode.PROTOCOL, 'Hello was already received');
+  const fatal = (code: cs.v1.ErrorCode, message: string): void => ctx.hub.out.sendError(ws, code, message, { fatal: true });
+  if (session.phase !== SessionPhase.Greeting) return ctx.hub.out.sendError(ws, cs.v1.ErrorCode.PROTOCOL, 'Hello was already received');
 
   const coreLevel = hello.coreLevel ?? 0;
   if (coreLevel < ctx.options.minCoreLevel) {
@@ -57,7 +58,7 @@ function siteOf(hello: cs.v1.Hello): string {
 }
 
 /** Who the Hello speaks for, or the reason it is refused. */
-function authenticate(ctx: ServerContext, hello: cs.v1.Hello, origin: string): Identity | string {
+function authenticate(ctx: GatewayContext, hello: cs.v1.Hello, origin: string): Identity | string {
   const token = hello.token ?? '';
   if (token && !isVisitorToken(token)) {
     const check = checkAgentToken(ctx.keys, token, ctx.now());
@@ -96,7 +97,7 @@ function authenticate(ctx: ServerContext, hello: cs.v1.Hello, origin: string): I
  * With `CS_SITES` set, the site must be listed, and a browser (one that sent
  * an Origin) must be on one of the site's origins. Returns the refusal, or ''.
  */
-function checkSite(ctx: ServerContext, site: string, origin: string): string {
+function checkSite(ctx: GatewayContext, site: string, origin: string): string {
   const sites = ctx.options.sites;
   if (Object.keys(sites).length === 0) return '';
   const origins = Object.hasOwn(sites, site) ? sites[site] : undefined;
@@ -106,7 +107,7 @@ function checkSite(ctx: ServerContext, site: string, origin: string): string {
 }
 
 /** True when every conversation of `visitorId` is on `site` (a pre-site-binding id may be claimed only by its own site). */
-function onlyOnSite(ctx: ServerContext, visitorId: string, site: string): boolean {
+function onlyOnSite(ctx: GatewayContext, visitorId: string, site: string): boolean {
   return ctx.store.ofVisitor(visitorId).every((c) => c.site === site);
 }
 
@@ -116,7 +117,7 @@ function onlyOnSite(ctx: ServerContext, visitorId: string, site: string): boolea
  * site only (and none yet under the new id) keeps it, so upgrading loses no
  * identified visitor's history.
  */
-function identifiedVisitorId(ctx: ServerContext, site: string, userId: string): string {
+function identifiedVisitorId(ctx: GatewayContext, site: string, userId: string): string {
   const bound = visitorIdForUser(site, userId);
   if (ctx.store.ofVisitor(bound).length > 0) return bound;
   const legacy = legacyVisitorIdForUser(userId);
@@ -124,36 +125,35 @@ function identifiedVisitorId(ctx: ServerContext, site: string, userId: string): 
   return old.length > 0 && old.every((c) => c.site === site) ? legacy : bound;
 }
 
-function welcomeAgent(ctx: ServerContext, ws: Socket, session: SessionData, agentId: string): void {
+function welcomeAgent(ctx: GatewayContext, ws: Socket, session: SessionData, agentId: string): void {
   session.role = cs.v1.Role.AGENT;
   session.userId = agentId;
-  session.name = agentId;
+  // Messages, typing and events carry this name, never the id (issue 11).
+  session.name = agentDisplayName(agentId);
   ctx.store.agentIds.add(agentId);
-  ctx.hub.join(ws);
+  ctx.hub.registry.join(ws);
   const inbox = ctx.store.inbox(INBOX_LIMIT);
-  for (const conversation of inbox) if (conversation.assigneeId === agentId) ctx.hub.watch(ws, conversation.id);
-  ctx.hub.send(ws, {
+  for (const conversation of inbox) if (conversation.assigneeId === agentId) ctx.hub.registry.watch(ws, conversation.id);
+  ctx.hub.out.send(ws, {
     welcome: {
       sessionId: session.id,
       userId: agentId,
       role: cs.v1.Role.AGENT,
       heartbeatMs: ctx.options.heartbeatMs,
       coreLevel: SERVER_CORE_LEVEL,
-      conversations: inbox.map((c) => ctx.hub.wireConversation(c)),
+      conversations: inbox.map((c) => ctx.hub.notices.wireConversation(c)),
       serverTimeMs: ctx.now(),
-      name: agentId,
-      agentsOnline: ctx.hub.onlineAgents().length,
+      name: session.name,
+      agentsOnline: ctx.hub.registry.agentsOnline(),
       agentIds: [...ctx.store.agentIds],
     },
   });
   // Welcome's Conversation has no preview or unread count: one InboxUpdate per
   // listed conversation gives a freshly signed-in workbench what its list shows.
-  const updates = inbox.map((c) => ctx.hub.inboxUpdate(c));
-  if (!session.inboxBatch) for (const inboxUpdate of updates) ctx.hub.send(ws, { inboxUpdate });
-  else for (let i = 0; i < updates.length; i += INBOX_BATCH_MAX) ctx.hub.send(ws, { inboxBatch: { updates: updates.slice(i, i + INBOX_BATCH_MAX) } });
+  ctx.hub.notices.sendInbox(ws, inbox);
 }
 
-function welcomeVisitor(ctx: ServerContext, ws: Socket, session: SessionData, hello: cs.v1.Hello, visitorId: string, reissue: boolean): void {
+function welcomeVisitor(ctx: GatewayContext, ws: Socket, session: SessionData, hello: cs.v1.Hello, visitorId: string, reissue: boolean): void {
   session.role = cs.v1.Role.VISITOR;
   session.userId = visitorId;
   session.name = ctx.store.visitors.get(visitorId)?.name || 'Visitor';
@@ -165,12 +165,12 @@ function welcomeVisitor(ctx: ServerContext, ws: Socket, session: SessionData, he
   primary.appVersion = session.appVersion;
   if (hello.pageUrl) primary.visitorPageUrl = hello.pageUrl.slice(0, 2048);
   if (hello.pageTitle) primary.visitorPageTitle = hello.pageTitle.slice(0, 256);
-  if (created) for (const other of ctx.hub.visitorSessions(visitorId)) ctx.hub.watch(other, primary.id);
+  if (created) for (const other of ctx.hub.registry.visitorSessions(visitorId)) ctx.hub.registry.watch(other, primary.id);
   const others = ctx.store.ofVisitor(visitorId).filter((c) => c !== primary && c.site === session.site);
   const conversations: Conversation[] = [primary, ...others];
-  for (const conversation of conversations) ctx.hub.watch(ws, conversation.id);
-  ctx.hub.join(ws);
-  ctx.hub.send(ws, {
+  for (const conversation of conversations) ctx.hub.registry.watch(ws, conversation.id);
+  ctx.hub.registry.join(ws);
+  ctx.hub.out.send(ws, {
     welcome: {
       sessionId: session.id,
       userId: visitorId,
@@ -178,18 +178,12 @@ function welcomeVisitor(ctx: ServerContext, ws: Socket, session: SessionData, he
       token: reissue || !hello.token ? signVisitorToken(ctx.keys, session.site, visitorId) : hello.token,
       heartbeatMs: ctx.options.heartbeatMs,
       coreLevel: SERVER_CORE_LEVEL,
-      conversations: conversations.map((c) => visitorView(ctx, c)),
+      conversations: conversations.map((c) => visitorConversationView(ctx.hub.notices.wireConversation(c))),
       serverTimeMs: ctx.now(),
       name: session.name,
-      agentsOnline: ctx.hub.onlineAgents().length,
+      agentsOnline: ctx.hub.registry.agentsOnline(),
     },
   });
-}
-
-/** A conversation as a visitor may see it: no other visitors' details, no page tracking. */
-function visitorView(ctx: ServerContext, conversation: Conversation): cs.v1.Conversation.$Properties {
-  const full = ctx.hub.wireConversation(conversation);
-  return { ...full, visitorPageUrl: '', visitorPageTitle: '' };
 }
 
 /**
@@ -197,17 +191,17 @@ function visitorView(ctx: ServerContext, conversation: Conversation): cs.v1.Conv
  * epoch differs (the server lost state) push from 0 with the new epoch. A
  * cursor naming a conversation the session may not see gets Error FORBIDDEN.
  */
-function resume(ctx: ServerContext, ws: Socket, cursors: readonly cs.v1.Cursor.$Properties[]): void {
+function resume(ctx: GatewayContext, ws: Socket, cursors: readonly cs.v1.Cursor.$Properties[]): void {
   const session = ws.getUserData().session;
   for (const cursor of cursors) {
     const conversationId = cursor.conversationId ?? '';
-    const conversation = visibleConversation(ctx, session, conversationId);
+    const conversation = visibleConversation(ctx.store, session, conversationId);
     if (!conversation) {
       const known = ctx.store.get(conversationId) !== undefined;
-      ctx.hub.sendError(ws, known ? cs.v1.ErrorCode.FORBIDDEN : cs.v1.ErrorCode.NOT_FOUND, 'no such conversation for this session', { ref: conversationId });
+      ctx.hub.out.sendError(ws, known ? cs.v1.ErrorCode.FORBIDDEN : cs.v1.ErrorCode.NOT_FOUND, 'no such conversation for this session', { ref: conversationId });
       continue;
     }
     const after = cursor.epoch === conversation.epoch ? Math.min(cursor.seq ?? 0, conversation.lastSeq) : 0;
-    ctx.hub.pushSince(ws, conversation, after);
+    ctx.hub.out.pushSince(ws, conversation, after);
   }
 }

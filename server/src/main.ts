@@ -6,6 +6,7 @@
  */
 import { journalFromEnv, optionsFromEnv } from './config.js';
 import { signAgentToken, startServer } from './index.js';
+import { openMigrated } from './store/db.js';
 
 /** How long the workbench link printed in demo mode works, ms: it ends up in browser history. */
 const DEMO_LINK_TTL_MS = 24 * 3_600_000;
@@ -35,7 +36,9 @@ function startBanner(base: string, demoSecret: string | undefined, nowMs: number
 
 async function main(): Promise<void> {
   const { options, generatedSecret } = optionsFromEnv(process.env);
-  const server = await startServer({ ...options, journal: journalFromEnv(process.env) });
+  // The SQLite store of the data directory (attachments, announcements); memory only with CS_JOURNAL=off.
+  const database = options.dataDir ? openMigrated(options.dataDir) : undefined;
+  const server = await startServer({ ...options, database, journal: journalFromEnv(process.env) });
   const { log } = server;
   if (server.native) log.info('uWebSockets.js: native binary loaded');
   else log.warn('uWebSockets.js: native binary NOT loaded, running the slow JavaScript fallback');

@@ -228,7 +228,7 @@ describe('visitor image URLs (finding 6)', () => {
     await visitor.hello({ site: 'acme' });
     const ack = await visitor.send({ kind: cs.v1.MessageKind.IMAGE, text: 'https://tracker.example/pixel.png' });
     assert.equal(ack.status, cs.v1.AckStatus.REJECTED);
-    assert.match(ack.reason ?? '', /visitors may not send images/);
+    assert.match(ack.reason ?? '', /visitors send images as uploads/);
     const agent = await connect(server);
     await agent.hello({ token: server.agentToken('ops') });
     const agentAck = await agent.send({ conversationId: visitor.conversationId, kind: cs.v1.MessageKind.IMAGE, text: 'https://cdn.shop.example/size-chart.png' });

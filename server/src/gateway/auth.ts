@@ -99,12 +99,16 @@ export function isVisitorToken(token: string): boolean {
  * caller starts a fresh visitor); or a reason to refuse.
  */
 export type VisitorTokenCheck =
-  | { ok: true; visitorId: string; stale: boolean; legacy: boolean }
+  | { ok: true; visitorId: string; stale: boolean; legacy: boolean; /** The site tag the token carries ('' for v1). */ siteTag: string }
   | { ok: false; otherSite: true }
   | { ok: false; otherSite: false; reason: string };
 
-/** Verifies a visitor token for `site` under the current or the previous secret. */
-export function verifyVisitorToken(keys: Keys, token: string, site: string): VisitorTokenCheck {
+/**
+ * Verifies a visitor token for `site` under the current or the previous
+ * secret. Without `site` (an upload names its conversation, not a site) the
+ * site is not checked: compare the returned `siteTag` with the conversation's.
+ */
+export function verifyVisitorToken(keys: Keys, token: string, site?: string): VisitorTokenCheck {
   const parts = token.split('.');
   const v1 = parts.length === 4 && parts[0] === 'v1';
   const v2 = parts.length === 5 && parts[0] === 'v2';
@@ -117,8 +121,8 @@ export function verifyVisitorToken(keys: Keys, token: string, site: string): Vis
     if (!secret || keyId(secret) !== kid) continue;
     const signed = v2 ? `visitor:v2:${kid}.${tag}.${visitorId}` : `visitor:${kid}.${visitorId}`;
     if (!safeEqual(sig, hmac(secret, signed).toString('base64url'))) return { ok: false, otherSite: false, reason: 'visitor token signature does not match' };
-    if (v2 && tag !== siteTag(site)) return { ok: false, otherSite: true };
-    return { ok: true, visitorId, stale: stale || v1, legacy: v1 };
+    if (v2 && site !== undefined && tag !== siteTag(site)) return { ok: false, otherSite: true };
+    return { ok: true, visitorId, stale: stale || v1, legacy: v1, siteTag: tag };
   }
   return { ok: false, otherSite: false, reason: 'visitor token signed with an unknown or retired key' };
 }

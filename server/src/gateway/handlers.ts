@@ -6,7 +6,7 @@ import { cs } from '../../../proto/gen/chat.js';
 import type { GatewayContext } from './context.js';
 import { visibleConversation } from '../pipeline/access.js';
 import { handleAction } from '../pipeline/actions.js';
-import { forVisitor, toWireMessage, visitorConversationView } from '../pipeline/wire.js';
+import { toVisitorWireMessage, toWireMessage, visitorConversationView } from '../pipeline/wire.js';
 import { handleSend } from '../pipeline/send.js';
 import type { Conversation, StoredMessage } from '../store/conversations.js';
 import { handleBroadcastEvent, mailboxPageChanged } from './broadcasts.js';
@@ -131,7 +131,7 @@ function handleSync(ctx: GatewayContext, ws: Socket, sync: cs.v1.Sync): void {
       messages: seqs.flatMap((seq) => {
         const message = conversation.message(seq);
         if (!message) return [];
-        return [toWireMessage(session.role === cs.v1.Role.VISITOR ? forVisitor(message) : message, session.coreLevel, files)];
+        return [session.role === cs.v1.Role.VISITOR ? toVisitorWireMessage(message, session.coreLevel, files) : toWireMessage(message, session.coreLevel, files)];
       }),
       hasMore,
       conversation: session.role === cs.v1.Role.VISITOR ? visitorConversationView(ctx.hub.notices.wireConversation(conversation)) : ctx.hub.notices.wireConversation(conversation),

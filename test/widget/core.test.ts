@@ -1,5 +1,5 @@
 /** Unit tests of the pure core: Timeline ordering and dedup, gaps, backoff bounds, outbox states. */
-import { Outbox, OutboxState, Timeline, backoffDelay, newId } from '../../widget/src/core/index.js';
+import { Outbox, OutboxState, Timeline, backoffDelay, needsUpload, newId } from '../../widget/src/core/index.js';
 import { MessageState, type TimelineItem } from '../../widget/src/core/types.js';
 import { assert, assertEqual } from './helpers.js';
 
@@ -32,6 +32,17 @@ function shuffled<T>(items: readonly T[], seed: number): T[] {
 }
 
 describe('Timeline', () => {
+  it('takes fresh signed file URLs from a held message that comes again, without adding it twice', () => {
+    const timeline = new Timeline();
+    const file = (url: string) => ({ id: 'f_1', name: 'a.png', mime: 'image/png', size: 3, width: 2, height: 1, url });
+    timeline.insert([{ ...msg(1), attachments: [file('/files/f_1?exp=1&sig=a')] }]);
+    const again = timeline.insert([{ ...msg(1), attachments: [file('/files/f_1?exp=2&sig=b')] }]);
+    assertEqual(again.added.length, 0, 'not added again');
+    assertEqual(again.refreshed.length, 1, 'refreshed');
+    assertEqual(timeline.items().length, 1, 'once');
+    assertEqual(timeline.items()[0]?.attachments?.[0]?.url, '/files/f_1?exp=2&sig=b', 'the new URL is in place');
+  });
+
   it('orders messages by seq whatever order they arrive in', () => {
     for (let seed = 1; seed <= 20; seed++) {
       const timeline = new Timeline();
@@ -184,6 +195,31 @@ describe('Outbox', () => {
     clock.now = 700;
     assertEqual(box.due().map((e) => e.clientMsgId), ['a'], 'due then');
     assertEqual(box.rejected('b', 0, 'too large')?.state, OutboxState.Failed, 'no retry_after: failed');
+  });
+
+  it('holds later messages behind a file being uploaded, without an ack timer or a wake-up, until it is back in the queue', () => {
+    const clock = { now: 0 };
+    const box = outbox(clock);
+    const file = { name: 'parcel.jpg', mime: 'image/jpeg', size: 10, width: 4, height: 3 };
+    box.add({ ...message('photo', 1), attachment: file });
+    box.add(message('text', 2));
+    assert(needsUpload(box.get('photo')!), 'a file without a server id needs its upload');
+    box.markUploading('photo');
+    assertEqual(box.get('photo')?.state, OutboxState.Uploading, 'uploading');
+    assertEqual(box.due().map((e) => e.clientMsgId), [], 'the text waits behind the photo (order kept)');
+    assertEqual(box.nextWakeMs(), undefined, 'no timer while the upload runs: it reports back itself');
+    clock.now = 60_000;
+    assertEqual(box.expire().length, 0, 'an upload has no ack deadline');
+    box.requeueInFlight();
+    assertEqual(box.get('photo')?.state, OutboxState.Uploading, 'a new socket does not restart an HTTP upload');
+    const entry = box.get('photo')!;
+    box.remove('photo');
+    box.add({ ...entry, attachment: { ...file, id: 'f_1' } });
+    assert(!needsUpload(box.get('photo')!), 'uploaded');
+    assertEqual(box.due().map((e) => e.clientMsgId), ['photo', 'text'], 'then both go, in creation order');
+    box.markUploading('text');
+    box.rejected('text', 0, 'unsupported');
+    assertEqual(box.get('text')?.state, OutboxState.Failed, 'a refused upload fails like a refused send');
   });
 
   it('preserves the order of queued messages and requeues in-flight ones on reconnect', () => {

@@ -5,16 +5,15 @@
  */
 import uWS from 'uWebSockets.js';
 import { pino, type Logger } from 'pino';
-import type { ServerContext } from './context.js';
-import { Hub, registerWebSocket } from './gateway/index.js';
+import { Hub, registerWebSocket, type GatewayContext } from './gateway/index.js';
 import { registerHttpRoutes, ServerMetrics } from './http/index.js';
 import { resolveOptions, type ServerOptions } from './options.js';
-import { WordFilter } from './pipeline/filter.js';
+import { journalMessageStore, WordFilter } from './pipeline/index.js';
 import { ConversationStore } from './store/conversations.js';
 
 export { resolveOptions, repoRoot, type BlockedWordsMode, type ServerOptions } from './options.js';
 export { signAgentToken, signIdentity, signVisitorToken } from './gateway/auth.js';
-export { SERVER_CORE_LEVEL } from './pipeline/kinds.js';
+export { SERVER_CORE_LEVEL } from './pipeline/index.js';
 export { ConversationStore, conversationIdFor } from './store/conversations.js';
 export { JournalUnavailableError, NoJournal, type Journal, type JournalRecord } from './store/journal-types.js';
 
@@ -59,15 +58,26 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
   const metrics = new ServerMetrics();
   const now = (): number => Date.now();
   const hub = new Hub(store, metrics, options, log, now);
-  const ctx: ServerContext = {
+  const pipeline = {
+    options,
+    conversations: store,
+    messages: journalMessageStore({ journal, now }),
+    journal,
+    fanOut: hub,
+    filter: new WordFilter(options.blockedWords, options.blockedWordsMode),
+    metrics,
+    log,
+    now,
+  };
+  const ctx: GatewayContext = {
     options,
     keys: { secret: options.secret, previousSecret: options.previousSecret },
     store,
     journal,
     hub,
     metrics,
-    filter: new WordFilter(options.blockedWords, options.blockedWordsMode),
     log,
+    pipeline,
     now,
     shuttingDown: false,
   };
@@ -75,7 +85,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
   const app = uWS.App();
   hub.attach(app);
   registerWebSocket(app, ctx);
-  registerHttpRoutes(app, ctx);
+  registerHttpRoutes(app, { options, metrics, log, health: () => ({ journalHealthy: journal.healthy, shuttingDown: ctx.shuttingDown }) });
 
   const listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
     app.listen(options.host, options.port, (socket) => {

@@ -7,7 +7,7 @@
  */
 import type { TemplatedApp } from 'uWebSockets.js';
 import { cs } from '../../../proto/gen/chat.js';
-import type { ServerContext } from '../context.js';
+import type { GatewayContext } from './context.js';
 import { decodeFrame, type DecodedFrame } from './codec.js';
 import { dispatch } from './handlers.js';
 import { newSessionData, SessionPhase, type SocketData } from './session.js';
@@ -15,7 +15,7 @@ import { newSessionData, SessionPhase, type SocketData } from './session.js';
 /** Undecodable frames one socket may send before it is closed. */
 const MAX_BAD_FRAMES = 5;
 
-export function registerWebSocket(app: TemplatedApp, ctx: ServerContext): void {
+export function registerWebSocket(app: TemplatedApp, ctx: GatewayContext): void {
   const { options } = ctx;
   const perIp = new Map<string, number>();
   const allowed = new Set(options.allowedOrigins);
@@ -59,7 +59,7 @@ export function registerWebSocket(app: TemplatedApp, ctx: ServerContext): void {
       const session = ws.getUserData().session;
       perIp.set(session.ip, (perIp.get(session.ip) ?? 0) + 1);
       ctx.metrics.connections.inc();
-      ctx.hub.sockets.add(ws);
+      ctx.hub.registry.sockets.add(ws);
     },
 
     message: (ws, message) => {
@@ -67,7 +67,7 @@ export function registerWebSocket(app: TemplatedApp, ctx: ServerContext): void {
       const receivedMs = ctx.now();
       if (message.byteLength > options.maxPayloadBytes) {
         ctx.metrics.frameIn('oversize');
-        ctx.hub.sendError(ws, cs.v1.ErrorCode.TOO_LARGE, `frame of ${message.byteLength} bytes is over the ${options.maxPayloadBytes}-byte cap`, { fatal: true });
+        ctx.hub.out.sendError(ws, cs.v1.ErrorCode.TOO_LARGE, `frame of ${message.byteLength} bytes is over the ${options.maxPayloadBytes}-byte cap`, { fatal: true });
         return;
       }
       let decoded: DecodedFrame;
@@ -77,22 +77,22 @@ export function registerWebSocket(app: TemplatedApp, ctx: ServerContext): void {
         ctx.metrics.frameIn('invalid');
         session.badFrames++;
         const fatal = session.badFrames >= MAX_BAD_FRAMES;
-        ctx.hub.sendError(ws, cs.v1.ErrorCode.BAD_FRAME, `not a Frame: ${(error as Error).message}`, { fatal });
+        ctx.hub.out.sendError(ws, cs.v1.ErrorCode.BAD_FRAME, `not a Frame: ${(error as Error).message}`, { fatal });
         return;
       }
       ctx.metrics.frameIn(decoded.type);
       if (decoded.type === 'unknown') {
         session.badFrames++;
-        ctx.hub.sendError(ws, cs.v1.ErrorCode.BAD_FRAME, 'empty or unknown frame body', { fatal: session.badFrames >= MAX_BAD_FRAMES });
+        ctx.hub.out.sendError(ws, cs.v1.ErrorCode.BAD_FRAME, 'empty or unknown frame body', { fatal: session.badFrames >= MAX_BAD_FRAMES });
         return;
       }
       dispatch(ctx, ws, decoded, receivedMs).catch((error: unknown) => {
         ctx.log.error({ err: error, session: session.id, type: decoded.type }, 'handler failed');
-        ctx.hub.sendError(ws, cs.v1.ErrorCode.INTERNAL, 'internal error');
+        ctx.hub.out.sendError(ws, cs.v1.ErrorCode.INTERNAL, 'internal error');
       });
     },
 
-    drain: (ws) => ctx.hub.drained(ws),
+    drain: (ws) => ctx.hub.out.drained(ws),
 
     close: (ws) => {
       const session = ws.getUserData().session;
@@ -102,8 +102,8 @@ export function registerWebSocket(app: TemplatedApp, ctx: ServerContext): void {
       if (left > 0) perIp.set(session.ip, left);
       else perIp.delete(session.ip);
       ctx.metrics.connections.dec();
-      ctx.hub.sockets.delete(ws);
-      if (wasReady) ctx.hub.leave(ws, session);
+      ctx.hub.registry.sockets.delete(ws);
+      if (wasReady) ctx.hub.registry.leave(ws, session);
     },
   });
 }

@@ -7,21 +7,21 @@
  * subscribed itself.
  */
 import { cs } from '../../../proto/gen/chat.js';
-import type { ServerContext } from '../context.js';
-import { AGENT_ID_PATTERN } from '../gateway/auth.js';
-import type { Socket } from '../gateway/session.js';
 import type { Conversation } from '../store/conversations.js';
+import type { JournalRecord } from '../store/journal-types.js';
 import { visibleConversation } from './access.js';
-import { postServerMessage } from './store-message.js';
+import type { Caller, PipelineDeps, Reply } from './ports.js';
+import { postServerMessage } from './server-message.js';
+import { AGENT_ID_PATTERN } from './validate.js';
 
-export async function handleAction(ctx: ServerContext, ws: Socket, action: cs.v1.ConversationAction): Promise<void> {
-  const session = ws.getUserData().session;
+/** Runs one ConversationAction from `caller`; refusals are Error frames through `reply`. */
+export async function handleAction(ctx: PipelineDeps, caller: Caller, reply: Reply, action: cs.v1.ConversationAction): Promise<void> {
   const conversationId = action.conversationId ?? '';
-  const conversation = session.role === cs.v1.Role.AGENT ? visibleConversation(ctx, session, conversationId) : undefined;
+  const conversation = caller.role === cs.v1.Role.AGENT ? visibleConversation(ctx.conversations, caller, conversationId) : undefined;
   if (!conversation) {
-    return ctx.hub.sendError(ws, cs.v1.ErrorCode.FORBIDDEN, 'only agents act on conversations they can see', { ref: conversationId });
+    return reply.error(cs.v1.ErrorCode.FORBIDDEN, 'only agents act on conversations they can see', { ref: conversationId });
   }
-  const actor = session.userId;
+  const actor = caller.userId;
   const kind = action.action ?? cs.v1.ActionKind.ACTION_UNSPECIFIED;
   switch (kind) {
     case cs.v1.ActionKind.CLAIM:
@@ -29,7 +29,7 @@ export async function handleAction(ctx: ServerContext, ws: Socket, action: cs.v1
     case cs.v1.ActionKind.ASSIGN: {
       const target = action.agentId ?? '';
       if (!AGENT_ID_PATTERN.test(target)) {
-        return ctx.hub.sendError(ws, cs.v1.ErrorCode.BAD_FRAME, 'assign needs a valid agent_id', { ref: conversationId });
+        return reply.error(cs.v1.ErrorCode.BAD_FRAME, 'assign needs a valid agent_id', { ref: conversationId });
       }
       const text = conversation.assigneeId ? `${actor} transferred the conversation to ${target}` : `${actor} assigned the conversation to ${target}`;
       return assign(ctx, conversation, target, text);
@@ -41,34 +41,31 @@ export async function handleAction(ctx: ServerContext, ws: Socket, action: cs.v1
     case cs.v1.ActionKind.REOPEN:
       return setStatus(ctx, conversation, cs.v1.ConversationStatus.OPEN, `${actor} reopened the conversation`);
     default:
-      return ctx.hub.sendError(ws, cs.v1.ErrorCode.BAD_FRAME, `unknown action ${kind}`, { ref: conversationId });
+      return reply.error(cs.v1.ErrorCode.BAD_FRAME, `unknown action ${kind}`, { ref: conversationId });
   }
 }
 
-async function assign(ctx: ServerContext, conversation: Conversation, assigneeId: string, text: string): Promise<void> {
+async function assign(ctx: PipelineDeps, conversation: Conversation, assigneeId: string, text: string): Promise<void> {
   const previous = conversation.assigneeId;
   if (previous === assigneeId) return;
   conversation.assigneeId = assigneeId;
-  if (assigneeId) ctx.store.agentIds.add(assigneeId);
-  for (const ws of ctx.hub.agentSessions(previous)) {
-    if (!ws.getUserData().session.subscribed?.has(conversation.id)) ctx.hub.unwatch(ws, conversation.id);
-  }
-  for (const ws of ctx.hub.agentSessions(assigneeId)) ctx.hub.watch(ws, conversation.id);
-  ctx.hub.inboxChanged(conversation.id);
+  if (assigneeId) ctx.conversations.agentIds.add(assigneeId);
+  ctx.fanOut.assigneeChanged(conversation.id, previous, assigneeId);
+  ctx.fanOut.inboxChanged(conversation.id);
   await record(ctx, conversation, { t: 'assign', conversationId: conversation.id, assigneeId, atMs: ctx.now() }, text);
 }
 
-async function setStatus(ctx: ServerContext, conversation: Conversation, status: cs.v1.ConversationStatus, text: string): Promise<void> {
+async function setStatus(ctx: PipelineDeps, conversation: Conversation, status: cs.v1.ConversationStatus, text: string): Promise<void> {
   if (conversation.status === status) return;
   conversation.status = status;
-  ctx.hub.inboxChanged(conversation.id);
+  ctx.fanOut.inboxChanged(conversation.id);
   await record(ctx, conversation, { t: 'status', conversationId: conversation.id, status, atMs: ctx.now() }, text);
 }
 
 async function record(
-  ctx: ServerContext,
+  ctx: PipelineDeps,
   conversation: Conversation,
-  change: Parameters<ServerContext['journal']['append']>[0],
+  change: JournalRecord,
   text: string,
 ): Promise<void> {
   await ctx.journal.append(change).catch((error: unknown) => ctx.log.warn({ err: error }, 'action record not journaled'));

@@ -5,9 +5,9 @@
  * English, or Chinese when Hello.lang starts with "zh".
  */
 import { cs } from '../../../proto/gen/chat.js';
-import type { ServerContext } from '../context.js';
 import type { Conversation, StoredMessage } from '../store/conversations.js';
-import { postServerMessage } from './store-message.js';
+import type { PipelineDeps } from './ports.js';
+import { postServerMessage } from './server-message.js';
 
 const TEXTS = {
   en: {
@@ -25,13 +25,13 @@ function textsFor(lang: string): (typeof TEXTS)['en' | 'zh'] {
 }
 
 /** Runs after a visitor's message is stored and acked. */
-export async function afterVisitorMessage(ctx: ServerContext, conversation: Conversation, message: StoredMessage, lang: string): Promise<void> {
+export async function afterVisitorMessage(ctx: PipelineDeps, conversation: Conversation, message: StoredMessage, lang: string): Promise<void> {
   const texts = textsFor(lang);
   if (ctx.options.greeting && message.seq === 1) {
     await postServerMessage(ctx, conversation, cs.v1.Role.BOT, cs.v1.MessageKind.TEXT, texts.greeting, 'bot-greeting');
   }
   const now = ctx.now();
-  if (ctx.options.offlineReply && ctx.hub.onlineAgents().length === 0 && now - conversation.lastOfflineReplyMs >= ctx.options.offlineReplyEveryMs) {
+  if (ctx.options.offlineReply && ctx.fanOut.agentsOnline() === 0 && now - conversation.lastOfflineReplyMs >= ctx.options.offlineReplyEveryMs) {
     conversation.lastOfflineReplyMs = now;
     await postServerMessage(ctx, conversation, cs.v1.Role.BOT, cs.v1.MessageKind.TEXT, texts.offline, `bot-offline-${now}`);
   }

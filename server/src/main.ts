@@ -2,14 +2,17 @@
  * `npm run serve`: starts the server from the environment (see config.ts),
  * prints the demo URLs and a ready agent token, and shuts down gracefully on
  * SIGTERM / SIGINT (stop accepting, close the listen socket, tell every
- * session GOING_AWAY with close code 1001, flush the journal, exit 0).
+ * session GOING_AWAY with close code 1001, commit what is pending, exit 0).
+ * A start that cannot open the store (another server on the data directory,
+ * an old journal that cannot be imported) prints why and exits 1.
  */
-import { journalFromEnv, optionsFromEnv } from './config.js';
-import { signAgentToken, startServer } from './index.js';
+import { optionsFromEnv } from './config.js';
+import { ListenError, signAgentToken, startServer } from './index.js';
+import { DataDirLockedError, JournalImportError, SchemaTooNewError } from './store/index.js';
 
 async function main(): Promise<void> {
   const { options, generatedSecret } = optionsFromEnv(process.env);
-  const server = await startServer({ ...options, journal: journalFromEnv(process.env) });
+  const server = await startServer(options);
   const { log } = server;
   if (server.native) log.info('uWebSockets.js: native binary loaded');
   else log.warn('uWebSockets.js: native binary NOT loaded, running the slow JavaScript fallback');
@@ -50,6 +53,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`cs-chat: ${(error as Error).stack ?? String(error)}\n`);
+  // Refusals with a reason a person can act on print just that; anything else prints its stack.
+  const known = error instanceof DataDirLockedError || error instanceof JournalImportError || error instanceof SchemaTooNewError || error instanceof ListenError;
+  process.stderr.write(known ? `cs-chat: cannot start: ${error.message}\n` : `cs-chat: ${(error as Error).stack ?? String(error)}\n`);
   process.exit(1);
 });

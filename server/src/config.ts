@@ -18,7 +18,7 @@
  * | CS_TRUST_PROXY | `1`: client IP from X-Forwarded-For | off |
  * | CS_BLOCKED_WORDS | comma list of blocked words | empty |
  * | CS_BLOCKED_WORDS_MODE | `mask` (default) or `reject` | mask |
- * | CS_BOT | `off` disables the greeting and offline auto-reply | on |
+ * | CS_BOT | `off` disables the offline auto-reply | on |
  * | CS_LOG_LEVEL | pino level | info |
  * | CS_DATA_DIR | the data directory: cs-chat.db (the store), the demo secret | ./.data |
  * | CS_JOURNAL | `off`: keep nothing durable (memory only; a restart loses everything) | on |
@@ -82,7 +82,6 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): { options: Partial<Serve
     trustProxy: env.CS_TRUST_PROXY === '1' || env.CS_TRUST_PROXY === 'true' ? true : undefined,
     blockedWords: list('CS_BLOCKED_WORDS'),
     blockedWordsMode: mode === 'reject' ? 'reject' : mode === 'mask' ? 'mask' : undefined,
-    greeting: bots ? undefined : false,
     offlineReply: bots ? undefined : false,
     logLevel: env.CS_LOG_LEVEL || undefined,
     dataDir: dataDirFromEnv(env),

@@ -56,8 +56,6 @@ export interface ServerOptions {
   blockedWords: string[];
   /** 'mask' replaces each letter with '*' (default); 'reject' refuses the message with Ack REJECTED. */
   blockedWordsMode: BlockedWordsMode;
-  /** Post a BOT greeting when a conversation gets its first message. Default true. */
-  greeting: boolean;
   /** Post a BOT auto-reply when a visitor writes and no agent is online (once per `offlineReplyEveryMs`). Default true. */
   offlineReply: boolean;
   /** Least time between two offline auto-replies in one conversation, ms. Default 300000. */
@@ -122,7 +120,6 @@ export function resolveOptions(partial: Partial<ServerOptions>): ServerOptions {
     coalesceMs: 1000,
     blockedWords: [],
     blockedWordsMode: 'mask',
-    greeting: true,
     offlineReply: true,
     offlineReplyEveryMs: 300_000,
     dataDir: '',

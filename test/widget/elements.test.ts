@@ -4,7 +4,7 @@
  * host-page CSS isolation.
  */
 import { a11ySnapshot, findAccessibilityNode, sendKeys } from '@web/test-runner-commands';
-import { ConnState, MessageState } from '../../widget/src/transport/session-types.js';
+import { ConnState, MessageState } from '../../widget/src/core/types.js';
 import { formatTime } from '../../widget/src/elements/message-list.js';
 import type { CsChat } from '../../widget/src/elements/cs-chat.js';
 import { FakeSession, item } from './elements-fake-session.js';
@@ -180,12 +180,18 @@ describe('<cs-chat> long histories', () => {
     ok(log.scrollHeight - log.scrollTop - log.clientHeight < 2, 'scrolled to the end');
   });
 
-  it('formats message times without Intl: 24-hour in Chinese, 12-hour otherwise', () => {
+  it("formats message times in the language's own clock: 12-hour in en-US, 24-hour in en-GB and zh-CN", () => {
     const at = (h: number, m: number): number => new Date(2026, 0, 5, h, m).getTime();
-    equal(formatTime(at(14, 5), 'zh-CN'), '14:05', 'zh afternoon');
-    equal(formatTime(at(14, 5), 'en'), '02:05 PM', 'en afternoon');
-    equal(formatTime(at(0, 30), 'en'), '12:30 AM', 'en just after midnight');
-    equal(formatTime(at(12, 0), 'en'), '12:00 PM', 'en noon');
+    // ICU puts a narrow no-break space before AM/PM; compare with plain spaces.
+    const time = (ms: number, lang: string): string => formatTime(ms, lang).replace(/\s/g, ' ');
+    equal(time(at(14, 5), 'en-US'), '02:05 PM', 'en-US afternoon');
+    equal(time(at(0, 30), 'en-US'), '12:30 AM', 'en-US just after midnight');
+    equal(time(at(12, 0), 'en-US'), '12:00 PM', 'en-US noon');
+    equal(time(at(14, 5), 'en-GB'), '14:05', 'en-GB afternoon: no PM');
+    equal(time(at(0, 30), 'en-GB'), '00:30', 'en-GB just after midnight');
+    equal(time(at(14, 5), 'zh-CN'), '14:05', 'zh-CN afternoon');
+    equal(time(at(14, 5), 'en-US-u-hc-h23'), '14:05', 'the hour cycle a tag asks for');
+    equal(time(at(14, 5), 'not a tag!'), formatTime(at(14, 5), ''), 'a bad tag falls back to the default locale');
   });
 });
 

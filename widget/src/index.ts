@@ -21,4 +21,4 @@ export { resetStyles, messageStyles } from './elements/styles.js';
 export { stringsFor, pickLang, type Strings } from './elements/i18n.js';
 export { apiFor, mountChat, readConfig, wsUrlFor, type CsChatApi, type EmbedConfig } from './elements/embed-config.js';
 export { ChatSession } from './transport/session.js';
-export * from './transport/session-types.js';
+export * from './core/types.js';

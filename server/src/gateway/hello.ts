@@ -5,6 +5,7 @@
  */
 import { cs } from '../../../proto/gen/chat.js';
 import type { GatewayContext } from './context.js';
+import { agentDisplayName } from '../pipeline/events.js';
 import { rendersAllKinds, SERVER_CORE_LEVEL } from '../pipeline/kinds.js';
 import { visitorConversationView } from '../pipeline/wire.js';
 import type { Conversation } from '../store/conversations.js';
@@ -87,7 +88,8 @@ function authenticate(ctx: GatewayContext, hello: cs.v1.Hello): Identity | strin
 function welcomeAgent(ctx: GatewayContext, ws: Socket, session: SessionData, agentId: string): void {
   session.role = cs.v1.Role.AGENT;
   session.userId = agentId;
-  session.name = agentId;
+  // Messages, typing and events carry this name, never the id (issue 11).
+  session.name = agentDisplayName(agentId);
   ctx.store.agentIds.add(agentId);
   ctx.hub.registry.join(ws);
   const inbox = ctx.store.inbox(INBOX_LIMIT);
@@ -101,7 +103,7 @@ function welcomeAgent(ctx: GatewayContext, ws: Socket, session: SessionData, age
       coreLevel: SERVER_CORE_LEVEL,
       conversations: inbox.map((c) => ctx.hub.notices.wireConversation(c)),
       serverTimeMs: ctx.now(),
-      name: agentId,
+      name: session.name,
       agentsOnline: ctx.hub.registry.agentsOnline(),
       agentIds: [...ctx.store.agentIds],
     },

@@ -139,9 +139,13 @@ export class Conversation {
     const page = this.page;
     if (page && page.length > 0 && seq >= page[0]!.seq && seq <= page[page.length - 1]!.seq) return page[seq - page[0]!.seq];
     if (!this.cold) return undefined;
-    const fetched = this.cold.messages(this.id, seq, Math.min(seq + COLD_PAGE - 1, this.tailStart - 1));
+    // A walk back from the newest (previews, older pages) reads the page below; a walk forward (Sync, resume) the page above.
+    const backward = seq === this.tailStart - 1 || (page !== undefined && page.length > 0 && seq === page[0]!.seq - 1);
+    const from = backward ? Math.max(1, seq - COLD_PAGE + 1) : seq;
+    const fetched = this.cold.messages(this.id, from, backward ? seq : Math.min(seq + COLD_PAGE - 1, this.tailStart - 1));
     this.setPage(fetched);
-    return fetched[0]?.seq === seq ? fetched[0] : undefined;
+    const found = fetched[seq - from];
+    return found?.seq === seq ? found : undefined;
   }
 
   /** Seq stored earlier for this (sender, client_msg_id), or 0. */
@@ -216,13 +220,6 @@ export class Conversation {
     this.unread = { readSeq, lastSeq: this.lastSeq, count };
     return count;
   }
-
-  /** Text of the newest message an agent list shows (notes included). */
-  preview(): string {
-    const last = this.message(this.lastSeq);
-    return last ? last.text.slice(0, 140) : '';
-  }
-
   private setPage(messages: StoredMessage[]): void {
     let delta = 0;
     for (const message of this.page ?? []) delta -= messageBytes(message);

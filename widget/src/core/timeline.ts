@@ -3,7 +3,7 @@
  * (DESIGN.md §3.5): seq'd messages by seq, then own pending ones in creation
  * order. Pure data structure: no DOM, no I/O, no clock.
  */
-import { MessageState, type TimelineItem } from '../transport/session-types.js';
+import { MessageState, type TimelineItem } from './types.js';
 
 /** What an `insert` did. */
 export interface InsertResult {

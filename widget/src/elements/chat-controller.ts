@@ -23,7 +23,7 @@ import {
   type IdentityInput,
   type Session,
   type TimelineItem,
-} from '../transport/session-types.js';
+} from '../core/types.js';
 
 /** Detail of `cs-state`. */
 export interface StateDetail {

@@ -32,8 +32,8 @@
  * @cssprop --cs-z - z-index. Default 2147483000.
  */
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import type { IdentityInput, Session, SessionOptions, TimelineItem } from '../transport/session-types.js';
-import { ConnState } from '../transport/session-types.js';
+import type { IdentityInput, Session, SessionOptions, TimelineItem } from '../core/types.js';
+import { ConnState } from '../core/types.js';
 import { AttentionController, pageHidden } from './attention.js';
 import { ChatController } from './chat-controller.js';
 import { chatStyles } from './cs-chat-styles.js';

@@ -19,7 +19,7 @@
  */
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { cs } from '../../../proto/gen/chat.js';
-import type { ConversationInfo, TimelineItem } from '../transport/session-types.js';
+import type { ConversationInfo, TimelineItem } from '../core/types.js';
 import { ChatSession } from '../transport/session.js';
 import { stringsFor } from './i18n.js';
 import { parseCannedReplies, type CannedReply } from './inbox-canned.js';

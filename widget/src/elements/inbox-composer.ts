@@ -5,7 +5,7 @@
  * agents the same delivery guarantees as visitors).
  */
 import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
-import type { TimelineItem } from '../transport/session-types.js';
+import type { TimelineItem } from '../core/types.js';
 import { cannedQuery, matchCanned, type CannedReply } from './inbox-canned.js';
 import { resetStyles } from './styles.js';
 

@@ -13,7 +13,7 @@ import type {
   Session,
   SessionOptions,
   TimelineItem,
-} from '../transport/session-types.js';
+} from '../core/types.js';
 import { InboxAlerts, readStorage, writeStorage } from './inbox-alerts.js';
 import { agentIdOfToken, InboxFilter, totalUnread, visibleConversations, visitorLabel } from './inbox-model.js';
 

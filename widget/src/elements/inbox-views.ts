@@ -5,7 +5,7 @@
  */
 import { html, nothing, type TemplateResult } from 'lit';
 import { styleMap } from 'lit/directives/style-map.js';
-import type { ConversationInfo } from '../transport/session-types.js';
+import type { ConversationInfo } from '../core/types.js';
 import { shortAge, statusLabel, visitorLabel } from './inbox-model.js';
 
 /** Initials for an avatar: "Ada Lovelace" -> "AL". */

@@ -14,7 +14,7 @@
  * so the rows lay out as children of the list itself.
  */
 import { render } from 'lit';
-import type { TimelineItem } from '../transport/session-types.js';
+import type { TimelineItem } from '../core/types.js';
 import { renderMessage, type MessageViewContext } from './message-list.js';
 
 interface Row {

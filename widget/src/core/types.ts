@@ -1,8 +1,10 @@
 /**
- * The contract between the session (transport/session.ts, which owns the
- * socket, the outbox, the timelines and the cursors) and the elements
- * (`<cs-chat>`, `<cs-inbox>`), which only render what a session reports and
- * call its methods. Elements never touch the socket or IndexedDB.
+ * The domain types both elements share, and the contract between the session
+ * (transport/session.ts, which owns the socket, the outbox, the timelines and
+ * the cursors) and the elements (`<cs-chat>`, `<cs-inbox>`), which only render
+ * what a session reports and call its methods. Elements never touch the socket
+ * or IndexedDB. Plain types and `as const` state objects: no I/O, so core/ and
+ * store/ use them without importing transport/.
  */
 import type { cs } from '../../../proto/gen/chat.js';
 

@@ -7,6 +7,8 @@ import { a11ySnapshot, findAccessibilityNode, sendKeys } from '@web/test-runner-
 import { ConnState, MessageState } from '../../widget/src/core/types.js';
 import { formatTime } from '../../widget/src/elements/message-list.js';
 import type { CsChat } from '../../widget/src/elements/cs-chat.js';
+import '../../widget/src/elements/inbox-composer.js';
+import type { ComposeDetail } from '../../widget/src/elements/inbox-composer.js';
 import { FakeSession, item } from './elements-fake-session.js';
 import { $, $$, afterEachCleanup, equal, mount, ok, openPanel, setPageHidden, until } from './elements-helpers.js';
 
@@ -252,6 +254,29 @@ describe('<cs-chat> composer', () => {
     ta.dispatchEvent(new CompositionEvent('compositionend'));
     await el.updateComplete;
     equal(session.calledWith('send').length, 0, 'composition Enter ignored');
+  });
+
+  it('the workbench composer keeps the same rule: a Safari IME commit (keyCode 229) never sends, a plain Enter does', async () => {
+    const composer = document.createElement('cs-inbox-composer');
+    document.body.append(composer);
+    try {
+      const sent: ComposeDetail[] = [];
+      composer.addEventListener('cs-compose', (e) => sent.push((e as CustomEvent<ComposeDetail>).detail));
+      await composer.updateComplete;
+      const ta = composer.shadowRoot!.querySelector('textarea')!;
+      ta.value = '你好';
+      ta.dispatchEvent(new Event('input'));
+      ta.dispatchEvent(new CompositionEvent('compositionstart'));
+      ta.dispatchEvent(new CompositionEvent('compositionend'));
+      ta.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', keyCode: 229, bubbles: true, composed: true, cancelable: true }));
+      await composer.updateComplete;
+      equal(sent.length, 0, 'the commit Enter did not send');
+      ta.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, composed: true, cancelable: true }));
+      await composer.updateComplete;
+      equal(sent.map((d) => d.text).join(), '你好', 'the next Enter sends');
+    } finally {
+      composer.remove();
+    }
   });
 
   it('shows each delivery state and a Retry button on failed messages that calls the session', async () => {

@@ -1,5 +1,5 @@
 /** The widget's pure core: ordering, dedup, backoff, outbox states, ids, the shared domain types. No DOM, no I/O. */
-export { Timeline, itemKey, type InsertResult } from './timeline.js';
+export { Timeline, findBySeq, itemKey, lowerBound, type InsertResult } from './timeline.js';
 export { DEFAULT_BACKOFF, backoffDelay, backoffOptions, type BackoffOptions } from './backoff.js';
 export {
   DEFAULT_ACK_TIMEOUT_MS,

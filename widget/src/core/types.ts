@@ -206,3 +206,10 @@ export interface Session {
   /** Visitors: forget token, cache and outbox (log-out); reconnects as new. */
   reset(): Promise<void>;
 }
+
+/**
+ * Makes the session an element renders; injected so the elements never name
+ * a transport (tests pass a fake). May be async: the script-tag bundle loads
+ * the engine's code only when the session is made.
+ */
+export type SessionFactory = (options: SessionOptions) => Session | Promise<Session>;

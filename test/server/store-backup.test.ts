@@ -22,7 +22,7 @@ test('npm run backup copies the store while the server writes, and the copy rest
   const root = await mkdtemp(join(tmpdir(), 'cs-backup-'));
   t.after(() => rm(root, { recursive: true, force: true }));
   const dataDir = join(root, 'data');
-  const server = await startTestServer({ dataDir });
+  const server = await startTestServer({ dataDir, rateBurst: 100_000, ratePerSecond: 100_000, visitorBytesPerHour: 1e12 });
   let serverOpen = true;
   t.after(() => (serverOpen ? server.close() : undefined));
   const visitor = await ProtoClient.open(server.wsUrl, { site: 'backup' });

@@ -83,6 +83,8 @@ test('the old journal is imported at the first start with every message, seq, ep
 test('a server on the imported directory serves the old conversations to the old visitor tokens, and a second start does not import again', async (t) => {
   const { dir, expected } = await fixtureCopy(t);
   let server = await startTestServer({ dataDir: dir, secret: expected.secret });
+  const firstServer = server;
+  t.after(() => firstServer.close());
   const bobConversation = expected.conversations.find((c) => c.visitorId.startsWith('u_'))!;
   const bob = await ProtoClient.open(server.wsUrl, { site: 'shop', token: expected.tokens.bob });
   const listed = bob.welcome?.conversations?.find((c) => c.id === bobConversation.id);

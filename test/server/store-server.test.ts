@@ -74,8 +74,11 @@ test('a visitor who never writes leaves nothing durable and nothing in memory on
 test('memory holds a bounded hot set: older pages, dedup of evicted messages and a restart read SQLite, and a restart replays nothing', async (t) => {
   const dataDir = await tempDir(t);
   const hotSetBytes = 256 * 1024;
-  let server = await startTestServer({ dataDir, hotSetBytes, visitorBytesPerHour: 100_000_000 });
+  let server = await startTestServer({ dataDir, hotSetBytes, visitorBytesPerHour: 100_000_000, rateBurst: 100_000, ratePerSecond: 100_000 });
+  const firstServer = server;
+  t.after(() => firstServer.close()); // closing twice is fine; a failed assertion must not leave it running
   const visitor = await ProtoClient.open(server.wsUrl, { site: 'long' });
+  t.after(() => visitor.close());
   const conversationId = visitor.conversationId;
   const sent: string[] = [];
   for (let i = 1; i <= 600; i += 1) {
@@ -132,6 +135,8 @@ test('listening on a port already in use fails loudly (exclusive listen), and th
 test('retention deletes resolved conversations idle past CS_RETENTION_DAYS, and keeps open and recent ones', async (t) => {
   const dataDir = await tempDir(t);
   let server = await startTestServer({ dataDir });
+  const firstServer = server;
+  t.after(() => firstServer.close());
   const agent = await ProtoClient.open(server.wsUrl, { token: server.agentToken('alice') });
   const ids: Record<string, string> = {};
   for (const name of ['old-resolved', 'old-open', 'new-resolved']) {

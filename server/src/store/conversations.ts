@@ -45,6 +45,8 @@ export type Side = 'visitor' | 'agent';
 const CONVERSATION_BYTES = 1200;
 /** Messages fetched at once when `message(seq)` reads older history. */
 const COLD_PAGE = 100;
+/** Messages fetched by the first step back from the newest (an inbox preview). */
+const FIRST_BACK_PAGE = 10;
 
 /** Estimated bytes a message costs in memory (object, strings, dedup entry). */
 export function messageBytes(message: StoredMessage): number {
@@ -140,8 +142,10 @@ export class Conversation {
     if (page && page.length > 0 && seq >= page[0]!.seq && seq <= page[page.length - 1]!.seq) return page[seq - page[0]!.seq];
     if (!this.cold) return undefined;
     // A walk back from the newest (previews, older pages) reads the page below; a walk forward (Sync, resume) the page above.
-    const backward = seq === this.tailStart - 1 || (page !== undefined && page.length > 0 && seq === page[0]!.seq - 1);
-    const from = backward ? Math.max(1, seq - COLD_PAGE + 1) : seq;
+    const fromTail = seq === this.tailStart - 1;
+    const backward = fromTail || (page !== undefined && page.length > 0 && seq === page[0]!.seq - 1);
+    // The first step back from the newest is usually a preview that needs one or two messages: a short page.
+    const from = backward ? Math.max(1, seq - (fromTail ? FIRST_BACK_PAGE : COLD_PAGE) + 1) : seq;
     const fetched = this.cold.messages(this.id, from, backward ? seq : Math.min(seq + COLD_PAGE - 1, this.tailStart - 1));
     this.setPage(fetched);
     const found = fetched[seq - from];

@@ -29,6 +29,7 @@
  * | CS_WELCOME_CONVERSATIONS | conversations a visitor's Welcome lists | 20 |
  * | CS_NEW_VISITORS_PER_IP_MINUTE | new anonymous visitors per IP per minute | 30 |
  * | CS_VISITOR_BYTES_PER_HOUR | bytes of text a visitor may have stored per hour | 1048576 |
+ * | CS_BROADCAST_SPREAD_MS | jitter window of an announcement's publish / edit / recall, ms | 30000 |
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -92,6 +93,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): { options: Partial<Serve
     welcomeConversations: number('CS_WELCOME_CONVERSATIONS'),
     newVisitorsPerIpPerMinute: number('CS_NEW_VISITORS_PER_IP_MINUTE'),
     visitorBytesPerHour: number('CS_VISITOR_BYTES_PER_HOUR'),
+    broadcastSpreadMs: number('CS_BROADCAST_SPREAD_MS'),
   };
   const options = Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined)) as Partial<ServerOptions>;
   return { options, generatedSecret };

@@ -10,6 +10,10 @@ import { registerHttpRoutes, ServerMetrics } from './http/index.js';
 import { resolveOptions, type ServerOptions } from './options.js';
 import { durableMessageStore, WordFilter } from './pipeline/index.js';
 import { ConversationStore } from './store/conversations.js';
+import Database from 'better-sqlite3';
+import { BroadcastService } from './broadcast/index.js';
+import { openDb } from './store/db.js';
+import { migrate } from './store/migrations.js';
 import { openStore, type ImportReport } from './store/index.js';
 
 export { resolveOptions, repoRoot, type BlockedWordsMode, type ServerOptions } from './options.js';
@@ -43,6 +47,8 @@ export interface RunningServer {
   readonly store: ConversationStore;
   /** What the journal import did at this start, if one ran. */
   readonly imported: ImportReport | undefined;
+  /** The public mailbox (tests and admin tools). */
+  readonly broadcasts: BroadcastService;
   readonly log: Logger;
   /**
    * Graceful stop: refuses new connections, closes the listen socket, sends
@@ -80,6 +86,15 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
   const now = (): number => Date.now();
   const hub = new Hub(store, metrics, options, log, now);
   store.setInUse((conversationId) => hub.registry.watchersOf(conversationId).length > 0);
+  // The modules' own connection (announcements, and the tables others add): cs-chat.db on this thread, or memory only.
+  const ownsDatabase = options.database === undefined;
+  const database = options.database ?? (options.dataDir ? openDb(options.dataDir, { busyTimeoutMs: options.busyTimeoutMs }) : new Database(':memory:'));
+  if (ownsDatabase && !options.dataDir) migrate(database);
+  const broadcasts = new BroadcastService(database, {
+    spreadMs: options.broadcastSpreadMs,
+    now,
+    onError: (error) => log.error({ err: error }, 'announcement events not written'),
+  });
   const pipeline = {
     options,
     conversations: store,
@@ -98,6 +113,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
     journal,
     hub,
     metrics,
+    broadcasts,
     log,
     pipeline,
     now,
@@ -132,11 +148,13 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
       hub.dispose();
       clearInterval(retention);
       store.dispose();
+      broadcasts.close();
       await opened.close();
+      if (ownsDatabase) database.close();
       log.info('server closed');
     })());
 
-  return { port, url: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}/ws`, native: isNativeUws(), options, store, imported: opened.imported, log, close };
+  return { port, url: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}/ws`, native: isNativeUws(), options, store, broadcasts, imported: opened.imported, log, close };
 }
 
 /** uWS's listen with an options argument after host and port (the typings only declare it without a host). */

@@ -5,6 +5,7 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Db } from './store/db.js';
 
 /** How the sensitive-word filter treats a blocked word. */
 export type BlockedWordsMode = 'mask' | 'reject';
@@ -87,6 +88,15 @@ export interface ServerOptions {
   newVisitorsPerIpPerMinute: number;
   /** Bytes of message text one visitor may have stored per hour. Default 1048576 (`CS_VISITOR_BYTES_PER_HOUR`). */
   visitorBytesPerHour: number;
+  /**
+   * The SQLite database (announcements, …), opened and migrated by the
+   * caller (`openMigrated`). Default: a connection to `dataDir`'s cs-chat.db
+   * (main thread, beside the store's writer thread), or a private in-memory
+   * database when `dataDir` is '' (lost at stop).
+   */
+  database: Db | undefined;
+  /** Jitter window over which a published, edited or recalled announcement reaches the open widgets, ms (`CS_BROADCAST_SPREAD_MS`). Default 30000. */
+  broadcastSpreadMs: number;
   /** pino level: 'fatal' … 'trace', or 'silent'. Default 'info'. */
   logLevel: string;
   /** Folder holding the built widget bundles (cs-chat.js, cs-inbox.js). Default <repo>/dist. */
@@ -133,6 +143,8 @@ export function resolveOptions(partial: Partial<ServerOptions>): ServerOptions {
     welcomeConversations: 20,
     newVisitorsPerIpPerMinute: 30,
     visitorBytesPerHour: 1024 * 1024,
+    database: undefined,
+    broadcastSpreadMs: 30_000,
     logLevel: 'info',
     distDir: join(repoRoot, 'dist'),
     demoDir: join(repoRoot, 'demo'),

@@ -3,7 +3,7 @@
  * the composer, delivery states, accessibility, i18n, unread badges and the
  * host-page CSS isolation.
  */
-import { a11ySnapshot, findAccessibilityNode, sendKeys } from '@web/test-runner-commands';
+import { a11ySnapshot, findAccessibilityNode, sendKeys, setViewport } from '@web/test-runner-commands';
 import { ConnState, MessageState } from '../../widget/src/core/types.js';
 import { formatTime } from '../../widget/src/elements/message-list.js';
 import type { CsChat } from '../../widget/src/elements/cs-chat.js';
@@ -337,17 +337,32 @@ describe('<cs-chat> accessibility', () => {
     await until(() => el.shadowRoot?.activeElement === $(el, '.launcher'), 'focus back on the launcher');
   });
 
-  it('traps Tab inside the open panel', async () => {
+  it('on a phone the full-screen panel is modal and traps Tab; on a desktop Tab moves on to the page', async () => {
+    await setViewport({ width: 390, height: 844 });
+    try {
+      const { el } = await mount();
+      await openPanel(el);
+      equal($(el, '.panel')?.getAttribute('aria-modal'), 'true', 'modal while it covers the page');
+      const visited = new Set<Element | null>();
+      for (let i = 0; i < 8; i++) {
+        await sendKeys({ press: 'Tab' });
+        const active = el.shadowRoot?.activeElement ?? null;
+        visited.add(active);
+        ok(active && $(el, '.panel')?.contains(active), `focus stays in the panel (step ${i})`);
+      }
+      ok(visited.size >= 2, 'Tab moves between controls');
+    } finally {
+      await setViewport({ width: 1280, height: 800 });
+    }
     const { el } = await mount();
     await openPanel(el);
-    const visited = new Set<Element | null>();
-    for (let i = 0; i < 8; i++) {
+    equal($(el, '.panel')?.getAttribute('aria-modal'), null, 'not modal beside the page');
+    let left = false;
+    for (let i = 0; i < 10 && !left; i++) {
       await sendKeys({ press: 'Tab' });
-      const active = el.shadowRoot?.activeElement ?? null;
-      visited.add(active);
-      ok(active && $(el, '.panel')?.contains(active), `focus stays in the panel (step ${i})`);
+      left = document.activeElement !== el;
     }
-    ok(visited.size >= 2, 'Tab moves between controls');
+    ok(left, 'Tab leaves the panel on a desktop');
   });
 
   it('speaks Chinese with lang=zh-CN', async () => {

@@ -260,7 +260,7 @@ export class CsChat extends LitElement {
         class="panel"
         part="panel"
         role="dialog"
-        aria-modal="true"
+        aria-modal=${isFullScreen() ? 'true' : nothing}
         aria-label=${s.chatWith(name)}
         lang=${s.lang === 'zh' ? 'zh-CN' : 'en'}
         ?hidden=${!this.isOpen}
@@ -374,14 +374,18 @@ export class CsChat extends LitElement {
     this.submitDraft();
   };
 
-  /** Escape closes; Tab and Shift+Tab cycle inside the open panel. */
+  /**
+   * Escape closes. On a phone the panel covers the page (a modal dialog), so
+   * Tab and Shift+Tab cycle inside it; on a desktop it sits beside the page,
+   * which stays usable, so Tab moves on to the page.
+   */
   private onPanelKeydown = (e: KeyboardEvent): void => {
     if (e.key === 'Escape') {
       e.stopPropagation();
       this.close();
       return;
     }
-    if (e.key !== 'Tab') return;
+    if (e.key !== 'Tab' || !isFullScreen()) return;
     const panel = e.currentTarget as HTMLElement;
     const focusable = [...panel.querySelectorAll<HTMLElement>('button, textarea, [tabindex="0"]')].filter(
       (el) => !(el as HTMLButtonElement).disabled && el.getClientRects().length > 0,
@@ -398,6 +402,14 @@ export class CsChat extends LitElement {
       first.focus();
     }
   };
+}
+
+/** The panel covers the whole viewport at this width (cs-chat-styles.ts has the same breakpoint). */
+const FULL_SCREEN_QUERY = '(max-width: 480px)';
+
+/** True when the open panel is full-screen (phones): then it is modal. */
+function isFullScreen(): boolean {
+  return typeof matchMedia === 'function' && matchMedia(FULL_SCREEN_QUERY).matches;
 }
 
 if (!customElements.get('cs-chat')) customElements.define('cs-chat', CsChat);

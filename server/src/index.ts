@@ -5,7 +5,9 @@
  */
 import uWS from 'uWebSockets.js';
 import { pino, type Logger } from 'pino';
-import { Hub, registerWebSocket, type GatewayContext } from './gateway/index.js';
+import { cs } from '../../proto/gen/chat.js';
+import { Files } from './files/index.js';
+import { Hub, registerWebSocket, siteTag, type GatewayContext } from './gateway/index.js';
 import { registerHttpRoutes, ServerMetrics } from './http/index.js';
 import { resolveOptions, type ServerOptions } from './options.js';
 import { durableMessageStore, WordFilter } from './pipeline/index.js';
@@ -47,6 +49,8 @@ export interface RunningServer {
   readonly store: ConversationStore;
   /** What the journal import did at this start, if one ran. */
   readonly imported: ImportReport | undefined;
+  /** Attachments (read-only use: tests and admin tools). */
+  readonly files: Files;
   /** The public mailbox (tests and admin tools). */
   readonly broadcasts: BroadcastService;
   readonly log: Logger;
@@ -84,9 +88,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
 
   const metrics = new ServerMetrics();
   const now = (): number => Date.now();
-  const hub = new Hub(store, metrics, options, log, now);
-  store.setInUse((conversationId) => hub.registry.watchersOf(conversationId).length > 0);
-  // The modules' own connection (announcements, and the tables others add): cs-chat.db on this thread, or memory only.
+  // The modules' own connection (announcements, attachments, and the tables others add): cs-chat.db on this thread, or memory only.
   const ownsDatabase = options.database === undefined;
   const database = options.database ?? (options.dataDir ? openDb(options.dataDir, { busyTimeoutMs: options.busyTimeoutMs }) : new Database(':memory:'));
   if (ownsDatabase && !options.dataDir) migrate(database);
@@ -95,12 +97,34 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
     now,
     onError: (error) => log.error({ err: error }, 'announcement events not written'),
   });
+  const keys = { secret: options.secret, previousSecret: options.previousSecret, identitySecret: options.identitySecret, previousIdentitySecret: options.previousIdentitySecret };
+  const files = Files.open({
+    database,
+    dataDir: options.dataDir,
+    maxUploadBytes: options.maxUploadBytes,
+    uploadQuotaBytesPerHour: options.uploadQuotaBytesPerHour,
+    fileUrlTtlMs: options.fileUrlTtlMs,
+    allowedOrigins: options.allowedOrigins,
+    keys,
+    log,
+    now,
+    mayUse: (who, conversationId) => {
+      const conversation = store.get(conversationId);
+      if (!conversation) return false;
+      if (who.role === cs.v1.Role.AGENT) return true;
+      return conversation.visitorId === who.userId && (!who.siteTag || who.siteTag === siteTag(conversation.site));
+    },
+    isStored: (conversationId, senderId, clientMsgId) => (store.get(conversationId)?.findDuplicate(senderId, clientMsgId) ?? 0) > 0,
+  });
+  const hub = new Hub(store, metrics, options, log, now, (message) => files.wireAttachments(message));
+  store.setInUse((conversationId) => hub.registry.watchersOf(conversationId).length > 0);
   const pipeline = {
     options,
     conversations: store,
     messages: durableMessageStore({ conversations: store, durable: journal, now }),
     journal,
     fanOut: hub,
+    attachments: files,
     filter: new WordFilter(options.blockedWords, options.blockedWordsMode),
     metrics,
     log,
@@ -108,7 +132,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
   };
   const ctx: GatewayContext = {
     options,
-    keys: { secret: options.secret, previousSecret: options.previousSecret },
+    keys,
     store,
     journal,
     hub,
@@ -124,6 +148,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
   const app = uWS.App();
   hub.attach(app);
   registerWebSocket(app, ctx);
+  files.register(app);
   registerHttpRoutes(app, { options, metrics, log, health: () => ({ journalHealthy: journal.healthy, shuttingDown: ctx.shuttingDown }) });
 
   let listenSocket: uWS.us_listen_socket;
@@ -149,12 +174,13 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
       clearInterval(retention);
       store.dispose();
       broadcasts.close();
+      files.close();
       await opened.close();
       if (ownsDatabase) database.close();
       log.info('server closed');
     })());
 
-  return { port, url: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}/ws`, native: isNativeUws(), options, store, broadcasts, imported: opened.imported, log, close };
+  return { port, url: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}/ws`, native: isNativeUws(), options, store, broadcasts, files, imported: opened.imported, log, close };
 }
 
 /** uWS's listen with an options argument after host and port (the typings only declare it without a host). */

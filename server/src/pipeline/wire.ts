@@ -6,11 +6,21 @@
 import { cs } from '../../../proto/gen/chat.js';
 import type { Conversation, StoredMessage, VisitorProfile } from '../store/conversations.js';
 import { eventKindOf, visitorEventText } from './events.js';
-import { downgradesBelow } from './kinds.js';
+import { ATTACHMENTS_CORE_LEVEL, downgradesBelow } from './kinds.js';
 import { previewFields } from './preview.js';
 
-/** The message as a wire `Message`, downgraded for `coreLevel` when it cannot render the kind. */
-export function toWireMessage(message: StoredMessage, coreLevel: number): cs.v1.Message.$Properties {
+/** The files a stored message carries, as wire attachments with fresh signed URLs (the AttachmentPort's lookup). */
+export type AttachmentLookup = (message: StoredMessage) => cs.v1.Attachment.$Properties[];
+
+const NO_ATTACHMENTS: AttachmentLookup = () => [];
+
+/**
+ * The message as a wire `Message`, downgraded for `coreLevel` when it cannot
+ * render the kind. `attachments` fills `Message.attachments`; pass it only
+ * for frames that go to participants of the conversation (its URLs are
+ * capabilities).
+ */
+export function toWireMessage(message: StoredMessage, coreLevel: number, attachments: AttachmentLookup = NO_ATTACHMENTS): cs.v1.Message.$Properties {
   const wire: cs.v1.Message.$Properties = {
     conversationId: message.conversationId,
     seq: message.seq,
@@ -25,9 +35,35 @@ export function toWireMessage(message: StoredMessage, coreLevel: number): cs.v1.
     quickReplies: [...message.quickReplies],
   };
   if (message.kind === cs.v1.MessageKind.EVENT) wire.event = eventKindOf(message);
+  const files = attachments(message);
+  if (files.length > 0) {
+    if (coreLevel < ATTACHMENTS_CORE_LEVEL) {
+      const names = files.map((file) => `[${file.name}]`).join(' ');
+      return { ...wire, kind: cs.v1.MessageKind.TEXT, text: message.text ? `${message.text}\n${names}` : names };
+    }
+    wire.attachments = files;
+  }
   if (!downgradesBelow(message.kind, coreLevel)) return wire;
   const options = message.quickReplies.length > 0 ? `\n${message.quickReplies.join(' / ')}` : '';
   return { ...wire, kind: cs.v1.MessageKind.TEXT, text: message.text + options, quickReplies: [] };
+}
+
+/**
+ * A message as a visitor's wire `Message`: `forVisitor`'s view, and an
+ * agent's message keeps its sender name but not the agent id, so visitors
+ * never learn staff ids (issue 10). (The id is dropped after the attachments
+ * are looked up: they are keyed by sender.)
+ */
+export function toVisitorWireMessage(message: StoredMessage, coreLevel: number, attachments: AttachmentLookup = NO_ATTACHMENTS): cs.v1.Message.$Properties {
+  const visible = forVisitor(message);
+  const wire = toWireMessage(visible, coreLevel, attachments);
+  if (visible.senderRole === cs.v1.Role.AGENT) wire.senderId = '';
+  return wire;
+}
+
+/** True when a visitor's copy of the message differs from the agents' (a note, an event, an agent's id). */
+export function differsForVisitor(message: StoredMessage): boolean {
+  return forVisitor(message) !== message || (message.senderRole === cs.v1.Role.AGENT && message.senderId !== '');
 }
 
 /**
@@ -37,7 +73,8 @@ export function toWireMessage(message: StoredMessage, coreLevel: number): cs.v1.
  * so the client's gap repair (DESIGN.md §3.7) does not chase a hole forever.
  * Clients show nothing for a NOTE. An EVENT becomes its customer-facing line
  * (no agent id), or the same placeholder when it is internal workflow
- * (see events.ts).
+ * (see events.ts). The wire copy for visitors also drops agent ids: see
+ * `toVisitorWireMessage`.
  */
 export function forVisitor(message: StoredMessage): StoredMessage {
   if (message.kind === cs.v1.MessageKind.EVENT) {
@@ -88,9 +125,9 @@ export function toWireConversation(conversation: Conversation, profile: VisitorP
   };
 }
 
-/** A wire conversation as a visitor may see it: no page tracking (their own details only, by construction). */
+/** A wire conversation as a visitor may see it: no page tracking, no assignee id (their own details only, by construction). */
 export function visitorConversationView(wire: cs.v1.Conversation.$Properties): cs.v1.Conversation.$Properties {
-  return { ...wire, visitorPageUrl: '', visitorPageTitle: '' };
+  return { ...wire, visitorPageUrl: '', visitorPageTitle: '', assigneeId: '' };
 }
 
 /**

@@ -197,27 +197,22 @@ describe('Outbox', () => {
     assertEqual(box.rejected('b', 0, 'too large')?.state, OutboxState.Failed, 'no retry_after: failed');
   });
 
-  it('holds later messages behind a file being uploaded, without an ack timer or a wake-up, until it is back in the queue', () => {
+  it('holds later messages behind a file being uploaded until the entry naming the upload replaces it', () => {
     const clock = { now: 0 };
     const box = outbox(clock);
     const file = { name: 'parcel.jpg', mime: 'image/jpeg', size: 10, width: 4, height: 3 };
     box.add({ ...message('photo', 1), attachment: file });
     box.add(message('text', 2));
     assert(needsUpload(box.get('photo')!), 'a file without a server id needs its upload');
-    box.markUploading('photo');
-    assertEqual(box.get('photo')?.state, OutboxState.Uploading, 'uploading');
-    assertEqual(box.due().map((e) => e.clientMsgId), [], 'the text waits behind the photo (order kept)');
-    assertEqual(box.nextWakeMs(), undefined, 'no timer while the upload runs: it reports back itself');
-    clock.now = 60_000;
-    assertEqual(box.expire().length, 0, 'an upload has no ack deadline');
-    box.requeueInFlight();
-    assertEqual(box.get('photo')?.state, OutboxState.Uploading, 'a new socket does not restart an HTTP upload');
+    box.defer('photo', 3_600_000);
+    assertEqual(box.due().map((e) => e.clientMsgId), [], 'the text waits behind the photo being uploaded (order kept)');
+    assertEqual(box.nextWakeMs(), 3_600_000, 'no wake-up before the upload reports back');
     const entry = box.get('photo')!;
     box.remove('photo');
     box.add({ ...entry, attachment: { ...file, id: 'f_1' } });
     assert(!needsUpload(box.get('photo')!), 'uploaded');
     assertEqual(box.due().map((e) => e.clientMsgId), ['photo', 'text'], 'then both go, in creation order');
-    box.markUploading('text');
+    box.defer('text', 3_600_000);
     box.rejected('text', 0, 'unsupported');
     assertEqual(box.get('text')?.state, OutboxState.Failed, 'a refused upload fails like a refused send');
   });

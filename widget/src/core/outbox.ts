@@ -18,8 +18,6 @@ export const DEFAULT_MAX_SEND_ATTEMPTS = 5;
 
 export const OutboxState = {
   Queued: 'queued',
-  /** Its file is being uploaded (HTTP): not due, and its conversation's later entries wait behind it. */
-  Uploading: 'uploading',
   Sending: 'sending',
   Sent: 'sent',
   Failed: 'failed',
@@ -59,7 +57,13 @@ export interface OutgoingAttachment {
   readonly url?: string;
 }
 
-/** True when the entry's file still has to be uploaded before it can be sent. */
+/**
+ * True when the entry's file still has to be uploaded before it can be sent.
+ * While this tab uploads it the entry is deferred (queued, due later: its
+ * conversation's later entries wait behind it); the upload reports back by
+ * replacing it (`remove` + `add`, due at once, naming the upload) or by
+ * `rejected` (retry later, or failed).
+ */
 export function needsUpload(message: OutgoingMessage): boolean {
   return !!message.attachment && !message.attachment.id;
 }
@@ -143,7 +147,6 @@ export class Outbox {
     const blocked = new Set<string>();
     const due: OutboxEntry[] = [];
     for (const e of this.all()) {
-      if (e.state === OutboxState.Uploading) blocked.add(e.conversationId);
       if (e.state !== OutboxState.Queued) continue;
       if (e.dueMs > now) blocked.add(e.conversationId);
       else if (!blocked.has(e.conversationId)) due.push(e);
@@ -159,15 +162,6 @@ export class Outbox {
       attempts: e.attempts + 1,
       dueMs: this.now() + this.ackTimeoutMs,
     }));
-  }
-
-  /**
-   * This tab started uploading the entry's file: it waits, without an ack
-   * timer, until it is `rejected` (upload failed) or replaced by the entry
-   * naming the uploaded file (`remove` + `add`, due at once).
-   */
-  markUploading(clientMsgId: string): OutboxEntry | undefined {
-    return this.update(clientMsgId, (e) => ({ ...e, state: OutboxState.Uploading }));
   }
 
   /** Another tab holds the entry until `untilMs`: look again then, without counting an attempt. */
@@ -245,8 +239,6 @@ export class Outbox {
     let next: number | undefined;
     const headSeen = new Set<string>();
     for (const e of this.all()) {
-      // An upload in progress heads its conversation and has no deadline here: it reports back by itself.
-      if (e.state === OutboxState.Uploading) headSeen.add(e.conversationId);
       if (e.state === OutboxState.Queued) {
         if (headSeen.has(e.conversationId)) continue;
         headSeen.add(e.conversationId);

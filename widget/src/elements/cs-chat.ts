@@ -228,7 +228,17 @@ export class CsChat extends LitElement {
   private async loadFiles(): Promise<void> {
     const make = await CsChat.loadFileViews?.().catch(() => undefined);
     if (!make || this.files) return;
-    this.files = make({ html, nothing }, { root: this.shadowRoot, server: this.server });
+    this.files = make(
+      { html, nothing },
+      {
+        root: this.shadowRoot,
+        server: this.server,
+        session: () => this.chat.ready(),
+        conversation: () => this.chat.conversationId,
+        update: () => this.requestUpdate(),
+        sent: () => this.window.scrollToEnd(),
+      },
+    );
     this.requestUpdate();
   }
 
@@ -311,7 +321,7 @@ export class CsChat extends LitElement {
           : nothing}
         ${this.files?.notice()}
         <form part="composer" @submit=${this.onSubmit}>
-          ${this.files?.attach(s.lang, (file) => this.sendFile(file), () => this.requestUpdate())}
+          ${this.files?.attach(s.lang)}
           <textarea
             rows="1"
             aria-label=${s.placeholder}
@@ -351,16 +361,9 @@ export class CsChat extends LitElement {
       },
       onQuickReply: (label) => this.sendText(label, 0),
       files: this.files,
-      onCancel: (item) => void this.chat.session?.cancel(item.conversationId, item.clientMsgId),
-      maxUploadBytes: this.chat.session?.maxUploadBytes,
     });
   }
 
-  /** Queues a file as its own message. @throws FileRefusedError over the server's cap (nothing queued). */
-  private async sendFile(file: File): Promise<void> {
-    this.window.scrollToEnd();
-    await (await this.chat.ready())?.sendFile(this.chat.conversationId, file, file.name);
-  }
 
   private cancelQuote(): void {
     this.quoting = undefined;

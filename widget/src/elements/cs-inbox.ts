@@ -93,7 +93,17 @@ export class CsInbox extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.files ??= fileViews({ html, nothing }, { root: this.shadowRoot, server: location.href });
+    this.files ??= fileViews(
+      { html, nothing },
+      {
+        root: this.shadowRoot,
+        server: location.href,
+        session: async () => this.inbox.current,
+        conversation: () => this.inbox.selectedId,
+        update: () => this.requestUpdate(),
+        sent: () => this.window.scrollToEnd(),
+      },
+    );
     const fromHash = new URLSearchParams(location.hash.slice(1)).get('token');
     if (fromHash) {
       // Take the token and replace the history entry before anything else, so it leaves the address
@@ -242,7 +252,7 @@ export class CsInbox extends LitElement {
         <div class="sentinel bottom"></div>
       </div>
       <div class="attach-row">
-        ${this.files?.attach('en', (file) => this.inbox.sendFile(file), () => this.requestUpdate())}
+        ${this.files?.attach('en')}
         <span class="muted">Photos and files: attach, paste or drop</span>
         ${this.files?.notice()}
       </div>
@@ -280,12 +290,10 @@ export class CsInbox extends LitElement {
       onReply: (item) => (this.quote = item),
       onQuickReply: () => undefined,
       files: this.files,
-      onCancel: (item) => this.inbox.cancel(item),
       onOpenImage: (attachment) => {
         this.lightbox = attachment;
         this.requestUpdate();
       },
-      maxUploadBytes: this.inbox.maxUploadBytes,
     });
   }
 

@@ -12,7 +12,7 @@
  * `nothing`), so its templates render in the host's list like any other.
  */
 import type { html as litHtml, nothing as litNothing, TemplateResult } from 'lit';
-import { MessageState, type AttachmentView, type TimelineItem } from '../core/types.js';
+import { MessageState, type AttachmentView, type Session, type TimelineItem } from '../core/types.js';
 import { httpBase } from '../transport/http-base.js';
 import type { MessageViewContext } from './message-list.js';
 
@@ -22,10 +22,20 @@ export interface LitParts {
   readonly nothing: typeof litNothing;
 }
 
-/** Where the views go: the host's shadow root (they add their styles to it) and its server's WebSocket URL (file URLs are relative to it). */
+/** The element the views serve. */
 export interface ViewsHost {
+  /** Its shadow root: the views add their styles, and listen there for pastes and drops with files. */
   readonly root: ShadowRoot | null;
+  /** Its server's WebSocket URL (file URLs are relative to the server). */
   readonly server: string;
+  /** Its session, once started. */
+  session(): Promise<Session | undefined>;
+  /** The conversation files go to. */
+  conversation(): string;
+  /** Renders the host again (a notice changed). */
+  update(): void;
+  /** A file was queued (the host scrolls to the newest message). */
+  sent(): void;
 }
 
 /**
@@ -36,19 +46,17 @@ export const ACCEPT = 'image/*,.heic,.heif,application/pdf,text/plain,text/csv,.
 
 /** The file views, made with the host's Lit. */
 export interface FileViews {
-  /** The files of a message (and its caption). */
+  /** The files of a message, its caption, and (own messages) the upload's progress and cancel, or why the file was not sent. */
   body(item: TimelineItem, ctx: MessageViewContext): TemplateResult;
-  /** An own message's upload progress and cancel, or why its file was not sent. */
-  upload(item: TimelineItem, ctx: MessageViewContext): TemplateResult | symbol;
   /** Why a file was not sent, in `lang` ('en' | 'zh'); `maxBytes` is the server's cap. */
   problem(lang: string, code: string, maxBytes: number): string;
   /**
    * The attach button (a real button with a label: keyboard and screen-reader
    * usable) and its hidden file input. Each file picked, pasted or dropped
-   * goes to `send` as its own message; one `send` refuses (over the cap) is
-   * named in `notice()`, and `update` asks the host to render again.
+   * is sent as its own message; one refused before it was queued (over the
+   * cap) is named in `notice()`.
    */
-  attach(lang: string, send: (file: File) => Promise<unknown>, update: () => void): TemplateResult;
+  attach(lang: string): TemplateResult;
   /** Why the last file was refused before it was sent, or nothing. */
   notice(): TemplateResult | symbol;
 }
@@ -112,9 +120,9 @@ const CSS = `
 .file::before{content:'';position:absolute;inset-inline-start:10px;top:50%;width:18px;height:22px;margin-top:-11px;border:2px solid currentColor;border-radius:3px;opacity:.6}
 .file b{overflow-wrap:anywhere;font-weight:600}
 .file small{opacity:.75}
-.upload{display:flex;align-items:center;gap:6px;margin-block-start:4px;margin-inline:4px;font-size:12px;color:var(--cs-muted,#6b7280)}
+.upload{display:flex;align-items:center;gap:6px;margin-block-start:6px;font-size:12px}
 .upload progress{width:120px;accent-color:var(--cs-accent,#4f46e5)}
-.upload.failed{color:#b91c1c}
+.upload.failed{background:#fff;color:#b91c1c;border-radius:8px;padding:4px 8px;white-space:normal}
 .attach{flex:none;border:0;background:none;width:36px;height:36px;border-radius:50%;display:grid;place-items:center;color:var(--cs-muted,#6b7280);cursor:pointer}
 .attach:hover{background:#0000000d}
 .attach svg{width:20px;height:20px}
@@ -131,7 +139,23 @@ export function fileViews({ html, nothing }: LitParts, host: ViewsHost): FileVie
   }
   const base = httpBase(host.server);
   let notice = '';
-  let add = (files: File[]): void => void files;
+  let lang = 'en';
+  let session: Session | undefined;
+  const add = (files: File[]): void => {
+    notice = '';
+    host.update();
+    void host.session().then((s) => {
+      session = s;
+      for (const file of files) {
+        host.sent();
+        s?.sendFile(host.conversation(), file, file.name).catch((error: { maxBytes?: number }) => {
+          notice = `${file.name}: ${problem(lang, 'too_large', error.maxBytes ?? 0)}`;
+          host.update();
+        });
+      }
+    });
+  };
+  void host.session().then((s) => (session = s));
   // Paste and drop anywhere in the host (the composer, the message list) attach the files they carry; plain text pastes as usual.
   const take = (e: Event): void => {
     const data = (e as ClipboardEvent).clipboardData ?? (e as DragEvent).dataTransfer;
@@ -160,31 +184,23 @@ export function fileViews({ html, nothing }: LitParts, host: ViewsHost): FileVie
       ><b>${a.name}</b><small>${formatSize(a.size)}</small></a>`;
   };
 
-  return {
-    body: (item, ctx) => html`${(item.attachments ?? []).map((a) => attachment(a, ctx))}${item.text}`,
-    upload(item, ctx) {
+  const upload = (item: TimelineItem, ctx: MessageViewContext): TemplateResult | typeof nothing => {
       const s = stringsOf(ctx.strings.lang);
-      const cancel = ctx.onCancel;
-      const button = (label: string) => (cancel ? html`<button type="button" @click=${() => cancel(item)}>${label}</button>` : nothing);
+      const button = (label: string) => html`<button type="button" @click=${() => void session?.cancel(item.conversationId, item.clientMsgId)}>${label}</button>`;
       if (item.state === MessageState.Failed) {
-        return html`<div class="upload failed" role="alert">${problem(ctx.strings.lang, item.error ?? '', ctx.maxUploadBytes ?? 10485760)} ${button(s.remove)}</div>`;
+        return html`<div class="upload failed" role="alert">${problem(ctx.strings.lang, item.error ?? '', session?.maxUploadBytes ?? 10485760)} ${button(s.remove)}</div>`;
       }
       if (item.progress === undefined || item.state !== MessageState.Sending) return nothing;
       return html`<div class="upload"><progress max="1" .value=${item.progress} aria-label=${s.uploading}></progress>${button(s.cancel)}</div>`;
-    },
+    
+  };
+
+  return {
+    body: (item, ctx) => html`${(item.attachments ?? []).map((a) => attachment(a, ctx))}${item.text}${item.own ? upload(item, ctx) : nothing}`,
     problem,
-    attach(lang, send, update) {
+    attach(language) {
+      lang = language;
       const label = stringsOf(lang).attach;
-      add = (files) => {
-        notice = '';
-        update();
-        for (const file of files) {
-          send(file).catch((error: { maxBytes?: number }) => {
-            notice = `${file.name}: ${problem(lang, 'too_large', error.maxBytes ?? 0)}`;
-            update();
-          });
-        }
-      };
       return html`<input type="file" hidden multiple accept=${ACCEPT} @change=${(e: Event) => {
           const input = e.target as HTMLInputElement;
           add([...(input.files ?? [])]);

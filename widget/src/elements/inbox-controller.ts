@@ -192,22 +192,9 @@ export class InboxController implements ReactiveController {
     await this.session.send(this.selectedId, text, { kind, quoteSeq: options.quoteSeq ?? 0 });
   }
 
-  /**
-   * Sends a file as its own message in the open conversation.
-   * @throws FileRefusedError when it is over the server's cap (nothing queued).
-   */
-  async sendFile(file: File): Promise<void> {
-    if (this.session && this.selectedId) await this.session.sendFile(this.selectedId, file, file.name);
-  }
-
-  /** Takes back an own message whose file is not sent yet. */
-  cancel(item: TimelineItem): void {
-    void this.session?.cancel(item.conversationId, item.clientMsgId);
-  }
-
-  /** The server's upload cap, bytes. */
-  get maxUploadBytes(): number | undefined {
-    return this.session?.maxUploadBytes;
+  /** The agent's session, once signed in (the file views send and cancel through it). */
+  get current(): Session | undefined {
+    return this.session;
   }
 
   retry(item: TimelineItem): void {

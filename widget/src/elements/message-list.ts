@@ -41,12 +41,8 @@ export interface MessageViewContext {
   readonly onQuickReply: (label: string, item: TimelineItem) => void;
   /** How files look (file-views.ts, loaded with the upload code); until then a file shows as its name. */
   readonly files?: FileViews;
-  /** Takes back an own message not sent yet (its upload); no cancel button without it. */
-  readonly onCancel?: (item: TimelineItem) => void;
   /** Shows an image full size (a lightbox); without it the image opens in a new tab. */
   readonly onOpenImage?: (attachment: AttachmentView) => void;
-  /** The server's upload cap, bytes, for "too large (max …)". */
-  readonly maxUploadBytes?: number;
 }
 
 /** True for URLs an IMAGE message may load: https, or an inline data: image. */
@@ -56,7 +52,6 @@ export function isSafeImageUrl(url: string): boolean {
 
 /** One line of plain text for previews and quotes, at most `max` characters. */
 export function previewText(item: TimelineItem, strings: Strings, max = 80): string {
-  if (item.attachments) return item.attachments[0]?.name ?? '';
   if (item.kind === Kind.Image) return `[${strings.image}]`;
   const line = item.text.replace(/\s+/g, ' ').trim();
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
@@ -104,7 +99,7 @@ export function renderQuote(seq: number, ctx: MessageViewContext): TemplateResul
 }
 
 function renderBody(item: TimelineItem, ctx: MessageViewContext): TemplateResult | string {
-  if (item.attachments) return ctx.files?.body(item, ctx) ?? previewText(item, ctx.strings);
+  if (item.attachments) return ctx.files?.body(item, ctx) ?? item.text;
   if (item.kind === Kind.Image && isSafeImageUrl(item.text)) {
     // No Referer: the image's host learns nothing of the page it is shown on (issue 10).
     return html`<img src=${item.text} alt=${ctx.strings.image} loading="lazy" referrerpolicy="no-referrer" />`;
@@ -163,7 +158,6 @@ export function renderMessage(item: TimelineItem, ctx: MessageViewContext): Temp
           )}
         </div>`
       : nothing}
-    ${item.own && item.attachments ? ctx.files?.upload(item, ctx) : nothing}
     ${item.own && (item.key === ctx.lastOwnKey || item.state === MessageState.Sending || item.state === MessageState.Failed)
       ? renderState(item, ctx)
       : nothing}

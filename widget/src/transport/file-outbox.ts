@@ -17,7 +17,6 @@ import { newId, OutboxState, type OutboxEntry, type OutgoingAttachment, type Out
 import { FileRefusedError, UploadProblem, type Disposer, type TimelineItem, type UploadRequest, type UploadOutcome, type PreparedFile } from '../core/types.js';
 const ignore = (): void => undefined;
 import { httpBase } from './http-base.js';
-import { outboxRecord, pendingItem, pendingState } from './pending.js';
 import type { FileHost } from './outbox-flusher.js';
 
 /** cs.v1.MessageKind IMAGE and FILE (the server decides from the sniffed type anyway). */
@@ -39,8 +38,6 @@ export interface FileOutbox {
    * have uploaded the file already: then only the Send is left to do).
    */
   start(entry: OutboxEntry, claimed?: OutgoingMessage): void;
-  /** Another tab cancelled the message: it leaves this tab too. */
-  cancelled(conversationId: string, clientMsgId: string): void;
   /** Shows the pending files among these entries from their bytes (after a reload, or another tab's). */
   restore(entries: readonly OutgoingMessage[]): void;
   /** Takes back an own message not on the wire yet: its upload stops, and it leaves the outbox, IndexedDB and every tab. */
@@ -73,7 +70,7 @@ export function fileOutbox(
     if (!entry) return;
     const timeline = deps.convs.ensure(entry.conversationId).timeline;
     timeline.removePending(id);
-    const item = pendingItem(entry, pendingState(entry), deps.sender(), entry.error);
+    const item = host.item(entry);
     const a = entry.attachment;
     if (a && a.blob) preview(id, a.blob);
     const view = a && { id: a.id ?? '', name: a.name, mime: a.mime, size: a.size, width: a.width, height: a.height, url: a.url || previews.get(id) || '' };
@@ -131,7 +128,7 @@ export function fileOutbox(
       // The server has the bytes now: the row keeps only what the Send needs.
       const done = uploaded(id, { id: a.id, url: a.url, name: a.name, mime: a.mime, size: a.size, width: a.width, height: a.height });
       if (!done) return;
-      void store.putOutbox(outboxRecord(done)).catch(ignore);
+      host.save(done);
       show(id);
       host.arm();
     } finally {
@@ -183,14 +180,9 @@ export function fileOutbox(
       deps.convs.ensure(conv).timeline.removePending(id);
       deps.changed(conv);
       await deps.store()?.deleteOutbox(id);
-      host.post({ t: 'cancelled', clientMsgId: id, conversationId: conv });
+      // Announced as acked with seq 0: the other tabs drop it without placing it.
+      host.post({ t: 'acked', clientMsgId: id, conversationId: conv, seq: 0, timeMs: 0 });
       host.arm();
-    },
-    cancelled(conv, id) {
-      outbox.remove(id);
-      forget(id);
-      deps.convs.ensure(conv).timeline.removePending(id);
-      deps.changed(conv);
     },
     previewOf: (id) => previews.get(id) ?? '',
     forget,

@@ -1,14 +1,12 @@
 /**
  * Wire <-> item mapping, pure: protobuf messages and conversations into the
  * plain `TimelineItem` / `ConversationInfo` the elements render, outbox
- * entries into pending items and IndexedDB records (pending.ts, which the
- * upload code shares without the protobuf module). No state, no I/O.
+ * entries into pending items and IndexedDB records. No state, no I/O.
  */
 import { cs } from '../../../proto/gen/chat.js';
-import { itemKey } from '../core/index.js';
-import { MessageState, type AttachmentView, type ConversationInfo, type Role, type SessionOptions, type TimelineItem } from '../core/types.js';
-
-export { outboxRecord, pendingItem, pendingState } from './pending.js';
+import { OutboxState, itemKey, type OutboxEntry, type OutgoingMessage } from '../core/index.js';
+import { MessageState, type AttachmentView, type ConversationInfo, type MessageKind, type Role, type SessionOptions, type TimelineItem } from '../core/types.js';
+import type { OutboxRecord } from '../store/index.js';
 
 /** The wire role of a session's user. */
 export function roleOf(role: SessionOptions['role']): Role {
@@ -43,6 +41,43 @@ export function toItem(m: cs.v1.Message.$Properties, userId: string): TimelineIt
     ...(m.attachments?.length ? { attachments: toAttachments(m.attachments) } : {}),
   };
 }
+
+/**
+ * An own message not acked yet, as the sender's timeline shows it. Its file
+ * is added by the upload code (file-outbox.ts), with the local preview and
+ * the progress.
+ */
+export function pendingItem(message: OutgoingMessage, state: MessageState, sender: { readonly userId: string; readonly role: Role }, error?: string): TimelineItem {
+  return {
+    key: message.clientMsgId,
+    conversationId: message.conversationId,
+    seq: 0,
+    clientMsgId: message.clientMsgId,
+    senderId: sender.userId,
+    senderRole: sender.role,
+    senderName: '',
+    kind: message.kind as MessageKind,
+    text: message.text,
+    quoteSeq: message.quoteSeq,
+    quickReplies: [],
+    timeMs: message.createdMs,
+    own: true,
+    state,
+    error,
+  };
+}
+
+/** How a pending item shows an outbox entry: failed, or still sending. */
+export function pendingState(entry: OutboxEntry): MessageState {
+  return entry.state === OutboxState.Failed ? MessageState.Failed : MessageState.Sending;
+}
+
+/** An outbox entry as its IndexedDB record, lease released. */
+export function outboxRecord(entry: OutboxEntry): OutboxRecord {
+  const { clientMsgId, conversationId, kind, text, quoteSeq, createdMs, attachment } = entry;
+  return { clientMsgId, conversationId, kind, text, quoteSeq, createdMs, attachment, failed: entry.state === OutboxState.Failed, error: entry.error, owner: '', leaseUntilMs: 0 };
+}
+
 
 /**
  * A wire conversation as the info the lists show. `preview` and `unread`

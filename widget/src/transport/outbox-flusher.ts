@@ -34,11 +34,14 @@ declare module '../core/types.js' {
   }
 }
 
+/** How long an entry whose file this tab uploads stays out of the flush (the upload reports back before), ms. */
+const UPLOAD_WAIT_MS = 3_600_000;
+
 /** BroadcastChannel messages between tabs of one database. */
 export type TabMessage =
   | { readonly t: 'queued'; readonly message: OutgoingMessage }
-  | { readonly t: 'acked'; readonly clientMsgId: string; readonly conversationId: string; readonly seq: number; readonly timeMs: number }
-  | { readonly t: 'cancelled'; readonly clientMsgId: string; readonly conversationId: string };
+  /** Acked elsewhere; with seq 0, cancelled there (the pending item is dropped, not placed). */
+  | { readonly t: 'acked'; readonly clientMsgId: string; readonly conversationId: string; readonly seq: number; readonly timeMs: number };
 
 /** Clock, randomness and the cross-tab primitives, injectable for tests. */
 export interface FlusherEnv {
@@ -85,6 +88,10 @@ export interface FileHost {
   rejected(clientMsgId: string, retryAfterMs: number, reason: string): void;
   /** Arms the timer at the outbox's next deadline (an entry due now: a flush at once). */
   arm(): void;
+  /** The entry as its pending item (the file side adds the file's view). */
+  item(entry: OutboxEntry): TimelineItem;
+  /** Writes the entry's IndexedDB row (lease released). */
+  save(entry: OutboxEntry): void;
   post(message: TabMessage): void;
 }
 
@@ -266,7 +273,7 @@ export class OutboxFlusher implements FileHost {
           }
           if (needsUpload(entry)) {
             // Its later entries wait behind it (head of line) while the file goes up.
-            this.outbox.markUploading(entry.clientMsgId);
+            this.outbox.defer(entry.clientMsgId, at + UPLOAD_WAIT_MS);
             const claim = claims.get(entry.clientMsgId);
             this.files().then(
               (files) => files.start(entry, typeof claim === 'object' ? claim : undefined),
@@ -302,6 +309,14 @@ export class OutboxFlusher implements FileHost {
    * next Welcome flushes (`resend()`), and a timer on an entry already due
    * would only fire again and again.
    */
+  item(entry: OutboxEntry): TimelineItem {
+    return this.pending(entry, pendingState(entry), entry.error);
+  }
+
+  save(entry: OutboxEntry): void {
+    void this.deps.store()?.putOutbox(outboxRecord(entry)).catch(ignore);
+  }
+
   arm(): void {
     this.timer?.();
     this.timer = undefined;
@@ -333,8 +348,6 @@ export class OutboxFlusher implements FileHost {
       this.deps.changed(entry.conversationId);
       this.restoreFiles([entry]);
       void this.flush(); // finds the other tab's lease and waits it out
-    } else if (message.t === 'cancelled') {
-      this.fileSide?.cancelled(message.conversationId, message.clientMsgId);
     } else {
       this.outbox.remove(message.clientMsgId);
       this.deps.settle(message.conversationId, message.clientMsgId, message.seq, message.timeMs);

@@ -62,7 +62,7 @@ export class ChatSession implements Session {
   private page: { url: string; title: string } = { url: '', title: '' };
   private retriedToken = false;
   /** The server's upload cap, bytes (Welcome.max_upload_bytes). Default 10 MiB until the first Welcome. */
-  maxUploadBytes = 10 * 1024 * 1024;
+  maxUploadBytes = 10 << 20;
 
   constructor(
     private readonly options: SessionOptions,
@@ -94,7 +94,7 @@ export class ChatSession implements Session {
       emitChange: (conversationId) => this.emit('change', { conversationId }),
       insert: (id, items) => this.insert(id, items),
       settle: (id, clientMsgId, seq, timeMs) => this.settle(id, clientMsgId, seq, timeMs),
-      loadUploads: () => options.loadUploads?.() ?? Promise.reject(new Error('cs-chat: no upload code')),
+      loadUploads: () => options.loadUploads?.() ?? Promise.reject(new Error('no uploads')),
       uploadTarget: () => ({ server: options.url, token: options.role === 'visitor' ? this.token : (options.agentToken ?? '') }),
       maxUploadBytes: () => this.maxUploadBytes,
     };

@@ -37,7 +37,7 @@
  * | CS_BROADCAST_SPREAD_MS | jitter window of an announcement's publish / edit / recall, ms | 30000 |
  * | CS_MAX_UPLOAD_BYTES | largest attachment upload (413 past it) | 10485760 (10 MiB) |
  * | CS_UPLOAD_QUOTA_BYTES_PER_HOUR | bytes one visitor may upload per hour (429 past it; 0 = no limit) | 104857600 (100 MiB) |
- * | CS_FILE_URL_TTL_MS | least lifetime of a signed /files URL | 3600000 |
+ * | CS_FILE_URL_TTL_MS | least lifetime of a signed /files URL | 86400000 (a day) |
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -128,7 +128,13 @@ export interface ServerOptions {
   maxUploadBytes: number;
   /** Bytes one visitor may upload per rolling hour (CS_UPLOAD_QUOTA_BYTES_PER_HOUR); past it 429. 0 = no limit. Default 100 MiB. */
   uploadQuotaBytesPerHour: number;
-  /** Least lifetime of a signed /files URL, ms (CS_FILE_URL_TTL_MS); clients get fresh ones on every Deliver and Sync. Default 3600000. */
+  /**
+   * Least lifetime of a signed /files URL, ms (CS_FILE_URL_TTL_MS); clients
+   * get fresh ones on every Deliver and Sync. A day by default, because a
+   * widget shows its cached history after a reload without syncing it again
+   * (a returning visitor's images would not load with a shorter one).
+   * Default 86400000.
+   */
   fileUrlTtlMs: number;
   /** pino level: 'fatal' … 'trace', or 'silent'. Default 'info'. */
   logLevel: string;
@@ -185,7 +191,7 @@ export function resolveOptions(partial: Partial<ServerOptions>): ServerOptions {
     broadcastSpreadMs: 30_000,
     maxUploadBytes: 10 * 1024 * 1024,
     uploadQuotaBytesPerHour: 100 * 1024 * 1024,
-    fileUrlTtlMs: 60 * 60 * 1000,
+    fileUrlTtlMs: 24 * 60 * 60 * 1000,
     logLevel: 'info',
     distDir: join(repoRoot, 'dist'),
     demoDir: join(repoRoot, 'demo'),

@@ -115,7 +115,7 @@ function inline(a: AttachmentView): boolean {
 
 const CSS = `
 .att{display:block;margin-block-end:4px;line-height:0}
-.att img{max-height:none;background:#0000000d}
+.att img{max-height:none;height:auto;background:#0000000d}
 .file{display:flex;flex-direction:column;min-width:160px;max-width:240px;margin-block-end:4px;padding:8px 10px 8px 40px;border-radius:10px;background:#0000000f;color:inherit;text-decoration:none;white-space:normal;position:relative}
 .file::before{content:'';position:absolute;inset-inline-start:10px;top:50%;width:18px;height:22px;margin-top:-11px;border:2px solid currentColor;border-radius:3px;opacity:.6}
 .file b{overflow-wrap:anywhere;font-weight:600}

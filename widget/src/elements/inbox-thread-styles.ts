@@ -77,6 +77,12 @@ export const inboxThreadStyles = css`
     padding: 4px 12px 0;
     font-size: 12px;
   }
+  .attach-row .muted {
+    min-width: 0;
+    white-space: nowrap;
+    overflow: hidden;
+    text-overflow: ellipsis;
+  }
   .attach-row .banner {
     color: #b91c1c;
   }

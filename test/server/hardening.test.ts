@@ -9,6 +9,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { afterEach, describe, test } from 'node:test';
 import { cs } from '../../proto/gen/chat.js';
 import { keyId, signAgentToken, signIdentity } from '../../server/src/gateway/auth.js';
+import { fixtures } from '../support/files.js';
 import { ProtoClient, ServerError, type CloseInfo } from '../support/proto-client.js';
 import { startTestServer, TEST_SECRET, type TestServer } from '../support/server.js';
 
@@ -174,6 +175,22 @@ describe('sites are bound (finding 2)', () => {
     assert.notEqual(onB.userId, legacyId);
   });
 
+  test('an upload with a token of site A is refused for a conversation of the same visitor id on site B', async () => {
+    const server = await serve();
+    const onA = await connect(server);
+    const welcome = await onA.hello({ site: 'shop-a' });
+    // Only ids from before site binding can have conversations on two sites; make one by hand.
+    const { conversation: onB } = server.store.getOrCreate('shop-b', welcome.userId ?? '', '', Date.now());
+    const post = (conversation: string) =>
+      fetch(`${server.url}/api/uploads?conversation=${encodeURIComponent(conversation)}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${welcome.token}`, 'content-type': 'image/png', 'x-file-name': 'a.png' },
+        body: fixtures.png(2, 2) as Uint8Array<ArrayBuffer>,
+      });
+    assert.equal((await post(onB.id)).status, 403);
+    assert.equal((await post(onA.conversationId)).status, 201);
+  });
+
   test('CS_SITES: only listed site keys, each from its own origins', async () => {
     const server = await serve({ sites: { acme: ['https://acme.example'], beta: [] } });
     const unknown = await refused(await connect(server), { site: 'gamma' });
@@ -274,6 +291,8 @@ describe('expiring service tokens (finding 4)', () => {
     const dotted = await attempt(server, { token: signAgentToken(TEST_SECRET, 'team.1234567890123') });
     assert.ok(dotted instanceof cs.v1.Welcome);
     assert.equal(dotted.userId, 'team.1234567890123', 'a §8 id that ends in digits is not read as an expiry');
+    const v2 = await attempt(server, { token: signAgentToken(TEST_SECRET, 'v2') });
+    assert.ok(v2 instanceof cs.v1.Welcome && v2.role === cs.v1.Role.AGENT, 'an agent named v2 is not read as a visitor token');
   });
 });
 

@@ -145,6 +145,16 @@ describe('sites are bound (finding 2)', () => {
     assert.equal((await again.hello({ site: 'shop-a', token: welcomeA.token ?? '' })).userId, welcomeA.userId);
   });
 
+  test('a fresh visitor made for a token of another site counts against the per-IP new-visitor budget', async () => {
+    const server = await serve({ newVisitorsPerIpPerMinute: 3 });
+    const token = (await (await connect(server)).hello({ site: 'shop-a' })).token ?? '';
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push(await attempt(server, { site: `shop-${i}x`, token }));
+    assert.ok(answers.slice(0, 2).every((a) => a instanceof cs.v1.Welcome));
+    const last = answers[answers.length - 1];
+    assert.ok(last instanceof cs.v1.Error && last.code === cs.v1.ErrorCode.RATE_LIMITED, 'cycling sites with one token does not mint visitors past the budget');
+  });
+
   test('a token from before site binding keeps working on its own site only, and is re-issued bound', async () => {
     const server = await serve();
     const first = await connect(server);

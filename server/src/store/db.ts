@@ -1,0 +1,129 @@
+/**
+ * The SQLite database file of a data directory (DESIGN.md §5):
+ * `CS_DATA_DIR/cs-chat.db`, opened with better-sqlite3.
+ *
+ * Settings every connection gets, and why:
+ * - `journal_mode=WAL`: readers (history pages on the main thread, the
+ *   backup) never wait for the writer, and a commit is one append + fsync of
+ *   the WAL file, not a rewrite of pages in place.
+ * - `synchronous=FULL`: the WAL is fsynced at every commit, so a commit that
+ *   returned survives a power loss (NORMAL would only survive a process
+ *   crash). An `Ack` is sent only after such a commit.
+ * - `busy_timeout` (default 5000 ms): another connection holding the write
+ *   lock (the backup tool, an operator's `sqlite3` shell) makes a write wait
+ *   instead of failing at once; past the timeout the write fails as "storage
+ *   unavailable" and the sender retries later.
+ * - `foreign_keys=ON`, so tables other modules add may declare them.
+ *
+ * One server per data directory: `lockDataDir` holds an exclusive SQLite lock
+ * on `CS_DATA_DIR/cs-chat.lock` for the life of the server. It is a POSIX
+ * advisory lock taken by SQLite itself, so the kernel drops it when the
+ * process dies (even by SIGKILL): there is never a stale lock file to clean
+ * up by hand, and a second server on the same directory refuses to start
+ * with a clear message.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { migrate, type Migration } from './migrations.js';
+
+/** A better-sqlite3 connection. */
+export type Db = Database.Database;
+
+/** The database file name inside the data directory. */
+export const DB_FILE = 'cs-chat.db';
+/** The lock file name inside the data directory. */
+export const LOCK_FILE = 'cs-chat.lock';
+
+/** Path of the database file of `dataDir`. */
+export function dbPath(dataDir: string): string {
+  return join(dataDir, DB_FILE);
+}
+
+export interface OpenDbOptions {
+  /** Open for reading only (history pages, backup). Default false. */
+  readonly?: boolean;
+  /** How long a write waits for another connection's lock, ms. Default 5000. */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * Opens the database of `dataDir` (made, with the directory, if missing) with
+ * the settings above. Does not migrate: call `openMigrated` for that.
+ */
+export function openDb(dataDir: string, options: OpenDbOptions = {}): Db {
+  if (!options.readonly) mkdirSync(dataDir, { recursive: true });
+  const db = new Database(dbPath(dataDir), { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+  if (!options.readonly) db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  return db;
+}
+
+/** Opens the database of `dataDir` for writing and brings its schema up to date. */
+export function openMigrated(dataDir: string, options: OpenDbOptions & { migrations?: readonly Migration[] } = {}): Db {
+  const db = openDb(dataDir, options);
+  try {
+    migrate(db, options.migrations);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}
+
+/** Raised when another server already uses the data directory. */
+export class DataDirLockedError extends Error {
+  readonly type = 'DataDirLocked';
+  constructor(readonly dataDir: string) {
+    super(
+      `another cs-chat server is already using the data directory ${dataDir} (${LOCK_FILE} is locked). ` +
+        'Stop it first, or give this server its own CS_DATA_DIR.',
+    );
+    this.name = 'DataDirLockedError';
+  }
+}
+
+/** The held lock of a data directory; `release` lets the next server in. */
+export interface DataDirLock {
+  release(): void;
+}
+
+/**
+ * Takes the one-server-per-directory lock of `dataDir`.
+ * @throws DataDirLockedError when another server (in this or another process) holds it.
+ */
+export function lockDataDir(dataDir: string): DataDirLock {
+  mkdirSync(dataDir, { recursive: true });
+  const lock = new Database(join(dataDir, LOCK_FILE));
+  try {
+    lock.pragma('busy_timeout = 0');
+    lock.pragma('journal_mode = DELETE');
+    lock.pragma('locking_mode = EXCLUSIVE');
+    // The first write under locking_mode=EXCLUSIVE takes the exclusive lock and keeps it until close.
+    lock.exec('CREATE TABLE IF NOT EXISTS held (pid INTEGER)');
+    lock.exec('BEGIN EXCLUSIVE');
+    lock.prepare('DELETE FROM held').run();
+    lock.prepare('INSERT INTO held (pid) VALUES (?)').run(process.pid);
+    lock.exec('COMMIT');
+  } catch (error) {
+    lock.close();
+    if (isBusy(error)) throw new DataDirLockedError(dataDir);
+    throw error;
+  }
+  let released = false;
+  return {
+    release() {
+      if (released) return;
+      released = true;
+      lock.close();
+    },
+  };
+}
+
+/** True for SQLite's "database is locked / busy" errors. */
+export function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || (typeof code === 'string' && code.startsWith('SQLITE_BUSY'));
+}

@@ -1,6 +1,7 @@
 // Bundles the server with esbuild (run by `npm run build`):
 //   server/src/main.ts        -> dist/server/main.js         (`npm run serve`)
 //   server/src/agent-token.ts -> dist/server/agent-token.js  (`npm run agent-token -- <id>`)
+//   server/src/admin.ts       -> dist/server/admin.js        (`npm run admin -- create-owner|reset-password|list`)
 //   server/src/index.ts       -> dist/server/index.js        (startServer as a library)
 // Platform node, ESM, npm packages external (uWebSockets.js is native).
 import { build } from 'esbuild';
@@ -12,6 +13,7 @@ await build({
   entryPoints: {
     main: join(root, 'server/src/main.ts'),
     'agent-token': join(root, 'server/src/agent-token.ts'),
+    admin: join(root, 'server/src/admin.ts'),
     index: join(root, 'server/src/index.ts'),
   },
   outdir: join(root, 'dist/server'),
@@ -23,4 +25,4 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
 });
-console.log('server build: dist/server/{main,agent-token,index}.js');
+console.log('server build: dist/server/{main,agent-token,admin,index}.js');

@@ -1,5 +1,6 @@
 /** What every handler and pipeline step gets: the server's state and services for one instance. */
 import type { Logger } from 'pino';
+import type { AccountService } from './accounts/index.js';
 import type { Keys } from './gateway/auth.js';
 import type { Hub } from './gateway/hub.js';
 import type { ServerMetrics } from './http/metrics.js';
@@ -16,6 +17,8 @@ export interface ServerContext {
   readonly hub: Hub;
   readonly metrics: ServerMetrics;
   readonly filter: WordFilter;
+  /** Staff accounts, sessions and the merchant's live settings. */
+  readonly accounts: AccountService;
   readonly log: Logger;
   /** Clock, ms since the epoch (injected for tests). */
   now(): number;

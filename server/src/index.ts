@@ -11,6 +11,11 @@ import { registerHttpRoutes, ServerMetrics } from './http/index.js';
 import { resolveOptions, type ServerOptions } from './options.js';
 import { WordFilter } from './pipeline/filter.js';
 import { ConversationStore } from './store/conversations.js';
+import Database from 'better-sqlite3';
+import { AccountService, DEFAULT_TEXTS, type Settings } from './accounts/index.js';
+import { closeRevoked } from './gateway/staff.js';
+import { MemoryConversationReader, registerApi } from './http/api/index.js';
+import { migrate } from './store/migrations.js';
 
 export { resolveOptions, repoRoot, type BlockedWordsMode, type ServerOptions } from './options.js';
 export { signAgentToken, signIdentity, signVisitorToken } from './gateway/auth.js';
@@ -32,6 +37,8 @@ export interface RunningServer {
   readonly options: ServerOptions;
   /** The in-memory state (read-only use: tests and admin tools). */
   readonly store: ConversationStore;
+  /** Staff accounts, sessions and settings (admin tools and tests). */
+  readonly accounts: AccountService;
   readonly log: Logger;
   /**
    * Graceful stop: refuses new connections, closes the listen socket, sends
@@ -59,6 +66,13 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
   const metrics = new ServerMetrics();
   const now = (): number => Date.now();
   const hub = new Hub(store, metrics, options, log, now);
+  const ownsDatabase = options.database === undefined;
+  const database = options.database ?? new Database(':memory:');
+  if (ownsDatabase) migrate(database);
+  const accounts = new AccountService(database, { now, defaultSettings: defaultSettings(options) });
+  const filter = new WordFilter(accounts.settings.get().blocked_words, accounts.settings.get().blocked_words_mode);
+  accounts.settings.onChange((settings) => filter.configure(settings.blocked_words, settings.blocked_words_mode));
+  accounts.onRevocation((revocation) => closeRevoked(hub, revocation));
   const ctx: ServerContext = {
     options,
     keys: { secret: options.secret, previousSecret: options.previousSecret },
@@ -66,7 +80,8 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
     journal,
     hub,
     metrics,
-    filter: new WordFilter(options.blockedWords, options.blockedWordsMode),
+    filter,
+    accounts,
     log,
     now,
     shuttingDown: false,
@@ -75,6 +90,18 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
   const app = uWS.App();
   hub.attach(app);
   registerWebSocket(app, ctx);
+  registerApi(
+    app,
+    {
+      accounts,
+      keys: ctx.keys,
+      apiToken: options.apiToken,
+      trustProxy: options.trustProxy,
+      conversations: new MemoryConversationReader(store),
+      onlineAgentIds: () => new Set(hub.onlineAgents()),
+    },
+    log,
+  );
   registerHttpRoutes(app, ctx);
 
   const listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
@@ -94,8 +121,20 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
       hub.shutdown('server shutting down: reconnect with backoff');
       hub.dispose();
       await journal.close();
+      if (ownsDatabase) database.close();
       log.info('server closed');
     })());
 
-  return { port, url: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}/ws`, native: isNativeUws(), options, store, log, close };
+  return { port, url: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}/ws`, native: isNativeUws(), options, store, accounts, log, close };
+}
+
+/** The settings a fresh store starts from: the environment's values (DESIGN.md §9). */
+function defaultSettings(options: ServerOptions): Settings {
+  return {
+    widget: { color: '', title: '', position: 'right' },
+    texts: DEFAULT_TEXTS,
+    blocked_words: options.blockedWords,
+    blocked_words_mode: options.blockedWordsMode,
+    allowed_origins: options.allowedOrigins,
+  };
 }

@@ -1,31 +1,39 @@
 /**
  * `npm run serve`: starts the server from the environment (see config.ts),
- * prints the demo URLs and a ready agent token, and shuts down gracefully on
+ * prints the demo URLs and how to sign in (owner setup link, or the demo
+ * owner's email and password; accounts/first-run.ts), and shuts down gracefully on
  * SIGTERM / SIGINT (stop accepting, close the listen socket, tell every
  * session GOING_AWAY with close code 1001, flush the journal, exit 0).
  */
+import { signInInstructions } from './accounts/index.js';
 import { journalFromEnv, optionsFromEnv } from './config.js';
 import { signAgentToken, startServer } from './index.js';
+import { openMigrated } from './store/db.js';
 
 async function main(): Promise<void> {
   const { options, generatedSecret } = optionsFromEnv(process.env);
-  const server = await startServer({ ...options, journal: journalFromEnv(process.env) });
+  const persistent = (process.env.CS_JOURNAL ?? '').toLowerCase() !== 'off';
+  const dataDir = process.env.CS_DATA_DIR || './.data';
+  const database = persistent ? openMigrated(dataDir) : undefined;
+  const server = await startServer({ ...options, journal: journalFromEnv(process.env), database });
   const { log } = server;
   if (server.native) log.info('uWebSockets.js: native binary loaded');
   else log.warn('uWebSockets.js: native binary NOT loaded, running the slow JavaScript fallback');
   if (generatedSecret) log.warn('CS_SECRET is not set: using a generated demo secret (kept in CS_DATA_DIR/secret unless CS_JOURNAL=off); set CS_SECRET in production');
 
   const secret = server.options.secret;
-  const agentToken = signAgentToken(secret, 'demo-agent');
   const base = `http://localhost:${server.port}`;
+  const signIn = await signInInstructions(server.accounts, { demo: generatedSecret, dataDir: persistent ? dataDir : '', baseUrl: base });
+  // A service token for bots and load tools (DESIGN.md §2); people sign in with an account.
+  const serviceToken = generatedSecret ? [`  Service token (bots, tools): ${signAgentToken(secret, 'demo-bot')}`] : [];
   log.info({ port: server.port, host: server.options.host }, `listening on ${server.options.host}:${server.port}`);
   process.stdout.write(
     [
       '',
       `  cs-chat is running on ${base}`,
       `  Demo shop (visitor): ${base}/`,
-      `  Agent workbench:     ${base}/agent#token=${encodeURIComponent(agentToken)}`,
-      `  Demo agent token:    ${agentToken}`,
+      ...signIn,
+      ...serviceToken,
       `  Health: ${base}/healthz   Metrics: ${base}/metrics`,
       '',
       '',
@@ -38,7 +46,10 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'shutting down');
     server.close().then(
-      () => process.exit(0),
+      () => {
+        database?.close();
+        process.exit(0);
+      },
       (error: unknown) => {
         log.error({ err: error }, 'shutdown failed');
         process.exit(1);

@@ -5,6 +5,7 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Db } from './store/db.js';
 import { NoJournal, type Journal } from './store/journal-types.js';
 
 /** How the sensitive-word filter treats a blocked word. */
@@ -65,6 +66,14 @@ export interface ServerOptions {
   offlineReplyEveryMs: number;
   /** Where every state change is recorded (DESIGN.md §5). Default NoJournal (memory only). */
   journal: Journal;
+  /**
+   * The SQLite database (accounts, sessions, settings …), opened and migrated
+   * by the caller (`openMigrated`). Default: a private in-memory database
+   * (tests; nothing survives the process).
+   */
+  database: Db | undefined;
+  /** `CS_API_TOKEN`: a bearer token with owner rights on the JSON API (provisioning). Default '' (off). */
+  apiToken: string;
   /** pino level: 'fatal' … 'trace', or 'silent'. Default 'info'. */
   logLevel: string;
   /** Folder holding the built widget bundles (cs-chat.js, cs-inbox.js). Default <repo>/dist. */
@@ -102,6 +111,8 @@ export function resolveOptions(partial: Partial<ServerOptions>): ServerOptions {
     offlineReply: true,
     offlineReplyEveryMs: 300_000,
     journal: new NoJournal(),
+    database: undefined,
+    apiToken: '',
     logLevel: 'info',
     distDir: join(repoRoot, 'dist'),
     demoDir: join(repoRoot, 'demo'),

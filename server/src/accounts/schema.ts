@@ -11,16 +11,15 @@
  * - `canned_replies`: saved answers with a shortcut.
  */
 
-/** One schema step: a name (kept in the log) and the SQL it runs. */
-export interface SchemaStep {
-  readonly name: string;
-  readonly sql: string;
-}
+import type { Migration } from '../store/migrations.js';
+import type { Db } from './types.js';
 
-export const ACCOUNT_SCHEMA_STEPS: readonly SchemaStep[] = [
+/** The accounts steps, appended to the store's MIGRATIONS in order. */
+export const ACCOUNT_MIGRATIONS: readonly Migration[] = [
   {
-    name: 'accounts: accounts, sessions, invites, setup codes, settings, canned replies',
-    sql: `
+    name: 'accounts, account_sessions, invites, setup_codes, settings, canned_replies',
+    up: (db: Db) =>
+      db.exec(`
       CREATE TABLE accounts (
         id            TEXT PRIMARY KEY,
         email         TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -74,6 +73,6 @@ export const ACCOUNT_SCHEMA_STEPS: readonly SchemaStep[] = [
         created_ms INTEGER NOT NULL,
         updated_ms INTEGER NOT NULL
       );
-    `,
+    `),
   },
 ];

@@ -11,6 +11,7 @@ import type { ServerContext } from '../context.js';
 import { decodeFrame, type DecodedFrame } from './codec.js';
 import { dispatch } from './handlers.js';
 import { newSessionData, SessionPhase, type SocketData } from './session.js';
+import { staffUpgrade } from './staff.js';
 
 /** Undecodable frames one socket may send before it is closed. */
 const MAX_BAD_FRAMES = 5;
@@ -18,7 +19,6 @@ const MAX_BAD_FRAMES = 5;
 export function registerWebSocket(app: TemplatedApp, ctx: ServerContext): void {
   const { options } = ctx;
   const perIp = new Map<string, number>();
-  const allowed = new Set(options.allowedOrigins);
   // Heartbeat every heartbeatMs; a socket silent for ~2.4 of them is dead. uWS counts in seconds (granularity ~4 s).
   const idleTimeout = Math.max(8, Math.ceil((options.heartbeatMs * 2.4) / 1000));
 
@@ -42,8 +42,15 @@ export function registerWebSocket(app: TemplatedApp, ctx: ServerContext): void {
         res.cork(() => res.writeStatus(status).writeHeader('Content-Type', 'text/plain').end(`${reason}\n`));
       };
       if (ctx.shuttingDown) return refuse('503 Service Unavailable', 'shutting down');
+      const staff = staffUpgrade(ctx.accounts, req, options.trustProxy);
+      if (staff && !staff.ok) {
+        ctx.log.warn({ origin, ip, reason: staff.reason }, 'upgrade refused: workbench cookie authentication');
+        return refuse(staff.status, staff.reason);
+      }
       // Browsers always send Origin; native apps and servers send none and are not hijackable by a page.
-      if (allowed.size > 0 && origin && !allowed.has(origin)) {
+      // The list is a live setting (workbench > Settings); the server's own origin is always allowed for the workbench.
+      const allowed = ctx.accounts.settings.get().allowed_origins;
+      if (!staff && allowed.length > 0 && origin && !allowed.includes(origin)) {
         ctx.log.warn({ origin, ip }, 'upgrade refused: origin not allowed');
         return refuse('403 Forbidden', 'origin not allowed');
       }
@@ -51,7 +58,7 @@ export function registerWebSocket(app: TemplatedApp, ctx: ServerContext): void {
         ctx.log.warn({ ip }, 'upgrade refused: too many connections from this address');
         return refuse('429 Too Many Requests', 'too many connections from this address');
       }
-      const data: SocketData = { session: newSessionData(ip, origin, options.rateBurst, options.ratePerSecond, ctx.now()) };
+      const data: SocketData = { session: newSessionData(ip, origin, options.rateBurst, options.ratePerSecond, ctx.now(), staff?.staff) };
       res.upgrade(data, key, protocol, extensions, context);
     },
 

@@ -18,7 +18,7 @@ const MAX_CURSORS = 200;
 /** Most conversations listed in an agent's Welcome. */
 const INBOX_LIMIT = 500;
 
-type Identity = { role: cs.v1.Role.VISITOR; visitorId: string; reissue: boolean } | { role: cs.v1.Role.AGENT; agentId: string };
+type Identity = { role: cs.v1.Role.VISITOR; visitorId: string; reissue: boolean } | { role: cs.v1.Role.AGENT; agentId: string; name: string };
 
 export function handleHello(ctx: ServerContext, ws: Socket, hello: cs.v1.Hello): void {
   const session = ws.getUserData().session;
@@ -33,7 +33,7 @@ export function handleHello(ctx: ServerContext, ws: Socket, hello: cs.v1.Hello):
   if (fields.some((f) => (f ?? '').length > MAX_FIELD) || (hello.cursors?.length ?? 0) > MAX_CURSORS) {
     return fatal(cs.v1.ErrorCode.BAD_FRAME, `Hello fields are limited to ${MAX_FIELD} characters and ${MAX_CURSORS} cursors`);
   }
-  const who = authenticate(ctx, hello);
+  const who = authenticate(ctx, hello, session);
   if (typeof who === 'string') return fatal(cs.v1.ErrorCode.UNAUTHENTICATED, who);
 
   session.coreLevel = coreLevel;
@@ -45,17 +45,26 @@ export function handleHello(ctx: ServerContext, ws: Socket, hello: cs.v1.Hello):
   session.lang = hello.lang || 'en';
   session.phase = SessionPhase.Ready;
 
-  if (who.role === cs.v1.Role.AGENT) welcomeAgent(ctx, ws, session, who.agentId);
+  if (who.role === cs.v1.Role.AGENT) welcomeAgent(ctx, ws, session, who.agentId, who.name);
   else welcomeVisitor(ctx, ws, session, hello, who.visitorId, who.reissue);
   resume(ctx, ws, hello.cursors ?? []);
 }
 
-/** Who the Hello speaks for, or the reason it is refused. */
-function authenticate(ctx: ServerContext, hello: cs.v1.Hello): Identity | string {
+/**
+ * Who the Hello speaks for, or the reason it is refused. A socket whose
+ * upgrade carried a valid session cookie (gateway/staff.ts) is that account;
+ * its Hello needs no token.
+ */
+function authenticate(ctx: ServerContext, hello: cs.v1.Hello, session: SessionData): Identity | string {
+  if (session.staff) {
+    const account = ctx.accounts.accounts.get(session.staff.accountId);
+    if (!account || account.disabled) return 'signed out: the account is disabled';
+    return { role: cs.v1.Role.AGENT, agentId: account.id, name: account.name };
+  }
   const token = hello.token ?? '';
   if (token && !isVisitorToken(token)) {
     const agentId = verifyAgentToken(ctx.keys, token);
-    return agentId ? { role: cs.v1.Role.AGENT, agentId } : 'agent token is not valid (forged, or signed with a retired secret)';
+    return agentId ? { role: cs.v1.Role.AGENT, agentId, name: ctx.accounts.accounts.get(agentId)?.name ?? agentId } : 'agent token is not valid (forged, or signed with a retired secret)';
   }
   const identity = hello.identity;
   if (identity?.userId) {
@@ -79,10 +88,10 @@ function authenticate(ctx: ServerContext, hello: cs.v1.Hello): Identity | string
   return { role: cs.v1.Role.VISITOR, visitorId: check.visitorId, reissue: check.stale };
 }
 
-function welcomeAgent(ctx: ServerContext, ws: Socket, session: SessionData, agentId: string): void {
+function welcomeAgent(ctx: ServerContext, ws: Socket, session: SessionData, agentId: string, name: string): void {
   session.role = cs.v1.Role.AGENT;
   session.userId = agentId;
-  session.name = agentId;
+  session.name = name;
   ctx.store.agentIds.add(agentId);
   ctx.hub.join(ws);
   const inbox = ctx.store.inbox(INBOX_LIMIT);
@@ -96,7 +105,7 @@ function welcomeAgent(ctx: ServerContext, ws: Socket, session: SessionData, agen
       coreLevel: SERVER_CORE_LEVEL,
       conversations: inbox.map((c) => ctx.hub.wireConversation(c)),
       serverTimeMs: ctx.now(),
-      name: agentId,
+      name,
       agentsOnline: ctx.hub.onlineAgents().length,
       agentIds: [...ctx.store.agentIds],
     },

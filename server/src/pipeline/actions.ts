@@ -22,24 +22,32 @@ export async function handleAction(ctx: ServerContext, ws: Socket, action: cs.v1
     return ctx.hub.sendError(ws, cs.v1.ErrorCode.FORBIDDEN, 'only agents act on conversations they can see', { ref: conversationId });
   }
   const actor = session.userId;
+  const actorName = session.name || actor;
   const kind = action.action ?? cs.v1.ActionKind.ACTION_UNSPECIFIED;
   switch (kind) {
     case cs.v1.ActionKind.CLAIM:
-      return assign(ctx, conversation, actor, `${actor} claimed the conversation`);
+      return assign(ctx, conversation, actor, `${actorName} claimed the conversation`);
     case cs.v1.ActionKind.ASSIGN: {
       const target = action.agentId ?? '';
       if (!AGENT_ID_PATTERN.test(target)) {
         return ctx.hub.sendError(ws, cs.v1.ErrorCode.BAD_FRAME, 'assign needs a valid agent_id', { ref: conversationId });
       }
-      const text = conversation.assigneeId ? `${actor} transferred the conversation to ${target}` : `${actor} assigned the conversation to ${target}`;
+      // Only to someone who exists: an enabled account, or an agent (service token) online now. Never to a ghost id.
+      const account = ctx.accounts.accounts.get(target);
+      if (account ? account.disabled : ctx.hub.agentSessions(target).length === 0) {
+        const why = account ? 'that account is disabled' : 'no such agent (not an account, not online)';
+        return ctx.hub.sendError(ws, cs.v1.ErrorCode.NOT_FOUND, `cannot assign: ${why}`, { ref: conversationId });
+      }
+      const targetName = account?.name ?? target;
+      const text = conversation.assigneeId ? `${actorName} transferred the conversation to ${targetName}` : `${actorName} assigned the conversation to ${targetName}`;
       return assign(ctx, conversation, target, text);
     }
     case cs.v1.ActionKind.UNASSIGN:
-      return assign(ctx, conversation, '', `${actor} returned the conversation to the queue`);
+      return assign(ctx, conversation, '', `${actorName} returned the conversation to the queue`);
     case cs.v1.ActionKind.RESOLVE:
-      return setStatus(ctx, conversation, cs.v1.ConversationStatus.RESOLVED, `${actor} resolved the conversation`);
+      return setStatus(ctx, conversation, cs.v1.ConversationStatus.RESOLVED, `${actorName} resolved the conversation`);
     case cs.v1.ActionKind.REOPEN:
-      return setStatus(ctx, conversation, cs.v1.ConversationStatus.OPEN, `${actor} reopened the conversation`);
+      return setStatus(ctx, conversation, cs.v1.ConversationStatus.OPEN, `${actorName} reopened the conversation`);
     default:
       return ctx.hub.sendError(ws, cs.v1.ErrorCode.BAD_FRAME, `unknown action ${kind}`, { ref: conversationId });
   }

@@ -2,31 +2,18 @@
  * Server-made BOT messages (issue 4): a greeting when a conversation gets its
  * first message, and an offline auto-reply when a visitor writes while no
  * agent is online (at most once per `offlineReplyEveryMs` per conversation).
+ * The texts are settings (workbench > Settings, per language; accounts/settings.ts):
  * English, or Chinese when Hello.lang starts with "zh".
  */
 import { cs } from '../../../proto/gen/chat.js';
 import type { ServerContext } from '../context.js';
 import type { Conversation, StoredMessage } from '../store/conversations.js';
+import { textsFor } from '../accounts/index.js';
 import { postServerMessage } from './store-message.js';
-
-const TEXTS = {
-  en: {
-    greeting: 'Hi there! Thanks for reaching out. Ask us anything, we are happy to help.',
-    offline: 'Our team is offline right now. Leave your message here and we will reply as soon as we are back.',
-  },
-  zh: {
-    greeting: '您好！感谢您的咨询，有任何问题都可以在这里留言。',
-    offline: '客服暂时不在线。请留下您的问题，我们上线后会尽快回复您。',
-  },
-} as const;
-
-function textsFor(lang: string): (typeof TEXTS)['en' | 'zh'] {
-  return lang.toLowerCase().startsWith('zh') ? TEXTS.zh : TEXTS.en;
-}
 
 /** Runs after a visitor's message is stored and acked. */
 export async function afterVisitorMessage(ctx: ServerContext, conversation: Conversation, message: StoredMessage, lang: string): Promise<void> {
-  const texts = textsFor(lang);
+  const texts = textsFor(ctx.accounts.settings.get(), lang);
   if (ctx.options.greeting && message.seq === 1) {
     await postServerMessage(ctx, conversation, cs.v1.Role.BOT, cs.v1.MessageKind.TEXT, texts.greeting, 'bot-greeting');
   }

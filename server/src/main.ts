@@ -25,7 +25,10 @@ async function main(): Promise<void> {
   const base = `http://localhost:${server.port}`;
   const signIn = await signInInstructions(server.accounts, { demo: generatedSecret, dataDir: persistent ? dataDir : '', baseUrl: base });
   // A service token for bots and load tools (DESIGN.md §2); people sign in with an account.
-  const serviceToken = generatedSecret ? [`  Service token (bots, tools): ${signAgentToken(secret, 'demo-bot')}`] : [];
+  const botToken = signAgentToken(secret, 'demo-bot');
+  const serviceToken = generatedSecret
+    ? [`  Service token (bots, tools): ${botToken}`, `  Workbench by service token: ${base}/agent#token=${encodeURIComponent(botToken)}`]
+    : [];
   log.info({ port: server.port, host: server.options.host }, `listening on ${server.options.host}:${server.port}`);
   process.stdout.write(
     [

@@ -5,21 +5,21 @@
  */
 import uWS from 'uWebSockets.js';
 import { pino, type Logger } from 'pino';
-import type { ServerContext } from './context.js';
-import { Hub, registerWebSocket } from './gateway/index.js';
+import { Hub, registerWebSocket, type GatewayContext } from './gateway/index.js';
 import { registerHttpRoutes, ServerMetrics } from './http/index.js';
 import { resolveOptions, type ServerOptions } from './options.js';
-import { WordFilter } from './pipeline/filter.js';
-import { ConversationStore } from './store/conversations.js';
+import { journalMessageStore, WordFilter } from './pipeline/index.js';
 import Database from 'better-sqlite3';
-import { AccountService, DEFAULT_TEXTS, type Settings } from './accounts/index.js';
+import { BroadcastService } from './broadcast/index.js';
+import { ConversationStore } from './store/conversations.js';
+import { migrate } from './store/migrations.js';
+import { AccountService, DEFAULT_TEXTS, textsFor, type Settings } from './accounts/index.js';
 import { closeRevoked } from './gateway/staff.js';
 import { MemoryConversationReader, registerApi } from './http/api/index.js';
-import { migrate } from './store/migrations.js';
 
 export { resolveOptions, repoRoot, type BlockedWordsMode, type ServerOptions } from './options.js';
 export { signAgentToken, signIdentity, signVisitorToken } from './gateway/auth.js';
-export { SERVER_CORE_LEVEL } from './pipeline/kinds.js';
+export { SERVER_CORE_LEVEL } from './pipeline/index.js';
 export { ConversationStore, conversationIdFor } from './store/conversations.js';
 export { JournalUnavailableError, NoJournal, type Journal, type JournalRecord } from './store/journal-types.js';
 
@@ -39,6 +39,8 @@ export interface RunningServer {
   readonly store: ConversationStore;
   /** Staff accounts, sessions and settings (admin tools and tests). */
   readonly accounts: AccountService;
+  /** The public mailbox (tests and admin tools). */
+  readonly broadcasts: BroadcastService;
   readonly log: Logger;
   /**
    * Graceful stop: refuses new connections, closes the listen socket, sends
@@ -73,16 +75,41 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
   const filter = new WordFilter(accounts.settings.get().blocked_words, accounts.settings.get().blocked_words_mode);
   accounts.settings.onChange((settings) => filter.configure(settings.blocked_words, settings.blocked_words_mode));
   accounts.onRevocation((revocation) => closeRevoked(hub, revocation));
-  const ctx: ServerContext = {
+  const broadcasts = new BroadcastService(database, {
+    spreadMs: options.broadcastSpreadMs,
+    now,
+    onError: (error) => log.error({ err: error }, 'announcement events not written'),
+  });
+  const pipeline = {
+    options,
+    conversations: store,
+    messages: journalMessageStore({ journal, now }),
+    journal,
+    fanOut: hub,
+    filter,
+    agents: {
+      account: (agentId: string) => {
+        const account = accounts.accounts.get(agentId);
+        return account && { name: account.name, enabled: !account.disabled };
+      },
+      isOnline: (agentId: string) => hub.registry.agentSessions(agentId).length > 0,
+    },
+    botTexts: (lang: string) => textsFor(accounts.settings.get(), lang),
+    metrics,
+    log,
+    now,
+  };
+  const ctx: GatewayContext = {
     options,
     keys: { secret: options.secret, previousSecret: options.previousSecret },
     store,
     journal,
     hub,
     metrics,
-    filter,
     accounts,
+    broadcasts,
     log,
+    pipeline,
     now,
     shuttingDown: false,
   };
@@ -98,11 +125,11 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
       apiToken: options.apiToken,
       trustProxy: options.trustProxy,
       conversations: new MemoryConversationReader(store),
-      onlineAgentIds: () => new Set(hub.onlineAgents()),
+      onlineAgentIds: () => new Set(hub.registry.onlineAgents()),
     },
     log,
   );
-  registerHttpRoutes(app, ctx);
+  registerHttpRoutes(app, { options, metrics, log, health: () => ({ journalHealthy: journal.healthy, shuttingDown: ctx.shuttingDown }) });
 
   const listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
     app.listen(options.host, options.port, (socket) => {
@@ -120,12 +147,13 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
       uWS.us_listen_socket_close(listenSocket);
       hub.shutdown('server shutting down: reconnect with backoff');
       hub.dispose();
+      broadcasts.close();
       await journal.close();
       if (ownsDatabase) database.close();
       log.info('server closed');
     })());
 
-  return { port, url: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}/ws`, native: isNativeUws(), options, store, accounts, log, close };
+  return { port, url: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}/ws`, native: isNativeUws(), options, store, accounts, broadcasts, log, close };
 }
 
 /** The settings a fresh store starts from: the environment's values (DESIGN.md §9). */

@@ -58,8 +58,6 @@ export interface ServerOptions {
   blockedWords: string[];
   /** 'mask' replaces each letter with '*' (default); 'reject' refuses the message with Ack REJECTED. */
   blockedWordsMode: BlockedWordsMode;
-  /** Post a BOT greeting when a conversation gets its first message. Default true. */
-  greeting: boolean;
   /** Post a BOT auto-reply when a visitor writes and no agent is online (once per `offlineReplyEveryMs`). Default true. */
   offlineReply: boolean;
   /** Least time between two offline auto-replies in one conversation, ms. Default 300000. */
@@ -67,11 +65,13 @@ export interface ServerOptions {
   /** Where every state change is recorded (DESIGN.md §5). Default NoJournal (memory only). */
   journal: Journal;
   /**
-   * The SQLite database (accounts, sessions, settings …), opened and migrated
-   * by the caller (`openMigrated`). Default: a private in-memory database
-   * (tests; nothing survives the process).
+   * The SQLite database (announcements, accounts, sessions, settings …),
+   * opened and migrated by the caller (`openMigrated`). Default: a private
+   * in-memory database, migrated at start and lost at stop.
    */
   database: Db | undefined;
+  /** Jitter window over which a published, edited or recalled announcement reaches the open widgets, ms (`CS_BROADCAST_SPREAD_MS`). Default 30000. */
+  broadcastSpreadMs: number;
   /** `CS_API_TOKEN`: a bearer token with owner rights on the JSON API (provisioning). Default '' (off). */
   apiToken: string;
   /** pino level: 'fatal' … 'trace', or 'silent'. Default 'info'. */
@@ -107,11 +107,11 @@ export function resolveOptions(partial: Partial<ServerOptions>): ServerOptions {
     coalesceMs: 1000,
     blockedWords: [],
     blockedWordsMode: 'mask',
-    greeting: true,
     offlineReply: true,
     offlineReplyEveryMs: 300_000,
     journal: new NoJournal(),
     database: undefined,
+    broadcastSpreadMs: 30_000,
     apiToken: '',
     logLevel: 'info',
     distDir: join(repoRoot, 'dist'),

@@ -16,6 +16,7 @@
  * the close the inputs earned) before the next 16, so every input counted was
  * processed by the server. A closed connection is replaced at once.
  */
+import { randomInt } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -280,6 +281,18 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   }
 }
 
+/**
+ * The seed of a run: `text` when given (a non-negative integer, else a clear
+ * error), otherwise a fresh random one. Printed by every caller so a failing
+ * run can be repeated.
+ */
+export function parseSeed(text: string | undefined): number {
+  if (text === undefined || text === '') return randomInt(0, 2 ** 31 - 1);
+  const seed = Number(text);
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`fuzz seed must be a non-negative integer, got ${JSON.stringify(text)}`);
+  return seed;
+}
+
 /** One line per figure, for the console and the lead's report. */
 export function formatReport(report: FuzzReport): string {
   const kinds = Object.entries(report.byKind).map(([kind, n]) => `${kind} ${n}`).join(', ');
@@ -298,9 +311,11 @@ async function main(): Promise<void> {
     return i >= 0 ? args[i + 1] : undefined;
   };
   const small = args.includes('--small');
+  const seed = parseSeed(value('--seed'));
+  console.log(`fuzz seed ${seed} (repeat with --seed ${seed})`);
   const report = await runFuzz({
     inputs: Number(value('--inputs') ?? (small ? 3000 : 300_000)),
-    seed: Number(value('--seed') ?? Date.now() % 1_000_000),
+    seed,
     connections: Number(value('--connections') ?? 8),
     log: (line) => console.log(line),
   });

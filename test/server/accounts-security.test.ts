@@ -37,7 +37,7 @@ async function upgradeStatus(url: string, headers: Record<string, string>, origi
 }
 
 before(async () => {
-  server = await startTestServer({ greeting: true });
+  server = await startTestServer({ offlineReply: true });
   ownerId = (await server.accounts.createOwner(OWNER)).id;
   owner = new ApiClient(server.url);
   await owner.login(OWNER.email, OWNER.password);

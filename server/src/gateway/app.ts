@@ -1,13 +1,15 @@
 /**
  * The WebSocket route `/ws` (DESIGN.md §4). Upgrade checks the Origin
  * allow-list and the per-IP connection limit and refuses with 403 / 429
- * before a socket exists. Every message is decoded inside the callback (the
+ * before a socket exists. The server's own origin (the workbench at `/agent`
+ * and the demo at `/`) is always allowed, whatever `CS_ALLOWED_ORIGINS` lists. Every message is decoded inside the callback (the
  * ArrayBuffer dies with it) and dispatched under a guard: a malformed frame
  * gets Error BAD_FRAME, never an exception out of a handler.
  */
 import type { TemplatedApp } from 'uWebSockets.js';
 import { cs } from '../../../proto/gen/chat.js';
-import type { ServerContext } from '../context.js';
+import type { GatewayContext } from './context.js';
+import { leaveMailbox } from './broadcasts.js';
 import { decodeFrame, type DecodedFrame } from './codec.js';
 import { dispatch } from './handlers.js';
 import { newSessionData, SessionPhase, type SocketData } from './session.js';
@@ -16,7 +18,7 @@ import { staffUpgrade } from './staff.js';
 /** Undecodable frames one socket may send before it is closed. */
 const MAX_BAD_FRAMES = 5;
 
-export function registerWebSocket(app: TemplatedApp, ctx: ServerContext): void {
+export function registerWebSocket(app: TemplatedApp, ctx: GatewayContext): void {
   const { options } = ctx;
   const perIp = new Map<string, number>();
   // Heartbeat every heartbeatMs; a socket silent for ~2.4 of them is dead. uWS counts in seconds (granularity ~4 s).
@@ -33,6 +35,7 @@ export function registerWebSocket(app: TemplatedApp, ctx: ServerContext): void {
 
     upgrade: (res, req, context) => {
       const origin = req.getHeader('origin');
+      const host = req.getHeader('host');
       const key = req.getHeader('sec-websocket-key');
       const protocol = req.getHeader('sec-websocket-protocol');
       const extensions = req.getHeader('sec-websocket-extensions');
@@ -48,9 +51,9 @@ export function registerWebSocket(app: TemplatedApp, ctx: ServerContext): void {
         return refuse(staff.status, staff.reason);
       }
       // Browsers always send Origin; native apps and servers send none and are not hijackable by a page.
-      // The list is a live setting (workbench > Settings); the server's own origin is always allowed for the workbench.
+      // The list is a live setting (workbench > Settings).
       const allowed = ctx.accounts.settings.get().allowed_origins;
-      if (!staff && allowed.length > 0 && origin && !allowed.includes(origin)) {
+      if (allowed.length > 0 && origin && !allowed.includes(origin) && !isOwnOrigin(origin, host)) {
         ctx.log.warn({ origin, ip }, 'upgrade refused: origin not allowed');
         return refuse('403 Forbidden', 'origin not allowed');
       }
@@ -66,7 +69,7 @@ export function registerWebSocket(app: TemplatedApp, ctx: ServerContext): void {
       const session = ws.getUserData().session;
       perIp.set(session.ip, (perIp.get(session.ip) ?? 0) + 1);
       ctx.metrics.connections.inc();
-      ctx.hub.sockets.add(ws);
+      ctx.hub.registry.sockets.add(ws);
     },
 
     message: (ws, message) => {
@@ -74,7 +77,7 @@ export function registerWebSocket(app: TemplatedApp, ctx: ServerContext): void {
       const receivedMs = ctx.now();
       if (message.byteLength > options.maxPayloadBytes) {
         ctx.metrics.frameIn('oversize');
-        ctx.hub.sendError(ws, cs.v1.ErrorCode.TOO_LARGE, `frame of ${message.byteLength} bytes is over the ${options.maxPayloadBytes}-byte cap`, { fatal: true });
+        ctx.hub.out.sendError(ws, cs.v1.ErrorCode.TOO_LARGE, `frame of ${message.byteLength} bytes is over the ${options.maxPayloadBytes}-byte cap`, { fatal: true });
         return;
       }
       let decoded: DecodedFrame;
@@ -84,22 +87,22 @@ export function registerWebSocket(app: TemplatedApp, ctx: ServerContext): void {
         ctx.metrics.frameIn('invalid');
         session.badFrames++;
         const fatal = session.badFrames >= MAX_BAD_FRAMES;
-        ctx.hub.sendError(ws, cs.v1.ErrorCode.BAD_FRAME, `not a Frame: ${(error as Error).message}`, { fatal });
+        ctx.hub.out.sendError(ws, cs.v1.ErrorCode.BAD_FRAME, `not a Frame: ${(error as Error).message}`, { fatal });
         return;
       }
       ctx.metrics.frameIn(decoded.type);
       if (decoded.type === 'unknown') {
         session.badFrames++;
-        ctx.hub.sendError(ws, cs.v1.ErrorCode.BAD_FRAME, 'empty or unknown frame body', { fatal: session.badFrames >= MAX_BAD_FRAMES });
+        ctx.hub.out.sendError(ws, cs.v1.ErrorCode.BAD_FRAME, 'empty or unknown frame body', { fatal: session.badFrames >= MAX_BAD_FRAMES });
         return;
       }
       dispatch(ctx, ws, decoded, receivedMs).catch((error: unknown) => {
         ctx.log.error({ err: error, session: session.id, type: decoded.type }, 'handler failed');
-        ctx.hub.sendError(ws, cs.v1.ErrorCode.INTERNAL, 'internal error');
+        ctx.hub.out.sendError(ws, cs.v1.ErrorCode.INTERNAL, 'internal error');
       });
     },
 
-    drain: (ws) => ctx.hub.drained(ws),
+    drain: (ws) => ctx.hub.out.drained(ws),
 
     close: (ws) => {
       const session = ws.getUserData().session;
@@ -109,8 +112,27 @@ export function registerWebSocket(app: TemplatedApp, ctx: ServerContext): void {
       if (left > 0) perIp.set(session.ip, left);
       else perIp.delete(session.ip);
       ctx.metrics.connections.dec();
-      ctx.hub.sockets.delete(ws);
-      if (wasReady) ctx.hub.leave(ws, session);
+      ctx.hub.registry.sockets.delete(ws);
+      if (wasReady) ctx.hub.registry.leave(ws, session);
+      leaveMailbox(ctx, session);
     },
   });
+}
+
+/**
+ * True when `origin` is the origin the request was sent to: its host (and
+ * port) equals the `Host` header. A page served by this server (the
+ * workbench) opens its socket with that origin. The scheme is not compared
+ * (behind a TLS-terminating proxy the page is https and the server sees
+ * http); a default port in `Host` counts as none. A proxy must pass the
+ * public `Host` on, port included (README "Production": `$http_host`).
+ */
+export function isOwnOrigin(origin: string, host: string): boolean {
+  if (!host) return false;
+  try {
+    const page = new URL(origin);
+    return page.host === new URL(`${page.protocol}//${host}`).host;
+  } catch {
+    return false;
+  }
 }

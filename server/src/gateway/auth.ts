@@ -12,6 +12,7 @@
  *   backend; current or previous secret.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { AGENT_ID_PATTERN } from '../pipeline/validate.js';
 
 /** The two secrets in force: the current one and, during a rotation, the previous one. */
 export interface Keys {
@@ -78,8 +79,8 @@ export function signAgentToken(secret: string, agentId: string): string {
   return `${agentId}.${hmac(secret, `agent:${agentId}`).toString('base64url')}`;
 }
 
-/** Agent ids: letters, digits and . _ @ -, 1 to 64 characters. */
-export const AGENT_ID_PATTERN = /^[\w.@-]{1,64}$/;
+// Agent ids are a domain rule (pipeline/validate.ts); re-exported for the token code and the CLI.
+export { AGENT_ID_PATTERN };
 
 /** Verifies an agent token under the current secret only; returns the agent id or ''. */
 export function verifyAgentToken(keys: Keys, token: string): string {

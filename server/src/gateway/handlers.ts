@@ -3,21 +3,23 @@
  * small handler per frame kind. Send goes to the pipeline; the rest are here.
  */
 import { cs } from '../../../proto/gen/chat.js';
-import type { ServerContext } from '../context.js';
+import type { GatewayContext } from './context.js';
 import { visibleConversation } from '../pipeline/access.js';
 import { handleAction } from '../pipeline/actions.js';
-import { forVisitor, toWireMessage } from '../pipeline/kinds.js';
+import { forVisitor, toWireMessage } from '../pipeline/wire.js';
 import { handleSend } from '../pipeline/send.js';
 import type { Conversation } from '../store/conversations.js';
+import { handleBroadcastEvent, mailboxPageChanged } from './broadcasts.js';
 import type { DecodedFrame } from './codec.js';
 import { handleHello } from './hello.js';
+import { SocketReply } from './reply.js';
 import { SessionPhase, type SessionData, type Socket } from './session.js';
 
 /** Frames refused by the rate limit in a row before the socket is closed (a client that ignores retry_after_ms). */
 const FLOOD_CLOSE_AFTER = 1000;
 
 /** Handles one decoded frame. Async work (Send) is awaited by the caller's error guard. */
-export async function dispatch(ctx: ServerContext, ws: Socket, { type, frame }: DecodedFrame, receivedMs: number): Promise<void> {
+export async function dispatch(ctx: GatewayContext, ws: Socket, { type, frame }: DecodedFrame, receivedMs: number): Promise<void> {
   const session = ws.getUserData().session;
   const wait = session.bucket.take(receivedMs);
   if (wait > 0) return rateLimited(ctx, ws, session, frame, wait);
@@ -25,15 +27,16 @@ export async function dispatch(ctx: ServerContext, ws: Socket, { type, frame }: 
 
   if (type === 'hello') return handleHello(ctx, ws, frame.hello as cs.v1.Hello);
   if (type === 'ping') {
-    ctx.hub.send(ws, { pong: { timeMs: ctx.now() } });
+    // DESIGN.md §8: the Pong echoes the Ping's time_ms so the client can match it and measure the round trip.
+    ctx.hub.out.send(ws, { pong: { timeMs: (frame.ping as cs.v1.Ping).timeMs ?? 0, serverTimeMs: ctx.now() } });
     return;
   }
   if (session.phase !== SessionPhase.Ready) {
-    return ctx.hub.sendError(ws, cs.v1.ErrorCode.PROTOCOL, `${type} before Hello: send Hello first`);
+    return ctx.hub.out.sendError(ws, cs.v1.ErrorCode.PROTOCOL, `${type} before Hello: send Hello first`);
   }
   switch (type) {
     case 'send':
-      return handleSend(ctx, ws, frame.send as cs.v1.Send, receivedMs);
+      return handleSend(ctx.pipeline, session, new SocketReply(ws, ctx.hub.out), frame.send as cs.v1.Send, receivedMs);
     case 'sync':
       return handleSync(ctx, ws, frame.sync as cs.v1.Sync);
     case 'received':
@@ -47,24 +50,26 @@ export async function dispatch(ctx: ServerContext, ws: Socket, { type, frame }: 
     case 'unsubscribe':
       return handleSubscribe(ctx, ws, (frame.unsubscribe as cs.v1.Unsubscribe).conversationId ?? '', false);
     case 'action':
-      return handleAction(ctx, ws, frame.action as cs.v1.ConversationAction);
+      return handleAction(ctx.pipeline, session, new SocketReply(ws, ctx.hub.out), frame.action as cs.v1.ConversationAction);
     case 'pageView':
       return handlePageView(ctx, ws, frame.pageView as cs.v1.PageView);
+    case 'broadcastEvent':
+      return handleBroadcastEvent(ctx, ws, frame.broadcastEvent as cs.v1.BroadcastEvent);
     case 'pong':
       return;
     default:
-      return ctx.hub.sendError(ws, cs.v1.ErrorCode.BAD_FRAME, `a client may not send ${type}`);
+      return ctx.hub.out.sendError(ws, cs.v1.ErrorCode.BAD_FRAME, `a client may not send ${type}`);
   }
 }
 
-function rateLimited(ctx: ServerContext, ws: Socket, session: SessionData, frame: cs.v1.Frame, retryAfterMs: number): void {
+function rateLimited(ctx: GatewayContext, ws: Socket, session: SessionData, frame: cs.v1.Frame, retryAfterMs: number): void {
   session.limitedInRow++;
   if (session.limitedInRow > FLOOD_CLOSE_AFTER) {
-    return ctx.hub.sendError(ws, cs.v1.ErrorCode.RATE_LIMITED, 'flood: closing', { fatal: true, retryAfterMs });
+    return ctx.hub.out.sendError(ws, cs.v1.ErrorCode.RATE_LIMITED, 'flood: closing', { fatal: true, retryAfterMs });
   }
   if (frame.send) {
     ctx.metrics.ack('REJECTED');
-    ctx.hub.send(ws, {
+    ctx.hub.out.send(ws, {
       ack: {
         clientMsgId: frame.send.clientMsgId ?? '',
         conversationId: frame.send.conversationId || session.primaryConversationId,
@@ -76,15 +81,15 @@ function rateLimited(ctx: ServerContext, ws: Socket, session: SessionData, frame
     });
     return;
   }
-  ctx.hub.sendError(ws, cs.v1.ErrorCode.RATE_LIMITED, 'too many frames: slow down', { retryAfterMs, ref: frame.body ?? '' });
+  ctx.hub.out.sendError(ws, cs.v1.ErrorCode.RATE_LIMITED, 'too many frames: slow down', { retryAfterMs, ref: frame.body ?? '' });
 }
 
 /** The conversation named by a frame, or undefined after sending Error FORBIDDEN with the id as `ref`. */
-function named(ctx: ServerContext, ws: Socket, conversationId: string): Conversation | undefined {
+function named(ctx: GatewayContext, ws: Socket, conversationId: string): Conversation | undefined {
   const session = ws.getUserData().session;
   const id = conversationId || session.primaryConversationId;
-  const conversation = visibleConversation(ctx, session, id);
-  if (!conversation) ctx.hub.sendError(ws, cs.v1.ErrorCode.FORBIDDEN, 'you may not see this conversation', { ref: id });
+  const conversation = visibleConversation(ctx.store, session, id);
+  if (!conversation) ctx.hub.out.sendError(ws, cs.v1.ErrorCode.FORBIDDEN, 'you may not see this conversation', { ref: id });
   return conversation;
 }
 
@@ -97,7 +102,7 @@ const DEFAULT_SYNC_LIMIT = 50;
  * Visitors get notes as content-free placeholders (see `forVisitor`), so
  * their seqs stay contiguous.
  */
-function handleSync(ctx: ServerContext, ws: Socket, sync: cs.v1.Sync): void {
+function handleSync(ctx: GatewayContext, ws: Socket, sync: cs.v1.Sync): void {
   const conversation = named(ctx, ws, sync.conversationId ?? '');
   if (!conversation) return;
   const session = ws.getUserData().session;
@@ -118,7 +123,7 @@ function handleSync(ctx: ServerContext, ws: Socket, sync: cs.v1.Sync): void {
       seqs.push(seq);
     }
   }
-  ctx.hub.send(ws, {
+  ctx.hub.out.send(ws, {
     syncResult: {
       conversationId: conversation.id,
       epoch: conversation.epoch,
@@ -128,7 +133,7 @@ function handleSync(ctx: ServerContext, ws: Socket, sync: cs.v1.Sync): void {
         return [toWireMessage(session.role === cs.v1.Role.VISITOR ? forVisitor(message) : message, session.coreLevel)];
       }),
       hasMore,
-      conversation: ctx.hub.wireConversation(conversation),
+      conversation: ctx.hub.notices.wireConversation(conversation),
     },
   });
 }
@@ -143,7 +148,7 @@ function sideOf(session: SessionData): 'visitor' | 'agent' {
  * re-push), and the side's delivered cursor, which the other side gets as a
  * coalesced Receipt.
  */
-function handleReceived(ctx: ServerContext, ws: Socket, received: cs.v1.Received): void {
+function handleReceived(ctx: GatewayContext, ws: Socket, received: cs.v1.Received): void {
   const conversation = named(ctx, ws, received.conversationId ?? '');
   if (!conversation) return;
   const session = ws.getUserData().session;
@@ -160,12 +165,12 @@ function handleReceived(ctx: ServerContext, ws: Socket, received: cs.v1.Received
   const side = sideOf(session);
   if (upTo > conversation.deliveredUpTo[side]) {
     conversation.deliveredUpTo[side] = upTo;
-    ctx.hub.receiptChanged(conversation.id, side);
+    ctx.hub.notices.receiptChanged(conversation.id, side);
   }
 }
 
 /** Read: the side's read cursor moves (journaled); the other side gets a Receipt, agents an InboxUpdate (unread). */
-function handleRead(ctx: ServerContext, ws: Socket, read: cs.v1.Read): void {
+function handleRead(ctx: GatewayContext, ws: Socket, read: cs.v1.Read): void {
   const conversation = named(ctx, ws, read.conversationId ?? '');
   if (!conversation) return;
   const session = ws.getUserData().session;
@@ -174,7 +179,7 @@ function handleRead(ctx: ServerContext, ws: Socket, read: cs.v1.Read): void {
   if (upTo <= conversation.readUpTo[side]) return;
   conversation.readUpTo[side] = upTo;
   conversation.deliveredUpTo[side] = Math.max(conversation.deliveredUpTo[side], upTo);
-  ctx.hub.receiptChanged(conversation.id, side);
+  ctx.hub.notices.receiptChanged(conversation.id, side);
   if (side === 'agent') ctx.hub.inboxChanged(conversation.id);
   ctx.journal
     .append({ t: 'read', conversationId: conversation.id, role: session.role, upToSeq: upTo })
@@ -182,39 +187,40 @@ function handleRead(ctx: ServerContext, ws: Socket, read: cs.v1.Read): void {
 }
 
 /** Typing is forwarded, never stored: visitor -> watching agents; agent -> the visitor and the other watching agents. */
-function handleTyping(ctx: ServerContext, ws: Socket, typing: cs.v1.Typing): void {
+function handleTyping(ctx: GatewayContext, ws: Socket, typing: cs.v1.Typing): void {
   const conversation = named(ctx, ws, typing.conversationId ?? '');
   if (!conversation) return;
   const session = ws.getUserData().session;
   const frame: cs.v1.Frame.$Properties = {
     typing: { conversationId: conversation.id, typing: typing.typing ?? false, senderId: session.userId, senderRole: session.role, senderName: session.name },
   };
-  ctx.hub.toSide(ws, 'a', conversation.id, frame);
-  if (session.role === cs.v1.Role.AGENT) ctx.hub.toSide(ws, 'v', conversation.id, frame);
+  ctx.hub.out.toSide(ws, 'a', conversation.id, frame);
+  if (session.role === cs.v1.Role.AGENT) ctx.hub.out.toSide(ws, 'v', conversation.id, frame);
 }
 
 /** Agents open (Subscribe) or close (Unsubscribe) a conversation; visitors are always subscribed to their own. */
-function handleSubscribe(ctx: ServerContext, ws: Socket, conversationId: string, on: boolean): void {
+function handleSubscribe(ctx: GatewayContext, ws: Socket, conversationId: string, on: boolean): void {
   const conversation = named(ctx, ws, conversationId);
   if (!conversation) return;
   const session = ws.getUserData().session;
   if (session.role !== cs.v1.Role.AGENT) return;
   if (on) {
     (session.subscribed ??= new Set()).add(conversation.id);
-    ctx.hub.watch(ws, conversation.id);
+    ctx.hub.registry.watch(ws, conversation.id);
   } else {
     session.subscribed?.delete(conversation.id);
-    if (conversation.assigneeId !== session.userId) ctx.hub.unwatch(ws, conversation.id);
+    if (conversation.assigneeId !== session.userId) ctx.hub.registry.unwatch(ws, conversation.id);
   }
 }
 
 /** Visitors report the page they are on; agents see it on the conversation. */
-function handlePageView(ctx: ServerContext, ws: Socket, pageView: cs.v1.PageView): void {
+function handlePageView(ctx: GatewayContext, ws: Socket, pageView: cs.v1.PageView): void {
   const session = ws.getUserData().session;
-  if (session.role !== cs.v1.Role.VISITOR) return ctx.hub.sendError(ws, cs.v1.ErrorCode.FORBIDDEN, 'only visitors report page views');
+  if (session.role !== cs.v1.Role.VISITOR) return ctx.hub.out.sendError(ws, cs.v1.ErrorCode.FORBIDDEN, 'only visitors report page views');
   const conversation = ctx.store.get(session.primaryConversationId);
   if (!conversation) return;
   conversation.visitorPageUrl = (pageView.url ?? '').slice(0, 2048);
   conversation.visitorPageTitle = (pageView.title ?? '').slice(0, 256);
   ctx.hub.inboxChanged(conversation.id);
+  mailboxPageChanged(ctx, session, pageView.url ?? '');
 }

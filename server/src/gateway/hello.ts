@@ -4,11 +4,13 @@
  * conversations, then resume every cursor the client sent.
  */
 import { cs } from '../../../proto/gen/chat.js';
-import type { ServerContext } from '../context.js';
+import type { GatewayContext } from './context.js';
+import { agentDisplayName } from '../pipeline/events.js';
 import { rendersAllKinds, SERVER_CORE_LEVEL } from '../pipeline/kinds.js';
+import { visitorConversationView } from '../pipeline/wire.js';
 import type { Conversation } from '../store/conversations.js';
 import { isVisitorToken, newVisitorId, signVisitorToken, verifyAgentToken, verifyIdentity, verifyVisitorToken, visitorIdForUser } from './auth.js';
-import { INBOX_BATCH_MAX } from './hub.js';
+import { joinMailbox } from './broadcasts.js';
 import { SessionPhase, type SessionData, type Socket } from './session.js';
 
 /** Longest site / topic / device id / platform / version / lang accepted, characters. */
@@ -20,10 +22,10 @@ const INBOX_LIMIT = 500;
 
 type Identity = { role: cs.v1.Role.VISITOR; visitorId: string; reissue: boolean } | { role: cs.v1.Role.AGENT; agentId: string; name: string };
 
-export function handleHello(ctx: ServerContext, ws: Socket, hello: cs.v1.Hello): void {
+export function handleHello(ctx: GatewayContext, ws: Socket, hello: cs.v1.Hello): void {
   const session = ws.getUserData().session;
-  const fatal = (code: cs.v1.ErrorCode, message: string): void => ctx.hub.sendError(ws, code, message, { fatal: true });
-  if (session.phase !== SessionPhase.Greeting) return ctx.hub.sendError(ws, cs.v1.ErrorCode.PROTOCOL, 'Hello was already received');
+  const fatal = (code: cs.v1.ErrorCode, message: string): void => ctx.hub.out.sendError(ws, code, message, { fatal: true });
+  if (session.phase !== SessionPhase.Greeting) return ctx.hub.out.sendError(ws, cs.v1.ErrorCode.PROTOCOL, 'Hello was already received');
 
   const coreLevel = hello.coreLevel ?? 0;
   if (coreLevel < ctx.options.minCoreLevel) {
@@ -55,7 +57,7 @@ export function handleHello(ctx: ServerContext, ws: Socket, hello: cs.v1.Hello):
  * upgrade carried a valid session cookie (gateway/staff.ts) is that account;
  * its Hello needs no token.
  */
-function authenticate(ctx: ServerContext, hello: cs.v1.Hello, session: SessionData): Identity | string {
+function authenticate(ctx: GatewayContext, hello: cs.v1.Hello, session: SessionData): Identity | string {
   if (session.staff) {
     const account = ctx.accounts.accounts.get(session.staff.accountId);
     if (!account || account.disabled) return 'signed out: the account is disabled';
@@ -64,7 +66,7 @@ function authenticate(ctx: ServerContext, hello: cs.v1.Hello, session: SessionDa
   const token = hello.token ?? '';
   if (token && !isVisitorToken(token)) {
     const agentId = verifyAgentToken(ctx.keys, token);
-    return agentId ? { role: cs.v1.Role.AGENT, agentId, name: ctx.accounts.accounts.get(agentId)?.name ?? agentId } : 'agent token is not valid (forged, or signed with a retired secret)';
+    return agentId ? { role: cs.v1.Role.AGENT, agentId, name: ctx.accounts.accounts.get(agentId)?.name ?? '' } : 'agent token is not valid (forged, or signed with a retired secret)';
   }
   const identity = hello.identity;
   if (identity?.userId) {
@@ -88,36 +90,35 @@ function authenticate(ctx: ServerContext, hello: cs.v1.Hello, session: SessionDa
   return { role: cs.v1.Role.VISITOR, visitorId: check.visitorId, reissue: check.stale };
 }
 
-function welcomeAgent(ctx: ServerContext, ws: Socket, session: SessionData, agentId: string, name: string): void {
+function welcomeAgent(ctx: GatewayContext, ws: Socket, session: SessionData, agentId: string, name: string): void {
   session.role = cs.v1.Role.AGENT;
   session.userId = agentId;
-  session.name = name;
+  // Messages, typing and events carry this name, never the id (issue 11): the account's name, else one made from the id.
+  session.name = name || agentDisplayName(agentId);
   ctx.store.agentIds.add(agentId);
-  ctx.hub.join(ws);
+  ctx.hub.registry.join(ws);
   const inbox = ctx.store.inbox(INBOX_LIMIT);
-  for (const conversation of inbox) if (conversation.assigneeId === agentId) ctx.hub.watch(ws, conversation.id);
-  ctx.hub.send(ws, {
+  for (const conversation of inbox) if (conversation.assigneeId === agentId) ctx.hub.registry.watch(ws, conversation.id);
+  ctx.hub.out.send(ws, {
     welcome: {
       sessionId: session.id,
       userId: agentId,
       role: cs.v1.Role.AGENT,
       heartbeatMs: ctx.options.heartbeatMs,
       coreLevel: SERVER_CORE_LEVEL,
-      conversations: inbox.map((c) => ctx.hub.wireConversation(c)),
+      conversations: inbox.map((c) => ctx.hub.notices.wireConversation(c)),
       serverTimeMs: ctx.now(),
-      name,
-      agentsOnline: ctx.hub.onlineAgents().length,
+      name: session.name,
+      agentsOnline: ctx.hub.registry.agentsOnline(),
       agentIds: [...ctx.store.agentIds],
     },
   });
   // Welcome's Conversation has no preview or unread count: one InboxUpdate per
   // listed conversation gives a freshly signed-in workbench what its list shows.
-  const updates = inbox.map((c) => ctx.hub.inboxUpdate(c));
-  if (!session.inboxBatch) for (const inboxUpdate of updates) ctx.hub.send(ws, { inboxUpdate });
-  else for (let i = 0; i < updates.length; i += INBOX_BATCH_MAX) ctx.hub.send(ws, { inboxBatch: { updates: updates.slice(i, i + INBOX_BATCH_MAX) } });
+  ctx.hub.notices.sendInbox(ws, inbox);
 }
 
-function welcomeVisitor(ctx: ServerContext, ws: Socket, session: SessionData, hello: cs.v1.Hello, visitorId: string, reissue: boolean): void {
+function welcomeVisitor(ctx: GatewayContext, ws: Socket, session: SessionData, hello: cs.v1.Hello, visitorId: string, reissue: boolean): void {
   session.role = cs.v1.Role.VISITOR;
   session.userId = visitorId;
   session.name = ctx.store.visitors.get(visitorId)?.name || 'Visitor';
@@ -129,12 +130,13 @@ function welcomeVisitor(ctx: ServerContext, ws: Socket, session: SessionData, he
   primary.appVersion = session.appVersion;
   if (hello.pageUrl) primary.visitorPageUrl = hello.pageUrl.slice(0, 2048);
   if (hello.pageTitle) primary.visitorPageTitle = hello.pageTitle.slice(0, 256);
-  if (created) for (const other of ctx.hub.visitorSessions(visitorId)) ctx.hub.watch(other, primary.id);
+  if (created) for (const other of ctx.hub.registry.visitorSessions(visitorId)) ctx.hub.registry.watch(other, primary.id);
   const others = ctx.store.ofVisitor(visitorId).filter((c) => c !== primary && c.site === session.site);
   const conversations: Conversation[] = [primary, ...others];
-  for (const conversation of conversations) ctx.hub.watch(ws, conversation.id);
-  ctx.hub.join(ws);
-  ctx.hub.send(ws, {
+  for (const conversation of conversations) ctx.hub.registry.watch(ws, conversation.id);
+  ctx.hub.registry.join(ws);
+  const mailbox = joinMailbox(ctx, ws, session, hello);
+  ctx.hub.out.send(ws, {
     welcome: {
       sessionId: session.id,
       userId: visitorId,
@@ -142,18 +144,13 @@ function welcomeVisitor(ctx: ServerContext, ws: Socket, session: SessionData, he
       token: reissue || !hello.token ? signVisitorToken(ctx.keys, visitorId) : hello.token,
       heartbeatMs: ctx.options.heartbeatMs,
       coreLevel: SERVER_CORE_LEVEL,
-      conversations: conversations.map((c) => visitorView(ctx, c)),
+      conversations: conversations.map((c) => visitorConversationView(ctx.hub.notices.wireConversation(c))),
       serverTimeMs: ctx.now(),
       name: session.name,
-      agentsOnline: ctx.hub.onlineAgents().length,
+      agentsOnline: ctx.hub.registry.agentsOnline(),
+      ...mailbox,
     },
   });
-}
-
-/** A conversation as a visitor may see it: no other visitors' details, no page tracking. */
-function visitorView(ctx: ServerContext, conversation: Conversation): cs.v1.Conversation.$Properties {
-  const full = ctx.hub.wireConversation(conversation);
-  return { ...full, visitorPageUrl: '', visitorPageTitle: '' };
 }
 
 /**
@@ -161,16 +158,16 @@ function visitorView(ctx: ServerContext, conversation: Conversation): cs.v1.Conv
  * epoch differs (the server lost state) push from 0 with the new epoch. A
  * cursor naming a conversation the session may not see gets Error FORBIDDEN.
  */
-function resume(ctx: ServerContext, ws: Socket, cursors: readonly cs.v1.Cursor.$Properties[]): void {
+function resume(ctx: GatewayContext, ws: Socket, cursors: readonly cs.v1.Cursor.$Properties[]): void {
   const session = ws.getUserData().session;
   for (const cursor of cursors) {
     const conversationId = cursor.conversationId ?? '';
     const conversation = ctx.store.get(conversationId);
     if (!conversation || (session.role === cs.v1.Role.VISITOR && conversation.visitorId !== session.userId)) {
-      ctx.hub.sendError(ws, conversation ? cs.v1.ErrorCode.FORBIDDEN : cs.v1.ErrorCode.NOT_FOUND, 'no such conversation for this session', { ref: conversationId });
+      ctx.hub.out.sendError(ws, conversation ? cs.v1.ErrorCode.FORBIDDEN : cs.v1.ErrorCode.NOT_FOUND, 'no such conversation for this session', { ref: conversationId });
       continue;
     }
     const after = cursor.epoch === conversation.epoch ? Math.min(cursor.seq ?? 0, conversation.lastSeq) : 0;
-    ctx.hub.pushSince(ws, conversation, after);
+    ctx.hub.out.pushSince(ws, conversation, after);
   }
 }

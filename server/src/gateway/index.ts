@@ -1,6 +1,7 @@
-/** The WebSocket gateway: upgrade, sessions, auth, limits, codec, fan-out hub. */
+/** The WebSocket gateway: upgrade, sessions, auth, limits, codec, and the hub (registry, outbound fan-out, notices, re-push) that implements the pipeline's ports. */
 export { registerWebSocket } from './app.js';
 export { Hub } from './hub.js';
+export type { GatewayContext } from './context.js';
 export { decodeFrame, encodeFrame, type DecodedFrame, type FrameType } from './codec.js';
 export { signAgentToken, signIdentity, signVisitorToken, verifyAgentToken, type Keys } from './auth.js';
 export type { SessionData, Socket } from './session.js';

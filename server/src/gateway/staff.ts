@@ -41,13 +41,13 @@ export function staffUpgrade(accounts: AccountService, req: HttpRequest, trustPr
 /** Closes every socket a revocation covers; returns how many. */
 export function closeRevoked(hub: Hub, revocation: Revocation): number {
   let closed = 0;
-  for (const ws of [...hub.sockets]) {
+  for (const ws of [...hub.registry.sockets]) {
     const staff = ws.getUserData().session.staff;
     if (!staff) continue;
     const hit = 'accountId' in revocation ? staff.accountId === revocation.accountId : revocation.sessionIds.includes(staff.authSessionId);
     if (!hit) continue;
     closed++;
-    hub.sendError(ws, cs.v1.ErrorCode.UNAUTHENTICATED, 'signed out: the session was revoked or the account disabled', { fatal: true });
+    hub.out.sendError(ws, cs.v1.ErrorCode.UNAUTHENTICATED, 'signed out: the session was revoked or the account disabled', { fatal: true });
   }
   return closed;
 }

@@ -1,4 +1,4 @@
 /** HTTP: health, metrics, static widget bundles and demo pages. */
-export { registerHttpRoutes } from './routes.js';
+export { registerHttpRoutes, type Health, type HttpDeps } from './routes.js';
 export { ServerMetrics } from './metrics.js';
 export { CONTENT_SECURITY_POLICY } from './static.js';

@@ -4,20 +4,40 @@
  */
 import { join } from 'node:path';
 import type { TemplatedApp } from 'uWebSockets.js';
-import type { ServerContext } from '../context.js';
+import type { Logger } from 'pino';
+import type { ServerOptions } from '../options.js';
+import type { ServerMetrics } from './metrics.js';
 import { placeholderPage, safeJoin, StaticFiles } from './static.js';
+
+/** What `/healthz` reports. */
+export interface Health {
+  /** The journal takes writes. */
+  readonly journalHealthy: boolean;
+  /** Shutdown began. */
+  readonly shuttingDown: boolean;
+}
+
+/** What the HTTP routes use. */
+export interface HttpDeps {
+  readonly options: Pick<ServerOptions, 'distDir' | 'demoDir'>;
+  readonly metrics: Pick<ServerMetrics, 'registry'>;
+  readonly log: Logger;
+  /** The server's health now. */
+  health(): Health;
+}
 
 /** Bundles are served under a fixed URL, so caches revalidate (ETag) after 5 minutes. */
 const BUNDLE_CACHE = 'public, max-age=300, stale-while-revalidate=86400';
 const PAGE_CACHE = 'no-cache';
 
-export function registerHttpRoutes(app: TemplatedApp, ctx: ServerContext): void {
+export function registerHttpRoutes(app: TemplatedApp, ctx: HttpDeps): void {
   const files = new StaticFiles();
   const { distDir, demoDir } = ctx.options;
 
   app.get('/healthz', (res) => {
-    const healthy = ctx.journal.healthy && !ctx.shuttingDown;
-    const body = JSON.stringify({ status: healthy ? 'ok' : 'unhealthy', journal: ctx.journal.healthy ? 'ok' : 'unavailable', shuttingDown: ctx.shuttingDown });
+    const { journalHealthy, shuttingDown } = ctx.health();
+    const healthy = journalHealthy && !shuttingDown;
+    const body = JSON.stringify({ status: healthy ? 'ok' : 'unhealthy', journal: journalHealthy ? 'ok' : 'unavailable', shuttingDown });
     res.cork(() => {
       res.writeStatus(healthy ? '200 OK' : '503 Service Unavailable').writeHeader('Content-Type', 'application/json').writeHeader('Cache-Control', 'no-store').end(body);
     });

@@ -1,13 +1,12 @@
 /** Who may see a conversation: agents see all; a visitor sees only their own. */
 import { cs } from '../../../proto/gen/chat.js';
-import type { ServerContext } from '../context.js';
-import type { SessionData } from '../gateway/session.js';
-import type { Conversation } from '../store/conversations.js';
+import type { Conversation, ConversationStore } from '../store/conversations.js';
+import type { Caller } from './ports.js';
 
-/** The conversation if the session may see it, else undefined (unknown and forbidden look the same to the caller). */
-export function visibleConversation(ctx: ServerContext, session: SessionData, conversationId: string): Conversation | undefined {
-  const conversation = ctx.store.get(conversationId);
+/** The conversation if the caller may see it, else undefined (unknown and forbidden look the same to the caller). */
+export function visibleConversation(conversations: ConversationStore, caller: Pick<Caller, 'role' | 'userId'>, conversationId: string): Conversation | undefined {
+  const conversation = conversations.get(conversationId);
   if (!conversation) return undefined;
-  if (session.role === cs.v1.Role.AGENT) return conversation;
-  return conversation.visitorId === session.userId ? conversation : undefined;
+  if (caller.role === cs.v1.Role.AGENT) return conversation;
+  return conversation.visitorId === caller.userId ? conversation : undefined;
 }

@@ -5,7 +5,6 @@
  * nothing.
  */
 import { cs } from '../../../proto/gen/chat.js';
-import type { StoredMessage } from '../store/conversations.js';
 
 /** The server's own core level (Welcome.core_level). Clients at or above it render every kind. */
 export const SERVER_CORE_LEVEL = 20260101;
@@ -32,48 +31,4 @@ export function downgradesBelow(kind: cs.v1.MessageKind, coreLevel: number): boo
 /** True when `kind` is a MessageKind this server knows. */
 export function isKnownKind(kind: number): boolean {
   return kind in KIND_MIN_LEVEL;
-}
-
-/** The message as a wire `Message`, downgraded for `coreLevel` when it cannot render the kind. */
-export function toWireMessage(message: StoredMessage, coreLevel: number): cs.v1.Message.$Properties {
-  const wire: cs.v1.Message.$Properties = {
-    conversationId: message.conversationId,
-    seq: message.seq,
-    clientMsgId: message.clientMsgId,
-    senderId: message.senderId,
-    senderRole: message.senderRole,
-    senderName: message.senderName,
-    kind: message.kind,
-    text: message.text,
-    serverTimeMs: message.serverTimeMs,
-    quoteSeq: message.quoteSeq,
-    quickReplies: [...message.quickReplies],
-  };
-  if (!downgradesBelow(message.kind, coreLevel)) return wire;
-  const options = message.quickReplies.length > 0 ? `\n${message.quickReplies.join(' / ')}` : '';
-  return { ...wire, kind: cs.v1.MessageKind.TEXT, text: message.text + options, quickReplies: [] };
-}
-
-/**
- * What a visitor receives for a message. A NOTE (agents only) becomes a
- * content-free placeholder: same seq, kind NOTE, no text, no sender. Its
- * content never reaches the visitor, yet the visitor's seq stays contiguous,
- * so the client's gap repair (DESIGN.md §3.7) does not chase a hole forever.
- * Clients show nothing for a NOTE.
- */
-export function forVisitor(message: StoredMessage): StoredMessage {
-  if (message.kind !== cs.v1.MessageKind.NOTE) return message;
-  return {
-    conversationId: message.conversationId,
-    seq: message.seq,
-    clientMsgId: `note-${message.seq}`,
-    senderId: '',
-    senderRole: cs.v1.Role.SYSTEM,
-    senderName: '',
-    kind: cs.v1.MessageKind.NOTE,
-    text: '',
-    serverTimeMs: message.serverTimeMs,
-    quoteSeq: 0,
-    quickReplies: [],
-  };
 }

@@ -5,12 +5,10 @@
  * when trying later can help), never a silent drop.
  */
 import { cs } from '../../../proto/gen/chat.js';
-import type { ServerContext } from '../context.js';
-import { SessionPhase, type Socket } from '../gateway/session.js';
 import { JournalUnavailableError } from '../store/journal-types.js';
 import { visibleConversation } from './access.js';
 import { afterVisitorMessage } from './bot.js';
-import { pendingWrite, storeMessage } from './store-message.js';
+import type { Caller, PipelineDeps, Reply } from './ports.js';
 import { validateSend } from './validate.js';
 
 /** How long a client should wait after "storage unavailable", ms. */
@@ -18,33 +16,32 @@ export const STORAGE_RETRY_MS = 2000;
 
 type AckFields = Omit<cs.v1.Ack.$Properties, 'clientMsgId' | 'conversationId'>;
 
-/** Runs one Send through the pipeline. Never throws. */
-export async function handleSend(ctx: ServerContext, ws: Socket, send: cs.v1.Send, startedMs: number): Promise<void> {
-  const session = ws.getUserData().session;
+/** Runs one Send from `caller` through the pipeline; answers through `reply`. Throws only on a bug (not on refusals). */
+export async function handleSend(ctx: PipelineDeps, caller: Caller, reply: Reply, send: cs.v1.Send, startedMs: number): Promise<void> {
   const clientMsgId = send.clientMsgId ?? '';
-  const conversationId = send.conversationId || session.primaryConversationId;
+  const conversationId = send.conversationId || caller.primaryConversationId;
   const ack = (fields: AckFields): void => {
     const status = fields.status ?? cs.v1.AckStatus.OK;
     ctx.metrics.ack(cs.v1.AckStatus[status] ?? String(status));
-    ctx.hub.send(ws, { ack: { clientMsgId, conversationId, serverTimeMs: ctx.now(), ...fields } });
+    reply.ack({ clientMsgId, conversationId, serverTimeMs: ctx.now(), ...fields });
   };
   const reject = (reason: string, retryAfterMs = 0): void => ack({ status: cs.v1.AckStatus.REJECTED, reason, retryAfterMs });
 
-  const conversation = visibleConversation(ctx, session, conversationId);
+  const conversation = visibleConversation(ctx.conversations, caller, conversationId);
   if (!conversation) {
     reject('forbidden');
-    ctx.hub.sendError(ws, cs.v1.ErrorCode.FORBIDDEN, 'you may not write to this conversation', { ref: conversationId });
+    reply.error(cs.v1.ErrorCode.FORBIDDEN, 'you may not write to this conversation', { ref: conversationId });
     return;
   }
-  const invalid = validateSend(send, session.role, ctx.options.maxTextLength);
+  const invalid = validateSend(send, caller.role, ctx.options.maxTextLength);
   if (invalid) return reject(invalid);
   const filtered = ctx.filter.apply(send.text ?? '');
   if (!filtered.ok) return reject(filtered.reason);
 
-  const originalSeq = conversation.findDuplicate(session.userId, clientMsgId);
+  const originalSeq = conversation.findDuplicate(caller.userId, clientMsgId);
   if (originalSeq > 0) {
     try {
-      await pendingWrite(conversation, originalSeq);
+      await ctx.messages.pendingWrite(conversation, originalSeq);
     } catch {
       return reject('storage unavailable', STORAGE_RETRY_MS);
     }
@@ -56,11 +53,11 @@ export async function handleSend(ctx: ServerContext, ws: Socket, send: cs.v1.Sen
 
   let message;
   try {
-    message = await storeMessage(ctx, conversation, {
+    message = await ctx.messages.storeMessage(conversation, {
       clientMsgId,
-      senderId: session.userId,
-      senderRole: session.role,
-      senderName: session.name,
+      senderId: caller.userId,
+      senderRole: caller.role,
+      senderName: caller.name,
       kind: send.kind ?? cs.v1.MessageKind.TEXT,
       text: filtered.text,
       quoteSeq: Math.min(send.quoteSeq ?? 0, conversation.lastSeq),
@@ -74,24 +71,23 @@ export async function handleSend(ctx: ServerContext, ws: Socket, send: cs.v1.Sen
 
   const fanOut = (): void => {
     ack({ status: cs.v1.AckStatus.OK, seq: message.seq, serverTimeMs: message.serverTimeMs });
-    ctx.hub.deliver(ws, conversation, [message]);
+    ctx.fanOut.deliver(conversation, [message], reply);
   };
-  if (session.phase === SessionPhase.Closed) fanOut();
-  else ws.cork(fanOut);
+  reply.together(fanOut);
   ctx.metrics.sendToAck.observe((ctx.now() - startedMs) / 1000);
 
-  if (session.role === cs.v1.Role.VISITOR) {
+  if (caller.role === cs.v1.Role.VISITOR) {
     if (conversation.status === cs.v1.ConversationStatus.RESOLVED) await reopenByVisitor(ctx, conversation.id);
-    await afterVisitorMessage(ctx, conversation, message, session.lang);
+    await afterVisitorMessage(ctx, conversation, caller.lang);
   }
 }
 
 /** A visitor writing into a resolved conversation reopens it (as Intercom and Crisp do). */
-async function reopenByVisitor(ctx: ServerContext, conversationId: string): Promise<void> {
-  const conversation = ctx.store.get(conversationId);
+async function reopenByVisitor(ctx: PipelineDeps, conversationId: string): Promise<void> {
+  const conversation = ctx.conversations.get(conversationId);
   if (!conversation) return;
   conversation.status = cs.v1.ConversationStatus.OPEN;
-  ctx.hub.inboxChanged(conversationId);
+  ctx.fanOut.inboxChanged(conversationId);
   await ctx.journal.append({ t: 'status', conversationId, status: conversation.status, atMs: ctx.now() }).catch((error: unknown) => {
     ctx.log.warn({ err: error, conversationId }, 'status record not journaled');
   });

@@ -5,13 +5,22 @@
  * refuses, the message and everything after it in that conversation (all
  * still unacked, as appends resolve in order) are rolled back out of memory.
  */
-import { cs } from '../../../proto/gen/chat.js';
-import type { ServerContext } from '../context.js';
 import type { Conversation, StoredMessage } from '../store/conversations.js';
-import { JournalUnavailableError } from '../store/journal-types.js';
+import { JournalUnavailableError, type Journal } from '../store/journal-types.js';
+import type { MessageDraft, MessageStore } from './ports.js';
 
-/** A message before it has a seq. */
-export type MessageDraft = Omit<StoredMessage, 'seq' | 'conversationId' | 'serverTimeMs'>;
+export type { MessageDraft } from './ports.js';
+
+/** What storing a message needs: the journal and the clock. */
+export interface StoreDeps {
+  readonly journal: Journal;
+  now(): number;
+}
+
+/** The journal-backed `MessageStore` port of the pipeline. */
+export function journalMessageStore(deps: StoreDeps): MessageStore {
+  return { storeMessage: (conversation, draft) => storeMessage(deps, conversation, draft), pendingWrite };
+}
 
 /** Pending journal writes by conversation and seq, so a duplicate of an in-flight message waits for it. */
 const inFlight = new WeakMap<Conversation, Map<number, Promise<void>>>();
@@ -25,7 +34,7 @@ export function pendingWrite(conversation: Conversation, seq: number): Promise<v
  * Stores a message and waits until the journal holds it.
  * @throws JournalUnavailableError when it could not be made durable (nothing is kept).
  */
-export async function storeMessage(ctx: ServerContext, conversation: Conversation, draft: MessageDraft): Promise<StoredMessage> {
+export async function storeMessage(ctx: StoreDeps, conversation: Conversation, draft: MessageDraft): Promise<StoredMessage> {
   if (!ctx.journal.healthy) throw new JournalUnavailableError('journal unhealthy');
   const message: StoredMessage = { ...draft, conversationId: conversation.id, seq: conversation.lastSeq + 1, serverTimeMs: ctx.now() };
   conversation.append(message);
@@ -47,7 +56,7 @@ export async function storeMessage(ctx: ServerContext, conversation: Conversatio
   return message;
 }
 
-function appendRecords(ctx: ServerContext, conversation: Conversation, message: StoredMessage): Promise<void> {
+function appendRecords(ctx: StoreDeps, conversation: Conversation, message: StoredMessage): Promise<void> {
   const writes: Promise<void>[] = [];
   if (!conversation.journaled) {
     conversation.journaled = true;
@@ -56,32 +65,4 @@ function appendRecords(ctx: ServerContext, conversation: Conversation, message: 
   }
   writes.push(ctx.journal.append({ t: 'msg', ...message, quickReplies: [...message.quickReplies] }));
   return Promise.all(writes).then(() => undefined);
-}
-
-/** Posts a server-made message (BOT or SYSTEM) and fans it out. Failures are logged, never thrown. */
-export async function postServerMessage(
-  ctx: ServerContext,
-  conversation: Conversation,
-  role: cs.v1.Role,
-  kind: cs.v1.MessageKind,
-  text: string,
-  clientMsgId: string,
-): Promise<StoredMessage | undefined> {
-  try {
-    const message = await storeMessage(ctx, conversation, {
-      clientMsgId,
-      senderId: role === cs.v1.Role.BOT ? 'bot' : 'system',
-      senderRole: role,
-      senderName: role === cs.v1.Role.BOT ? 'Bot' : '',
-      kind,
-      text,
-      quoteSeq: 0,
-      quickReplies: [],
-    });
-    ctx.hub.deliver(undefined, conversation, [message]);
-    return message;
-  } catch (error) {
-    ctx.log.warn({ err: error, conversationId: conversation.id }, 'server message not stored');
-    return undefined;
-  }
 }

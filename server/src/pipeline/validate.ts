@@ -12,6 +12,9 @@ const ALLOWED_KINDS: Readonly<Record<number, readonly cs.v1.MessageKind[]>> = {
   [cs.v1.Role.AGENT]: [cs.v1.MessageKind.TEXT, cs.v1.MessageKind.IMAGE, cs.v1.MessageKind.QUICK_REPLIES, cs.v1.MessageKind.NOTE],
 };
 
+/** Agent ids: letters, digits and . _ @ -, 1 to 64 characters. */
+export const AGENT_ID_PATTERN = /^[\w.@-]{1,64}$/;
+
 /** Longest client_msg_id, characters (128-bit ids are 22–36 characters). */
 export const MAX_CLIENT_MSG_ID = 64;
 /** Most quick-reply buttons, and the longest label. */

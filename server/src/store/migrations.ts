@@ -19,6 +19,7 @@
  */
 import type Database from 'better-sqlite3';
 import { ACCOUNT_MIGRATIONS } from '../accounts/schema.js';
+import { BROADCAST_MIGRATIONS } from '../broadcast/store.js';
 
 /** One schema step. */
 export interface Migration {
@@ -99,7 +100,9 @@ function chatCore(db: Database.Database): void {
  */
 export const MIGRATIONS: readonly Migration[] = [
   { name: 'conversations, messages, visitors, cursors, meta', up: chatCore },
-  // v2: staff accounts, sessions, invites, setup codes, settings, canned replies (server/src/accounts/schema.ts).
+  // Announcements: the public mailbox (server/src/broadcast/store.ts).
+  ...BROADCAST_MIGRATIONS,
+  // Staff accounts, sessions, invites, setup codes, settings, canned replies (server/src/accounts/schema.ts).
   ...ACCOUNT_MIGRATIONS,
 ];
 

@@ -5,6 +5,7 @@
  * topic and message text, case-insensitively.
  */
 import { cs } from '../../../../proto/gen/chat.js';
+import { personPreview } from '../../pipeline/preview.js';
 import type { ConversationStore, Conversation, StoredMessage } from '../../store/conversations.js';
 
 /** Conversation statuses by their API names. */
@@ -71,7 +72,7 @@ export class MemoryConversationReader implements ConversationReader {
       visitor_name: visitor?.name ?? '',
       visitor_email: visitor?.email ?? '',
       last_seq: c.lastSeq,
-      preview: c.preview(),
+      preview: personPreview(c).text,
       unread: c.unreadForAgents(),
       created_at: c.createdMs,
       last_activity_at: c.lastActivityMs,

@@ -166,7 +166,9 @@ export function cookieValue(header: string, name: string): string {
 export function isOwnOrigin(origin: string, host: string): boolean {
   if (!origin || !host) return false;
   try {
-    return new URL(origin).host.toLowerCase() === host.toLowerCase();
+    // Through URL on both sides, so a default port in Host (":80" on http) counts as none.
+    const page = new URL(origin);
+    return page.host === new URL(`${page.protocol}//${host}`).host;
   } catch {
     return false;
   }

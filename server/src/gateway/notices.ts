@@ -1,0 +1,118 @@
+/**
+ * Coalesced notices (DESIGN.md §3.6): inbox updates and read/delivered
+ * receipts, at most one per conversation per interval with the latest state,
+ * and presence (agents online, visitor online). Each notice is encoded once
+ * and published to a topic, so uWS fans the same bytes out to every session.
+ */
+import { cs } from '../../../proto/gen/chat.js';
+import { toInboxUpdate, toWireConversation } from '../pipeline/wire.js';
+import type { Conversation, ConversationStore, Side } from '../store/conversations.js';
+import type { Outbound } from './outbound.js';
+import type { PresenceSink, Registry } from './registry.js';
+import type { Socket } from './session.js';
+import { INBOX_BATCH_TOPIC, INBOX_TOPIC, INBOX_UPDATES_TOPIC, PRESENCE_TOPIC } from './topics.js';
+import { KeyedThrottle } from './throttle.js';
+
+/** Most InboxUpdates in one InboxBatch frame (keeps a frame well under the backpressure limit). */
+export const INBOX_BATCH_MAX = 200;
+
+/**
+ * The frames that carry `updates`: one InboxUpdate frame each, or (`batch`,
+ * Hello.inbox_batch) InboxBatch frames of at most `INBOX_BATCH_MAX` updates.
+ */
+export function inboxFrames(updates: readonly cs.v1.InboxUpdate.$Properties[], batch: boolean): cs.v1.Frame.$Properties[] {
+  if (!batch) return updates.map((inboxUpdate) => ({ inboxUpdate }));
+  const frames: cs.v1.Frame.$Properties[] = [];
+  for (let i = 0; i < updates.length; i += INBOX_BATCH_MAX) frames.push({ inboxBatch: { updates: updates.slice(i, i + INBOX_BATCH_MAX) } });
+  return frames;
+}
+
+export class Notices implements PresenceSink {
+  private readonly inboxThrottle: KeyedThrottle;
+  private readonly receiptThrottle: KeyedThrottle;
+
+  constructor(
+    private readonly store: ConversationStore,
+    private readonly registry: Registry,
+    private readonly out: Outbound,
+    coalesceMs: number,
+  ) {
+    this.inboxThrottle = new KeyedThrottle(coalesceMs, (ids) => this.publishInboxUpdates(ids));
+    this.receiptThrottle = new KeyedThrottle(coalesceMs, (keys) => {
+      for (const key of keys) this.publishReceipt(key);
+    });
+  }
+
+  /** Stops the coalescing timers. */
+  dispose(): void {
+    this.inboxThrottle.dispose();
+    this.receiptThrottle.dispose();
+  }
+
+  /** A conversation changed: every agent gets one InboxUpdate per interval with the latest state. */
+  inboxChanged(conversationId: string): void {
+    this.inboxThrottle.touch(conversationId);
+  }
+
+  /** A cursor of `side` moved: the other side gets one Receipt per interval with the latest cursors. */
+  receiptChanged(conversationId: string, side: Side): void {
+    this.receiptThrottle.touch(`${side}\n${conversationId}`);
+  }
+
+  /** A conversation as the wire carries it to agents (visitor details, online state). */
+  wireConversation(conversation: Conversation): cs.v1.Conversation.$Properties {
+    return toWireConversation(conversation, this.store.visitors.get(conversation.visitorId), this.registry.isVisitorOnline(conversation.visitorId));
+  }
+
+  /** The InboxUpdate of a conversation: its summary, preview and unread count. */
+  inboxUpdate(conversation: Conversation): cs.v1.InboxUpdate.$Properties {
+    return toInboxUpdate(conversation, this.wireConversation(conversation));
+  }
+
+  /** Sends one agent socket the inbox notices of `conversations`, in the form its Hello asked for. */
+  sendInbox(ws: Socket, conversations: readonly Conversation[]): void {
+    const updates = conversations.map((c) => this.inboxUpdate(c));
+    for (const frame of inboxFrames(updates, ws.getUserData().session.inboxBatch)) this.out.send(ws, frame);
+  }
+
+  /** One notice per conversation, published once for every agent session of each form. */
+  private publishInboxUpdates(conversationIds: readonly string[]): void {
+    const updates: cs.v1.InboxUpdate.$Properties[] = [];
+    for (const id of conversationIds) {
+      const conversation = this.store.get(id);
+      if (conversation && conversation.lastSeq > 0) updates.push(this.inboxUpdate(conversation));
+    }
+    if (updates.length === 0) return;
+    for (const [topic, batch] of [[INBOX_BATCH_TOPIC, true], [INBOX_UPDATES_TOPIC, false]] as const) {
+      if (this.out.subscribers(topic) === 0) continue;
+      for (const frame of inboxFrames(updates, batch)) this.out.publish(undefined, topic, frame);
+    }
+  }
+
+  private publishReceipt(key: string): void {
+    const [side, conversationId] = key.split('\n') as [Side, string];
+    const conversation = this.store.get(conversationId);
+    if (!conversation) return;
+    const receipt: cs.v1.Frame.$Properties = {
+      receipt: {
+        conversationId,
+        readerRole: side === 'visitor' ? cs.v1.Role.VISITOR : cs.v1.Role.AGENT,
+        deliveredUpTo: conversation.deliveredUpTo[side],
+        readUpTo: conversation.readUpTo[side],
+      },
+    };
+    this.out.toSide(undefined, side === 'visitor' ? 'a' : 'v', conversationId, receipt);
+  }
+
+  /** The set of online agents changed: every session gets the new list. */
+  agentsChanged(): void {
+    const agentIds = this.registry.onlineAgents();
+    this.out.publish(undefined, PRESENCE_TOPIC, { presence: { agentsOnline: agentIds.length, agentIds } });
+  }
+
+  /** A visitor came online or left: agents get a presence frame and their conversations' inbox notices. */
+  visitorChanged(visitorId: string, online: boolean): void {
+    this.out.publish(undefined, INBOX_TOPIC, { presence: { agentsOnline: this.registry.agentsOnline(), visitorId, visitorOnline: online } });
+    for (const conversation of this.store.ofVisitor(visitorId)) this.inboxChanged(conversation.id);
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * How frames leave: one socket (`send`, with the backpressure rule of
+ * DESIGN.md §3.10), a topic (`publish`, uWS fans the same bytes out), and
+ * stored messages to a conversation's watchers (`deliver`, each distinct
+ * encoding made once) or to one socket from a cursor (`pushSince`).
+ */
+import type { TemplatedApp } from 'uWebSockets.js';
+import { cs } from '../../../proto/gen/chat.js';
+import type { ServerMetrics } from '../http/metrics.js';
+import type { ServerOptions } from '../options.js';
+import { downgradesBelow, SERVER_CORE_LEVEL } from '../pipeline/kinds.js';
+import type { ErrorExtra } from '../pipeline/ports.js';
+import { forVisitor, toWireMessage } from '../pipeline/wire.js';
+import type { Conversation, StoredMessage } from '../store/conversations.js';
+import { encodeFrame, errorFrame, type FrameType } from './codec.js';
+import type { Registry } from './registry.js';
+import { SessionPhase, type Socket } from './session.js';
+import { messageTopic, type Audience } from './topics.js';
+
+/** Most messages in one Deliver frame of a resume or re-push. */
+const PUSH_BATCH = 100;
+
+export class Outbound {
+  private app: TemplatedApp | undefined;
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly metrics: ServerMetrics,
+    private readonly options: Pick<ServerOptions, 'maxBackpressureBytes'>,
+  ) {}
+
+  /** Publishes through `app` when no socket is there to publish from. */
+  attach(app: TemplatedApp): void {
+    this.app = app;
+  }
+
+  /** Sockets subscribed to a topic (0 before `attach`). */
+  subscribers(topic: string): number {
+    return this.app?.numSubscribers(topic) ?? 0;
+  }
+
+  /**
+   * Sends one frame to one socket. Returns false when the socket is gone or
+   * past its buffered limit (then it is marked `behind` and will be told to
+   * resync once it drains).
+   */
+  send(ws: Socket, frame: cs.v1.Frame.$Properties): boolean {
+    const session = ws.getUserData().session;
+    if (session.phase === SessionPhase.Closed) return false;
+    this.metrics.frameOut(frameTypeOf(frame));
+    const result = ws.send(encodeFrame(frame), true);
+    if (result === 2 || ws.getBufferedAmount() > this.options.maxBackpressureBytes) {
+      session.behind = true;
+      return false;
+    }
+    return true;
+  }
+
+  /** Sends an Error frame; closes the socket after it when `fatal`. */
+  sendError(ws: Socket, code: cs.v1.ErrorCode, message: string, extra: ErrorExtra = {}): void {
+    this.send(ws, errorFrame(code, message, extra));
+    if (extra.fatal) this.end(ws, closeCodeFor(code), message);
+  }
+
+  /** Closes a socket with a close code and reason (the reason is cut to the 123 bytes a close frame holds). */
+  end(ws: Socket, code: number, reason: string): void {
+    const session = ws.getUserData().session;
+    if (session.phase === SessionPhase.Closed) return;
+    ws.end(code, Buffer.from(reason).subarray(0, 120));
+  }
+
+  /** Publishes one frame to a topic, skipping `from` when given and still open. */
+  publish(from: Socket | undefined, topic: string, frame: cs.v1.Frame.$Properties): void {
+    this.publishBytes(from, topic, encodeFrame(frame), frameTypeOf(frame));
+  }
+
+  /** Publishes an encoded frame (one encode can go to several topics). */
+  private publishBytes(from: Socket | undefined, topic: string, bytes: Uint8Array, type: FrameType): void {
+    this.metrics.frameOut(type);
+    if (from && from.getUserData().session.phase !== SessionPhase.Closed) from.publish(topic, bytes, true);
+    else this.app?.publish(topic, bytes, true);
+  }
+
+  /** Fans stored messages out (DESIGN.md §3.6): visitor sessions (notes as empty placeholders) and watching agents. */
+  deliver(from: Socket | undefined, conversation: Conversation, messages: readonly StoredMessage[]): void {
+    // The four copies (visitor/agent x modern/legacy band) are usually the same bytes: encode each distinct one once.
+    const encode = (list: readonly StoredMessage[], level: number): Uint8Array => encodeFrame({ deliver: { messages: list.map((m) => toWireMessage(m, level)) } });
+    const visible = messages.map(forVisitor);
+    const hidesNotes = visible.some((m, i) => m !== messages[i]);
+    const downgrades = messages.some((m) => downgradesBelow(m.kind, 0));
+    const agentModern = encode(messages, SERVER_CORE_LEVEL);
+    const agentLegacy = downgrades ? encode(messages, 0) : agentModern;
+    const visitorModern = hidesNotes ? encode(visible, SERVER_CORE_LEVEL) : agentModern;
+    const visitorLegacy = !hidesNotes ? agentLegacy : downgrades ? encode(visible, 0) : visitorModern;
+    const id = conversation.id;
+    this.publishBytes(from, messageTopic('v', true, id), visitorModern, 'deliver');
+    this.publishBytes(from, messageTopic('v', false, id), visitorLegacy, 'deliver');
+    this.publishBytes(from, messageTopic('a', true, id), agentModern, 'deliver');
+    this.publishBytes(from, messageTopic('a', false, id), agentLegacy, 'deliver');
+    this.markSlowWatchers(conversation.id);
+  }
+
+  /**
+   * uWS publish silently skips a subscriber past maxBackpressure. So after a
+   * publish, any watcher whose buffer is past half the limit is marked
+   * `behind`: it gets no direct pushes and, once drained, Error RESYNC, and
+   * recovers what it missed by cursor (DESIGN.md §3.10). A few watchers per
+   * conversation, so this costs little.
+   */
+  private markSlowWatchers(conversationId: string): void {
+    const limit = this.options.maxBackpressureBytes / 2;
+    for (const ws of this.registry.watchersOf(conversationId)) {
+      if (ws.getBufferedAmount() >= limit) ws.getUserData().session.behind = true;
+    }
+  }
+
+  /** Forwards a frame (Typing, Receipt) to one side of a conversation. */
+  toSide(from: Socket | undefined, audience: Audience, conversationId: string, frame: cs.v1.Frame.$Properties): void {
+    const bytes = encodeFrame(frame);
+    const type = frameTypeOf(frame);
+    this.publishBytes(from, messageTopic(audience, true, conversationId), bytes, type);
+    this.publishBytes(from, messageTopic(audience, false, conversationId), bytes, type);
+  }
+
+  /**
+   * Pushes the messages of `conversation` after `afterSeq` to one socket in
+   * batches (resume, re-push). Visitors get notes as empty placeholders.
+   * @returns how many messages were pushed.
+   */
+  pushSince(ws: Socket, conversation: Conversation, afterSeq: number): number {
+    const session = ws.getUserData().session;
+    if (session.behind) return 0;
+    const visitor = session.role === cs.v1.Role.VISITOR;
+    let pushed = 0;
+    let batch: cs.v1.Message.$Properties[] = [];
+    const flush = (): boolean => {
+      if (batch.length === 0) return true;
+      const ok = this.send(ws, { deliver: { messages: batch } });
+      pushed += batch.length;
+      batch = [];
+      return ok;
+    };
+    for (let seq = afterSeq + 1; seq <= conversation.lastSeq; seq++) {
+      const message = conversation.message(seq);
+      if (!message) continue;
+      batch.push(toWireMessage(visitor ? forVisitor(message) : message, session.coreLevel));
+      if (batch.length >= PUSH_BATCH && !flush()) return pushed;
+    }
+    flush();
+    return pushed;
+  }
+
+  /** Called on uWS `drain`: a socket that fell behind and caught up is told to resync by cursor. */
+  drained(ws: Socket): void {
+    const session = ws.getUserData().session;
+    if (session.behind && ws.getBufferedAmount() < this.options.maxBackpressureBytes / 4) {
+      session.behind = false;
+      this.sendError(ws, cs.v1.ErrorCode.RESYNC, 'you fell behind: sync every conversation from your cursor');
+    }
+  }
+}
+
+/** WebSocket close code after a fatal error: 1001 going away, 1009 too big, 1008 policy otherwise. */
+function closeCodeFor(code: cs.v1.ErrorCode): number {
+  if (code === cs.v1.ErrorCode.GOING_AWAY) return 1001;
+  if (code === cs.v1.ErrorCode.TOO_LARGE) return 1009;
+  return 1008;
+}
+
+function frameTypeOf(frame: cs.v1.Frame.$Properties): FrameType {
+  for (const key in frame) if ((frame as Record<string, unknown>)[key] != null) return key as FrameType;
+  return 'unknown';
+}

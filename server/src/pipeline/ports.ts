@@ -1,0 +1,123 @@
+/**
+ * The ports of the pipeline: what it needs from the world, defined here and
+ * implemented by the gateway (DESIGN.md §1). Nothing in `pipeline/` knows a
+ * uWS socket: it learns who is asking (`Caller`), answers through `Reply`,
+ * reaches everyone else through `FanOut`, and makes messages durable through
+ * `MessageStore`.
+ */
+import type { Logger } from 'pino';
+import type { cs } from '../../../proto/gen/chat.js';
+import type { ServerMetrics } from '../http/metrics.js';
+import type { ServerOptions } from '../options.js';
+import type { Conversation, ConversationStore, StoredMessage } from '../store/conversations.js';
+import type { Journal } from '../store/journal-types.js';
+import type { WordFilter } from './filter.js';
+
+/** Who is asking: the authenticated sender of a frame. */
+export interface Caller {
+  readonly role: cs.v1.Role;
+  /** Visitor id or agent id. */
+  readonly userId: string;
+  /** Shown as the sender of the caller's messages. */
+  readonly name: string;
+  /** Language of server-made replies (Hello.lang). */
+  readonly lang: string;
+  /** Visitors: the conversation a Send without a conversation id goes to. */
+  readonly primaryConversationId: string;
+}
+
+/** Extra fields of an Error frame. */
+export interface ErrorExtra {
+  /** The connection closes after the frame. */
+  fatal?: boolean;
+  /** What the error is about (a conversation id, a frame type). */
+  ref?: string;
+  /** When trying again may help, ms. */
+  retryAfterMs?: number;
+}
+
+/** How to answer the caller. */
+export interface Reply {
+  /** Sends an Ack to the caller. */
+  ack(ack: cs.v1.Ack.$Properties): void;
+  /** Sends an Error frame to the caller (and closes its connection when `fatal`). */
+  error(code: cs.v1.ErrorCode, message: string, extra?: ErrorExtra): void;
+  /**
+   * Runs `write` so that everything it sends to this caller leaves in one
+   * network write (uWS cork) while the connection is open; runs it plainly
+   * when it is gone (the fan-out to others still happens).
+   */
+  together(write: () => void): void;
+}
+
+/** How stored changes reach everyone else (DESIGN.md §3.6). */
+export interface FanOut {
+  /**
+   * Pushes stored messages to every session watching the conversation
+   * (visitors get notes as placeholders) and tells the inbox. `from`, when
+   * given, is skipped: it got its Ack.
+   */
+  deliver(conversation: Conversation, messages: readonly StoredMessage[], from?: Reply): void;
+  /** A conversation changed (status, assignee, preview): agents get a coalesced InboxUpdate. */
+  inboxChanged(conversationId: string): void;
+  /** The assignee changed: the new one's sessions watch the conversation, the previous one's stop unless they subscribed. */
+  assigneeChanged(conversationId: string, previousId: string, nextId: string): void;
+  /** How many agents have a session open now. */
+  agentsOnline(): number;
+}
+
+/**
+ * Makes a message durable: gives it the next seq, keeps it in memory at once
+ * (so a concurrent duplicate finds it) and resolves once the store holds it.
+ */
+export interface MessageStore {
+  /**
+   * @returns the stored message with its seq and server time.
+   * @throws JournalUnavailableError when it could not be made durable (nothing is kept).
+   */
+  storeMessage(conversation: Conversation, draft: MessageDraft): Promise<StoredMessage>;
+  /** The durability promise of a message still being written, if any (a duplicate waits for it). */
+  pendingWrite(conversation: Conversation, seq: number): Promise<void> | undefined;
+}
+
+/** A message before it has a seq. */
+export type MessageDraft = Omit<StoredMessage, 'seq' | 'conversationId' | 'serverTimeMs'>;
+
+/** Staff accounts as the pipeline sees them (accounts/). */
+export interface AgentDirectory {
+  /** The account with this id: its display name and whether it may work; undefined when there is none. */
+  account(agentId: string): { readonly name: string; readonly enabled: boolean } | undefined;
+  /** True while an agent with this id has a session open (service tokens have no account). */
+  isOnline(agentId: string): boolean;
+}
+
+/** The server-made texts in force for a visitor's language (settings, live). */
+export interface BotTexts {
+  readonly offline: string;
+}
+
+/** The counters the pipeline moves. */
+export type PipelineMetrics = Pick<ServerMetrics, 'ack' | 'dedupHits' | 'sendToAck'>;
+
+/** The settings the pipeline reads. */
+export type PipelineOptions = Pick<ServerOptions, 'maxTextLength' | 'offlineReply' | 'offlineReplyEveryMs'>;
+
+/** Everything a pipeline step may use, one instance per server. */
+export interface PipelineDeps {
+  readonly options: PipelineOptions;
+  /** The in-memory conversations (the serving copy). */
+  readonly conversations: ConversationStore;
+  readonly messages: MessageStore;
+  /** Non-message records (status, assignment); failures are logged, not fatal. */
+  readonly journal: Pick<Journal, 'append'>;
+  readonly fanOut: FanOut;
+  readonly filter: WordFilter;
+  /** Who may be assigned a conversation, and their names. */
+  readonly agents: AgentDirectory;
+  /** The bot's texts for a language tag (workbench > Settings). */
+  botTexts(lang: string): BotTexts;
+  readonly metrics: PipelineMetrics;
+  readonly log: Logger;
+  /** Clock, ms since the epoch (injected for tests). */
+  now(): number;
+}

@@ -1,0 +1,103 @@
+/**
+ * Wire mapping: how stored state leaves the server as protobuf properties
+ * (messages, conversations, inbox notices). Pure functions, so every frame
+ * that carries a message or a conversation builds it the same way.
+ */
+import { cs } from '../../../proto/gen/chat.js';
+import type { Conversation, StoredMessage, VisitorProfile } from '../store/conversations.js';
+import { eventKindOf, visitorEventText } from './events.js';
+import { downgradesBelow } from './kinds.js';
+import { previewFields } from './preview.js';
+
+/** The message as a wire `Message`, downgraded for `coreLevel` when it cannot render the kind. */
+export function toWireMessage(message: StoredMessage, coreLevel: number): cs.v1.Message.$Properties {
+  const wire: cs.v1.Message.$Properties = {
+    conversationId: message.conversationId,
+    seq: message.seq,
+    clientMsgId: message.clientMsgId,
+    senderId: message.senderId,
+    senderRole: message.senderRole,
+    senderName: message.senderName,
+    kind: message.kind,
+    text: message.text,
+    serverTimeMs: message.serverTimeMs,
+    quoteSeq: message.quoteSeq,
+    quickReplies: [...message.quickReplies],
+  };
+  if (message.kind === cs.v1.MessageKind.EVENT) wire.event = eventKindOf(message);
+  if (!downgradesBelow(message.kind, coreLevel)) return wire;
+  const options = message.quickReplies.length > 0 ? `\n${message.quickReplies.join(' / ')}` : '';
+  return { ...wire, kind: cs.v1.MessageKind.TEXT, text: message.text + options, quickReplies: [] };
+}
+
+/**
+ * What a visitor receives for a message. A NOTE (agents only) becomes a
+ * content-free placeholder: same seq, kind NOTE, no text, no sender. Its
+ * content never reaches the visitor, yet the visitor's seq stays contiguous,
+ * so the client's gap repair (DESIGN.md §3.7) does not chase a hole forever.
+ * Clients show nothing for a NOTE. An EVENT becomes its customer-facing line
+ * (no agent id), or the same placeholder when it is internal workflow
+ * (see events.ts).
+ */
+export function forVisitor(message: StoredMessage): StoredMessage {
+  if (message.kind === cs.v1.MessageKind.EVENT) {
+    const text = visitorEventText(message);
+    if (text) return { ...message, senderId: '', text };
+  } else if (message.kind !== cs.v1.MessageKind.NOTE) {
+    return message;
+  }
+  return {
+    conversationId: message.conversationId,
+    seq: message.seq,
+    clientMsgId: `note-${message.seq}`,
+    senderId: '',
+    senderRole: cs.v1.Role.SYSTEM,
+    senderName: '',
+    kind: cs.v1.MessageKind.NOTE,
+    text: '',
+    serverTimeMs: message.serverTimeMs,
+    quoteSeq: 0,
+    quickReplies: [],
+  };
+}
+
+/**
+ * A conversation as the wire carries it to agents: visitor details from the
+ * profile (identified visitors) and whether the visitor has a session open.
+ */
+export function toWireConversation(conversation: Conversation, profile: VisitorProfile | undefined, visitorOnline: boolean): cs.v1.Conversation.$Properties {
+  return {
+    id: conversation.id,
+    epoch: conversation.epoch,
+    lastSeq: conversation.lastSeq,
+    site: conversation.site,
+    topic: conversation.topic,
+    visitorId: conversation.visitorId,
+    status: conversation.status,
+    assigneeId: conversation.assigneeId,
+    visitorUserId: profile?.userId ?? '',
+    visitorName: profile?.name ?? '',
+    visitorEmail: profile?.email ?? '',
+    visitorOnline,
+    visitorPageUrl: conversation.visitorPageUrl,
+    visitorPageTitle: conversation.visitorPageTitle,
+    platform: conversation.platform,
+    appVersion: conversation.appVersion,
+    createdMs: conversation.createdMs,
+    lastActivityMs: conversation.lastActivityMs,
+  };
+}
+
+/** A wire conversation as a visitor may see it: no page tracking (their own details only, by construction). */
+export function visitorConversationView(wire: cs.v1.Conversation.$Properties): cs.v1.Conversation.$Properties {
+  return { ...wire, visitorPageUrl: '', visitorPageTitle: '' };
+}
+
+/**
+ * The InboxUpdate of a conversation: its summary, preview (see preview.ts) and unread count.
+ * `unread` counts visitor messages past the agents' shared read cursor, the
+ * same for every agent, so one encoding serves all of them.
+ */
+export function toInboxUpdate(conversation: Conversation, wire: cs.v1.Conversation.$Properties): cs.v1.InboxUpdate.$Properties {
+  return { conversation: wire, ...previewFields(conversation), unread: conversation.unreadForAgents() };
+}

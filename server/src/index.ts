@@ -5,6 +5,8 @@
  */
 import uWS from 'uWebSockets.js';
 import { pino, type Logger } from 'pino';
+import { cs } from '../../proto/gen/chat.js';
+import { Files } from './files/index.js';
 import { Hub, registerWebSocket, type GatewayContext } from './gateway/index.js';
 import { registerHttpRoutes, ServerMetrics } from './http/index.js';
 import { resolveOptions, type ServerOptions } from './options.js';
@@ -39,6 +41,8 @@ export interface RunningServer {
   readonly store: ConversationStore;
   /** Staff accounts, sessions and settings (admin tools and tests). */
   readonly accounts: AccountService;
+  /** Attachments (read-only use: tests and admin tools). */
+  readonly files: Files;
   /** The public mailbox (tests and admin tools). */
   readonly broadcasts: BroadcastService;
   readonly log: Logger;
@@ -67,7 +71,6 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
 
   const metrics = new ServerMetrics();
   const now = (): number => Date.now();
-  const hub = new Hub(store, metrics, options, log, now);
   const ownsDatabase = options.database === undefined;
   const database = options.database ?? new Database(':memory:');
   if (ownsDatabase) migrate(database);
@@ -80,12 +83,31 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
     now,
     onError: (error) => log.error({ err: error }, 'announcement events not written'),
   });
+  const keys = { secret: options.secret, previousSecret: options.previousSecret };
+  const files = Files.open({
+    database,
+    dataDir: options.dataDir,
+    maxUploadBytes: options.maxUploadBytes,
+    uploadQuotaBytesPerHour: options.uploadQuotaBytesPerHour,
+    fileUrlTtlMs: options.fileUrlTtlMs,
+    allowedOrigins: options.allowedOrigins,
+    keys,
+    log,
+    now,
+    mayUse: (who, conversationId) => {
+      const conversation = store.get(conversationId);
+      return conversation !== undefined && (who.role === cs.v1.Role.AGENT || conversation.visitorId === who.userId);
+    },
+    isStored: (conversationId, senderId, clientMsgId) => (store.get(conversationId)?.findDuplicate(senderId, clientMsgId) ?? 0) > 0,
+  });
+  const hub = new Hub(store, metrics, options, log, now, (message) => files.wireAttachments(message));
   const pipeline = {
     options,
     conversations: store,
     messages: journalMessageStore({ journal, now }),
     journal,
     fanOut: hub,
+    attachments: files,
     filter,
     agents: {
       account: (agentId: string) => {
@@ -101,7 +123,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
   };
   const ctx: GatewayContext = {
     options,
-    keys: { secret: options.secret, previousSecret: options.previousSecret },
+    keys,
     store,
     journal,
     hub,
@@ -129,6 +151,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
     },
     log,
   );
+  files.register(app);
   registerHttpRoutes(app, { options, metrics, log, health: () => ({ journalHealthy: journal.healthy, shuttingDown: ctx.shuttingDown }) });
 
   const listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
@@ -149,11 +172,12 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
       hub.dispose();
       broadcasts.close();
       await journal.close();
+      files.close();
       if (ownsDatabase) database.close();
       log.info('server closed');
     })());
 
-  return { port, url: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}/ws`, native: isNativeUws(), options, store, accounts, broadcasts, log, close };
+  return { port, url: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}/ws`, native: isNativeUws(), options, store, accounts, broadcasts, files, log, close };
 }
 
 /** The settings a fresh store starts from: the environment's values (DESIGN.md §9). */

@@ -12,10 +12,9 @@ import { openMigrated } from './store/db.js';
 
 async function main(): Promise<void> {
   const { options, generatedSecret } = optionsFromEnv(process.env);
-  const persistent = (process.env.CS_JOURNAL ?? '').toLowerCase() !== 'off';
-  const dataDir = process.env.CS_DATA_DIR || './.data';
-  const database = persistent ? openMigrated(dataDir) : undefined;
-  const server = await startServer({ ...options, journal: journalFromEnv(process.env), database });
+  // The SQLite store of the data directory (accounts, attachments, announcements); memory only with CS_JOURNAL=off.
+  const database = options.dataDir ? openMigrated(options.dataDir) : undefined;
+  const server = await startServer({ ...options, database, journal: journalFromEnv(process.env) });
   const { log } = server;
   if (server.native) log.info('uWebSockets.js: native binary loaded');
   else log.warn('uWebSockets.js: native binary NOT loaded, running the slow JavaScript fallback');
@@ -23,7 +22,7 @@ async function main(): Promise<void> {
 
   const secret = server.options.secret;
   const base = `http://localhost:${server.port}`;
-  const signIn = await signInInstructions(server.accounts, { demo: generatedSecret, dataDir: persistent ? dataDir : '', baseUrl: base });
+  const signIn = await signInInstructions(server.accounts, { demo: generatedSecret, dataDir: server.options.dataDir, baseUrl: base });
   // A service token for bots and load tools (DESIGN.md §2); people sign in with an account.
   const botToken = signAgentToken(secret, 'demo-bot');
   const serviceToken = generatedSecret

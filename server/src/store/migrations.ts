@@ -19,6 +19,7 @@
  */
 import type Database from 'better-sqlite3';
 import { ACCOUNT_MIGRATIONS } from '../accounts/schema.js';
+import { attachmentsTable } from '../files/schema.js';
 import { BROADCAST_MIGRATIONS } from '../broadcast/store.js';
 
 /** One schema step. */
@@ -102,6 +103,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: 'conversations, messages, visitors, cursors, meta', up: chatCore },
   // Announcements: the public mailbox (server/src/broadcast/store.ts).
   ...BROADCAST_MIGRATIONS,
+  { name: 'attachments', up: attachmentsTable },
   // Staff accounts, sessions, invites, setup codes, settings, canned replies (server/src/accounts/schema.ts).
   ...ACCOUNT_MIGRATIONS,
 ];

@@ -77,7 +77,7 @@ describe('session cookie', () => {
   });
 
   test('is Secure behind an https proxy', async () => {
-    const proxied = await startTestServer({ trustProxy: true });
+    const proxied = await startTestServer({ trustProxy: 1 });
     try {
       await proxied.accounts.createOwner(OWNER);
       const answer = await new ApiClient(proxied.url).post('/api/login', { email: OWNER.email, password: OWNER.password }, { headers: { 'X-Forwarded-Proto': 'https' } });

@@ -27,11 +27,11 @@ export type StaffUpgrade = { ok: true; staff: StaffAuth } | { ok: false; status:
  * Reads the cookie authentication of an upgrade request (call before any
  * await: uWS invalidates `req`). Undefined when the upgrade did not ask for it.
  */
-export function staffUpgrade(accounts: AccountService, req: HttpRequest, trustProxy: boolean): StaffUpgrade {
+export function staffUpgrade(accounts: AccountService, req: HttpRequest): StaffUpgrade {
   const query = new URLSearchParams(req.getQuery() ?? '');
   if (query.get('auth') !== 'session') return undefined;
   const origin = req.getHeader('origin');
-  const host = (trustProxy && req.getHeader('x-forwarded-host').split(',')[0]?.trim()) || req.getHeader('host');
+  const host = req.getHeader('host');
   if (!isOwnOrigin(origin, host)) return { ok: false, status: '403 Forbidden', reason: 'cookie-authenticated sockets are only accepted from the server\'s own origin' };
   const found = accounts.authenticate(cookieValue(req.getHeader('cookie'), SESSION_COOKIE));
   if (!found) return { ok: false, status: '401 Unauthorized', reason: 'not signed in (no valid session cookie)' };

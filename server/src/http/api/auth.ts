@@ -34,14 +34,14 @@ export function csrfTokenFor(keys: Keys, sessionId: string): string {
   return createHmac('sha256', keys.secret).update(`csrf:${sessionId}`).digest('base64url');
 }
 
-/** The host the browser addressed (X-Forwarded-Host behind a trusted proxy). */
-export function requestHost(req: ApiRequest, trustProxy: boolean): string {
-  return (trustProxy && req.headers['x-forwarded-host']?.split(',')[0]?.trim()) || req.headers.host || '';
+/** The host the browser addressed: the Host header (a proxy passes the public one on, README "Production"). */
+export function requestHost(req: ApiRequest): string {
+  return req.headers.host ?? '';
 }
 
 /** True when the request came over https (X-Forwarded-Proto behind a trusted proxy). */
-export function isHttps(req: ApiRequest, trustProxy: boolean): boolean {
-  return trustProxy && (req.headers['x-forwarded-proto'] ?? '').split(',')[0]?.trim().toLowerCase() === 'https';
+export function isHttps(req: ApiRequest, trustProxy: number): boolean {
+  return trustProxy > 0 && (req.headers['x-forwarded-proto'] ?? '').split(',')[0]?.trim().toLowerCase() === 'https';
 }
 
 /** The `Set-Cookie` value for a new session (or, with '' and 0, the one that clears it). */
@@ -55,13 +55,13 @@ export interface AuthDeps {
   readonly keys: Keys;
   /** CS_API_TOKEN; '' = off. */
   readonly apiToken: string;
-  readonly trustProxy: boolean;
+  readonly trustProxy: number;
 }
 
 /** Refuses a write whose Origin is another site's (login CSRF, cookie writes). */
 export function checkOrigin(deps: AuthDeps, req: ApiRequest): void {
   const origin = req.headers.origin ?? '';
-  if (origin && !isOwnOrigin(origin, requestHost(req, deps.trustProxy))) {
+  if (origin && !isOwnOrigin(origin, requestHost(req))) {
     throw new ApiError('csrf', 'cross-origin request refused: the workbench API only takes writes from its own origin');
   }
   if (!origin && req.headers['sec-fetch-site'] === 'cross-site') throw new ApiError('csrf', 'cross-site request refused');

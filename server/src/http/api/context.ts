@@ -11,7 +11,8 @@ export interface ApiServices {
   readonly keys: Keys;
   /** CS_API_TOKEN, '' = off. */
   readonly apiToken: string;
-  readonly trustProxy: boolean;
+  /** Reverse proxies in front (CS_TRUST_PROXY hops); 0 = none. */
+  readonly trustProxy: number;
   readonly conversations: ConversationReader;
   /** Agent ids with an open workbench socket. */
   onlineAgentIds(): ReadonlySet<string>;

@@ -5,6 +5,7 @@
  * write to a response the client already aborted.
  */
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import { clientIp } from '../../gateway/app.js';
 
 /** Largest JSON body accepted, bytes (413 past it). */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -47,7 +48,7 @@ export interface ApiRequest {
   readonly query: URLSearchParams;
   /** Lower-case header names; only the ones the API reads. */
   readonly headers: Readonly<Record<string, string>>;
-  /** The client address (X-Forwarded-For's first entry behind a trusted proxy). */
+  /** The client address (from X-Forwarded-For behind CS_TRUST_PROXY trusted proxies). */
   readonly ip: string;
   /** Parsed JSON body; undefined when there was none. */
   readonly body: unknown;
@@ -64,17 +65,16 @@ export interface ApiResponse {
   readonly cookies?: readonly string[];
 }
 
-const READ_HEADERS = ['host', 'origin', 'cookie', 'authorization', 'content-type', 'content-length', 'x-csrf-token', 'user-agent', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'sec-fetch-site'];
+const READ_HEADERS = ['host', 'origin', 'cookie', 'authorization', 'content-type', 'content-length', 'x-csrf-token', 'user-agent', 'x-forwarded-for', 'x-forwarded-proto', 'sec-fetch-site'];
 
 /** Reads method, path, headers and (for writes) the body; resolves undefined when the client went away. */
-export function readRequest(res: HttpResponse, req: HttpRequest, trustProxy: boolean): Promise<ApiRequest | ApiError | undefined> {
+export function readRequest(res: HttpResponse, req: HttpRequest, trustProxy: number): Promise<ApiRequest | ApiError | undefined> {
   const method = req.getMethod().toUpperCase();
   const path = req.getUrl();
   const query = new URLSearchParams(req.getQuery() ?? '');
   const headers: Record<string, string> = {};
   for (const name of READ_HEADERS) headers[name] = req.getHeader(name);
-  const forwarded = trustProxy ? headers['x-forwarded-for']?.split(',')[0]?.trim() : '';
-  const ip = forwarded || Buffer.from(res.getRemoteAddressAsText()).toString();
+  const ip = clientIp(headers['x-forwarded-for'] ?? '', trustProxy) || Buffer.from(res.getRemoteAddressAsText()).toString();
   const base = { method, path, query, headers, ip, params: {} };
   const hasBody = method !== 'GET' && method !== 'HEAD' && method !== 'DELETE';
   return new Promise((resolve) => {

@@ -71,7 +71,7 @@ export const TEAM_ROUTES: readonly Route<HandlerContext>[] = [
       const actor = requireAdmin(c);
       const body = bodyObject(req.body);
       const { invite, code } = c.api.accounts.createInvite(actor, body.role, body.email);
-      const origin = `${isHttps(req, c.api.trustProxy) ? 'https' : 'http'}://${requestHost(req, c.api.trustProxy)}`;
+      const origin = `${isHttps(req, c.api.trustProxy) ? 'https' : 'http'}://${requestHost(req)}`;
       return { status: '201 Created', body: { invite: inviteJson(invite), url: `${origin}/invite#code=${code}` } };
     },
   },

@@ -23,7 +23,9 @@ const DEMO_LINK_TTL_MS = 24 * 3_600_000;
  */
 function startBanner(base: string, demoSecret: string | undefined, nowMs: number, signIn: readonly string[]): string[] {
   const lines = ['', `  cs-chat is running on ${base}`, `  Demo shop (visitor): ${base}/`, ...signIn];
-  if (demoSecret !== undefined) {
+  if (demoSecret === undefined) {
+    lines.push('  Bots and tools:      a service token from: npm run agent-token -- <agent-id> [--ttl 8h]');
+  } else {
     // People sign in with an account (above); a service token is for bots and tools (DESIGN.md §2).
     const link = signAgentToken(demoSecret, 'demo-agent', nowMs + DEMO_LINK_TTL_MS);
     lines.push(

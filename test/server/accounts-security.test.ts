@@ -242,7 +242,8 @@ describe('transfer and assign', () => {
     const ok = await assign(eve.account.id);
     assert.equal(ok.error, null);
     assert.equal(server.store.get(visitor.conversationId)?.assigneeId, eve.account.id);
-    const texts = server.store.get(visitor.conversationId)?.messages.map((m) => m.text) ?? [];
+    const stored = server.store.get(visitor.conversationId);
+    const texts = Array.from({ length: stored?.lastSeq ?? 0 }, (_, i) => stored?.message(i + 1)?.text ?? '');
     assert.ok(texts.some((t) => t === 'Olga Owner assigned the conversation to Eve Agent'), `the event names people, not ids: ${texts.join(' | ')}`);
   });
 });

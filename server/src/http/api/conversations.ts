@@ -1,8 +1,9 @@
 /**
  * Conversations as the JSON API reads them (DESIGN.md §12: list, read,
  * export). `ConversationReader` is the port; `MemoryConversationReader`
- * answers from the serving store. Search matches visitor name, email,
- * topic and message text, case-insensitively.
+ * answers from the serving store (hot set, older pages from SQLite). Search
+ * matches visitor name, email, topic and the text of recent messages,
+ * case-insensitively (private notes and events excluded).
  */
 import { cs } from '../../../../proto/gen/chat.js';
 import { personPreview } from '../../pipeline/preview.js';
@@ -14,6 +15,15 @@ export type StatusName = keyof typeof STATUS_NAMES;
 
 const ROLE_NAMES: Readonly<Record<number, string>> = { [cs.v1.Role.VISITOR]: 'visitor', [cs.v1.Role.AGENT]: 'agent', [cs.v1.Role.BOT]: 'bot', [cs.v1.Role.SYSTEM]: 'system' };
 const KIND_NAMES: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(cs.v1.MessageKind).map(([name, value]) => [value, name.toLowerCase()]));
+
+/** Most conversations a list or search looks at (newest activity first). */
+const LIST_SCAN = 2000;
+/**
+ * Most messages per conversation a text search reads, newest first. A
+ * full-text index (SQLite FTS5 over the messages table) would search all of
+ * history; until then, search covers recent messages.
+ */
+const SEARCH_SCAN = 300;
 
 /** A list filter. */
 export interface ConversationFilter {
@@ -83,13 +93,17 @@ export class MemoryConversationReader implements ConversationReader {
     const visitor = this.store.visitors.get(c.visitorId);
     const fields = [visitor?.name ?? '', visitor?.email ?? '', c.topic];
     if (fields.some((f) => f.toLowerCase().includes(q))) return true;
-    return c.messages.some((m) => m.kind !== cs.v1.MessageKind.EVENT && m.text.toLowerCase().includes(q));
+    for (let seq = c.lastSeq; seq > Math.max(0, c.lastSeq - SEARCH_SCAN); seq--) {
+      const m = c.message(seq);
+      if (m && m.kind !== cs.v1.MessageKind.EVENT && m.kind !== cs.v1.MessageKind.NOTE && m.text.toLowerCase().includes(q)) return true;
+    }
+    return false;
   }
 
   list(filter: ConversationFilter): Record<string, unknown>[] {
     const q = filter.q?.trim().toLowerCase() ?? '';
     const out: Record<string, unknown>[] = [];
-    for (const c of this.store.inbox(Number.MAX_SAFE_INTEGER)) {
+    for (const c of this.store.inbox(LIST_SCAN)) {
       if (filter.status !== undefined && c.status !== STATUS_NAMES[filter.status]) continue;
       if (filter.site !== undefined && c.site !== filter.site) continue;
       if (filter.assignee !== undefined && c.assigneeId !== filter.assignee) continue;
@@ -108,11 +122,16 @@ export class MemoryConversationReader implements ConversationReader {
   messages(id: string, afterSeq: number, limit: number): { messages: Record<string, unknown>[]; hasMore: boolean } | undefined {
     const c = this.store.get(id);
     if (!c || c.lastSeq === 0) return undefined;
-    const slice = c.messages.slice(afterSeq, afterSeq + limit);
-    return { messages: slice.map(messageJson), hasMore: afterSeq + slice.length < c.lastSeq };
+    const messages: Record<string, unknown>[] = [];
+    const last = Math.min(c.lastSeq, afterSeq + limit);
+    for (let seq = afterSeq + 1; seq <= last; seq++) {
+      const m = c.message(seq);
+      if (m) messages.push(messageJson(m));
+    }
+    return { messages, hasMore: last < c.lastSeq };
   }
 
   sites(): string[] {
-    return [...new Set(this.store.inbox(Number.MAX_SAFE_INTEGER).map((c) => c.site))].sort();
+    return [...new Set(this.store.inbox(LIST_SCAN).map((c) => c.site))].sort();
   }
 }

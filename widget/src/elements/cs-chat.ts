@@ -235,9 +235,8 @@ export class CsChat extends LitElement {
         root: this.shadowRoot,
         server: this.server,
         session: () => this.chat.ready(),
-        conversation: () => this.chat.conversationId,
+        // The list follows a new own message by itself while it shows the newest.
         update: () => this.requestUpdate(),
-        sent: () => this.window.scrollToEnd(),
       },
     );
     this.requestUpdate();

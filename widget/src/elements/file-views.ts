@@ -30,12 +30,12 @@ export interface ViewsHost {
   readonly server: string;
   /** Its session, once started. */
   session(): Promise<Session | undefined>;
-  /** The conversation files go to. */
-  conversation(): string;
+  /** The conversation files go to; default '' (a visitor's own conversation). */
+  conversation?(): string;
   /** Renders the host again (a notice changed). */
   update(): void;
-  /** A file was queued (the host scrolls to the newest message). */
-  sent(): void;
+  /** A file is being sent (e.g. scroll to the newest message). */
+  sent?(): void;
 }
 
 /**
@@ -147,8 +147,8 @@ export function fileViews({ html, nothing }: LitParts, host: ViewsHost): FileVie
     void host.session().then((s) => {
       session = s;
       for (const file of files) {
-        host.sent();
-        s?.sendFile(host.conversation(), file, file.name).catch((error: { maxBytes?: number }) => {
+        host.sent?.();
+        s?.sendFile(host.conversation?.() ?? '', file, file.name).catch((error: { maxBytes?: number }) => {
           notice = `${file.name}: ${problem(lang, 'too_large', error.maxBytes ?? 0)}`;
           host.update();
         });

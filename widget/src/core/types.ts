@@ -67,6 +67,8 @@ export interface TimelineItem {
   readonly state: MessageState;
   /** Why it failed, for `failed`. */
   readonly error?: string;
+  /** EVENT messages: what happened (`cs.v1.EventKind`), so the widget words it in its language. */
+  readonly event?: number;
 }
 
 /** A conversation's summary, as Welcome, SyncResult and InboxUpdate carry it. */
@@ -89,8 +91,16 @@ export interface ConversationInfo {
   readonly appVersion: string;
   readonly createdMs: number;
   readonly lastActivityMs: number;
-  /** Last message text, for lists. */
+  /**
+   * For lists: the newest message a person wrote (visitor or agent; the
+   * server never previews bot or system lines), with who wrote it.
+   */
   readonly preview: string;
+  /** Who wrote `preview` ('' when unknown): the list says "You: …" for the reader's own. */
+  readonly previewSenderId: string;
+  readonly previewSenderRole: Role;
+  /** `preview` is a private note (agents only). */
+  readonly previewNote: boolean;
   /** Unread messages from the other side. */
   readonly unread: number;
 }

@@ -322,6 +322,7 @@ export class CsChat extends LitElement {
       strings: s,
       lang: s.lang === 'zh' ? 'zh-CN' : 'en',
       showNames: true,
+      wordEvents: true,
       onRetry: (item) => void this.chat.retry(item),
       onReply: (item) => {
         this.quoting = item;

@@ -33,6 +33,7 @@ import { icons, Kind, renderMessage, renderTyping, RoleCode, type MessageViewCon
 import { MessageRows } from './message-rows.js';
 import { MessageWindow } from './message-window.js';
 import { messageContext } from './session-view.js';
+import { linkify } from './linkify.js';
 import { messageStyles, resetStyles } from './styles.js';
 
 const defaultFactory: SessionFactory = (options) => new ChatSession(options);
@@ -243,7 +244,7 @@ export class CsInbox extends LitElement {
     if (item.kind === Kind.Note) {
       return html`<div class="note-msg" data-key=${item.key} role="note" aria-label=${`Private note by ${item.own ? 'you' : item.senderName || 'an agent'}`}>
         <div class="note-head"><b>${item.own ? 'You' : item.senderName || 'Agent'}</b> · Private note · only agents see this</div>
-        <div class="note-text">${item.text}</div>
+        <div class="note-text">${linkify(item.text)}</div>
       </div>`;
     }
     // The visitor's messages carry the name they had when sent (often just "Visitor"):

@@ -146,6 +146,11 @@ export const messageStyles = css`
     background: var(--cs-accent, #4f46e5);
     color: var(--cs-accent-text, #fff);
   }
+  .bubble a {
+    color: inherit;
+    text-decoration: underline;
+    text-underline-offset: 2px;
+  }
   .msg.failed .bubble {
     opacity: 0.75;
   }

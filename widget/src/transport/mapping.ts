@@ -33,6 +33,7 @@ export function toItem(m: cs.v1.Message.$Properties, userId: string): TimelineIt
     timeMs: m.serverTimeMs ?? 0,
     own: !!senderId && senderId === userId,
     state: MessageState.Sent,
+    ...(m.event ? { event: m.event } : {}),
   };
 }
 
@@ -69,16 +70,15 @@ export function outboxRecord(entry: OutboxEntry): OutboxRecord {
 }
 
 /**
- * A wire conversation as the info the lists show. `preview` and `unread`
- * come with InboxUpdate; otherwise the previous info's (or `fallbackPreview()`,
- * the last message held) are kept.
+ * A wire conversation as the info the lists show. The preview (and who wrote
+ * it) and `unread` come with InboxUpdate; otherwise the previous info's (or
+ * `fallbackPreview()`, the last message held) are kept.
  */
 export function toInfo(
   c: cs.v1.Conversation.$Properties,
   previous: ConversationInfo | undefined,
   fallbackPreview: () => string,
-  preview?: string,
-  unread?: number,
+  update?: cs.v1.InboxUpdate.$Properties,
 ): ConversationInfo {
   return {
     id: c.id ?? '',
@@ -99,7 +99,10 @@ export function toInfo(
     appVersion: c.appVersion ?? '',
     createdMs: c.createdMs ?? 0,
     lastActivityMs: c.lastActivityMs ?? 0,
-    preview: preview ?? previous?.preview ?? fallbackPreview(),
-    unread: unread ?? previous?.unread ?? 0,
+    preview: update ? (update.preview ?? '') : (previous?.preview ?? fallbackPreview()),
+    previewSenderId: update ? (update.previewSenderId ?? '') : (previous?.previewSenderId ?? ''),
+    previewSenderRole: update ? (update.previewSenderRole ?? cs.v1.Role.ROLE_UNSPECIFIED) : (previous?.previewSenderRole ?? cs.v1.Role.ROLE_UNSPECIFIED),
+    previewNote: update ? !!update.previewNote : (previous?.previewNote ?? false),
+    unread: update ? (update.unread ?? 0) : (previous?.unread ?? 0),
   };
 }

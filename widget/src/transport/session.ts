@@ -304,13 +304,13 @@ export class ChatSession implements Session {
         return this.sync.onResult(frame.syncResult as cs.v1.SyncResult);
       case 'inboxUpdate': {
         const update = frame.inboxUpdate as cs.v1.InboxUpdate;
-        if (update.conversation) this.convs.setInfo(update.conversation, update.preview, update.unread);
+        if (update.conversation) this.convs.setInfo(update.conversation, update);
         return this.emit('list', {});
       }
       case 'inboxBatch': {
         // One interval's InboxUpdates in one frame (asked for with Hello.inbox_batch): applied in order, one list event.
         for (const update of (frame.inboxBatch as cs.v1.InboxBatch).updates as cs.v1.InboxUpdate[]) {
-          if (update.conversation) this.convs.setInfo(update.conversation, update.preview, update.unread);
+          if (update.conversation) this.convs.setInfo(update.conversation, update);
         }
         return this.emit('list', {});
       }

@@ -1,0 +1,73 @@
+/**
+ * Issue 11 in the visitor widget: safe autolinking (http, https and mailto
+ * only), event lines and the automatic-reply label in the visitor's
+ * language, by role and visible text.
+ */
+import { linkParts } from '../../widget/src/elements/linkify.js';
+import { $, $$, afterEachCleanup, equal, mount, ok } from './elements-helpers.js';
+import { FakeSession, item } from './elements-fake-session.js';
+
+afterEach(afterEachCleanup);
+
+async function openPanel(el: HTMLElement & { open(): void; updateComplete: Promise<boolean> }): Promise<void> {
+  el.open();
+  await el.updateComplete;
+}
+
+describe('autolinking', () => {
+  it('links http, https, www and mailto in a bubble, opening in a new tab with a safe rel', async () => {
+    const session = new FakeSession();
+    session.items = [item({ text: 'Track it at https://track.example.com/p?id=42. Or mail help@shop.example via mailto:help@shop.example, see www.shop.example/faq' })];
+    const { el } = await mount({}, session);
+    await openPanel(el);
+    const links = $$(el, '.bubble a') as HTMLAnchorElement[];
+    equal(links.map((a) => a.textContent).join(' | '), 'https://track.example.com/p?id=42 | mailto:help@shop.example | www.shop.example/faq', 'visible link texts, sentence punctuation left out');
+    equal(links[0]!.href, 'https://track.example.com/p?id=42', 'href is the URL');
+    equal(links[2]!.href, 'https://www.shop.example/faq', 'www links go to https');
+    for (const a of links) {
+      equal(a.target, '_blank', 'new tab');
+      equal(a.rel, 'noopener noreferrer nofollow ugc', 'rel');
+    }
+    ok($(el, '.bubble')?.textContent?.includes('Track it at '), 'the rest stays text');
+  });
+
+  it('leaves javascript:, data:, vbscript: and look-alike schemes as text', async () => {
+    const hostile = [
+      'javascript:alert(1)',
+      'JaVaScRiPt:alert(document.domain)',
+      'javascript://https://shop.example/%0aalert(1)',
+      'javascript:https://shop.example',
+      'data:text/html,<script>alert(1)</script>',
+      'vbscript:msgbox(1)',
+      'xhttps://evil.example',
+      'jav&#x61;script:alert(1)',
+      'https:/evil',
+      'mailto:javascript:alert(1)',
+    ];
+    for (const text of hostile) {
+      const parts = linkParts(text);
+      ok(parts.every((p) => typeof p === 'string'), `${text} stays text: ${JSON.stringify(parts)}`);
+    }
+    const session = new FakeSession();
+    session.items = hostile.map((text) => item({ text }));
+    const { el } = await mount({}, session);
+    await openPanel(el);
+    equal($$(el, '.log a').length, 0, 'no anchor from hostile text');
+    equal($$(el, '.bubble').length, hostile.length, 'every message shown');
+  });
+});
+
+describe('customer-facing texts', () => {
+  it('words join and resolve events and the automatic reply in Chinese', async () => {
+    const session = new FakeSession();
+    session.items = [
+      item({ text: 'Alice joined the conversation', kind: 3 as never, senderName: 'Alice', event: 1 }),
+      item({ text: 'Our team is offline', senderRole: 3 as never, senderName: 'Bot' }),
+      item({ text: 'This conversation was resolved', kind: 3 as never, senderName: '', event: 2 }),
+    ];
+    const { el } = await mount({ lang: 'zh-CN' }, session);
+    await openPanel(el);
+    equal($$(el, '.event').map((e) => e.textContent).join(' | '), 'Alice 已加入会话 | 本次会话已结束', 'event lines in Chinese');
+    equal($(el, '.who')?.textContent, '自动回复', 'the automatic reply is labelled in Chinese, not "Bot"');
+  });
+});

@@ -116,6 +116,18 @@ export interface ConversationView {
   readonly typing: readonly { readonly name: string; readonly role: Role }[];
 }
 
+/**
+ * `identify()` was refused: the server does not accept the signature for
+ * this user id (or the input is incomplete). The chat goes on as the
+ * anonymous visitor.
+ */
+export class IdentityError extends Error {
+  readonly type = 'identity';
+  /** The `cs-error` code. */
+  readonly code = 'identity_rejected';
+  override readonly name = 'IdentityError';
+}
+
 export interface IdentityInput {
   readonly userId: string;
   readonly name?: string;

@@ -185,8 +185,24 @@ export class ChatController implements ReactiveController {
     this.host.requestUpdate();
   }
 
+  /**
+   * Identifies the visitor. A refusal rejects with the session's
+   * IdentityError, fires `cs-error` `{code, message}` and says on the console
+   * what is wrong and how to fix it; the chat goes on anonymous.
+   */
   async identify(identity: IdentityInput): Promise<void> {
-    await (await this.ready())?.identify(identity);
+    try {
+      await (await this.ready())?.identify(identity);
+    } catch (error) {
+      const { code = 'identity_rejected', message = String(error) } = error as { code?: string; message?: string };
+      this.fire('cs-error', { code, message });
+      console.error(
+        `cs-chat: identify({userId: ${JSON.stringify(identity?.userId)}}) was refused (${message}). ` +
+          'Sign the user id on your server as hex(HMAC-SHA256(CS_SECRET, userId)) with the CS_SECRET the chat server runs with, and pass it as `signature`. ' +
+          'The chat goes on as an anonymous visitor.',
+      );
+      throw error;
+    }
   }
 
   async setTopic(topic: string): Promise<void> {
@@ -284,7 +300,8 @@ export class ChatController implements ReactiveController {
       this.conversationId = id;
       this.lastRead = 0;
     }
-    this.view = id ? s.view(id) : EMPTY_VIEW;
+    // Before the first Welcome the id is empty: the view of "" holds what the visitor already sent (pending, "Sending").
+    this.view = s.view(id);
     this.host.requestUpdate();
   }
 

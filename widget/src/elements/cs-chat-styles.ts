@@ -5,8 +5,8 @@ export const chatStyles = css`
   .launcher {
     position: fixed;
     z-index: var(--cs-z, 2147483000);
-    bottom: 20px;
-    right: 20px;
+    bottom: calc(20px + env(safe-area-inset-bottom, 0px));
+    right: calc(20px + env(safe-area-inset-right, 0px));
     width: 60px;
     height: 60px;
     border: 0;
@@ -73,6 +73,13 @@ export const chatStyles = css`
       border-radius: 0;
       bottom: 0;
       right: 0;
+      padding: 0 env(safe-area-inset-right, 0px) 0 env(safe-area-inset-left, 0px);
+    }
+    .panel > header {
+      padding-top: calc(16px + env(safe-area-inset-top, 0px));
+    }
+    .panel > form {
+      margin-bottom: calc(12px + env(safe-area-inset-bottom, 0px));
     }
     :host([position='left']) .panel {
       left: 0;
@@ -246,7 +253,8 @@ export const chatStyles = css`
     background: none;
     padding: 6px 0;
     max-height: 120px;
-    font-size: 15px;
+    /* 16 px: iOS zooms the page into any smaller input on focus. */
+    font-size: 16px;
     line-height: 1.4;
     color: var(--cs-text, #1f2937);
   }

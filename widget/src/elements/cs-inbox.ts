@@ -33,6 +33,7 @@ import { icons, Kind, renderMessage, renderTyping, RoleCode, type MessageViewCon
 import { MessageRows } from './message-rows.js';
 import { MessageWindow } from './message-window.js';
 import { messageContext } from './session-view.js';
+import { paneSwitcher, Pane } from './inbox-panes.js';
 import { linkify } from './linkify.js';
 import { messageStyles, resetStyles } from './styles.js';
 
@@ -50,6 +51,7 @@ export class CsInbox extends LitElement {
     cannedReplies: { attribute: 'canned-replies', converter: (value: string | null) => parseCannedReplies(value) },
     quote: { state: true },
     transferTo: { state: true },
+    pane: { state: true },
   };
 
   /** Agent token; setting it signs in (skips the form). */
@@ -60,6 +62,8 @@ export class CsInbox extends LitElement {
   declare cannedReplies: readonly CannedReply[];
   declare quote: TimelineItem | undefined;
   declare transferTo: string;
+  /** The pane shown on narrow screens (see inbox-panes.ts). */
+  declare pane: Pane;
 
   /** The session factory; replace before connecting to use another transport (tests, native bridges). */
   sessionFactory: SessionFactory = defaultFactory;
@@ -79,6 +83,7 @@ export class CsInbox extends LitElement {
     this.cannedReplies = parseCannedReplies(null);
     this.quote = undefined;
     this.transferTo = '';
+    this.pane = Pane.List;
     this.inbox = new InboxController(this, (options) => this.sessionFactory(options), () => this.server || sameOriginWs());
     this.window = new MessageWindow(this, { loadOlder: () => this.inbox.loadOlder() });
   }
@@ -112,18 +117,44 @@ export class CsInbox extends LitElement {
 
   override render(): TemplateResult {
     if (this.inbox.phase === InboxPhase.SignedOut) return this.renderSignIn();
-    if (this.inbox.phase === InboxPhase.Connecting) {
-      return html`<div class="center" role="status"><span class="spinner" aria-hidden="true"></span>Signing in…</div>`;
-    }
+    if (this.inbox.phase === InboxPhase.Connecting) return this.renderConnecting();
     return html`
       ${this.renderTopbar()}
       ${this.inbox.notice ? html`<div class="notice" role="alert">${this.inbox.notice}</div>` : nothing}
-      <div class="cols">
+      ${paneSwitcher(this.pane, !!this.inbox.selectedId, (pane) => (this.pane = pane))}
+      <div class="cols" data-pane=${this.pane}>
         ${this.renderSidebar()}
         ${this.inbox.selectedId ? this.renderThread() : html`<main class="thread empty" part="thread"><p>Pick a conversation on the left.</p></main>`}
         ${this.renderDetails()}
       </div>
     `;
+  }
+
+  /**
+   * Signing in. When the socket could not even open (the browser does not say
+   * why: a refused upgrade, HTTP 403 for an origin the server does not allow,
+   * looks the same as a server that is down), it says so and what to check,
+   * instead of spinning.
+   */
+  private renderConnecting(): TemplateResult {
+    const inbox = this.inbox;
+    const stuck = inbox.connState === ConnState.Waiting || inbox.connState === ConnState.Offline;
+    if (!stuck) return html`<div class="center" role="status"><span class="spinner" aria-hidden="true"></span>Signing in…</div>`;
+    return html`<div class="center">
+      <div class="signin">
+        <h1>Cannot reach the chat server</h1>
+        <p class="error" role="alert">
+          ${inbox.connState === ConnState.Offline ? 'This browser is offline.' : html`The connection to <code>${inbox.url}</code> failed or was refused.`}
+          Still trying…
+        </p>
+        <p class="muted">
+          Check that the server is running. If it refuses this page (HTTP 403 in the server log, "origin not allowed"), open the workbench
+          from the chat server's own address, or add this page's origin to <code>CS_ALLOWED_ORIGINS</code>; behind a proxy, pass the
+          public <code>Host</code> on (README, Production).
+        </p>
+        <button type="button" class="ghost" @click=${() => void inbox.signOut()}>Back to sign-in</button>
+      </div>
+    </div>`;
   }
 
   private renderSignIn(): TemplateResult {
@@ -149,7 +180,7 @@ export class CsInbox extends LitElement {
       <div class="brand">${icons.chat}<span>Inbox</span></div>
       <span class=${inbox.connected ? 'conn ok' : 'conn'} role="status"><i aria-hidden="true"></i>${conn}</span>
       <span class="spacer"></span>
-      <span class="muted">${inbox.agentsOnline} ${inbox.agentsOnline === 1 ? 'agent' : 'agents'} online</span>
+      ${inbox.connected ? html`<span class="muted">${inbox.agentsOnline} ${inbox.agentsOnline === 1 ? 'agent' : 'agents'} online</span>` : nothing}
       ${alerts.notificationPermission === 'default'
         ? html`<button type="button" class="ghost" @click=${this.enableNotifications}>Enable notifications</button>`
         : nothing}
@@ -302,6 +333,7 @@ export class CsInbox extends LitElement {
   }
 
   private open(conversationId: string): void {
+    this.pane = Pane.Thread;
     if (conversationId === this.inbox.selectedId) return;
     this.quote = undefined;
     this.transferTo = '';

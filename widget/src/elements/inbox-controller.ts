@@ -136,6 +136,11 @@ export class InboxController implements ReactiveController {
     this.host.requestUpdate();
   }
 
+  /** The WebSocket URL the workbench connects to. */
+  get url(): string {
+    return this.serverUrl();
+  }
+
   get connected(): boolean {
     return this.connState === ConnState.Open;
   }

@@ -14,7 +14,7 @@
  */
 import { cs } from '../../../proto/gen/chat.js';
 import { newId, type OutgoingMessage } from '../core/index.js';
-import { ConnState, type ActionKind, type ConversationInfo, type ConversationView, type Disposer, type IdentityInput } from '../core/types.js';
+import { ConnState, type ActionKind, type ConversationInfo, type ConversationView, type Disposer, IdentityError, type IdentityInput } from '../core/types.js';
 import type { MessageKind, Session, SessionEvents, SessionOptions, TimelineItem } from '../core/types.js';
 import { ChatStore } from '../store/index.js';
 import { Changes, type ChangesDeps } from './changes.js';
@@ -61,6 +61,8 @@ export class ChatSession implements Session {
   private identity: IdentityInput | undefined;
   private page: { url: string; title: string } = { url: '', title: '' };
   private retriedToken = false;
+  /** The pending `identify()`: settled by the next Welcome or refusal. */
+  private identifying: { resolve: () => void; reject: (error: IdentityError) => void } | undefined;
 
   constructor(
     private readonly options: SessionOptions,
@@ -217,9 +219,21 @@ export class ChatSession implements Session {
     this.conn.send({ pageView: { url, title } });
   }
 
-  async identify(identity: IdentityInput): Promise<void> {
+  /**
+   * Reconnects as the identified user; resolves on the server's Welcome.
+   * @throws IdentityError when the server refuses the signature (or the input
+   * lacks a user id or signature); the session then reconnects as the
+   * anonymous visitor it was, keeping its token.
+   */
+  identify(identity: IdentityInput): Promise<void> {
+    if (!identity?.userId || !/^[0-9a-f]{64}$/i.test(identity.signature ?? '')) {
+      return Promise.reject(new IdentityError('identify() needs a userId and its signature: 64 hex digits of HMAC-SHA256(CS_SECRET, userId)'));
+    }
+    this.identifying?.reject(new IdentityError('identify() was called again before the server answered'));
+    const accepted = new Promise<void>((resolve, reject) => (this.identifying = { resolve, reject }));
     this.identity = identity;
     this.conn.restart();
+    return accepted;
   }
 
   async setTopic(topic: string): Promise<void> {
@@ -283,6 +297,8 @@ export class ChatSession implements Session {
       if (this.primary) this.outbox.adoptUnaddressed(this.primary);
     }
     this.sync.forgetPending();
+    this.identifying?.resolve();
+    this.identifying = undefined;
     this.emit('welcome', { userId: welcome.userId, name: welcome.name, agentsOnline: welcome.agentsOnline, agentIds: [...welcome.agentIds] });
     this.emit('list', {});
     for (const id of this.subscribed) this.conn.send({ subscribe: { conversationId: id } });
@@ -336,6 +352,14 @@ export class ChatSession implements Session {
       this.outbox.rejected(error.ref, retryAfter, error.message);
     }
     if (error.code === cs.v1.ErrorCode.RESYNC) for (const id of [...this.convs.keys()]) if (id) this.sync.catchUp(id);
+    // A Hello with an identity is judged by it first: refused means the signature, not the token. Go on anonymous.
+    if (error.code === cs.v1.ErrorCode.UNAUTHENTICATED && this.identity) {
+      this.identity = undefined;
+      this.identifying?.reject(new IdentityError(error.message));
+      this.identifying = undefined;
+      this.timers.later(0, () => this.conn.restart());
+      return;
+    }
     // A visitor token the server no longer accepts (secret rotated out): start over as a new visitor, once.
     if (error.code === cs.v1.ErrorCode.UNAUTHENTICATED && this.options.role === 'visitor' && this.token && !this.retriedToken) {
       this.retriedToken = true;

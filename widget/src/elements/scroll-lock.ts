@@ -1,0 +1,24 @@
+/**
+ * Page scroll lock for the full-screen panel on phones (issue 11): while it
+ * covers the page, a swipe over its header or composer must not scroll the
+ * shop behind it, and closing it must leave the visitor where they were.
+ * `overflow: hidden` alone does not stop iOS Safari, so the body is pinned
+ * with `position: fixed` at the current offset, and the offset is restored
+ * on unlock.
+ */
+
+/** Pins the page where it is; returns the function that releases it and scrolls back. */
+export function lockPageScroll(doc: Document): () => void {
+  const win = doc.defaultView;
+  const y = win?.scrollY ?? 0;
+  const style = doc.body.style;
+  const saved = [style.position, style.top, style.width, style.overflow] as const;
+  style.position = 'fixed';
+  style.top = `-${y}px`;
+  style.width = '100%';
+  style.overflow = 'hidden';
+  return () => {
+    [style.position, style.top, style.width, style.overflow] = saved;
+    win?.scrollTo(0, y);
+  };
+}

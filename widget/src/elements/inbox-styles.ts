@@ -307,8 +307,15 @@ export const inboxStyles = css`
       border-right: 0;
     }
     .topbar .muted,
-    .me {
+    .me,
+    .spacer {
       display: none;
+    }
+    .topbar button {
+      padding: 4px 8px;
+    }
+    .actions {
+      flex-wrap: wrap;
     }
   }
 

@@ -20,6 +20,7 @@
  * | CS_BLOCKED_WORDS_MODE | `mask` (default) or `reject` | mask |
  * | CS_BOT | `off` disables the offline auto-reply | on |
  * | CS_LOG_LEVEL | pino level | info |
+ * | CS_BROADCAST_SPREAD_MS | jitter window of an announcement's publish / edit / recall, ms | 30000 |
  * | CS_DATA_DIR, CS_JOURNAL, CS_FSYNC_MS, CS_COMPACT_BYTES | journal (store/journal.ts) | ./.data, on, 5, 8 MiB |
  */
 import { randomBytes } from 'node:crypto';
@@ -82,6 +83,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): { options: Partial<Serve
     blockedWordsMode: mode === 'reject' ? 'reject' : mode === 'mask' ? 'mask' : undefined,
     offlineReply: bots ? undefined : false,
     logLevel: env.CS_LOG_LEVEL || undefined,
+    broadcastSpreadMs: number('CS_BROADCAST_SPREAD_MS'),
   };
   const options = Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined)) as Partial<ServerOptions>;
   return { options, generatedSecret };

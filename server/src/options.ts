@@ -5,6 +5,7 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Db } from './store/db.js';
 import { NoJournal, type Journal } from './store/journal-types.js';
 
 /** How the sensitive-word filter treats a blocked word. */
@@ -63,6 +64,14 @@ export interface ServerOptions {
   offlineReplyEveryMs: number;
   /** Where every state change is recorded (DESIGN.md §5). Default NoJournal (memory only). */
   journal: Journal;
+  /**
+   * The SQLite database (announcements, …), opened and migrated by the
+   * caller (`openMigrated`). Default: a private in-memory database, migrated
+   * at start and lost at stop.
+   */
+  database: Db | undefined;
+  /** Jitter window over which a published, edited or recalled announcement reaches the open widgets, ms (`CS_BROADCAST_SPREAD_MS`). Default 30000. */
+  broadcastSpreadMs: number;
   /** pino level: 'fatal' … 'trace', or 'silent'. Default 'info'. */
   logLevel: string;
   /** Folder holding the built widget bundles (cs-chat.js, cs-inbox.js). Default <repo>/dist. */
@@ -99,6 +108,8 @@ export function resolveOptions(partial: Partial<ServerOptions>): ServerOptions {
     offlineReply: true,
     offlineReplyEveryMs: 300_000,
     journal: new NoJournal(),
+    database: undefined,
+    broadcastSpreadMs: 30_000,
     logLevel: 'info',
     distDir: join(repoRoot, 'dist'),
     demoDir: join(repoRoot, 'demo'),

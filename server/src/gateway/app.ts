@@ -9,6 +9,7 @@
 import type { TemplatedApp } from 'uWebSockets.js';
 import { cs } from '../../../proto/gen/chat.js';
 import type { GatewayContext } from './context.js';
+import { leaveMailbox } from './broadcasts.js';
 import { decodeFrame, type DecodedFrame } from './codec.js';
 import { dispatch } from './handlers.js';
 import { newSessionData, SessionPhase, type SocketData } from './session.js';
@@ -106,6 +107,7 @@ export function registerWebSocket(app: TemplatedApp, ctx: GatewayContext): void 
       ctx.metrics.connections.dec();
       ctx.hub.registry.sockets.delete(ws);
       if (wasReady) ctx.hub.registry.leave(ws, session);
+      leaveMailbox(ctx, session);
     },
   });
 }

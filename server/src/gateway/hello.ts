@@ -10,6 +10,7 @@ import { rendersAllKinds, SERVER_CORE_LEVEL } from '../pipeline/kinds.js';
 import { visitorConversationView } from '../pipeline/wire.js';
 import type { Conversation } from '../store/conversations.js';
 import { isVisitorToken, newVisitorId, signVisitorToken, verifyAgentToken, verifyIdentity, verifyVisitorToken, visitorIdForUser } from './auth.js';
+import { joinMailbox } from './broadcasts.js';
 import { SessionPhase, type SessionData, type Socket } from './session.js';
 
 /** Longest site / topic / device id / platform / version / lang accepted, characters. */
@@ -125,6 +126,7 @@ function welcomeVisitor(ctx: GatewayContext, ws: Socket, session: SessionData, h
   const conversations: Conversation[] = [primary, ...others];
   for (const conversation of conversations) ctx.hub.registry.watch(ws, conversation.id);
   ctx.hub.registry.join(ws);
+  const mailbox = joinMailbox(ctx, ws, session, hello);
   ctx.hub.out.send(ws, {
     welcome: {
       sessionId: session.id,
@@ -137,6 +139,7 @@ function welcomeVisitor(ctx: GatewayContext, ws: Socket, session: SessionData, h
       serverTimeMs: ctx.now(),
       name: session.name,
       agentsOnline: ctx.hub.registry.agentsOnline(),
+      ...mailbox,
     },
   });
 }

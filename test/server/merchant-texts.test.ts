@@ -86,14 +86,13 @@ describe('names and heartbeat', () => {
     assert.equal(agentDisplayName('bob.smith@shop.example'), 'Bob Smith');
   });
 
-  test('a Pong echoes the time_ms of its Ping and adds the server time', async () => {
+  test('a Pong echoes the time_ms of its Ping', async () => {
     const server = await serve();
     const client = await open(server, { site: 'shop' });
     const mark = client.mark();
     client.sendFrame({ ping: { timeMs: 12345.5 } });
     const pong = await client.waitFor((f) => !!f.pong, { since: mark });
     assert.equal(pong.pong?.timeMs, 12345.5);
-    assert.ok(Math.abs((pong.pong?.serverTimeMs ?? 0) - Date.now()) < 5000);
   });
 });
 

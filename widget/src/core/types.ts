@@ -123,8 +123,6 @@ export interface ConversationView {
  */
 export class IdentityError extends Error {
   readonly type = 'identity';
-  /** The `cs-error` code. */
-  readonly code = 'identity_rejected';
   override readonly name = 'IdentityError';
 }
 

@@ -194,13 +194,9 @@ export class ChatController implements ReactiveController {
     try {
       await (await this.ready())?.identify(identity);
     } catch (error) {
-      const { code = 'identity_rejected', message = String(error) } = error as { code?: string; message?: string };
-      this.fire('cs-error', { code, message });
-      console.error(
-        `cs-chat: identify({userId: ${JSON.stringify(identity?.userId)}}) was refused (${message}). ` +
-          'Sign the user id on your server as hex(HMAC-SHA256(CS_SECRET, userId)) with the CS_SECRET the chat server runs with, and pass it as `signature`. ' +
-          'The chat goes on as an anonymous visitor.',
-      );
+      const message = (error as Error).message;
+      this.fire('cs-error', { code: 'identity_rejected', message });
+      console.error(`cs-chat: identify() refused: ${message}. Sign userId on your server: signature = hex(HMAC-SHA256(CS_SECRET, userId)). Chat goes on anonymous.`);
       throw error;
     }
   }

@@ -229,11 +229,8 @@ export class CsChat extends LitElement {
 
   /** Pins the page behind the full-screen panel (phones), or releases it where it was. */
   private lockScroll(lock: boolean): void {
-    if (lock) this.unlockScroll ??= lockPageScroll(document);
-    else {
-      this.unlockScroll?.();
-      this.unlockScroll = undefined;
-    }
+    this.unlockScroll?.();
+    this.unlockScroll = lock ? lockPageScroll(document) : undefined;
   }
 
   /** Lit commits the template in `super.update`; the keyed rows follow at once, before the controllers measure the scroll position. */
@@ -295,7 +292,7 @@ export class CsChat extends LitElement {
           <div class="avatar" aria-hidden="true">${[...name][0]?.toUpperCase()}</div>
           <div class="heading">
             <h2>${name}</h2>
-            <p class="presence" role="status"><i class=${online ? 'online' : 'away'}></i>${linked ? (online ? s.online : s.away) : this.chat.conn === ConnState.Failed ? '' : this.chat.wasOpen ? s.reconnecting : s.connecting}</p>
+            <p class="presence" role="status"><i class=${online ? 'online' : 'away'}></i>${linked ? (online ? s.online : s.away) : this.chat.wasOpen ? s.reconnecting : ''}</p>
           </div>
           <button class="icon-btn" type="button" aria-label=${s.closeChat} @click=${() => this.close()}>${icons.close}</button>
         </header>
@@ -435,7 +432,7 @@ const FULL_SCREEN_QUERY = '(max-width: 480px)';
 
 /** True when the open panel is full-screen (phones): then it is modal. */
 function isFullScreen(): boolean {
-  return typeof matchMedia === 'function' && matchMedia(FULL_SCREEN_QUERY).matches;
+  return matchMedia(FULL_SCREEN_QUERY).matches;
 }
 
 if (!customElements.get('cs-chat')) customElements.define('cs-chat', CsChat);

@@ -33,7 +33,6 @@ export interface Strings {
   readonly someone: string;
   readonly offline: string;
   readonly reconnecting: string;
-  readonly connecting: string;
   readonly unavailable: string;
   readonly loadingOlder: string;
   readonly unread: (count: number) => string;
@@ -74,7 +73,6 @@ const en: Strings = {
   someone: 'Someone',
   offline: 'You are offline. Messages will be sent when you are back.',
   reconnecting: 'Reconnecting…',
-  connecting: 'Connecting…',
   unavailable: 'Chat is unavailable right now.',
   loadingOlder: 'Loading earlier messages…',
   unread: (count) => (count === 1 ? '1 unread message' : `${count} unread messages`),
@@ -113,7 +111,6 @@ const zh: Strings = {
   someone: '客服',
   offline: '网络已断开，恢复后将自动发送消息。',
   reconnecting: '正在重新连接…',
-  connecting: '正在连接…',
   unavailable: '客服暂时不可用。',
   loadingOlder: '正在加载更早的消息…',
   unread: (count) => `${count} 条未读消息`,

@@ -13,42 +13,35 @@
  */
 import { html, type TemplateResult } from 'lit';
 
-/** Word-bounded candidates: a scheme we allow, or www. */
-const CANDIDATE = /\b(?:https?:\/\/|mailto:|www\.)[^\s<>"']+/gi;
-/** Punctuation that ends a sentence rather than a URL. */
-const TRAILING = /[.,;:!?)\]}'"»。，！？）]+$/;
-const ALLOWED = new Set(['http:', 'https:', 'mailto:']);
+/**
+ * A link: a scheme we allow (or www) not glued to a word, `:`, `/`, `.` or
+ * `-` before it ("xhttps://", "javascript:https://" are not link starts),
+ * then printable ASCII, ending on a character that does not end a sentence
+ * (a trailing `.`, `,`, `)` … stays text). A URL ends at a space or at the
+ * first non-ASCII character, so Chinese text glued to a link stays out of it
+ * (IDN hosts are not linked). The capture makes `split` keep the links.
+ */
+const LINK = /(?<![\w:/.-])((?:https?:\/\/|mailto:|www\.)[!#-;=?-~]*[\w/#=&%+~-])/gi;
 
 /** The href for a candidate, or '' when it is not a safe link. */
 export function safeHref(candidate: string): string {
-  const href = /^www\./i.test(candidate) ? `https://${candidate}` : candidate;
   try {
-    const url = new URL(href);
-    if (!ALLOWED.has(url.protocol)) return '';
-    if (url.protocol === 'mailto:' ? !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(url.pathname) : !url.hostname.includes('.') && url.hostname !== 'localhost') return '';
-    return url.href;
+    const url = new URL(/^www\./i.test(candidate) ? `https://${candidate}` : candidate);
+    return /^(https?|mailto):$/.test(url.protocol) && /[@.]/.test(url.pathname + url.hostname) ? url.href : '';
   } catch {
     return '';
   }
 }
 
-/** Splits text into strings and safe links, in order; text with no link comes back as itself. */
+/** Splits text into strings and safe links, in order. */
 export function linkParts(text: string): (string | { readonly text: string; readonly href: string })[] {
-  const parts: (string | { text: string; href: string })[] = [];
-  let last = 0;
-  for (const match of text.matchAll(CANDIDATE)) {
-    const start = match.index ?? 0;
-    // A scheme glued to a word before it ("xhttps://", "javascript:https://") is not a link start.
-    if (start > 0 && /[\w:/.-]/.test(text[start - 1] ?? '')) continue;
-    const raw = match[0].replace(TRAILING, '');
-    const href = safeHref(raw);
-    if (!href) continue;
-    if (start > last) parts.push(text.slice(last, start));
-    parts.push({ text: raw, href });
-    last = start + raw.length;
-  }
-  if (last < text.length) parts.push(text.slice(last));
-  return parts;
+  return text
+    .split(LINK)
+    .map((part, i) => {
+      const href = i % 2 ? safeHref(part) : '';
+      return href ? { text: part, href } : part;
+    })
+    .filter((part) => part !== '');
 }
 
 /** Message text as Lit text bindings and anchors (never innerHTML). */

@@ -12,13 +12,10 @@ export function lockPageScroll(doc: Document): () => void {
   const win = doc.defaultView;
   const y = win?.scrollY ?? 0;
   const style = doc.body.style;
-  const saved = [style.position, style.top, style.width, style.overflow] as const;
-  style.position = 'fixed';
-  style.top = `-${y}px`;
-  style.width = '100%';
-  style.overflow = 'hidden';
+  const saved = style.cssText;
+  style.cssText += `;position:fixed;top:-${y}px;width:100%;overflow:hidden`;
   return () => {
-    [style.position, style.top, style.width, style.overflow] = saved;
+    style.cssText = saved;
     win?.scrollTo(0, y);
   };
 }

@@ -80,6 +80,8 @@ export function toInfo(
   fallbackPreview: () => string,
   update?: cs.v1.InboxUpdate.$Properties,
 ): ConversationInfo {
+  // An InboxUpdate carries the preview, who wrote it and the unread count; without one the previous info's stay.
+  const from: Pick<cs.v1.InboxUpdate.$Properties, 'previewSenderId' | 'previewSenderRole' | 'previewNote' | 'unread'> | undefined = update ?? previous;
   return {
     id: c.id ?? '',
     epoch: c.epoch ?? '',
@@ -100,9 +102,9 @@ export function toInfo(
     createdMs: c.createdMs ?? 0,
     lastActivityMs: c.lastActivityMs ?? 0,
     preview: update ? (update.preview ?? '') : (previous?.preview ?? fallbackPreview()),
-    previewSenderId: update ? (update.previewSenderId ?? '') : (previous?.previewSenderId ?? ''),
-    previewSenderRole: update ? (update.previewSenderRole ?? cs.v1.Role.ROLE_UNSPECIFIED) : (previous?.previewSenderRole ?? cs.v1.Role.ROLE_UNSPECIFIED),
-    previewNote: update ? !!update.previewNote : (previous?.previewNote ?? false),
-    unread: update ? (update.unread ?? 0) : (previous?.unread ?? 0),
+    previewSenderId: from?.previewSenderId ?? '',
+    previewSenderRole: from?.previewSenderRole ?? cs.v1.Role.ROLE_UNSPECIFIED,
+    previewNote: !!from?.previewNote,
+    unread: from?.unread ?? 0,
   };
 }

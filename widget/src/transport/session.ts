@@ -226,10 +226,8 @@ export class ChatSession implements Session {
    * anonymous visitor it was, keeping its token.
    */
   identify(identity: IdentityInput): Promise<void> {
-    if (!identity?.userId || !/^[0-9a-f]{64}$/i.test(identity.signature ?? '')) {
-      return Promise.reject(new IdentityError('identify() needs a userId and its signature: 64 hex digits of HMAC-SHA256(CS_SECRET, userId)'));
-    }
-    this.identifying?.reject(new IdentityError('identify() was called again before the server answered'));
+    if (!identity?.userId || !identity.signature) return Promise.reject(new IdentityError('userId and signature are required'));
+    this.identifying?.reject(new IdentityError('superseded'));
     const accepted = new Promise<void>((resolve, reject) => (this.identifying = { resolve, reject }));
     this.identity = identity;
     this.conn.restart();

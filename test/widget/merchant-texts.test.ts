@@ -1,7 +1,8 @@
 /**
  * Issue 11 in the visitor widget: safe autolinking (http, https and mailto
- * only), event lines and the automatic-reply label in the visitor's
- * language, by role and visible text.
+ * only), by role and visible text. (Event lines and the automatic reply's
+ * name come worded in the visitor's language from the server:
+ * test/server/merchant-texts.test.ts.)
  */
 import { linkParts } from '../../widget/src/elements/linkify.js';
 import { $, $$, afterEachCleanup, equal, mount, ok } from './elements-helpers.js';
@@ -54,20 +55,5 @@ describe('autolinking', () => {
     await openPanel(el);
     equal($$(el, '.log a').length, 0, 'no anchor from hostile text');
     equal($$(el, '.bubble').length, hostile.length, 'every message shown');
-  });
-});
-
-describe('customer-facing texts', () => {
-  it('words join and resolve events and the automatic reply in Chinese', async () => {
-    const session = new FakeSession();
-    session.items = [
-      item({ text: 'Alice joined the conversation', kind: 3 as never, senderName: 'Alice', event: 1 }),
-      item({ text: 'Our team is offline', senderRole: 3 as never, senderName: 'Bot' }),
-      item({ text: 'This conversation was resolved', kind: 3 as never, senderName: '', event: 2 }),
-    ];
-    const { el } = await mount({ lang: 'zh-CN' }, session);
-    await openPanel(el);
-    equal($$(el, '.event').map((e) => e.textContent).join(' | '), 'Alice 已加入会话 | 本次会话已结束', 'event lines in Chinese');
-    equal($(el, '.who')?.textContent, '自动回复', 'the automatic reply is labelled in Chinese, not "Bot"');
   });
 });

@@ -131,7 +131,7 @@ function handleSync(ctx: GatewayContext, ws: Socket, sync: cs.v1.Sync): void {
       messages: seqs.flatMap((seq) => {
         const message = conversation.message(seq);
         if (!message) return [];
-        return [toWireMessage(session.role === cs.v1.Role.VISITOR ? forVisitor(message) : message, session.coreLevel, files)];
+        return [toWireMessage(session.role === cs.v1.Role.VISITOR ? forVisitor(message, conversation.visitorLang) : message, session.coreLevel, files)];
       }),
       hasMore,
       conversation: ctx.hub.notices.wireConversation(conversation),

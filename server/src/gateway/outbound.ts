@@ -87,7 +87,7 @@ export class Outbound {
   deliver(from: Socket | undefined, conversation: Conversation, messages: readonly StoredMessage[]): void {
     // The four copies (visitor/agent x modern/legacy band) are usually the same bytes: encode each distinct one once.
     const encode = (list: readonly StoredMessage[], level: number): Uint8Array => encodeFrame({ deliver: { messages: list.map((m) => toWireMessage(m, level, this.attachments)) } });
-    const visible = messages.map(forVisitor);
+    const visible = messages.map((m) => forVisitor(m, conversation.visitorLang));
     const hidesNotes = visible.some((m, i) => m !== messages[i]);
     const downgrades = messages.some((m) => downgradesBelow(m.kind, 0));
     const agentModern = encode(messages, SERVER_CORE_LEVEL);
@@ -145,7 +145,7 @@ export class Outbound {
     for (let seq = afterSeq + 1; seq <= conversation.lastSeq; seq++) {
       const message = conversation.message(seq);
       if (!message) continue;
-      batch.push(toWireMessage(visitor ? forVisitor(message) : message, session.coreLevel, this.attachments));
+      batch.push(toWireMessage(visitor ? forVisitor(message, conversation.visitorLang) : message, session.coreLevel, this.attachments));
       if (batch.length >= PUSH_BATCH && !flush()) return pushed;
     }
     flush();

@@ -2,7 +2,8 @@
  * Server-made BOT messages: an offline auto-reply when a visitor writes while
  * no agent is online, once, right after the question (then at most once per
  * `offlineReplyEveryMs` per conversation). English, or Chinese when
- * Hello.lang starts with "zh".
+ * Hello.lang starts with "zh"; its sender name too ("Automatic reply",
+ * never a bare "Bot").
  *
  * There is no stored greeting (issue 11): it used to be posted after the
  * visitor's first message, so it answered a question nobody asked and became
@@ -16,9 +17,11 @@ import { postServerMessage } from './server-message.js';
 
 const TEXTS = {
   en: {
+    name: 'Automatic reply',
     offline: 'Our team is offline right now. Leave your message here and we will reply as soon as we are back.',
   },
   zh: {
+    name: '自动回复',
     offline: '客服暂时不在线。请留下您的问题，我们上线后会尽快回复您。',
   },
 } as const;
@@ -33,6 +36,6 @@ export async function afterVisitorMessage(ctx: PipelineDeps, conversation: Conve
   const now = ctx.now();
   if (ctx.options.offlineReply && ctx.fanOut.agentsOnline() === 0 && now - conversation.lastOfflineReplyMs >= ctx.options.offlineReplyEveryMs) {
     conversation.lastOfflineReplyMs = now;
-    await postServerMessage(ctx, conversation, cs.v1.Role.BOT, cs.v1.MessageKind.TEXT, texts.offline, `bot-offline-${now}`);
+    await postServerMessage(ctx, conversation, cs.v1.Role.BOT, cs.v1.MessageKind.TEXT, texts.offline, `bot-offline-${now}`, texts.name);
   }
 }

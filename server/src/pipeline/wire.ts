@@ -54,12 +54,12 @@ export function toWireMessage(message: StoredMessage, coreLevel: number, attachm
  * content never reaches the visitor, yet the visitor's seq stays contiguous,
  * so the client's gap repair (DESIGN.md §3.7) does not chase a hole forever.
  * Clients show nothing for a NOTE. An EVENT becomes its customer-facing line
- * (no agent id), or the same placeholder when it is internal workflow
- * (see events.ts).
+ * in the visitor's language `lang` (no agent id), or the same placeholder
+ * when it is internal workflow (see events.ts).
  */
-export function forVisitor(message: StoredMessage): StoredMessage {
+export function forVisitor(message: StoredMessage, lang = ''): StoredMessage {
   if (message.kind === cs.v1.MessageKind.EVENT) {
-    const text = visitorEventText(message);
+    const text = visitorEventText(message, lang);
     if (text) return { ...message, senderId: '', text };
   } else if (message.kind !== cs.v1.MessageKind.NOTE) {
     return message;

@@ -55,6 +55,8 @@ export class Conversation {
   visitorPageTitle = '';
   platform = '';
   appVersion = '';
+  /** The visitor's language (Hello.lang of their latest session): visitor-facing event lines are worded in it. Not stored. */
+  visitorLang = '';
   /** True once the `conv` record went to the journal (it is written with the first message). */
   journaled = false;
   /** When the last offline auto-reply was posted, ms. */

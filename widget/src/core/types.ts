@@ -67,8 +67,6 @@ export interface TimelineItem {
   readonly state: MessageState;
   /** Why it failed, for `failed`. */
   readonly error?: string;
-  /** EVENT messages: what happened (`cs.v1.EventKind`), so the widget words it in its language. */
-  readonly event?: number;
 }
 
 /** A conversation's summary, as Welcome, SyncResult and InboxUpdate carry it. */

@@ -196,7 +196,7 @@ export class ChatController implements ReactiveController {
     } catch (error) {
       const message = (error as Error).message;
       this.fire('cs-error', { code: 'identity_rejected', message });
-      console.error(`cs-chat: identify() refused: ${message}. Sign userId on your server: signature = hex(HMAC-SHA256(CS_SECRET, userId)). Chat goes on anonymous.`);
+      console.error(`cs-chat: identify() refused (${message}): sign userId on your server, signature = hex(HMAC-SHA256(CS_SECRET, userId)); chat stays anonymous`);
       throw error;
     }
   }

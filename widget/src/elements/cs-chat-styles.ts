@@ -6,7 +6,7 @@ export const chatStyles = css`
     position: fixed;
     z-index: var(--cs-z, 2147483000);
     bottom: calc(20px + env(safe-area-inset-bottom, 0px));
-    right: calc(20px + env(safe-area-inset-right, 0px));
+    right: 20px;
     width: 60px;
     height: 60px;
     border: 0;
@@ -73,7 +73,6 @@ export const chatStyles = css`
       border-radius: 0;
       bottom: 0;
       right: 0;
-      padding: 0 env(safe-area-inset-right, 0px) 0 env(safe-area-inset-left, 0px);
     }
     .panel > header {
       padding-top: calc(16px + env(safe-area-inset-top, 0px));

@@ -292,7 +292,7 @@ export class CsChat extends LitElement {
           <div class="avatar" aria-hidden="true">${[...name][0]?.toUpperCase()}</div>
           <div class="heading">
             <h2>${name}</h2>
-            <p class="presence" role="status"><i class=${online ? 'online' : 'away'}></i>${linked ? (online ? s.online : s.away) : this.chat.wasOpen ? s.reconnecting : ''}</p>
+            <p class="presence"><i class=${online ? 'online' : 'away'}></i>${linked ? (online ? s.online : s.away) : this.chat.wasOpen ? s.reconnecting : ''}</p>
           </div>
           <button class="icon-btn" type="button" aria-label=${s.closeChat} @click=${() => this.close()}>${icons.close}</button>
         </header>
@@ -344,7 +344,6 @@ export class CsChat extends LitElement {
       strings: s,
       lang: s.lang === 'zh' ? 'zh-CN' : 'en',
       showNames: true,
-      wordEvents: true,
       onRetry: (item) => void this.chat.retry(item),
       onReply: (item) => {
         this.quoting = item;

@@ -38,11 +38,6 @@ export interface Strings {
   readonly unread: (count: number) => string;
   readonly newMessage: string;
   readonly empty: string;
-  /** Name shown on automatic replies. */
-  readonly bot: string;
-  /** Event lines a visitor sees. */
-  readonly joined: (name: string) => string;
-  readonly resolved: string;
 }
 
 const en: Strings = {
@@ -78,9 +73,6 @@ const en: Strings = {
   unread: (count) => (count === 1 ? '1 unread message' : `${count} unread messages`),
   newMessage: 'New message',
   empty: 'Ask us anything – we usually reply in a few minutes.',
-  bot: 'Automatic reply',
-  joined: (name) => `${name} joined the conversation`,
-  resolved: 'This conversation was resolved',
 };
 
 const zh: Strings = {
@@ -116,9 +108,6 @@ const zh: Strings = {
   unread: (count) => `${count} 条未读消息`,
   newMessage: '新消息',
   empty: '有什么可以帮您？我们通常几分钟内回复。',
-  bot: '自动回复',
-  joined: (name) => `${name} 已加入会话`,
-  resolved: '本次会话已结束',
 };
 
 /** Strings for a BCP 47 tag: any `zh*` gives Chinese, anything else English. */

@@ -20,9 +20,6 @@ import { linkify } from './linkify.js';
  */
 export const Kind = { Text: 0, Image: 1, QuickReplies: 2, Event: 3, Note: 4 } as const;
 
-/** What an EVENT records, mirroring `cs.v1.EventKind`. */
-export const EventCode = { Joined: 1, Resolved: 2 } as const;
-
 /** Sender roles, mirroring `cs.v1.Role`. */
 export const RoleCode = { Visitor: 1, Agent: 2, Bot: 3, System: 4 } as const;
 
@@ -39,12 +36,7 @@ export interface MessageViewContext {
   readonly lastOwnKey: string;
   /** Show the sender's name above others' bubbles (agents see "Visitor", visitors see the agent). */
   readonly showNames: boolean;
-  /**
-   * Word EVENT lines from their kind in the reader's language ("Alice joined
-   * the conversation"): the visitor widget. Unset shows the server's text, the
-   * agents' full log.
-   */
-  readonly wordEvents?: boolean;
+
   readonly onRetry: (item: TimelineItem) => void;
   readonly onReply: (item: TimelineItem) => void;
   readonly onQuickReply: (label: string, item: TimelineItem) => void;
@@ -110,12 +102,6 @@ function renderBody(item: TimelineItem, ctx: MessageViewContext): TemplateResult
   return linkify(item.text);
 }
 
-/** An EVENT line's text: worded from its kind for visitors, the server's text for agents. */
-function eventText(item: TimelineItem, ctx: MessageViewContext): string {
-  if (ctx.wordEvents && item.event === EventCode.Joined) return ctx.strings.joined(item.senderName || ctx.strings.someone);
-  if (ctx.wordEvents && item.event === EventCode.Resolved) return ctx.strings.resolved;
-  return item.text;
-}
 
 /** One time formatter per language tag, each built on first use (ICU set-up costs ms; a page shows one or two languages). */
 const timeFormats = new Map<string, Intl.DateTimeFormat>();
@@ -149,10 +135,10 @@ export function renderMessage(item: TimelineItem, ctx: MessageViewContext): Temp
   // Visitors receive an agent note as a content-free placeholder that only keeps seqs contiguous.
   if (item.kind === Kind.Note) return html``;
   if (item.kind === Kind.Event) {
-    return html`<div class="event" part="event" data-key=${item.key}>${eventText(item, ctx)}</div>`;
+    return html`<div class="event" part="event" data-key=${item.key}>${item.text}</div>`;
   }
   const time = formatTime(item.timeMs, ctx.lang);
-  const name = item.own ? ctx.strings.you : item.senderRole === RoleCode.Bot ? ctx.strings.bot : item.senderName || ctx.strings.someone;
+  const name = item.own ? ctx.strings.you : item.senderName || ctx.strings.someone;
   return html`<div class="msg ${item.own ? 'own' : 'other'} ${item.state}" part="message" data-key=${item.key}>
     ${!item.own && ctx.showNames ? html`<div class="who">${name}</div>` : nothing}
     <div class="row">

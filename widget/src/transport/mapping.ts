@@ -33,7 +33,6 @@ export function toItem(m: cs.v1.Message.$Properties, userId: string): TimelineIt
     timeMs: m.serverTimeMs ?? 0,
     own: !!senderId && senderId === userId,
     state: MessageState.Sent,
-    ...(m.event ? { event: m.event } : {}),
   };
 }
 
@@ -103,7 +102,7 @@ export function toInfo(
     lastActivityMs: c.lastActivityMs ?? 0,
     preview: update ? (update.preview ?? '') : (previous?.preview ?? fallbackPreview()),
     previewSenderId: from?.previewSenderId ?? '',
-    previewSenderRole: from?.previewSenderRole ?? cs.v1.Role.ROLE_UNSPECIFIED,
+    previewSenderRole: from?.previewSenderRole ?? 0, // ROLE_UNSPECIFIED
     previewNote: !!from?.previewNote,
     unread: from?.unread ?? 0,
   };

@@ -230,7 +230,7 @@ export class CsChat extends LitElement {
   /** Pins the page behind the full-screen panel (phones), or releases it where it was. */
   private lockScroll(lock: boolean): void {
     this.unlockScroll?.();
-    this.unlockScroll = lock ? lockPageScroll(document) : undefined;
+    this.unlockScroll = lock ? lockPageScroll() : undefined;
   }
 
   /** Lit commits the template in `super.update`; the keyed rows follow at once, before the controllers measure the scroll position. */

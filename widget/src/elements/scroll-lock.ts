@@ -8,14 +8,13 @@
  */
 
 /** Pins the page where it is; returns the function that releases it and scrolls back. */
-export function lockPageScroll(doc: Document): () => void {
-  const win = doc.defaultView;
-  const y = win?.scrollY ?? 0;
-  const style = doc.body.style;
+export function lockPageScroll(): () => void {
+  const y = scrollY;
+  const style = document.body.style;
   const saved = style.cssText;
   style.cssText += `;position:fixed;top:-${y}px;width:100%;overflow:hidden`;
   return () => {
     style.cssText = saved;
-    win?.scrollTo(0, y);
+    scrollTo(0, y);
   };
 }

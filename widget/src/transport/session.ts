@@ -221,12 +221,10 @@ export class ChatSession implements Session {
 
   /**
    * Reconnects as the identified user; resolves on the server's Welcome.
-   * @throws IdentityError when the server refuses the signature (or the input
-   * lacks a user id or signature); the session then reconnects as the
-   * anonymous visitor it was, keeping its token.
+   * @throws IdentityError when the server refuses the signature; the session
+   * then reconnects as the anonymous visitor it was, keeping its token.
    */
   identify(identity: IdentityInput): Promise<void> {
-    if (!identity?.userId || !identity.signature) return Promise.reject(new IdentityError('userId and signature are required'));
     this.identifying?.reject(new IdentityError('superseded'));
     const accepted = new Promise<void>((resolve, reject) => (this.identifying = { resolve, reject }));
     this.identity = identity;

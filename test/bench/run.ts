@@ -12,6 +12,9 @@
  * `--rounds=N` (sizes); `--latency-idle=N` (idle connections held open during
  * the latency runs; default 10,000, 0 with --quick).
  *
+ * `npm run bench -- soak` and `npm run bench -- abuse` run the store
+ * benchmarks instead (soak.ts, abuse.ts; issue 9).
+ *
  * Figures are for reading, never asserts. On a 2-core machine the generator
  * saturates first: compare server CPU per delivered message, and read the
  * throughput next to the generator's own CPU.
@@ -63,6 +66,11 @@ function order(r: number): TargetSpec[] {
 }
 
 async function main(): Promise<void> {
+  if (argv[0] === 'soak' || argv[0] === 'abuse') {
+    // Each store benchmark is its own script with its own options (see its header).
+    await import(argv[0] === 'soak' ? './soak.js' : './abuse.js');
+    return;
+  }
   const started = Date.now();
   const native = await uwsNative();
   console.log(`bench: ${quick ? 'quick' : 'full'}; uWebSockets.js ${native === undefined ? 'not loadable' : native ? 'native' : 'FALLBACK (slow ws imitation)'} in this Node ${process.version}`);

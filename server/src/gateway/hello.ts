@@ -13,6 +13,7 @@ import { visibleConversation } from '../pipeline/access.js';
 import { checkAgentToken, isVisitorToken, legacyVisitorIdForUser, newVisitorId, signVisitorToken, verifyIdentity, verifyVisitorToken, visitorIdForUser } from './auth.js';
 import { joinMailbox } from './broadcasts.js';
 import { SessionPhase, type SessionData, type Socket } from './session.js';
+import { checkVisitorHello } from './store-limits.js';
 
 /** Longest site / topic / device id / platform / version / lang accepted, characters. */
 const MAX_FIELD = 128;
@@ -21,7 +22,7 @@ const MAX_CURSORS = 200;
 /** Most conversations listed in an agent's Welcome. */
 const INBOX_LIMIT = 500;
 
-type Identity = { role: cs.v1.Role.VISITOR; visitorId: string; reissue: boolean } | { role: cs.v1.Role.AGENT; agentId: string };
+type Identity = { role: cs.v1.Role.VISITOR; visitorId: string; reissue: boolean } | { role: cs.v1.Role.AGENT; agentId: string; expiresMs: number };
 
 export function handleHello(ctx: GatewayContext, ws: Socket, hello: cs.v1.Hello): void {
   const session = ws.getUserData().session;
@@ -38,6 +39,10 @@ export function handleHello(ctx: GatewayContext, ws: Socket, hello: cs.v1.Hello)
   }
   const who = authenticate(ctx, hello, session.origin);
   if (typeof who === 'string') return fatal(cs.v1.ErrorCode.UNAUTHENTICATED, who);
+  if (who.role === cs.v1.Role.VISITOR) {
+    const refused = checkVisitorHello(ctx, session.ip, hello, who.visitorId, !hello.token && !hello.identity?.userId);
+    if (refused) return ctx.hub.out.sendError(ws, cs.v1.ErrorCode.RATE_LIMITED, refused.message, { fatal: true, retryAfterMs: refused.retryAfterMs });
+  }
 
   session.coreLevel = coreLevel;
   session.modern = rendersAllKinds(coreLevel);
@@ -48,9 +53,25 @@ export function handleHello(ctx: GatewayContext, ws: Socket, hello: cs.v1.Hello)
   session.lang = hello.lang || 'en';
   session.phase = SessionPhase.Ready;
 
-  if (who.role === cs.v1.Role.AGENT) welcomeAgent(ctx, ws, session, who.agentId);
+  if (who.role === cs.v1.Role.AGENT) {
+    if (who.expiresMs > 0) endAtExpiry(ctx, ws, session, who.expiresMs);
+    welcomeAgent(ctx, ws, session, who.agentId);
+  }
   else welcomeVisitor(ctx, ws, session, hello, who.visitorId, who.reissue);
   resume(ctx, ws, hello.cursors ?? []);
+}
+
+/** An expiring service token stops working at its expiry: the session it opened ends then too (the client's reconnect is refused). */
+function endAtExpiry(ctx: GatewayContext, ws: Socket, session: SessionData, expiresMs: number): void {
+  // setTimeout holds at most ~24.8 days; a later expiry is checked again then.
+  const waitMs = Math.min(Math.max(0, expiresMs - ctx.now()), 2 ** 31 - 1);
+  session.expiryTimer = setTimeout(() => {
+    session.expiryTimer = undefined;
+    if (session.phase === SessionPhase.Closed) return;
+    if (ctx.now() < expiresMs) return endAtExpiry(ctx, ws, session, expiresMs);
+    ctx.hub.out.sendError(ws, cs.v1.ErrorCode.UNAUTHENTICATED, 'agent token has expired: sign in again', { fatal: true });
+  }, waitMs);
+  session.expiryTimer.unref();
 }
 
 /** The site key a Hello names ('default' when empty). */
@@ -63,7 +84,7 @@ function authenticate(ctx: GatewayContext, hello: cs.v1.Hello, origin: string): 
   const token = hello.token ?? '';
   if (token && !isVisitorToken(token)) {
     const check = checkAgentToken(ctx.keys, token, ctx.now());
-    return check.ok ? { role: cs.v1.Role.AGENT, agentId: check.agentId } : check.reason;
+    return check.ok ? { role: cs.v1.Role.AGENT, agentId: check.agentId, expiresMs: check.expiresMs } : check.reason;
   }
   const site = siteOf(hello);
   const siteRefusal = checkSite(ctx, site, origin);
@@ -167,7 +188,7 @@ function welcomeVisitor(ctx: GatewayContext, ws: Socket, session: SessionData, h
   if (hello.pageUrl) primary.visitorPageUrl = hello.pageUrl.slice(0, 2048);
   if (hello.pageTitle) primary.visitorPageTitle = hello.pageTitle.slice(0, 256);
   if (created) for (const other of ctx.hub.registry.visitorSessions(visitorId)) ctx.hub.registry.watch(other, primary.id);
-  const others = ctx.store.ofVisitor(visitorId).filter((c) => c !== primary && c.site === session.site);
+  const others = ctx.store.ofVisitor(visitorId, ctx.options.welcomeConversations).filter((c) => c !== primary && c.site === session.site);
   const conversations: Conversation[] = [primary, ...others];
   for (const conversation of conversations) {
     conversation.visitorLang = session.lang;

@@ -120,8 +120,8 @@ export interface ConversationView {
  * anonymous visitor.
  */
 export class IdentityError extends Error {
+  /** Tells it from other errors without `instanceof` (the page does not import the class). */
   readonly type = 'identity';
-  override readonly name = 'IdentityError';
 }
 
 export interface IdentityInput {

@@ -42,7 +42,8 @@ import { pickLang, stringsFor, type Strings } from './i18n.js';
 import { icons, previewText, renderTyping, type MessageViewContext } from './message-list.js';
 import { MessageRows } from './message-rows.js';
 import { MessageWindow } from './message-window.js';
-import { lockPageScroll } from './scroll-lock.js';
+import { isFullScreen, trapTab } from './panel-focus.js';
+import { ScrollLock } from './scroll-lock.js';
 import { messageContext, newestSeq } from './session-view.js';
 import { messageStyles, resetStyles } from './styles.js';
 
@@ -94,8 +95,8 @@ export class CsChat extends LitElement {
   private readonly rows = new MessageRows();
   /** What the last render picked for the rows, applied right after it (see `update`). */
   private shown: { items: readonly TimelineItem[]; ctx: MessageViewContext } | undefined;
-  /** Releases the page scroll lock of the open full-screen panel. */
-  private unlockScroll: (() => void) | undefined;
+  /** Pins the page behind the full-screen panel (phones). */
+  private readonly scrollLock = new ScrollLock(this);
   /** The panel was opened once: render it from then on (keeps first paint cheap). */
   private panelMade = false;
   private readonly composer = new ComposerController(this, (typing) => this.chat.setTyping(typing));
@@ -219,18 +220,7 @@ export class CsChat extends LitElement {
       else this.style.removeProperty('--cs-accent');
     }
     if (this.isOpen) this.panelMade = true;
-    if (changed.has('isOpen')) this.lockScroll(this.isOpen && isFullScreen());
-  }
-
-  override disconnectedCallback(): void {
-    this.lockScroll(false);
-    super.disconnectedCallback();
-  }
-
-  /** Pins the page behind the full-screen panel (phones), or releases it where it was. */
-  private lockScroll(lock: boolean): void {
-    this.unlockScroll?.();
-    this.unlockScroll = lock ? lockPageScroll() : undefined;
+    if (changed.has('isOpen')) this.scrollLock.set(this.isOpen && isFullScreen());
   }
 
   /** Lit commits the template in `super.update`; the keyed rows follow at once, before the controllers measure the scroll position. */
@@ -407,31 +397,8 @@ export class CsChat extends LitElement {
       this.close();
       return;
     }
-    if (e.key !== 'Tab' || !isFullScreen()) return;
-    const panel = e.currentTarget as HTMLElement;
-    const focusable = [...panel.querySelectorAll<HTMLElement>('button, textarea, [tabindex="0"]')].filter(
-      (el) => !(el as HTMLButtonElement).disabled && el.getClientRects().length > 0,
-    );
-    if (!focusable.length) return;
-    const first = focusable[0];
-    const last = focusable[focusable.length - 1];
-    const active = this.shadowRoot?.activeElement;
-    if (e.shiftKey && (active === first || !panel.contains(active ?? null))) {
-      e.preventDefault();
-      last.focus();
-    } else if (!e.shiftKey && active === last) {
-      e.preventDefault();
-      first.focus();
-    }
+    if (e.key === 'Tab' && isFullScreen()) trapTab(e, e.currentTarget as HTMLElement, this.shadowRoot?.activeElement ?? null);
   };
-}
-
-/** The panel covers the whole viewport at this width (cs-chat-styles.ts has the same breakpoint). */
-const FULL_SCREEN_QUERY = '(max-width: 480px)';
-
-/** True when the open panel is full-screen (phones): then it is modal. */
-function isFullScreen(): boolean {
-  return matchMedia(FULL_SCREEN_QUERY).matches;
 }
 
 if (!customElements.get('cs-chat')) customElements.define('cs-chat', CsChat);

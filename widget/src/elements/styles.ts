@@ -158,7 +158,6 @@ export const messageStyles = css`
   .bubble a {
     color: inherit;
     text-decoration: underline;
-    text-underline-offset: 2px;
   }
   .msg.failed .bubble {
     opacity: 0.75;

@@ -12,7 +12,7 @@
  *    store, and a returning visitor's resume.
  *
  * Options: `--rate=N`, `--conversations=N`, `--fill=N`, `--fill-ms=ms`,
- * `--measure-ms=ms`. Figures are printed, never asserted; the machine's load
+ * `--measure-ms=ms`, `--in-flight=N` (per conversation, default 64). Figures are printed, never asserted; the machine's load
  * average is printed with them (the machine is shared).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,7 +29,7 @@ const FILL = option('fill', 400_000);
 const FILL_MS = option('fill-ms', 120_000);
 const MEASURE_MS = option('measure-ms', 20_000);
 /** Sends each conversation may have unacknowledged; past it the generator skips (and counts) a tick's send. */
-const MAX_IN_FLIGHT = 64;
+const MAX_IN_FLIGHT = option('in-flight', 64);
 const TEXT = 'Hello, I ordered the blue jacket last week and the tracking page has not moved since Tuesday. Can you check it?';
 
 const SERVER_ENV = {

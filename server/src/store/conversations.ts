@@ -74,6 +74,8 @@ export class Conversation {
   visitorPageTitle = '';
   platform = '';
   appVersion = '';
+  /** The visitor's language (Hello.lang of their latest session): visitor-facing event lines are worded in it. Not stored. */
+  visitorLang = '';
   /** True once its row was handed to the durable store (that happens with the first message). */
   stored = false;
   /** When the last offline auto-reply was posted, ms. */

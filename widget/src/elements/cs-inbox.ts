@@ -38,6 +38,9 @@ import { icons, Kind, renderMessage, renderTyping, RoleCode, type MessageViewCon
 import { MessageRows } from './message-rows.js';
 import { MessageWindow } from './message-window.js';
 import { messageContext } from './session-view.js';
+import { paneSwitcher, Pane } from './inbox-panes.js';
+import { connectingScreen } from './inbox-connecting.js';
+import { linkify } from './linkify.js';
 import { messageStyles, resetStyles } from './styles.js';
 
 const defaultFactory: SessionFactory = (options) => new ChatSession({ loadUploads: async () => uploads, ...options });
@@ -54,6 +57,7 @@ export class CsInbox extends LitElement {
     cannedReplies: { attribute: 'canned-replies', converter: (value: string | null) => parseCannedReplies(value) },
     quote: { state: true },
     transferTo: { state: true },
+    pane: { state: true },
   };
 
   /** Agent token; setting it signs in (skips the form). */
@@ -64,6 +68,8 @@ export class CsInbox extends LitElement {
   declare cannedReplies: readonly CannedReply[];
   declare quote: TimelineItem | undefined;
   declare transferTo: string;
+  /** The pane shown on narrow screens (see inbox-panes.ts). */
+  declare pane: Pane;
 
   /** The session factory; replace before connecting to use another transport (tests, native bridges). */
   sessionFactory: SessionFactory = defaultFactory;
@@ -87,6 +93,7 @@ export class CsInbox extends LitElement {
     this.cannedReplies = parseCannedReplies(null);
     this.quote = undefined;
     this.transferTo = '';
+    this.pane = Pane.List;
     this.inbox = new InboxController(this, (options) => this.sessionFactory(options), () => this.server || sameOriginWs());
     this.window = new MessageWindow(this, { loadOlder: () => this.inbox.loadOlder() });
   }
@@ -133,13 +140,12 @@ export class CsInbox extends LitElement {
 
   override render(): TemplateResult {
     if (this.inbox.phase === InboxPhase.SignedOut) return this.renderSignIn();
-    if (this.inbox.phase === InboxPhase.Connecting) {
-      return html`<div class="center" role="status"><span class="spinner" aria-hidden="true"></span>Signing in…</div>`;
-    }
+    if (this.inbox.phase === InboxPhase.Connecting) return connectingScreen(this.inbox);
     return html`
       ${this.renderTopbar()}
       ${this.inbox.notice ? html`<div class="notice" role="alert">${this.inbox.notice}</div>` : nothing}
-      <div class="cols">
+      ${paneSwitcher(this.pane, !!this.inbox.selectedId, (pane) => (this.pane = pane))}
+      <div class="cols" data-pane=${this.pane}>
         ${this.renderSidebar()}
         ${this.inbox.selectedId ? this.renderThread() : html`<main class="thread empty" part="thread"><p>Pick a conversation on the left.</p></main>`}
         ${this.renderDetails()}
@@ -171,7 +177,7 @@ export class CsInbox extends LitElement {
       <div class="brand">${icons.chat}<span>Inbox</span></div>
       <span class=${inbox.connected ? 'conn ok' : 'conn'} role="status"><i aria-hidden="true"></i>${conn}</span>
       <span class="spacer"></span>
-      <span class="muted">${inbox.agentsOnline} ${inbox.agentsOnline === 1 ? 'agent' : 'agents'} online</span>
+      ${inbox.connected ? html`<span class="muted">${inbox.agentsOnline} ${inbox.agentsOnline === 1 ? 'agent' : 'agents'} online</span>` : nothing}
       ${alerts.notificationPermission === 'default'
         ? html`<button type="button" class="ghost" @click=${this.enableNotifications}>Enable notifications</button>`
         : nothing}
@@ -271,7 +277,7 @@ export class CsInbox extends LitElement {
     if (item.kind === Kind.Note) {
       return html`<div class="note-msg" data-key=${item.key} role="note" aria-label=${`Private note by ${item.own ? 'you' : item.senderName || 'an agent'}`}>
         <div class="note-head"><b>${item.own ? 'You' : item.senderName || 'Agent'}</b> · Private note · only agents see this</div>
-        <div class="note-text">${item.text}</div>
+        <div class="note-text">${linkify(item.text)}</div>
       </div>`;
     }
     // The visitor's messages carry the name they had when sent (often just "Visitor"):
@@ -352,6 +358,7 @@ export class CsInbox extends LitElement {
   }
 
   private open(conversationId: string): void {
+    this.pane = Pane.Thread;
     if (conversationId === this.inbox.selectedId) return;
     this.quote = undefined;
     this.transferTo = '';

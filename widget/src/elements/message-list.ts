@@ -13,6 +13,7 @@ import type { AttachmentView, TimelineItem } from '../core/types.js';
 import { MessageState } from '../core/types.js';
 import type { FileViews } from './file-views.js';
 import type { Strings } from './i18n.js';
+import { linkify } from './linkify.js';
 
 /**
  * Message kinds as numbers, mirroring `cs.v1.MessageKind` in proto/chat.proto
@@ -36,6 +37,7 @@ export interface MessageViewContext {
   readonly lastOwnKey: string;
   /** Show the sender's name above others' bubbles (agents see "Visitor", visitors see the agent). */
   readonly showNames: boolean;
+
   readonly onRetry: (item: TimelineItem) => void;
   readonly onReply: (item: TimelineItem) => void;
   readonly onQuickReply: (label: string, item: TimelineItem) => void;
@@ -98,14 +100,15 @@ export function renderQuote(seq: number, ctx: MessageViewContext): TemplateResul
   return html`<span class="quote">${quoted ? previewText(quoted, ctx.strings) : ctx.strings.earlierMessage}</span>`;
 }
 
-function renderBody(item: TimelineItem, ctx: MessageViewContext): TemplateResult | string {
-  if (item.attachments) return ctx.files?.body(item, ctx) ?? item.text;
+function renderBody(item: TimelineItem, ctx: MessageViewContext): TemplateResult | (string | TemplateResult)[] {
+  if (item.attachments) return ctx.files?.body(item, ctx) ?? linkify(item.text);
   if (item.kind === Kind.Image && isSafeImageUrl(item.text)) {
     // No Referer: the image's host learns nothing of the page it is shown on (issue 10).
     return html`<img src=${item.text} alt=${ctx.strings.image} loading="lazy" referrerpolicy="no-referrer" />`;
   }
-  return item.text;
+  return linkify(item.text);
 }
+
 
 /** One time formatter per language tag, each built on first use (ICU set-up costs ms; a page shows one or two languages). */
 const timeFormats = new Map<string, Intl.DateTimeFormat>();

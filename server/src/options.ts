@@ -200,6 +200,7 @@ export function resolveOptions(partial: Partial<ServerOptions>): ServerOptions {
   if ([options.identitySecret, options.previousIdentitySecret].some((k) => k && tokenKeys.includes(k))) {
     throw new Error('CS_IDENTITY_SECRET must differ from CS_SECRET: the key your backend holds must not sign tokens');
   }
+  if (!(options.helloTimeoutMs > 0)) throw new Error('options.helloTimeoutMs must be more than 0 ms (CS_HELLO_TIMEOUT_MS)');
   if (!Number.isInteger(options.trustProxy) || options.trustProxy < 0) throw new Error('options.trustProxy must be a whole number of proxy hops (CS_TRUST_PROXY)');
   return options;
 }

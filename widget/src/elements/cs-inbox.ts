@@ -43,6 +43,7 @@ import { MessageRows } from './message-rows.js';
 import { MessageWindow } from './message-window.js';
 import { messageContext } from './session-view.js';
 import { paneSwitcher, Pane } from './inbox-panes.js';
+import { connectingScreen } from './inbox-connecting.js';
 import { linkify } from './linkify.js';
 import { messageStyles, resetStyles } from './styles.js';
 
@@ -211,7 +212,7 @@ export class CsInbox extends LitElement {
 
   override render(): TemplateResult {
     if (this.inbox.phase === InboxPhase.SignedOut) return this.renderSignIn();
-    if (this.inbox.phase === InboxPhase.Connecting) return this.renderConnecting();
+    if (this.inbox.phase === InboxPhase.Connecting) return connectingScreen(this.inbox);
     return html`
       ${this.renderTopbar()}
       ${this.inbox.notice ? html`<div class="notice" role="alert">${this.inbox.notice}</div>` : nothing}
@@ -222,33 +223,6 @@ export class CsInbox extends LitElement {
         ${this.renderDetails()}
       </div>
     `;
-  }
-
-  /**
-   * Signing in. When the socket could not even open (the browser does not say
-   * why: a refused upgrade, HTTP 403 for an origin the server does not allow,
-   * looks the same as a server that is down), it says so and what to check,
-   * instead of spinning.
-   */
-  private renderConnecting(): TemplateResult {
-    const inbox = this.inbox;
-    const stuck = inbox.connState === ConnState.Waiting || inbox.connState === ConnState.Offline;
-    if (!stuck) return html`<div class="center" role="status"><span class="spinner" aria-hidden="true"></span>Signing in…</div>`;
-    return html`<div class="center">
-      <div class="signin">
-        <h1>Cannot reach the chat server</h1>
-        <p class="error" role="alert">
-          ${inbox.connState === ConnState.Offline ? 'This browser is offline.' : html`The connection to <code>${inbox.url}</code> failed or was refused.`}
-          Still trying…
-        </p>
-        <p class="muted">
-          Check that the server is running. If it refuses this page (HTTP 403 in the server log, "origin not allowed"), open the workbench
-          from the chat server's own address, or add this page's origin to <code>CS_ALLOWED_ORIGINS</code>; behind a proxy, pass the
-          public <code>Host</code> on (README, Production).
-        </p>
-        <button type="button" class="ghost" @click=${() => void inbox.signOut()}>Back to sign-in</button>
-      </div>
-    </div>`;
   }
 
   private renderSignIn(): TemplateResult {

@@ -5,7 +5,9 @@
  * Prints a table with ratios (ours / peer) and writes
  * test/bench/results/latest.json and latest.md.
  *
- * Options: `--quick`; `--only=ours,ws-peer,…` (targets); `--no-widget`;
+ * Options: `--quick`; `--only=ours,floor,ws-peer,…` (targets; the labelled
+ * extras `ws-peer+per-msg-inbox` and `socketio-peer+per-msg-inbox` run only
+ * when named); `--no-widget`;
  * `--no-conn` (skip idle connections and the reconnect storm);
  * `--no-profile`; `--no-load` (skip throughput and latency); `--no-watchers` (skip the few-agents-watching-many variant);
  * `--conversations=N`, `--idle=N`, `--duration=ms` (window),
@@ -16,9 +18,10 @@
  * saturates first: compare server CPU per delivered message, and read the
  * throughput next to the generator's own CPU.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderMarkdown } from './lib/report.js';
+import { renderMarkdown, targetLines } from './lib/report.js';
 import { idleGenerators, profileLoad, runConnections, runLoad, runWatchers, type ConnResult, type LoadResult, type LoadSizes, type WatchersResult } from './lib/scenarios.js';
 import { repoRoot, TARGETS, TargetName, type TargetSpec } from './lib/targets.js';
 import { openFilesLimit } from './lib/proc.js';
@@ -42,7 +45,7 @@ const fdLimit = Math.min(openFilesLimit(process.pid), 1_000_000);
 const requestedLatencyIdle = Number(option('latency-idle') ?? (quick ? 0 : 10_000));
 sizes.latencyIdle = Math.max(0, Math.min(requestedLatencyIdle, fdLimit - 500 - 2 * sizes.conversations));
 
-const selected: TargetName[] = (option('only')?.split(',') as TargetName[] | undefined) ?? [TargetName.Ours, TargetName.Ws, TargetName.SocketIo, TargetName.OursJournal];
+const selected: TargetName[] = (option('only')?.split(',') as TargetName[] | undefined) ?? [TargetName.Ours, TargetName.Floor, TargetName.Ws, TargetName.SocketIo, TargetName.OursJournal];
 for (const t of selected) if (!TARGETS[t]) throw new Error(`unknown target ${t}; known: ${Object.keys(TARGETS).join(', ')}`);
 
 /** uWebSockets.js loads natively here or falls back to its slow ws imitation. */
@@ -62,8 +65,19 @@ function order(r: number): TargetSpec[] {
   return r % 2 === 0 ? list : [...list].reverse();
 }
 
+/** `uptime`'s line (load averages): printed with the figures, since the machine is shared. */
+function uptime(): string {
+  try {
+    return execFileSync('uptime', { encoding: 'utf8' }).trim();
+  } catch {
+    return '(uptime unavailable)';
+  }
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
+  const uptimeBefore = uptime();
+  console.log(`bench: uptime ${uptimeBefore}`);
   const native = await uwsNative();
   console.log(`bench: ${quick ? 'quick' : 'full'}; uWebSockets.js ${native === undefined ? 'not loadable' : native ? 'native' : 'FALLBACK (slow ws imitation)'} in this Node ${process.version}`);
   console.log(`bench: ${sizes.conversations} conversations x (visitor + agent), ${sizes.inflight} in flight, ${sizes.durationMs} ms windows, ${sizes.generators} generator processes`);
@@ -88,6 +102,17 @@ async function main(): Promise<void> {
       );
       if (res.serverNote) console.log(`    server says: ${res.serverNote}`);
     }
+
+  if (load.length) {
+    const mean = (t: string): number | undefined => {
+      const v = load.filter((l) => l.target === t && l.throughput).map((l) => l.throughput!.serverCpuUsPerDelivered);
+      return v.length ? v.reduce((a, b) => a + b, 0) / v.length : undefined;
+    };
+    const floor = mean(TargetName.Floor);
+    if (floor) for (const t of selected) if (mean(t) !== undefined) console.log(`  [${t}] ${mean(t)!.toFixed(1)} us/msg = ${(mean(t)! / floor).toFixed(2)}x the floor`);
+    for (const line of targetLines(mean)) console.log(`  ${line}`);
+    console.log(`bench: uptime ${uptime()}`);
+  }
 
   /** Agents in the watchers variant (issue 6: "a few agents watching many conversations"). */
   const watcherAgents = 3;
@@ -145,6 +170,7 @@ async function main(): Promise<void> {
     profile,
     widget,
     durationS: Math.round((Date.now() - started) / 1000),
+    uptime: { before: uptimeBefore, after: uptime() },
   };
   const dir = join(repoRoot, 'test/bench/results');
   mkdirSync(dir, { recursive: true });

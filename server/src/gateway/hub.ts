@@ -21,13 +21,13 @@ export class Hub implements FanOut {
   readonly registry = new Registry();
   readonly out: Outbound;
   readonly notices: Notices;
-  private readonly repush: Repush;
+  readonly repush: Repush;
 
   constructor(store: ConversationStore, metrics: ServerMetrics, options: ServerOptions, log: Logger, now: () => number) {
     this.out = new Outbound(this.registry, metrics, options);
     this.notices = new Notices(store, this.registry, this.out, options.coalesceMs);
     this.registry.reportPresenceTo(this.notices);
-    this.repush = new Repush(store, this.registry, this.out, metrics, options, log, now);
+    this.repush = new Repush(store, this.out, metrics, options, log, now);
   }
 
   attach(app: TemplatedApp): void {

@@ -9,7 +9,7 @@
  * extras `ws-peer+per-msg-inbox` and `socketio-peer+per-msg-inbox` run only
  * when named); `--no-widget`;
  * `--no-conn` (skip idle connections and the reconnect storm);
- * `--no-profile`; `--no-load` (skip throughput and latency); `--no-watchers` (skip the few-agents-watching-many variant);
+ * `--no-profile`; `--profile=ours,floor` (servers profiled, default ours); `--no-load` (skip throughput and latency); `--no-watchers` (skip the few-agents-watching-many variant);
  * `--conversations=N`, `--idle=N`, `--duration=ms` (window),
  * `--rounds=N` (sizes); `--latency-idle=N` (idle connections held open during
  * the latency runs; default 10,000, 0 with --quick).
@@ -144,10 +144,13 @@ async function main(): Promise<void> {
   }
 
   let profile: Awaited<ReturnType<typeof profileLoad>> | undefined;
-  if (!flag('no-profile') && selected.includes(TargetName.Ours)) {
-    profile = await profileLoad(TARGETS.ours, { ...sizes, durationMs: Math.min(sizes.durationMs, 5000) });
-    console.log(`bench: server hot path (ours, --cpu-prof, one throughput run)${profile.error ? ` — ${profile.error}` : ''}`);
-    for (const f of profile.top) console.log(`  ${String(f.selfMs).padStart(8)} ms ${String(f.percent).padStart(5)}%  ${f.name}  ${f.where}`);
+  // `--profile=ours,floor`: which servers get a --cpu-prof throughput run (default ours); the first one goes in the report.
+  const profiled = (option('profile')?.split(',') as TargetName[] | undefined) ?? [TargetName.Ours];
+  for (const name of flag('no-profile') ? [] : profiled.filter((t) => selected.includes(t) && TARGETS[t])) {
+    const p = await profileLoad(TARGETS[name], { ...sizes, durationMs: Math.min(sizes.durationMs, 5000) });
+    profile ??= p;
+    console.log(`bench: server hot path (${name}, --cpu-prof, one throughput run)${p.error ? ` — ${p.error}` : ''}${p.file ? `; profile kept in ${p.file}` : ''}`);
+    for (const f of p.top) console.log(`  ${String(f.selfMs).padStart(8)} ms ${String(f.percent).padStart(5)}%  ${f.name}  ${f.where}`);
   }
 
   let widget: unknown;

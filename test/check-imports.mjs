@@ -20,7 +20,17 @@ export const RULES = [
     packages: ['uWebSockets.js'],
     why: 'the pipeline defines its ports (pipeline/ports.ts) and the gateway implements them; no uWS type below the gateway',
   },
-  // The widget rules (core/ and store/ must not import transport/) are added with the widget's restructuring.
+  {
+    from: 'widget/src/core/',
+    forbid: ['widget/src/transport/', 'widget/src/store/', 'widget/src/elements/'],
+    packages: ['lit', 'idb'],
+    why: 'core/ is pure logic and the shared domain types (core/types.ts): no socket, no IndexedDB, no DOM',
+  },
+  {
+    from: 'widget/src/store/',
+    forbid: ['widget/src/transport/', 'widget/src/elements/'],
+    why: 'the store keeps what core/ defines; the session (transport/) drives it, not the other way round',
+  },
 ];
 
 const SOURCE = /\.(ts|mts|js|mjs)$/;

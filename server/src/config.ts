@@ -18,8 +18,9 @@
  * | CS_TRUST_PROXY | `1`: client IP from X-Forwarded-For | off |
  * | CS_BLOCKED_WORDS | comma list of blocked words | empty |
  * | CS_BLOCKED_WORDS_MODE | `mask` (default) or `reject` | mask |
- * | CS_BOT | `off` disables the greeting and offline auto-reply | on |
+ * | CS_BOT | `off` disables the offline auto-reply | on |
  * | CS_LOG_LEVEL | pino level | info |
+ * | CS_BROADCAST_SPREAD_MS | jitter window of an announcement's publish / edit / recall, ms | 30000 |
  * | CS_DATA_DIR, CS_JOURNAL, CS_FSYNC_MS, CS_COMPACT_BYTES | journal (store/journal.ts) | ./.data, on, 5, 8 MiB |
  */
 import { randomBytes } from 'node:crypto';
@@ -80,9 +81,9 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): { options: Partial<Serve
     trustProxy: env.CS_TRUST_PROXY === '1' || env.CS_TRUST_PROXY === 'true' ? true : undefined,
     blockedWords: list('CS_BLOCKED_WORDS'),
     blockedWordsMode: mode === 'reject' ? 'reject' : mode === 'mask' ? 'mask' : undefined,
-    greeting: bots ? undefined : false,
     offlineReply: bots ? undefined : false,
     logLevel: env.CS_LOG_LEVEL || undefined,
+    broadcastSpreadMs: number('CS_BROADCAST_SPREAD_MS'),
   };
   const options = Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined)) as Partial<ServerOptions>;
   return { options, generatedSecret };

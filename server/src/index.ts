@@ -9,7 +9,10 @@ import { Hub, registerWebSocket, type GatewayContext } from './gateway/index.js'
 import { registerHttpRoutes, ServerMetrics } from './http/index.js';
 import { resolveOptions, type ServerOptions } from './options.js';
 import { journalMessageStore, WordFilter } from './pipeline/index.js';
+import Database from 'better-sqlite3';
+import { BroadcastService } from './broadcast/index.js';
 import { ConversationStore } from './store/conversations.js';
+import { migrate } from './store/migrations.js';
 
 export { resolveOptions, repoRoot, type BlockedWordsMode, type ServerOptions } from './options.js';
 export { signAgentToken, signIdentity, signVisitorToken } from './gateway/auth.js';
@@ -31,6 +34,8 @@ export interface RunningServer {
   readonly options: ServerOptions;
   /** The in-memory state (read-only use: tests and admin tools). */
   readonly store: ConversationStore;
+  /** The public mailbox (tests and admin tools). */
+  readonly broadcasts: BroadcastService;
   readonly log: Logger;
   /**
    * Graceful stop: refuses new connections, closes the listen socket, sends
@@ -58,6 +63,14 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
   const metrics = new ServerMetrics();
   const now = (): number => Date.now();
   const hub = new Hub(store, metrics, options, log, now);
+  const ownsDatabase = options.database === undefined;
+  const database = options.database ?? new Database(':memory:');
+  if (ownsDatabase) migrate(database);
+  const broadcasts = new BroadcastService(database, {
+    spreadMs: options.broadcastSpreadMs,
+    now,
+    onError: (error) => log.error({ err: error }, 'announcement events not written'),
+  });
   const pipeline = {
     options,
     conversations: store,
@@ -76,6 +89,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
     journal,
     hub,
     metrics,
+    broadcasts,
     log,
     pipeline,
     now,
@@ -103,9 +117,11 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
       uWS.us_listen_socket_close(listenSocket);
       hub.shutdown('server shutting down: reconnect with backoff');
       hub.dispose();
+      broadcasts.close();
       await journal.close();
+      if (ownsDatabase) database.close();
       log.info('server closed');
     })());
 
-  return { port, url: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}/ws`, native: isNativeUws(), options, store, log, close };
+  return { port, url: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}/ws`, native: isNativeUws(), options, store, broadcasts, log, close };
 }

@@ -5,6 +5,7 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Db } from './store/db.js';
 import { NoJournal, type Journal } from './store/journal-types.js';
 
 /** How the sensitive-word filter treats a blocked word. */
@@ -57,14 +58,20 @@ export interface ServerOptions {
   blockedWords: string[];
   /** 'mask' replaces each letter with '*' (default); 'reject' refuses the message with Ack REJECTED. */
   blockedWordsMode: BlockedWordsMode;
-  /** Post a BOT greeting when a conversation gets its first message. Default true. */
-  greeting: boolean;
   /** Post a BOT auto-reply when a visitor writes and no agent is online (once per `offlineReplyEveryMs`). Default true. */
   offlineReply: boolean;
   /** Least time between two offline auto-replies in one conversation, ms. Default 300000. */
   offlineReplyEveryMs: number;
   /** Where every state change is recorded (DESIGN.md §5). Default NoJournal (memory only). */
   journal: Journal;
+  /**
+   * The SQLite database (announcements, …), opened and migrated by the
+   * caller (`openMigrated`). Default: a private in-memory database, migrated
+   * at start and lost at stop.
+   */
+  database: Db | undefined;
+  /** Jitter window over which a published, edited or recalled announcement reaches the open widgets, ms (`CS_BROADCAST_SPREAD_MS`). Default 30000. */
+  broadcastSpreadMs: number;
   /** pino level: 'fatal' … 'trace', or 'silent'. Default 'info'. */
   logLevel: string;
   /** Folder holding the built widget bundles (cs-chat.js, cs-inbox.js). Default <repo>/dist. */
@@ -98,10 +105,11 @@ export function resolveOptions(partial: Partial<ServerOptions>): ServerOptions {
     coalesceMs: 1000,
     blockedWords: [],
     blockedWordsMode: 'mask',
-    greeting: true,
     offlineReply: true,
     offlineReplyEveryMs: 300_000,
     journal: new NoJournal(),
+    database: undefined,
+    broadcastSpreadMs: 30_000,
     logLevel: 'info',
     distDir: join(repoRoot, 'dist'),
     demoDir: join(repoRoot, 'demo'),

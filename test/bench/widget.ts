@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { chromium, type Page } from 'playwright-core';
 import { Timeline } from '../../widget/src/core/timeline.js';
-import { MessageState, type TimelineItem } from '../../widget/src/transport/session-types.js';
+import { MessageState, type TimelineItem } from '../../widget/src/core/types.js';
 import { connect, Wire } from './lib/clients.js';
 import { quantile } from './lib/stats.js';
 import { BENCH_SECRET, ourServerEntry, repoRoot, startTarget, TARGETS, type RunningServer } from './lib/targets.js';

@@ -46,8 +46,11 @@ export interface ServerProcess {
   output(): string;
 }
 
-/** Starts dist/server/main.js on `port` with its journal in `dataDir`, and waits until /healthz answers. */
-export async function startServerProcess(port: number, dataDir: string): Promise<ServerProcess> {
+/**
+ * Starts dist/server/main.js on `port` with its journal in `dataDir`, and waits until /healthz answers.
+ * `env` adds or overrides settings (e.g. `CS_TRUST_PROXY`).
+ */
+export async function startServerProcess(port: number, dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
   const main = join(root, 'dist', 'server', 'main.js');
   for (const file of [main, join(root, 'dist', 'cs-chat.js'), join(root, 'dist', 'cs-inbox.js')]) {
     if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` before the end-to-end tests`);
@@ -61,6 +64,7 @@ export async function startServerProcess(port: number, dataDir: string): Promise
       CS_SECRET: SECRET,
       CS_DATA_DIR: dataDir,
       CS_LOG_LEVEL: 'warn',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -103,11 +107,11 @@ export function tempDataDir(): { dir: string; remove: () => void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Debian's Chromium, headless, with the flags every suite of this project uses. */
-export async function launchChromium(): Promise<Browser> {
+/** Debian's Chromium, headless, with the flags every suite of this project uses (plus `extraArgs`). */
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', ...extraArgs],
   });
 }
 

@@ -60,7 +60,7 @@ describe('visitor and agent in real browsers', () => {
 
   it('the agent signs in with a token, sees the new conversation with its preview, opens it and replies', async () => {
     await agent.goto(`${server.url}/agent#token=${encodeURIComponent(agentToken('alice'))}`);
-    // The only conversation on this fresh server (its preview may be the bot's greeting).
+    // The only conversation on this fresh server.
     const conversation = agent.getByRole('listbox', { name: 'Conversations' }).getByRole('option');
     await conversation.first().waitFor({ timeout: UI_TIMEOUT_MS });
     assert.equal(await conversation.count(), 1);

@@ -78,7 +78,7 @@ describe('agent workbench', () => {
     await details.getByText('demo-shop').waitFor({ timeout: UI_TIMEOUT_MS });
     await details.getByRole('link', { name: /Fern & Flint/ }).waitFor({ timeout: UI_TIMEOUT_MS });
     await agent.getByRole('button', { name: 'Claim' }).click();
-    await agentLog(agent).locator('.event', { hasText: 'alice claimed the conversation' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await agentLog(agent).locator('.event', { hasText: 'Alice claimed the conversation' }).waitFor({ timeout: UI_TIMEOUT_MS });
     await agent.getByRole('tab', { name: 'Mine' }).click();
     await eventually(async () => assert.equal(await option.count(), 1));
     await agent.getByRole('tab', { name: 'Unassigned' }).click();
@@ -131,10 +131,10 @@ describe('agent workbench', () => {
   it('transfers the conversation to another agent and records it in the timeline', async () => {
     await agent.getByRole('combobox', { name: 'Transfer to agent' }).fill('bob');
     await agent.getByRole('button', { name: 'Transfer' }).click();
-    await agentLog(agent).locator('.event', { hasText: 'alice transferred the conversation to bob' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await agentLog(agent).locator('.event', { hasText: 'Alice transferred the conversation to Bob' }).waitFor({ timeout: UI_TIMEOUT_MS });
     await agent.getByText('Assigned to bob').waitFor({ timeout: UI_TIMEOUT_MS });
     await agent.getByRole('tab', { name: 'All' }).click();
-    await agent.getByRole('option', { name: /assigned to bob/ }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await agent.getByRole('option', { name: /bob/ }).waitFor({ timeout: UI_TIMEOUT_MS });
   });
 
   it('a new conversation raises a browser notification and badges the title while the agent is away', async () => {

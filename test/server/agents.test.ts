@@ -68,7 +68,7 @@ describe('agents and visitors', () => {
     await watcher.waitFor(hasMessage(live.clientMsgId));
   });
 
-  test('claim, transfer, resolve and reopen are EVENT messages in seq order, seen by every agent', async () => {
+  test('claim, transfer, resolve and reopen are EVENT messages in seq order: agents get the full log, the visitor customer-facing lines', async () => {
     const v = await visitor();
     const carol = await agent('carol');
     const dave = await agent('dave');
@@ -79,7 +79,10 @@ describe('agents and visitors', () => {
     const event = claimed.deliver?.messages?.[0];
     assert.equal(event?.seq, 2);
     assert.equal(event?.senderRole, cs.v1.Role.SYSTEM);
-    assert.match(event?.text ?? '', /carol claimed/);
+    assert.equal(event?.text, 'Carol joined the conversation', 'the visitor sees who joined, by display name');
+    assert.equal(event?.event, cs.v1.EventKind.JOINED);
+    assert.equal(event?.senderName, 'Carol');
+    assert.equal(event?.senderId, '', 'no agent id in a visitor-facing event');
     await dave.waitFor((f) => f.inboxUpdate?.conversation?.id === v.conversationId && f.inboxUpdate.conversation.assigneeId === 'carol', { since: mark });
     // The assignee watches the conversation: it gets Deliver without Subscribe.
     const next = await v.send({ text: 'thanks' });
@@ -91,10 +94,23 @@ describe('agents and visitors', () => {
     await sleep(50);
     const history = await v.sync({ afterSeq: 0 });
     assert.deepEqual(history.messages?.map((m) => m.seq), [1, 2, 3, 4, 5]);
-    assert.match(history.messages?.[3]?.text ?? '', /transferred the conversation to dave/);
-    assert.match(history.messages?.[4]?.text ?? '', /resolved/);
+    assert.equal(history.messages?.[3]?.text, 'Dave joined the conversation');
+    assert.equal(history.messages?.[4]?.text, 'This conversation was resolved');
+    assert.equal(history.messages?.[4]?.event, cs.v1.EventKind.RESOLVED);
     assert.equal(history.conversation?.status, cs.v1.ConversationStatus.RESOLVED);
     assert.equal(history.conversation?.assigneeId, 'dave');
+    const log = await dave.sync({ conversationId: v.conversationId, afterSeq: 0 });
+    assert.deepEqual(
+      log.messages?.filter((m) => m.kind === cs.v1.MessageKind.EVENT).map((m) => m.text),
+      ['Carol claimed the conversation', 'Carol transferred the conversation to Dave', 'Carol resolved the conversation'],
+    );
+
+    carol.sendFrame({ action: { conversationId: v.conversationId, action: cs.v1.ActionKind.REOPEN } });
+    carol.sendFrame({ action: { conversationId: v.conversationId, action: cs.v1.ActionKind.UNASSIGN } });
+    await dave.waitFor((f) => f.inboxUpdate?.conversation?.id === v.conversationId && f.inboxUpdate.conversation.assigneeId === '');
+    await sleep(50);
+    const internal = (await v.sync({ afterSeq: 5 })).messages ?? [];
+    assert.deepEqual(internal.map((m) => [m.seq, m.kind, m.text]), [[6, cs.v1.MessageKind.NOTE, ''], [7, cs.v1.MessageKind.NOTE, '']], 'reopen and unassign reach the visitor as empty placeholders');
   });
 
   test('a visitor cannot act on a conversation', async () => {
@@ -213,22 +229,20 @@ describe('agents and visitors', () => {
     assert.deepEqual(native.deliver?.messages?.[0]?.quickReplies, ['Yes', 'No']);
   });
 
-  test('bots greet a new conversation and auto-reply once while no agent is online, in the visitor language', async () => {
-    const bots = await startTestServer({ greeting: true, offlineReply: true });
+  test('no greeting is stored; the offline auto-reply comes once, right after the question, in the visitor language', async () => {
+    const bots = await startTestServer({ offlineReply: true });
     try {
       const v = await visitor({ lang: 'zh-CN' }, bots);
       const ack = await v.send({ text: '你好' });
       assert.equal(ack.seq, 1);
-      await v.waitFor(() => v.delivered().length >= 2);
-      const [greeting, offline] = v.delivered();
-      assert.equal(greeting?.senderRole, cs.v1.Role.BOT);
-      assert.equal(greeting?.seq, 2);
-      assert.match(greeting?.text ?? '', /您好/);
-      assert.equal(offline?.seq, 3);
+      await v.waitFor(() => v.delivered().length >= 1);
+      const [offline] = v.delivered();
+      assert.equal(offline?.senderRole, cs.v1.Role.BOT);
+      assert.equal(offline?.seq, 2);
       assert.match(offline?.text ?? '', /不在线/);
       await v.send({ text: 'again' });
       await sleep(100);
-      assert.equal(v.delivered().length, 2, 'the offline reply is not repeated within minutes');
+      assert.equal(v.delivered().length, 1, 'no greeting, and the offline reply is not repeated within minutes');
     } finally {
       await Promise.all(clients.map((c) => c.close()));
       await bots.close();

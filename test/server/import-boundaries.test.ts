@@ -48,3 +48,23 @@ test('the import check ignores allowed imports and imports mentioned in comments
   });
   assert.equal(run.status, 0, run.output);
 });
+
+test('the import check fails when the widget core or store imports the transport, naming the file and the import', () => {
+  const run = check({
+    'widget/src/core/timeline.ts': "import { MessageState } from '../transport/session-types.js';\n",
+    'widget/src/store/db.ts': "import type { TimelineItem } from '../transport/index.js';\nimport { openDB } from 'idb';\n",
+    'widget/src/transport/session-types.ts': 'export const MessageState = {};\n',
+  });
+  assert.equal(run.status, 1);
+  assert.match(run.output, /widget\/src\/core\/timeline\.ts: imports '\.\.\/transport\/session-types\.js'/);
+  assert.match(run.output, /widget\/src\/store\/db\.ts: imports '\.\.\/transport\/index\.js'/);
+  assert.doesNotMatch(run.output, /imports 'idb'/, 'the store may use idb');
+});
+
+test('the import check lets the widget core use its own modules and the store use core', () => {
+  const run = check({
+    'widget/src/core/timeline.ts': "import { MessageState } from './types.js';\nimport type { cs } from '../../../proto/gen/chat.js';\n",
+    'widget/src/store/db.ts': "import type { TimelineItem } from '../core/types.js';\nimport { openDB } from 'idb';\n",
+  });
+  assert.equal(run.status, 0, run.output);
+});

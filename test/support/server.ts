@@ -1,7 +1,7 @@
 /**
  * Starts a real cs-chat server in this process on an ephemeral port, with
  * test defaults (a fixed secret, silent logs, no bot messages). Pass
- * overrides for anything else, e.g. `{ journal }` or `{ greeting: true }`.
+ * overrides for anything else, e.g. `{ journal }` or `{ offlineReply: true }`.
  */
 import { signAgentToken, signIdentity, startServer, type RunningServer, type ServerOptions } from '../../server/src/index.js';
 
@@ -21,7 +21,6 @@ export async function startTestServer(overrides: Partial<ServerOptions> = {}): P
     host: '127.0.0.1',
     secret: TEST_SECRET,
     logLevel: 'silent',
-    greeting: false,
     offlineReply: false,
     ...overrides,
   });

@@ -1,6 +1,6 @@
 /** Unit tests of the pure core: Timeline ordering and dedup, gaps, backoff bounds, outbox states. */
 import { Outbox, OutboxState, Timeline, backoffDelay, newId } from '../../widget/src/core/index.js';
-import { MessageState, type TimelineItem } from '../../widget/src/transport/session-types.js';
+import { MessageState, type TimelineItem } from '../../widget/src/core/types.js';
 import { assert, assertEqual } from './helpers.js';
 
 function msg(seq: number, id = `m${seq}`, own = false): TimelineItem {
@@ -152,14 +152,18 @@ describe('Outbox', () => {
     const clock = { now: 0 };
     const box = outbox(clock);
     box.add(message('a', 1));
+    // random() = 0.5, base 100: the full-jitter delays are 0.5 * 100 and 0.5 * 200.
+    const backoffMs = [50, 100];
     for (let attempt = 1; attempt <= 3; attempt++) {
       box.markSending('a');
       clock.now += 1000;
       const [changed] = box.expire();
       if (attempt < 3) {
         assertEqual(changed?.state, OutboxState.Queued, `queued again after attempt ${attempt}`);
-        assert(box.due().length === 0 || changed!.dueMs === clock.now, 'waits out the backoff');
+        assertEqual(changed!.dueMs, clock.now + backoffMs[attempt - 1]!, `backoff after attempt ${attempt}`);
+        assertEqual(box.due().length, 0, `not due during the backoff after attempt ${attempt}`);
         clock.now = changed!.dueMs;
+        assertEqual(box.due().map((e) => e.clientMsgId), ['a'], `due once the backoff is over (attempt ${attempt})`);
       } else {
         assertEqual(changed?.state, OutboxState.Failed, 'failed after the limit');
       }
@@ -191,6 +195,24 @@ describe('Outbox', () => {
     box.markSending('a');
     box.requeueInFlight();
     assertEqual(box.due().map((e) => e.clientMsgId), ['a', 'b', 'c'], 'creation order');
+  });
+
+  it("holds a conversation's later messages behind an earlier one that must wait, and lets other conversations go", () => {
+    const clock = { now: 0 };
+    const box = outbox(clock);
+    box.add(message('a', 1));
+    box.add(message('b', 2));
+    box.add({ ...message('x', 3), conversationId: 'other' });
+    box.markSending('a');
+    box.rejected('a', 500, 'rate limited');
+    assertEqual(box.due().map((e) => e.clientMsgId), ['x'], 'b waits behind a; the other conversation goes');
+    box.defer('x', 300);
+    assertEqual(box.due().length, 0, 'a deferred entry (another tab holds it) waits too');
+    assertEqual(box.due(300).map((e) => e.clientMsgId), ['x'], 'judged at a given time');
+    clock.now = 500;
+    assertEqual(box.due().map((e) => e.clientMsgId), ['a', 'b', 'x'], 'all due, in creation order');
+    box.markSending('a');
+    assertEqual(box.due().map((e) => e.clientMsgId), ['b', 'x'], 'an entry in flight does not hold the next one back');
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import { CsChat } from '../../widget/src/elements/cs-chat.js';
 import { apiFor, mountChat, readConfig, wsUrlFor } from '../../widget/src/elements/embed-config.js';
-import type { SessionOptions } from '../../widget/src/transport/session-types.js';
+import type { SessionOptions } from '../../widget/src/core/types.js';
 import { FakeSession } from './elements-fake-session.js';
 import { afterEachCleanup, equal, ok, until } from './elements-helpers.js';
 

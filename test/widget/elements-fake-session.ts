@@ -16,7 +16,7 @@ import {
   type Session,
   type SessionEvents,
   type TimelineItem,
-} from '../../widget/src/transport/session-types.js';
+} from '../../widget/src/core/types.js';
 
 type Listener<K extends keyof SessionEvents> = (event: SessionEvents[K]) => void;
 

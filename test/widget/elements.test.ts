@@ -3,10 +3,12 @@
  * the composer, delivery states, accessibility, i18n, unread badges and the
  * host-page CSS isolation.
  */
-import { a11ySnapshot, findAccessibilityNode, sendKeys } from '@web/test-runner-commands';
-import { ConnState, MessageState } from '../../widget/src/transport/session-types.js';
+import { a11ySnapshot, findAccessibilityNode, sendKeys, setViewport } from '@web/test-runner-commands';
+import { ConnState, MessageState } from '../../widget/src/core/types.js';
 import { formatTime } from '../../widget/src/elements/message-list.js';
 import type { CsChat } from '../../widget/src/elements/cs-chat.js';
+import '../../widget/src/elements/inbox-composer.js';
+import type { ComposeDetail } from '../../widget/src/elements/inbox-composer.js';
 import { FakeSession, item } from './elements-fake-session.js';
 import { $, $$, afterEachCleanup, equal, mount, ok, openPanel, setPageHidden, until } from './elements-helpers.js';
 
@@ -180,12 +182,18 @@ describe('<cs-chat> long histories', () => {
     ok(log.scrollHeight - log.scrollTop - log.clientHeight < 2, 'scrolled to the end');
   });
 
-  it('formats message times without Intl: 24-hour in Chinese, 12-hour otherwise', () => {
+  it("formats message times in the language's own clock: 12-hour in en-US, 24-hour in en-GB and zh-CN", () => {
     const at = (h: number, m: number): number => new Date(2026, 0, 5, h, m).getTime();
-    equal(formatTime(at(14, 5), 'zh-CN'), '14:05', 'zh afternoon');
-    equal(formatTime(at(14, 5), 'en'), '02:05 PM', 'en afternoon');
-    equal(formatTime(at(0, 30), 'en'), '12:30 AM', 'en just after midnight');
-    equal(formatTime(at(12, 0), 'en'), '12:00 PM', 'en noon');
+    // ICU puts a narrow no-break space before AM/PM; compare with plain spaces.
+    const time = (ms: number, lang: string): string => formatTime(ms, lang).replace(/\s/g, ' ');
+    equal(time(at(14, 5), 'en-US'), '02:05 PM', 'en-US afternoon');
+    equal(time(at(0, 30), 'en-US'), '12:30 AM', 'en-US just after midnight');
+    equal(time(at(12, 0), 'en-US'), '12:00 PM', 'en-US noon');
+    equal(time(at(14, 5), 'en-GB'), '14:05', 'en-GB afternoon: no PM');
+    equal(time(at(0, 30), 'en-GB'), '00:30', 'en-GB just after midnight');
+    equal(time(at(14, 5), 'zh-CN'), '14:05', 'zh-CN afternoon');
+    equal(time(at(14, 5), 'en-US-u-hc-h23'), '14:05', 'the hour cycle a tag asks for');
+    equal(time(at(14, 5), 'not a tag!'), formatTime(at(14, 5), ''), 'a bad tag falls back to the default locale');
   });
 });
 
@@ -248,6 +256,29 @@ describe('<cs-chat> composer', () => {
     equal(session.calledWith('send').length, 0, 'composition Enter ignored');
   });
 
+  it('the workbench composer keeps the same rule: a Safari IME commit (keyCode 229) never sends, a plain Enter does', async () => {
+    const composer = document.createElement('cs-inbox-composer');
+    document.body.append(composer);
+    try {
+      const sent: ComposeDetail[] = [];
+      composer.addEventListener('cs-compose', (e) => sent.push((e as CustomEvent<ComposeDetail>).detail));
+      await composer.updateComplete;
+      const ta = composer.shadowRoot!.querySelector('textarea')!;
+      ta.value = '你好';
+      ta.dispatchEvent(new Event('input'));
+      ta.dispatchEvent(new CompositionEvent('compositionstart'));
+      ta.dispatchEvent(new CompositionEvent('compositionend'));
+      ta.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', keyCode: 229, bubbles: true, composed: true, cancelable: true }));
+      await composer.updateComplete;
+      equal(sent.length, 0, 'the commit Enter did not send');
+      ta.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, composed: true, cancelable: true }));
+      await composer.updateComplete;
+      equal(sent.map((d) => d.text).join(), '你好', 'the next Enter sends');
+    } finally {
+      composer.remove();
+    }
+  });
+
   it('shows each delivery state and a Retry button on failed messages that calls the session', async () => {
     const session = new FakeSession();
     session.items = [
@@ -306,17 +337,32 @@ describe('<cs-chat> accessibility', () => {
     await until(() => el.shadowRoot?.activeElement === $(el, '.launcher'), 'focus back on the launcher');
   });
 
-  it('traps Tab inside the open panel', async () => {
+  it('on a phone the full-screen panel is modal and traps Tab; on a desktop Tab moves on to the page', async () => {
+    await setViewport({ width: 390, height: 844 });
+    try {
+      const { el } = await mount();
+      await openPanel(el);
+      equal($(el, '.panel')?.getAttribute('aria-modal'), 'true', 'modal while it covers the page');
+      const visited = new Set<Element | null>();
+      for (let i = 0; i < 8; i++) {
+        await sendKeys({ press: 'Tab' });
+        const active = el.shadowRoot?.activeElement ?? null;
+        visited.add(active);
+        ok(active && $(el, '.panel')?.contains(active), `focus stays in the panel (step ${i})`);
+      }
+      ok(visited.size >= 2, 'Tab moves between controls');
+    } finally {
+      await setViewport({ width: 1280, height: 800 });
+    }
     const { el } = await mount();
     await openPanel(el);
-    const visited = new Set<Element | null>();
-    for (let i = 0; i < 8; i++) {
+    equal($(el, '.panel')?.getAttribute('aria-modal'), null, 'not modal beside the page');
+    let left = false;
+    for (let i = 0; i < 10 && !left; i++) {
       await sendKeys({ press: 'Tab' });
-      const active = el.shadowRoot?.activeElement ?? null;
-      visited.add(active);
-      ok(active && $(el, '.panel')?.contains(active), `focus stays in the panel (step ${i})`);
+      left = document.activeElement !== el;
     }
-    ok(visited.size >= 2, 'Tab moves between controls');
+    ok(left, 'Tab leaves the panel on a desktop');
   });
 
   it('speaks Chinese with lang=zh-CN', async () => {

@@ -13,7 +13,7 @@ import { ChatSession } from './transport/session.js';
 
 CsChat.createSession = (options) => new ChatSession(options);
 
-export { CsChat, type SessionFactory } from './elements/cs-chat.js';
+export { CsChat } from './elements/cs-chat.js';
 export { ChatController } from './elements/chat-controller.js';
 export { MessageWindow, type MessageWindowOptions } from './elements/message-window.js';
 export { renderMessage, renderTyping, renderQuote, renderState, isSafeImageUrl, previewText, Kind, RoleCode, icons, type MessageViewContext } from './elements/message-list.js';
@@ -21,4 +21,4 @@ export { resetStyles, messageStyles } from './elements/styles.js';
 export { stringsFor, pickLang, type Strings } from './elements/i18n.js';
 export { apiFor, mountChat, readConfig, wsUrlFor, type CsChatApi, type EmbedConfig } from './elements/embed-config.js';
 export { ChatSession } from './transport/session.js';
-export * from './transport/session-types.js';
+export * from './core/types.js';

@@ -1,13 +1,15 @@
 /**
  * The WebSocket route `/ws` (DESIGN.md §4). Upgrade checks the Origin
  * allow-list and the per-IP connection limit and refuses with 403 / 429
- * before a socket exists. Every message is decoded inside the callback (the
+ * before a socket exists. The server's own origin (the workbench at `/agent`
+ * and the demo at `/`) is always allowed, whatever `CS_ALLOWED_ORIGINS` lists. Every message is decoded inside the callback (the
  * ArrayBuffer dies with it) and dispatched under a guard: a malformed frame
  * gets Error BAD_FRAME, never an exception out of a handler.
  */
 import type { TemplatedApp } from 'uWebSockets.js';
 import { cs } from '../../../proto/gen/chat.js';
 import type { GatewayContext } from './context.js';
+import { leaveMailbox } from './broadcasts.js';
 import { decodeFrame, type DecodedFrame } from './codec.js';
 import { dispatch } from './handlers.js';
 import { newSessionData, SessionPhase, type SocketData } from './session.js';
@@ -33,6 +35,7 @@ export function registerWebSocket(app: TemplatedApp, ctx: GatewayContext): void 
 
     upgrade: (res, req, context) => {
       const origin = req.getHeader('origin');
+      const host = req.getHeader('host');
       const key = req.getHeader('sec-websocket-key');
       const protocol = req.getHeader('sec-websocket-protocol');
       const extensions = req.getHeader('sec-websocket-extensions');
@@ -43,7 +46,7 @@ export function registerWebSocket(app: TemplatedApp, ctx: GatewayContext): void 
       };
       if (ctx.shuttingDown) return refuse('503 Service Unavailable', 'shutting down');
       // Browsers always send Origin; native apps and servers send none and are not hijackable by a page.
-      if (allowed.size > 0 && origin && !allowed.has(origin)) {
+      if (allowed.size > 0 && origin && !allowed.has(origin) && !isOwnOrigin(origin, host)) {
         ctx.log.warn({ origin, ip }, 'upgrade refused: origin not allowed');
         return refuse('403 Forbidden', 'origin not allowed');
       }
@@ -109,6 +112,25 @@ export function registerWebSocket(app: TemplatedApp, ctx: GatewayContext): void 
       ctx.metrics.connections.dec();
       ctx.hub.registry.sockets.delete(ws);
       if (wasReady) ctx.hub.registry.leave(ws, session);
+      leaveMailbox(ctx, session);
     },
   });
+}
+
+/**
+ * True when `origin` is the origin the request was sent to: its host (and
+ * port) equals the `Host` header. A page served by this server (the
+ * workbench) opens its socket with that origin. The scheme is not compared
+ * (behind a TLS-terminating proxy the page is https and the server sees
+ * http); a default port in `Host` counts as none. A proxy must pass the
+ * public `Host` on, port included (README "Production": `$http_host`).
+ */
+export function isOwnOrigin(origin: string, host: string): boolean {
+  if (!host) return false;
+  try {
+    const page = new URL(origin);
+    return page.host === new URL(`${page.protocol}//${host}`).host;
+  } catch {
+    return false;
+  }
 }

@@ -1,5 +1,6 @@
 /** What the gateway's handlers get: the server's state and services for one instance. */
 import type { Logger } from 'pino';
+import type { BroadcastService } from '../broadcast/index.js';
 import type { ServerMetrics } from '../http/metrics.js';
 import type { ServerOptions } from '../options.js';
 import type { PipelineDeps } from '../pipeline/ports.js';
@@ -16,6 +17,8 @@ export interface GatewayContext {
   readonly hub: Hub;
   readonly metrics: ServerMetrics;
   readonly log: Logger;
+  /** The public mailbox: announcements and their delivery (DESIGN.md §6). */
+  readonly broadcasts: BroadcastService;
   /** What the pipeline steps get (Send, actions). */
   readonly pipeline: PipelineDeps;
   /** Clock, ms since the epoch (injected for tests). */

@@ -9,6 +9,7 @@ import { handleAction } from '../pipeline/actions.js';
 import { forVisitor, toWireMessage } from '../pipeline/wire.js';
 import { handleSend } from '../pipeline/send.js';
 import type { Conversation } from '../store/conversations.js';
+import { handleBroadcastEvent, mailboxPageChanged } from './broadcasts.js';
 import type { DecodedFrame } from './codec.js';
 import { handleHello } from './hello.js';
 import { SocketReply } from './reply.js';
@@ -30,7 +31,8 @@ export function dispatch(ctx: GatewayContext, ws: Socket, { type, frame }: Decod
 
   if (type === 'hello') return handleHello(ctx, ws, frame.hello as cs.v1.Hello);
   if (type === 'ping') {
-    ctx.hub.out.send(ws, { pong: { timeMs: ctx.now() } });
+    // DESIGN.md §8: the Pong echoes the Ping's time_ms so the client can match it and measure the round trip.
+    ctx.hub.out.send(ws, { pong: { timeMs: (frame.ping as cs.v1.Ping).timeMs ?? 0, serverTimeMs: ctx.now() } });
     return;
   }
   if (session.phase !== SessionPhase.Ready) {
@@ -55,6 +57,8 @@ export function dispatch(ctx: GatewayContext, ws: Socket, { type, frame }: Decod
       return handleAction(ctx.pipeline, session, new SocketReply(ws, ctx.hub.out), frame.action as cs.v1.ConversationAction);
     case 'pageView':
       return handlePageView(ctx, ws, frame.pageView as cs.v1.PageView);
+    case 'broadcastEvent':
+      return handleBroadcastEvent(ctx, ws, frame.broadcastEvent as cs.v1.BroadcastEvent);
     case 'pong':
       return;
     default:
@@ -223,4 +227,5 @@ function handlePageView(ctx: GatewayContext, ws: Socket, pageView: cs.v1.PageVie
   conversation.visitorPageUrl = (pageView.url ?? '').slice(0, 2048);
   conversation.visitorPageTitle = (pageView.title ?? '').slice(0, 256);
   ctx.hub.inboxChanged(conversation.id);
+  mailboxPageChanged(ctx, session, pageView.url ?? '');
 }

@@ -5,10 +5,12 @@
  */
 import { cs } from '../../../proto/gen/chat.js';
 import type { GatewayContext } from './context.js';
+import { agentDisplayName } from '../pipeline/events.js';
 import { rendersAllKinds, SERVER_CORE_LEVEL } from '../pipeline/kinds.js';
 import { visitorConversationView } from '../pipeline/wire.js';
 import type { Conversation } from '../store/conversations.js';
 import { isVisitorToken, newVisitorId, signVisitorToken, verifyAgentToken, verifyIdentity, verifyVisitorToken, visitorIdForUser } from './auth.js';
+import { joinMailbox } from './broadcasts.js';
 import { SessionPhase, type SessionData, type Socket } from './session.js';
 
 /** Longest site / topic / device id / platform / version / lang accepted, characters. */
@@ -82,7 +84,8 @@ function authenticate(ctx: GatewayContext, hello: cs.v1.Hello): Identity | strin
 function welcomeAgent(ctx: GatewayContext, ws: Socket, session: SessionData, agentId: string): void {
   session.role = cs.v1.Role.AGENT;
   session.userId = agentId;
-  session.name = agentId;
+  // Messages, typing and events carry this name, never the id (issue 11).
+  session.name = agentDisplayName(agentId);
   ctx.store.agentIds.add(agentId);
   ctx.hub.registry.join(ws);
   const inbox = ctx.store.inbox(INBOX_LIMIT);
@@ -96,7 +99,7 @@ function welcomeAgent(ctx: GatewayContext, ws: Socket, session: SessionData, age
       coreLevel: SERVER_CORE_LEVEL,
       conversations: inbox.map((c) => ctx.hub.notices.wireConversation(c)),
       serverTimeMs: ctx.now(),
-      name: agentId,
+      name: session.name,
       agentsOnline: ctx.hub.registry.agentsOnline(),
       agentIds: [...ctx.store.agentIds],
     },
@@ -123,6 +126,7 @@ function welcomeVisitor(ctx: GatewayContext, ws: Socket, session: SessionData, h
   const conversations: Conversation[] = [primary, ...others];
   for (const conversation of conversations) ctx.hub.registry.watch(ws, conversation.id);
   ctx.hub.registry.join(ws);
+  const mailbox = joinMailbox(ctx, ws, session, hello);
   ctx.hub.out.send(ws, {
     welcome: {
       sessionId: session.id,
@@ -135,6 +139,7 @@ function welcomeVisitor(ctx: GatewayContext, ws: Socket, session: SessionData, h
       serverTimeMs: ctx.now(),
       name: session.name,
       agentsOnline: ctx.hub.registry.agentsOnline(),
+      ...mailbox,
     },
   });
 }

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'uWebSockets.js';
 import { cs } from '../../../proto/gen/chat.js';
+import type { Viewer } from '../broadcast/index.js';
 import { TokenBucket } from './rate-limit.js';
 
 /** Session lifecycle: waiting for Hello, serving, or gone. */
@@ -54,6 +55,8 @@ export interface SessionData {
   badFrames: number;
   /** Past the buffered limit: pushes stop; Error RESYNC once it drains (DESIGN.md §3.10). */
   behind: boolean;
+  /** Visitors: the session as the public mailbox sees it (DESIGN.md §6); set at Hello. */
+  viewer: Viewer | undefined;
 }
 
 /**
@@ -100,5 +103,6 @@ export function newSessionData(ip: string, origin: string, burst: number, perSec
     limitedInRow: 0,
     badFrames: 0,
     behind: false,
+    viewer: undefined,
   };
 }

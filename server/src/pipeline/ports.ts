@@ -87,7 +87,7 @@ export type MessageDraft = Omit<StoredMessage, 'seq' | 'conversationId' | 'serve
 export type PipelineMetrics = Pick<ServerMetrics, 'ack' | 'dedupHits' | 'sendToAck'>;
 
 /** The settings the pipeline reads. */
-export type PipelineOptions = Pick<ServerOptions, 'maxTextLength' | 'greeting' | 'offlineReply' | 'offlineReplyEveryMs'>;
+export type PipelineOptions = Pick<ServerOptions, 'maxTextLength' | 'offlineReply' | 'offlineReplyEveryMs'>;
 
 /** Everything a pipeline step may use, one instance per server. */
 export interface PipelineDeps {

@@ -78,7 +78,7 @@ export async function handleSend(ctx: PipelineDeps, caller: Caller, reply: Reply
 
   if (caller.role === cs.v1.Role.VISITOR) {
     if (conversation.status === cs.v1.ConversationStatus.RESOLVED) await reopenByVisitor(ctx, conversation.id);
-    await afterVisitorMessage(ctx, conversation, message, caller.lang);
+    await afterVisitorMessage(ctx, conversation, caller.lang);
   }
 }
 

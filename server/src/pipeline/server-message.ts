@@ -1,9 +1,13 @@
-/** Server-made messages (BOT greetings, SYSTEM events): stored like any other, then fanned out. */
+/** Server-made messages (BOT auto-replies, SYSTEM events): stored like any other, then fanned out. */
 import { cs } from '../../../proto/gen/chat.js';
 import type { Conversation, StoredMessage } from '../store/conversations.js';
 import type { PipelineDeps } from './ports.js';
 
-/** Posts a server-made message (BOT or SYSTEM) and fans it out. Failures are logged, never thrown. */
+/**
+ * Posts a server-made message (BOT or SYSTEM) and fans it out. Failures are
+ * logged, never thrown. `senderName`: the name shown with it (default "Bot"
+ * for BOT; an EVENT names the agent it is about).
+ */
 export async function postServerMessage(
   deps: PipelineDeps,
   conversation: Conversation,
@@ -11,13 +15,14 @@ export async function postServerMessage(
   kind: cs.v1.MessageKind,
   text: string,
   clientMsgId: string,
+  senderName = role === cs.v1.Role.BOT ? 'Bot' : '',
 ): Promise<StoredMessage | undefined> {
   try {
     const message = await deps.messages.storeMessage(conversation, {
       clientMsgId,
       senderId: role === cs.v1.Role.BOT ? 'bot' : 'system',
       senderRole: role,
-      senderName: role === cs.v1.Role.BOT ? 'Bot' : '',
+      senderName,
       kind,
       text,
       quoteSeq: 0,

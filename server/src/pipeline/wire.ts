@@ -5,7 +5,9 @@
  */
 import { cs } from '../../../proto/gen/chat.js';
 import type { Conversation, StoredMessage, VisitorProfile } from '../store/conversations.js';
+import { eventKindOf, visitorEventText } from './events.js';
 import { downgradesBelow } from './kinds.js';
+import { previewFields } from './preview.js';
 
 /** The message as a wire `Message`, downgraded for `coreLevel` when it cannot render the kind. */
 export function toWireMessage(message: StoredMessage, coreLevel: number): cs.v1.Message.$Properties {
@@ -22,6 +24,7 @@ export function toWireMessage(message: StoredMessage, coreLevel: number): cs.v1.
     quoteSeq: message.quoteSeq,
     quickReplies: [...message.quickReplies],
   };
+  if (message.kind === cs.v1.MessageKind.EVENT) wire.event = eventKindOf(message);
   if (!downgradesBelow(message.kind, coreLevel)) return wire;
   const options = message.quickReplies.length > 0 ? `\n${message.quickReplies.join(' / ')}` : '';
   return { ...wire, kind: cs.v1.MessageKind.TEXT, text: message.text + options, quickReplies: [] };
@@ -32,10 +35,17 @@ export function toWireMessage(message: StoredMessage, coreLevel: number): cs.v1.
  * content-free placeholder: same seq, kind NOTE, no text, no sender. Its
  * content never reaches the visitor, yet the visitor's seq stays contiguous,
  * so the client's gap repair (DESIGN.md §3.7) does not chase a hole forever.
- * Clients show nothing for a NOTE.
+ * Clients show nothing for a NOTE. An EVENT becomes its customer-facing line
+ * (no agent id), or the same placeholder when it is internal workflow
+ * (see events.ts).
  */
 export function forVisitor(message: StoredMessage): StoredMessage {
-  if (message.kind !== cs.v1.MessageKind.NOTE) return message;
+  if (message.kind === cs.v1.MessageKind.EVENT) {
+    const text = visitorEventText(message);
+    if (text) return { ...message, senderId: '', text };
+  } else if (message.kind !== cs.v1.MessageKind.NOTE) {
+    return message;
+  }
   return {
     conversationId: message.conversationId,
     seq: message.seq,
@@ -84,10 +94,10 @@ export function visitorConversationView(wire: cs.v1.Conversation.$Properties): c
 }
 
 /**
- * The InboxUpdate of a conversation: its summary, preview and unread count.
+ * The InboxUpdate of a conversation: its summary, preview (see preview.ts) and unread count.
  * `unread` counts visitor messages past the agents' shared read cursor, the
  * same for every agent, so one encoding serves all of them.
  */
 export function toInboxUpdate(conversation: Conversation, wire: cs.v1.Conversation.$Properties): cs.v1.InboxUpdate.$Properties {
-  return { conversation: wire, preview: conversation.preview(), unread: conversation.unreadForAgents() };
+  return { conversation: wire, ...previewFields(conversation), unread: conversation.unreadForAgents() };
 }

@@ -112,12 +112,6 @@ export class Conversation {
   private visitorCount(seq: number): number {
     return seq > 0 ? (this.visitorCountAt[seq - 1] ?? 0) : 0;
   }
-
-  /** Text of the newest message an agent list shows (notes included). */
-  preview(): string {
-    const last = this.messages[this.messages.length - 1];
-    return last ? last.text.slice(0, 140) : '';
-  }
 }
 
 function dedupKey(senderId: string, clientMsgId: string): string {

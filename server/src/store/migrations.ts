@@ -18,6 +18,7 @@
  * in whatever order it likes.
  */
 import type Database from 'better-sqlite3';
+import { BROADCAST_MIGRATIONS } from '../broadcast/store.js';
 
 /** One schema step. */
 export interface Migration {
@@ -96,7 +97,11 @@ function chatCore(db: Database.Database): void {
 /**
  * Every schema step, oldest first. Append only.
  */
-export const MIGRATIONS: readonly Migration[] = [{ name: 'conversations, messages, visitors, cursors, meta', up: chatCore }];
+export const MIGRATIONS: readonly Migration[] = [
+  { name: 'conversations, messages, visitors, cursors, meta', up: chatCore },
+  // Announcements: the public mailbox (server/src/broadcast/store.ts).
+  ...BROADCAST_MIGRATIONS,
+];
 
 /** Raised when a database was written by a newer server than this one. */
 export class SchemaTooNewError extends Error {

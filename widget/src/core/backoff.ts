@@ -7,6 +7,14 @@ export interface BackoffOptions {
   readonly capMs: number;
 }
 
+/** The one place the backoff defaults live: base 500 ms, cap 20000 ms (reconnects and resends alike). */
+export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, capMs: 20000 };
+
+/** Backoff options from optional settings, each falling back to `DEFAULT_BACKOFF`. */
+export function backoffOptions(baseMs?: number, capMs?: number): BackoffOptions {
+  return { baseMs: baseMs ?? DEFAULT_BACKOFF.baseMs, capMs: capMs ?? DEFAULT_BACKOFF.capMs };
+}
+
 /**
  * Full-jitter backoff: a delay drawn uniformly from
  * `[0, min(capMs, baseMs * 2^attempt)]`. Full jitter (not "equal jitter") is

@@ -1,7 +1,9 @@
-/** The widget's pure core: ordering, dedup, backoff, outbox states, ids. No DOM, no I/O. */
-export { Timeline, itemKey, type InsertResult } from './timeline.js';
-export { backoffDelay, type BackoffOptions } from './backoff.js';
+/** The widget's pure core: ordering, dedup, backoff, outbox states, ids, the shared domain types. No DOM, no I/O. */
+export { Timeline, findBySeq, itemKey, lowerBound, type InsertResult } from './timeline.js';
+export { DEFAULT_BACKOFF, backoffDelay, backoffOptions, type BackoffOptions } from './backoff.js';
 export {
+  DEFAULT_ACK_TIMEOUT_MS,
+  DEFAULT_MAX_SEND_ATTEMPTS,
   Outbox,
   OutboxState,
   byCreation,
@@ -10,3 +12,4 @@ export {
   type OutgoingMessage,
 } from './outbox.js';
 export { newId } from './ids.js';
+export * from './types.js';

@@ -9,7 +9,12 @@
  *     |                 \---REJECTED with retry_after--> queued (after retry_after)
  *     \------------------------------- retry() ----------- failed
  */
-import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './backoff.js';
+
+/** Time to wait for an Ack before resending, ms: the one default (session options and leases derive from it). */
+export const DEFAULT_ACK_TIMEOUT_MS = 8000;
+/** Sends before a message shows failed: the one default. */
+export const DEFAULT_MAX_SEND_ATTEMPTS = 5;
 
 export const OutboxState = {
   Queued: 'queued',
@@ -62,16 +67,17 @@ export class Outbox {
   private readonly entries = new Map<string, OutboxEntry>();
   private readonly now: () => number;
   private readonly random: () => number;
-  private readonly ackTimeoutMs: number;
+  /** Time to wait for an Ack before resending, ms (the option, or `DEFAULT_ACK_TIMEOUT_MS`). */
+  readonly ackTimeoutMs: number;
   private readonly maxAttempts: number;
   private readonly backoff: BackoffOptions;
 
   constructor(options: OutboxOptions) {
     this.now = options.now;
     this.random = options.random ?? Math.random;
-    this.ackTimeoutMs = options.ackTimeoutMs ?? 8000;
-    this.maxAttempts = options.maxAttempts ?? 5;
-    this.backoff = options.backoff ?? { baseMs: 500, capMs: 20000 };
+    this.ackTimeoutMs = options.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS;
+    this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_SEND_ATTEMPTS;
+    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
   }
 
   /** Adds a message as queued and due now. No-op (returns the held entry) if the id is known. */
@@ -97,10 +103,23 @@ export class Outbox {
     return [...this.entries.values()].sort(byCreation);
   }
 
-  /** Queued entries whose time has come, in creation order. */
-  due(): OutboxEntry[] {
-    const now = this.now();
-    return this.all().filter((e) => e.state === OutboxState.Queued && e.dueMs <= now);
+  /**
+   * Queued entries whose time has come, in creation order, with the
+   * per-conversation head-of-line rule: a conversation's later entries wait
+   * behind an earlier queued one that is not due yet (a backoff, a
+   * retry_after, another tab's lease), so retries keep the order.
+   * @param now the time to judge by, ms; default the clock's now (a flush
+   *   passes one time for its whole round).
+   */
+  due(now: number = this.now()): OutboxEntry[] {
+    const blocked = new Set<string>();
+    const due: OutboxEntry[] = [];
+    for (const e of this.all()) {
+      if (e.state !== OutboxState.Queued) continue;
+      if (e.dueMs > now) blocked.add(e.conversationId);
+      else if (!blocked.has(e.conversationId)) due.push(e);
+    }
+    return due;
   }
 
   /** The entry went on the wire: count the attempt and start the ack timer. */

@@ -3,7 +3,7 @@
  * (DESIGN.md §3.5): seq'd messages by seq, then own pending ones in creation
  * order. Pure data structure: no DOM, no I/O, no clock.
  */
-import { MessageState, type TimelineItem } from '../transport/session-types.js';
+import { MessageState, type TimelineItem } from './types.js';
 
 /** What an `insert` did. */
 export interface InsertResult {
@@ -187,15 +187,31 @@ export class Timeline {
     }
   }
 
-  /** Index of the first seq'd item with seq >= `seq` (binary search). */
+  /** Index of the first seq'd item with seq >= `seq`. */
   private lowerBound(seq: number): number {
-    let lo = 0;
-    let hi = this.seqd.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.seqd[mid]!.seq < seq) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return lowerBound(this.seqd, seq);
   }
+}
+
+/**
+ * Index of the first of `items[0, end)` with seq >= `seq` (binary search);
+ * that range must be in seq order.
+ */
+export function lowerBound(items: readonly { readonly seq: number }[], seq: number, end = items.length): number {
+  let lo = 0;
+  let hi = end;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (items[mid]!.seq < seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The message with this seq in a view's items (seq'd ones in seq order, then pending ones with seq 0), by binary search. */
+export function findBySeq(items: readonly TimelineItem[], seq: number): TimelineItem | undefined {
+  let end = items.length;
+  while (end > 0 && items[end - 1]!.seq === 0) end--;
+  const found = items[lowerBound(items, seq, end)];
+  return found?.seq === seq && seq > 0 ? found : undefined;
 }

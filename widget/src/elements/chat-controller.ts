@@ -16,22 +16,14 @@
  * the delay.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import {
-  ConnState,
-  type ConversationView,
-  type Disposer,
-  type IdentityInput,
-  type Session,
-  type TimelineItem,
-} from '../transport/session-types.js';
+import { ConnState, type ConversationView, type Disposer, type IdentityInput, type Session, type TimelineItem } from '../core/types.js';
+import { EMPTY_VIEW } from './session-view.js';
 
 /** Detail of `cs-state`. */
 export interface StateDetail {
   readonly oldState: ConnState;
   readonly newState: ConnState;
 }
-
-const EMPTY_VIEW: ConversationView = { info: undefined, items: [], hasOlder: false, typing: [] };
 
 /** Performance mark set once, when the launcher's first frame has been painted. */
 export const LAUNCHER_PAINTED_MARK = 'cs-chat:launcher-painted';

@@ -172,10 +172,6 @@ export const chatStyles = css`
     min-height: 0;
     background: var(--cs-bg, #fff);
   }
-  .rows,
-  .rows > div {
-    display: contents;
-  }
   .empty {
     margin: 8px 0;
     padding: 14px 16px;

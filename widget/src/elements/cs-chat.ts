@@ -32,23 +32,17 @@
  * @cssprop --cs-z - z-index. Default 2147483000.
  */
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import type { IdentityInput, Session, SessionOptions, TimelineItem } from '../transport/session-types.js';
-import { ConnState } from '../transport/session-types.js';
+import { ConnState, type IdentityInput, type Session, type SessionFactory, type TimelineItem } from '../core/types.js';
 import { AttentionController, pageHidden } from './attention.js';
 import { ChatController } from './chat-controller.js';
+import { ComposerController } from './composer.js';
 import { chatStyles } from './cs-chat-styles.js';
 import { pickLang, stringsFor, type Strings } from './i18n.js';
 import { icons, previewText, renderTyping, type MessageViewContext } from './message-list.js';
 import { MessageRows } from './message-rows.js';
 import { MessageWindow } from './message-window.js';
+import { messageContext, newestSeq } from './session-view.js';
 import { messageStyles, resetStyles } from './styles.js';
-
-/**
- * Makes the session for an element that was not given one, just after the
- * launcher's first paint. May be async (the script-tag bundle loads the
- * engine's code then).
- */
-export type SessionFactory = (options: SessionOptions) => Session | Promise<Session>;
 
 export class CsChat extends LitElement {
   static override styles = [resetStyles, messageStyles, chatStyles];
@@ -64,7 +58,6 @@ export class CsChat extends LitElement {
     color: { type: String },
     dbName: { type: String, attribute: 'db-name' },
     quoting: { state: true },
-    draft: { state: true },
   };
 
   /**
@@ -92,7 +85,6 @@ export class CsChat extends LitElement {
   /** IndexedDB name for the session. Default 'cs-chat'. */
   declare dbName: string;
   declare private quoting: TimelineItem | undefined;
-  declare private draft: string;
 
   private readonly chat = new ChatController(this);
   private readonly window = new MessageWindow(this, { loadOlder: () => this.chat.loadOlder() });
@@ -102,7 +94,7 @@ export class CsChat extends LitElement {
   private shown: { items: readonly TimelineItem[]; ctx: MessageViewContext } | undefined;
   /** The panel was opened once: render it from then on (keeps first paint cheap). */
   private panelMade = false;
-  private composing = false;
+  private readonly composer = new ComposerController(this, (typing) => this.chat.setTyping(typing));
 
   constructor() {
     super();
@@ -116,7 +108,6 @@ export class CsChat extends LitElement {
     this.color = '';
     this.dbName = '';
     this.quoting = undefined;
-    this.draft = '';
   }
 
   /** The session this element renders (set it before connecting to bypass `createSession`). */
@@ -183,7 +174,7 @@ export class CsChat extends LitElement {
   /** Forgets the visitor on this device (log-out): token, cache and outbox. */
   reset(): Promise<void> {
     this.quoting = undefined;
-    this.draft = '';
+    this.composer.set('');
     return this.chat.reset();
   }
 
@@ -233,12 +224,7 @@ export class CsChat extends LitElement {
     const root = this.renderRoot;
     this.window.attach(root.querySelector('.log'), root.querySelector('.sentinel.top'), root.querySelector('.sentinel.bottom'));
     if (changed.has('isOpen') && this.isOpen) this.textarea?.focus();
-    if (this.panelVisible() && this.window.seesNewest) {
-      const items = this.chat.view.items;
-      let seq = 0;
-      for (let i = items.length - 1; i >= 0 && !seq; i--) seq = items[i].seq;
-      this.chat.markSeen(seq);
-    }
+    if (this.panelVisible() && this.window.seesNewest) this.chat.markSeen(newestSeq(this.chat.view.items));
   }
 
   protected override render() {
@@ -274,7 +260,7 @@ export class CsChat extends LitElement {
         class="panel"
         part="panel"
         role="dialog"
-        aria-modal="true"
+        aria-modal=${isFullScreen() ? 'true' : nothing}
         aria-label=${s.chatWith(name)}
         lang=${s.lang === 'zh' ? 'zh-CN' : 'en'}
         ?hidden=${!this.isOpen}
@@ -308,14 +294,14 @@ export class CsChat extends LitElement {
             rows="1"
             aria-label=${s.placeholder}
             placeholder=${s.placeholder}
-            .value=${this.draft}
+            .value=${this.composer.text}
             @input=${this.onInput}
             @keydown=${this.onComposerKeydown}
-            @compositionstart=${() => (this.composing = true)}
-            @compositionend=${() => (this.composing = false)}
-            @blur=${() => this.chat.setTyping(false)}
+            @compositionstart=${this.composer.compositionStart}
+            @compositionend=${this.composer.compositionEnd}
+            @blur=${() => this.composer.setTyping(false)}
           ></textarea>
-          <button class="send" type="submit" aria-label=${s.send} ?disabled=${!this.draft.trim()}>${icons.send}</button>
+          <button class="send" type="submit" aria-label=${s.send} ?disabled=${!this.composer.text.trim()}>${icons.send}</button>
         </form>
       </section>
     `;
@@ -332,15 +318,9 @@ export class CsChat extends LitElement {
   }
 
   private viewContext(s: Strings): MessageViewContext {
-    const items = this.chat.view.items;
-    let lastOwnKey = '';
-    for (let i = items.length - 1; i >= 0 && !lastOwnKey; i--) if (items[i].own) lastOwnKey = items[i].key;
-    return {
+    return messageContext(this.chat.view.items, {
       strings: s,
       lang: s.lang === 'zh' ? 'zh-CN' : 'en',
-      bySeq: (seq) => findBySeq(items, seq),
-      latestKey: items[items.length - 1]?.key ?? '',
-      lastOwnKey,
       showNames: true,
       onRetry: (item) => void this.chat.retry(item),
       onReply: (item) => {
@@ -348,7 +328,7 @@ export class CsChat extends LitElement {
         this.textarea?.focus();
       },
       onQuickReply: (label) => this.sendText(label, 0),
-    };
+    });
   }
 
   private cancelQuote(): void {
@@ -363,10 +343,9 @@ export class CsChat extends LitElement {
   }
 
   private submitDraft(): void {
-    const text = this.draft;
-    if (!text.trim()) return;
+    const text = this.composer.take();
+    if (!text) return;
     this.sendText(text, this.quoting?.seq ?? 0);
-    this.draft = '';
     this.quoting = undefined;
     const ta = this.textarea;
     if (ta) {
@@ -383,28 +362,30 @@ export class CsChat extends LitElement {
 
   private onInput = (e: Event): void => {
     const ta = e.target as HTMLTextAreaElement;
-    this.draft = ta.value;
     ta.style.height = 'auto';
     ta.style.height = `${Math.min(ta.scrollHeight, 120)}px`;
-    this.chat.setTyping(ta.value.length > 0);
+    this.composer.input(ta.value);
   };
 
-  /** Enter sends, Shift+Enter is a newline; an Enter that ends an IME composition never sends. */
+  /** Enter sends, Shift+Enter is a newline; an Enter that ends an IME composition never sends (composer.ts). */
   private onComposerKeydown = (e: KeyboardEvent): void => {
-    if (e.key !== 'Enter' || e.shiftKey || e.altKey || e.ctrlKey || e.metaKey) return;
-    if (e.isComposing || this.composing || e.keyCode === 229) return;
+    if (!this.composer.sends(e)) return;
     e.preventDefault();
     this.submitDraft();
   };
 
-  /** Escape closes; Tab and Shift+Tab cycle inside the open panel. */
+  /**
+   * Escape closes. On a phone the panel covers the page (a modal dialog), so
+   * Tab and Shift+Tab cycle inside it; on a desktop it sits beside the page,
+   * which stays usable, so Tab moves on to the page.
+   */
   private onPanelKeydown = (e: KeyboardEvent): void => {
     if (e.key === 'Escape') {
       e.stopPropagation();
       this.close();
       return;
     }
-    if (e.key !== 'Tab') return;
+    if (e.key !== 'Tab' || !isFullScreen()) return;
     const panel = e.currentTarget as HTMLElement;
     const focusable = [...panel.querySelectorAll<HTMLElement>('button, textarea, [tabindex="0"]')].filter(
       (el) => !(el as HTMLButtonElement).disabled && el.getClientRects().length > 0,
@@ -423,19 +404,12 @@ export class CsChat extends LitElement {
   };
 }
 
-/** Binary search by seq over the seq'd prefix of a timeline (pending items have seq 0 and sit at the end). */
-function findBySeq(items: readonly TimelineItem[], seq: number): TimelineItem | undefined {
-  let lo = 0;
-  let hi = items.length - 1;
-  while (hi >= 0 && items[hi].seq === 0) hi--;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const s = items[mid].seq;
-    if (s === seq) return items[mid];
-    if (s < seq) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return undefined;
+/** The panel covers the whole viewport at this width (cs-chat-styles.ts has the same breakpoint). */
+const FULL_SCREEN_QUERY = '(max-width: 480px)';
+
+/** True when the open panel is full-screen (phones): then it is modal. */
+function isFullScreen(): boolean {
+  return typeof matchMedia === 'function' && matchMedia(FULL_SCREEN_QUERY).matches;
 }
 
 if (!customElements.get('cs-chat')) customElements.define('cs-chat', CsChat);

@@ -19,18 +19,20 @@
  */
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { cs } from '../../../proto/gen/chat.js';
-import type { ConversationInfo, TimelineItem } from '../transport/session-types.js';
+import { ConnState, type ConversationInfo, type SessionFactory, type TimelineItem } from '../core/types.js';
 import { ChatSession } from '../transport/session.js';
 import { stringsFor } from './i18n.js';
 import { parseCannedReplies, type CannedReply } from './inbox-canned.js';
 import './inbox-composer.js';
 import type { ComposeDetail, CsInboxComposer } from './inbox-composer.js';
-import { InboxController, InboxPhase, type SessionFactory } from './inbox-controller.js';
+import { InboxController, InboxPhase } from './inbox-controller.js';
 import { FILTER_LABELS, filterCounts, statusLabel, visitorLabel, type InboxFilter } from './inbox-model.js';
 import { inboxStyles } from './inbox-styles.js';
 import { conversationOption, detailsPanel } from './inbox-views.js';
 import { icons, Kind, renderMessage, renderTyping, RoleCode, type MessageViewContext } from './message-list.js';
+import { MessageRows } from './message-rows.js';
 import { MessageWindow } from './message-window.js';
+import { messageContext } from './session-view.js';
 import { messageStyles, resetStyles } from './styles.js';
 
 const defaultFactory: SessionFactory = (options) => new ChatSession(options);
@@ -64,7 +66,10 @@ export class CsInbox extends LitElement {
   /** The shared windowed rendering of long timelines (the same as `<cs-chat>`'s). */
   private readonly window: MessageWindow;
   private readonly strings = stringsFor('en');
-  private contextCache: { items: readonly TimelineItem[]; ctx: MessageViewContext } | undefined;
+  /** Keyed rows, as in `<cs-chat>`: a row renders again only when its message or what it shows changed. */
+  private readonly rows = new MessageRows((item, ctx) => this.renderItem(item, ctx));
+  /** What the last render picked for the rows, applied right after it (see `update`). */
+  private shown: { items: readonly TimelineItem[]; ctx: MessageViewContext; visitorName: string } | undefined;
 
   constructor() {
     super();
@@ -90,6 +95,13 @@ export class CsInbox extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('token') && changed.get('token') !== undefined && this.token) void this.inbox.signIn(this.token);
+  }
+
+  /** Lit commits the template in `super.update`; the keyed rows follow at once, before the window measures the scroll position. */
+  protected override update(changed: PropertyValues<this>): void {
+    super.update(changed);
+    const list = this.renderRoot.querySelector<HTMLElement>('.rows');
+    if (list && this.shown) this.rows.sync(list, this.shown.items, this.shown.ctx, this.shown.visitorName);
   }
 
   protected override updated(): void {
@@ -131,7 +143,7 @@ export class CsInbox extends LitElement {
   private renderTopbar(): TemplateResult {
     const inbox = this.inbox;
     const alerts = inbox.alerts;
-    const conn = inbox.connected ? 'Connected' : inbox.connState === 'offline' ? 'Offline' : inbox.connState === 'failed' ? 'Disconnected' : 'Reconnecting…';
+    const conn = inbox.connected ? 'Connected' : inbox.connState === ConnState.Offline ? 'Offline' : inbox.connState === ConnState.Failed ? 'Disconnected' : 'Reconnecting…';
     return html`<header class="topbar" part="topbar">
       <div class="brand">${icons.chat}<span>Inbox</span></div>
       <span class=${inbox.connected ? 'conn ok' : 'conn'} role="status"><i aria-hidden="true"></i>${conn}</span>
@@ -140,9 +152,7 @@ export class CsInbox extends LitElement {
       ${alerts.notificationPermission === 'default'
         ? html`<button type="button" class="ghost" @click=${this.enableNotifications}>Enable notifications</button>`
         : nothing}
-      <button type="button" class="ghost" aria-label="Sound alerts" aria-pressed=${String(alerts.soundOn)} @click=${this.toggleSound}>
-        Sound ${alerts.soundOn ? 'on' : 'off'}
-      </button>
+      <button type="button" class="ghost" title="Sound alerts for new messages" @click=${this.toggleSound}>Sound ${alerts.soundOn ? 'on' : 'off'}</button>
       <span class="me" title=${inbox.agentId}><span class="me-avatar" aria-hidden="true">${inbox.agentName.slice(0, 1).toUpperCase()}</span>${inbox.agentName}</span>
       <button type="button" class="ghost" @click=${() => void inbox.signOut()}>Sign out</button>
     </header>`;
@@ -199,8 +209,7 @@ export class CsInbox extends LitElement {
     const view = inbox.view;
     const info = this.openInfo;
     const name = info ? visitorLabel(info) : 'Visitor';
-    const items = this.window.slice(view.items, view.hasOlder);
-    const ctx = this.messageContext(view.items);
+    this.shown = { items: this.window.slice(view.items, view.hasOlder), ctx: this.messageContext(view.items), visitorName: name };
     return html`<main class="thread" part="thread" aria-label=${`Conversation with ${name}`}>
       <div class="thread-head">
         <div>
@@ -215,7 +224,7 @@ export class CsInbox extends LitElement {
       <div class="log" role="log" aria-label="Messages" aria-live="polite">
         <div class="sentinel top"></div>
         ${this.window.loading ? html`<div class="older" role="status">${this.strings.loadingOlder}</div>` : nothing}
-        ${items.map((item) => this.renderItem(item, ctx, name))}
+        <div class="rows"></div>
         ${renderTyping(view.typing, this.strings)}
         <div class="sentinel bottom"></div>
       </div>
@@ -230,7 +239,7 @@ export class CsInbox extends LitElement {
     </main>`;
   }
 
-  private renderItem(item: TimelineItem, ctx: MessageViewContext, visitorName: string): TemplateResult {
+  private renderItem(item: TimelineItem, ctx: MessageViewContext): TemplateResult {
     if (item.kind === Kind.Note) {
       return html`<div class="note-msg" data-key=${item.key} role="note" aria-label=${`Private note by ${item.own ? 'you' : item.senderName || 'an agent'}`}>
         <div class="note-head"><b>${item.own ? 'You' : item.senderName || 'Agent'}</b> · Private note · only agents see this</div>
@@ -239,34 +248,20 @@ export class CsInbox extends LitElement {
     }
     // The visitor's messages carry the name they had when sent (often just "Visitor"):
     // show the label the list and header use, so one person has one name on screen.
-    const named = item.senderRole === RoleCode.Visitor && item.senderName !== visitorName ? { ...item, senderName: visitorName } : item;
+    const visitorName = this.shown?.visitorName ?? '';
+    const named = item.senderRole === RoleCode.Visitor && visitorName && item.senderName !== visitorName ? { ...item, senderName: visitorName } : item;
     return renderMessage(named, ctx);
   }
 
-  /** The view context for a timeline, rebuilt only when the session hands a new items array. */
-  private messageContext(all: readonly TimelineItem[]): MessageViewContext {
-    if (this.contextCache?.items !== all) this.contextCache = { items: all, ctx: this.buildContext(all) };
-    return this.contextCache.ctx;
-  }
-
-  private buildContext(all: readonly TimelineItem[]): MessageViewContext {
-    let lastOwnKey = '';
-    const bySeq = new Map<number, TimelineItem>();
-    for (const item of all) {
-      if (item.own && item.kind !== Kind.Note) lastOwnKey = item.key;
-      if (item.seq) bySeq.set(item.seq, item);
-    }
-    return {
+  private messageContext(items: readonly TimelineItem[]): MessageViewContext {
+    return messageContext(items, {
       strings: this.strings,
       lang: 'en',
-      bySeq: (seq) => bySeq.get(seq),
-      latestKey: all[all.length - 1]?.key ?? '',
-      lastOwnKey,
       showNames: true,
       onRetry: (item) => this.inbox.retry(item),
       onReply: (item) => (this.quote = item),
       onQuickReply: () => undefined,
-    };
+    });
   }
 
   private renderActions(info: ConversationInfo): TemplateResult {

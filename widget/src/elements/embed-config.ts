@@ -4,7 +4,7 @@
  * the page, and expose the small JS API. `widget/src/embed.ts` wires these to
  * `ChatSession`; tests drive them with a fake session.
  */
-import type { IdentityInput } from '../transport/session-types.js';
+import type { IdentityInput } from '../core/types.js';
 import type { CsChat } from './cs-chat.js';
 
 /** What a merchant can set on the script tag. */

@@ -3,7 +3,7 @@
  * Notification when the agent allowed them and is looking elsewhere, and an
  * optional short beep made with WebAudio (no audio file to download).
  */
-import type { Disposer } from '../transport/session-types.js';
+import type { Disposer } from '../core/types.js';
 
 const SOUND_KEY = 'cs-inbox-sound';
 

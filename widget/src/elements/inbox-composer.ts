@@ -5,7 +5,8 @@
  * agents the same delivery guarantees as visitors).
  */
 import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
-import type { TimelineItem } from '../transport/session-types.js';
+import type { TimelineItem } from '../core/types.js';
+import { ComposerController } from './composer.js';
 import { cannedQuery, matchCanned, type CannedReply } from './inbox-canned.js';
 import { resetStyles } from './styles.js';
 
@@ -29,7 +30,6 @@ export class CsInboxComposer extends LitElement {
     canned: { attribute: false },
     quote: { attribute: false },
     disabled: { type: Boolean },
-    text: { state: true },
     note: { state: true },
     pick: { state: true },
     pickerClosed: { state: true },
@@ -39,20 +39,21 @@ export class CsInboxComposer extends LitElement {
   /** The message being quoted, if any. */
   declare quote: TimelineItem | undefined;
   declare disabled: boolean;
-  declare text: string;
   declare note: boolean;
   /** Highlighted entry of the canned picker. */
   declare pick: number;
   /** Escape closed the picker for the current query. */
   declare pickerClosed: boolean;
-  private typing = false;
+  /** The shared draft, Enter rule and typing signal (composer.ts). */
+  private readonly composer = new ComposerController(this, (typing) =>
+    this.dispatchEvent(new CustomEvent<boolean>('cs-typing', { detail: typing, bubbles: true, composed: true })),
+  );
 
   constructor() {
     super();
     this.canned = [];
     this.quote = undefined;
     this.disabled = false;
-    this.text = '';
     this.note = false;
     this.pick = 0;
     this.pickerClosed = false;
@@ -65,14 +66,14 @@ export class CsInboxComposer extends LitElement {
 
   /** Clears the draft (another conversation was opened). */
   reset(): void {
-    this.setTyping(false);
-    this.text = '';
+    this.composer.setTyping(false);
+    this.composer.set('');
     this.note = false;
     this.pick = 0;
   }
 
   private get cannedMatches(): CannedReply[] {
-    const q = cannedQuery(this.text);
+    const q = cannedQuery(this.composer.text);
     return q === undefined || this.pickerClosed ? [] : matchCanned(this.canned, q);
   }
 
@@ -120,13 +121,15 @@ export class CsInboxComposer extends LitElement {
           placeholder=${this.note ? 'Write a private note for your team…' : 'Write a reply…  (Enter sends, Shift+Enter new line)'}
           aria-controls=${matches.length ? 'canned' : nothing}
           aria-activedescendant=${matches.length ? `canned-${this.pick % matches.length}` : nothing}
-          .value=${this.text}
+          .value=${this.composer.text}
           ?disabled=${this.disabled}
           @input=${this.onInput}
           @keydown=${this.onKeydown}
-          @blur=${() => this.setTyping(false)}
+          @compositionstart=${this.composer.compositionStart}
+          @compositionend=${this.composer.compositionEnd}
+          @blur=${() => this.composer.setTyping(false)}
         ></textarea>
-        <button type="button" class="send" ?disabled=${this.disabled || !this.text.trim()} @click=${this.submit}>
+        <button type="button" class="send" ?disabled=${this.disabled || !this.composer.text.trim()} @click=${this.submit}>
           ${this.note ? 'Add note' : 'Send'}
         </button>
       </div>
@@ -135,15 +138,15 @@ export class CsInboxComposer extends LitElement {
 
   private setNote(note: boolean): void {
     this.note = note;
-    if (note) this.setTyping(false);
+    if (note) this.composer.setTyping(false);
     this.focus();
   }
 
   private onInput(e: Event): void {
-    this.text = (e.target as HTMLTextAreaElement).value;
+    const text = (e.target as HTMLTextAreaElement).value;
     this.pick = 0;
     this.pickerClosed = false;
-    this.setTyping(!this.note && this.text.length > 0 && cannedQuery(this.text) === undefined);
+    this.composer.input(text, !this.note && text.length > 0 && cannedQuery(text) === undefined);
   }
 
   private onKeydown(e: KeyboardEvent): void {
@@ -154,7 +157,7 @@ export class CsInboxComposer extends LitElement {
         this.pick = (this.pick + (e.key === 'ArrowDown' ? 1 : matches.length - 1)) % matches.length;
         return;
       }
-      if (e.key === 'Enter' || e.key === 'Tab') {
+      if (this.composer.sends(e) || e.key === 'Tab') {
         e.preventDefault();
         this.insert(matches[this.pick % matches.length]!);
         return;
@@ -165,7 +168,7 @@ export class CsInboxComposer extends LitElement {
         return;
       }
     }
-    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+    if (this.composer.sends(e)) {
       e.preventDefault();
       this.submit();
     } else if (e.key === 'Escape' && this.quote) {
@@ -174,18 +177,17 @@ export class CsInboxComposer extends LitElement {
   }
 
   private insert(reply: CannedReply): void {
-    this.text = reply.text;
+    this.composer.set(reply.text);
     this.pick = 0;
-    this.setTyping(!this.note);
+    this.composer.setTyping(!this.note);
     this.focus();
   }
 
   private submit(): void {
-    const text = this.text.trim();
-    if (!text || this.disabled) return;
+    if (this.disabled) return;
+    const text = this.composer.take().trim();
+    if (!text) return;
     const detail: ComposeDetail = { text, note: this.note, quoteSeq: this.quote?.seq ?? 0 };
-    this.text = '';
-    this.setTyping(false);
     this.dispatchEvent(new CustomEvent<ComposeDetail>('cs-compose', { detail, bubbles: true, composed: true }));
     this.focus();
   }
@@ -193,17 +195,6 @@ export class CsInboxComposer extends LitElement {
   private cancelQuote(): void {
     this.dispatchEvent(new CustomEvent('cs-cancel-quote', { bubbles: true, composed: true }));
     this.focus();
-  }
-
-  /**
-   * Every keystroke reports `true` (the session throttles the frames and turns
-   * typing off by itself after a pause, so it needs to hear that typing goes
-   * on); `false` is reported once.
-   */
-  private setTyping(typing: boolean): void {
-    if (!typing && !this.typing) return;
-    this.typing = typing;
-    this.dispatchEvent(new CustomEvent<boolean>('cs-typing', { detail: typing, bubbles: true, composed: true }));
   }
 
   static override styles = [

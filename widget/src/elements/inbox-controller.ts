@@ -5,20 +5,10 @@
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { cs } from '../../../proto/gen/chat.js';
-import type {
-  ConnState,
-  ConversationInfo,
-  ConversationView,
-  Disposer,
-  Session,
-  SessionOptions,
-  TimelineItem,
-} from '../transport/session-types.js';
+import { ConnState, type ConversationInfo, type ConversationView, type Disposer, type Session, type SessionFactory, type TimelineItem } from '../core/types.js';
 import { InboxAlerts, readStorage, writeStorage } from './inbox-alerts.js';
+import { EMPTY_VIEW, newestSeq } from './session-view.js';
 import { agentIdOfToken, InboxFilter, totalUnread, visibleConversations, visitorLabel } from './inbox-model.js';
-
-/** Makes the session; injected so the element never names a transport. */
-export type SessionFactory = (options: SessionOptions) => Session;
 
 /** Where the workbench is in its life. */
 export const InboxPhase = {
@@ -37,8 +27,6 @@ export const TOKEN_KEY = 'cs-inbox-token';
 /** Quiet time after each Welcome, ms (see `quietUntilMs`). */
 const QUIET_AFTER_WELCOME_MS = 2000;
 
-const EMPTY_VIEW: ConversationView = { info: undefined, items: [], hasOlder: false, typing: [] };
-
 /**
  * Owns the agent's {@link Session} for `<cs-inbox>`: signs in and out, keeps
  * the filter and the open conversation, sends, acts, marks read, and raises
@@ -46,7 +34,7 @@ const EMPTY_VIEW: ConversationView = { info: undefined, items: [], hasOlder: fal
  */
 export class InboxController implements ReactiveController {
   phase: InboxPhase = InboxPhase.SignedOut;
-  connState: ConnState = 'idle';
+  connState: ConnState = ConnState.Idle;
   /** Why the last sign-in failed, shown on the form. */
   signInError = '';
   agentId = '';
@@ -120,12 +108,16 @@ export class InboxController implements ReactiveController {
     this.agentId = agentId;
     this.signInError = '';
     this.phase = InboxPhase.Connecting;
-    const session = this.createSession({
-      url: this.serverUrl(),
-      role: 'agent',
-      agentToken: token,
-      dbName: `cs-inbox-${agentId}`,
-    });
+    this.host.requestUpdate();
+    let session: Session;
+    try {
+      const made = this.createSession({ url: this.serverUrl(), role: 'agent', agentToken: token, dbName: `cs-inbox-${agentId}` });
+      session = made instanceof Promise ? await made : made;
+    } catch (err) {
+      if (call === this.signInCall) this.refuse(`Could not start: ${(err as Error).message}`);
+      return;
+    }
+    if (call !== this.signInCall) return; // signed out or in again meanwhile
     this.session = session;
     this.listen(session, token, remember, call);
     this.host.requestUpdate();
@@ -145,7 +137,7 @@ export class InboxController implements ReactiveController {
   }
 
   get connected(): boolean {
-    return this.connState === 'open';
+    return this.connState === ConnState.Open;
   }
 
   /** Every conversation, newest activity first. */
@@ -282,7 +274,7 @@ export class InboxController implements ReactiveController {
     this.signInCall++;
     this.selectedId = '';
     this.seenUnread = undefined;
-    this.connState = 'idle';
+    this.connState = ConnState.Idle;
     for (const dispose of this.sessionDisposers.splice(0)) dispose();
     this.alerts.setUnread(0);
     if (session) await session.stop();
@@ -291,9 +283,7 @@ export class InboxController implements ReactiveController {
   /** Read receipts: everything shown in the open conversation, while the agent can see it. */
   private markSelectedRead(): void {
     if (!this.session || !this.selectedId || this.host.ownerDocument.hidden) return;
-    const items = this.session.view(this.selectedId).items;
-    let last = 0;
-    for (const item of items) if (item.seq > last) last = item.seq;
+    const last = newestSeq(this.session.view(this.selectedId).items);
     if (last > 0) this.session.markRead(this.selectedId, last);
   }
 

@@ -4,7 +4,7 @@
  * read (and test) on their own.
  */
 import { cs } from '../../../proto/gen/chat.js';
-import type { ConversationInfo } from '../transport/session-types.js';
+import type { ConversationInfo } from '../core/types.js';
 
 /** The list filters, in tab order. */
 export const InboxFilter = {

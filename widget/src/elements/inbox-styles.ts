@@ -129,6 +129,7 @@ export const inboxStyles = css`
   code {
     font-family: ui-monospace, Menlo, Consolas, monospace;
     font-size: 12px;
+    color: #1f2937;
     background: #f3f4f6;
     padding: 1px 4px;
     border-radius: 4px;
@@ -370,7 +371,7 @@ export const inboxStyles = css`
   .age {
     flex: none;
     font-size: 12px;
-    color: #9ca3af;
+    color: #4b5563;
   }
   .preview {
     flex: 1;
@@ -395,7 +396,7 @@ export const inboxStyles = css`
   }
   .conv-meta {
     font-size: 11px;
-    color: #6b7280;
+    color: #4b5563;
   }
   .status {
     padding: 1px 8px;
@@ -524,7 +525,7 @@ export const inboxStyles = css`
     font-weight: 600;
     text-transform: uppercase;
     letter-spacing: 0.04em;
-    color: #9ca3af;
+    color: #4b5563;
   }
   dd {
     font-size: 13px;

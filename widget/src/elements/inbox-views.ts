@@ -5,7 +5,7 @@
  */
 import { html, nothing, type TemplateResult } from 'lit';
 import { styleMap } from 'lit/directives/style-map.js';
-import type { ConversationInfo } from '../transport/session-types.js';
+import type { ConversationInfo } from '../core/types.js';
 import { shortAge, statusLabel, visitorLabel } from './inbox-model.js';
 
 /** Initials for an avatar: "Ada Lovelace" -> "AL". */
@@ -21,18 +21,6 @@ export function avatarHue(id: string): number {
   return h % 360;
 }
 
-/** What a screen reader says for a list entry (its accessible name). */
-export function conversationName(info: ConversationInfo, agentId: string): string {
-  const parts = [
-    visitorLabel(info),
-    info.visitorOnline ? 'online' : 'offline',
-    statusLabel(info.status),
-    info.assigneeId ? `assigned to ${info.assigneeId === agentId ? 'me' : info.assigneeId}` : 'unassigned',
-  ];
-  if (info.unread) parts.push(`${info.unread} unread`);
-  return `${parts.join(', ')}: ${info.preview}`;
-}
-
 /** The visitor's initials on a colour of their own, with the online/offline dot. */
 export function avatar(info: ConversationInfo): TemplateResult {
   const label = visitorLabel(info);
@@ -41,7 +29,11 @@ export function avatar(info: ConversationInfo): TemplateResult {
   </span>`;
 }
 
-/** One entry of the conversation list (an option of the listbox). */
+/**
+ * One entry of the conversation list (an option of the listbox). Its
+ * accessible name is its visible text (WCAG 2.5.3, label in name), with the
+ * visitor's online state and "unread" added for screen readers.
+ */
 export function conversationOption(
   info: ConversationInfo,
   opts: { agentId: string; selected: boolean; focusable: boolean; nowMs: number; onPick: () => void },
@@ -52,7 +44,6 @@ export function conversationOption(
     id=${`conv-${info.id}`}
     class=${opts.selected ? 'conv selected' : 'conv'}
     aria-selected=${String(opts.selected)}
-    aria-label=${conversationName(info, opts.agentId)}
     tabindex=${opts.focusable ? '0' : '-1'}
     data-id=${info.id}
     @click=${opts.onPick}
@@ -60,14 +51,14 @@ export function conversationOption(
     ${avatar(info)}
     <span class="conv-main">
       <span class="conv-top">
-        <b class="conv-name">${visitorLabel(info)}</b>
+        <b class="conv-name">${visitorLabel(info)}<span class="sr-only">, ${info.visitorOnline ? 'online' : 'offline'},</span></b>
         <time class="age" datetime=${new Date(info.lastActivityMs || info.createdMs || 0).toISOString()}
           >${shortAge(info.lastActivityMs, opts.nowMs)}</time
         >
       </span>
       <span class="conv-bottom">
         <span class="preview">${info.preview || (info.topic ? `Topic: ${info.topic}` : 'No messages yet')}</span>
-        ${info.unread ? html`<span class="unread">${info.unread > 99 ? '99+' : info.unread}</span>` : nothing}
+        ${info.unread ? html`<span class="unread">${info.unread > 99 ? '99+' : info.unread}<span class="sr-only"> unread</span></span>` : nothing}
       </span>
       <span class="conv-meta">
         <span class=${`status ${status}`}>${status}</span>

@@ -9,8 +9,8 @@
  * unsafeHTML anywhere in the widget).
  */
 import { html, nothing, svg, type TemplateResult } from 'lit';
-import type { TimelineItem } from '../transport/session-types.js';
-import { MessageState } from '../transport/session-types.js';
+import type { TimelineItem } from '../core/types.js';
+import { MessageState } from '../core/types.js';
 import type { Strings } from './i18n.js';
 
 /**
@@ -100,19 +100,27 @@ function renderBody(item: TimelineItem, ctx: MessageViewContext): TemplateResult
   return item.text;
 }
 
+/** One time formatter per language tag, each built on first use (ICU set-up costs ms; a page shows one or two languages). */
+const timeFormats = new Map<string, Intl.DateTimeFormat>();
+
 /**
- * A message's time for its tooltip, in the visitor's time zone: "14:05" for
- * Chinese, "02:05 PM" otherwise (what `toLocaleTimeString` gave for the two
- * languages the widget speaks). Made by hand because Intl's first formatter
- * costs tens of ms of ICU set-up on the main thread, right when the panel
- * first opens, and each `toLocaleTimeString` call builds a new one.
+ * A message's time for its tooltip, in the visitor's time zone and the
+ * language's own clock: "14:05" for en-GB and zh-CN, "02:05 PM" for en-US,
+ * and the hour cycle a `-u-hc-` tag asks for. An unknown tag falls back to
+ * the browser's default locale.
  */
 export function formatTime(ms: number, lang: string): string {
-  const d = new Date(ms);
-  const h = d.getHours();
-  const mm = String(d.getMinutes()).padStart(2, '0');
-  if (lang.startsWith('zh')) return `${String(h).padStart(2, '0')}:${mm}`;
-  return `${String(h % 12 || 12).padStart(2, '0')}:${mm} ${h < 12 ? 'AM' : 'PM'}`;
+  let format = timeFormats.get(lang);
+  if (!format) {
+    const options: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit' };
+    try {
+      format = new Intl.DateTimeFormat(lang || undefined, options);
+    } catch {
+      format = new Intl.DateTimeFormat(undefined, options); // RangeError: not a language tag
+    }
+    timeFormats.set(lang, format);
+  }
+  return format.format(ms);
 }
 
 /**

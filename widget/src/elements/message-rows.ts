@@ -13,8 +13,8 @@
  * The containers are plain divs the list's styles make `display: contents`,
  * so the rows lay out as children of the list itself.
  */
-import { render } from 'lit';
-import type { TimelineItem } from '../transport/session-types.js';
+import { render, type TemplateResult } from 'lit';
+import type { TimelineItem } from '../core/types.js';
 import { renderMessage, type MessageViewContext } from './message-list.js';
 
 interface Row {
@@ -27,17 +27,24 @@ interface Row {
 export class MessageRows {
   private rows = new Map<string, Row>();
 
-  /** Makes `parent` hold exactly the rows of `items`, in order. Call after each render of the list. */
-  sync(parent: HTMLElement, items: readonly TimelineItem[], ctx: MessageViewContext): void {
+  /** `renderRow` draws one message (default `renderMessage`; the workbench adds private notes). */
+  constructor(private readonly renderRow: (item: TimelineItem, ctx: MessageViewContext) => TemplateResult = renderMessage) {}
+
+  /**
+   * Makes `parent` hold exactly the rows of `items`, in order. Call after each
+   * render of the list. `variant` is anything else the rows show (a display
+   * name): when it changes, every row renders again.
+   */
+  sync(parent: HTMLElement, items: readonly TimelineItem[], ctx: MessageViewContext, variant = ''): void {
     const kept = new Map<string, Row>();
     let next = parent.firstChild;
     for (const item of items) {
       let row = this.rows.get(item.key);
       row ??= { el: document.createElement('div') };
       kept.set(item.key, row);
-      const shows = `${item.key === ctx.latestKey}${item.key === ctx.lastOwnKey}${!!item.quoteSeq && !!ctx.bySeq(item.quoteSeq)}${ctx.lang}`;
+      const shows = `${item.key === ctx.latestKey}${item.key === ctx.lastOwnKey}${!!item.quoteSeq && !!ctx.bySeq(item.quoteSeq)}${ctx.lang}${variant}`;
       if (row.item !== item || row.shows !== shows) {
-        render(renderMessage(item, ctx), row.el);
+        render(this.renderRow(item, ctx), row.el);
         row.item = item;
         row.shows = shows;
       }

@@ -19,7 +19,7 @@
  * an older page shifts every index.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { TimelineItem } from '../transport/session-types.js';
+import type { TimelineItem } from '../core/types.js';
 
 /** Options of a {@link MessageWindow}. */
 export interface MessageWindowOptions {

@@ -88,6 +88,11 @@ export const messageStyles = css`
     overflow-anchor: auto;
     overscroll-behavior: contain;
   }
+  /* The keyed rows' containers (message-rows.ts): the rows lay out as children of the log. */
+  .rows,
+  .rows > div {
+    display: contents;
+  }
   .sentinel {
     flex: none;
     height: 1px;

@@ -5,7 +5,7 @@
  * transaction.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { ConversationInfo, TimelineItem } from '../transport/session-types.js';
+import type { ConversationInfo, TimelineItem } from '../core/types.js';
 import type { OutgoingMessage } from '../core/index.js';
 
 /** Messages kept per conversation: the newest ones. Older pages come from the server. */

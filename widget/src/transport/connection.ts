@@ -8,9 +8,9 @@
  * and `stop()` are the only places that release them.
  */
 import { cs } from '../../../proto/gen/chat.js';
-import { backoffDelay } from '../core/index.js';
+import { backoffDelay, backoffOptions } from '../core/index.js';
 import { decodeFrame, encodeFrame, type Frame, type FrameInit } from './codec.js';
-import { ConnState, type Disposer } from './session-types.js';
+import { ConnState, type Disposer } from '../core/types.js';
 
 /** The part of a WebSocket the connection uses; tests inject a fake. */
 export interface SocketLike {
@@ -242,11 +242,7 @@ export class Connection {
       return;
     }
     this.attempt = Math.max(this.attempt, minAttempt);
-    const delay = backoffDelay(
-      this.attempt++,
-      { baseMs: this.options.backoffBaseMs ?? 500, capMs: this.options.backoffCapMs ?? 20000 },
-      this.env.random,
-    );
+    const delay = backoffDelay(this.attempt++, backoffOptions(this.options.backoffBaseMs, this.options.backoffCapMs), this.env.random);
     this.setState(ConnState.Waiting);
     this.cancelReconnect();
     this.reconnectTimer = this.timer(delay, () => this.connect());

@@ -1,8 +1,10 @@
 /**
- * The contract between the session (transport/session.ts, which owns the
- * socket, the outbox, the timelines and the cursors) and the elements
- * (`<cs-chat>`, `<cs-inbox>`), which only render what a session reports and
- * call its methods. Elements never touch the socket or IndexedDB.
+ * The domain types both elements share, and the contract between the session
+ * (transport/session.ts, which owns the socket, the outbox, the timelines and
+ * the cursors) and the elements (`<cs-chat>`, `<cs-inbox>`), which only render
+ * what a session reports and call its methods. Elements never touch the socket
+ * or IndexedDB. Plain types and `as const` state objects: no I/O, so core/ and
+ * store/ use them without importing transport/.
  */
 import type { cs } from '../../../proto/gen/chat.js';
 
@@ -204,3 +206,10 @@ export interface Session {
   /** Visitors: forget token, cache and outbox (log-out); reconnects as new. */
   reset(): Promise<void>;
 }
+
+/**
+ * Makes the session an element renders; injected so the elements never name
+ * a transport (tests pass a fake). May be async: the script-tag bundle loads
+ * the engine's code only when the session is made.
+ */
+export type SessionFactory = (options: SessionOptions) => Session | Promise<Session>;

@@ -1,0 +1,284 @@
+/**
+ * The outbox on the wire (DESIGN.md §3.2-3.3): queues a message in IndexedDB
+ * before it is sent, flushes due entries in creation order (the order and
+ * the per-conversation head-of-line rule are `Outbox.due()`'s), and follows
+ * Acks, rejections and ack timeouts with one timer at the outbox's next
+ * deadline.
+ *
+ * Several tabs of one visitor share the IndexedDB outbox. Each tab is its own
+ * device (Hello.device_id is the browser's id plus a per-tab suffix), so the
+ * server fans every message out to every tab. Decision: the flush is made
+ * exclusive with a *lease per entry*, taken inside a Web Lock
+ * (`cs-chat-outbox:<dbName>`) in one IndexedDB readwrite transaction: a tab
+ * sends only entries it holds the lease on, and the lease (twice the ack
+ * timeout, renewed on every resend) lets another tab take over an entry when
+ * its tab was closed mid-send. The lock alone would only order flushes, not
+ * stop a second tab from resending what the first one has in flight; the lease
+ * does, and it survives a crashed tab without a leader election. Tabs tell each
+ * other about new and acked entries on a BroadcastChannel, so a pending message
+ * shows in every tab once and moves to its seq place everywhere.
+ */
+import { Outbox, OutboxState, backoffOptions, type OutboxEntry, type OutgoingMessage } from '../core/index.js';
+import { MessageState, type Disposer, type Role, type SessionOptions, type TimelineItem } from '../core/types.js';
+import type { ChatStore } from '../store/index.js';
+import type { FrameInit } from './codec.js';
+import { ignore, type Conversations } from './conversations.js';
+import { outboxRecord, pendingItem, pendingState } from './mapping.js';
+import type { Timers } from './timers.js';
+
+/** BroadcastChannel messages between tabs of one database. */
+type TabMessage =
+  | { readonly t: 'queued'; readonly message: OutgoingMessage }
+  | { readonly t: 'acked'; readonly clientMsgId: string; readonly conversationId: string; readonly seq: number; readonly timeMs: number };
+
+/** Clock, randomness and the cross-tab primitives, injectable for tests. */
+export interface FlusherEnv {
+  now(): number;
+  random(): number;
+  /** Web Locks (navigator.locks); without them the IndexedDB lease alone keeps flushes apart. */
+  readonly locks?: Pick<LockManager, 'request'>;
+  /** Opens the cross-tab channel; undefined disables it. */
+  openChannel?(name: string): BroadcastChannel;
+}
+
+/** What the flusher needs from the session. */
+export interface FlusherDeps {
+  readonly env: FlusherEnv;
+  readonly timers: Timers;
+  readonly convs: Conversations;
+  readonly dbName: string;
+  /** This tab's lease owner id. */
+  readonly tabId: string;
+  store(): ChatStore | undefined;
+  /** The connection is open (Welcome received). */
+  isOpen(): boolean;
+  send(frame: FrameInit): boolean;
+  /** Who sends: pending items show as theirs. */
+  sender(): { readonly userId: string; readonly role: Role };
+  /** The visitor's conversation, for entries queued before it was known. */
+  primary(): string;
+  changed(id: string): void;
+  /** An own message got its seq (this tab's Ack or another tab's). */
+  settle(conversationId: string, clientMsgId: string, seq: number, timeMs: number): void;
+}
+
+/** The session's outbox, its flushes, and the tabs sharing it. */
+export class OutboxFlusher {
+  private readonly outbox: Outbox;
+  private channel: BroadcastChannel | undefined;
+  private timer: Disposer | undefined;
+  private flushing = false;
+  private flushAgain = false;
+
+  constructor(
+    private readonly deps: FlusherDeps,
+    options: Pick<SessionOptions, 'ackTimeoutMs' | 'maxSendAttempts' | 'backoffBaseMs' | 'backoffCapMs'>,
+  ) {
+    this.outbox = new Outbox({
+      now: () => deps.env.now(),
+      random: () => deps.env.random(),
+      ackTimeoutMs: options.ackTimeoutMs,
+      maxAttempts: options.maxSendAttempts,
+      backoff: backoffOptions(options.backoffBaseMs, options.backoffCapMs),
+    });
+  }
+
+  /** Restores the cached outbox (shown as pending at once) and opens the cross-tab channel. */
+  async start(store: ChatStore): Promise<void> {
+    for (const record of await store.outbox()) {
+      const entry = this.outbox.add(record, record.failed);
+      const failed = entry.state === OutboxState.Failed;
+      this.deps.convs.ensure(record.conversationId).timeline.addPending(this.pending(record, failed ? MessageState.Failed : MessageState.Sending, record.error));
+      this.deps.changed(record.conversationId);
+    }
+    this.channel = this.deps.env.openChannel?.(`cs-chat:${this.deps.dbName}`);
+    if (this.channel) this.channel.onmessage = (ev: MessageEvent<TabMessage>) => this.onTabMessage(ev.data);
+  }
+
+  /** Closes the channel and forgets the timer (cleared with the session's timers). */
+  stop(): void {
+    this.timer = undefined;
+    this.channel?.close();
+    this.channel = undefined;
+  }
+
+  /** Forgets every entry (log-out); IndexedDB is cleared by the caller. */
+  clear(): void {
+    this.outbox.clear();
+  }
+
+  /** Whether the outbox holds this message. */
+  has(clientMsgId: string): boolean {
+    return this.outbox.get(clientMsgId) !== undefined;
+  }
+
+  /** Shows the message as sending, writes it to IndexedDB, then sends it; a failed write shows it failed and throws. */
+  async queue(message: OutgoingMessage, store: ChatStore): Promise<TimelineItem> {
+    const item = this.pending(message, MessageState.Sending);
+    const timeline = this.deps.convs.ensure(message.conversationId).timeline;
+    timeline.addPending(item);
+    this.deps.changed(message.conversationId);
+    try {
+      await store.putOutbox({ ...message, failed: false, owner: '', leaseUntilMs: 0 });
+    } catch (error) {
+      timeline.setPendingState(message.clientMsgId, MessageState.Failed, 'could not save');
+      this.deps.changed(message.conversationId);
+      throw error;
+    }
+    this.outbox.add(message);
+    this.post({ t: 'queued', message });
+    void this.flush();
+    return item;
+  }
+
+  /** `retry()` of a failed message: sending again, at once. */
+  async retry(conversationId: string, clientMsgId: string, store: ChatStore): Promise<void> {
+    const entry = this.outbox.retry(clientMsgId);
+    if (!entry) return;
+    this.deps.convs.ensure(entry.conversationId || conversationId).timeline.setPendingState(clientMsgId, MessageState.Sending);
+    this.deps.changed(entry.conversationId);
+    await store.putOutbox(outboxRecord(entry));
+    void this.flush();
+  }
+
+  /** A new socket is open: what was in flight goes again, then everything due. */
+  resend(): void {
+    this.outbox.requeueInFlight();
+    void this.flush();
+  }
+
+  /** The server stored the message (OK or DUPLICATE): out of the outbox, into its seq place, and the other tabs told. */
+  acked(clientMsgId: string, ackConversationId: string, seq: number, timeMs: number): void {
+    const entry = this.outbox.acked(clientMsgId);
+    const conversationId = ackConversationId || entry?.conversationId || '';
+    void this.deps.store()?.deleteOutbox(clientMsgId).catch(ignore);
+    this.deps.settle(conversationId, clientMsgId, seq, timeMs);
+    this.post({ t: 'acked', clientMsgId, conversationId, seq, timeMs });
+    this.arm();
+  }
+
+  /** REJECTED, or an Error naming the message: resent after `retryAfterMs` when > 0, else failed. */
+  rejected(clientMsgId: string, retryAfterMs: number, reason: string): void {
+    const entry = this.outbox.rejected(clientMsgId, retryAfterMs, reason);
+    if (entry?.state === OutboxState.Failed) this.showFailed(entry);
+    this.arm();
+  }
+
+  /** A server message is the twin of an own outbox entry (another tab sent it): the entry leaves. */
+  dropTwin(clientMsgId: string): void {
+    if (!clientMsgId || !this.outbox.get(clientMsgId)) return;
+    this.outbox.remove(clientMsgId);
+    void this.deps.store()?.deleteOutbox(clientMsgId).catch(ignore);
+  }
+
+  /** Pending messages queued before the visitor's conversation was known move into it. */
+  adoptUnaddressed(primary: string): void {
+    const { convs } = this.deps;
+    const orphan = convs.get('');
+    if (!orphan) return;
+    for (const entry of this.outbox.all()) {
+      if (entry.conversationId) continue;
+      this.outbox.remove(entry.clientMsgId);
+      const moved = this.outbox.add({ ...entry, conversationId: primary }, entry.state === OutboxState.Failed);
+      orphan.timeline.removePending(entry.clientMsgId);
+      convs.ensure(primary).timeline.addPending(this.pending(moved, pendingState(moved)));
+      void this.deps.store()?.putOutbox(outboxRecord(moved)).catch(ignore);
+    }
+    this.deps.changed('');
+    this.deps.changed(primary);
+  }
+
+  /**
+   * Sends every due entry this tab can take the lease on, in creation order.
+   * An entry another tab holds is deferred to its lease's end, which makes it
+   * not due, so `Outbox.due()` holds its conversation's later entries back.
+   */
+  private async flush(): Promise<void> {
+    if (this.flushing) {
+      this.flushAgain = true;
+      return;
+    }
+    this.flushing = true;
+    try {
+      do {
+        this.flushAgain = false;
+        const store = this.deps.store();
+        if (!this.deps.isOpen() || !store) break;
+        const at = this.deps.env.now();
+        const due = this.outbox.due(at);
+        if (!due.length) break;
+        const leaseMs = 2 * this.outbox.ackTimeoutMs;
+        const claims = await this.exclusive(() => store.claimOutbox(due.map((e) => e.clientMsgId), this.deps.tabId, this.deps.env.now(), leaseMs));
+        for (const entry of due) {
+          const claim = claims.get(entry.clientMsgId);
+          if (claim === undefined) this.outbox.remove(entry.clientMsgId); // acked (another tab) or failed there
+          else if (typeof claim === 'number') this.outbox.defer(entry.clientMsgId, claim);
+        }
+        // Entries that came while the claim ran are not leased this round: they, and what follows them, wait for the next.
+        const unclaimed = new Set<string>();
+        for (const entry of this.outbox.due(at)) {
+          if (unclaimed.has(entry.conversationId)) continue;
+          if (typeof claims.get(entry.clientMsgId) !== 'object') {
+            unclaimed.add(entry.conversationId);
+            continue;
+          }
+          const conversationId = entry.conversationId || this.deps.primary();
+          const sent = this.deps.send({
+            send: { clientMsgId: entry.clientMsgId, conversationId, kind: entry.kind, text: entry.text, quoteSeq: entry.quoteSeq },
+          });
+          if (!sent) break;
+          this.outbox.markSending(entry.clientMsgId);
+        }
+      } while (this.flushAgain);
+    } catch {
+      // IndexedDB refused the claim: the entries stay queued and the timer tries again.
+    } finally {
+      this.flushing = false;
+      this.arm();
+    }
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const locks = this.deps.env.locks;
+    return locks ? locks.request(`cs-chat-outbox:${this.deps.dbName}`, fn) : fn();
+  }
+
+  /** One timer at the outbox's next deadline: expire unanswered sends, then flush. */
+  private arm(): void {
+    this.timer?.();
+    this.timer = undefined;
+    const wake = this.outbox.nextWakeMs();
+    if (wake === undefined) return;
+    this.timer = this.deps.timers.later(Math.max(0, wake - this.deps.env.now()), () => {
+      this.timer = undefined;
+      for (const entry of this.outbox.expire()) if (entry.state === OutboxState.Failed) this.showFailed(entry);
+      void this.flush();
+    });
+  }
+
+  private showFailed(entry: OutboxEntry): void {
+    this.deps.convs.ensure(entry.conversationId).timeline.setPendingState(entry.clientMsgId, MessageState.Failed, entry.error);
+    this.deps.changed(entry.conversationId);
+    void this.deps.store()?.putOutbox(outboxRecord(entry)).catch(ignore);
+  }
+
+  private onTabMessage(message: TabMessage): void {
+    if (message.t === 'queued') {
+      const entry = this.outbox.add(message.message);
+      this.deps.convs.ensure(entry.conversationId).timeline.addPending(this.pending(entry, MessageState.Sending));
+      this.deps.changed(entry.conversationId);
+      void this.flush(); // finds the other tab's lease and waits it out
+    } else {
+      this.outbox.remove(message.clientMsgId);
+      this.deps.settle(message.conversationId, message.clientMsgId, message.seq, message.timeMs);
+    }
+  }
+
+  private post(message: TabMessage): void {
+    this.channel?.postMessage(message);
+  }
+
+  private pending(message: OutgoingMessage, state: MessageState, error?: string): TimelineItem {
+    return pendingItem(message, state, this.deps.sender(), error);
+  }
+}

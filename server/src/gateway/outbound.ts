@@ -94,13 +94,14 @@ export class Outbound {
     const sender = from?.getUserData().session;
     const publisher = sender && sender.phase !== SessionPhase.Closed ? from : undefined;
     const fromSlot = publisher && sender!.watching.has(conversation.id) ? slotOf(sender!) : -1;
-    // By (hides notes ? 2 : 0) + (downgraded ? 1 : 0).
+    // By (visitor's copy ? 2 : 0) + (downgraded ? 1 : 0).
     const encoded: (Uint8Array | undefined)[] = [undefined, undefined, undefined, undefined];
-    let hasNotes: boolean | undefined;
+    let visitorDiffers: boolean | undefined;
     let needsDowngrade: boolean | undefined;
     for (let slot = 0 as Slot; slot <= 3; slot++) {
       if (!route.reaches(slot, fromSlot)) continue;
-      const hides = slot <= Slot.VisitorLegacy && (hasNotes ??= messages.some((m) => m.kind === cs.v1.MessageKind.NOTE));
+      // Visitors get their own copy when some message looks different to them (a note's placeholder, an event's customer-facing line).
+      const hides = slot <= Slot.VisitorLegacy && (visitorDiffers ??= messages.some((m) => forVisitor(m) !== m));
       const downgraded = slot % 2 === 1 && (needsDowngrade ??= messages.some((m) => downgradesBelow(m.kind, 0)));
       const key = (hides ? 2 : 0) + (downgraded ? 1 : 0);
       const bytes = (encoded[key] ??= encodeFrame({ deliver: { messages: messages.map((m) => toWireMessage(hides ? forVisitor(m) : m, downgraded ? 0 : SERVER_CORE_LEVEL)) } }));

@@ -6,10 +6,13 @@
  */
 import { journalFromEnv, optionsFromEnv } from './config.js';
 import { signAgentToken, startServer } from './index.js';
+import { openMigrated } from './store/db.js';
 
 async function main(): Promise<void> {
   const { options, generatedSecret } = optionsFromEnv(process.env);
-  const server = await startServer({ ...options, journal: journalFromEnv(process.env) });
+  // The SQLite store of the data directory (attachments, announcements); memory only with CS_JOURNAL=off.
+  const database = options.dataDir ? openMigrated(options.dataDir) : undefined;
+  const server = await startServer({ ...options, database, journal: journalFromEnv(process.env) });
   const { log } = server;
   if (server.native) log.info('uWebSockets.js: native binary loaded');
   else log.warn('uWebSockets.js: native binary NOT loaded, running the slow JavaScript fallback');

@@ -10,7 +10,7 @@ import type { ServerMetrics } from '../http/metrics.js';
 import type { ServerOptions } from '../options.js';
 import { downgradesBelow, SERVER_CORE_LEVEL } from '../pipeline/kinds.js';
 import type { ErrorExtra } from '../pipeline/ports.js';
-import { forVisitor, toWireMessage } from '../pipeline/wire.js';
+import { forVisitor, toWireMessage, type AttachmentLookup } from '../pipeline/wire.js';
 import type { Conversation, StoredMessage } from '../store/conversations.js';
 import { encodeFrame, errorFrame, type FrameType } from './codec.js';
 import { Slot, slotOf, type Registry, type Route } from './registry.js';
@@ -27,6 +27,8 @@ export class Outbound {
     private readonly registry: Registry,
     private readonly metrics: ServerMetrics,
     private readonly options: Pick<ServerOptions, 'maxBackpressureBytes'>,
+    /** Files of a message with fresh signed URLs: every Deliver goes to participants only. */
+    private readonly attachments: AttachmentLookup = () => [],
   ) {}
 
   /** Publishes through `app` when no socket is there to publish from. */
@@ -104,7 +106,7 @@ export class Outbound {
       const hides = slot <= Slot.VisitorLegacy && (visitorDiffers ??= messages.some((m) => forVisitor(m) !== m));
       const downgraded = slot % 2 === 1 && (needsDowngrade ??= messages.some((m) => downgradesBelow(m.kind, 0)));
       const key = (hides ? 2 : 0) + (downgraded ? 1 : 0);
-      const bytes = (encoded[key] ??= encodeFrame({ deliver: { messages: messages.map((m) => toWireMessage(hides ? forVisitor(m) : m, downgraded ? 0 : SERVER_CORE_LEVEL)) } }));
+      const bytes = (encoded[key] ??= encodeFrame({ deliver: { messages: messages.map((m) => toWireMessage(hides ? forVisitor(m) : m, downgraded ? 0 : SERVER_CORE_LEVEL, this.attachments)) } }));
       this.publishOn(publisher, route.topics[slot], bytes, 'deliver');
     }
     this.markSlowWatchers(route);
@@ -168,7 +170,7 @@ export class Outbound {
     for (let seq = afterSeq + 1; seq <= conversation.lastSeq; seq++) {
       const message = conversation.message(seq);
       if (!message) continue;
-      batch.push(toWireMessage(visitor ? forVisitor(message) : message, session.coreLevel));
+      batch.push(toWireMessage(visitor ? forVisitor(message) : message, session.coreLevel, this.attachments));
       if (batch.length >= PUSH_BATCH && !flush()) return pushed;
     }
     flush();

@@ -32,7 +32,7 @@ export { PAGE_SIZE } from './sync.js';
 export { browserSessionEnv, type SessionEnv } from './env.js';
 
 /** This client's release level, sent in Hello.core_level. */
-export const CORE_LEVEL = 20261122;
+export const CORE_LEVEL = 20261201;
 
 /** What the session's parts need from it, all in one object. */
 type AllDeps = ChangesDeps & SignalsDeps & SyncDeps & FlusherDeps;

@@ -10,7 +10,7 @@ import type { ServerMetrics } from '../http/metrics.js';
 import type { ServerOptions } from '../options.js';
 import { downgradesBelow, SERVER_CORE_LEVEL } from '../pipeline/kinds.js';
 import type { ErrorExtra } from '../pipeline/ports.js';
-import { forVisitor, toWireMessage, type AttachmentLookup } from '../pipeline/wire.js';
+import { differsForVisitor, toVisitorWireMessage, toWireMessage, type AttachmentLookup } from '../pipeline/wire.js';
 import type { Conversation, StoredMessage } from '../store/conversations.js';
 import { encodeFrame, errorFrame, type FrameType } from './codec.js';
 import { Slot, slotOf, type Registry, type Route } from './registry.js';
@@ -102,11 +102,13 @@ export class Outbound {
     let needsDowngrade: boolean | undefined;
     for (let slot = 0 as Slot; slot <= 3; slot++) {
       if (!route.reaches(slot, fromSlot)) continue;
-      // Visitors get their own copy when some message looks different to them (a note's placeholder, an event's customer-facing line).
-      const hides = slot <= Slot.VisitorLegacy && (visitorDiffers ??= messages.some((m) => forVisitor(m) !== m));
+      // Visitors get their own copy when some message looks different to them (a note's placeholder, an event's line, no agent id).
+      const hides = slot <= Slot.VisitorLegacy && (visitorDiffers ??= messages.some(differsForVisitor));
       const downgraded = slot % 2 === 1 && (needsDowngrade ??= messages.some((m) => downgradesBelow(m.kind, 0)));
       const key = (hides ? 2 : 0) + (downgraded ? 1 : 0);
-      const bytes = (encoded[key] ??= encodeFrame({ deliver: { messages: messages.map((m) => toWireMessage(hides ? forVisitor(m) : m, downgraded ? 0 : SERVER_CORE_LEVEL, this.attachments)) } }));
+      const level = downgraded ? 0 : SERVER_CORE_LEVEL;
+      const wire = (m: StoredMessage): cs.v1.Message.$Properties => (hides ? toVisitorWireMessage(m, level, this.attachments) : toWireMessage(m, level, this.attachments));
+      const bytes = (encoded[key] ??= encodeFrame({ deliver: { messages: messages.map(wire) } }));
       this.publishOn(publisher, route.topics[slot], bytes, 'deliver');
     }
     this.markSlowWatchers(route);
@@ -170,7 +172,7 @@ export class Outbound {
     for (let seq = afterSeq + 1; seq <= conversation.lastSeq; seq++) {
       const message = conversation.message(seq);
       if (!message) continue;
-      batch.push(toWireMessage(visitor ? forVisitor(message) : message, session.coreLevel, this.attachments));
+      batch.push(visitor ? toVisitorWireMessage(message, session.coreLevel, this.attachments) : toWireMessage(message, session.coreLevel, this.attachments));
       if (batch.length >= PUSH_BATCH && !flush()) return pushed;
     }
     flush();

@@ -261,6 +261,11 @@ describe('expiring service tokens (finding 4)', () => {
     const fresh = await attempt(server, { token: signAgentToken(TEST_SECRET, 'alice', Date.now() + 60_000) });
     assert.ok(fresh instanceof cs.v1.Welcome);
     assert.equal(fresh.userId, 'alice');
+    const soon = await connect(server);
+    await soon.hello({ token: signAgentToken(TEST_SECRET, 'alice', Date.now() + 400) });
+    const ended = await Promise.race([soon.closed, new Promise<CloseInfo>((r) => setTimeout(() => r({ code: 0, reason: 'still open after 3 s' }), 3000))]);
+    assert.equal(ended.code, 1008, ended.reason);
+    assert.match(ended.reason, /expired/, 'an open session ends at the expiry');
     const expired = await attempt(server, { token: signAgentToken(TEST_SECRET, 'alice', Date.now() - 1000) });
     assert.ok(expired instanceof cs.v1.Error);
     assert.match(expired.message ?? '', /expired/);

@@ -117,6 +117,7 @@ export function registerWebSocket(app: TemplatedApp, ctx: GatewayContext): void 
       const wasReady = session.phase === SessionPhase.Ready;
       session.phase = SessionPhase.Closed;
       clearTimeout(helloDeadlines.get(ws));
+      clearTimeout(session.expiryTimer);
       helloDeadlines.delete(ws);
       const left = (perIp.get(session.ip) ?? 1) - 1;
       if (left > 0) perIp.set(session.ip, left);

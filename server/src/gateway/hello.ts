@@ -21,7 +21,7 @@ const MAX_CURSORS = 200;
 /** Most conversations listed in an agent's Welcome. */
 const INBOX_LIMIT = 500;
 
-type Identity = { role: cs.v1.Role.VISITOR; visitorId: string; reissue: boolean } | { role: cs.v1.Role.AGENT; agentId: string };
+type Identity = { role: cs.v1.Role.VISITOR; visitorId: string; reissue: boolean } | { role: cs.v1.Role.AGENT; agentId: string; expiresMs: number };
 
 export function handleHello(ctx: GatewayContext, ws: Socket, hello: cs.v1.Hello): void {
   const session = ws.getUserData().session;
@@ -48,9 +48,25 @@ export function handleHello(ctx: GatewayContext, ws: Socket, hello: cs.v1.Hello)
   session.lang = hello.lang || 'en';
   session.phase = SessionPhase.Ready;
 
-  if (who.role === cs.v1.Role.AGENT) welcomeAgent(ctx, ws, session, who.agentId);
+  if (who.role === cs.v1.Role.AGENT) {
+    if (who.expiresMs > 0) endAtExpiry(ctx, ws, session, who.expiresMs);
+    welcomeAgent(ctx, ws, session, who.agentId);
+  }
   else welcomeVisitor(ctx, ws, session, hello, who.visitorId, who.reissue);
   resume(ctx, ws, hello.cursors ?? []);
+}
+
+/** An expiring service token stops working at its expiry: the session it opened ends then too (the client's reconnect is refused). */
+function endAtExpiry(ctx: GatewayContext, ws: Socket, session: SessionData, expiresMs: number): void {
+  // setTimeout holds at most ~24.8 days; a later expiry is checked again then.
+  const waitMs = Math.min(Math.max(0, expiresMs - ctx.now()), 2 ** 31 - 1);
+  session.expiryTimer = setTimeout(() => {
+    session.expiryTimer = undefined;
+    if (session.phase === SessionPhase.Closed) return;
+    if (ctx.now() < expiresMs) return endAtExpiry(ctx, ws, session, expiresMs);
+    ctx.hub.out.sendError(ws, cs.v1.ErrorCode.UNAUTHENTICATED, 'agent token has expired: sign in again', { fatal: true });
+  }, waitMs);
+  session.expiryTimer.unref();
 }
 
 /** The site key a Hello names ('default' when empty). */
@@ -63,7 +79,7 @@ function authenticate(ctx: GatewayContext, hello: cs.v1.Hello, origin: string): 
   const token = hello.token ?? '';
   if (token && !isVisitorToken(token)) {
     const check = checkAgentToken(ctx.keys, token, ctx.now());
-    return check.ok ? { role: cs.v1.Role.AGENT, agentId: check.agentId } : check.reason;
+    return check.ok ? { role: cs.v1.Role.AGENT, agentId: check.agentId, expiresMs: check.expiresMs } : check.reason;
   }
   const site = siteOf(hello);
   const siteRefusal = checkSite(ctx, site, origin);

@@ -27,7 +27,10 @@ import './inbox-composer.js';
 import type { ComposeDetail, CsInboxComposer } from './inbox-composer.js';
 import { InboxController, InboxPhase } from './inbox-controller.js';
 import { FILTER_LABELS, filterCounts, statusLabel, visitorLabel, type InboxFilter } from './inbox-model.js';
+import { inboxDetailsStyles } from './inbox-details-styles.js';
+import { inboxListStyles } from './inbox-list-styles.js';
 import { inboxStyles } from './inbox-styles.js';
+import { inboxThreadStyles } from './inbox-thread-styles.js';
 import { conversationOption, detailsPanel } from './inbox-views.js';
 import { icons, Kind, renderMessage, renderTyping, RoleCode, type MessageViewContext } from './message-list.js';
 import { MessageRows } from './message-rows.js';
@@ -374,7 +377,7 @@ export class CsInbox extends LitElement {
     this.requestUpdate();
   }
 
-  static override styles = [resetStyles, messageStyles, inboxStyles];
+  static override styles = [resetStyles, messageStyles, inboxStyles, inboxListStyles, inboxThreadStyles, inboxDetailsStyles];
 }
 
 customElements.define('cs-inbox', CsInbox);

@@ -129,6 +129,11 @@ export class Registry {
     for (const ws of this.agentSessions(nextId)) this.watch(ws, conversationId);
   }
 
+  /** Sockets watching a conversation (both audiences). */
+  watchersOf(conversationId: string): readonly Socket[] {
+    return this.routes.get(conversationId)?.sockets ?? [];
+  }
+
   /** Who watches a conversation; undefined when nobody does. */
   routeOf(conversationId: string): Route | undefined {
     return this.routes.get(conversationId);

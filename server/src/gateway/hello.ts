@@ -22,7 +22,8 @@ const MAX_CURSORS = 200;
 /** Most conversations listed in an agent's Welcome. */
 const INBOX_LIMIT = 500;
 
-type Identity = { role: cs.v1.Role.VISITOR; visitorId: string; reissue: boolean } | { role: cs.v1.Role.AGENT; agentId: string; expiresMs: number };
+/** Who a Hello speaks for; `minted`: a new anonymous visitor id was made for it (counted against the per-IP budget). */
+type Identity = { role: cs.v1.Role.VISITOR; visitorId: string; reissue: boolean; minted: boolean } | { role: cs.v1.Role.AGENT; agentId: string; expiresMs: number };
 
 export function handleHello(ctx: GatewayContext, ws: Socket, hello: cs.v1.Hello): void {
   const session = ws.getUserData().session;
@@ -40,7 +41,7 @@ export function handleHello(ctx: GatewayContext, ws: Socket, hello: cs.v1.Hello)
   const who = authenticate(ctx, hello, session.origin);
   if (typeof who === 'string') return fatal(cs.v1.ErrorCode.UNAUTHENTICATED, who);
   if (who.role === cs.v1.Role.VISITOR) {
-    const refused = checkVisitorHello(ctx, session.ip, hello, who.visitorId, !hello.token && !hello.identity?.userId);
+    const refused = checkVisitorHello(ctx, session.ip, hello, who.visitorId, who.minted);
     if (refused) return ctx.hub.out.sendError(ws, cs.v1.ErrorCode.RATE_LIMITED, refused.message, { fatal: true, retryAfterMs: refused.retryAfterMs });
   }
 
@@ -104,15 +105,15 @@ function authenticate(ctx: GatewayContext, hello: cs.v1.Hello, origin: string): 
       ctx.store.visitors.set(visitorId, profile);
       ctx.journal.append({ t: 'visitor', ...profile }).catch((error: unknown) => ctx.log.warn({ err: error }, 'visitor record not journaled'));
     }
-    return { role: cs.v1.Role.VISITOR, visitorId, reissue: true };
+    return { role: cs.v1.Role.VISITOR, visitorId, reissue: true, minted: false };
   }
-  const fresh: Identity = { role: cs.v1.Role.VISITOR, visitorId: newVisitorId(), reissue: true };
+  const fresh: Identity = { role: cs.v1.Role.VISITOR, visitorId: newVisitorId(), reissue: true, minted: true };
   if (!token) return fresh;
   const check = verifyVisitorToken(ctx.keys, token, site);
   // A token issued for another site is not this visitor here: a fresh anonymous visitor, as a new browser would be.
   if (!check.ok) return check.otherSite ? fresh : `${check.reason}; reset and connect as a new visitor`;
   if (check.legacy && !onlyOnSite(ctx, check.visitorId, site)) return fresh;
-  return { role: cs.v1.Role.VISITOR, visitorId: check.visitorId, reissue: check.stale };
+  return { role: cs.v1.Role.VISITOR, visitorId: check.visitorId, reissue: check.stale, minted: false };
 }
 
 /**

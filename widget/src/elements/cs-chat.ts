@@ -41,6 +41,7 @@ import { pickLang, stringsFor, type Strings } from './i18n.js';
 import { icons, previewText, renderTyping, type MessageViewContext } from './message-list.js';
 import { MessageRows } from './message-rows.js';
 import { MessageWindow } from './message-window.js';
+import { isFullScreen, trapTab } from './panel-focus.js';
 import { messageContext, newestSeq } from './session-view.js';
 import { messageStyles, resetStyles } from './styles.js';
 
@@ -385,31 +386,8 @@ export class CsChat extends LitElement {
       this.close();
       return;
     }
-    if (e.key !== 'Tab' || !isFullScreen()) return;
-    const panel = e.currentTarget as HTMLElement;
-    const focusable = [...panel.querySelectorAll<HTMLElement>('button, textarea, [tabindex="0"]')].filter(
-      (el) => !(el as HTMLButtonElement).disabled && el.getClientRects().length > 0,
-    );
-    if (!focusable.length) return;
-    const first = focusable[0];
-    const last = focusable[focusable.length - 1];
-    const active = this.shadowRoot?.activeElement;
-    if (e.shiftKey && (active === first || !panel.contains(active ?? null))) {
-      e.preventDefault();
-      last.focus();
-    } else if (!e.shiftKey && active === last) {
-      e.preventDefault();
-      first.focus();
-    }
+    if (e.key === 'Tab' && isFullScreen()) trapTab(e, e.currentTarget as HTMLElement, this.shadowRoot?.activeElement ?? null);
   };
-}
-
-/** The panel covers the whole viewport at this width (cs-chat-styles.ts has the same breakpoint). */
-const FULL_SCREEN_QUERY = '(max-width: 480px)';
-
-/** True when the open panel is full-screen (phones): then it is modal. */
-function isFullScreen(): boolean {
-  return typeof matchMedia === 'function' && matchMedia(FULL_SCREEN_QUERY).matches;
 }
 
 if (!customElements.get('cs-chat')) customElements.define('cs-chat', CsChat);

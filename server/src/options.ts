@@ -107,7 +107,7 @@ export interface ServerOptions {
   /** Bytes of message text one visitor may have stored per hour. Default 1048576 (`CS_VISITOR_BYTES_PER_HOUR`). */
   visitorBytesPerHour: number;
   /**
-   * The SQLite database (announcements, …), opened and migrated by the
+   * The SQLite database (announcements, accounts, sessions, settings …), opened and migrated by the
    * caller (`openMigrated`). Default: a connection to `dataDir`'s cs-chat.db
    * (main thread, beside the store's writer thread), or a private in-memory
    * database when `dataDir` is '' (lost at stop).
@@ -115,6 +115,8 @@ export interface ServerOptions {
   database: Db | undefined;
   /** Jitter window over which a published, edited or recalled announcement reaches the open widgets, ms (`CS_BROADCAST_SPREAD_MS`). Default 30000. */
   broadcastSpreadMs: number;
+  /** `CS_API_TOKEN`: a bearer token with owner rights on the JSON API (provisioning). Default '' (off). */
+  apiToken: string;
   /**
    * The data directory (`CS_DATA_DIR`): `cs-chat.db` (the store, DESIGN.md
    * §5; one server per directory) and attachments' bytes in `files/`. ''
@@ -183,6 +185,7 @@ export function resolveOptions(partial: Partial<ServerOptions>): ServerOptions {
     visitorBytesPerHour: 1024 * 1024,
     database: undefined,
     broadcastSpreadMs: 30_000,
+    apiToken: '',
     maxUploadBytes: 10 * 1024 * 1024,
     uploadQuotaBytesPerHour: 100 * 1024 * 1024,
     fileUrlTtlMs: 60 * 60 * 1000,
@@ -197,6 +200,7 @@ export function resolveOptions(partial: Partial<ServerOptions>): ServerOptions {
   if ([options.identitySecret, options.previousIdentitySecret].some((k) => k && tokenKeys.includes(k))) {
     throw new Error('CS_IDENTITY_SECRET must differ from CS_SECRET: the key your backend holds must not sign tokens');
   }
+  if (!(options.helloTimeoutMs > 0)) throw new Error('options.helloTimeoutMs must be more than 0 ms (CS_HELLO_TIMEOUT_MS)');
   if (!Number.isInteger(options.trustProxy) || options.trustProxy < 0) throw new Error('options.trustProxy must be a whole number of proxy hops (CS_TRUST_PROXY)');
   return options;
 }

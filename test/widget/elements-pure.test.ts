@@ -31,7 +31,7 @@ function conv(id: string, fields: Partial<ConversationInfo> = {}): ConversationI
   return {
     id, epoch: 'e', lastSeq: 0, site: 's', topic: '', visitorId: `v-${id}`, status: OPEN, assigneeId: '', visitorUserId: '',
     visitorName: '', visitorEmail: '', visitorOnline: false, visitorPageUrl: '', visitorPageTitle: '', platform: 'web',
-    appVersion: '', createdMs: 0, lastActivityMs: 0, preview: '', unread: 0, ...fields,
+    appVersion: '', createdMs: 0, lastActivityMs: 0, preview: '', previewSenderId: '', previewSenderRole: 0, previewNote: false, unread: 0, ...fields,
   };
 }
 
@@ -76,6 +76,7 @@ describe('inbox model', () => {
     assertEqual(totalUnread([conv('a', { unread: 2 }), conv('b', { unread: 3 }), conv('c')]), 5, 'total unread');
     assertEqual([OPEN, PENDING, RESOLVED].map(statusLabel), ['open', 'pending', 'resolved'], 'status words');
     assertEqual(agentIdOfToken('ann.smith.c2lnbmF0dXJl'), 'ann.smith', 'the id is everything before the last dot');
+    assertEqual(agentIdOfToken('ann.smith.1796243999751.c2lnbmF0dXJl'), 'ann.smith', 'an expiring token <id>.<exp>.<sig> (issue 10)');
     assertEqual(agentIdOfToken('nodot'), '', 'malformed');
     assertEqual(agentIdOfToken('.sig'), '', 'empty id');
   });

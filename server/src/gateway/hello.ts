@@ -23,7 +23,7 @@ const MAX_CURSORS = 200;
 const INBOX_LIMIT = 500;
 
 /** Who a Hello speaks for; `minted`: a new anonymous visitor id was made for it (counted against the per-IP budget). */
-type Identity = { role: cs.v1.Role.VISITOR; visitorId: string; reissue: boolean; minted: boolean } | { role: cs.v1.Role.AGENT; agentId: string; expiresMs: number };
+type Identity = { role: cs.v1.Role.VISITOR; visitorId: string; reissue: boolean; minted: boolean } | { role: cs.v1.Role.AGENT; agentId: string; name: string; expiresMs: number };
 
 export function handleHello(ctx: GatewayContext, ws: Socket, hello: cs.v1.Hello): void {
   const session = ws.getUserData().session;
@@ -38,7 +38,7 @@ export function handleHello(ctx: GatewayContext, ws: Socket, hello: cs.v1.Hello)
   if (fields.some((f) => (f ?? '').length > MAX_FIELD) || (hello.cursors?.length ?? 0) > MAX_CURSORS) {
     return fatal(cs.v1.ErrorCode.BAD_FRAME, `Hello fields are limited to ${MAX_FIELD} characters and ${MAX_CURSORS} cursors`);
   }
-  const who = authenticate(ctx, hello, session.origin);
+  const who = authenticate(ctx, hello, session);
   if (typeof who === 'string') return fatal(cs.v1.ErrorCode.UNAUTHENTICATED, who);
   if (who.role === cs.v1.Role.VISITOR) {
     const refused = checkVisitorHello(ctx, session.ip, hello, who.visitorId, who.minted);
@@ -56,7 +56,7 @@ export function handleHello(ctx: GatewayContext, ws: Socket, hello: cs.v1.Hello)
 
   if (who.role === cs.v1.Role.AGENT) {
     if (who.expiresMs > 0) endAtExpiry(ctx, ws, session, who.expiresMs);
-    welcomeAgent(ctx, ws, session, who.agentId);
+    welcomeAgent(ctx, ws, session, who.agentId, who.name);
   }
   else welcomeVisitor(ctx, ws, session, hello, who.visitorId, who.reissue);
   resume(ctx, ws, hello.cursors ?? []);
@@ -80,12 +80,22 @@ function siteOf(hello: cs.v1.Hello): string {
   return hello.site || 'default';
 }
 
-/** Who the Hello speaks for, or the reason it is refused. */
-function authenticate(ctx: GatewayContext, hello: cs.v1.Hello, origin: string): Identity | string {
+/**
+ * Who the Hello speaks for, or the reason it is refused. A socket whose
+ * upgrade carried a valid session cookie (gateway/staff.ts) is that account;
+ * its Hello needs no token.
+ */
+function authenticate(ctx: GatewayContext, hello: cs.v1.Hello, session: SessionData): Identity | string {
+  if (session.staff) {
+    const account = ctx.accounts.accounts.get(session.staff.accountId);
+    if (!account || account.disabled) return 'signed out: the account is disabled';
+    return { role: cs.v1.Role.AGENT, agentId: account.id, name: account.name, expiresMs: 0 };
+  }
+  const origin = session.origin;
   const token = hello.token ?? '';
   if (token && !isVisitorToken(token)) {
     const check = checkAgentToken(ctx.keys, token, ctx.now());
-    return check.ok ? { role: cs.v1.Role.AGENT, agentId: check.agentId, expiresMs: check.expiresMs } : check.reason;
+    return check.ok ? { role: cs.v1.Role.AGENT, agentId: check.agentId, name: ctx.accounts.accounts.get(check.agentId)?.name ?? '', expiresMs: check.expiresMs } : check.reason;
   }
   const site = siteOf(hello);
   const siteRefusal = checkSite(ctx, site, origin);
@@ -148,11 +158,11 @@ function identifiedVisitorId(ctx: GatewayContext, site: string, userId: string):
   return old.length > 0 && old.every((c) => c.site === site) ? legacy : bound;
 }
 
-function welcomeAgent(ctx: GatewayContext, ws: Socket, session: SessionData, agentId: string): void {
+function welcomeAgent(ctx: GatewayContext, ws: Socket, session: SessionData, agentId: string, name: string): void {
   session.role = cs.v1.Role.AGENT;
   session.userId = agentId;
-  // Messages, typing and events carry this name, never the id (issue 11).
-  session.name = agentDisplayName(agentId);
+  // Messages, typing and events carry this name, never the id (issue 11): the account's name, else one made from the id.
+  session.name = name || agentDisplayName(agentId);
   ctx.store.agentIds.add(agentId);
   ctx.hub.registry.join(ws);
   const inbox = ctx.store.inbox(INBOX_LIMIT);
@@ -191,7 +201,10 @@ function welcomeVisitor(ctx: GatewayContext, ws: Socket, session: SessionData, h
   if (created) for (const other of ctx.hub.registry.visitorSessions(visitorId)) ctx.hub.registry.watch(other, primary.id);
   const others = ctx.store.ofVisitor(visitorId, ctx.options.welcomeConversations).filter((c) => c !== primary && c.site === session.site);
   const conversations: Conversation[] = [primary, ...others];
-  for (const conversation of conversations) ctx.hub.registry.watch(ws, conversation.id);
+  for (const conversation of conversations) {
+    conversation.visitorLang = session.lang;
+    ctx.hub.registry.watch(ws, conversation.id);
+  }
   ctx.hub.registry.join(ws);
   const mailbox = joinMailbox(ctx, ws, session, hello);
   ctx.hub.out.send(ws, {

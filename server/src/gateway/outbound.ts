@@ -107,7 +107,7 @@ export class Outbound {
       const downgraded = slot % 2 === 1 && (needsDowngrade ??= messages.some((m) => downgradesBelow(m.kind, 0)));
       const key = (hides ? 2 : 0) + (downgraded ? 1 : 0);
       const level = downgraded ? 0 : SERVER_CORE_LEVEL;
-      const wire = (m: StoredMessage): cs.v1.Message.$Properties => (hides ? toVisitorWireMessage(m, level, this.attachments) : toWireMessage(m, level, this.attachments));
+      const wire = (m: StoredMessage): cs.v1.Message.$Properties => (hides ? toVisitorWireMessage(m, level, this.attachments, conversation.visitorLang) : toWireMessage(m, level, this.attachments));
       const bytes = (encoded[key] ??= encodeFrame({ deliver: { messages: messages.map(wire) } }));
       this.publishOn(publisher, route.topics[slot], bytes, 'deliver');
     }
@@ -172,7 +172,7 @@ export class Outbound {
     for (let seq = afterSeq + 1; seq <= conversation.lastSeq; seq++) {
       const message = conversation.message(seq);
       if (!message) continue;
-      batch.push(visitor ? toVisitorWireMessage(message, session.coreLevel, this.attachments) : toWireMessage(message, session.coreLevel, this.attachments));
+      batch.push(visitor ? toVisitorWireMessage(message, session.coreLevel, this.attachments, conversation.visitorLang) : toWireMessage(message, session.coreLevel, this.attachments));
       if (batch.length >= PUSH_BATCH && !flush()) return pushed;
     }
     flush();

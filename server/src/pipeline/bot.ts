@@ -1,8 +1,10 @@
 /**
  * Server-made BOT messages: an offline auto-reply when a visitor writes while
  * no agent is online, once, right after the question (then at most once per
- * `offlineReplyEveryMs` per conversation). English, or Chinese when
- * Hello.lang starts with "zh".
+ * `offlineReplyEveryMs` per conversation). The text is a setting per
+ * language (workbench > Settings): English, or Chinese when Hello.lang
+ * starts with "zh"; its sender name is in the same language ("Automatic
+ * reply" / "自动回复", never a bare "Bot").
  *
  * There is no stored greeting (issue 11): it used to be posted after the
  * visitor's first message, so it answered a question nobody asked and became
@@ -12,27 +14,15 @@
 import { cs } from '../../../proto/gen/chat.js';
 import type { Conversation } from '../store/conversations.js';
 import type { PipelineDeps } from './ports.js';
+import { isChinese } from './events.js';
 import { postServerMessage } from './server-message.js';
-
-const TEXTS = {
-  en: {
-    offline: 'Our team is offline right now. Leave your message here and we will reply as soon as we are back.',
-  },
-  zh: {
-    offline: '客服暂时不在线。请留下您的问题，我们上线后会尽快回复您。',
-  },
-} as const;
-
-function textsFor(lang: string): (typeof TEXTS)['en' | 'zh'] {
-  return lang.toLowerCase().startsWith('zh') ? TEXTS.zh : TEXTS.en;
-}
 
 /** Runs after a visitor's message is stored and acked. */
 export async function afterVisitorMessage(ctx: PipelineDeps, conversation: Conversation, lang: string): Promise<void> {
-  const texts = textsFor(lang);
+  const texts = ctx.botTexts(lang);
   const now = ctx.now();
   if (ctx.options.offlineReply && ctx.fanOut.agentsOnline() === 0 && now - conversation.lastOfflineReplyMs >= ctx.options.offlineReplyEveryMs) {
     conversation.lastOfflineReplyMs = now;
-    await postServerMessage(ctx, conversation, cs.v1.Role.BOT, cs.v1.MessageKind.TEXT, texts.offline, `bot-offline-${now}`);
+    await postServerMessage(ctx, conversation, cs.v1.Role.BOT, cs.v1.MessageKind.TEXT, texts.offline, `bot-offline-${now}`, isChinese(lang) ? '自动回复' : 'Automatic reply');
   }
 }

@@ -36,6 +36,8 @@ import { icons, Kind, renderMessage, renderTyping, RoleCode, type MessageViewCon
 import { MessageRows } from './message-rows.js';
 import { MessageWindow } from './message-window.js';
 import { messageContext } from './session-view.js';
+import { paneSwitcher, Pane } from './inbox-panes.js';
+import { linkify } from './linkify.js';
 import { messageStyles, resetStyles } from './styles.js';
 
 const defaultFactory: SessionFactory = (options) => new ChatSession(options);
@@ -52,6 +54,7 @@ export class CsInbox extends LitElement {
     cannedReplies: { attribute: 'canned-replies', converter: (value: string | null) => parseCannedReplies(value) },
     quote: { state: true },
     transferTo: { state: true },
+    pane: { state: true },
   };
 
   /** Agent token; setting it signs in (skips the form). */
@@ -62,6 +65,8 @@ export class CsInbox extends LitElement {
   declare cannedReplies: readonly CannedReply[];
   declare quote: TimelineItem | undefined;
   declare transferTo: string;
+  /** The pane shown on narrow screens (see inbox-panes.ts). */
+  declare pane: Pane;
 
   /** The session factory; replace before connecting to use another transport (tests, native bridges). */
   sessionFactory: SessionFactory = defaultFactory;
@@ -81,6 +86,7 @@ export class CsInbox extends LitElement {
     this.cannedReplies = parseCannedReplies(null);
     this.quote = undefined;
     this.transferTo = '';
+    this.pane = Pane.List;
     this.inbox = new InboxController(this, (options) => this.sessionFactory(options), () => this.server || sameOriginWs());
     this.window = new MessageWindow(this, { loadOlder: () => this.inbox.loadOlder() });
   }
@@ -116,18 +122,44 @@ export class CsInbox extends LitElement {
 
   override render(): TemplateResult {
     if (this.inbox.phase === InboxPhase.SignedOut) return this.renderSignIn();
-    if (this.inbox.phase === InboxPhase.Connecting) {
-      return html`<div class="center" role="status"><span class="spinner" aria-hidden="true"></span>Signing in…</div>`;
-    }
+    if (this.inbox.phase === InboxPhase.Connecting) return this.renderConnecting();
     return html`
       ${this.renderTopbar()}
       ${this.inbox.notice ? html`<div class="notice" role="alert">${this.inbox.notice}</div>` : nothing}
-      <div class="cols">
+      ${paneSwitcher(this.pane, !!this.inbox.selectedId, (pane) => (this.pane = pane))}
+      <div class="cols" data-pane=${this.pane}>
         ${this.renderSidebar()}
         ${this.inbox.selectedId ? this.renderThread() : html`<main class="thread empty" part="thread"><p>Pick a conversation on the left.</p></main>`}
         ${this.renderDetails()}
       </div>
     `;
+  }
+
+  /**
+   * Signing in. When the socket could not even open (the browser does not say
+   * why: a refused upgrade, HTTP 403 for an origin the server does not allow,
+   * looks the same as a server that is down), it says so and what to check,
+   * instead of spinning.
+   */
+  private renderConnecting(): TemplateResult {
+    const inbox = this.inbox;
+    const stuck = inbox.connState === ConnState.Waiting || inbox.connState === ConnState.Offline;
+    if (!stuck) return html`<div class="center" role="status"><span class="spinner" aria-hidden="true"></span>Signing in…</div>`;
+    return html`<div class="center">
+      <div class="signin">
+        <h1>Cannot reach the chat server</h1>
+        <p class="error" role="alert">
+          ${inbox.connState === ConnState.Offline ? 'This browser is offline.' : html`The connection to <code>${inbox.url}</code> failed or was refused.`}
+          Still trying…
+        </p>
+        <p class="muted">
+          Check that the server is running. If it refuses this page (HTTP 403 in the server log, "origin not allowed"), open the workbench
+          from the chat server's own address, or add this page's origin to <code>CS_ALLOWED_ORIGINS</code>; behind a proxy, pass the
+          public <code>Host</code> on (README, Production).
+        </p>
+        <button type="button" class="ghost" @click=${() => void inbox.signOut()}>Back to sign-in</button>
+      </div>
+    </div>`;
   }
 
   private renderSignIn(): TemplateResult {
@@ -153,7 +185,7 @@ export class CsInbox extends LitElement {
       <div class="brand">${icons.chat}<span>Inbox</span></div>
       <span class=${inbox.connected ? 'conn ok' : 'conn'} role="status"><i aria-hidden="true"></i>${conn}</span>
       <span class="spacer"></span>
-      <span class="muted">${inbox.agentsOnline} ${inbox.agentsOnline === 1 ? 'agent' : 'agents'} online</span>
+      ${inbox.connected ? html`<span class="muted">${inbox.agentsOnline} ${inbox.agentsOnline === 1 ? 'agent' : 'agents'} online</span>` : nothing}
       ${alerts.notificationPermission === 'default'
         ? html`<button type="button" class="ghost" @click=${this.enableNotifications}>Enable notifications</button>`
         : nothing}
@@ -248,7 +280,7 @@ export class CsInbox extends LitElement {
     if (item.kind === Kind.Note) {
       return html`<div class="note-msg" data-key=${item.key} role="note" aria-label=${`Private note by ${item.own ? 'you' : item.senderName || 'an agent'}`}>
         <div class="note-head"><b>${item.own ? 'You' : item.senderName || 'Agent'}</b> · Private note · only agents see this</div>
-        <div class="note-text">${item.text}</div>
+        <div class="note-text">${linkify(item.text)}</div>
       </div>`;
     }
     // The visitor's messages carry the name they had when sent (often just "Visitor"):
@@ -306,6 +338,7 @@ export class CsInbox extends LitElement {
   }
 
   private open(conversationId: string): void {
+    this.pane = Pane.Thread;
     if (conversationId === this.inbox.selectedId) return;
     this.quote = undefined;
     this.transferTo = '';

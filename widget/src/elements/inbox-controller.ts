@@ -133,6 +133,11 @@ export class InboxController implements ReactiveController {
     this.host.requestUpdate();
   }
 
+  /** The WebSocket URL the workbench connects to. */
+  get url(): string {
+    return this.serverUrl();
+  }
+
   /** The connection state. */
   get connState(): ConnState {
     return this.link.conn;

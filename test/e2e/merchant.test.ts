@@ -84,7 +84,7 @@ describe('the first hour of a merchant', () => {
     assert.equal(outcome.type, 'identity');
     assert.equal(outcome.events[0]?.code, 'identity_rejected');
     assert.match(outcome.events[0]?.message ?? '', /signature/);
-    assert.ok(errors.some((e) => /identify\(\) refused.*signature.*HMAC-SHA256\(CS_SECRET, userId\)/s.test(e)), `console.error explains the fix: ${errors.join('\n')}`);
+    assert.ok(errors.some((e) => /identify\(\) refused.*signature.*HMAC-SHA256\(CS_IDENTITY_SECRET, userId\)/s.test(e)), `console.error explains the fix: ${errors.join('\n')}`);
     await visitor.getByRole('textbox', { name: 'Write a message…' }).fill('Where is my parcel? https://track.example.com/p/42');
     await visitor.getByRole('button', { name: 'Send' }).click();
     await visitorLog(visitor).locator('[data-state="sent"], [data-state="delivered"], [data-state="read"]').first().waitFor({ timeout: UI_TIMEOUT_MS });
@@ -136,7 +136,7 @@ describe('the first hour of a merchant', () => {
       assert.match(await page.getByRole('alert').innerText(), /refused/);
       await page.locator('cs-inbox').getByText(/add this page's origin to CS_ALLOWED_ORIGINS/).waitFor();
       await page.getByRole('button', { name: 'Back to sign-in' }).click();
-      await page.getByRole('textbox', { name: 'Agent token' }).waitFor();
+      await page.getByRole('textbox', { name: 'Email' }).waitFor();
       await page.close();
     } finally {
       await other.close();

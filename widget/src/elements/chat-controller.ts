@@ -208,7 +208,7 @@ export class ChatController implements ReactiveController {
     } catch (error) {
       const message = (error as Error).message;
       this.fire('cs-error', { code: 'identity_rejected', message });
-      console.error(`cs-chat: identify() refused (${message}): sign on your server, signature = hex(HMAC-SHA256(CS_SECRET, userId))`);
+      console.error(`cs-chat: identify() refused (${message}): sign on your server, signature = hex(HMAC-SHA256(CS_IDENTITY_SECRET, userId))`);
       throw error;
     }
   }

@@ -18,7 +18,7 @@ import { openDb } from './store/db.js';
 import { migrate } from './store/migrations.js';
 import { AccountService, DEFAULT_TEXTS, textsFor, type Settings } from './accounts/index.js';
 import { closeRevoked } from './gateway/staff.js';
-import { MemoryConversationReader, registerApi } from './http/api/index.js';
+import { cookieValue, isOwnOrigin, MemoryConversationReader, registerApi, SESSION_COOKIE } from './http/api/index.js';
 import { openStore, type ImportReport } from './store/index.js';
 import { registerStoreMetrics } from './store/metrics.js';
 
@@ -124,6 +124,11 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
       if (who.role === cs.v1.Role.AGENT) return true;
       return conversation.visitorId === who.userId && (!who.siteTag || who.siteTag === siteTag(conversation.site));
     },
+    cookieAgent: (cookie, origin, host) => {
+      if (!isOwnOrigin(origin, host)) return undefined;
+      const found = accounts.authenticate(cookieValue(cookie, SESSION_COOKIE));
+      return found && !found.account.disabled ? { role: cs.v1.Role.AGENT, userId: found.account.id } : undefined;
+    },
     isStored: (conversationId, senderId, clientMsgId) => (store.get(conversationId)?.findDuplicate(senderId, clientMsgId) ?? 0) > 0,
   });
   const hub = new Hub(store, metrics, options, log, now, (message) => files.wireAttachments(message));
@@ -163,7 +168,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
     now,
     shuttingDown: false,
   };
-  const retention = startRetention(store, options, log, now);
+  const retention = startRetention(store, files, options, log, now);
 
   const app = uWS.App();
   hub.attach(app);
@@ -234,14 +239,14 @@ function listenExclusive(app: uWS.TemplatedApp, host: string, port: number): Pro
 }
 
 /** Retention (`CS_RETENTION_DAYS`): every `retentionEveryMs`, up to 100 expired resolved conversations go. */
-function startRetention(store: ConversationStore, options: ServerOptions, log: Logger, now: () => number): NodeJS.Timeout | undefined {
+function startRetention(store: ConversationStore, files: Files, options: ServerOptions, log: Logger, now: () => number): NodeJS.Timeout | undefined {
   if (!(options.retentionDays > 0)) return undefined;
   let running = false;
   const timer = setInterval(() => {
     if (running) return;
     running = true;
     store
-      .purgeExpired(now() - options.retentionDays * 86_400_000, 100)
+      .purgeExpired(now() - options.retentionDays * 86_400_000, 100, (ids) => files.deleteFilesOfConversations(ids))
       .then(
         (deleted) => deleted > 0 && log.info({ deleted, retentionDays: options.retentionDays }, 'retention: deleted expired conversations'),
         (error: unknown) => log.warn({ err: error }, 'retention: delete failed; trying again later'),

@@ -34,10 +34,12 @@ export interface FilesDeps {
   /** True when `who` may see (and so attach to) the conversation. */
   mayUse(who: Uploader, conversationId: string): boolean;
   /**
-   * The agent behind a session cookie (`Cookie` header) sent from the
-   * server's own origin, once agent accounts exist; undefined otherwise.
+   * The agent behind the workbench's session cookie (`Cookie` header), only
+   * when the request comes from the server's own origin (`Origin` against
+   * `Host`: a cookie is ambient, another site must not upload with it);
+   * undefined otherwise.
    */
-  cookieAgent?(cookieHeader: string, origin: string): Uploader | undefined;
+  cookieAgent?(cookieHeader: string, origin: string, host: string): Uploader | undefined;
 }
 
 /** The caller of a bearer token: a visitor token or a service (agent) token; undefined when neither verifies. */

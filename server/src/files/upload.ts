@@ -91,7 +91,7 @@ interface UploadRequest {
 function readRequest(req: HttpRequest, deps: FilesDeps): UploadRequest {
   const origin = req.getHeader('origin');
   const authorization = req.getHeader('authorization');
-  const caller = authorization ? bearerCaller(deps.keys, authorization) : deps.cookieAgent?.(req.getHeader('cookie'), origin);
+  const caller = authorization ? bearerCaller(deps.keys, authorization) : deps.cookieAgent?.(req.getHeader('cookie'), origin, req.getHeader('host'));
   const lengthHeader = req.getHeader('content-length');
   return {
     origin,

@@ -435,9 +435,10 @@ export class ConversationStore {
   /**
    * Retention: deletes up to `limit` resolved conversations whose last
    * activity is older than `beforeMs` and that nobody has open, through the
-   * store's small transactions. @returns how many were deleted.
+   * store's small transactions; `onPurged` then gets their ids (their
+   * attachments go with them). @returns how many were deleted.
    */
-  async purgeExpired(beforeMs: number, limit: number): Promise<number> {
+  async purgeExpired(beforeMs: number, limit: number, onPurged?: (ids: readonly string[]) => void): Promise<number> {
     if (!this.cold) return 0;
     const ids = this.cold.expired(beforeMs, limit).filter((id) => {
       const hot = this.byId.get(id);
@@ -454,6 +455,7 @@ export class ConversationStore {
     } finally {
       for (const id of ids) this.purging.delete(id);
     }
+    onPurged?.(ids);
     return ids.length;
   }
 

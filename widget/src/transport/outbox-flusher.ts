@@ -64,7 +64,8 @@ export interface FlusherDeps {
 
 /** The session's outbox, its flushes, and the tabs sharing it. */
 export class OutboxFlusher {
-  private readonly outbox: Outbox;
+  /** The outbox state machine: the session stamps new messages with its `createdMs()` and looks entries up with `get()`. */
+  readonly outbox: Outbox;
   private channel: BroadcastChannel | undefined;
   private timer: Disposer | undefined;
   private flushing = false;
@@ -105,11 +106,6 @@ export class OutboxFlusher {
   /** Forgets every entry (log-out); IndexedDB is cleared by the caller. */
   clear(): void {
     this.outbox.clear();
-  }
-
-  /** Whether the outbox holds this message. */
-  has(clientMsgId: string): boolean {
-    return this.outbox.get(clientMsgId) !== undefined;
   }
 
   /** Shows the message as sending, writes it to IndexedDB, then sends it; a failed write shows it failed and throws. */
@@ -170,7 +166,7 @@ export class OutboxFlusher {
    * goes now rather than when the other tab's lease would have run out.
    */
   dropTwin(clientMsgId: string): void {
-    if (!clientMsgId || !this.outbox.get(clientMsgId)) return;
+    if (!this.outbox.get(clientMsgId)) return; // not ours, or a server message without a client id
     this.outbox.remove(clientMsgId);
     void this.deps.store()?.deleteOutbox(clientMsgId).catch(ignore);
     void this.flush();
@@ -219,14 +215,10 @@ export class OutboxFlusher {
           if (claim === undefined) this.outbox.remove(entry.clientMsgId); // acked (another tab) or failed there
           else if (typeof claim === 'number') this.outbox.defer(entry.clientMsgId, claim);
         }
-        // Entries that came while the claim ran are not leased this round: they, and what follows them, wait for the next.
-        const unclaimed = new Set<string>();
+        // An entry that came while the claim ran is not leased this round: it and all after it wait for the next
+        // (its queue() or tab message asked for one; else the timer wakes for it).
         for (const entry of this.outbox.due(at)) {
-          if (unclaimed.has(entry.conversationId)) continue;
-          if (typeof claims.get(entry.clientMsgId) !== 'object') {
-            unclaimed.add(entry.conversationId);
-            continue;
-          }
+          if (typeof claims.get(entry.clientMsgId) !== 'object') break;
           const conversationId = entry.conversationId || this.deps.primary();
           const sent = this.deps.send({
             send: { clientMsgId: entry.clientMsgId, conversationId, kind: entry.kind, text: entry.text, quoteSeq: entry.quoteSeq },

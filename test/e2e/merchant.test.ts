@@ -136,7 +136,7 @@ describe('the first hour of a merchant', () => {
       assert.match(await page.getByRole('alert').innerText(), /refused/);
       await page.locator('cs-inbox').getByText(/add this page's origin to CS_ALLOWED_ORIGINS/).waitFor();
       await page.getByRole('button', { name: 'Back to sign-in' }).click();
-      await page.getByRole('textbox', { name: 'Agent token' }).waitFor();
+      await page.getByRole('textbox', { name: 'Email' }).waitFor();
       await page.close();
     } finally {
       await other.close();

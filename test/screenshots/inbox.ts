@@ -81,7 +81,8 @@ async function main(): Promise<void> {
 
     const signIn = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await signIn.goto(`${server.url}/agent`);
-    await signIn.getByRole('textbox', { name: 'Agent token' }).fill('alice.not-a-real-signature');
+    await signIn.getByRole('textbox', { name: 'Email' }).fill('alice@shop.example');
+    await signIn.getByRole('textbox', { name: 'Password' }).fill('not-the-password');
     await signIn.getByRole('button', { name: 'Sign in' }).click();
     await signIn.getByRole('alert').waitFor({ timeout: UI_TIMEOUT_MS });
     await signIn.screenshot({ path: join(out, 'inbox-signin.png') });

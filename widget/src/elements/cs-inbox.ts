@@ -1,14 +1,18 @@
 /**
- * `<cs-inbox>`: the agent workbench. Sign-in with an agent token, the
+ * `<cs-inbox>`: the agent workbench. Password sign-in (and the first-run
+ * setup and invite screens; inbox-signin.ts), the
  * conversation list with filters, the open conversation (the shared message
  * views over the same session, outbox and timeline as the visitor widget),
  * actions, canned replies, private notes, visitor details and alerts.
  *
  * The element renders; {@link InboxController} owns the session.
  *
- * Usage: `<cs-inbox></cs-inbox>` on a page served by the cs-chat server. The
- * token comes from the `token` attribute, else `#token=` in the URL, else the
- * one remembered in this browser, else the sign-in form.
+ * Usage: `<cs-inbox></cs-inbox>` on a page served by the cs-chat server.
+ * People sign in with email and password (a session cookie authenticates
+ * the socket); on `/setup#code=…` and `/invite#code=…` the element shows
+ * the owner setup and invite screens. Tools and tests may still pass a
+ * service token: the `token` attribute, `#token=` in the URL, or one
+ * remembered in this browser.
  *
  * @csspart topbar - the bar across the top.
  * @csspart list - the conversation list column.
@@ -32,6 +36,7 @@ import { inboxListStyles } from './inbox-list-styles.js';
 import { inboxStyles } from './inbox-styles.js';
 import { inboxThreadStyles } from './inbox-thread-styles.js';
 import { conversationOption, detailsPanel } from './inbox-views.js';
+import { GateController } from './inbox-gate.js';
 import { icons, Kind, renderMessage, renderTyping, RoleCode, type MessageViewContext } from './message-list.js';
 import { MessageRows } from './message-rows.js';
 import { MessageWindow } from './message-window.js';
@@ -72,6 +77,8 @@ export class CsInbox extends LitElement {
   /** The session factory; replace before connecting to use another transport (tests, native bridges). */
   sessionFactory: SessionFactory = defaultFactory;
   private readonly inbox: InboxController;
+  /** Sign-in, setup and invite screens while signed out. */
+  private readonly gate: GateController;
   /** The shared windowed rendering of long timelines (the same as `<cs-chat>`'s). */
   private readonly window: MessageWindow;
   private readonly strings = stringsFor('en');
@@ -90,10 +97,12 @@ export class CsInbox extends LitElement {
     this.pane = Pane.List;
     this.inbox = new InboxController(this, (options) => this.sessionFactory(options), () => this.server || sameOriginWs());
     this.window = new MessageWindow(this, { loadOlder: () => this.inbox.loadOlder() });
+    this.gate = new GateController(this, this.inbox, () => this.server || sameOriginWs());
   }
 
   override connectedCallback(): void {
     super.connectedCallback();
+    if (this.gate.takeLink()) return;
     const fromHash = new URLSearchParams(location.hash.slice(1)).get('token');
     if (fromHash) {
       // Take the token and replace the history entry before anything else, so it leaves the address
@@ -103,6 +112,7 @@ export class CsInbox extends LitElement {
     const remembered = InboxController.rememberedToken();
     const token = this.token || fromHash || remembered;
     if (token && this.inbox.phase === InboxPhase.SignedOut) void this.inbox.signIn(token, token === remembered);
+    else if (this.inbox.phase === InboxPhase.SignedOut) void this.gate.resume();
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -137,19 +147,9 @@ export class CsInbox extends LitElement {
   }
 
   private renderSignIn(): TemplateResult {
-    return html`<div class="center">
-      <form class="signin" aria-labelledby="signin-title" @submit=${this.onSignIn}>
-        <div class="brand big">${icons.chat}<span>cs-chat</span></div>
-        <h1 id="signin-title">Sign in to the inbox</h1>
-        <p class="muted">Paste your agent token. The demo server prints one; <code>npm run agent-token -- &lt;agent-id&gt;</code> mints another.</p>
-        <label for="token">Agent token</label>
-        <input id="token" name="token" type="password" autocomplete="off" spellcheck="false" required />
-        <label class="check"><input type="checkbox" name="remember" /> Remember me on this browser</label>
-        ${this.inbox.signInError ? html`<p class="error" role="alert">${this.inbox.signInError}</p>` : nothing}
-        <button type="submit" class="primary">Sign in</button>
-      </form>
-    </div>`;
+    return this.gate.render();
   }
+
 
   private renderTopbar(): TemplateResult {
     const inbox = this.inbox;
@@ -319,13 +319,6 @@ export class CsInbox extends LitElement {
     this.window.scrollToEnd();
     this.renderRoot.querySelector<CsInboxComposer>('cs-inbox-composer')?.reset();
     this.inbox.select(conversationId);
-  }
-
-  private onSignIn(e: SubmitEvent): void {
-    e.preventDefault();
-    const form = e.target as HTMLFormElement;
-    const data = new FormData(form);
-    void this.inbox.signIn(String(data.get('token') ?? ''), data.get('remember') === 'on');
   }
 
   private onCompose(e: CustomEvent<ComposeDetail>): void {

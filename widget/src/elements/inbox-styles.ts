@@ -115,7 +115,7 @@ export const inboxStyles = css`
     gap: 8px;
     font-weight: 400;
   }
-  .signin input[type='password'] {
+  .signin input:not([type='checkbox']) {
     padding: 10px 12px;
   }
   .signin .primary {

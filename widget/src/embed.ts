@@ -34,6 +34,17 @@ const script =
   (document.currentScript as HTMLScriptElement | null) ??
   document.querySelector<HTMLScriptElement>('script[src*="cs-chat"][data-site]');
 
+// Announcements render in <cs-news>, a small bundle of its own beside this one, loaded once when there is one to show.
+let newsLoading = false;
+CsChat.loadNews = () => {
+  if (newsLoading || !script?.src) return;
+  newsLoading = true;
+  const tag = document.createElement('script');
+  tag.src = new URL('cs-chat-news.js', script.src).href;
+  tag.async = true;
+  document.head.append(tag);
+};
+
 if (script && !window.csChat) {
   window.csChat = apiFor(mountChat(readConfig(script, location.href)));
 }

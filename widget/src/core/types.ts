@@ -7,6 +7,7 @@
  * store/ use them without importing transport/.
  */
 import type { cs } from '../../../proto/gen/chat.js';
+import type { Announcement, AnnouncementEvent } from './announcements.js';
 
 export type Role = cs.v1.Role;
 export type MessageKind = cs.v1.MessageKind;
@@ -158,6 +159,8 @@ export interface SessionEvents {
   incoming: { readonly item: TimelineItem };
   /** Agents online changed. */
   presence: { readonly agentsOnline: number; /** Presence.agent_ids when the server sends them. */ readonly agentIds?: readonly string[] };
+  /** Visitors: the announcements to show changed (`announcements()`). */
+  announcements: Record<string, never>;
   /** An Error frame or a refused Hello. */
   error: { readonly code: cs.v1.ErrorCode; readonly message: string; readonly fatal: boolean };
 }
@@ -205,6 +208,10 @@ export interface Session {
   setTopic(topic: string): Promise<void>;
   /** Visitors: forget token, cache and outbox (log-out); reconnects as new. */
   reset(): Promise<void>;
+  /** Visitors: the announcements to show now, newest first (never an expired or recalled one). */
+  announcements(): readonly Announcement[];
+  /** Visitors: tell the server the visitor saw, clicked, dismissed or replied to an announcement (each sent once). */
+  announcementEvent(id: string, event: AnnouncementEvent): void;
 }
 
 /**

@@ -16,6 +16,7 @@
  * the delay.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { Announcement, AnnouncementEvent } from '../core/announcements.js';
 import { ConnState, type ConversationView, type Disposer, type IdentityInput, type Session, type TimelineItem } from '../core/types.js';
 import { EMPTY_VIEW } from './session-view.js';
 
@@ -71,6 +72,8 @@ export class ChatController implements ReactiveController {
   agentsOnline = 0;
   /** Messages from the other side not seen yet. */
   unread = 0;
+  /** The merchant's announcements to show, newest first. */
+  news: readonly Announcement[] = [];
   private current: Session | undefined;
   private disposers: Disposer[] = [];
   private connected = false;
@@ -158,6 +161,11 @@ export class ChatController implements ReactiveController {
     this.fire('cs-message', { item });
   }
 
+  /** The visitor saw, clicked, dismissed or replied to an announcement. */
+  newsEvent(id: string, event: AnnouncementEvent): void {
+    this.current?.announcementEvent(id, event);
+  }
+
   async retry(item: TimelineItem): Promise<void> {
     await (await this.ready())?.retry(item.conversationId, item.clientMsgId);
   }
@@ -224,6 +232,7 @@ export class ChatController implements ReactiveController {
         if (!this.conversationId || e.conversationId === this.conversationId) this.refresh();
       }),
       s.on('incoming', (e) => this.onIncoming(e.item)),
+      s.on('announcements', () => this.refresh()),
     );
     this.refresh();
     this.startPending = true;
@@ -285,6 +294,7 @@ export class ChatController implements ReactiveController {
       this.lastRead = 0;
     }
     this.view = id ? s.view(id) : EMPTY_VIEW;
+    this.news = s.announcements();
     this.host.requestUpdate();
   }
 

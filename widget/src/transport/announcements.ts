@@ -1,0 +1,98 @@
+/**
+ * The visitor's announcements (DESIGN.md §6) in the session: restored from
+ * IndexedDB (expired ones dropped there too), merged from Welcome and
+ * Broadcast frames, the broadcast cursor for Hello, and BroadcastEvents sent
+ * once each (remembered in IndexedDB, so a reload does not send them again).
+ */
+import { AnnouncementEvent, currentAnnouncements, mergeAnnouncements, nextExpiry, type Announcement, type AnnouncementWire } from '../core/index.js';
+import type { ChatStore } from '../store/index.js';
+import type { FrameInit } from './codec.js';
+import { ignore } from './conversations.js';
+
+/** What the announcements need from the session. */
+export interface AnnouncementsDeps {
+  store(): ChatStore | undefined;
+  send(frame: FrameInit): boolean;
+  now(): number;
+  /** The list to show changed (or an expiry passed). */
+  changed(): void;
+  later(ms: number, fn: () => void): void;
+}
+
+export class Announcements {
+  private readonly held = new Map<string, Announcement>();
+  /** The highest broadcast seq held (Hello.broadcast_cursor). */
+  cursor = 0;
+  private expiryTimer = false;
+
+  constructor(private readonly deps: AnnouncementsDeps) {}
+
+  /** Loads what IndexedDB holds; expired rows are deleted. */
+  async restore(store: ChatStore): Promise<void> {
+    const [rows, cursor] = await Promise.all([store.announcements(), store.getMeta('broadcast_cursor')]);
+    this.cursor = Number(cursor ?? 0) || 0;
+    const now = this.deps.now();
+    const expired: string[] = [];
+    for (const row of rows) {
+      if (row.expiresMs > now) this.held.set(row.id, row);
+      else expired.push(row.id);
+    }
+    if (expired.length) await store.applyAnnouncements([], expired, 0);
+    if (this.held.size) this.changedNow();
+  }
+
+  /** Applies a Welcome's or a Broadcast's items and keeps its cursor. */
+  apply(items: readonly AnnouncementWire[], cursor: number): void {
+    const { put, drop } = mergeAnnouncements(this.held, items, this.deps.now());
+    if (cursor > this.cursor || put.length || drop.length) {
+      this.cursor = Math.max(this.cursor, cursor);
+      void this.deps.store()?.applyAnnouncements(put, drop, this.cursor).catch(ignore);
+    }
+    if (put.length || drop.length) this.changedNow();
+  }
+
+  /** What may be shown now, newest first. */
+  current(): Announcement[] {
+    return currentAnnouncements(this.held.values(), this.deps.now());
+  }
+
+  /**
+   * Records what the visitor did (kept in IndexedDB: a dismissed one stays
+   * dismissed) and sends it as a BroadcastEvent, once per announcement and
+   * kind. While offline the record is kept and the count is lost: counters
+   * are statistics, not a delivery contract.
+   */
+  event(id: string, event: AnnouncementEvent): void {
+    const held = this.held.get(id);
+    if (!held || held.sent.includes(event)) return;
+    this.deps.send({ broadcastEvent: { id, event } });
+    const next = { ...held, sent: [...held.sent, event] };
+    this.held.set(id, next);
+    void this.deps.store()?.applyAnnouncements([next], [], 0).catch(ignore);
+    if (event === AnnouncementEvent.Dismissed) this.deps.changed();
+  }
+
+  /** Forgets everything (log-out). */
+  clear(): void {
+    this.held.clear();
+    this.cursor = 0;
+    this.changedNow();
+  }
+
+  private changedNow(): void {
+    this.deps.changed();
+    this.armExpiry();
+  }
+
+  /** Re-renders when the next announcement expires, so an expired one leaves the screen on time. */
+  private armExpiry(): void {
+    const next = nextExpiry(this.held.values(), this.deps.now());
+    if (next === undefined || this.expiryTimer) return;
+    this.expiryTimer = true;
+    this.deps.later(Math.min(2 ** 31 - 1, Math.max(0, next - this.deps.now()) + 50), () => {
+      this.expiryTimer = false;
+      for (const [id, a] of this.held) if (a.expiresMs <= this.deps.now()) this.held.delete(id);
+      this.changedNow();
+    });
+  }
+}

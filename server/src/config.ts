@@ -84,6 +84,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): { options: Partial<Serve
     offlineReply: bots ? undefined : false,
     logLevel: env.CS_LOG_LEVEL || undefined,
     broadcastSpreadMs: number('CS_BROADCAST_SPREAD_MS'),
+    apiToken: env.CS_API_TOKEN || undefined,
   };
   const options = Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined)) as Partial<ServerOptions>;
   return { options, generatedSecret };

@@ -6,6 +6,7 @@
 import uWS from 'uWebSockets.js';
 import { pino, type Logger } from 'pino';
 import { Hub, registerWebSocket, type GatewayContext } from './gateway/index.js';
+import { registerAnnouncementApi } from './http/announcements.js';
 import { registerHttpRoutes, ServerMetrics } from './http/index.js';
 import { resolveOptions, type ServerOptions } from './options.js';
 import { journalMessageStore, WordFilter } from './pipeline/index.js';
@@ -99,6 +100,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
   const app = uWS.App();
   hub.attach(app);
   registerWebSocket(app, ctx);
+  registerAnnouncementApi(app, { broadcasts, keys: ctx.keys, apiToken: options.apiToken, log });
   registerHttpRoutes(app, { options, metrics, log, health: () => ({ journalHealthy: journal.healthy, shuttingDown: ctx.shuttingDown }) });
 
   const listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {

@@ -70,6 +70,8 @@ export interface ServerOptions {
    * at start and lost at stop.
    */
   database: Db | undefined;
+  /** `CS_API_TOKEN`: a bearer token with owner rights on the JSON API (provisioning). Default '' (off). */
+  apiToken: string;
   /** Jitter window over which a published, edited or recalled announcement reaches the open widgets, ms (`CS_BROADCAST_SPREAD_MS`). Default 30000. */
   broadcastSpreadMs: number;
   /** pino level: 'fatal' … 'trace', or 'silent'. Default 'info'. */
@@ -110,6 +112,7 @@ export function resolveOptions(partial: Partial<ServerOptions>): ServerOptions {
     journal: new NoJournal(),
     database: undefined,
     broadcastSpreadMs: 30_000,
+    apiToken: '',
     logLevel: 'info',
     distDir: join(repoRoot, 'dist'),
     demoDir: join(repoRoot, 'demo'),

@@ -157,6 +157,9 @@ if (process.env.CS_SIZE_REPORT === '1') console.log(await analyzeMetafile(chatBu
 // <cs-news>, the announcements' card and banner: its own bundle, loaded by cs-chat.js only when there is one to show.
 await build({ ...browser, entryPoints: [join(root, 'widget/src/elements/cs-news.ts')], outfile: join(dist, 'cs-chat-news.js') });
 
+// The workbench's Announcements page (admins): /agent/announcements.
+await build({ ...browser, entryPoints: [join(root, 'widget/src/elements/cs-announcements.ts')], outfile: join(dist, 'cs-announcements.js') });
+
 const inboxEntry = join(root, 'widget/src/elements/cs-inbox.ts');
 const hasInbox = existsSync(inboxEntry);
 if (hasInbox) {

@@ -6,10 +6,14 @@
  */
 import { journalFromEnv, optionsFromEnv } from './config.js';
 import { signAgentToken, startServer } from './index.js';
+import { openMigrated } from './store/db.js';
 
 async function main(): Promise<void> {
   const { options, generatedSecret } = optionsFromEnv(process.env);
-  const server = await startServer({ ...options, journal: journalFromEnv(process.env) });
+  // The SQLite store of the data directory (announcements live there); none with CS_JOURNAL=off (memory only).
+  const memoryOnly = (process.env.CS_JOURNAL ?? '').toLowerCase() === 'off';
+  const database = memoryOnly ? undefined : openMigrated(process.env.CS_DATA_DIR || './.data');
+  const server = await startServer({ ...options, journal: journalFromEnv(process.env), database });
   const { log } = server;
   if (server.native) log.info('uWebSockets.js: native binary loaded');
   else log.warn('uWebSockets.js: native binary NOT loaded, running the slow JavaScript fallback');
@@ -38,7 +42,10 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'shutting down');
     server.close().then(
-      () => process.exit(0),
+      () => {
+        database?.close();
+        process.exit(0);
+      },
       (error: unknown) => {
         log.error({ err: error }, 'shutdown failed');
         process.exit(1);

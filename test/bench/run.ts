@@ -5,6 +5,9 @@
  * Prints a table with ratios (ours / peer) and writes
  * test/bench/results/latest.json and latest.md.
  *
+ * `npm run bench -- broadcast` runs only the announcements bench
+ * (test/bench/broadcast.ts: 10,000 open sessions, publish, recall, restart).
+ *
  * Options: `--quick`; `--only=ours,ws-peer,…` (targets); `--no-widget`;
  * `--no-conn` (skip idle connections and the reconnect storm);
  * `--no-profile`; `--no-load` (skip throughput and latency); `--no-watchers` (skip the few-agents-watching-many variant);
@@ -63,6 +66,12 @@ function order(r: number): TargetSpec[] {
 }
 
 async function main(): Promise<void> {
+  if (argv[0] === 'broadcast') {
+    // `npm run bench -- broadcast [--visitors=N] [--spread=ms]`: the public mailbox at scale, on its own.
+    const { runBroadcastBench } = await import('./broadcast.js');
+    await runBroadcastBench({ visitors: option('visitors') ? Number(option('visitors')) : undefined, spreadMs: option('spread') ? Number(option('spread')) : undefined });
+    return;
+  }
   const started = Date.now();
   const native = await uwsNative();
   console.log(`bench: ${quick ? 'quick' : 'full'}; uWebSockets.js ${native === undefined ? 'not loadable' : native ? 'native' : 'FALLBACK (slow ws imitation)'} in this Node ${process.version}`);

@@ -41,7 +41,7 @@ describe('announcements in real browsers', () => {
     contexts.push(context);
     const page = await context.newPage();
     await page.goto(`${server.url}/`);
-    await eventually(async () => assert.ok(await visitorId(page)));
+    await eventually(async () => assert.ok(await visitorId(page), 'the widget has its visitor id'), 40_000);
     return page;
   }
 

@@ -214,6 +214,24 @@ describe('Outbox', () => {
     box.markSending('a');
     assertEqual(box.due().map((e) => e.clientMsgId), ['b', 'x'], 'an entry in flight does not hold the next one back');
   });
+
+  it("wakes for an ack deadline or the head of a conversation's queue, never for an entry held behind the head", () => {
+    const clock = { now: 0 };
+    const box = outbox(clock);
+    box.add(message('a', 1));
+    box.add(message('b', 2));
+    box.markSending('a');
+    assertEqual(box.nextWakeMs(), 0, 'b is the head of the queue and due now');
+    box.rejected('a', 700, 'rate limited');
+    assertEqual(box.nextWakeMs(), 700, 'a waits for retry_after; b behind it is due but cannot go first');
+    box.add({ ...message('x', 3), conversationId: 'other' });
+    assertEqual(box.nextWakeMs(), 0, 'another conversation is not held back');
+    box.markSending('x');
+    assertEqual(box.nextWakeMs(), 700, 'then the retry_after again (x waits for its ack until 1000)');
+    box.acked('a');
+    box.remove('b');
+    assertEqual(box.nextWakeMs(), 1000, "x's ack deadline");
+  });
 });
 
 describe('newId', () => {

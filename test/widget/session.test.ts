@@ -1,19 +1,26 @@
 /**
  * ChatSession against the in-page fake server (exact control over lost acks,
  * dropped sockets and epochs), with real IndexedDB, BroadcastChannel and Web
- * Locks in real Chromium. Each test has its own database.
+ * Locks in real Chromium. Each test has its own database. The session's
+ * clock is a ManualClock: ack timeouts, backoff, batching and leases run
+ * when a test advances it, never on real timers.
  */
 import { ChatSession, ConnState, MessageState, type SessionOptions } from '../../widget/src/transport/index.js';
 import { ChatStore } from '../../widget/src/store/index.js';
 import { FakeServer } from './fake-server.js';
-import { assert, assertEqual, dbName, waitFor } from './helpers.js';
+import { ManualClock } from './manual-clock.js';
+import { assert, assertEqual, dbName, sleep, waitFor } from './helpers.js';
 
 const sessions: ChatSession[] = [];
 
-function session(server: FakeServer, db: string, options: Partial<SessionOptions> = {}): ChatSession {
+/** Ack timeout and backoff cap of every test session, ms of clock time. */
+const ACK_MS = 300;
+const BACKOFF_CAP_MS = 100;
+
+function session(server: FakeServer, db: string, options: Partial<SessionOptions> = {}, clock = new ManualClock()): ChatSession {
   const s = new ChatSession(
-    { url: 'ws://fake/ws', role: 'visitor', site: 'acme', dbName: db, ackTimeoutMs: 300, backoffBaseMs: 20, backoffCapMs: 100, ...options },
-    { createSocket: server.createSocket },
+    { url: 'ws://fake/ws', role: 'visitor', site: 'acme', dbName: db, ackTimeoutMs: ACK_MS, backoffBaseMs: 20, backoffCapMs: BACKOFF_CAP_MS, ...options },
+    { createSocket: server.createSocket, ...clock.env },
   );
   sessions.push(s);
   return s;
@@ -53,10 +60,12 @@ describe('ChatSession', () => {
     assertEqual((await store.outbox()).map((r) => r.clientMsgId), [item.clientMsgId], 'still in the outbox after the reload');
     store.close();
 
-    const second = session(server, db);
+    const clock = new ManualClock();
+    const second = session(server, db, {}, clock);
     await second.start();
     assertEqual(texts(second), ['survives reload'], 'shown from the outbox before connecting');
-    await waitFor('acked after the reload', () => items(second)[0]?.state === MessageState.Sent);
+    // The closed page's lease on the entry runs out on the clock (2 x the ack timeout).
+    await clock.until('acked after the reload', () => items(second)[0]?.state === MessageState.Sent);
     // The new page either resends it (answered DUPLICATE) or finds it by Sync first; never a second copy.
     assert(server.sendsOf(item.clientMsgId) <= 2, 'resent at most once by the new page');
     const conv = [...server.conversations.values()][0]!;
@@ -69,11 +78,17 @@ describe('ChatSession', () => {
 
   it('resends after an ack timeout and shows the server DUPLICATE answer once', async () => {
     const server = new FakeServer();
-    const s = session(server, dbName('session'), { ackTimeoutMs: 200 });
+    const clock = new ManualClock();
+    const s = session(server, dbName('session'), {}, clock);
     await s.start();
     await open(s);
     server.dropAcks = 1;
     const item = await s.send('', 'once');
+    await waitFor('the first send', () => server.sendsOf(item.clientMsgId) === 1);
+    clock.advance(ACK_MS - 1);
+    await sleep(20); // room for a wrong early resend to show
+    assertEqual(server.sendsOf(item.clientMsgId), 1, 'no resend before the ack timeout');
+    clock.advance(1 + BACKOFF_CAP_MS); // the ack timeout, then the resend backoff
     await waitFor('acked after the resend', () => items(s)[0]?.state === MessageState.Sent);
     assertEqual(server.sendsOf(item.clientMsgId), 2, 'sent twice');
     assertEqual(server.framesOf('send').length, 2, 'no other sends');
@@ -82,11 +97,17 @@ describe('ChatSession', () => {
 
   it('shows failed after the attempt limit and sends again on retry()', async () => {
     const server = new FakeServer();
-    const s = session(server, dbName('session'), { ackTimeoutMs: 100, maxSendAttempts: 2 });
+    const clock = new ManualClock();
+    const s = session(server, dbName('session'), { maxSendAttempts: 2 }, clock);
     await s.start();
     await open(s);
     server.dropAcks = 2;
     const item = await s.send('', 'try me');
+    await waitFor('the first send', () => server.sendsOf(item.clientMsgId) === 1);
+    clock.advance(ACK_MS + BACKOFF_CAP_MS); // the ack timeout, then the resend backoff
+    await waitFor('the second send', () => server.sendsOf(item.clientMsgId) === 2);
+    assertEqual(items(s)[0]?.state, MessageState.Sending, 'still sending after one timeout');
+    clock.advance(ACK_MS);
     await waitFor('failed', () => items(s)[0]?.state === MessageState.Failed);
     await s.retry('', item.clientMsgId);
     await waitFor('sent after retry', () => items(s)[0]?.state === MessageState.Sent);
@@ -95,7 +116,8 @@ describe('ChatSession', () => {
 
   it('resumes by cursor after the socket drops', async () => {
     const server = new FakeServer();
-    const s = session(server, dbName('session'));
+    const clock = new ManualClock();
+    const s = session(server, dbName('session'), {}, clock);
     await s.start();
     await open(s);
     await s.send('', 'mine');
@@ -107,15 +129,34 @@ describe('ChatSession', () => {
     for (const text of ['a1', 'a2', 'a3']) server.append(conversationId, text, false);
     const syncsBefore = server.framesOf('sync').length;
     server.down = false;
-    await waitFor('caught up', () => items(s).length === 4);
+    await clock.until('caught up after the reconnect backoff', () => items(s).length === 4);
     const resume = server.framesOf('sync').slice(syncsBefore)[0]?.sync;
     assertEqual(resume?.afterSeq, 1, 'Sync after the cursor');
     assertEqual(items(s).map((i) => [i.seq, i.text]), [[1, 'mine'], [2, 'a1'], [3, 'a2'], [4, 'a3']], 'in order, once');
   });
 
+  it('keeps a message queued while offline without spinning a timer, and sends it on reconnect', async () => {
+    const server = new FakeServer();
+    const clock = new ManualClock();
+    const s = session(server, dbName('session'), {}, clock);
+    await s.start();
+    await open(s);
+    server.down = true;
+    server.dropSockets();
+    await waitFor('the session to notice', () => s.state !== ConnState.Open);
+    const item = await s.send('', 'while offline');
+    clock.advance(60_000); // throws if the outbox timer fired again and again
+    assertEqual(server.sendsOf(item.clientMsgId), 0, 'nothing sent while down');
+    assertEqual(items(s)[0]?.state, MessageState.Sending, 'shown as sending, not failed');
+    server.down = false;
+    await clock.until('sent after the reconnect', () => items(s)[0]?.state === MessageState.Sent);
+    assertEqual(server.sendsOf(item.clientMsgId), 1, 'sent once');
+  });
+
   it('pulls a gap with Sync after the cursor and acknowledges cumulatively', async () => {
     const server = new FakeServer();
-    const s = session(server, dbName('session'));
+    const clock = new ManualClock();
+    const s = session(server, dbName('session'), {}, clock);
     await s.start();
     await open(s);
     const id = s.primaryConversationId;
@@ -125,8 +166,10 @@ describe('ChatSession', () => {
     await waitFor('the gap repaired', () => items(s).length === 3);
     assertEqual(texts(s), ['one', 'two', 'three'], 'order');
     assert(server.framesOf('sync').some((f) => f.sync?.afterSeq === 1), 'asked for what follows seq 1');
+    assertEqual(server.framesOf('received').length, 0, 'no Received before the batch window ends');
+    clock.advance(250);
     await waitFor('Received up to 3', () => server.framesOf('received').some((f) => f.received?.upToSeq === 3));
-    assert(server.framesOf('received').length <= 2, 'Received is batched, not one per message');
+    assertEqual(server.framesOf('received').length, 1, 'one cumulative Received for three messages');
   });
 
   it('renders the cached timeline at once on start, before the socket opens', async () => {
@@ -147,14 +190,15 @@ describe('ChatSession', () => {
 
   it('drops the cached timeline and resyncs when the epoch changes', async () => {
     const server = new FakeServer();
-    const s = session(server, dbName('session'));
+    const clock = new ManualClock();
+    const s = session(server, dbName('session'), {}, clock);
     await s.start();
     await open(s);
     server.append(s.primaryConversationId, 'old world');
     await waitFor('delivered', () => items(s).length === 1);
     server.restartWithoutJournal('e2');
     server.append(s.primaryConversationId, 'new world', false);
-    await waitFor('resynced', () => texts(s).join() === 'new world');
+    await clock.until('resynced', () => texts(s).join() === 'new world');
     assertEqual(items(s)[0]?.seq, 1, 'seq of the new epoch');
   });
 
@@ -164,7 +208,8 @@ describe('ChatSession', () => {
     const db = dbName('session');
     // Messages left in the outbox by an earlier page: both tabs find them on start.
     const store = await ChatStore.open(db);
-    const now = Date.now();
+    const clock = new ManualClock();
+    const now = clock.nowMs;
     const conversationId = 'c-v1-';
     await store.setMeta('token', 'v1');
     await store.setMeta('primary:acme:', conversationId);
@@ -172,14 +217,15 @@ describe('ChatSession', () => {
       await store.putOutbox({ clientMsgId: `left-${i}`, conversationId, kind: 0, text: `left ${i}`, quoteSeq: 0, createdMs: now + i, failed: false, owner: '', leaseUntilMs: 0 });
     }
     store.close();
-    const a = session(server, db);
-    const b = session(server, db);
+    const a = session(server, db, {}, clock);
+    const b = session(server, db, {}, clock);
     await Promise.all([a.start(), b.start()]);
     await Promise.all([open(a), open(b)]);
     await a.send('', 'from a');
     await b.send('', 'from b');
     const expected = ['left 0', 'left 1', 'left 2', 'from a', 'from b'];
     for (const s of [a, b]) {
+      // The clock stands still: no ack times out while the slow acks travel, no lease runs out.
       await waitFor('all seq in one tab', () => items(s).length === 5 && items(s).every((i) => i.seq > 0));
     }
     assertEqual(texts(a), texts(b), 'same order in both tabs');

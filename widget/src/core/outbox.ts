@@ -196,11 +196,22 @@ export class Outbox {
     this.entries.clear();
   }
 
-  /** When the session must look again (an ack deadline or a queued entry's time), ms; undefined if never. */
+  /**
+   * When the session must look again, ms; undefined if never: the earliest
+   * ack deadline, or the time the head of a conversation's queue is due.
+   * An entry held behind its conversation's head does not count: it cannot
+   * go before the head, and its own (past) time would wake the session over
+   * and over for nothing.
+   */
   nextWakeMs(): number | undefined {
     let next: number | undefined;
-    for (const e of this.entries.values()) {
-      if (e.state === OutboxState.Queued || e.state === OutboxState.Sending) next = next === undefined ? e.dueMs : Math.min(next, e.dueMs);
+    const headSeen = new Set<string>();
+    for (const e of this.all()) {
+      if (e.state === OutboxState.Queued) {
+        if (headSeen.has(e.conversationId)) continue;
+        headSeen.add(e.conversationId);
+      } else if (e.state !== OutboxState.Sending) continue;
+      next = next === undefined ? e.dueMs : Math.min(next, e.dueMs);
     }
     return next;
   }

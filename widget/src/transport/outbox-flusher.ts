@@ -243,10 +243,16 @@ export class OutboxFlusher {
     return locks ? locks.request(`cs-chat-outbox:${this.deps.dbName}`, fn) : fn();
   }
 
-  /** One timer at the outbox's next deadline: expire unanswered sends, then flush. */
+  /**
+   * One timer at the outbox's next deadline: expire unanswered sends, then
+   * flush. None while the connection is not open: nothing can be sent, the
+   * next Welcome flushes (`resend()`), and a timer on an entry already due
+   * would only fire again and again.
+   */
   private arm(): void {
     this.timer?.();
     this.timer = undefined;
+    if (!this.deps.isOpen()) return;
     const wake = this.outbox.nextWakeMs();
     if (wake === undefined) return;
     this.timer = this.deps.timers.later(Math.max(0, wake - this.deps.env.now()), () => {

@@ -20,6 +20,7 @@
  * | CS_BLOCKED_WORDS_MODE | `mask` (default) or `reject` | mask |
  * | CS_BOT | `off` disables the offline auto-reply | on |
  * | CS_LOG_LEVEL | pino level | info |
+ * | CS_API_TOKEN | bearer token with owner rights on the JSON API | off |
  * | CS_BROADCAST_SPREAD_MS | jitter window of an announcement's publish / edit / recall, ms | 30000 |
  * | CS_DATA_DIR, CS_JOURNAL, CS_FSYNC_MS, CS_COMPACT_BYTES | journal (store/journal.ts) | ./.data, on, 5, 8 MiB |
  */

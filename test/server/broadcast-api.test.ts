@@ -117,4 +117,12 @@ describe('announcements API', () => {
     assert.equal((await call('GET', '/api/announcements', undefined, 'forged.token')).status, 401);
     assert.equal(((await call('GET', '/api/announcements')).body.announcements as unknown[]).length, before);
   });
+
+  test('the workbench page is served at /agent/announcements with the strict CSP', async () => {
+    const res = await fetch(`${server.url}/agent/announcements`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /text\/html/);
+    assert.match(res.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+    assert.match(await res.text(), /cs-announcements/);
+  });
 });

@@ -39,6 +39,7 @@ export const announcementsStyles = css`
   .two { display: grid; grid-template-columns: 1fr 1fr; gap: 10px; }
   fieldset { border: 1px solid #e5e7eb; border-radius: 10px; padding: 8px 12px 12px; display: grid; gap: 10px; margin: 0; }
   legend { font-weight: 700; padding: 0 4px; }
+  fieldset:disabled { opacity: 0.6; }
   .actions { display: flex; flex-wrap: wrap; gap: 8px; }
   .preview h3 { margin: 0 0 8px; font-size: 13px; color: #4b5563; text-transform: uppercase; letter-spacing: 0.04em; }
   .phone { border: 1px solid #e5e7eb; border-radius: 14px; padding: 2px 0 12px; background: #fff; box-shadow: 0 6px 20px #0f172a14; }

@@ -39,8 +39,8 @@ export interface NewsDetail {
 }
 
 const STRINGS = {
-  en: { label: 'Announcement', dismiss: 'Dismiss', reply: 'Reply', more: 'Learn more', all: (n: number) => `All announcements (${n})`, hide: 'Hide announcements' },
-  zh: { label: '公告', dismiss: '关闭', reply: '回复', more: '了解更多', all: (n: number) => `全部公告（${n}）`, hide: '收起公告' },
+  en: { label: 'Announcement', dismiss: 'Dismiss', reply: 'Reply', more: 'Learn more', all: (n: number) => `More announcements (${n})`, hide: 'Show less' },
+  zh: { label: '公告', dismiss: '关闭', reply: '回复', more: '了解更多', all: (n: number) => `更多公告（${n}）`, hide: '收起' },
 };
 
 const megaphone = html`<svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><path d="M3 11v2a1 1 0 0 0 1 1h2l5 4V6L6 10H4a1 1 0 0 0-1 1z"/><path d="M15.5 8.5a5 5 0 0 1 0 7"/><path d="M18.5 5.5a9 9 0 0 1 0 13"/></svg>`;
@@ -55,6 +55,7 @@ export class CsNews extends LitElement {
 
   static override styles = css`
     :host { display: block; font: inherit; color: var(--cs-text, #1f2937); }
+    :host([mode='card']) { flex: none; max-height: 45%; overflow-y: auto; padding-bottom: 4px; }
     :host([mode='banner']) { position: fixed; z-index: var(--cs-z, 2147483000); bottom: 92px; right: 20px; max-width: min(320px, calc(100vw - 40px)); }
     :host([mode='banner'][position='left']) { right: auto; left: 20px; }
     .card { margin: 10px 12px 0; padding: 12px 12px 10px 14px; border-radius: 12px; background: var(--cs-bubble, #f1f3f7); border-inline-start: 4px solid var(--cs-accent, #4f46e5); }
@@ -130,11 +131,11 @@ export class CsNews extends LitElement {
             ${this.body(featured, s)}
           </article>`
         : nothing}
-      ${others > 0 || (this.expanded && this.items.length)
+      ${others > 0
         ? html`<button class="more" type="button" aria-expanded=${this.expanded ? 'true' : 'false'} @click=${() => (this.expanded = !this.expanded)}>
-              ${this.expanded ? s.hide : s.all(this.items.length)}
+              ${this.expanded ? s.hide : s.all(others)}
             </button>
-            ${this.expanded ? html`<ul class="list">${this.items.map((a) => html`<li>${this.body(a, s)}</li>`)}</ul>` : nothing}`
+            ${this.expanded ? html`<ul class="list">${this.items.filter((a) => a !== featured).map((a) => html`<li>${this.body(a, s)}</li>`)}</ul>` : nothing}`
         : nothing}
     `;
   }

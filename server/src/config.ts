@@ -23,6 +23,9 @@
  * | CS_API_TOKEN | bearer token with owner rights on the JSON API | off |
  * | CS_BROADCAST_SPREAD_MS | jitter window of an announcement's publish / edit / recall, ms | 30000 |
  * | CS_DATA_DIR, CS_JOURNAL, CS_FSYNC_MS, CS_COMPACT_BYTES | journal (store/journal.ts) | ./.data, on, 5, 8 MiB |
+ * | CS_MAX_UPLOAD_BYTES | largest attachment upload (413 past it) | 10485760 (10 MiB) |
+ * | CS_UPLOAD_QUOTA_BYTES_PER_HOUR | bytes one visitor may upload per hour (429 past it; 0 = no limit) | 104857600 (100 MiB) |
+ * | CS_FILE_URL_TTL_MS | least lifetime of a signed /files URL | 3600000 |
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -84,6 +87,11 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): { options: Partial<Serve
     blockedWordsMode: mode === 'reject' ? 'reject' : mode === 'mask' ? 'mask' : undefined,
     offlineReply: bots ? undefined : false,
     logLevel: env.CS_LOG_LEVEL || undefined,
+    // Attachments live in the data directory; with CS_JOURNAL=off nothing is kept, files neither.
+    dataDir: (env.CS_JOURNAL ?? '').toLowerCase() === 'off' ? undefined : env.CS_DATA_DIR || './.data',
+    maxUploadBytes: number('CS_MAX_UPLOAD_BYTES'),
+    uploadQuotaBytesPerHour: number('CS_UPLOAD_QUOTA_BYTES_PER_HOUR'),
+    fileUrlTtlMs: number('CS_FILE_URL_TTL_MS'),
     broadcastSpreadMs: number('CS_BROADCAST_SPREAD_MS'),
     apiToken: env.CS_API_TOKEN || undefined,
   };

@@ -5,6 +5,8 @@
  */
 import uWS from 'uWebSockets.js';
 import { pino, type Logger } from 'pino';
+import { cs } from '../../proto/gen/chat.js';
+import { Files } from './files/index.js';
 import { Hub, registerWebSocket, type GatewayContext } from './gateway/index.js';
 import { registerAnnouncementApi } from './http/announcements.js';
 import { registerHttpRoutes, ServerMetrics } from './http/index.js';
@@ -35,6 +37,8 @@ export interface RunningServer {
   readonly options: ServerOptions;
   /** The in-memory state (read-only use: tests and admin tools). */
   readonly store: ConversationStore;
+  /** Attachments (read-only use: tests and admin tools). */
+  readonly files: Files;
   /** The public mailbox (tests and admin tools). */
   readonly broadcasts: BroadcastService;
   readonly log: Logger;
@@ -63,7 +67,6 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
 
   const metrics = new ServerMetrics();
   const now = (): number => Date.now();
-  const hub = new Hub(store, metrics, options, log, now);
   const ownsDatabase = options.database === undefined;
   const database = options.database ?? new Database(':memory:');
   if (ownsDatabase) migrate(database);
@@ -72,12 +75,31 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
     now,
     onError: (error) => log.error({ err: error }, 'announcement events not written'),
   });
+  const keys = { secret: options.secret, previousSecret: options.previousSecret };
+  const files = Files.open({
+    database,
+    dataDir: options.dataDir,
+    maxUploadBytes: options.maxUploadBytes,
+    uploadQuotaBytesPerHour: options.uploadQuotaBytesPerHour,
+    fileUrlTtlMs: options.fileUrlTtlMs,
+    allowedOrigins: options.allowedOrigins,
+    keys,
+    log,
+    now,
+    mayUse: (who, conversationId) => {
+      const conversation = store.get(conversationId);
+      return conversation !== undefined && (who.role === cs.v1.Role.AGENT || conversation.visitorId === who.userId);
+    },
+    isStored: (conversationId, senderId, clientMsgId) => (store.get(conversationId)?.findDuplicate(senderId, clientMsgId) ?? 0) > 0,
+  });
+  const hub = new Hub(store, metrics, options, log, now, (message) => files.wireAttachments(message));
   const pipeline = {
     options,
     conversations: store,
     messages: journalMessageStore({ journal, now }),
     journal,
     fanOut: hub,
+    attachments: files,
     filter: new WordFilter(options.blockedWords, options.blockedWordsMode),
     metrics,
     log,
@@ -85,7 +107,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
   };
   const ctx: GatewayContext = {
     options,
-    keys: { secret: options.secret, previousSecret: options.previousSecret },
+    keys,
     store,
     journal,
     hub,
@@ -101,6 +123,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
   hub.attach(app);
   registerWebSocket(app, ctx);
   registerAnnouncementApi(app, { broadcasts, keys: ctx.keys, apiToken: options.apiToken, log });
+  files.register(app);
   registerHttpRoutes(app, { options, metrics, log, health: () => ({ journalHealthy: journal.healthy, shuttingDown: ctx.shuttingDown }) });
 
   const listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
@@ -121,9 +144,10 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
       hub.dispose();
       broadcasts.close();
       await journal.close();
+      files.close();
       if (ownsDatabase) database.close();
       log.info('server closed');
     })());
 
-  return { port, url: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}/ws`, native: isNativeUws(), options, store, broadcasts, log, close };
+  return { port, url: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}/ws`, native: isNativeUws(), options, store, broadcasts, files, log, close };
 }

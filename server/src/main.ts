@@ -10,10 +10,9 @@ import { openMigrated } from './store/db.js';
 
 async function main(): Promise<void> {
   const { options, generatedSecret } = optionsFromEnv(process.env);
-  // The SQLite store of the data directory (announcements live there); none with CS_JOURNAL=off (memory only).
-  const memoryOnly = (process.env.CS_JOURNAL ?? '').toLowerCase() === 'off';
-  const database = memoryOnly ? undefined : openMigrated(process.env.CS_DATA_DIR || './.data');
-  const server = await startServer({ ...options, journal: journalFromEnv(process.env), database });
+  // The SQLite store of the data directory (attachments, announcements); memory only with CS_JOURNAL=off.
+  const database = options.dataDir ? openMigrated(options.dataDir) : undefined;
+  const server = await startServer({ ...options, database, journal: journalFromEnv(process.env) });
   const { log } = server;
   if (server.native) log.info('uWebSockets.js: native binary loaded');
   else log.warn('uWebSockets.js: native binary NOT loaded, running the slow JavaScript fallback');

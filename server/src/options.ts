@@ -74,6 +74,18 @@ export interface ServerOptions {
   apiToken: string;
   /** Jitter window over which a published, edited or recalled announcement reaches the open widgets, ms (`CS_BROADCAST_SPREAD_MS`). Default 30000. */
   broadcastSpreadMs: number;
+  /**
+   * Where attachments' bytes live: `<dataDir>/files` (CS_DATA_DIR). '' keeps
+   * them in a temp folder for this run only (tests, CS_JOURNAL=off). Their
+   * rows live in `database`. Default ''.
+   */
+  dataDir: string;
+  /** Largest upload, bytes (CS_MAX_UPLOAD_BYTES); bigger ones get 413 while streaming. Default 10 MiB. */
+  maxUploadBytes: number;
+  /** Bytes one visitor may upload per rolling hour (CS_UPLOAD_QUOTA_BYTES_PER_HOUR); past it 429. 0 = no limit. Default 100 MiB. */
+  uploadQuotaBytesPerHour: number;
+  /** Least lifetime of a signed /files URL, ms (CS_FILE_URL_TTL_MS); clients get fresh ones on every Deliver and Sync. Default 3600000. */
+  fileUrlTtlMs: number;
   /** pino level: 'fatal' … 'trace', or 'silent'. Default 'info'. */
   logLevel: string;
   /** Folder holding the built widget bundles (cs-chat.js, cs-inbox.js). Default <repo>/dist. */
@@ -113,6 +125,10 @@ export function resolveOptions(partial: Partial<ServerOptions>): ServerOptions {
     database: undefined,
     broadcastSpreadMs: 30_000,
     apiToken: '',
+    dataDir: '',
+    maxUploadBytes: 10 * 1024 * 1024,
+    uploadQuotaBytesPerHour: 100 * 1024 * 1024,
+    fileUrlTtlMs: 60 * 60 * 1000,
     logLevel: 'info',
     distDir: join(repoRoot, 'dist'),
     demoDir: join(repoRoot, 'demo'),

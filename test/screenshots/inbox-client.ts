@@ -46,7 +46,7 @@ export class ProtocolClient {
         deviceId: randomBytes(8).toString('hex'),
         platform: options.platform ?? 'web',
         appVersion: options.appVersion ?? '0.1.0',
-        coreLevel: 20261122,
+        coreLevel: 20261201,
         site: options.site ?? 'demo-shop',
         topic: options.topic ?? '',
         identity: options.identity ?? null,

@@ -126,7 +126,7 @@ export class ProtoClient {
    */
   async hello(hello: cs.v1.Hello.$Properties = {}, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<cs.v1.Welcome> {
     const start = this.frames.length;
-    this.sendFrame({ hello: { platform: 'test', appVersion: '0.0.0', coreLevel: 20260101, deviceId: newClientMsgId(), ...hello } });
+    this.sendFrame({ hello: { platform: 'test', appVersion: '0.0.0', coreLevel: 20261201, deviceId: newClientMsgId(), ...hello } });
     const frame = await this.waitFor((f) => !!f.welcome || !!f.error, { timeoutMs, since: start, what: 'Welcome' });
     if (frame.error) throw new ServerError(frame.error as cs.v1.Error);
     this.welcome = frame.welcome as cs.v1.Welcome;

@@ -35,14 +35,9 @@ const script =
   document.querySelector<HTMLScriptElement>('script[src*="cs-chat"][data-site]');
 
 // Announcements render in <cs-news>, a small bundle of its own beside this one, loaded once when there is one to show.
-let newsLoading = false;
+let news: HTMLScriptElement | undefined;
 CsChat.loadNews = () => {
-  if (newsLoading || !script?.src) return;
-  newsLoading = true;
-  const tag = document.createElement('script');
-  tag.src = new URL('cs-chat-news.js', script.src).href;
-  tag.async = true;
-  document.head.append(tag);
+  if (!news && script) document.head.append(Object.assign((news = document.createElement('script')), { src: new URL('cs-chat-news.js', script.src).href }));
 };
 
 if (script && !window.csChat) {

@@ -8,7 +8,7 @@ import { visibleConversation } from '../pipeline/access.js';
 import { handleAction } from '../pipeline/actions.js';
 import { forVisitor, toWireMessage } from '../pipeline/wire.js';
 import { handleSend } from '../pipeline/send.js';
-import type { Conversation } from '../store/conversations.js';
+import type { Conversation, StoredMessage } from '../store/conversations.js';
 import { handleBroadcastEvent, mailboxPageChanged } from './broadcasts.js';
 import type { DecodedFrame } from './codec.js';
 import { handleHello } from './hello.js';
@@ -123,6 +123,7 @@ function handleSync(ctx: GatewayContext, ws: Socket, sync: cs.v1.Sync): void {
       seqs.push(seq);
     }
   }
+  const files = (message: StoredMessage): cs.v1.Attachment.$Properties[] => ctx.pipeline.attachments.wireAttachments(message);
   ctx.hub.out.send(ws, {
     syncResult: {
       conversationId: conversation.id,
@@ -130,7 +131,7 @@ function handleSync(ctx: GatewayContext, ws: Socket, sync: cs.v1.Sync): void {
       messages: seqs.flatMap((seq) => {
         const message = conversation.message(seq);
         if (!message) return [];
-        return [toWireMessage(session.role === cs.v1.Role.VISITOR ? forVisitor(message) : message, session.coreLevel)];
+        return [toWireMessage(session.role === cs.v1.Role.VISITOR ? forVisitor(message) : message, session.coreLevel, files)];
       }),
       hasMore,
       conversation: ctx.hub.notices.wireConversation(conversation),

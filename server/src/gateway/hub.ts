@@ -12,6 +12,7 @@ import type { ServerOptions } from '../options.js';
 import type { FanOut, Reply } from '../pipeline/ports.js';
 import type { Conversation, ConversationStore, StoredMessage } from '../store/conversations.js';
 import { Notices } from './notices.js';
+import type { AttachmentLookup } from '../pipeline/wire.js';
 import { Outbound } from './outbound.js';
 import { Registry } from './registry.js';
 import { Repush } from './repush.js';
@@ -23,8 +24,9 @@ export class Hub implements FanOut {
   readonly notices: Notices;
   private readonly repush: Repush;
 
-  constructor(store: ConversationStore, metrics: ServerMetrics, options: ServerOptions, log: Logger, now: () => number) {
-    this.out = new Outbound(this.registry, metrics, options);
+  /** @param attachments the files of a message with fresh signed URLs (files/), for Deliver frames. */
+  constructor(store: ConversationStore, metrics: ServerMetrics, options: ServerOptions, log: Logger, now: () => number, attachments?: AttachmentLookup) {
+    this.out = new Outbound(this.registry, metrics, options, attachments);
     this.notices = new Notices(store, this.registry, this.out, options.coalesceMs);
     this.registry.reportPresenceTo(this.notices);
     this.repush = new Repush(store, this.registry, this.out, metrics, options, log, now);

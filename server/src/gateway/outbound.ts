@@ -10,7 +10,7 @@ import type { ServerMetrics } from '../http/metrics.js';
 import type { ServerOptions } from '../options.js';
 import { downgradesBelow, SERVER_CORE_LEVEL } from '../pipeline/kinds.js';
 import type { ErrorExtra } from '../pipeline/ports.js';
-import { forVisitor, toWireMessage } from '../pipeline/wire.js';
+import { forVisitor, toWireMessage, type AttachmentLookup } from '../pipeline/wire.js';
 import type { Conversation, StoredMessage } from '../store/conversations.js';
 import { encodeFrame, errorFrame, type FrameType } from './codec.js';
 import type { Registry } from './registry.js';
@@ -27,6 +27,8 @@ export class Outbound {
     private readonly registry: Registry,
     private readonly metrics: ServerMetrics,
     private readonly options: Pick<ServerOptions, 'maxBackpressureBytes'>,
+    /** Files of a message with fresh signed URLs: every Deliver goes to participants only. */
+    private readonly attachments: AttachmentLookup = () => [],
   ) {}
 
   /** Publishes through `app` when no socket is there to publish from. */
@@ -84,7 +86,7 @@ export class Outbound {
   /** Fans stored messages out (DESIGN.md §3.6): visitor sessions (notes as empty placeholders) and watching agents. */
   deliver(from: Socket | undefined, conversation: Conversation, messages: readonly StoredMessage[]): void {
     // The four copies (visitor/agent x modern/legacy band) are usually the same bytes: encode each distinct one once.
-    const encode = (list: readonly StoredMessage[], level: number): Uint8Array => encodeFrame({ deliver: { messages: list.map((m) => toWireMessage(m, level)) } });
+    const encode = (list: readonly StoredMessage[], level: number): Uint8Array => encodeFrame({ deliver: { messages: list.map((m) => toWireMessage(m, level, this.attachments)) } });
     const visible = messages.map(forVisitor);
     const hidesNotes = visible.some((m, i) => m !== messages[i]);
     const downgrades = messages.some((m) => downgradesBelow(m.kind, 0));
@@ -143,7 +145,7 @@ export class Outbound {
     for (let seq = afterSeq + 1; seq <= conversation.lastSeq; seq++) {
       const message = conversation.message(seq);
       if (!message) continue;
-      batch.push(toWireMessage(visitor ? forVisitor(message) : message, session.coreLevel));
+      batch.push(toWireMessage(visitor ? forVisitor(message) : message, session.coreLevel, this.attachments));
       if (batch.length >= PUSH_BATCH && !flush()) return pushed;
     }
     flush();

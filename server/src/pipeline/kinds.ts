@@ -6,16 +6,26 @@
  */
 import { cs } from '../../../proto/gen/chat.js';
 
+/** Images by URL and quick replies arrived with this level. */
+const FIRST_RICH_LEVEL = 20260101;
+
+/**
+ * Uploaded attachments (FILE, and IMAGE carrying `attachments`) arrived with
+ * this level; an older client gets such a message as TEXT naming the files.
+ */
+export const ATTACHMENTS_CORE_LEVEL = 20261201;
+
 /** The server's own core level (Welcome.core_level). Clients at or above it render every kind. */
-export const SERVER_CORE_LEVEL = 20260101;
+export const SERVER_CORE_LEVEL = ATTACHMENTS_CORE_LEVEL;
 
 /** Lowest core level that renders each kind natively. */
 const KIND_MIN_LEVEL: Readonly<Record<number, number>> = {
   [cs.v1.MessageKind.TEXT]: 0,
   [cs.v1.MessageKind.EVENT]: 0,
   [cs.v1.MessageKind.NOTE]: 0,
-  [cs.v1.MessageKind.IMAGE]: SERVER_CORE_LEVEL,
-  [cs.v1.MessageKind.QUICK_REPLIES]: SERVER_CORE_LEVEL,
+  [cs.v1.MessageKind.IMAGE]: FIRST_RICH_LEVEL,
+  [cs.v1.MessageKind.QUICK_REPLIES]: FIRST_RICH_LEVEL,
+  [cs.v1.MessageKind.FILE]: ATTACHMENTS_CORE_LEVEL,
 };
 
 /** True when a client at `coreLevel` renders every kind this server sends. */

@@ -80,6 +80,24 @@ export interface MessageStore {
   pendingWrite(conversation: Conversation, seq: number): Promise<void> | undefined;
 }
 
+/**
+ * Uploaded files a message carries (DESIGN.md §11), implemented by files/.
+ * Attachments are keyed by the message's conversation, sender and client
+ * id, so the message itself stores nothing about them.
+ */
+export interface AttachmentPort {
+  /**
+   * Before the message is stored: binds the upload ids a Send names to it
+   * (same conversation, same uploader, else refused with a reason) and gives
+   * the kind the message gets. A Send naming no ids passes with `kind`.
+   */
+  claimForSend(conversationId: string, senderId: string, clientMsgId: string, ids: readonly string[], kind: cs.v1.MessageKind): { ok: true; kind: cs.v1.MessageKind } | { ok: false; reason: string };
+  /** After the message is stored: its files are referenced (kept past the unreferenced-file clean-up). */
+  messageStored(message: StoredMessage): void;
+  /** The wire attachments of a stored message with freshly signed URLs (for participants only). */
+  wireAttachments(message: StoredMessage): cs.v1.Attachment.$Properties[];
+}
+
 /** A message before it has a seq. */
 export type MessageDraft = Omit<StoredMessage, 'seq' | 'conversationId' | 'serverTimeMs'>;
 
@@ -98,6 +116,7 @@ export interface PipelineDeps {
   /** Non-message records (status, assignment); failures are logged, not fatal. */
   readonly journal: Pick<Journal, 'append'>;
   readonly fanOut: FanOut;
+  readonly attachments: AttachmentPort;
   readonly filter: WordFilter;
   readonly metrics: PipelineMetrics;
   readonly log: Logger;

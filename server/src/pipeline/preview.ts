@@ -31,7 +31,8 @@ export function personPreview(conversation: Conversation): Preview {
     if (!message) break;
     if (message.senderRole !== cs.v1.Role.VISITOR && message.senderRole !== cs.v1.Role.AGENT) continue;
     if (message.kind === cs.v1.MessageKind.EVENT) continue;
-    const text = message.kind === cs.v1.MessageKind.IMAGE ? '[Image]' : message.text.replace(/\s+/g, ' ').trim().slice(0, PREVIEW_CHARS);
+    const caption = message.text.replace(/\s+/g, ' ').trim().slice(0, PREVIEW_CHARS);
+    const text = message.kind === cs.v1.MessageKind.IMAGE ? (caption && !caption.startsWith('https://') ? `[Image] ${caption}` : '[Image]') : message.kind === cs.v1.MessageKind.FILE ? (caption ? `[File] ${caption}` : '[File]') : caption;
     return { text, senderId: message.senderId, senderRole: message.senderRole, note: message.kind === cs.v1.MessageKind.NOTE };
   }
   return NO_PREVIEW;

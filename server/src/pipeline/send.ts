@@ -37,6 +37,9 @@ export async function handleSend(ctx: PipelineDeps, caller: Caller, reply: Reply
   if (invalid) return reject(invalid);
   const filtered = ctx.filter.apply(send.text ?? '');
   if (!filtered.ok) return reject(filtered.reason);
+  const ids = (send.attachments ?? []).map((file) => file.id ?? '');
+  const files = ctx.attachments.claimForSend(conversation.id, caller.userId, clientMsgId, ids, send.kind ?? cs.v1.MessageKind.TEXT);
+  if (!files.ok) return reject(files.reason);
 
   const originalSeq = conversation.findDuplicate(caller.userId, clientMsgId);
   if (originalSeq > 0) {
@@ -58,7 +61,7 @@ export async function handleSend(ctx: PipelineDeps, caller: Caller, reply: Reply
       senderId: caller.userId,
       senderRole: caller.role,
       senderName: caller.name,
-      kind: send.kind ?? cs.v1.MessageKind.TEXT,
+      kind: files.kind,
       text: filtered.text,
       quoteSeq: Math.min(send.quoteSeq ?? 0, conversation.lastSeq),
       quickReplies: [...(send.quickReplies ?? [])],
@@ -69,6 +72,7 @@ export async function handleSend(ctx: PipelineDeps, caller: Caller, reply: Reply
     return reject('storage unavailable', STORAGE_RETRY_MS);
   }
 
+  ctx.attachments.messageStored(message);
   const fanOut = (): void => {
     ack({ status: cs.v1.AckStatus.OK, seq: message.seq, serverTimeMs: message.serverTimeMs });
     ctx.fanOut.deliver(conversation, [message], reply);

@@ -6,11 +6,21 @@
 import { cs } from '../../../proto/gen/chat.js';
 import type { Conversation, StoredMessage, VisitorProfile } from '../store/conversations.js';
 import { eventKindOf, visitorEventText } from './events.js';
-import { downgradesBelow } from './kinds.js';
+import { ATTACHMENTS_CORE_LEVEL, downgradesBelow } from './kinds.js';
 import { previewFields } from './preview.js';
 
-/** The message as a wire `Message`, downgraded for `coreLevel` when it cannot render the kind. */
-export function toWireMessage(message: StoredMessage, coreLevel: number): cs.v1.Message.$Properties {
+/** The files a stored message carries, as wire attachments with fresh signed URLs (the AttachmentPort's lookup). */
+export type AttachmentLookup = (message: StoredMessage) => cs.v1.Attachment.$Properties[];
+
+const NO_ATTACHMENTS: AttachmentLookup = () => [];
+
+/**
+ * The message as a wire `Message`, downgraded for `coreLevel` when it cannot
+ * render the kind. `attachments` fills `Message.attachments`; pass it only
+ * for frames that go to participants of the conversation (its URLs are
+ * capabilities).
+ */
+export function toWireMessage(message: StoredMessage, coreLevel: number, attachments: AttachmentLookup = NO_ATTACHMENTS): cs.v1.Message.$Properties {
   const wire: cs.v1.Message.$Properties = {
     conversationId: message.conversationId,
     seq: message.seq,
@@ -25,6 +35,14 @@ export function toWireMessage(message: StoredMessage, coreLevel: number): cs.v1.
     quickReplies: [...message.quickReplies],
   };
   if (message.kind === cs.v1.MessageKind.EVENT) wire.event = eventKindOf(message);
+  const files = attachments(message);
+  if (files.length > 0) {
+    if (coreLevel < ATTACHMENTS_CORE_LEVEL) {
+      const names = files.map((file) => `[${file.name}]`).join(' ');
+      return { ...wire, kind: cs.v1.MessageKind.TEXT, text: message.text ? `${message.text}\n${names}` : names };
+    }
+    wire.attachments = files;
+  }
   if (!downgradesBelow(message.kind, coreLevel)) return wire;
   const options = message.quickReplies.length > 0 ? `\n${message.quickReplies.join(' / ')}` : '';
   return { ...wire, kind: cs.v1.MessageKind.TEXT, text: message.text + options, quickReplies: [] };

@@ -18,6 +18,7 @@
  * in whatever order it likes.
  */
 import type Database from 'better-sqlite3';
+import { attachmentsTable } from '../files/schema.js';
 import { BROADCAST_MIGRATIONS } from '../broadcast/store.js';
 
 /** One schema step. */
@@ -101,6 +102,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: 'conversations, messages, visitors, cursors, meta', up: chatCore },
   // Announcements: the public mailbox (server/src/broadcast/store.ts).
   ...BROADCAST_MIGRATIONS,
+  { name: 'attachments', up: attachmentsTable },
 ];
 
 /** Raised when a database was written by a newer server than this one. */

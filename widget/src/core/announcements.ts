@@ -82,9 +82,3 @@ export function currentAnnouncements(held: Iterable<Announcement>, nowMs: number
   return [...held].filter((a) => a.expiresMs > nowMs).sort((a, b) => b.publishedMs - a.publishedMs || b.seq - a.seq);
 }
 
-/** The soonest expiry after `nowMs` (to re-render then), or undefined. */
-export function nextExpiry(held: Iterable<Announcement>, nowMs: number): number | undefined {
-  let next: number | undefined;
-  for (const a of held) if (a.expiresMs > nowMs && (next === undefined || a.expiresMs < next)) next = a.expiresMs;
-  return next;
-}

@@ -17,7 +17,6 @@ export {
   AnnouncementEvent,
   currentAnnouncements,
   mergeAnnouncements,
-  nextExpiry,
   type Announcement,
   type AnnouncementMerge,
   type AnnouncementWire,

@@ -208,7 +208,7 @@ export interface Session {
   setTopic(topic: string): Promise<void>;
   /** Visitors: forget token, cache and outbox (log-out); reconnects as new. */
   reset(): Promise<void>;
-  /** Visitors: the announcements to show now, newest first (never an expired or recalled one). */
+  /** Visitors: the announcements to show now (never an expired or recalled one); `currentAnnouncements` orders them. */
   announcements(): readonly Announcement[];
   /** Visitors: tell the server the visitor saw, clicked, dismissed or replied to an announcement (each sent once). */
   announcementEvent(id: string, event: AnnouncementEvent): void;

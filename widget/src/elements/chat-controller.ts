@@ -16,7 +16,7 @@
  * the delay.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { Announcement, AnnouncementEvent } from '../core/announcements.js';
+import type { Announcement } from '../core/announcements.js';
 import { ConnState, type ConversationView, type Disposer, type IdentityInput, type Session, type TimelineItem } from '../core/types.js';
 import { EMPTY_VIEW } from './session-view.js';
 
@@ -159,11 +159,6 @@ export class ChatController implements ReactiveController {
     s.setTyping(this.conversationId, false);
     const item = await s.send(this.conversationId, text, quoteSeq ? { quoteSeq } : undefined);
     this.fire('cs-message', { item });
-  }
-
-  /** The visitor saw, clicked, dismissed or replied to an announcement. */
-  newsEvent(id: string, event: AnnouncementEvent): void {
-    this.current?.announcementEvent(id, event);
   }
 
   async retry(item: TimelineItem): Promise<void> {

@@ -32,7 +32,7 @@
  * @cssprop --cs-z - z-index. Default 2147483000.
  */
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import { AnnouncementEvent } from '../core/announcements.js';
+import type { AnnouncementEvent } from '../core/announcements.js';
 import type { NewsDetail } from './cs-news.js';
 import { ConnState, type IdentityInput, type Session, type SessionFactory, type TimelineItem } from '../core/types.js';
 import { AttentionController, pageHidden } from './attention.js';
@@ -45,6 +45,9 @@ import { MessageRows } from './message-rows.js';
 import { MessageWindow } from './message-window.js';
 import { messageContext, newestSeq } from './session-view.js';
 import { messageStyles, resetStyles } from './styles.js';
+
+/** AnnouncementEvent.Replied, as a literal: the const object itself stays out of the script-tag bundle. */
+const REPLIED: AnnouncementEvent = 4;
 
 export class CsChat extends LitElement {
   static override styles = [resetStyles, messageStyles, chatStyles];
@@ -337,7 +340,7 @@ export class CsChat extends LitElement {
   }
 
   private onNews = ({ detail: d }: CustomEvent<NewsDetail>): void => {
-    if (d.event) this.chat.newsEvent(d.id, d.event);
+    if (d.event) this.session?.announcementEvent(d.id, d.event);
     if (d.quote) this.quoting = { newsId: d.id, text: d.quote };
     if (d.open) this.open();
   };
@@ -374,7 +377,7 @@ export class CsChat extends LitElement {
     if (quoting && 'newsId' in quoting) {
       // A reply to an announcement quotes it in the text (every client and transcript shows it), and counts as replied.
       this.sendText(`> ${quoting.text}\n${text}`, 0);
-      this.chat.newsEvent(quoting.newsId, AnnouncementEvent.Replied);
+      this.session?.announcementEvent(quoting.newsId, REPLIED);
     } else this.sendText(text, quoting?.seq ?? 0);
     this.quoting = undefined;
     const ta = this.textarea;

@@ -21,7 +21,7 @@
  * @csspart banner - The banner by the launcher.
  */
 import { LitElement, css, html, nothing } from 'lit';
-import { AnnouncementEvent, type Announcement } from '../core/announcements.js';
+import { AnnouncementEvent, currentAnnouncements, type Announcement } from '../core/announcements.js';
 
 /** What the visitor did with an announcement. */
 export type NewsAction = 'seen' | 'click' | 'dismiss' | 'reply' | 'open';
@@ -101,14 +101,29 @@ export class CsNews extends LitElement {
     this.expanded = false;
   }
 
+  private expiryTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** What may be shown now: never an expired one, even while offline (re-rendered when the next one expires). */
+  private get current(): readonly Announcement[] {
+    return currentAnnouncements(this.items, Date.now());
+  }
+
   /** The one shown as card or banner: the newest not dismissed. */
   private get featured(): Announcement | undefined {
-    return this.items.find((a) => !a.sent.includes(AnnouncementEvent.Dismissed));
+    return this.current.find((a) => !a.sent.includes(AnnouncementEvent.Dismissed));
   }
 
   protected override updated(): void {
     const shown = this.featured;
     if (shown && !shown.sent.includes(AnnouncementEvent.Seen)) this.fire(shown.id, 'seen');
+    clearTimeout(this.expiryTimer);
+    const next = Math.min(...this.current.map((a) => a.expiresMs));
+    if (Number.isFinite(next)) this.expiryTimer = setTimeout(() => this.requestUpdate(), Math.min(2 ** 31 - 1, next - Date.now() + 20));
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    clearTimeout(this.expiryTimer);
   }
 
   protected override render() {
@@ -121,7 +136,8 @@ export class CsNews extends LitElement {
         <button class="x" type="button" aria-label=${s.dismiss} @click=${() => this.fire(featured.id, 'dismiss')}>×</button>
       </div>`;
     }
-    const others = this.items.length - (featured ? 1 : 0);
+    const items = this.current;
+    const others = items.length - (featured ? 1 : 0);
     return html`
       ${featured
         ? html`<article class="card" part="card" aria-label=${s.label}>
@@ -135,7 +151,7 @@ export class CsNews extends LitElement {
         ? html`<button class="more" type="button" aria-expanded=${this.expanded ? 'true' : 'false'} @click=${() => (this.expanded = !this.expanded)}>
               ${this.expanded ? s.hide : s.all(others)}
             </button>
-            ${this.expanded ? html`<ul class="list">${this.items.filter((a) => a !== featured).map((a) => html`<li>${this.body(a, s)}</li>`)}</ul>` : nothing}`
+            ${this.expanded ? html`<ul class="list">${items.filter((a) => a !== featured).map((a) => html`<li>${this.body(a, s)}</li>`)}</ul>` : nothing}`
         : nothing}
     `;
   }

@@ -4,7 +4,7 @@
  * Broadcast frames, the broadcast cursor for Hello, and BroadcastEvents sent
  * once each (remembered in IndexedDB, so a reload does not send them again).
  */
-import { AnnouncementEvent, currentAnnouncements, mergeAnnouncements, nextExpiry, type Announcement, type AnnouncementWire } from '../core/index.js';
+import { mergeAnnouncements, type AnnouncementEvent, type Announcement, type AnnouncementWire } from '../core/index.js';
 import type { ChatStore } from '../store/index.js';
 import type { FrameInit } from './codec.js';
 import { ignore } from './conversations.js';
@@ -14,16 +14,14 @@ export interface AnnouncementsDeps {
   store(): ChatStore | undefined;
   send(frame: FrameInit): boolean;
   now(): number;
-  /** The list to show changed (or an expiry passed). */
+  /** The list to show changed. (`<cs-news>` re-renders itself when one expires.) */
   changed(): void;
-  later(ms: number, fn: () => void): void;
 }
 
 export class Announcements {
   private readonly held = new Map<string, Announcement>();
   /** The highest broadcast seq held (Hello.broadcast_cursor). */
   cursor = 0;
-  private expiryTimer = false;
 
   constructor(private readonly deps: AnnouncementsDeps) {}
 
@@ -38,7 +36,7 @@ export class Announcements {
       else expired.push(row.id);
     }
     if (expired.length) await store.applyAnnouncements([], expired, 0);
-    if (this.held.size) this.changedNow();
+    if (this.held.size) this.deps.changed();
   }
 
   /** Applies a Welcome's or a Broadcast's items and keeps its cursor. */
@@ -48,12 +46,13 @@ export class Announcements {
       this.cursor = Math.max(this.cursor, cursor);
       void this.deps.store()?.applyAnnouncements(put, drop, this.cursor).catch(ignore);
     }
-    if (put.length || drop.length) this.changedNow();
+    if (put.length || drop.length) this.deps.changed();
   }
 
-  /** What may be shown now, newest first. */
+  /** What may be shown now (never an expired one; `<cs-news>` orders them). */
   current(): Announcement[] {
-    return currentAnnouncements(this.held.values(), this.deps.now());
+    const now = this.deps.now();
+    return [...this.held.values()].filter((a) => a.expiresMs > now);
   }
 
   /**
@@ -69,30 +68,13 @@ export class Announcements {
     const next = { ...held, sent: [...held.sent, event] };
     this.held.set(id, next);
     void this.deps.store()?.applyAnnouncements([next], [], 0).catch(ignore);
-    if (event === AnnouncementEvent.Dismissed) this.deps.changed();
+    this.deps.changed();
   }
 
   /** Forgets everything (log-out). */
   clear(): void {
     this.held.clear();
     this.cursor = 0;
-    this.changedNow();
-  }
-
-  private changedNow(): void {
     this.deps.changed();
-    this.armExpiry();
-  }
-
-  /** Re-renders when the next announcement expires, so an expired one leaves the screen on time. */
-  private armExpiry(): void {
-    const next = nextExpiry(this.held.values(), this.deps.now());
-    if (next === undefined || this.expiryTimer) return;
-    this.expiryTimer = true;
-    this.deps.later(Math.min(2 ** 31 - 1, Math.max(0, next - this.deps.now()) + 50), () => {
-      this.expiryTimer = false;
-      for (const [id, a] of this.held) if (a.expiresMs <= this.deps.now()) this.held.delete(id);
-      this.changedNow();
-    });
   }
 }

@@ -33,7 +33,7 @@ export { PAGE_SIZE } from './sync.js';
 export { browserSessionEnv, type SessionEnv } from './env.js';
 
 /** This client's release level, sent in Hello.core_level. */
-export const CORE_LEVEL = 20261122;
+export const CORE_LEVEL = 20261201;
 
 /** What the session's parts need from it, all in one object. */
 type AllDeps = ChangesDeps & SignalsDeps & SyncDeps & FlusherDeps;
@@ -104,7 +104,6 @@ export class ChatSession implements Session {
       send: parts.send,
       now: parts.now,
       changed: () => this.emit('announcements', {}),
-      later: (ms, fn) => void this.timers.later(ms, fn),
     });
     this.conn = new Connection(
       { url: options.url, hello: () => this.hello(), backoffBaseMs: options.backoffBaseMs, backoffCapMs: options.backoffCapMs },
@@ -138,7 +137,7 @@ export class ChatSession implements Session {
     this.primary = (await store.getMeta(this.primaryKey())) ?? '';
     this.userIdValue = (await store.getMeta('user')) ?? '';
     await this.convs.restore(store);
-    if (this.options.role === 'visitor') await this.news.restore(store);
+    await this.news.restore(store);
     await this.outbox.start(store);
     if (this.convs.size) this.emit('list', {});
     this.conn.start();
@@ -280,7 +279,7 @@ export class ChatSession implements Session {
       pageTitle: this.page.title,
       inboxBatch: !visitor,
       lang: this.options.lang ?? '',
-      broadcastCursor: visitor ? this.news.cursor : 0,
+      broadcastCursor: this.news.cursor,
     };
   }
 

@@ -118,9 +118,18 @@ function route(method: string, path: string): { endpoint: (typeof ANNOUNCEMENT_E
     const want = endpoint.pattern.split('/');
     if (want.length !== got.length) continue;
     const params: Record<string, string> = {};
-    if (!want.every((w, i) => (w.startsWith(':') ? ((params[w.slice(1)] = decodeURIComponent(got[i] ?? '')), true) : w === got[i]))) continue;
+    if (!want.every((w, i) => (w.startsWith(':') ? ((params[w.slice(1)] = safeDecode(got[i] ?? '')), true) : w === got[i]))) continue;
     pathMatched = true;
     if (endpoint.method === method) return { endpoint, params };
   }
   throw pathMatched ? new HttpRefusal(405, `${method} is not allowed on ${path}`) : new HttpRefusal(404, `no API route ${method} ${path}`);
+}
+
+/** A path segment decoded ('%zz' stays as it is, and then names nothing). */
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

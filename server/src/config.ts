@@ -5,8 +5,11 @@
  * |---|---|---|
  * | PORT | listen port | 8080 |
  * | HOST | listen address | 0.0.0.0 |
- * | CS_SECRET | HMAC secret for tokens and identity signatures (>= 16 chars) | demo: generated once and kept in CS_DATA_DIR/secret (per start with CS_JOURNAL=off) |
- * | CS_SECRET_PREVIOUS | previous secret during a rotation (visitor tokens, identities) | none |
+ * | CS_SECRET | HMAC secret for visitor and service tokens (>= 16 chars) | demo: generated once and kept in CS_DATA_DIR/secret (per start with CS_JOURNAL=off) |
+ * | CS_SECRET_PREVIOUS | previous secret during a rotation (visitor tokens) | none |
+ * | CS_IDENTITY_SECRET | key of identity signatures (identify); unset = identify off | demo: generated in CS_DATA_DIR/identity-secret |
+ * | CS_IDENTITY_SECRET_PREVIOUS | previous identity key during a rotation | none |
+ * | CS_SITES | `site=origin|origin,site2`: site keys served and their page origins | empty: any site |
  * | CS_ALLOWED_ORIGINS | comma list of origins allowed on /ws; empty allows all | empty |
  * | CS_MIN_CORE_LEVEL | lowest client core level served | 0 |
  * | CS_HEARTBEAT_MS | client ping interval | 25000 |
@@ -15,7 +18,9 @@
  * | CS_MAX_BACKPRESSURE_BYTES | per-socket buffered limit (slow consumer) | 1048576 |
  * | CS_RATE_BURST / CS_RATE_PER_SECOND | per-connection token bucket | 200 / 40 |
  * | CS_MAX_CONNECTIONS_PER_IP | open sockets per client IP | 200 |
- * | CS_TRUST_PROXY | `1`: client IP from X-Forwarded-For | off |
+ * | CS_TRUST_PROXY | n: n proxy hops; client IP = n-th X-Forwarded-For entry from the right | 0 (off) |
+ * | CS_HELLO_TIMEOUT_MS | a socket without Hello is closed after this | 10000 |
+ * | CS_METRICS_TOKEN | bearer token /metrics requires | none (open) |
  * | CS_BLOCKED_WORDS | comma list of blocked words | empty |
  * | CS_BLOCKED_WORDS_MODE | `mask` (default) or `reject` | mask |
  * | CS_BOT | `off` disables the offline auto-reply | on |
@@ -67,12 +72,17 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): { options: Partial<Serve
   }
   const generatedSecret = !env.CS_SECRET;
   const secret = env.CS_SECRET || demoSecret(env);
+  // The demo (no CS_SECRET) makes an identity key too, so identify can be tried; production sets its own or leaves identify off.
+  const identitySecret = env.CS_IDENTITY_SECRET || (generatedSecret ? demoSecret(env, 'identity-secret') : undefined);
   const bots = (env.CS_BOT ?? '').toLowerCase() !== 'off';
   const entries: Partial<ServerOptions> = {
     port: number('PORT'),
     host: env.HOST || undefined,
     secret,
     previousSecret: env.CS_SECRET_PREVIOUS || undefined,
+    identitySecret,
+    previousIdentitySecret: env.CS_IDENTITY_SECRET_PREVIOUS || undefined,
+    sites: env.CS_SITES ? parseSites(env.CS_SITES) : undefined,
     allowedOrigins: list('CS_ALLOWED_ORIGINS'),
     minCoreLevel: number('CS_MIN_CORE_LEVEL'),
     heartbeatMs: number('CS_HEARTBEAT_MS'),
@@ -82,7 +92,9 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): { options: Partial<Serve
     rateBurst: number('CS_RATE_BURST'),
     ratePerSecond: number('CS_RATE_PER_SECOND'),
     maxConnectionsPerIp: number('CS_MAX_CONNECTIONS_PER_IP'),
-    trustProxy: env.CS_TRUST_PROXY === '1' || env.CS_TRUST_PROXY === 'true' ? true : undefined,
+    trustProxy: parseTrustProxy(env.CS_TRUST_PROXY),
+    helloTimeoutMs: number('CS_HELLO_TIMEOUT_MS'),
+    metricsToken: env.CS_METRICS_TOKEN || undefined,
     blockedWords: list('CS_BLOCKED_WORDS'),
     blockedWordsMode: mode === 'reject' ? 'reject' : mode === 'mask' ? 'mask' : undefined,
     offlineReply: bots ? undefined : false,
@@ -100,16 +112,50 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): { options: Partial<Serve
 }
 
 /**
- * The secret for a server started without CS_SECRET (the demo): made once and
- * kept in `CS_DATA_DIR/secret` (mode 0600) beside the journal, so visitor
- * tokens kept by widgets and the printed agent token survive a restart just as
- * the conversations do. With CS_JOURNAL=off nothing survives a restart, and
- * neither does this secret.
+ * `CS_TRUST_PROXY`: the number of reverse-proxy hops in front of the server.
+ * `true` means 1 (as before); empty, `false` and `0` mean off.
  */
-export function demoSecret(env: NodeJS.ProcessEnv): string {
+export function parseTrustProxy(raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw === 'true') return 1;
+  if (raw === 'false') return 0;
+  if (!/^\d{1,2}$/.test(raw)) throw new Error(`CS_TRUST_PROXY must be the number of proxy hops (0, 1, 2, …), got "${raw}"`);
+  return Number(raw);
+}
+
+/**
+ * `CS_SITES`: comma-separated site keys, each optionally followed by `=` and
+ * its allowed page origins separated by `|`, e.g.
+ * `acme=https://acme.example|https://www.acme.example,beta`. A site without
+ * origins accepts any origin.
+ */
+export function parseSites(raw: string): Record<string, string[]> {
+  const sites: Record<string, string[]> = {};
+  for (const entry of raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0)) {
+    const eq = entry.indexOf('=');
+    const site = (eq < 0 ? entry : entry.slice(0, eq)).trim();
+    const origins = eq < 0 ? [] : entry.slice(eq + 1).split('|').map((s) => s.trim()).filter((s) => s.length > 0);
+    if (!/^[\w.@:-]{1,128}$/.test(site)) throw new Error(`CS_SITES: "${site}" is not a site key (letters, digits, . _ @ : -)`);
+    for (const origin of origins) {
+      if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new Error(`CS_SITES: "${origin}" is not an origin such as https://shop.example`);
+    }
+    sites[site] = origins;
+  }
+  return sites;
+}
+
+/**
+ * A secret for a server started without CS_SECRET (the demo): made once and
+ * kept in `CS_DATA_DIR/<name>` (mode 0600) beside the journal, so visitor
+ * tokens kept by widgets, the printed agent token and identity signatures
+ * survive a restart just as the conversations do. `secret` signs tokens,
+ * `identity-secret` is the demo's identity key. With CS_JOURNAL=off nothing
+ * survives a restart, and neither do these.
+ */
+export function demoSecret(env: NodeJS.ProcessEnv, name = 'secret'): string {
   if ((env.CS_JOURNAL ?? '').toLowerCase() === 'off') return randomBytes(24).toString('base64url');
   const dir = env.CS_DATA_DIR || './.data';
-  const file = join(dir, 'secret');
+  const file = join(dir, name);
   try {
     const kept = readFileSync(file, 'utf8').trim();
     if (kept.length >= 16) return kept;

@@ -7,7 +7,7 @@ import uWS from 'uWebSockets.js';
 import { pino, type Logger } from 'pino';
 import { cs } from '../../proto/gen/chat.js';
 import { Files } from './files/index.js';
-import { Hub, registerWebSocket, type GatewayContext } from './gateway/index.js';
+import { Hub, registerWebSocket, siteTag, type GatewayContext } from './gateway/index.js';
 import { registerAnnouncementApi } from './http/announcements.js';
 import { registerHttpRoutes, ServerMetrics } from './http/index.js';
 import { resolveOptions, type ServerOptions } from './options.js';
@@ -75,7 +75,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
     now,
     onError: (error) => log.error({ err: error }, 'announcement events not written'),
   });
-  const keys = { secret: options.secret, previousSecret: options.previousSecret };
+  const keys = { secret: options.secret, previousSecret: options.previousSecret, identitySecret: options.identitySecret, previousIdentitySecret: options.previousIdentitySecret };
   const files = Files.open({
     database,
     dataDir: options.dataDir,
@@ -88,7 +88,9 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
     now,
     mayUse: (who, conversationId) => {
       const conversation = store.get(conversationId);
-      return conversation !== undefined && (who.role === cs.v1.Role.AGENT || conversation.visitorId === who.userId);
+      if (!conversation) return false;
+      if (who.role === cs.v1.Role.AGENT) return true;
+      return conversation.visitorId === who.userId && (!who.siteTag || who.siteTag === siteTag(conversation.site));
     },
     isStored: (conversationId, senderId, clientMsgId) => (store.get(conversationId)?.findDuplicate(senderId, clientMsgId) ?? 0) > 0,
   });

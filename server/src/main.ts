@@ -1,12 +1,38 @@
 /**
  * `npm run serve`: starts the server from the environment (see config.ts),
- * prints the demo URLs and a ready agent token, and shuts down gracefully on
+ * prints the demo URLs (and, in demo mode only, a ready agent token), and shuts down gracefully on
  * SIGTERM / SIGINT (stop accepting, close the listen socket, tell every
  * session GOING_AWAY with close code 1001, flush the journal, exit 0).
  */
 import { journalFromEnv, optionsFromEnv } from './config.js';
 import { signAgentToken, startServer } from './index.js';
 import { openMigrated } from './store/db.js';
+
+/** How long the workbench link printed in demo mode works, ms: it ends up in browser history. */
+const DEMO_LINK_TTL_MS = 24 * 3_600_000;
+
+/**
+ * The lines printed at start. A service token is printed only in demo mode
+ * (`demoSecret` given: no CS_SECRET set), and the banner says so: with
+ * CS_SECRET set, stdout usually goes to logs, and a token there would be an
+ * agent login for anyone who reads them (issue 10). The workbench link
+ * carries an expiring token, since the URL lands in the browser's history.
+ */
+function startBanner(base: string, demoSecret: string | undefined, nowMs: number): string[] {
+  const lines = ['', `  cs-chat is running on ${base}`, `  Demo shop (visitor): ${base}/`];
+  if (demoSecret === undefined) {
+    lines.push(`  Agent workbench:     ${base}/agent   (sign in with a token from: npm run agent-token -- <agent-id> [--ttl 8h])`);
+  } else {
+    const link = signAgentToken(demoSecret, 'demo-agent', nowMs + DEMO_LINK_TTL_MS);
+    lines.push(
+      `  Agent workbench:     ${base}/agent#token=${encodeURIComponent(link)}   (link works for 24 h)`,
+      `  Demo agent token:    ${signAgentToken(demoSecret, 'demo-agent')}`,
+      '  Demo mode: CS_SECRET is not set, so a generated secret is used and a token is printed here. Set CS_SECRET in production: then no token is printed.',
+    );
+  }
+  lines.push(`  Health: ${base}/healthz   Metrics: ${base}/metrics`);
+  return lines;
+}
 
 async function main(): Promise<void> {
   const { options, generatedSecret } = optionsFromEnv(process.env);
@@ -18,22 +44,9 @@ async function main(): Promise<void> {
   else log.warn('uWebSockets.js: native binary NOT loaded, running the slow JavaScript fallback');
   if (generatedSecret) log.warn('CS_SECRET is not set: using a generated demo secret (kept in CS_DATA_DIR/secret unless CS_JOURNAL=off); set CS_SECRET in production');
 
-  const secret = server.options.secret;
-  const agentToken = signAgentToken(secret, 'demo-agent');
   const base = `http://localhost:${server.port}`;
   log.info({ port: server.port, host: server.options.host }, `listening on ${server.options.host}:${server.port}`);
-  process.stdout.write(
-    [
-      '',
-      `  cs-chat is running on ${base}`,
-      `  Demo shop (visitor): ${base}/`,
-      `  Agent workbench:     ${base}/agent#token=${encodeURIComponent(agentToken)}`,
-      `  Demo agent token:    ${agentToken}`,
-      `  Health: ${base}/healthz   Metrics: ${base}/metrics`,
-      '',
-      '',
-    ].join('\n'),
-  );
+  process.stdout.write([...startBanner(base, generatedSecret ? server.options.secret : undefined, Date.now()), '', ''].join('\n'));
 
   let stopping = false;
   const stop = (signal: string): void => {

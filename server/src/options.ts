@@ -16,15 +16,31 @@ export interface ServerOptions {
   port: number;
   /** Interface to bind. Default '0.0.0.0'. */
   host: string;
-  /** HMAC secret that signs visitor tokens, agent tokens and identity signatures. Required (main.ts generates one for the demo). */
+  /** HMAC secret that signs visitor tokens and service (agent) tokens. Required (main.ts generates one for the demo). */
   secret: string;
   /**
    * The previous secret during a rotation: it still verifies visitor tokens
-   * and identity signatures (a visitor token under it is re-issued under
-   * `secret` in Welcome). Agent tokens are never accepted under it, so
-   * rotating the secret revokes every agent token. Default '' (none).
+   * (a visitor token under it is re-issued under `secret` in Welcome).
+   * Agent tokens are never accepted under it, so rotating the secret revokes
+   * every agent token. Default '' (none).
    */
   previousSecret: string;
+  /**
+   * The key a merchant's backend signs user ids with for `identify`
+   * (`hex(HMAC-SHA256(identitySecret, userId))`), never the token secret, so
+   * an identity signature is never a token (issue 10). '' turns identify off
+   * (an identity in Hello is refused). At least 16 characters and different
+   * from `secret` when set. Default ''.
+   */
+  identitySecret: string;
+  /** The previous identity secret during a rotation: still verifies identity signatures. Default ''. */
+  previousIdentitySecret: string;
+  /**
+   * Site keys this server serves, each with the page origins allowed to open a
+   * visitor session for it (an empty list: any origin). A Hello naming a site
+   * not listed is refused. Empty object: every site key is accepted. Default {}.
+   */
+  sites: Readonly<Record<string, readonly string[]>>;
   /** Origins allowed to open `/ws` (exact match, e.g. 'https://shop.example'). Empty allows all. Default []. */
   allowedOrigins: string[];
   /** Lowest `Hello.core_level` served; below it the client gets Error UPGRADE_REQUIRED. Default 0. */
@@ -46,8 +62,17 @@ export interface ServerOptions {
   ratePerSecond: number;
   /** Open WebSockets per client IP; more get 429 on upgrade. Default 200. */
   maxConnectionsPerIp: number;
-  /** Take the client IP from the first X-Forwarded-For entry (behind a proxy). Default false. */
-  trustProxy: boolean;
+  /**
+   * Reverse-proxy hops in front of the server. With n > 0 the client IP is the
+   * n-th X-Forwarded-For entry from the right (the one the outermost trusted
+   * proxy appended), never an entry the client wrote; with fewer entries, the
+   * leftmost. 0: the socket's peer address. Default 0.
+   */
+  trustProxy: number;
+  /** A socket that has not sent Hello within this time is closed with Error PROTOCOL, ms. Default 10000. */
+  helloTimeoutMs: number;
+  /** Bearer token `/metrics` requires (401 without it); '' leaves `/metrics` open. Default ''. */
+  metricsToken: string;
   /** Largest `Sync.limit` honoured; also the page size of a resume. Default 200. */
   maxSyncLimit: number;
   /** A pushed message not confirmed by `Received` within this time is pushed again, ms (DESIGN.md §3.8). Default 5000. */
@@ -104,6 +129,9 @@ export function resolveOptions(partial: Partial<ServerOptions>): ServerOptions {
     host: '0.0.0.0',
     secret: '',
     previousSecret: '',
+    identitySecret: '',
+    previousIdentitySecret: '',
+    sites: {},
     allowedOrigins: [],
     minCoreLevel: 0,
     heartbeatMs: 25_000,
@@ -113,7 +141,9 @@ export function resolveOptions(partial: Partial<ServerOptions>): ServerOptions {
     rateBurst: 200,
     ratePerSecond: 40,
     maxConnectionsPerIp: 200,
-    trustProxy: false,
+    trustProxy: 0,
+    helloTimeoutMs: 10_000,
+    metricsToken: '',
     maxSyncLimit: 200,
     repushAfterMs: 5000,
     coalesceMs: 1000,
@@ -135,5 +165,11 @@ export function resolveOptions(partial: Partial<ServerOptions>): ServerOptions {
     ...partial,
   };
   if (options.secret.length < 16) throw new Error('options.secret must be at least 16 characters (CS_SECRET)');
+  if (options.identitySecret && options.identitySecret.length < 16) throw new Error('options.identitySecret must be at least 16 characters (CS_IDENTITY_SECRET)');
+  const tokenKeys = [options.secret, options.previousSecret].filter((k) => k);
+  if ([options.identitySecret, options.previousIdentitySecret].some((k) => k && tokenKeys.includes(k))) {
+    throw new Error('CS_IDENTITY_SECRET must differ from CS_SECRET: the key your backend holds must not sign tokens');
+  }
+  if (!Number.isInteger(options.trustProxy) || options.trustProxy < 0) throw new Error('options.trustProxy must be a whole number of proxy hops (CS_TRUST_PROXY)');
   return options;
 }

@@ -19,7 +19,7 @@ import { Timeline } from '../../widget/src/core/timeline.js';
 import { MessageState, type TimelineItem } from '../../widget/src/core/types.js';
 import { connect, Wire } from './lib/clients.js';
 import { quantile } from './lib/stats.js';
-import { BENCH_SECRET, ourServerEntry, repoRoot, startTarget, TARGETS, type RunningServer } from './lib/targets.js';
+import { BENCH_IDENTITY_SECRET, ourServerEntry, repoRoot, startTarget, TARGETS, type RunningServer } from './lib/targets.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -286,7 +286,7 @@ export async function runWidgetBench(opts: { quick: boolean }): Promise<unknown>
 
     const n = 10_000;
     const userId = `bench-${Date.now().toString(36)}`;
-    const signature = createHmac('sha256', BENCH_SECRET).update(userId).digest('hex');
+    const signature = createHmac('sha256', BENCH_IDENTITY_SECRET).update(userId).digest('hex');
     const t0 = performance.now();
     await seed(server, userId, signature, n);
     console.log(`bench: seeded ${n} messages in ${Math.round(performance.now() - t0)} ms`);

@@ -16,6 +16,8 @@ import { signAgentToken } from '../../server/src/gateway/auth.js';
 const root = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
 /** Test secret; agent tokens are minted with it. */
 export const SECRET = 'e2e-secret-0123456789abcdef';
+/** Test identity key (CS_IDENTITY_SECRET); identify signatures are made with it. */
+export const IDENTITY_SECRET = 'e2e-identity-0123456789abcdef';
 /** How long a UI expectation waits by default, ms (the widget's reconnect backoff fits inside). */
 export const UI_TIMEOUT_MS = 15_000;
 
@@ -62,6 +64,7 @@ export async function startServerProcess(port: number, dataDir: string, env: Rec
       PORT: String(port),
       HOST: '127.0.0.1',
       CS_SECRET: SECRET,
+      CS_IDENTITY_SECRET: IDENTITY_SECRET,
       CS_DATA_DIR: dataDir,
       CS_LOG_LEVEL: 'warn',
       ...env,

@@ -64,6 +64,9 @@ describe('visitor and agent in real browsers', () => {
     const conversation = agent.getByRole('listbox', { name: 'Conversations' }).getByRole('option');
     await conversation.first().waitFor({ timeout: UI_TIMEOUT_MS });
     assert.equal(await conversation.count(), 1);
+    // The link's token left the address bar and the history entry, and is not remembered (issue 10).
+    assert.equal(await agent.evaluate(() => location.hash), '');
+    assert.equal(await agent.evaluate(() => JSON.stringify(Object.values(localStorage)).includes('alice.')), false);
     // Unread visitor messages badge the tab title until the agent opens the conversation.
     await eventually(async () => assert.match(await agent.title(), /^\(\d+\) Inbox/));
     await conversation.click();

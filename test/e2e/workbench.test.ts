@@ -60,8 +60,11 @@ describe('agent workbench', () => {
     await agent.getByRole('textbox', { name: 'Agent token' }).waitFor();
   });
 
-  it('signs in with a valid token and remembers it across a reload', async () => {
+  it('signs in with a valid token and, with "Remember me" ticked (off by default), keeps it across a reload', async () => {
+    const remember = agent.getByRole('checkbox', { name: 'Remember me on this browser' });
+    assert.equal(await remember.isChecked(), false, 'remember-me is off by default');
     await agent.getByRole('textbox', { name: 'Agent token' }).fill(agentToken('alice'));
+    await remember.check();
     await agent.getByRole('button', { name: 'Sign in' }).click();
     await agent.getByRole('tablist', { name: 'Filter conversations' }).waitFor({ timeout: UI_TIMEOUT_MS });
     await agent.reload();

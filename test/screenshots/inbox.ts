@@ -13,14 +13,14 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { cs } from '../../proto/gen/chat.js';
 import { signIdentity } from '../../server/src/gateway/auth.js';
-import { agentToken, freePort, launchChromium, SECRET, startServerProcess, tempDataDir, UI_TIMEOUT_MS } from '../e2e/harness.js';
+import { agentToken, freePort, launchChromium, IDENTITY_SECRET, startServerProcess, tempDataDir, UI_TIMEOUT_MS } from '../e2e/harness.js';
 import { ProtocolClient } from './inbox-client.js';
 
 const out = fileURLToPath(new URL('.', import.meta.url));
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function identity(userId: string, name: string, email: string) {
-  return { userId, name, email, signature: signIdentity(SECRET, userId) };
+  return { userId, name, email, signature: signIdentity(IDENTITY_SECRET, userId) };
 }
 
 async function main(): Promise<void> {

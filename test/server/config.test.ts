@@ -24,3 +24,38 @@ test('CS_JOURNAL=off makes a fresh secret per start, and CS_SECRET always wins',
 test('a malformed number setting is refused with the variable named', () => {
   assert.throws(() => optionsFromEnv({ PORT: 'eighty' }), /PORT must be a non-negative number/);
 });
+
+test('the demo makes an identity secret beside its token secret; with CS_SECRET set identify stays off unless CS_IDENTITY_SECRET is', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cs-secret-'));
+  const demo = optionsFromEnv({ CS_DATA_DIR: dir }).options;
+  assert.ok((demo.identitySecret ?? '').length >= 16);
+  assert.notEqual(demo.identitySecret, demo.secret, 'one key per purpose');
+  assert.equal(statSync(join(dir, 'identity-secret')).mode & 0o777, 0o600);
+  assert.equal(optionsFromEnv({ CS_DATA_DIR: dir }).options.identitySecret, demo.identitySecret, 'kept across restarts');
+  assert.equal(optionsFromEnv({ CS_DATA_DIR: dir, CS_SECRET: 'a-secret-of-sixteen+' }).options.identitySecret, undefined);
+  assert.equal(optionsFromEnv({ CS_SECRET: 'a-secret-of-sixteen+', CS_IDENTITY_SECRET: 'an-identity-of-sixteen' }).options.identitySecret, 'an-identity-of-sixteen');
+});
+
+test('CS_TRUST_PROXY counts hops (true = 1); anything else is refused', () => {
+  assert.equal(optionsFromEnv({ CS_TRUST_PROXY: '1' }).options.trustProxy, 1);
+  assert.equal(optionsFromEnv({ CS_TRUST_PROXY: 'true' }).options.trustProxy, 1);
+  assert.equal(optionsFromEnv({ CS_TRUST_PROXY: '2' }).options.trustProxy, 2);
+  assert.equal(optionsFromEnv({ CS_TRUST_PROXY: '0' }).options.trustProxy, 0);
+  assert.equal(optionsFromEnv({}).options.trustProxy, undefined);
+  assert.throws(() => optionsFromEnv({ CS_TRUST_PROXY: 'yes' }), /CS_TRUST_PROXY must be the number of proxy hops/);
+});
+
+test('CS_SITES lists site keys with their origins; a malformed entry is refused', () => {
+  assert.deepEqual(optionsFromEnv({ CS_SITES: 'acme=https://acme.example|https://www.acme.example, beta' }).options.sites, {
+    acme: ['https://acme.example', 'https://www.acme.example'],
+    beta: [],
+  });
+  assert.throws(() => optionsFromEnv({ CS_SITES: 'acme=acme.example' }), /not an origin/);
+  assert.throws(() => optionsFromEnv({ CS_SITES: 'a b=https://x.example' }), /not a site key/);
+});
+
+test('CS_METRICS_TOKEN and CS_HELLO_TIMEOUT_MS reach the options', () => {
+  const { options } = optionsFromEnv({ CS_METRICS_TOKEN: 'scrape-me-0123456789', CS_HELLO_TIMEOUT_MS: '4000' });
+  assert.equal(options.metricsToken, 'scrape-me-0123456789');
+  assert.equal(options.helloTimeoutMs, 4000);
+});

@@ -38,7 +38,7 @@ async function waitUntil(condition: () => boolean, timeoutMs = 2000): Promise<vo
   }
 }
 
-const keys = { secret: TEST_SECRET, previousSecret: '' };
+const keys = { secret: TEST_SECRET, previousSecret: '', identitySecret: '', previousIdentitySecret: '' };
 
 function assertFileHeaders(res: Response): void {
   assert.equal(res.headers.get('x-content-type-options'), 'nosniff');

@@ -4,7 +4,7 @@ import { afterEach, describe, test } from 'node:test';
 import { cs } from '../../proto/gen/chat.js';
 import { signAgentToken, signIdentity } from '../../server/src/index.js';
 import { newClientMsgId, ProtoClient, ServerError } from '../support/proto-client.js';
-import { startTestServer, TEST_SECRET, type TestServer } from '../support/server.js';
+import { startTestServer, TEST_IDENTITY_SECRET, TEST_SECRET, type TestServer } from '../support/server.js';
 
 const running: TestServer[] = [];
 const clients: ProtoClient[] = [];
@@ -100,10 +100,10 @@ describe('security', () => {
     assert.equal((await ok.hello({ site: 'acme', token: renewed.token ?? '' })).userId, welcome.userId);
   });
 
-  test('identity signatures under the previous secret verify during a rotation', async () => {
-    const server = await serve({ secret: 'rotated-secret-abcdefghijk', previousSecret: TEST_SECRET });
+  test('identity signatures under the previous identity secret verify during a rotation', async () => {
+    const server = await serve({ identitySecret: 'rotated-identity-abcdefghijk', previousIdentitySecret: TEST_IDENTITY_SECRET });
     const client = await connect(server);
-    const welcome = await client.hello({ site: 'acme', identity: { userId: 'u-9', signature: signIdentity(TEST_SECRET, 'u-9') } });
+    const welcome = await client.hello({ site: 'acme', identity: { userId: 'u-9', signature: signIdentity(TEST_IDENTITY_SECRET, 'u-9') } });
     assert.ok(welcome.userId);
   });
 

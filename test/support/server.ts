@@ -7,11 +7,13 @@ import { signAgentToken, signIdentity, startServer, type RunningServer, type Ser
 
 /** The secret test servers use unless overridden. */
 export const TEST_SECRET = 'test-secret-0123456789abcdef';
+/** The identity key (CS_IDENTITY_SECRET) test servers use unless overridden. */
+export const TEST_IDENTITY_SECRET = 'test-identity-0123456789abcdef';
 
 export interface TestServer extends RunningServer {
   /** An agent token for `agentId` under this server's secret. */
   agentToken(agentId: string): string;
-  /** A merchant identity signature for `userId` under this server's secret. */
+  /** A merchant identity signature for `userId` under this server's identity secret. */
   identitySignature(userId: string): string;
 }
 
@@ -20,10 +22,11 @@ export async function startTestServer(overrides: Partial<ServerOptions> = {}): P
     port: 0,
     host: '127.0.0.1',
     secret: TEST_SECRET,
+    identitySecret: TEST_IDENTITY_SECRET,
     logLevel: 'silent',
     offlineReply: false,
     ...overrides,
   });
-  const secret = server.options.secret;
-  return { ...server, agentToken: (id) => signAgentToken(secret, id), identitySignature: (userId) => signIdentity(secret, userId) };
+  const { secret, identitySecret } = server.options;
+  return { ...server, agentToken: (id) => signAgentToken(secret, id), identitySignature: (userId) => signIdentity(identitySecret, userId) };
 }

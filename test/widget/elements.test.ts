@@ -49,6 +49,7 @@ describe('<cs-chat> rendering', () => {
     const imgs = $$(el, '.log img');
     equal(imgs.length, 1, 'one image');
     equal(imgs[0].getAttribute('src'), 'https://example.com/a.png', 'the https one');
+    equal(imgs[0].getAttribute('referrerpolicy'), 'no-referrer', 'the image host learns nothing of the page (issue 10)');
     ok($$(el, '.bubble')[1].textContent?.includes('javascript:alert(1)'), 'unsafe URL shown as text');
   });
 

@@ -5,7 +5,7 @@
  * clock is a ManualClock: ack timeouts, backoff, batching and leases run
  * when a test advances it, never on real timers.
  */
-import { ChatSession, ConnState, MessageState, type SessionOptions } from '../../widget/src/transport/index.js';
+import { ChatSession, ConnState, MessageState, type SessionEnv, type SessionOptions } from '../../widget/src/transport/index.js';
 import { ChatStore } from '../../widget/src/store/index.js';
 import { FakeServer } from './fake-server.js';
 import { ManualClock } from './manual-clock.js';
@@ -17,10 +17,10 @@ const sessions: ChatSession[] = [];
 const ACK_MS = 300;
 const BACKOFF_CAP_MS = 100;
 
-function session(server: FakeServer, db: string, options: Partial<SessionOptions> = {}, clock = new ManualClock()): ChatSession {
+function session(server: FakeServer, db: string, options: Partial<SessionOptions> = {}, clock = new ManualClock(), env: Partial<SessionEnv> = {}): ChatSession {
   const s = new ChatSession(
     { url: 'ws://fake/ws', role: 'visitor', site: 'acme', dbName: db, ackTimeoutMs: ACK_MS, backoffBaseMs: 20, backoffCapMs: BACKOFF_CAP_MS, ...options },
-    { createSocket: server.createSocket, ...clock.env },
+    { createSocket: server.createSocket, ...clock.env, ...env },
   );
   sessions.push(s);
   return s;

@@ -9,6 +9,8 @@ export interface Uploader {
   readonly role: cs.v1.Role;
   /** Visitor id or agent id. */
   readonly userId: string;
+  /** Visitors: the site tag of their token ('' for a pre-site-binding token); their conversations must be on that site (issue 10). */
+  readonly siteTag?: string;
 }
 
 /** Settings of the files module (ServerOptions carries them). */
@@ -45,7 +47,7 @@ export function bearerCaller(keys: Keys, authorization: string): Uploader | unde
   const token = match[1]!;
   if (isVisitorToken(token)) {
     const check = verifyVisitorToken(keys, token);
-    return check.ok ? { role: cs.v1.Role.VISITOR, userId: check.visitorId } : undefined;
+    return check.ok ? { role: cs.v1.Role.VISITOR, userId: check.visitorId, siteTag: check.siteTag } : undefined;
   }
   const agentId = verifyAgentToken(keys, token);
   return agentId ? { role: cs.v1.Role.AGENT, userId: agentId } : undefined;

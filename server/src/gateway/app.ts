@@ -2,7 +2,9 @@
  * The WebSocket route `/ws` (DESIGN.md §4). Upgrade checks the Origin
  * allow-list and the per-IP connection limit and refuses with 403 / 429
  * before a socket exists. The server's own origin (the workbench at `/agent`
- * and the demo at `/`) is always allowed, whatever `CS_ALLOWED_ORIGINS` lists. Every message is decoded inside the callback (the
+ * and the demo at `/`) is always allowed, whatever `CS_ALLOWED_ORIGINS` lists.
+ * A socket that says no Hello within `helloTimeoutMs` is closed with a
+ * reason (issue 10). Every message is decoded inside the callback (the
  * ArrayBuffer dies with it) and dispatched under a guard: a malformed frame
  * gets Error BAD_FRAME, never an exception out of a handler.
  */
@@ -12,7 +14,7 @@ import type { GatewayContext } from './context.js';
 import { leaveMailbox } from './broadcasts.js';
 import { decodeFrame, type DecodedFrame } from './codec.js';
 import { dispatch } from './handlers.js';
-import { newSessionData, SessionPhase, type SocketData } from './session.js';
+import { newSessionData, SessionPhase, type Socket, type SocketData } from './session.js';
 
 /** Undecodable frames one socket may send before it is closed. */
 const MAX_BAD_FRAMES = 5;
@@ -23,6 +25,8 @@ export function registerWebSocket(app: TemplatedApp, ctx: GatewayContext): void 
   const allowed = new Set(options.allowedOrigins);
   // Heartbeat every heartbeatMs; a socket silent for ~2.4 of them is dead. uWS counts in seconds (granularity ~4 s).
   const idleTimeout = Math.max(8, Math.ceil((options.heartbeatMs * 2.4) / 1000));
+  // uWS answers pings by itself, so idleTimeout never ends a socket that stays silent at the protocol level: a timer per greeting socket does.
+  const helloDeadlines = new Map<Socket, NodeJS.Timeout>();
 
   app.ws<SocketData>('/ws', {
     // Frames up to twice the cap are read and answered with Error TOO_LARGE (close 1009, a reason
@@ -39,8 +43,7 @@ export function registerWebSocket(app: TemplatedApp, ctx: GatewayContext): void 
       const key = req.getHeader('sec-websocket-key');
       const protocol = req.getHeader('sec-websocket-protocol');
       const extensions = req.getHeader('sec-websocket-extensions');
-      const forwarded = options.trustProxy ? req.getHeader('x-forwarded-for').split(',')[0]?.trim() : '';
-      const ip = forwarded || Buffer.from(res.getRemoteAddressAsText()).toString();
+      const ip = clientIp(req.getHeader('x-forwarded-for'), options.trustProxy) || Buffer.from(res.getRemoteAddressAsText()).toString();
       const refuse = (status: string, reason: string): void => {
         res.cork(() => res.writeStatus(status).writeHeader('Content-Type', 'text/plain').end(`${reason}\n`));
       };
@@ -63,6 +66,13 @@ export function registerWebSocket(app: TemplatedApp, ctx: GatewayContext): void 
       perIp.set(session.ip, (perIp.get(session.ip) ?? 0) + 1);
       ctx.metrics.connections.inc();
       ctx.hub.registry.sockets.add(ws);
+      const deadline = setTimeout(() => {
+        helloDeadlines.delete(ws);
+        if (ws.getUserData().session.phase !== SessionPhase.Greeting) return;
+        ctx.hub.out.sendError(ws, cs.v1.ErrorCode.PROTOCOL, `no Hello within ${options.helloTimeoutMs} ms: closing`, { fatal: true });
+      }, options.helloTimeoutMs);
+      deadline.unref();
+      helloDeadlines.set(ws, deadline);
     },
 
     message: (ws, message) => {
@@ -101,6 +111,9 @@ export function registerWebSocket(app: TemplatedApp, ctx: GatewayContext): void 
       const session = ws.getUserData().session;
       const wasReady = session.phase === SessionPhase.Ready;
       session.phase = SessionPhase.Closed;
+      clearTimeout(helloDeadlines.get(ws));
+      clearTimeout(session.expiryTimer);
+      helloDeadlines.delete(ws);
       const left = (perIp.get(session.ip) ?? 1) - 1;
       if (left > 0) perIp.set(session.ip, left);
       else perIp.delete(session.ip);
@@ -110,6 +123,20 @@ export function registerWebSocket(app: TemplatedApp, ctx: GatewayContext): void 
       leaveMailbox(ctx, session);
     },
   });
+}
+
+/**
+ * The client address behind `hops` trusted reverse proxies: each proxy
+ * appends the address it saw to X-Forwarded-For, so the n-th entry from the
+ * right is the one the outermost trusted proxy wrote; entries left of it are
+ * whatever the client sent and are never believed. With fewer entries than
+ * hops the leftmost is taken (a proxy chain shorter than configured). ''
+ * when `hops` is 0 or there is no header (then the socket's peer is used).
+ */
+export function clientIp(forwardedFor: string, hops: number): string {
+  if (hops <= 0 || !forwardedFor) return '';
+  const entries = forwardedFor.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  return entries[Math.max(0, entries.length - hops)] ?? '';
 }
 
 /**

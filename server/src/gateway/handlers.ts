@@ -6,7 +6,7 @@ import { cs } from '../../../proto/gen/chat.js';
 import type { GatewayContext } from './context.js';
 import { visibleConversation } from '../pipeline/access.js';
 import { handleAction } from '../pipeline/actions.js';
-import { forVisitor, toWireMessage } from '../pipeline/wire.js';
+import { toVisitorWireMessage, toWireMessage, visitorConversationView } from '../pipeline/wire.js';
 import { handleSend } from '../pipeline/send.js';
 import type { Conversation, StoredMessage } from '../store/conversations.js';
 import { handleBroadcastEvent, mailboxPageChanged } from './broadcasts.js';
@@ -131,10 +131,10 @@ function handleSync(ctx: GatewayContext, ws: Socket, sync: cs.v1.Sync): void {
       messages: seqs.flatMap((seq) => {
         const message = conversation.message(seq);
         if (!message) return [];
-        return [toWireMessage(session.role === cs.v1.Role.VISITOR ? forVisitor(message) : message, session.coreLevel, files)];
+        return [session.role === cs.v1.Role.VISITOR ? toVisitorWireMessage(message, session.coreLevel, files) : toWireMessage(message, session.coreLevel, files)];
       }),
       hasMore,
-      conversation: ctx.hub.notices.wireConversation(conversation),
+      conversation: session.role === cs.v1.Role.VISITOR ? visitorConversationView(ctx.hub.notices.wireConversation(conversation)) : ctx.hub.notices.wireConversation(conversation),
     },
   });
 }
@@ -196,7 +196,8 @@ function handleTyping(ctx: GatewayContext, ws: Socket, typing: cs.v1.Typing): vo
     typing: { conversationId: conversation.id, typing: typing.typing ?? false, senderId: session.userId, senderRole: session.role, senderName: session.name },
   };
   ctx.hub.out.toSide(ws, 'a', conversation.id, frame);
-  if (session.role === cs.v1.Role.AGENT) ctx.hub.out.toSide(ws, 'v', conversation.id, frame);
+  // Visitors see who is typing by name, never by agent id (issue 10).
+  if (session.role === cs.v1.Role.AGENT) ctx.hub.out.toSide(ws, 'v', conversation.id, { typing: { ...frame.typing, senderId: '' } });
 }
 
 /** Agents open (Subscribe) or close (Unsubscribe) a conversation; visitors are always subscribed to their own. */

@@ -9,7 +9,8 @@ import { agentDisplayName } from '../pipeline/events.js';
 import { rendersAllKinds, SERVER_CORE_LEVEL } from '../pipeline/kinds.js';
 import { visitorConversationView } from '../pipeline/wire.js';
 import type { Conversation } from '../store/conversations.js';
-import { isVisitorToken, newVisitorId, signVisitorToken, verifyAgentToken, verifyIdentity, verifyVisitorToken, visitorIdForUser } from './auth.js';
+import { visibleConversation } from '../pipeline/access.js';
+import { checkAgentToken, isVisitorToken, legacyVisitorIdForUser, newVisitorId, signVisitorToken, verifyIdentity, verifyVisitorToken, visitorIdForUser } from './auth.js';
 import { joinMailbox } from './broadcasts.js';
 import { SessionPhase, type SessionData, type Socket } from './session.js';
 
@@ -20,7 +21,7 @@ const MAX_CURSORS = 200;
 /** Most conversations listed in an agent's Welcome. */
 const INBOX_LIMIT = 500;
 
-type Identity = { role: cs.v1.Role.VISITOR; visitorId: string; reissue: boolean } | { role: cs.v1.Role.AGENT; agentId: string };
+type Identity = { role: cs.v1.Role.VISITOR; visitorId: string; reissue: boolean } | { role: cs.v1.Role.AGENT; agentId: string; expiresMs: number };
 
 export function handleHello(ctx: GatewayContext, ws: Socket, hello: cs.v1.Hello): void {
   const session = ws.getUserData().session;
@@ -35,7 +36,7 @@ export function handleHello(ctx: GatewayContext, ws: Socket, hello: cs.v1.Hello)
   if (fields.some((f) => (f ?? '').length > MAX_FIELD) || (hello.cursors?.length ?? 0) > MAX_CURSORS) {
     return fatal(cs.v1.ErrorCode.BAD_FRAME, `Hello fields are limited to ${MAX_FIELD} characters and ${MAX_CURSORS} cursors`);
   }
-  const who = authenticate(ctx, hello);
+  const who = authenticate(ctx, hello, session.origin);
   if (typeof who === 'string') return fatal(cs.v1.ErrorCode.UNAUTHENTICATED, who);
 
   session.coreLevel = coreLevel;
@@ -47,24 +48,49 @@ export function handleHello(ctx: GatewayContext, ws: Socket, hello: cs.v1.Hello)
   session.lang = hello.lang || 'en';
   session.phase = SessionPhase.Ready;
 
-  if (who.role === cs.v1.Role.AGENT) welcomeAgent(ctx, ws, session, who.agentId);
+  if (who.role === cs.v1.Role.AGENT) {
+    if (who.expiresMs > 0) endAtExpiry(ctx, ws, session, who.expiresMs);
+    welcomeAgent(ctx, ws, session, who.agentId);
+  }
   else welcomeVisitor(ctx, ws, session, hello, who.visitorId, who.reissue);
   resume(ctx, ws, hello.cursors ?? []);
 }
 
+/** An expiring service token stops working at its expiry: the session it opened ends then too (the client's reconnect is refused). */
+function endAtExpiry(ctx: GatewayContext, ws: Socket, session: SessionData, expiresMs: number): void {
+  // setTimeout holds at most ~24.8 days; a later expiry is checked again then.
+  const waitMs = Math.min(Math.max(0, expiresMs - ctx.now()), 2 ** 31 - 1);
+  session.expiryTimer = setTimeout(() => {
+    session.expiryTimer = undefined;
+    if (session.phase === SessionPhase.Closed) return;
+    if (ctx.now() < expiresMs) return endAtExpiry(ctx, ws, session, expiresMs);
+    ctx.hub.out.sendError(ws, cs.v1.ErrorCode.UNAUTHENTICATED, 'agent token has expired: sign in again', { fatal: true });
+  }, waitMs);
+  session.expiryTimer.unref();
+}
+
+/** The site key a Hello names ('default' when empty). */
+function siteOf(hello: cs.v1.Hello): string {
+  return hello.site || 'default';
+}
+
 /** Who the Hello speaks for, or the reason it is refused. */
-function authenticate(ctx: GatewayContext, hello: cs.v1.Hello): Identity | string {
+function authenticate(ctx: GatewayContext, hello: cs.v1.Hello, origin: string): Identity | string {
   const token = hello.token ?? '';
   if (token && !isVisitorToken(token)) {
-    const agentId = verifyAgentToken(ctx.keys, token);
-    return agentId ? { role: cs.v1.Role.AGENT, agentId } : 'agent token is not valid (forged, or signed with a retired secret)';
+    const check = checkAgentToken(ctx.keys, token, ctx.now());
+    return check.ok ? { role: cs.v1.Role.AGENT, agentId: check.agentId, expiresMs: check.expiresMs } : check.reason;
   }
+  const site = siteOf(hello);
+  const siteRefusal = checkSite(ctx, site, origin);
+  if (siteRefusal) return siteRefusal;
   const identity = hello.identity;
   if (identity?.userId) {
+    if (!ctx.keys.identitySecret) return 'identify is off on this server (CS_IDENTITY_SECRET is not set)';
     if (identity.userId.length > MAX_FIELD || !verifyIdentity(ctx.keys, identity.userId, identity.signature ?? '')) {
       return 'identity signature does not match user_id';
     }
-    const visitorId = visitorIdForUser(identity.userId);
+    const visitorId = identifiedVisitorId(ctx, site, identity.userId);
     const known = ctx.store.visitors.get(visitorId);
     const name = (identity.name ?? '').slice(0, MAX_FIELD);
     const email = (identity.email ?? '').slice(0, MAX_FIELD);
@@ -75,10 +101,45 @@ function authenticate(ctx: GatewayContext, hello: cs.v1.Hello): Identity | strin
     }
     return { role: cs.v1.Role.VISITOR, visitorId, reissue: true };
   }
-  if (!token) return { role: cs.v1.Role.VISITOR, visitorId: newVisitorId(), reissue: true };
-  const check = verifyVisitorToken(ctx.keys, token);
-  if (!check.ok) return `${check.reason}; reset and connect as a new visitor`;
+  const fresh: Identity = { role: cs.v1.Role.VISITOR, visitorId: newVisitorId(), reissue: true };
+  if (!token) return fresh;
+  const check = verifyVisitorToken(ctx.keys, token, site);
+  // A token issued for another site is not this visitor here: a fresh anonymous visitor, as a new browser would be.
+  if (!check.ok) return check.otherSite ? fresh : `${check.reason}; reset and connect as a new visitor`;
+  if (check.legacy && !onlyOnSite(ctx, check.visitorId, site)) return fresh;
   return { role: cs.v1.Role.VISITOR, visitorId: check.visitorId, reissue: check.stale };
+}
+
+/**
+ * With `CS_SITES` set, the site must be listed, and a browser (one that sent
+ * an Origin) must be on one of the site's origins. Returns the refusal, or ''.
+ */
+function checkSite(ctx: GatewayContext, site: string, origin: string): string {
+  const sites = ctx.options.sites;
+  if (Object.keys(sites).length === 0) return '';
+  const origins = Object.hasOwn(sites, site) ? sites[site] : undefined;
+  if (!origins) return `site "${site}" is not served here (CS_SITES)`;
+  if (origin && origins.length > 0 && !origins.includes(origin)) return `origin ${origin} may not open sessions for site "${site}" (CS_SITES)`;
+  return '';
+}
+
+/** True when every conversation of `visitorId` is on `site` (a pre-site-binding id may be claimed only by its own site). */
+function onlyOnSite(ctx: GatewayContext, visitorId: string, site: string): boolean {
+  return ctx.store.ofVisitor(visitorId).every((c) => c.site === site);
+}
+
+/**
+ * The visitor id of a verified user on a site. Servers before issue 10 gave
+ * a user one id on every site; a user whose old id has conversations on this
+ * site only (and none yet under the new id) keeps it, so upgrading loses no
+ * identified visitor's history.
+ */
+function identifiedVisitorId(ctx: GatewayContext, site: string, userId: string): string {
+  const bound = visitorIdForUser(site, userId);
+  if (ctx.store.ofVisitor(bound).length > 0) return bound;
+  const legacy = legacyVisitorIdForUser(userId);
+  const old = ctx.store.ofVisitor(legacy);
+  return old.length > 0 && old.every((c) => c.site === site) ? legacy : bound;
 }
 
 function welcomeAgent(ctx: GatewayContext, ws: Socket, session: SessionData, agentId: string): void {
@@ -113,7 +174,7 @@ function welcomeVisitor(ctx: GatewayContext, ws: Socket, session: SessionData, h
   session.role = cs.v1.Role.VISITOR;
   session.userId = visitorId;
   session.name = ctx.store.visitors.get(visitorId)?.name || 'Visitor';
-  session.site = hello.site || 'default';
+  session.site = siteOf(hello);
   session.topic = hello.topic ?? '';
   const { conversation: primary, created } = ctx.store.getOrCreate(session.site, visitorId, session.topic, ctx.now());
   session.primaryConversationId = primary.id;
@@ -132,7 +193,7 @@ function welcomeVisitor(ctx: GatewayContext, ws: Socket, session: SessionData, h
       sessionId: session.id,
       userId: visitorId,
       role: cs.v1.Role.VISITOR,
-      token: reissue || !hello.token ? signVisitorToken(ctx.keys, visitorId) : hello.token,
+      token: reissue || !hello.token ? signVisitorToken(ctx.keys, session.site, visitorId) : hello.token,
       heartbeatMs: ctx.options.heartbeatMs,
       coreLevel: SERVER_CORE_LEVEL,
       conversations: conversations.map((c) => visitorConversationView(ctx.hub.notices.wireConversation(c))),
@@ -153,9 +214,10 @@ function resume(ctx: GatewayContext, ws: Socket, cursors: readonly cs.v1.Cursor.
   const session = ws.getUserData().session;
   for (const cursor of cursors) {
     const conversationId = cursor.conversationId ?? '';
-    const conversation = ctx.store.get(conversationId);
-    if (!conversation || (session.role === cs.v1.Role.VISITOR && conversation.visitorId !== session.userId)) {
-      ctx.hub.out.sendError(ws, conversation ? cs.v1.ErrorCode.FORBIDDEN : cs.v1.ErrorCode.NOT_FOUND, 'no such conversation for this session', { ref: conversationId });
+    const conversation = visibleConversation(ctx.store, session, conversationId);
+    if (!conversation) {
+      const known = ctx.store.get(conversationId) !== undefined;
+      ctx.hub.out.sendError(ws, known ? cs.v1.ErrorCode.FORBIDDEN : cs.v1.ErrorCode.NOT_FOUND, 'no such conversation for this session', { ref: conversationId });
       continue;
     }
     const after = cursor.epoch === conversation.epoch ? Math.min(cursor.seq ?? 0, conversation.lastSeq) : 0;

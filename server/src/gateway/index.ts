@@ -3,5 +3,5 @@ export { registerWebSocket } from './app.js';
 export { Hub } from './hub.js';
 export type { GatewayContext } from './context.js';
 export { decodeFrame, encodeFrame, type DecodedFrame, type FrameType } from './codec.js';
-export { signAgentToken, signIdentity, signVisitorToken, verifyAgentToken, type Keys } from './auth.js';
+export { signAgentToken, signIdentity, signVisitorToken, siteTag, verifyAgentToken, type Keys } from './auth.js';
 export type { SessionData, Socket } from './session.js';

@@ -10,7 +10,7 @@ import type { Conversation, ConversationStore, Side } from '../store/conversatio
 import type { Outbound } from './outbound.js';
 import type { PresenceSink, Registry } from './registry.js';
 import type { Socket } from './session.js';
-import { INBOX_BATCH_TOPIC, INBOX_TOPIC, INBOX_UPDATES_TOPIC, PRESENCE_TOPIC } from './topics.js';
+import { INBOX_BATCH_TOPIC, INBOX_TOPIC, INBOX_UPDATES_TOPIC, PRESENCE_TOPIC, VISITOR_PRESENCE_TOPIC } from './topics.js';
 import { KeyedThrottle } from './throttle.js';
 
 /** Most InboxUpdates in one InboxBatch frame (keeps a frame well under the backpressure limit). */
@@ -104,10 +104,11 @@ export class Notices implements PresenceSink {
     this.out.toSide(undefined, side === 'visitor' ? 'a' : 'v', conversationId, receipt);
   }
 
-  /** The set of online agents changed: every session gets the new list. */
+  /** The set of online agents changed: agents get the new list, visitors only how many (issue 10). */
   agentsChanged(): void {
     const agentIds = this.registry.onlineAgents();
     this.out.publish(undefined, PRESENCE_TOPIC, { presence: { agentsOnline: agentIds.length, agentIds } });
+    this.out.publish(undefined, VISITOR_PRESENCE_TOPIC, { presence: { agentsOnline: agentIds.length } });
   }
 
   /** A visitor came online or left: agents get a presence frame and their conversations' inbox notices. */

@@ -10,7 +10,7 @@ import type { ServerMetrics } from '../http/metrics.js';
 import type { ServerOptions } from '../options.js';
 import { downgradesBelow, SERVER_CORE_LEVEL } from '../pipeline/kinds.js';
 import type { ErrorExtra } from '../pipeline/ports.js';
-import { forVisitor, toWireMessage, type AttachmentLookup } from '../pipeline/wire.js';
+import { differsForVisitor, toVisitorWireMessage, toWireMessage, type AttachmentLookup } from '../pipeline/wire.js';
 import type { Conversation, StoredMessage } from '../store/conversations.js';
 import { encodeFrame, errorFrame, type FrameType } from './codec.js';
 import type { Registry } from './registry.js';
@@ -86,14 +86,15 @@ export class Outbound {
   /** Fans stored messages out (DESIGN.md §3.6): visitor sessions (notes as empty placeholders) and watching agents. */
   deliver(from: Socket | undefined, conversation: Conversation, messages: readonly StoredMessage[]): void {
     // The four copies (visitor/agent x modern/legacy band) are usually the same bytes: encode each distinct one once.
-    const encode = (list: readonly StoredMessage[], level: number): Uint8Array => encodeFrame({ deliver: { messages: list.map((m) => toWireMessage(m, level, this.attachments)) } });
-    const visible = messages.map(forVisitor);
-    const hidesNotes = visible.some((m, i) => m !== messages[i]);
+    const encode = (level: number): Uint8Array => encodeFrame({ deliver: { messages: messages.map((m) => toWireMessage(m, level, this.attachments)) } });
+    const encodeForVisitor = (level: number): Uint8Array =>
+      encodeFrame({ deliver: { messages: messages.map((m) => toVisitorWireMessage(m, level, this.attachments)) } });
+    const differs = messages.some(differsForVisitor);
     const downgrades = messages.some((m) => downgradesBelow(m.kind, 0));
-    const agentModern = encode(messages, SERVER_CORE_LEVEL);
-    const agentLegacy = downgrades ? encode(messages, 0) : agentModern;
-    const visitorModern = hidesNotes ? encode(visible, SERVER_CORE_LEVEL) : agentModern;
-    const visitorLegacy = !hidesNotes ? agentLegacy : downgrades ? encode(visible, 0) : visitorModern;
+    const agentModern = encode(SERVER_CORE_LEVEL);
+    const agentLegacy = downgrades ? encode(0) : agentModern;
+    const visitorModern = differs ? encodeForVisitor(SERVER_CORE_LEVEL) : agentModern;
+    const visitorLegacy = !differs ? agentLegacy : downgrades ? encodeForVisitor(0) : visitorModern;
     const id = conversation.id;
     this.publishBytes(from, messageTopic('v', true, id), visitorModern, 'deliver');
     this.publishBytes(from, messageTopic('v', false, id), visitorLegacy, 'deliver');
@@ -145,7 +146,7 @@ export class Outbound {
     for (let seq = afterSeq + 1; seq <= conversation.lastSeq; seq++) {
       const message = conversation.message(seq);
       if (!message) continue;
-      batch.push(toWireMessage(visitor ? forVisitor(message) : message, session.coreLevel, this.attachments));
+      batch.push(visitor ? toVisitorWireMessage(message, session.coreLevel, this.attachments) : toWireMessage(message, session.coreLevel, this.attachments));
       if (batch.length >= PUSH_BATCH && !flush()) return pushed;
     }
     flush();

@@ -7,7 +7,7 @@
  */
 import { cs } from '../../../proto/gen/chat.js';
 import { SessionPhase, type SessionData, type Socket } from './session.js';
-import { INBOX_BATCH_TOPIC, INBOX_TOPIC, INBOX_UPDATES_TOPIC, messageTopic, PRESENCE_TOPIC } from './topics.js';
+import { INBOX_BATCH_TOPIC, INBOX_TOPIC, INBOX_UPDATES_TOPIC, messageTopic, PRESENCE_TOPIC, VISITOR_PRESENCE_TOPIC } from './topics.js';
 
 /** Told when a user's first session joins or last one leaves. */
 export interface PresenceSink {
@@ -35,7 +35,7 @@ export class Registry {
   /** Registers a session after its Welcome; reports presence changes. */
   join(ws: Socket): void {
     const session = ws.getUserData().session;
-    ws.subscribe(PRESENCE_TOPIC);
+    ws.subscribe(session.role === cs.v1.Role.AGENT ? PRESENCE_TOPIC : VISITOR_PRESENCE_TOPIC);
     if (session.role === cs.v1.Role.AGENT) {
       ws.subscribe(INBOX_TOPIC);
       ws.subscribe(session.inboxBatch ? INBOX_BATCH_TOPIC : INBOX_UPDATES_TOPIC);

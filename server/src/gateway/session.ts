@@ -55,6 +55,8 @@ export interface SessionData {
   badFrames: number;
   /** Past the buffered limit: pushes stop; Error RESYNC once it drains (DESIGN.md §3.10). */
   behind: boolean;
+  /** Agents signed in with an expiring service token: closes the session at the expiry (cleared on close). */
+  expiryTimer: NodeJS.Timeout | undefined;
   /** Visitors: the session as the public mailbox sees it (DESIGN.md §6); set at Hello. */
   viewer: Viewer | undefined;
 }
@@ -103,6 +105,7 @@ export function newSessionData(ip: string, origin: string, burst: number, perSec
     limitedInRow: 0,
     badFrames: 0,
     behind: false,
+    expiryTimer: undefined,
     viewer: undefined,
   };
 }

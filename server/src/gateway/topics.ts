@@ -7,7 +7,9 @@
  * - `inbox:u` / `inbox:b`: agent sessions that take the coalesced inbox
  *   notices as one InboxUpdate frame each, or (Hello.inbox_batch) as one
  *   InboxBatch frame per interval;
- * - `presence`: every session (agents online).
+ * - `presence`: agent sessions (agents online, with their ids);
+ * - `presence:v`: visitor sessions (agents online as a count only: visitors
+ *   never learn staff ids, issue 10).
  *
  * `<band>` is `n` for clients that render every kind and `l` for older core
  * levels, which get a downgraded copy (DESIGN.md §4). `ws.publish` skips the
@@ -28,5 +30,7 @@ export const INBOX_TOPIC = 'inbox';
 export const INBOX_UPDATES_TOPIC = 'inbox:u';
 /** Agents that take the notices of one interval as one InboxBatch frame (Hello.inbox_batch). */
 export const INBOX_BATCH_TOPIC = 'inbox:b';
-/** Every session (agents online). */
+/** Every agent session (agents online, with ids). */
 export const PRESENCE_TOPIC = 'presence';
+/** Every visitor session (how many agents are online, no ids). */
+export const VISITOR_PRESENCE_TOPIC = 'presence:v';

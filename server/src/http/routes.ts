@@ -2,6 +2,7 @@
  * HTTP routes: `/healthz`, `/metrics`, the widget bundles and the demo
  * (DESIGN.md §9).
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { join } from 'node:path';
 import type { TemplatedApp } from 'uWebSockets.js';
 import type { Logger } from 'pino';
@@ -19,7 +20,7 @@ export interface Health {
 
 /** What the HTTP routes use. */
 export interface HttpDeps {
-  readonly options: Pick<ServerOptions, 'distDir' | 'demoDir'>;
+  readonly options: Pick<ServerOptions, 'distDir' | 'demoDir' | 'metricsToken'>;
   readonly metrics: Pick<ServerMetrics, 'registry'>;
   readonly log: Logger;
   /** The server's health now. */
@@ -43,7 +44,18 @@ export function registerHttpRoutes(app: TemplatedApp, ctx: HttpDeps): void {
     });
   });
 
-  app.get('/metrics', (res) => {
+  app.get('/metrics', (res, req) => {
+    if (!metricsAuthorized(ctx.options.metricsToken, req.getHeader('authorization'))) {
+      res.cork(() => {
+        res
+          .writeStatus('401 Unauthorized')
+          .writeHeader('WWW-Authenticate', 'Bearer realm="metrics"')
+          .writeHeader('Content-Type', 'text/plain; charset=utf-8')
+          .writeHeader('Cache-Control', 'no-store')
+          .end('metrics need Authorization: Bearer <CS_METRICS_TOKEN>\n');
+      });
+      return;
+    }
     let aborted = false;
     res.onAborted(() => {
       aborted = true;
@@ -83,4 +95,17 @@ export function registerHttpRoutes(app: TemplatedApp, ctx: HttpDeps): void {
   app.any('/*', (res) => {
     res.cork(() => res.writeStatus('404 Not Found').writeHeader('Content-Type', 'text/plain; charset=utf-8').end('not found\n'));
   });
+}
+
+/**
+ * True when `/metrics` may answer: no `CS_METRICS_TOKEN` set, or the request
+ * carries `Authorization: Bearer <token>`. Compared as SHA-256 digests in
+ * constant time, so neither the length nor a prefix of the token leaks.
+ */
+export function metricsAuthorized(token: string, authorization: string): boolean {
+  if (!token) return true;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  if (!match) return false;
+  const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(match[1] ?? ''), digest(token));
 }

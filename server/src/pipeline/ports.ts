@@ -24,6 +24,8 @@ export interface Caller {
   readonly lang: string;
   /** Visitors: the conversation a Send without a conversation id goes to. */
   readonly primaryConversationId: string;
+  /** Visitors: the site key of the session; a visitor sees conversations of this site only (issue 10). */
+  readonly site: string;
 }
 
 /** Extra fields of an Error frame. */

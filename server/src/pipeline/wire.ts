@@ -49,13 +49,32 @@ export function toWireMessage(message: StoredMessage, coreLevel: number, attachm
 }
 
 /**
+ * A message as a visitor's wire `Message`: `forVisitor`'s view, and an
+ * agent's message keeps its sender name but not the agent id, so visitors
+ * never learn staff ids (issue 10). (The id is dropped after the attachments
+ * are looked up: they are keyed by sender.)
+ */
+export function toVisitorWireMessage(message: StoredMessage, coreLevel: number, attachments: AttachmentLookup = NO_ATTACHMENTS): cs.v1.Message.$Properties {
+  const visible = forVisitor(message);
+  const wire = toWireMessage(visible, coreLevel, attachments);
+  if (visible.senderRole === cs.v1.Role.AGENT) wire.senderId = '';
+  return wire;
+}
+
+/** True when a visitor's copy of the message differs from the agents' (a note, an event, an agent's id). */
+export function differsForVisitor(message: StoredMessage): boolean {
+  return forVisitor(message) !== message || (message.senderRole === cs.v1.Role.AGENT && message.senderId !== '');
+}
+
+/**
  * What a visitor receives for a message. A NOTE (agents only) becomes a
  * content-free placeholder: same seq, kind NOTE, no text, no sender. Its
  * content never reaches the visitor, yet the visitor's seq stays contiguous,
  * so the client's gap repair (DESIGN.md §3.7) does not chase a hole forever.
  * Clients show nothing for a NOTE. An EVENT becomes its customer-facing line
  * (no agent id), or the same placeholder when it is internal workflow
- * (see events.ts).
+ * (see events.ts). The wire copy for visitors also drops agent ids: see
+ * `toVisitorWireMessage`.
  */
 export function forVisitor(message: StoredMessage): StoredMessage {
   if (message.kind === cs.v1.MessageKind.EVENT) {
@@ -106,9 +125,9 @@ export function toWireConversation(conversation: Conversation, profile: VisitorP
   };
 }
 
-/** A wire conversation as a visitor may see it: no page tracking (their own details only, by construction). */
+/** A wire conversation as a visitor may see it: no page tracking, no assignee id (their own details only, by construction). */
 export function visitorConversationView(wire: cs.v1.Conversation.$Properties): cs.v1.Conversation.$Properties {
-  return { ...wire, visitorPageUrl: '', visitorPageTitle: '' };
+  return { ...wire, visitorPageUrl: '', visitorPageTitle: '', assigneeId: '' };
 }
 
 /**

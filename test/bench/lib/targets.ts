@@ -16,6 +16,8 @@ export const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '.
 export const ourServerEntry = join(repoRoot, 'dist', 'server', 'main.js');
 /** At least 16 characters, as the server demands. */
 export const BENCH_SECRET = 'bench-secret-0123456789abcdef';
+/** Identity key (CS_IDENTITY_SECRET) of the benchmarked server: identify signatures are made with it. */
+export const BENCH_IDENTITY_SECRET = 'bench-identity-0123456789abcdef';
 export const HOST = '127.0.0.1';
 
 export const TargetName = { Ours: 'ours', OursJournal: 'ours+journal', Ws: 'ws-peer', SocketIo: 'socketio-peer' } as const;
@@ -117,7 +119,7 @@ function command(spec: TargetSpec, opts: StartOptions): string[] {
 /** Starts one server and waits until its port accepts connections. */
 export async function startTarget(spec: TargetSpec, opts: StartOptions = {}): Promise<RunningServer> {
   const port = opts.port ?? (await freePort());
-  const env: Record<string, string> = { ...(process.env as Record<string, string>), PORT: String(port), HOST, CS_SECRET: BENCH_SECRET, NODE_ENV: 'production' };
+  const env: Record<string, string> = { ...(process.env as Record<string, string>), PORT: String(port), HOST, CS_SECRET: BENCH_SECRET, CS_IDENTITY_SECRET: BENCH_IDENTITY_SECRET, NODE_ENV: 'production' };
   let ownDataDir: string | undefined;
   if (spec.name === TargetName.Ours || spec.name === TargetName.OursJournal) {
     if (!existsSync(ourServerEntry)) throw new Error(`${ourServerEntry} is missing: run \`npm run build\` first`);

@@ -13,8 +13,8 @@ export const chatStyles = css`
     border-radius: 50%;
     display: grid;
     place-items: center;
-    background: var(--cs-accent, #4f46e5);
-    color: var(--cs-accent-text, #fff);
+    background: var(--_accent);
+    color: var(--_accent-text);
     box-shadow: 0 6px 20px #0f172a40, 0 2px 6px #0f172a26;
     transition: transform 0.15s ease;
   }
@@ -57,8 +57,8 @@ export const chatStyles = css`
     flex-direction: column;
     overflow: hidden;
     border-radius: var(--cs-radius, 16px);
-    background: var(--cs-bg, #fff);
-    color: var(--cs-text, #1f2937);
+    background: var(--_bg);
+    color: var(--_text);
     box-shadow: 0 18px 50px #0f172a38, 0 4px 12px #0f172a1f;
     animation: cs-pop 0.16s ease-out;
   }
@@ -88,9 +88,9 @@ export const chatStyles = css`
     gap: 12px;
     padding: 16px 14px 16px 18px;
     padding-inline: 18px 10px;
-    background: var(--cs-accent, #4f46e5);
+    background: var(--_accent);
     background-image: linear-gradient(135deg, #ffffff1f, #00000014);
-    color: var(--cs-accent-text, #fff);
+    color: var(--_accent-text);
   }
   .avatar {
     flex: none;
@@ -170,14 +170,14 @@ export const chatStyles = css`
   .log {
     flex: 1;
     min-height: 0;
-    background: var(--cs-bg, #fff);
+    background: var(--_bg);
   }
   .empty {
     margin: 8px 0;
     padding: 14px 16px;
     border-radius: 12px;
-    background: var(--cs-bubble, #f1f3f7);
-    color: var(--cs-text, #1f2937);
+    background: var(--_bubble);
+    color: var(--_text);
     font-size: 14px;
   }
   .below {
@@ -192,11 +192,11 @@ export const chatStyles = css`
     gap: 8px;
     margin: 0 12px;
     padding: 6px 4px 6px 10px;
-    border-inline-start: 3px solid var(--cs-accent, #4f46e5);
-    background: var(--cs-bubble, #f1f3f7);
+    border-inline-start: 3px solid var(--_accent);
+    background: var(--_bubble);
     border-radius: 6px;
     font-size: 13px;
-    color: var(--cs-muted, #6b7280);
+    color: var(--_muted);
   }
   .quoting span {
     flex: 1;
@@ -206,13 +206,13 @@ export const chatStyles = css`
     white-space: nowrap;
   }
   .quoting b {
-    color: var(--cs-text, #1f2937);
+    color: var(--_text);
     font-weight: 600;
   }
   .quoting .icon-btn {
     width: 28px;
     height: 28px;
-    color: var(--cs-muted, #6b7280);
+    color: var(--_muted);
   }
   .quoting .icon-btn:hover {
     background: #0000000d;
@@ -231,11 +231,11 @@ export const chatStyles = css`
     padding-inline: 14px 6px;
     border: 1px solid #e5e7eb;
     border-radius: 22px;
-    background: var(--cs-bg, #fff);
+    background: var(--_bg);
   }
   form:focus-within {
-    border-color: var(--cs-accent, #4f46e5);
-    box-shadow: 0 0 0 3px color-mix(in srgb, var(--cs-accent, #4f46e5) 18%, transparent);
+    border-color: var(--_accent);
+    box-shadow: 0 0 0 3px color-mix(in srgb, var(--_accent) 18%, transparent);
   }
   textarea {
     flex: 1;
@@ -248,7 +248,7 @@ export const chatStyles = css`
     max-height: 120px;
     font-size: 15px;
     line-height: 1.4;
-    color: var(--cs-text, #1f2937);
+    color: var(--_text);
   }
   textarea:focus-visible {
     outline: none;
@@ -264,8 +264,8 @@ export const chatStyles = css`
     border-radius: 50%;
     display: grid;
     place-items: center;
-    background: var(--cs-accent, #4f46e5);
-    color: var(--cs-accent-text, #fff);
+    background: var(--_accent);
+    color: var(--_accent-text);
   }
   .send:disabled {
     background: #e5e7eb;

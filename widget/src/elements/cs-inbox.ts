@@ -27,7 +27,10 @@ import './inbox-composer.js';
 import type { ComposeDetail, CsInboxComposer } from './inbox-composer.js';
 import { InboxController, InboxPhase } from './inbox-controller.js';
 import { FILTER_LABELS, filterCounts, statusLabel, visitorLabel, type InboxFilter } from './inbox-model.js';
+import { inboxDetailsStyles } from './inbox-details-styles.js';
+import { inboxListStyles } from './inbox-list-styles.js';
 import { inboxStyles } from './inbox-styles.js';
+import { inboxThreadStyles } from './inbox-thread-styles.js';
 import { conversationOption, detailsPanel } from './inbox-views.js';
 import { icons, Kind, renderMessage, renderTyping, RoleCode, type MessageViewContext } from './message-list.js';
 import { MessageRows } from './message-rows.js';
@@ -86,11 +89,13 @@ export class CsInbox extends LitElement {
     super.connectedCallback();
     const fromHash = new URLSearchParams(location.hash.slice(1)).get('token');
     if (fromHash) {
-      // Keep the token out of the address bar (and out of screenshots and history).
+      // Take the token and replace the history entry before anything else, so it leaves the address
+      // bar, screenshots and the back button; a link's token is used for this visit and never remembered.
       history.replaceState(null, '', location.pathname + location.search);
     }
-    const token = this.token || fromHash || InboxController.rememberedToken();
-    if (token && this.inbox.phase === InboxPhase.SignedOut) void this.inbox.signIn(token);
+    const remembered = InboxController.rememberedToken();
+    const token = this.token || fromHash || remembered;
+    if (token && this.inbox.phase === InboxPhase.SignedOut) void this.inbox.signIn(token, token === remembered);
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -133,7 +138,7 @@ export class CsInbox extends LitElement {
         <p class="muted">Paste your agent token. The demo server prints one; <code>npm run agent-token -- &lt;agent-id&gt;</code> mints another.</p>
         <label for="token">Agent token</label>
         <input id="token" name="token" type="password" autocomplete="off" spellcheck="false" required />
-        <label class="check"><input type="checkbox" name="remember" checked /> Remember me on this browser</label>
+        <label class="check"><input type="checkbox" name="remember" /> Remember me on this browser</label>
         ${this.inbox.signInError ? html`<p class="error" role="alert">${this.inbox.signInError}</p>` : nothing}
         <button type="submit" class="primary">Sign in</button>
       </form>
@@ -373,7 +378,7 @@ export class CsInbox extends LitElement {
     this.requestUpdate();
   }
 
-  static override styles = [resetStyles, messageStyles, inboxStyles];
+  static override styles = [resetStyles, messageStyles, inboxStyles, inboxListStyles, inboxThreadStyles, inboxDetailsStyles];
 }
 
 customElements.define('cs-inbox', CsInbox);

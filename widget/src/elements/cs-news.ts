@@ -160,7 +160,7 @@ export class CsNews extends LitElement {
     return html`${a.title ? html`<h3>${a.title}</h3>` : nothing}
       ${a.body ? html`<p>${a.body}</p>` : nothing}
       <div class="actions">
-        ${/^https?:\/\//i.test(a.linkUrl) ? html`<a class="link" href=${a.linkUrl} target="_blank" rel="noopener noreferrer" @click=${() => this.fire(a.id, 'click')}>${a.linkLabel || s.more}</a>` : nothing}
+        ${/^https?:\/\//i.test(a.linkUrl ?? '') ? html`<a class="link" href=${a.linkUrl} target="_blank" rel="noopener noreferrer" @click=${() => this.fire(a.id, 'click')}>${a.linkLabel || s.more}</a>` : nothing}
         <button class="reply" type="button" @click=${() => this.fire(a.id, 'reply')}>${s.reply}</button>
       </div>`;
   }
@@ -172,7 +172,7 @@ export class CsNews extends LitElement {
       id,
       action,
       event: action in events ? events[action as keyof typeof events] : undefined,
-      quote: action === 'reply' && a ? ((a.title || a.body).split('\n')[0] ?? '').slice(0, 120) : undefined,
+      quote: action === 'reply' && a ? ((a.title || a.body || '').split('\n')[0] ?? '').slice(0, 120) : undefined,
       open: action === 'reply' || action === 'open',
     };
     this.dispatchEvent(new CustomEvent('cs-news', { detail, bubbles: true, composed: true }));

@@ -203,8 +203,8 @@ export class CsInboxComposer extends LitElement {
       :host {
         position: relative !important;
         padding: 10px 16px 14px !important;
-        border-top: 1px solid var(--cs-line, #e5e7eb) !important;
-        background: var(--cs-bg, #fff) !important;
+        border-top: 1px solid var(--_line) !important;
+        background: var(--_bg) !important;
       }
       .mode {
         display: flex;
@@ -219,11 +219,11 @@ export class CsInboxComposer extends LitElement {
         border-radius: 6px;
         font-size: 13px;
         font-weight: 600;
-        color: var(--cs-muted, #6b7280);
+        color: var(--_muted);
       }
       .mode button[aria-checked='true'] {
         background: #eef2ff;
-        color: var(--cs-accent, #4f46e5);
+        color: var(--_accent);
       }
       .mode .note-mode[aria-checked='true'] {
         background: #fef3c7;
@@ -232,19 +232,19 @@ export class CsInboxComposer extends LitElement {
       .hint {
         margin-inline-start: auto;
         font-size: 12px;
-        color: var(--cs-muted, #6b7280);
+        color: var(--_muted);
       }
       .box {
         display: flex;
         align-items: flex-end;
         gap: 8px;
-        border: 1px solid var(--cs-line, #d1d5db);
+        border: 1px solid var(--_line);
         border-radius: 10px;
         padding: 6px 6px 6px 12px;
         background: #fff;
       }
       .box:focus-within {
-        border-color: var(--cs-accent, #4f46e5);
+        border-color: var(--_accent);
         box-shadow: 0 0 0 3px #4f46e522;
       }
       .box.note {
@@ -269,7 +269,7 @@ export class CsInboxComposer extends LitElement {
         border-radius: 8px;
         padding: 8px 16px;
         font-weight: 600;
-        background: var(--cs-accent, #4f46e5);
+        background: var(--_accent);
         color: #fff;
       }
       .box.note .send {
@@ -285,7 +285,7 @@ export class CsInboxComposer extends LitElement {
         gap: 8px;
         margin-bottom: 8px;
         padding: 6px 10px;
-        border-inline-start: 3px solid var(--cs-accent, #4f46e5);
+        border-inline-start: 3px solid var(--_accent);
         background: #f5f7ff;
         border-radius: 6px;
         font-size: 13px;
@@ -301,7 +301,7 @@ export class CsInboxComposer extends LitElement {
         background: none;
         font-size: 18px;
         line-height: 1;
-        color: var(--cs-muted, #6b7280);
+        color: var(--_muted);
       }
       .picker {
         position: absolute;
@@ -312,7 +312,7 @@ export class CsInboxComposer extends LitElement {
         padding: 4px;
         list-style: none;
         background: #fff;
-        border: 1px solid var(--cs-line, #e5e7eb);
+        border: 1px solid var(--_line);
         border-radius: 10px;
         box-shadow: 0 10px 30px #0f172a26;
         max-height: 240px;
@@ -332,7 +332,7 @@ export class CsInboxComposer extends LitElement {
         background: #eef2ff;
       }
       .picker b {
-        color: var(--cs-accent, #4f46e5);
+        color: var(--_accent);
       }
     `,
   ];

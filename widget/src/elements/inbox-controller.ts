@@ -94,8 +94,8 @@ export class InboxController implements ReactiveController {
     return readStorage(TOKEN_KEY) ?? '';
   }
 
-  /** Starts an agent session with `token`; remembers it once the server accepts it. */
-  async signIn(token: string, remember = true): Promise<void> {
+  /** Starts an agent session with `token`; with `remember` (default off) keeps it in this browser once the server accepts it. */
+  async signIn(token: string, remember = false): Promise<void> {
     token = token.trim();
     const agentId = agentIdOfToken(token);
     if (!agentId) {

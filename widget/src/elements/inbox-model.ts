@@ -91,7 +91,8 @@ export function statusLabel(status: cs.v1.ConversationStatus): 'open' | 'pending
 /** The agent id inside an agent token `<agent_id>.<mac>` ('' when malformed). */
 export function agentIdOfToken(token: string): string {
   const dot = token.lastIndexOf('.');
-  return dot > 0 ? token.slice(0, dot) : '';
+  // An expiring service token is `<id>.<exp ms>.<sig>`: the id is what precedes the expiry.
+  return dot > 0 ? token.slice(0, dot).replace(/^(.+)\.\d{12,15}$/, '$1') : '';
 }
 
 /**

@@ -1,7 +1,11 @@
 /**
- * Layout and looks of `<cs-inbox>`: a top bar, then three columns (list,
- * conversation, visitor details). The message bubbles come from the shared
- * `messageStyles`. Lengths in px (the page's root font size must not matter).
+ * The shell of `<cs-inbox>`: the host, controls, the sign-in form, the top
+ * bar and the three columns (list, conversation, visitor details), whose own
+ * looks sit beside their views: `inbox-list-styles.ts`,
+ * `inbox-thread-styles.ts`, `inbox-details-styles.ts`. The message bubbles
+ * come from the shared `messageStyles`, the colour tokens (`--_accent` …)
+ * from `resetStyles`. Lengths in px (the page's root font size must not
+ * matter).
  */
 import { css } from 'lit';
 
@@ -12,7 +16,6 @@ export const inboxStyles = css`
     height: 100% !important;
     min-height: 0 !important;
     background: #f6f7fb !important;
-    --cs-line: #e5e7eb;
   }
   h1,
   h2,
@@ -27,14 +30,14 @@ export const inboxStyles = css`
     list-style: none;
   }
   a {
-    color: var(--cs-accent, #4f46e5);
+    color: var(--_accent);
   }
   .muted {
-    color: var(--cs-muted, #6b7280);
+    color: var(--_muted);
     font-size: 13px;
   }
   button {
-    border: 1px solid var(--cs-line);
+    border: 1px solid var(--_line);
     background: #fff;
     border-radius: 8px;
     padding: 6px 12px;
@@ -49,8 +52,8 @@ export const inboxStyles = css`
     cursor: default;
   }
   button.primary {
-    background: var(--cs-accent, #4f46e5);
-    border-color: var(--cs-accent, #4f46e5);
+    background: var(--_accent);
+    border-color: var(--_accent);
     color: #fff;
   }
   button.primary:hover {
@@ -148,7 +151,7 @@ export const inboxStyles = css`
     width: 28px;
     height: 28px;
     border: 3px solid #c7d2fe;
-    border-top-color: var(--cs-accent, #4f46e5);
+    border-top-color: var(--_accent);
     border-radius: 50%;
     animation: spin 0.8s linear infinite;
   }
@@ -167,7 +170,7 @@ export const inboxStyles = css`
     height: 56px;
     padding: 0 16px;
     background: #fff;
-    border-bottom: 1px solid var(--cs-line);
+    border-bottom: 1px solid var(--_line);
   }
   .brand {
     display: flex;
@@ -182,7 +185,7 @@ export const inboxStyles = css`
     height: 26px;
     padding: 4px;
     color: #fff;
-    background: var(--cs-accent, #4f46e5);
+    background: var(--_accent);
     border-radius: 8px;
   }
   .brand.big svg {
@@ -257,297 +260,5 @@ export const inboxStyles = css`
     .details {
       display: none;
     }
-  }
-
-  /* Sidebar: filters and list. */
-  .sidebar {
-    display: flex;
-    flex-direction: column;
-    min-height: 0;
-    background: #fff;
-    border-right: 1px solid var(--cs-line);
-  }
-  .tabs {
-    flex: none;
-    display: flex;
-    gap: 2px;
-    padding: 10px 8px 0;
-    border-bottom: 1px solid var(--cs-line);
-  }
-  .tabs [role='tab'] {
-    flex: 1;
-    border: 0;
-    border-bottom: 2px solid transparent;
-    border-radius: 0;
-    background: none;
-    padding: 8px 2px 10px;
-    color: #6b7280;
-    white-space: nowrap;
-    font-size: 13px;
-  }
-  .tabs [role='tab'][aria-selected='true'] {
-    color: var(--cs-accent, #4f46e5);
-    border-bottom-color: var(--cs-accent, #4f46e5);
-  }
-  .count {
-    margin-inline-start: 4px;
-    padding: 0 6px;
-    border-radius: 999px;
-    background: #f3f4f6;
-    color: #6b7280;
-    font-size: 11px;
-  }
-  [role='tab'][aria-selected='true'] .count {
-    background: #eef2ff;
-    color: var(--cs-accent, #4f46e5);
-  }
-  #list-panel {
-    flex: 1;
-    min-height: 0;
-    overflow-y: auto;
-  }
-  .none {
-    padding: 32px 20px;
-    text-align: center;
-    color: var(--cs-muted, #6b7280);
-    font-size: 14px;
-  }
-  .conv {
-    display: flex;
-    gap: 12px;
-    padding: 12px 14px;
-    border-bottom: 1px solid #f3f4f6;
-    border-inline-start: 3px solid transparent;
-    cursor: pointer;
-  }
-  .conv:hover {
-    background: #f9fafb;
-  }
-  .conv.selected {
-    background: #eef2ff;
-    border-inline-start-color: var(--cs-accent, #4f46e5);
-  }
-  .conv:focus-visible {
-    outline-offset: -2px;
-  }
-  .avatar {
-    position: relative;
-    flex: none;
-    display: grid;
-    place-items: center;
-    width: 40px;
-    height: 40px;
-    border-radius: 50%;
-    background: hsl(var(--hue, 230) 70% 92%);
-    color: hsl(var(--hue, 230) 45% 32%);
-    font-weight: 700;
-    font-size: 14px;
-  }
-  .dot {
-    position: absolute;
-    right: 0;
-    bottom: 0;
-    width: 11px;
-    height: 11px;
-    border-radius: 50%;
-    background: #d1d5db;
-    border: 2px solid #fff;
-  }
-  .dot.on {
-    background: #22c55e;
-  }
-  .conv-main {
-    flex: 1;
-    min-width: 0;
-    display: flex;
-    flex-direction: column;
-    gap: 3px;
-  }
-  .conv-top,
-  .conv-bottom,
-  .conv-meta {
-    display: flex;
-    align-items: center;
-    gap: 8px;
-  }
-  .conv-name {
-    flex: 1;
-    min-width: 0;
-    overflow: hidden;
-    text-overflow: ellipsis;
-    white-space: nowrap;
-    font-size: 14px;
-  }
-  .age {
-    flex: none;
-    font-size: 12px;
-    color: #4b5563;
-  }
-  .preview {
-    flex: 1;
-    min-width: 0;
-    overflow: hidden;
-    text-overflow: ellipsis;
-    white-space: nowrap;
-    font-size: 13px;
-    color: #4b5563;
-  }
-  .unread {
-    flex: none;
-    min-width: 20px;
-    padding: 0 6px;
-    border-radius: 999px;
-    background: var(--cs-accent, #4f46e5);
-    color: #fff;
-    font-size: 11px;
-    font-weight: 700;
-    text-align: center;
-    line-height: 20px;
-  }
-  .conv-meta {
-    font-size: 11px;
-    color: #4b5563;
-  }
-  .status {
-    padding: 1px 8px;
-    border-radius: 999px;
-    font-size: 11px;
-    font-weight: 600;
-    text-transform: capitalize;
-  }
-  .status.open {
-    background: #dbeafe;
-    color: #1d4ed8;
-  }
-  .status.pending {
-    background: #fef3c7;
-    color: #92400e;
-  }
-  .status.resolved {
-    background: #dcfce7;
-    color: #166534;
-  }
-  .topic {
-    color: #6b7280;
-  }
-
-  /* The open conversation. */
-  .thread {
-    display: flex;
-    flex-direction: column;
-    min-height: 0;
-    min-width: 0;
-    background: #fff;
-  }
-  .thread.empty {
-    display: grid;
-    place-items: center;
-    color: var(--cs-muted, #6b7280);
-    background: #f9fafb;
-  }
-  .thread-head {
-    flex: none;
-    display: flex;
-    align-items: center;
-    justify-content: space-between;
-    flex-wrap: wrap;
-    gap: 10px;
-    padding: 12px 16px;
-    border-bottom: 1px solid var(--cs-line);
-  }
-  .thread-head h2 {
-    display: inline;
-    font-size: 17px;
-    margin-inline-end: 8px;
-  }
-  .actions {
-    display: flex;
-    align-items: center;
-    gap: 8px;
-  }
-  .transfer {
-    display: flex;
-    gap: 4px;
-  }
-  .transfer input {
-    width: 130px;
-    font-size: 13px;
-  }
-  .log {
-    flex: 1;
-    min-height: 0;
-    background: #fafbfc;
-  }
-  .note-msg {
-    align-self: stretch;
-    margin: 4px 8% 4px 0;
-    padding: 8px 12px;
-    background: #fffbeb;
-    border: 1px dashed #f59e0b;
-    border-radius: 10px;
-  }
-  .note-text {
-    white-space: pre-wrap;
-    overflow-wrap: anywhere;
-  }
-  .note-head {
-    font-size: 11px;
-    color: #92400e;
-    margin-bottom: 2px;
-  }
-  cs-inbox-composer {
-    flex: none;
-  }
-
-  /* Visitor details. */
-  .details {
-    min-height: 0;
-    overflow-y: auto;
-    background: #fff;
-    border-left: 1px solid var(--cs-line);
-    padding: 20px;
-  }
-  .who-card {
-    display: flex;
-    align-items: center;
-    gap: 12px;
-    padding-bottom: 16px;
-    margin-bottom: 12px;
-    border-bottom: 1px solid var(--cs-line);
-  }
-  .who-card .avatar {
-    width: 48px;
-    height: 48px;
-    font-size: 16px;
-  }
-  .vname {
-    font-size: 16px;
-  }
-  .presence {
-    font-size: 12px;
-    color: var(--cs-muted, #6b7280);
-  }
-  .field {
-    padding: 8px 0;
-  }
-  dt {
-    font-size: 11px;
-    font-weight: 600;
-    text-transform: uppercase;
-    letter-spacing: 0.04em;
-    color: #4b5563;
-  }
-  dd {
-    font-size: 13px;
-    overflow-wrap: anywhere;
-  }
-  .verified {
-    margin-inline-start: 4px;
-    padding: 0 6px;
-    border-radius: 999px;
-    background: #dcfce7;
-    color: #166534;
-    font-size: 11px;
-    font-weight: 600;
   }
 `;

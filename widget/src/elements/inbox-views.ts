@@ -81,7 +81,7 @@ export function detailsPanel(info: ConversationInfo): TemplateResult {
   if (info.visitorPageUrl) {
     rows.push([
       'Current page',
-      html`<a href=${safeHref(info.visitorPageUrl)} target="_blank" rel="noopener noreferrer">${info.visitorPageTitle || info.visitorPageUrl}</a>`,
+      html`<a href=${safeHref(info.visitorPageUrl)} target="_blank" rel="noopener noreferrer nofollow ugc" referrerpolicy="no-referrer">${info.visitorPageTitle || info.visitorPageUrl}</a>`,
     ]);
   }
   rows.push(['Platform', [info.platform, info.appVersion].filter(Boolean).join(' ') || '—']);

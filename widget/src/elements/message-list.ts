@@ -95,7 +95,8 @@ export function renderQuote(seq: number, ctx: MessageViewContext): TemplateResul
 
 function renderBody(item: TimelineItem, ctx: MessageViewContext): TemplateResult | string {
   if (item.kind === Kind.Image && isSafeImageUrl(item.text)) {
-    return html`<img src=${item.text} alt=${ctx.strings.image} loading="lazy" />`;
+    // No Referer: the image's host learns nothing of the page it is shown on (issue 10).
+    return html`<img src=${item.text} alt=${ctx.strings.image} loading="lazy" referrerpolicy="no-referrer" />`;
   }
   return item.text;
 }

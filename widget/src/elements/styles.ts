@@ -29,13 +29,22 @@ export const resetStyles = css`
     font-family: var(--cs-font, system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', 'PingFang SC', 'Microsoft YaHei', sans-serif) !important;
     font-size: 15px !important;
     line-height: 1.45 !important;
-    color: var(--cs-text, #1f2937) !important;
+    color: var(--_text) !important;
     font-weight: 400 !important;
     font-style: normal !important;
     letter-spacing: normal !important;
     text-align: start !important;
     text-transform: none !important;
     -webkit-font-smoothing: antialiased;
+    /* The colour tokens, each defined once: a merchant's --cs-* (on the element or any ancestor) or the default. */
+    --_accent: var(--cs-accent, #4f46e5);
+    --_accent-text: var(--cs-accent-text, #fff);
+    --_text: var(--cs-text, #1f2937);
+    --_muted: var(--cs-muted, #6b7280);
+    --_bg: var(--cs-bg, #fff);
+    --_bubble: var(--cs-bubble, #f1f3f7);
+    --_line: var(--cs-line, #e5e7eb);
+    --_focus: var(--cs-focus, #2563eb);
   }
   :host([hidden]) {
     display: none !important;
@@ -55,7 +64,7 @@ export const resetStyles = css`
     cursor: pointer;
   }
   :focus-visible {
-    outline: 2px solid var(--cs-focus, #2563eb);
+    outline: 2px solid var(--_focus);
     outline-offset: 2px;
   }
   [hidden] {
@@ -100,7 +109,7 @@ export const messageStyles = css`
   .older {
     align-self: center;
     font-size: 12px;
-    color: var(--cs-muted, #6b7280);
+    color: var(--_muted);
   }
   .msg {
     display: flex;
@@ -117,7 +126,7 @@ export const messageStyles = css`
   }
   .who {
     font-size: 12px;
-    color: var(--cs-muted, #6b7280);
+    color: var(--_muted);
     margin-block: 4px 2px;
     margin-inline: 4px;
   }
@@ -135,16 +144,16 @@ export const messageStyles = css`
     padding: 8px 12px;
     border-radius: 16px;
     border-end-start-radius: 4px;
-    background: var(--cs-bubble, #f1f3f7);
-    color: var(--cs-text, #1f2937);
+    background: var(--_bubble);
+    color: var(--_text);
     white-space: pre-wrap;
     overflow-wrap: anywhere;
   }
   .msg.own .bubble {
     border-end-start-radius: 16px;
     border-end-end-radius: 4px;
-    background: var(--cs-accent, #4f46e5);
-    color: var(--cs-accent-text, #fff);
+    background: var(--_accent);
+    color: var(--_accent-text);
   }
   .msg.failed .bubble {
     opacity: 0.75;
@@ -173,7 +182,7 @@ export const messageStyles = css`
     background: none;
     padding: 4px;
     border-radius: 50%;
-    color: var(--cs-muted, #6b7280);
+    color: var(--_muted);
     opacity: 0;
     line-height: 0;
   }
@@ -195,14 +204,14 @@ export const messageStyles = css`
     margin-block-start: 2px;
     margin-inline: 4px;
     font-size: 11px;
-    color: var(--cs-muted, #6b7280);
+    color: var(--_muted);
   }
   .state svg {
     width: 14px;
     height: 14px;
   }
   .state.read svg {
-    color: var(--cs-accent, #4f46e5);
+    color: var(--_accent);
   }
   .state.failed {
     color: #b91c1c;
@@ -221,7 +230,7 @@ export const messageStyles = css`
     margin-block: 6px;
     padding: 2px 10px;
     font-size: 12px;
-    color: var(--cs-muted, #6b7280);
+    color: var(--_muted);
     background: #00000008;
     border-radius: 999px;
     text-align: center;
@@ -234,15 +243,15 @@ export const messageStyles = css`
     max-width: 85%;
   }
   .replies button {
-    border: 1px solid var(--cs-accent, #4f46e5);
-    color: var(--cs-accent, #4f46e5);
-    background: var(--cs-bg, #fff);
+    border: 1px solid var(--_accent);
+    color: var(--_accent);
+    background: var(--_bg);
     border-radius: 999px;
     padding: 5px 12px;
     font-size: 13px;
   }
   .replies button:hover {
-    background: color-mix(in srgb, var(--cs-accent, #4f46e5) 8%, transparent);
+    background: color-mix(in srgb, var(--_accent) 8%, transparent);
   }
   .replies button:disabled {
     opacity: 0.45;
@@ -253,14 +262,14 @@ export const messageStyles = css`
     align-items: center;
     gap: 8px;
     font-size: 12px;
-    color: var(--cs-muted, #6b7280);
+    color: var(--_muted);
   }
   .dots {
     display: inline-flex;
     gap: 3px;
     padding: 10px 12px;
     border-radius: 16px;
-    background: var(--cs-bubble, #f1f3f7);
+    background: var(--_bubble);
   }
   .dots i {
     width: 6px;

@@ -28,14 +28,9 @@ export class Announcements {
   /** Loads what IndexedDB holds; expired rows are deleted. */
   async restore(store: ChatStore): Promise<void> {
     const [rows, cursor] = await Promise.all([store.announcements(), store.getMeta('broadcast_cursor')]);
-    this.cursor = Number(cursor ?? 0) || 0;
-    const now = this.deps.now();
-    const expired: string[] = [];
-    for (const row of rows) {
-      if (row.expiresMs > now) this.held.set(row.id, row);
-      else expired.push(row.id);
-    }
-    if (expired.length) await store.applyAnnouncements([], expired, 0);
+    this.cursor = Number(cursor) || 0;
+    const { drop } = mergeAnnouncements(this.held, rows, this.deps.now());
+    if (drop.length) await store.applyAnnouncements([], drop, 0);
     if (this.held.size) this.deps.changed();
   }
 

@@ -164,11 +164,16 @@ export class OutboxFlusher {
     this.arm();
   }
 
-  /** A server message is the twin of an own outbox entry (another tab sent it): the entry leaves. */
+  /**
+   * A server message is the twin of an own outbox entry (another tab sent
+   * it): the entry leaves, and what waited behind it in its conversation
+   * goes now rather than when the other tab's lease would have run out.
+   */
   dropTwin(clientMsgId: string): void {
     if (!clientMsgId || !this.outbox.get(clientMsgId)) return;
     this.outbox.remove(clientMsgId);
     void this.deps.store()?.deleteOutbox(clientMsgId).catch(ignore);
+    void this.flush();
   }
 
   /** Pending messages queued before the visitor's conversation was known move into it. */
@@ -277,6 +282,7 @@ export class OutboxFlusher {
     } else {
       this.outbox.remove(message.clientMsgId);
       this.deps.settle(message.conversationId, message.clientMsgId, message.seq, message.timeMs);
+      void this.flush(); // what waited behind it goes now
     }
   }
 

@@ -2,6 +2,8 @@
 //   server/src/main.ts        -> dist/server/main.js         (`npm run serve`)
 //   server/src/agent-token.ts -> dist/server/agent-token.js  (`npm run agent-token -- <id>`)
 //   server/src/index.ts       -> dist/server/index.js        (startServer as a library)
+//   server/src/backup.ts      -> dist/server/backup.js       (`npm run backup -- <file>`)
+//   server/src/store/writer-worker.ts -> dist/server/store-writer.js (the store's writer thread, loaded by store/writer.ts)
 // Platform node, ESM, npm packages external (uWebSockets.js is native).
 import { build } from 'esbuild';
 import { dirname, join } from 'node:path';
@@ -13,6 +15,8 @@ await build({
     main: join(root, 'server/src/main.ts'),
     'agent-token': join(root, 'server/src/agent-token.ts'),
     index: join(root, 'server/src/index.ts'),
+    backup: join(root, 'server/src/backup.ts'),
+    'store-writer': join(root, 'server/src/store/writer-worker.ts'),
   },
   outdir: join(root, 'dist/server'),
   bundle: true,
@@ -23,4 +27,4 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
 });
-console.log('server build: dist/server/{main,agent-token,index}.js');
+console.log('server build: dist/server/{main,agent-token,index,backup,store-writer}.js');

@@ -73,22 +73,35 @@ const protobufLean = {
  */
 const CLIENT_SENDS_ONLY = ['Hello', 'Identity', 'Cursor', 'Send', 'Received', 'Sync', 'Subscribe', 'Unsubscribe', 'Read', 'ConversationAction', 'PageView', 'Ping', 'BroadcastEvent'];
 const CLIENT_RECEIVES_ONLY = ['Welcome', 'Conversation', 'Ack', 'Message', 'Deliver', 'SyncResult', 'InboxUpdate', 'InboxBatch', 'Receipt', 'Presence', 'Pong', 'Error', 'Broadcast', 'BroadcastItem'];
-const protoClientHalf = {
-  name: 'proto-client-half',
-  setup(b) {
-    b.onLoad({ filter: /[\\/]proto[\\/]gen[\\/]chat\.js$/ }, (args) => {
-      let code = readFileSync(args.path, 'utf8');
-      const strip = (name, fn) => {
-        const re = new RegExp(`\\n(\\s+)${name}\\.${fn} = function \\([^)]*\\) \\{\\n[^]*?\\n\\1\\};`);
-        if (!re.test(code)) throw new Error(`widget/build.mjs: no ${name}.${fn} in ${args.path}`);
-        code = code.replace(re, (_m, indent) => `\n${indent}${name}.${fn} = function () { throw $Error("cs-chat: ${name} is not ${fn}d by clients"); };`);
-      };
-      for (const name of CLIENT_SENDS_ONLY) strip(name, 'decode');
-      for (const name of CLIENT_RECEIVES_ONLY) strip(name, 'encode');
-      return { contents: code, loader: 'js' };
-    });
-  },
-};
+/**
+ * The visitor's bundle (dist/cs-chat.js) also drops what only agents use:
+ * the visitor never receives the inbox notices and never sends the agent
+ * requests (the server refuses them from a visitor anyway).
+ */
+const VISITOR_NEVER_RECEIVES = ['InboxUpdate', 'InboxBatch'];
+const VISITOR_NEVER_SENDS = ['Subscribe', 'Unsubscribe', 'ConversationAction'];
+const protoClientHalf = protoHalf([...CLIENT_SENDS_ONLY], [...CLIENT_RECEIVES_ONLY]);
+const protoVisitorHalf = protoHalf([...CLIENT_SENDS_ONLY, ...VISITOR_NEVER_RECEIVES], [...CLIENT_RECEIVES_ONLY, ...VISITOR_NEVER_SENDS]);
+
+/** The plugin that replaces the named messages' decode (`noDecode`) and encode (`noEncode`) by a function that throws. */
+function protoHalf(noDecode, noEncode) {
+  return {
+    name: 'proto-client-half',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]proto[\\/]gen[\\/]chat\.js$/ }, (args) => {
+        let code = readFileSync(args.path, 'utf8');
+        const strip = (name, fn) => {
+          const re = new RegExp(`\\n(\\s+)${name}\\.${fn} = function \\([^)]*\\) \\{\\n[^]*?\\n\\1\\};`);
+          if (!re.test(code)) throw new Error(`widget/build.mjs: no ${name}.${fn} in ${args.path}`);
+          code = code.replace(re, (_m, indent) => `\n${indent}${name}.${fn} = function () { throw $Error("cs-chat: ${name} is not ${fn}d by clients"); };`);
+        };
+        for (const name of noDecode) strip(name, 'decode');
+        for (const name of noEncode) strip(name, 'encode');
+        return { contents: code, loader: 'js' };
+      });
+    },
+  };
+}
 
 /**
  * Lit's css`` literals are not minified by esbuild: squeeze their whitespace
@@ -144,6 +157,7 @@ mkdirSync(dist, { recursive: true });
 // embed.ts would come after); the controller marks the launcher's first paint.
 const chatBuild = await build({
   ...browser,
+  plugins: browser.plugins.map((p) => (p === protoClientHalf ? protoVisitorHalf : p)),
   entryPoints: [join(root, 'widget/src/embed.ts')],
   outfile: join(dist, 'cs-chat.js'),
   banner: { js: "self.performance?.mark('cs-chat:script-start');" },

@@ -26,8 +26,16 @@
  * | CS_BOT | `off` disables the offline auto-reply | on |
  * | CS_LOG_LEVEL | pino level | info |
  * | CS_API_TOKEN | bearer token with owner rights on the JSON API | off |
+ * | CS_DATA_DIR | the data directory: cs-chat.db (the store), the demo secret | ./.data |
+ * | CS_JOURNAL | `off`: keep nothing durable (memory only; a restart loses everything) | on |
+ * | CS_COMMIT_MS | group-commit window of the store, ms | 5 |
+ * | CS_HOT_SET_MB | memory for conversations and recent messages (older ones are read from the store) | 64 |
+ * | CS_RETENTION_DAYS | delete resolved conversations idle this long; 0 keeps all | 0 |
+ * | CS_MAX_CONVERSATIONS_PER_VISITOR | conversations (topics) per visitor | 20 |
+ * | CS_WELCOME_CONVERSATIONS | conversations a visitor's Welcome lists | 20 |
+ * | CS_NEW_VISITORS_PER_IP_MINUTE | new anonymous visitors per IP per minute | 30 |
+ * | CS_VISITOR_BYTES_PER_HOUR | bytes of text a visitor may have stored per hour | 1048576 |
  * | CS_BROADCAST_SPREAD_MS | jitter window of an announcement's publish / edit / recall, ms | 30000 |
- * | CS_DATA_DIR, CS_JOURNAL, CS_FSYNC_MS, CS_COMPACT_BYTES | journal (store/journal.ts) | ./.data, on, 5, 8 MiB |
  * | CS_MAX_UPLOAD_BYTES | largest attachment upload (413 past it) | 10485760 (10 MiB) |
  * | CS_UPLOAD_QUOTA_BYTES_PER_HOUR | bytes one visitor may upload per hour (429 past it; 0 = no limit) | 104857600 (100 MiB) |
  * | CS_FILE_URL_TTL_MS | least lifetime of a signed /files URL | 3600000 |
@@ -36,7 +44,6 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServerOptions } from './options.js';
-import { openJournal, type Journal, type JournalLogger } from './store/journal.js';
 
 /** A non-negative number setting, or undefined when unset; anything else is refused with the variable named. */
 export function envNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
@@ -47,18 +54,13 @@ export function envNumber(env: NodeJS.ProcessEnv, name: string): number | undefi
   return value;
 }
 
-/**
- * The journal the environment asks for: `CS_DATA_DIR` (default `./.data`),
- * `CS_JOURNAL` (`off` disables), `CS_FSYNC_MS` (default 5), `CS_COMPACT_BYTES`
- * (default 8 MiB). See store/journal.ts for the fsync policy.
- */
-export function journalFromEnv(env: NodeJS.ProcessEnv = process.env, log?: JournalLogger): Journal {
-  return openJournal(env.CS_DATA_DIR || './.data', {
-    enabled: (env.CS_JOURNAL ?? '').toLowerCase() !== 'off',
-    fsyncMs: envNumber(env, 'CS_FSYNC_MS'),
-    compactBytes: envNumber(env, 'CS_COMPACT_BYTES'),
-    log,
-  });
+/** The data directory the environment asks for: `CS_DATA_DIR` (default ./.data), or '' for `CS_JOURNAL=off` (memory only). */
+export function dataDirFromEnv(env: NodeJS.ProcessEnv): string {
+  return (env.CS_JOURNAL ?? '').toLowerCase() === 'off' ? '' : env.CS_DATA_DIR || './.data';
+}
+
+function mebibytes(value: number | undefined): number | undefined {
+  return value === undefined ? undefined : Math.floor(value * 1024 * 1024);
 }
 
 /** Options read from `env`, and whether the secret was generated for this run. */
@@ -99,8 +101,14 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): { options: Partial<Serve
     blockedWordsMode: mode === 'reject' ? 'reject' : mode === 'mask' ? 'mask' : undefined,
     offlineReply: bots ? undefined : false,
     logLevel: env.CS_LOG_LEVEL || undefined,
-    // Attachments live in the data directory; with CS_JOURNAL=off nothing is kept, files neither.
-    dataDir: (env.CS_JOURNAL ?? '').toLowerCase() === 'off' ? undefined : env.CS_DATA_DIR || './.data',
+    dataDir: dataDirFromEnv(env),
+    commitMs: number('CS_COMMIT_MS'),
+    hotSetBytes: mebibytes(number('CS_HOT_SET_MB')),
+    retentionDays: number('CS_RETENTION_DAYS'),
+    maxConversationsPerVisitor: number('CS_MAX_CONVERSATIONS_PER_VISITOR'),
+    welcomeConversations: number('CS_WELCOME_CONVERSATIONS'),
+    newVisitorsPerIpPerMinute: number('CS_NEW_VISITORS_PER_IP_MINUTE'),
+    visitorBytesPerHour: number('CS_VISITOR_BYTES_PER_HOUR'),
     maxUploadBytes: number('CS_MAX_UPLOAD_BYTES'),
     uploadQuotaBytesPerHour: number('CS_UPLOAD_QUOTA_BYTES_PER_HOUR'),
     fileUrlTtlMs: number('CS_FILE_URL_TTL_MS'),

@@ -11,17 +11,28 @@ import { Hub, registerWebSocket, siteTag, type GatewayContext } from './gateway/
 import { registerAnnouncementApi } from './http/announcements.js';
 import { registerHttpRoutes, ServerMetrics } from './http/index.js';
 import { resolveOptions, type ServerOptions } from './options.js';
-import { journalMessageStore, WordFilter } from './pipeline/index.js';
+import { durableMessageStore, WordFilter } from './pipeline/index.js';
+import { ConversationStore } from './store/conversations.js';
 import Database from 'better-sqlite3';
 import { BroadcastService } from './broadcast/index.js';
-import { ConversationStore } from './store/conversations.js';
+import { openDb } from './store/db.js';
 import { migrate } from './store/migrations.js';
+import { openStore, type ImportReport } from './store/index.js';
 
 export { resolveOptions, repoRoot, type BlockedWordsMode, type ServerOptions } from './options.js';
 export { signAgentToken, signIdentity, signVisitorToken } from './gateway/auth.js';
 export { SERVER_CORE_LEVEL } from './pipeline/index.js';
 export { ConversationStore, conversationIdFor } from './store/conversations.js';
-export { JournalUnavailableError, NoJournal, type Journal, type JournalRecord } from './store/journal-types.js';
+export { DataDirLockedError, JournalImportError, MemoryOnlyStore, StoreUnavailableError, type DurableStore, type StoreRecord } from './store/index.js';
+
+/** Raised when the port cannot be bound (in use by any other process: the listen is exclusive). */
+export class ListenError extends Error {
+  readonly type = 'Listen';
+  constructor(host: string, port: number) {
+    super(`cannot listen on ${host}:${port}: the port is in use (or the address is not this machine's)`);
+    this.name = 'ListenError';
+  }
+}
 
 /** A server running in this process. */
 export interface RunningServer {
@@ -37,6 +48,8 @@ export interface RunningServer {
   readonly options: ServerOptions;
   /** The in-memory state (read-only use: tests and admin tools). */
   readonly store: ConversationStore;
+  /** What the journal import did at this start, if one ran. */
+  readonly imported: ImportReport | undefined;
   /** Attachments (read-only use: tests and admin tools). */
   readonly files: Files;
   /** The public mailbox (tests and admin tools). */
@@ -45,7 +58,8 @@ export interface RunningServer {
   /**
    * Graceful stop: refuses new connections, closes the listen socket, sends
    * every session Error GOING_AWAY and closes it with code 1001 (clients
-   * reconnect with jittered backoff), then flushes and closes the journal.
+   * reconnect with jittered backoff), then commits what is pending, closes
+   * the store and releases the data directory.
    */
   close(): Promise<void>;
 }
@@ -55,21 +69,30 @@ export function isNativeUws(): boolean {
   return /\[native code\]/.test(Function.prototype.toString.call(uWS.App));
 }
 
-/** Starts a server: replays the journal, then listens. Rejects when the port cannot be bound. */
+/**
+ * Starts a server: opens the store (lock, migrations, journal import; no
+ * history is replayed), then listens. Rejects when the data directory is
+ * used by another server, an old journal cannot be imported, or the port
+ * cannot be bound.
+ */
 export async function startServer(partial: Partial<ServerOptions>): Promise<RunningServer> {
   const options = resolveOptions(partial);
   const log = pino({ level: options.logLevel, base: { svc: 'cs-chat' } });
-  const store = new ConversationStore();
-  const journal = options.journal;
-  const replayed = await journal.replay((record) => store.apply(record));
-  journal.setSnapshotSource(() => store.snapshot());
-  if (replayed.records > 0 || replayed.tornBytes > 0) log.info(replayed, 'journal replayed');
+  const opened = openStore({ dataDir: options.dataDir, commitMs: options.commitMs, busyTimeoutMs: options.busyTimeoutMs, probeMs: options.storeProbeMs }, log);
+  const journal = opened.durable;
+  const store = new ConversationStore(journal, {
+    hotSetBytes: options.hotSetBytes,
+    maxConversationsPerVisitor: options.maxConversationsPerVisitor,
+    newVisitorsPerIpPerMinute: options.newVisitorsPerIpPerMinute,
+    visitorBytesPerHour: options.visitorBytesPerHour,
+  });
 
   const metrics = new ServerMetrics();
   const now = (): number => Date.now();
+  // The modules' own connection (announcements, attachments, and the tables others add): cs-chat.db on this thread, or memory only.
   const ownsDatabase = options.database === undefined;
-  const database = options.database ?? new Database(':memory:');
-  if (ownsDatabase) migrate(database);
+  const database = options.database ?? (options.dataDir ? openDb(options.dataDir, { busyTimeoutMs: options.busyTimeoutMs }) : new Database(':memory:'));
+  if (ownsDatabase && !options.dataDir) migrate(database);
   const broadcasts = new BroadcastService(database, {
     spreadMs: options.broadcastSpreadMs,
     now,
@@ -95,10 +118,11 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
     isStored: (conversationId, senderId, clientMsgId) => (store.get(conversationId)?.findDuplicate(senderId, clientMsgId) ?? 0) > 0,
   });
   const hub = new Hub(store, metrics, options, log, now, (message) => files.wireAttachments(message));
+  store.setInUse((conversationId) => hub.registry.watchersOf(conversationId).length > 0);
   const pipeline = {
     options,
     conversations: store,
-    messages: journalMessageStore({ journal, now }),
+    messages: durableMessageStore({ conversations: store, durable: journal, now }),
     journal,
     fanOut: hub,
     attachments: files,
@@ -120,6 +144,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
     now,
     shuttingDown: false,
   };
+  const retention = startRetention(store, options, log, now);
 
   const app = uWS.App();
   hub.attach(app);
@@ -128,12 +153,16 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
   files.register(app);
   registerHttpRoutes(app, { options, metrics, log, health: () => ({ journalHealthy: journal.healthy, shuttingDown: ctx.shuttingDown }) });
 
-  const listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
-    app.listen(options.host, options.port, (socket) => {
-      if (socket) resolve(socket);
-      else reject(new Error(`cannot listen on ${options.host}:${options.port}`));
-    });
-  });
+  let listenSocket: uWS.us_listen_socket;
+  try {
+    listenSocket = await listenExclusive(app, options.host, options.port);
+  } catch (error) {
+    clearInterval(retention);
+    hub.dispose();
+    store.dispose();
+    await opened.close();
+    throw error;
+  }
   const port = uWS.us_socket_local_port(listenSocket);
   const host = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
   let closing: Promise<void> | undefined;
@@ -144,12 +173,51 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
       uWS.us_listen_socket_close(listenSocket);
       hub.shutdown('server shutting down: reconnect with backoff');
       hub.dispose();
+      clearInterval(retention);
+      store.dispose();
       broadcasts.close();
-      await journal.close();
       files.close();
+      await opened.close();
       if (ownsDatabase) database.close();
       log.info('server closed');
     })());
 
-  return { port, url: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}/ws`, native: isNativeUws(), options, store, broadcasts, files, log, close };
+  return { port, url: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}/ws`, native: isNativeUws(), options, store, broadcasts, files, imported: opened.imported, log, close };
+}
+
+/** uWS's listen with an options argument after host and port (the typings only declare it without a host). */
+type ListenWithOptions = (host: string, port: number, options: number, cb: (socket: uWS.us_listen_socket | false) => void) => unknown;
+
+/** LIBUS_LISTEN_EXCLUSIVE_PORT: uWS exports it as a plain number (the typings' enum does not exist at run time). */
+const LISTEN_EXCLUSIVE_PORT = 1;
+
+/**
+ * Listens with LIBUS_LISTEN_EXCLUSIVE_PORT: by default uWS sets SO_REUSEPORT
+ * on Linux, so a second server on a port in use would start "fine" and
+ * silently share the traffic; exclusive, it fails loudly instead.
+ */
+function listenExclusive(app: uWS.TemplatedApp, host: string, port: number): Promise<uWS.us_listen_socket> {
+  const listen = app.listen.bind(app) as unknown as ListenWithOptions;
+  return new Promise((resolve, reject) => {
+    listen(host, port, LISTEN_EXCLUSIVE_PORT, (socket) => (socket ? resolve(socket) : reject(new ListenError(host, port))));
+  });
+}
+
+/** Retention (`CS_RETENTION_DAYS`): every `retentionEveryMs`, up to 100 expired resolved conversations go. */
+function startRetention(store: ConversationStore, options: ServerOptions, log: Logger, now: () => number): NodeJS.Timeout | undefined {
+  if (!(options.retentionDays > 0)) return undefined;
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    store
+      .purgeExpired(now() - options.retentionDays * 86_400_000, 100)
+      .then(
+        (deleted) => deleted > 0 && log.info({ deleted, retentionDays: options.retentionDays }, 'retention: deleted expired conversations'),
+        (error: unknown) => log.warn({ err: error }, 'retention: delete failed; trying again later'),
+      )
+      .finally(() => (running = false));
+  }, options.retentionEveryMs);
+  timer.unref();
+  return timer;
 }

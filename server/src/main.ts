@@ -2,11 +2,13 @@
  * `npm run serve`: starts the server from the environment (see config.ts),
  * prints the demo URLs (and, in demo mode only, a ready agent token), and shuts down gracefully on
  * SIGTERM / SIGINT (stop accepting, close the listen socket, tell every
- * session GOING_AWAY with close code 1001, flush the journal, exit 0).
+ * session GOING_AWAY with close code 1001, commit what is pending, exit 0).
+ * A start that cannot open the store (another server on the data directory,
+ * an old journal that cannot be imported) prints why and exits 1.
  */
-import { journalFromEnv, optionsFromEnv } from './config.js';
-import { signAgentToken, startServer } from './index.js';
-import { openMigrated } from './store/db.js';
+import { optionsFromEnv } from './config.js';
+import { ListenError, signAgentToken, startServer } from './index.js';
+import { DataDirLockedError, JournalImportError, SchemaTooNewError } from './store/index.js';
 
 /** How long the workbench link printed in demo mode works, ms: it ends up in browser history. */
 const DEMO_LINK_TTL_MS = 24 * 3_600_000;
@@ -36,9 +38,8 @@ function startBanner(base: string, demoSecret: string | undefined, nowMs: number
 
 async function main(): Promise<void> {
   const { options, generatedSecret } = optionsFromEnv(process.env);
-  // The SQLite store of the data directory (attachments, announcements); memory only with CS_JOURNAL=off.
-  const database = options.dataDir ? openMigrated(options.dataDir) : undefined;
-  const server = await startServer({ ...options, database, journal: journalFromEnv(process.env) });
+  // startServer opens CS_DATA_DIR/cs-chat.db (lock, migrations, journal import) for the store, attachments and announcements.
+  const server = await startServer(options);
   const { log } = server;
   if (server.native) log.info('uWebSockets.js: native binary loaded');
   else log.warn('uWebSockets.js: native binary NOT loaded, running the slow JavaScript fallback');
@@ -54,10 +55,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'shutting down');
     server.close().then(
-      () => {
-        database?.close();
-        process.exit(0);
-      },
+      () => process.exit(0),
       (error: unknown) => {
         log.error({ err: error }, 'shutdown failed');
         process.exit(1);
@@ -69,6 +67,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`cs-chat: ${(error as Error).stack ?? String(error)}\n`);
+  // Refusals with a reason a person can act on print just that; anything else prints its stack.
+  const known = error instanceof DataDirLockedError || error instanceof JournalImportError || error instanceof SchemaTooNewError || error instanceof ListenError;
+  process.stderr.write(known ? `cs-chat: cannot start: ${error.message}\n` : `cs-chat: ${(error as Error).stack ?? String(error)}\n`);
   process.exit(1);
 });

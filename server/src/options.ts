@@ -6,7 +6,6 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Db } from './store/db.js';
-import { NoJournal, type Journal } from './store/journal-types.js';
 
 /** How the sensitive-word filter treats a blocked word. */
 export type BlockedWordsMode = 'mask' | 'reject';
@@ -87,12 +86,31 @@ export interface ServerOptions {
   offlineReply: boolean;
   /** Least time between two offline auto-replies in one conversation, ms. Default 300000. */
   offlineReplyEveryMs: number;
-  /** Where every state change is recorded (DESIGN.md §5). Default NoJournal (memory only). */
-  journal: Journal;
+  /** Group-commit window: how long a write waits for others to share its transaction, ms. Default 5 (`CS_COMMIT_MS`). */
+  commitMs: number;
+  /** How long a commit waits for another connection's lock before it fails (storage unavailable), ms. Default 5000. */
+  busyTimeoutMs: number;
+  /** How often the store tries the disk again while it refuses writes, ms. Default 1000. */
+  storeProbeMs: number;
+  /** Estimated size of the in-memory hot set (conversations and recent messages), bytes. Default 64 MiB (`CS_HOT_SET_MB`). */
+  hotSetBytes: number;
+  /** Delete resolved conversations whose last activity is older than this many days; 0 keeps everything. Default 0 (`CS_RETENTION_DAYS`). */
+  retentionDays: number;
+  /** How often retention looks for expired conversations, ms; each pass deletes at most 100. Default 60000. */
+  retentionEveryMs: number;
+  /** Most conversations (topics) one visitor may have; a Hello for one more gets Error RATE_LIMITED. Default 20 (`CS_MAX_CONVERSATIONS_PER_VISITOR`). */
+  maxConversationsPerVisitor: number;
+  /** Most conversations a visitor's Welcome lists (newest first). Default 20 (`CS_WELCOME_CONVERSATIONS`). */
+  welcomeConversations: number;
+  /** New anonymous visitors (Hello without a token) one IP may start per minute. Default 30 (`CS_NEW_VISITORS_PER_IP_MINUTE`). */
+  newVisitorsPerIpPerMinute: number;
+  /** Bytes of message text one visitor may have stored per hour. Default 1048576 (`CS_VISITOR_BYTES_PER_HOUR`). */
+  visitorBytesPerHour: number;
   /**
    * The SQLite database (announcements, …), opened and migrated by the
-   * caller (`openMigrated`). Default: a private in-memory database, migrated
-   * at start and lost at stop.
+   * caller (`openMigrated`). Default: a connection to `dataDir`'s cs-chat.db
+   * (main thread, beside the store's writer thread), or a private in-memory
+   * database when `dataDir` is '' (lost at stop).
    */
   database: Db | undefined;
   /** `CS_API_TOKEN`: a bearer token with owner rights on the JSON API (provisioning). Default '' (off). */
@@ -100,9 +118,12 @@ export interface ServerOptions {
   /** Jitter window over which a published, edited or recalled announcement reaches the open widgets, ms (`CS_BROADCAST_SPREAD_MS`). Default 30000. */
   broadcastSpreadMs: number;
   /**
-   * Where attachments' bytes live: `<dataDir>/files` (CS_DATA_DIR). '' keeps
-   * them in a temp folder for this run only (tests, CS_JOURNAL=off). Their
-   * rows live in `database`. Default ''.
+   * The data directory (`CS_DATA_DIR`): `cs-chat.db` (the store, DESIGN.md
+   * §5; one server per directory) and attachments' bytes in `files/`. ''
+   * keeps nothing durable: memory only, everything is lost at a restart and
+   * every epoch changes (`CS_JOURNAL=off`; tests and benchmarks); files go to
+   * a temp folder for this run. Default '' here; `npm start` uses
+   * `CS_DATA_DIR` (default ./.data).
    */
   dataDir: string;
   /** Largest upload, bytes (CS_MAX_UPLOAD_BYTES); bigger ones get 413 while streaming. Default 10 MiB. */
@@ -151,11 +172,20 @@ export function resolveOptions(partial: Partial<ServerOptions>): ServerOptions {
     blockedWordsMode: 'mask',
     offlineReply: true,
     offlineReplyEveryMs: 300_000,
-    journal: new NoJournal(),
+    dataDir: '',
+    commitMs: 5,
+    busyTimeoutMs: 5000,
+    storeProbeMs: 1000,
+    hotSetBytes: 64 * 1024 * 1024,
+    retentionDays: 0,
+    retentionEveryMs: 60_000,
+    maxConversationsPerVisitor: 20,
+    welcomeConversations: 20,
+    newVisitorsPerIpPerMinute: 30,
+    visitorBytesPerHour: 1024 * 1024,
     database: undefined,
     broadcastSpreadMs: 30_000,
     apiToken: '',
-    dataDir: '',
     maxUploadBytes: 10 * 1024 * 1024,
     uploadQuotaBytesPerHour: 100 * 1024 * 1024,
     fileUrlTtlMs: 60 * 60 * 1000,

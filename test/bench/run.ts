@@ -15,6 +15,9 @@
  * `--rounds=N` (sizes); `--latency-idle=N` (idle connections held open during
  * the latency runs; default 10,000, 0 with --quick).
  *
+ * `npm run bench -- soak` and `npm run bench -- abuse` run the store
+ * benchmarks instead (soak.ts, abuse.ts; issue 9).
+ *
  * Figures are for reading, never asserts. On a 2-core machine the generator
  * saturates first: compare server CPU per delivered message, and read the
  * throughput next to the generator's own CPU.
@@ -70,6 +73,11 @@ async function main(): Promise<void> {
     // `npm run bench -- broadcast [--visitors=N] [--spread=ms]`: the public mailbox at scale, on its own.
     const { runBroadcastBench } = await import('./broadcast.js');
     await runBroadcastBench({ visitors: option('visitors') ? Number(option('visitors')) : undefined, spreadMs: option('spread') ? Number(option('spread')) : undefined });
+    return;
+  }
+  if (argv[0] === 'soak' || argv[0] === 'abuse') {
+    // Each store benchmark is its own script with its own options (see its header).
+    await import(argv[0] === 'soak' ? './soak.js' : './abuse.js');
     return;
   }
   const started = Date.now();

@@ -28,6 +28,9 @@ export interface ServerChild {
 export const liveChildren = new Set<ServerChild>();
 
 /** Starts dist/server/main.js with its journal in `dataDir`; resolves once it printed its port. */
+/** Every participant connects from 127.0.0.1: the per-IP and per-visitor quotas of issue 9 are lifted (they have their own tests). */
+const LOOPBACK_QUOTAS = { CS_NEW_VISITORS_PER_IP_MINUTE: '100000', CS_VISITOR_BYTES_PER_HOUR: '1000000000' };
+
 export async function startServerChild(dataDir: string, env: Record<string, string> = {}): Promise<ServerChild> {
   const main = join(root, 'dist', 'server', 'main.js');
   for (const file of [main, join(root, 'dist', 'cs-chat.js')]) {
@@ -35,7 +38,7 @@ export async function startServerChild(dataDir: string, env: Record<string, stri
   }
   const child = spawn(process.execPath, [main], {
     cwd: root,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', CS_SECRET: CHAOS_SECRET, CS_DATA_DIR: dataDir, CS_LOG_LEVEL: 'warn', CS_BOT: 'off', ...env },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', CS_SECRET: CHAOS_SECRET, CS_DATA_DIR: dataDir, CS_LOG_LEVEL: 'warn', CS_BOT: 'off', ...LOOPBACK_QUOTAS, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';

@@ -138,7 +138,7 @@ class HostileSocket {
 export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const { log } = options;
   const dataDir = await mkdtemp(join(tmpdir(), 'cs-fuzz-'));
-  const server: ChildServer = await startChildServer(dataDir, { CS_RATE_BURST: '1000000000', CS_RATE_PER_SECOND: '1000000000', CS_MAX_CONNECTIONS_PER_IP: '100000' });
+  const server: ChildServer = await startChildServer(dataDir, { CS_RATE_BURST: '1000000000', CS_RATE_PER_SECOND: '1000000000', CS_MAX_CONNECTIONS_PER_IP: '100000', CS_NEW_VISITORS_PER_IP_MINUTE: '100000000', CS_VISITOR_BYTES_PER_HOUR: '100000000000' });
   let serverAlive = true;
   void server.exited.then(() => (serverAlive = false));
   const started = Date.now();

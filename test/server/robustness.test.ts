@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, test } from 'node:test';
 import { cs } from '../../proto/gen/chat.js';
-import { JournalUnavailableError, type Journal, type JournalRecord } from '../../server/src/index.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDb, type Db } from '../../server/src/store/db.js';
 import { newClientMsgId, ProtoClient } from '../support/proto-client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
@@ -38,31 +41,21 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.close()));
 });
 
-/** A journal whose appends the test holds back or fails. */
-class ControlledJournal implements Journal {
-  healthy = true;
-  fail = false;
-  readonly records: JournalRecord[] = [];
-  private held: { resolve: () => void; reject: (e: Error) => void }[] = [];
-  hold = false;
-  async replay(): Promise<{ records: number; tornBytes: number }> {
-    return { records: 0, tornBytes: 0 };
-  }
-  append(record: JournalRecord): Promise<void> {
-    if (this.fail) return Promise.reject(new JournalUnavailableError('disk full'));
-    this.records.push(record);
-    if (!this.hold) return Promise.resolve();
-    return new Promise((resolve, reject) => this.held.push({ resolve, reject }));
-  }
-  release(): void {
-    for (const h of this.held.splice(0)) h.resolve();
-  }
-  failHeld(): void {
-    for (const h of this.held.splice(0)) h.reject(new JournalUnavailableError('disk full'));
-  }
-  setSnapshotSource(): void {}
-  async close(): Promise<void> {}
+/** A data directory for a server with the SQLite store, and another connection to its database (an operator's sqlite3 shell, a backup). */
+async function storeDir(): Promise<{ dataDir: string; other: () => Db }> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'cs-robust-'));
+  let db: Db | undefined;
+  cleanups.push(async () => {
+    db?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+  return { dataDir, other: () => (db ??= openDb(dataDir)) };
 }
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+const health = async (server: TestServer): Promise<number> => (await fetch(`${server.url}/healthz`)).status;
 
 describe('robustness', () => {
   test('random bytes get Error BAD_FRAME and the server serves others', async () => {
@@ -169,41 +162,45 @@ describe('robustness', () => {
     await assert.rejects(client.hello({ site: 's'.repeat(500) }), /BAD_FRAME/);
   });
 
-  test('delivers only after the journal made the message durable', async () => {
-    const journal = new ControlledJournal();
-    const server = await serve({ journal });
+  test('the Ack and the fan-out wait for the commit: a writer held back by another connection sends nothing until it is released', async () => {
+    const { dataDir, other } = await storeDir();
+    const server = await serve({ dataDir });
     const sender = await visitor(server);
-    const other = await visitor(server, { token: sender.welcome?.token });
-    journal.hold = true;
+    const peer = await visitor(server, { token: sender.welcome?.token });
+    await sender.send({ text: 'first, committed' });
+    other().exec('BEGIN IMMEDIATE'); // holds the write lock: the writer thread waits (busy timeout 5 s)
     const clientMsgId = newClientMsgId();
     const ackPromise = sender.send({ clientMsgId, text: 'wait for the disk' });
-    await new Promise((r) => setTimeout(r, 100));
-    assert.equal(sender.frames.filter((f) => f.ack).length, 0, 'no Ack before durability');
-    assert.equal(other.delivered().length, 0, 'no Deliver before durability');
-    journal.hold = false;
-    journal.release();
+    await new Promise((r) => setTimeout(r, 400));
+    assert.equal(sender.frames.filter((f) => f.ack?.clientMsgId === clientMsgId).length, 0, 'no Ack before the commit');
+    assert.equal(peer.delivered().filter((m) => m.clientMsgId === clientMsgId).length, 0, 'no Deliver before the commit');
+    other().exec('COMMIT');
     assert.equal((await ackPromise).status, cs.v1.AckStatus.OK);
-    await other.waitFor((f) => f.deliver?.messages?.some((m) => m.clientMsgId === clientMsgId) ?? false);
-    assert.deepEqual(journal.records.map((r) => r.t), ['conv', 'msg']);
+    await peer.waitFor((f) => f.deliver?.messages?.some((m) => m.clientMsgId === clientMsgId) ?? false);
+    const stored = other().prepare('SELECT seq FROM messages WHERE client_msg_id = ?').pluck().get(clientMsgId);
+    assert.equal(stored, 2, 'acked means in the database');
   });
 
-  test('when the journal refuses, the send is rejected with retry_after_ms, rolled back, and a retry later succeeds once', async () => {
-    const journal = new ControlledJournal();
-    const server = await serve({ journal });
+  test('when the store refuses, the send is rejected with retry_after_ms, rolled back, and a retry later succeeds once', async () => {
+    const { dataDir, other } = await storeDir();
+    const server = await serve({ dataDir, busyTimeoutMs: 200, storeProbeMs: 50 });
     const sender = await visitor(server);
-    const other = await visitor(server, { token: sender.welcome?.token });
+    const peer = await visitor(server, { token: sender.welcome?.token });
     await sender.send({ text: 'kept' });
-    journal.hold = true;
+    other().exec('BEGIN IMMEDIATE'); // held past the busy timeout: the commit fails, as on a broken disk
     const clientMsgId = newClientMsgId();
     const first = sender.send({ clientMsgId, text: 'lost disk' });
     const second = sender.send({ text: 'also in flight' });
-    await new Promise((r) => setTimeout(r, 50));
-    journal.hold = false;
-    journal.failHeld();
     for (const ack of [await first, await second]) {
       assert.equal(ack.status, cs.v1.AckStatus.REJECTED);
       assert.equal(ack.reason, 'storage unavailable');
       assert.ok((ack.retryAfterMs ?? 0) > 0);
+    }
+    other().exec('ROLLBACK');
+    const deadline = Date.now() + 5000;
+    while ((await health(server)) !== 200) {
+      assert.ok(Date.now() < deadline, '/healthz did not recover');
+      await new Promise((r) => setTimeout(r, 20));
     }
     const sync = await sender.sync({ afterSeq: 0 });
     assert.deepEqual(sync.messages?.map((m) => m.text), ['kept']);
@@ -212,19 +209,23 @@ describe('robustness', () => {
     assert.equal(retry.status, cs.v1.AckStatus.OK);
     assert.equal(retry.seq, 2);
     await new Promise((r) => setTimeout(r, 50));
-    assert.deepEqual(other.delivered().map((m) => m.seq), [1, 2]);
+    assert.deepEqual(peer.delivered().map((m) => m.seq), [1, 2]);
   });
 
-  test('an unhealthy journal turns /healthz to 503 and sends into REJECTED storage unavailable', async () => {
-    const journal = new ControlledJournal();
-    const server = await serve({ journal });
+  test('an unhealthy store turns /healthz to 503 and sends into REJECTED storage unavailable at once', async () => {
+    const { dataDir, other } = await storeDir();
+    const server = await serve({ dataDir, busyTimeoutMs: 100, storeProbeMs: 50 });
     const client = await visitor(server);
-    assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
-    journal.healthy = false;
-    assert.equal((await fetch(`${server.url}/healthz`)).status, 503);
-    const ack = await client.send({ text: 'nope' });
+    assert.equal(await health(server), 200);
+    other().exec('BEGIN IMMEDIATE');
+    assert.equal((await client.send({ text: 'nope' })).status, cs.v1.AckStatus.REJECTED);
+    assert.equal(await health(server), 503);
+    const started = Date.now();
+    const ack = await client.send({ text: 'nope again' });
     assert.equal(ack.status, cs.v1.AckStatus.REJECTED);
     assert.equal(ack.reason, 'storage unavailable');
+    assert.ok(Date.now() - started < 100, 'refused at once, not after another busy timeout');
+    other().exec('ROLLBACK');
   });
 
   test('a push not confirmed by Received is pushed again', async () => {

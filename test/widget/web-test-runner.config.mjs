@@ -35,7 +35,8 @@ function realServer() {
   let port = 0;
   const start = async () => {
     const { startServer } = await import('../../server/src/index.ts');
-    server = await startServer({ port, host: '127.0.0.1', secret: 'widget-test-secret', greeting: false, offlineReply: false, logLevel: 'silent' });
+    // Every test page is a new anonymous visitor from 127.0.0.1: lift the per-IP new-visitor quota (it has its own server tests).
+    server = await startServer({ port, host: '127.0.0.1', secret: 'widget-test-secret', greeting: false, offlineReply: false, logLevel: 'silent', newVisitorsPerIpPerMinute: 1_000_000 });
     port = server.port;
     return server;
   };

@@ -5,7 +5,7 @@ import type { ServerMetrics } from '../http/metrics.js';
 import type { ServerOptions } from '../options.js';
 import type { PipelineDeps } from '../pipeline/ports.js';
 import type { ConversationStore } from '../store/conversations.js';
-import type { Journal } from '../store/journal-types.js';
+import type { DurableStore } from '../store/records.js';
 import type { Keys } from './auth.js';
 import type { Hub } from './hub.js';
 
@@ -13,7 +13,8 @@ export interface GatewayContext {
   readonly options: ServerOptions;
   readonly keys: Keys;
   readonly store: ConversationStore;
-  readonly journal: Journal;
+  /** The durable store (SQLite, or memory only with CS_JOURNAL=off); the name is the old journal's. */
+  readonly journal: DurableStore;
   readonly hub: Hub;
   readonly metrics: ServerMetrics;
   readonly log: Logger;

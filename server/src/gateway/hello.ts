@@ -13,6 +13,7 @@ import { visibleConversation } from '../pipeline/access.js';
 import { checkAgentToken, isVisitorToken, legacyVisitorIdForUser, newVisitorId, signVisitorToken, verifyIdentity, verifyVisitorToken, visitorIdForUser } from './auth.js';
 import { joinMailbox } from './broadcasts.js';
 import { SessionPhase, type SessionData, type Socket } from './session.js';
+import { checkVisitorHello } from './store-limits.js';
 
 /** Longest site / topic / device id / platform / version / lang accepted, characters. */
 const MAX_FIELD = 128;
@@ -38,6 +39,10 @@ export function handleHello(ctx: GatewayContext, ws: Socket, hello: cs.v1.Hello)
   }
   const who = authenticate(ctx, hello, session.origin);
   if (typeof who === 'string') return fatal(cs.v1.ErrorCode.UNAUTHENTICATED, who);
+  if (who.role === cs.v1.Role.VISITOR) {
+    const refused = checkVisitorHello(ctx, session.ip, hello, who.visitorId, !hello.token && !hello.identity?.userId);
+    if (refused) return ctx.hub.out.sendError(ws, cs.v1.ErrorCode.RATE_LIMITED, refused.message, { fatal: true, retryAfterMs: refused.retryAfterMs });
+  }
 
   session.coreLevel = coreLevel;
   session.modern = rendersAllKinds(coreLevel);
@@ -183,7 +188,7 @@ function welcomeVisitor(ctx: GatewayContext, ws: Socket, session: SessionData, h
   if (hello.pageUrl) primary.visitorPageUrl = hello.pageUrl.slice(0, 2048);
   if (hello.pageTitle) primary.visitorPageTitle = hello.pageTitle.slice(0, 256);
   if (created) for (const other of ctx.hub.registry.visitorSessions(visitorId)) ctx.hub.registry.watch(other, primary.id);
-  const others = ctx.store.ofVisitor(visitorId).filter((c) => c !== primary && c.site === session.site);
+  const others = ctx.store.ofVisitor(visitorId, ctx.options.welcomeConversations).filter((c) => c !== primary && c.site === session.site);
   const conversations: Conversation[] = [primary, ...others];
   for (const conversation of conversations) ctx.hub.registry.watch(ws, conversation.id);
   ctx.hub.registry.join(ws);

@@ -8,7 +8,7 @@
  */
 import { cs } from '../../../proto/gen/chat.js';
 import type { Conversation } from '../store/conversations.js';
-import type { JournalRecord } from '../store/journal-types.js';
+import type { StoreRecord } from '../store/records.js';
 import { visibleConversation } from './access.js';
 import { agentDisplayName, eventMessageId } from './events.js';
 import type { Caller, PipelineDeps, Reply } from './ports.js';
@@ -75,7 +75,7 @@ async function setStatus(ctx: PipelineDeps, conversation: Conversation, status: 
 async function record(
   ctx: PipelineDeps,
   conversation: Conversation,
-  change: JournalRecord,
+  change: StoreRecord,
   event: EventRecord,
 ): Promise<void> {
   await ctx.journal.append(change).catch((error: unknown) => ctx.log.warn({ err: error }, 'action record not journaled'));

@@ -2,7 +2,7 @@
 export { handleSend, STORAGE_RETRY_MS } from './send.js';
 export { handleAction } from './actions.js';
 export { visibleConversation } from './access.js';
-export { journalMessageStore, storeMessage } from './store-message.js';
+export { durableMessageStore, storeMessage } from './store-message.js';
 export { postServerMessage } from './server-message.js';
 export { WordFilter } from './filter.js';
 export { SERVER_CORE_LEVEL } from './kinds.js';

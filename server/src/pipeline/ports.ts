@@ -10,7 +10,7 @@ import type { cs } from '../../../proto/gen/chat.js';
 import type { ServerMetrics } from '../http/metrics.js';
 import type { ServerOptions } from '../options.js';
 import type { Conversation, ConversationStore, StoredMessage } from '../store/conversations.js';
-import type { Journal } from '../store/journal-types.js';
+import type { DurableStore } from '../store/records.js';
 import type { WordFilter } from './filter.js';
 
 /** Who is asking: the authenticated sender of a frame. */
@@ -75,7 +75,7 @@ export interface FanOut {
 export interface MessageStore {
   /**
    * @returns the stored message with its seq and server time.
-   * @throws JournalUnavailableError when it could not be made durable (nothing is kept).
+   * @throws StoreUnavailableError when it could not be made durable (nothing is kept).
    */
   storeMessage(conversation: Conversation, draft: MessageDraft): Promise<StoredMessage>;
   /** The durability promise of a message still being written, if any (a duplicate waits for it). */
@@ -116,7 +116,7 @@ export interface PipelineDeps {
   readonly conversations: ConversationStore;
   readonly messages: MessageStore;
   /** Non-message records (status, assignment); failures are logged, not fatal. */
-  readonly journal: Pick<Journal, 'append'>;
+  readonly journal: Pick<DurableStore, 'append'>;
   readonly fanOut: FanOut;
   readonly attachments: AttachmentPort;
   readonly filter: WordFilter;

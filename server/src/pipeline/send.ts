@@ -1,11 +1,11 @@
 /**
  * The send pipeline (DESIGN.md §3): validate -> filter -> dedup -> seq ->
- * store -> journal (awaited: durable) -> Ack -> fan-out. Each step is a small
+ * store (awaited: committed) -> Ack -> fan-out. Each step is a small
  * function; any refusal is an Ack REJECTED with a reason (and retry_after_ms
  * when trying later can help), never a silent drop.
  */
 import { cs } from '../../../proto/gen/chat.js';
-import { JournalUnavailableError } from '../store/journal-types.js';
+import { StoreUnavailableError } from '../store/records.js';
 import { visibleConversation } from './access.js';
 import { afterVisitorMessage } from './bot.js';
 import type { Caller, PipelineDeps, Reply } from './ports.js';
@@ -54,6 +54,16 @@ export async function handleSend(ctx: PipelineDeps, caller: Caller, reply: Reply
     return ack({ status: cs.v1.AckStatus.DUPLICATE, seq: originalSeq, serverTimeMs: original.serverTimeMs });
   }
 
+  if (caller.role === cs.v1.Role.VISITOR) {
+    // Abuse limit (issue 9): bytes of text one visitor may have stored per hour.
+    const wait = ctx.conversations.quotas.storeBytes(caller.userId, Buffer.byteLength(filtered.text), ctx.now());
+    if (wait > 0) {
+      reject('rate limited: too much text stored this hour', wait);
+      reply.error(cs.v1.ErrorCode.RATE_LIMITED, 'too much text stored this hour: wait before sending more', { ref: conversationId, retryAfterMs: wait });
+      return;
+    }
+  }
+
   let message;
   try {
     message = await ctx.messages.storeMessage(conversation, {
@@ -67,8 +77,8 @@ export async function handleSend(ctx: PipelineDeps, caller: Caller, reply: Reply
       quickReplies: [...(send.quickReplies ?? [])],
     });
   } catch (error) {
-    if (!(error instanceof JournalUnavailableError)) throw error;
-    ctx.log.warn({ err: error, conversationId }, 'send not stored: journal unavailable');
+    if (!(error instanceof StoreUnavailableError)) throw error;
+    ctx.log.warn({ err: error, conversationId }, 'send not stored: storage unavailable');
     return reject('storage unavailable', STORAGE_RETRY_MS);
   }
 

@@ -1,49 +1,67 @@
 /**
- * Conversations in memory: the serving copy (DESIGN.md §5). A conversation is
- * keyed by site + visitor + topic; its id is derived from that key, so the
- * same visitor always lands on the same line. Each conversation has a random
- * epoch (a restart without journal changes it, §3.9), a contiguous seq, the
- * dedup map `(sender, client_msg_id) -> seq` (§3.4) and read/delivered
- * cursors per side. Pure data: no sockets, no journal I/O; `apply` rebuilds it
- * from journal records and `snapshot` yields records that rebuild it.
+ * Conversations in memory: the serving copy, a bounded hot set in front of
+ * the durable store (DESIGN.md §5). A conversation is keyed by site + visitor
+ * + topic; its id is derived from that key, so the same visitor always lands
+ * on the same line, and it exists in memory only until its first message
+ * gives it a row (DESIGN.md §2). Each conversation has a random epoch (a
+ * restart without a durable store changes it, §3.9), a contiguous seq, the
+ * dedup of `(sender, client_msg_id) -> seq` (§3.4) and read/delivered
+ * cursors per side.
+ *
+ * ## The hot set
+ *
+ * Memory holds, per loaded conversation, its metadata and a *tail*: the
+ * newest messages, contiguous up to `lastSeq`. The tail is where messages
+ * are appended (so a concurrent duplicate finds an in-flight message) and
+ * what resumes and live Syncs read. Everything older is read from the
+ * durable store on demand (`message(seq)` fetches a page of up to 100 and
+ * keeps it for the next call, so a Sync walking forward costs one query per
+ * page); a dedup lookup that misses the tail asks the store's unique index.
+ *
+ * The whole hot set is kept under a byte budget (`hotSetBytes`, from
+ * `CS_HOT_SET_MB`, default 64 MiB of estimated message and conversation
+ * size). Past it, the least recently used conversations lose their committed
+ * tail messages first; conversations nobody watches and with nothing in
+ * flight are dropped altogether (they load again, in one query, when named).
+ * A conversation that was never written (a visitor who only opened the
+ * widget) is dropped a few seconds after nobody watches it: it costs nothing
+ * once the socket has closed.
+ *
+ * With `CS_JOURNAL=off` there is no store to read back from, so nothing with
+ * messages is ever dropped: memory then grows with the history (tests and
+ * benchmarks only).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { cs } from '../../../proto/gen/chat.js';
-import type { JournalRecord } from './journal-types.js';
+import { Quotas, type QuotaOptions } from './quotas.js';
+import type { ColdReader, ConversationRow, DurableStore, StoredMessage, VisitorProfile } from './records.js';
 
-/** One stored message. Plain data, never mutated once stored. */
-export interface StoredMessage {
-  readonly conversationId: string;
-  readonly seq: number;
-  readonly clientMsgId: string;
-  readonly senderId: string;
-  readonly senderRole: cs.v1.Role;
-  readonly senderName: string;
-  readonly kind: cs.v1.MessageKind;
-  readonly text: string;
-  readonly serverTimeMs: number;
-  readonly quoteSeq: number;
-  readonly quickReplies: readonly string[];
-}
+export type { StoredMessage, VisitorProfile } from './records.js';
 
 /** Which side of a conversation a cursor belongs to. */
 export type Side = 'visitor' | 'agent';
 
-/** A visitor's verified identity (from Hello.identity). */
-export interface VisitorProfile {
-  readonly visitorId: string;
-  readonly userId: string;
-  readonly name: string;
-  readonly email: string;
+/** Estimated bytes of a conversation object without its messages. */
+const CONVERSATION_BYTES = 1200;
+/** Messages fetched at once when `message(seq)` reads older history. */
+const COLD_PAGE = 100;
+/** Messages fetched by the first step back from the newest (an inbox preview). */
+const FIRST_BACK_PAGE = 10;
+
+/** Estimated bytes a message costs in memory (object, strings, dedup entry). */
+export function messageBytes(message: StoredMessage): number {
+  let bytes = 260 + 2 * (message.text.length + message.clientMsgId.length * 2 + message.senderId.length * 2 + message.senderName.length);
+  for (const reply of message.quickReplies) bytes += 40 + 2 * reply.length;
+  return bytes;
+}
+
+/** What a conversation tells its store about memory and use. */
+interface HotSetHooks {
+  resized(conversation: Conversation, deltaBytes: number): void;
 }
 
 /** One conversation ("message line"). */
 export class Conversation {
-  readonly messages: StoredMessage[] = [];
-  /** `${senderId}\n${clientMsgId}` -> seq; made with the first message (most idle visitors never write). */
-  private dedup: Map<string, number> | undefined;
-  /** Visitor messages among seq 1..i+1 at index i (unread counts without a scan). */
-  private readonly visitorCountAt: number[] = [];
   status: cs.v1.ConversationStatus = cs.v1.ConversationStatus.OPEN;
   assigneeId = '';
   /** Highest seq each side has shown (Read). */
@@ -55,10 +73,26 @@ export class Conversation {
   visitorPageTitle = '';
   platform = '';
   appVersion = '';
-  /** True once the `conv` record went to the journal (it is written with the first message). */
-  journaled = false;
+  /** True once its row was handed to the durable store (that happens with the first message). */
+  stored = false;
   /** When the last offline auto-reply was posted, ms. */
   lastOfflineReplyMs = 0;
+  /** Writes handed to the store and not yet settled; a conversation with any stays in memory. */
+  pendingWrites = 0;
+  /** Highest seq known to be committed; tail messages up to it may leave memory. */
+  committedSeq = 0;
+  /** Estimated bytes this conversation holds in memory. */
+  bytes = CONVERSATION_BYTES;
+
+  /** The newest messages, seq `tailStart` .. `lastSeq`. */
+  private tail: StoredMessage[] = [];
+  private tailStart: number;
+  /** `${senderId}\n${clientMsgId}` -> seq for the tail; made with the first message (most idle visitors never write). */
+  private dedup: Map<string, number> | undefined;
+  /** The last page read from the store (older than the tail). */
+  private page: StoredMessage[] | undefined;
+  /** Visitor messages after the agents' read cursor, for the (read cursor, last seq) it was counted at. */
+  private unread = { readSeq: -1, lastSeq: -1, count: 0 };
 
   constructor(
     readonly id: string,
@@ -67,50 +101,141 @@ export class Conversation {
     readonly topic: string,
     readonly epoch: string,
     readonly createdMs: number,
+    private readonly cold: ColdReader | undefined = undefined,
+    storedLastSeq = 0,
+    private readonly hooks: HotSetHooks | undefined = undefined,
   ) {
     this.lastActivityMs = createdMs;
+    this.tailStart = storedLastSeq + 1;
+    this.committedSeq = storedLastSeq;
+  }
+
+  /** A conversation loaded from its stored row (no messages in memory yet). */
+  static fromRow(row: ConversationRow, cold: ColdReader | undefined, hooks: HotSetHooks | undefined): Conversation {
+    const conversation = new Conversation(row.id, row.site, row.visitorId, row.topic, row.epoch, row.createdMs, cold, row.lastSeq, hooks);
+    conversation.stored = true;
+    conversation.status = row.status;
+    conversation.assigneeId = row.assigneeId;
+    conversation.lastActivityMs = row.lastActivityMs;
+    conversation.readUpTo.visitor = row.visitorReadSeq;
+    conversation.readUpTo.agent = row.agentReadSeq;
+    conversation.deliveredUpTo.visitor = Math.max(row.visitorDeliveredSeq, row.visitorReadSeq);
+    conversation.deliveredUpTo.agent = Math.max(row.agentDeliveredSeq, row.agentReadSeq);
+    return conversation;
   }
 
   /** Seq of the newest message; 0 when empty. */
   get lastSeq(): number {
-    return this.messages.length;
+    return this.tailStart + this.tail.length - 1;
   }
 
-  /** The message with this seq, if stored. */
+  /** Messages held in memory (the tail). */
+  get hotMessages(): number {
+    return this.tail.length;
+  }
+
+  /** The message with this seq, from memory or (older history) the store. */
   message(seq: number): StoredMessage | undefined {
-    return this.messages[seq - 1];
+    if (seq < 1 || seq > this.lastSeq) return undefined;
+    if (seq >= this.tailStart) return this.tail[seq - this.tailStart];
+    const page = this.page;
+    if (page && page.length > 0 && seq >= page[0]!.seq && seq <= page[page.length - 1]!.seq) return page[seq - page[0]!.seq];
+    if (!this.cold) return undefined;
+    // A walk back from the newest (previews, older pages) reads the page below; a walk forward (Sync, resume) the page above.
+    const fromTail = seq === this.tailStart - 1;
+    const backward = fromTail || (page !== undefined && page.length > 0 && seq === page[0]!.seq - 1);
+    // The first step back from the newest is usually a preview that needs one or two messages: a short page.
+    const from = backward ? Math.max(1, seq - (fromTail ? FIRST_BACK_PAGE : COLD_PAGE) + 1) : seq;
+    const fetched = this.cold.messages(this.id, from, backward ? seq : Math.min(seq + COLD_PAGE - 1, this.tailStart - 1));
+    this.setPage(fetched);
+    const found = fetched[seq - from];
+    return found?.seq === seq ? found : undefined;
   }
 
   /** Seq stored earlier for this (sender, client_msg_id), or 0. */
   findDuplicate(senderId: string, clientMsgId: string): number {
-    return this.dedup?.get(dedupKey(senderId, clientMsgId)) ?? 0;
+    const hot = this.dedup?.get(dedupKey(senderId, clientMsgId));
+    if (hot) return hot;
+    // Older messages live only in the store; its unique index answers (DESIGN.md §3.4).
+    return this.tailStart > 1 && this.cold ? this.cold.findDuplicate(this.id, senderId, clientMsgId) : 0;
   }
 
   /** Appends a message with the next seq. The caller built it with `seq === lastSeq + 1`. */
   append(message: StoredMessage): void {
     if (message.seq !== this.lastSeq + 1) throw new Error(`seq ${message.seq} does not follow ${this.lastSeq} in ${this.id}`);
-    this.messages.push(message);
-    this.visitorCountAt.push(this.visitorCount(message.seq - 1) + (message.senderRole === cs.v1.Role.VISITOR ? 1 : 0));
+    this.tail.push(message);
     (this.dedup ??= new Map()).set(dedupKey(message.senderId, message.clientMsgId), message.seq);
     this.lastActivityMs = Math.max(this.lastActivityMs, message.serverTimeMs);
+    if (this.unread.lastSeq === message.seq - 1 && this.unread.readSeq === this.readUpTo.agent) {
+      this.unread.lastSeq = message.seq;
+      if (message.senderRole === cs.v1.Role.VISITOR) this.unread.count += 1;
+    }
+    this.resize(messageBytes(message));
   }
 
-  /** Drops every message from `seq` on (a journal write failed: they were never acked). */
+  /** Drops every message from `seq` on (a write failed: they were never acked). */
   truncateFrom(seq: number): StoredMessage[] {
-    const removed = this.messages.splice(seq - 1);
-    this.visitorCountAt.splice(seq - 1);
-    for (const message of removed) this.dedup?.delete(dedupKey(message.senderId, message.clientMsgId));
+    if (seq < this.tailStart) throw new Error(`cannot truncate committed history of ${this.id} at ${seq}`);
+    const removed = this.tail.splice(seq - this.tailStart);
+    let freed = 0;
+    for (const message of removed) {
+      this.dedup?.delete(dedupKey(message.senderId, message.clientMsgId));
+      freed += messageBytes(message);
+    }
+    this.unread.lastSeq = -1;
+    this.resize(-freed);
     return removed;
+  }
+
+  /**
+   * Lets committed tail messages go, oldest first, until at most `keep` stay
+   * in memory. Messages not yet committed always stay.
+   * @returns the bytes freed.
+   */
+  trim(keep: number): number {
+    let freed = 0;
+    if (this.page) {
+      for (const message of this.page) freed += messageBytes(message);
+      this.page = undefined;
+    }
+    if (this.cold) {
+      const droppable = Math.min(this.tail.length - keep, this.committedSeq - this.tailStart + 1);
+      if (droppable > 0) {
+        for (const message of this.tail.splice(0, droppable)) {
+          this.dedup?.delete(dedupKey(message.senderId, message.clientMsgId));
+          freed += messageBytes(message);
+        }
+        this.tailStart += droppable;
+        if (this.dedup?.size === 0) this.dedup = undefined;
+      }
+    }
+    this.resize(-freed);
+    return freed;
   }
 
   /** Visitor messages after the agents' read cursor. */
   unreadForAgents(): number {
-    return this.visitorCount(this.lastSeq) - this.visitorCount(Math.min(this.readUpTo.agent, this.lastSeq));
+    const readSeq = Math.min(this.readUpTo.agent, this.lastSeq);
+    if (this.unread.readSeq === readSeq && this.unread.lastSeq === this.lastSeq) return this.unread.count;
+    let count = 0;
+    const firstHot = Math.max(readSeq + 1, this.tailStart);
+    for (let seq = firstHot; seq <= this.lastSeq; seq += 1) if (this.tail[seq - this.tailStart]!.senderRole === cs.v1.Role.VISITOR) count += 1;
+    if (readSeq + 1 < this.tailStart && this.cold) count += this.cold.countVisitorMessages(this.id, readSeq, this.tailStart - 1);
+    this.unread = { readSeq, lastSeq: this.lastSeq, count };
+    return count;
+  }
+  private setPage(messages: StoredMessage[]): void {
+    let delta = 0;
+    for (const message of this.page ?? []) delta -= messageBytes(message);
+    for (const message of messages) delta += messageBytes(message);
+    this.page = messages;
+    this.resize(delta);
   }
 
-  /** Visitor messages with seq 1..`seq`. */
-  private visitorCount(seq: number): number {
-    return seq > 0 ? (this.visitorCountAt[seq - 1] ?? 0) : 0;
+  private resize(delta: number): void {
+    if (delta === 0) return;
+    this.bytes += delta;
+    this.hooks?.resized(this, delta);
   }
 }
 
@@ -124,97 +249,266 @@ export function conversationIdFor(site: string, visitorId: string, topic: string
   return `c_${digest.slice(0, 22)}`;
 }
 
-/** Every conversation, plus visitor profiles and known agents. */
-export class ConversationStore {
-  private readonly byId = new Map<string, Conversation>();
-  private readonly byVisitor = new Map<string, Conversation[]>();
-  readonly visitors = new Map<string, VisitorProfile>();
-  /** Agent ids seen (sign-ins and assignments), for transfer lists. */
-  readonly agentIds = new Set<string>();
+/**
+ * Visitor profiles: a bounded cache in front of the store's `visitors` table
+ * (misses are cached too, so an anonymous visitor costs one lookup).
+ * `set` changes the cache only; the caller records the change durably.
+ */
+export class VisitorProfiles {
+  private readonly cache = new Map<string, VisitorProfile | null>();
 
-  get(id: string): Conversation | undefined {
-    return this.byId.get(id);
+  constructor(
+    private readonly cold: ColdReader | undefined,
+    private readonly max: number,
+  ) {}
+
+  get(visitorId: string): VisitorProfile | undefined {
+    let profile = this.cache.get(visitorId);
+    if (profile === undefined) {
+      profile = this.cold?.visitor(visitorId) ?? null;
+      if (profile?.userId === '' && profile.name === '' && profile.email === '') profile = null;
+      this.remember(visitorId, profile);
+    }
+    return profile ?? undefined;
   }
 
-  /** The visitor's conversations, newest activity first. */
-  ofVisitor(visitorId: string): Conversation[] {
-    return [...(this.byVisitor.get(visitorId) ?? [])].sort((a, b) => b.lastActivityMs - a.lastActivityMs);
+  set(visitorId: string, profile: VisitorProfile): void {
+    this.cache.delete(visitorId);
+    this.remember(visitorId, profile);
+  }
+
+  private remember(visitorId: string, profile: VisitorProfile | null): void {
+    this.cache.set(visitorId, profile);
+    // Without a store behind it the cache is the only copy: keep everything.
+    if (this.cold && this.cache.size > this.max) this.cache.delete(this.cache.keys().next().value as string);
+  }
+}
+
+/** Settings of the hot set (see the module comment). */
+export interface HotSetOptions extends QuotaOptions {
+  /** Estimated bytes of conversations and messages kept in memory. Default 64 MiB (`CS_HOT_SET_MB`). */
+  hotSetBytes?: number;
+  /** Tail messages a trimmed conversation keeps (the newest, for live reads). Default 20. */
+  keepPerConversation?: number;
+  /** Most visitor profiles cached. Default 20000. */
+  profileCacheSize?: number;
+}
+
+/** Every loaded conversation, visitor profiles and known agents, in front of a durable store. */
+export class ConversationStore {
+  /** Loaded conversations, least recently used first (Map order; a use moves one to the end). */
+  private readonly byId = new Map<string, Conversation>();
+  /** Loaded conversations per visitor. */
+  private readonly byVisitor = new Map<string, Conversation[]>();
+  readonly visitors: VisitorProfiles;
+  /** Agent ids seen (sign-ins and assignments), for transfer lists. */
+  readonly agentIds = new Set<string>();
+  /** Per-client limits on what may be stored (abuse). */
+  readonly quotas: Quotas;
+  private readonly cold: ColdReader | undefined;
+  private readonly budget: number;
+  private readonly keep: number;
+  private bytesInUse = 0;
+  private trimScheduled = false;
+  private readonly sweepTimer: NodeJS.Timeout;
+  /** Conversations being deleted by retention: not loaded again meanwhile. */
+  private readonly purging = new Set<string>();
+  private inUse: (conversationId: string) => boolean = () => false;
+  private readonly hooks: HotSetHooks = {
+    resized: (conversation, delta) => {
+      if (this.byId.get(conversation.id) === conversation) this.bytesInUse += delta;
+      if (delta > 0 && this.bytesInUse > this.budget) this.scheduleTrim();
+    },
+  };
+
+  constructor(
+    readonly durable: DurableStore,
+    options: HotSetOptions = {},
+  ) {
+    this.cold = durable.persistent ? durable.reader : undefined;
+    this.budget = options.hotSetBytes ?? 64 * 1024 * 1024;
+    this.keep = options.keepPerConversation ?? 20;
+    this.visitors = new VisitorProfiles(this.cold, options.profileCacheSize ?? 20_000);
+    this.quotas = new Quotas(options);
+    for (const agentId of this.cold?.assignees() ?? []) this.agentIds.add(agentId);
+    this.sweepTimer = setInterval(() => this.sweepUnwritten(), 2000);
+    this.sweepTimer.unref();
+  }
+
+  /** Tells the store which conversations open sessions watch (those are never dropped from memory). */
+  setInUse(inUse: (conversationId: string) => boolean): void {
+    this.inUse = inUse;
+  }
+
+  /** Estimated bytes the hot set holds. */
+  get bytes(): number {
+    return this.bytesInUse;
+  }
+
+  /** Conversations in memory. */
+  get loaded(): number {
+    return this.byId.size;
+  }
+
+  /** The conversation with this id: from memory, or loaded from the store. */
+  get(id: string): Conversation | undefined {
+    const hot = this.byId.get(id);
+    if (hot) {
+      this.touch(hot);
+      return hot;
+    }
+    if (!this.cold || this.purging.has(id)) return undefined;
+    const row = this.cold.conversation(id);
+    return row ? this.load(row) : undefined;
+  }
+
+  /**
+   * The object to write through: `conversation` itself while it is the one in
+   * memory; put back when it was dropped and nobody loaded it again; else the
+   * copy loaded meanwhile (a caller held a reference across an await).
+   */
+  live(conversation: Conversation): Conversation {
+    const current = this.byId.get(conversation.id);
+    if (current) return current;
+    this.add(conversation);
+    return conversation;
+  }
+
+  /** The visitor's conversations (loaded ones and stored ones), newest activity first, at most `limit`. */
+  ofVisitor(visitorId: string, limit = 50): Conversation[] {
+    const found = new Map<string, Conversation>();
+    for (const conversation of this.byVisitor.get(visitorId) ?? []) found.set(conversation.id, conversation);
+    for (const row of this.cold?.conversationsOfVisitor(visitorId, limit) ?? []) {
+      if (!found.has(row.id) && !this.purging.has(row.id)) found.set(row.id, this.byId.get(row.id) ?? this.load(row));
+    }
+    return [...found.values()].sort((a, b) => b.lastActivityMs - a.lastActivityMs).slice(0, limit);
+  }
+
+  /** How many conversations the visitor has (stored, plus loaded ones not stored yet). */
+  conversationCount(visitorId: string): number {
+    const unstored = (this.byVisitor.get(visitorId) ?? []).filter((c) => !c.stored).length;
+    return (this.cold?.countOfVisitor(visitorId) ?? (this.byVisitor.get(visitorId)?.length ?? 0) - unstored) + unstored;
+  }
+
+  /** True when site + visitor + topic already has a conversation (in memory or stored). */
+  has(site: string, visitorId: string, topic: string): boolean {
+    return this.get(conversationIdFor(site, visitorId, topic)) !== undefined;
   }
 
   /** Conversations with at least one message, newest activity first (the agents' inbox). */
   inbox(limit: number): Conversation[] {
-    const list: Conversation[] = [];
-    for (const conversation of this.byId.values()) if (conversation.lastSeq > 0) list.push(conversation);
-    return list.sort((a, b) => b.lastActivityMs - a.lastActivityMs).slice(0, limit);
+    const found = new Map<string, Conversation>();
+    for (const row of this.cold?.inbox(limit) ?? []) {
+      if (!this.purging.has(row.id)) found.set(row.id, this.byId.get(row.id) ?? this.load(row));
+    }
+    for (const conversation of this.byId.values()) if (conversation.lastSeq > 0) found.set(conversation.id, conversation);
+    return [...found.values()].sort((a, b) => b.lastActivityMs - a.lastActivityMs).slice(0, limit);
   }
 
-  /** The conversation for site + visitor + topic, made (with a fresh random epoch) if new. */
+  /** The conversation for site + visitor + topic, made (with a fresh random epoch, in memory only) if new. */
   getOrCreate(site: string, visitorId: string, topic: string, nowMs: number): { conversation: Conversation; created: boolean } {
     const id = conversationIdFor(site, visitorId, topic);
-    const existing = this.byId.get(id);
+    const existing = this.get(id);
     if (existing) return { conversation: existing, created: false };
-    const conversation = new Conversation(id, site, visitorId, topic, randomBytes(6).toString('base64url'), nowMs);
+    const conversation = new Conversation(id, site, visitorId, topic, randomBytes(6).toString('base64url'), nowMs, this.cold, 0, this.hooks);
     this.add(conversation);
     return { conversation, created: true };
   }
 
+  /**
+   * Retention: deletes up to `limit` resolved conversations whose last
+   * activity is older than `beforeMs` and that nobody has open, through the
+   * store's small transactions. @returns how many were deleted.
+   */
+  async purgeExpired(beforeMs: number, limit: number): Promise<number> {
+    if (!this.cold) return 0;
+    const ids = this.cold.expired(beforeMs, limit).filter((id) => {
+      const hot = this.byId.get(id);
+      return !this.inUse(id) && (!hot || (hot.pendingWrites === 0 && hot.status === cs.v1.ConversationStatus.RESOLVED && hot.lastActivityMs < beforeMs));
+    });
+    if (ids.length === 0) return 0;
+    for (const id of ids) {
+      this.purging.add(id);
+      const hot = this.byId.get(id);
+      if (hot) this.remove(hot);
+    }
+    try {
+      await this.durable.purge(ids);
+    } finally {
+      for (const id of ids) this.purging.delete(id);
+    }
+    return ids.length;
+  }
+
+  /** Stops the timers. */
+  dispose(): void {
+    clearInterval(this.sweepTimer);
+  }
+
+  private load(row: ConversationRow): Conversation {
+    const conversation = Conversation.fromRow(row, this.cold, this.hooks);
+    this.add(conversation);
+    return conversation;
+  }
+
   private add(conversation: Conversation): void {
     this.byId.set(conversation.id, conversation);
+    this.bytesInUse += conversation.bytes;
     const list = this.byVisitor.get(conversation.visitorId);
     if (list) list.push(conversation);
     else this.byVisitor.set(conversation.visitorId, [conversation]);
+    if (this.bytesInUse > this.budget) this.scheduleTrim();
   }
 
-  /** Rebuilds state from one journal record (replay at start). Unknown conversations are skipped. */
-  apply(record: JournalRecord): void {
-    switch (record.t) {
-      case 'conv': {
-        if (this.byId.has(record.id)) return;
-        const conversation = new Conversation(record.id, record.site, record.visitorId, record.topic, record.epoch, record.createdMs);
-        conversation.journaled = true;
-        this.add(conversation);
-        return;
-      }
-      case 'msg': {
-        const conversation = this.byId.get(record.conversationId);
-        if (!conversation || record.seq !== conversation.lastSeq + 1) return;
-        conversation.append({ ...record, quickReplies: [...record.quickReplies] });
-        return;
-      }
-      case 'status': {
-        const conversation = this.byId.get(record.conversationId);
-        if (conversation) conversation.status = record.status;
-        return;
-      }
-      case 'assign': {
-        const conversation = this.byId.get(record.conversationId);
-        if (conversation) conversation.assigneeId = record.assigneeId;
-        if (record.assigneeId) this.agentIds.add(record.assigneeId);
-        return;
-      }
-      case 'visitor':
-        this.visitors.set(record.visitorId, { ...record });
-        return;
-      case 'read': {
-        const conversation = this.byId.get(record.conversationId);
-        const side: Side = record.role === cs.v1.Role.VISITOR ? 'visitor' : 'agent';
-        if (conversation) conversation.readUpTo[side] = Math.max(conversation.readUpTo[side], record.upToSeq);
-        return;
-      }
+  private remove(conversation: Conversation): void {
+    if (this.byId.get(conversation.id) !== conversation) return;
+    this.byId.delete(conversation.id);
+    this.bytesInUse -= conversation.bytes;
+    const list = this.byVisitor.get(conversation.visitorId);
+    const at = list ? list.indexOf(conversation) : -1;
+    if (list && at >= 0) list.splice(at, 1);
+    if (list && list.length === 0) this.byVisitor.delete(conversation.visitorId);
+  }
+
+  private touch(conversation: Conversation): void {
+    this.byId.delete(conversation.id);
+    this.byId.set(conversation.id, conversation);
+  }
+
+  private droppable(conversation: Conversation): boolean {
+    return conversation.pendingWrites === 0 && !this.inUse(conversation.id) && (conversation.lastSeq === 0 || (this.cold !== undefined && conversation.stored));
+  }
+
+  private scheduleTrim(): void {
+    if (this.trimScheduled) return;
+    this.trimScheduled = true;
+    setImmediate(() => {
+      this.trimScheduled = false;
+      this.trim();
+    });
+  }
+
+  /** Brings the hot set under 80 % of its budget, least recently used first. */
+  trim(): void {
+    const target = this.budget * 0.8;
+    if (this.bytesInUse <= target) return;
+    // First pass: committed tails and whole idle conversations; in-use ones keep their newest messages.
+    for (const conversation of [...this.byId.values()]) {
+      if (this.bytesInUse <= target) return;
+      if (this.droppable(conversation)) this.remove(conversation);
+      else conversation.trim(this.keep);
+    }
+    // Still over (many open conversations): in-use ones keep only what is in flight.
+    for (const conversation of this.byId.values()) {
+      if (this.bytesInUse <= target) return;
+      conversation.trim(0);
     }
   }
 
-  /** Records that rebuild the store as it is now (journal compaction). */
-  *snapshot(): Iterable<JournalRecord> {
-    for (const profile of this.visitors.values()) yield { t: 'visitor', ...profile };
-    for (const c of this.byId.values()) {
-      if (!c.journaled) continue;
-      yield { t: 'conv', id: c.id, site: c.site, visitorId: c.visitorId, topic: c.topic, epoch: c.epoch, createdMs: c.createdMs };
-      for (const m of c.messages) yield { t: 'msg', ...m, quickReplies: [...m.quickReplies] };
-      if (c.status !== cs.v1.ConversationStatus.OPEN) yield { t: 'status', conversationId: c.id, status: c.status, atMs: c.lastActivityMs };
-      if (c.assigneeId) yield { t: 'assign', conversationId: c.id, assigneeId: c.assigneeId, atMs: c.lastActivityMs };
-      if (c.readUpTo.visitor) yield { t: 'read', conversationId: c.id, role: cs.v1.Role.VISITOR, upToSeq: c.readUpTo.visitor };
-      if (c.readUpTo.agent) yield { t: 'read', conversationId: c.id, role: cs.v1.Role.AGENT, upToSeq: c.readUpTo.agent };
+  /** Drops conversations that were never written and that nobody watches any more. */
+  private sweepUnwritten(): void {
+    for (const conversation of [...this.byId.values()]) {
+      if (conversation.lastSeq === 0 && !conversation.stored && this.droppable(conversation)) this.remove(conversation);
     }
   }
 }

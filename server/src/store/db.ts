@@ -45,6 +45,8 @@ export interface OpenDbOptions {
   readonly?: boolean;
   /** How long a write waits for another connection's lock, ms. Default 5000. */
   busyTimeoutMs?: number;
+  /** Another database file than `cs-chat.db` (a backup copy). */
+  file?: string;
 }
 
 /**
@@ -53,7 +55,7 @@ export interface OpenDbOptions {
  */
 export function openDb(dataDir: string, options: OpenDbOptions = {}): Db {
   if (!options.readonly) mkdirSync(dataDir, { recursive: true });
-  const db = new Database(dbPath(dataDir), { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+  const db = new Database(options.file ?? dbPath(dataDir), { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
   if (!options.readonly) db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');

@@ -48,6 +48,7 @@ function chatCore(db: Database.Database): void {
     CREATE INDEX conversations_by_visitor ON conversations (visitor_id, last_activity_ms);
     CREATE INDEX conversations_by_activity ON conversations (last_activity_ms);
     CREATE INDEX conversations_by_status ON conversations (status, last_activity_ms);
+    CREATE INDEX conversations_by_assignee ON conversations (assignee_id);
 
     -- Messages keyed by (conversation, seq). WITHOUT ROWID: the key is the
     -- table's own b-tree (no second copy of it), and most messages are short.

@@ -35,7 +35,7 @@ import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import type { AnnouncementEvent } from '../core/announcements.js';
 import type { NewsDetail } from './cs-news.js';
 import { ConnState, type IdentityInput, type Session, type SessionFactory, type TimelineItem } from '../core/types.js';
-import { AttentionController, pageHidden } from './attention.js';
+import { AttentionController, pageHidden } from './alerts.js';
 import { ChatController } from './chat-controller.js';
 import { ComposerController } from './composer.js';
 import { chatStyles } from './cs-chat-styles.js';

@@ -6,7 +6,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { cs } from '../../../proto/gen/chat.js';
 import { ConnState, type ConversationInfo, type ConversationView, type Disposer, type Session, type SessionFactory, type TimelineItem } from '../core/types.js';
-import { InboxAlerts, readStorage, writeStorage } from './inbox-alerts.js';
+import { InboxAlerts, readStorage, writeStorage } from './alerts.js';
 import { EMPTY_VIEW, newestSeq } from './session-view.js';
 import { agentIdOfToken, InboxFilter, totalUnread, visibleConversations, visitorLabel } from './inbox-model.js';
 

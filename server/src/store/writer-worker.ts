@@ -1,0 +1,190 @@
+/**
+ * The writer thread (DESIGN.md §5): a worker that owns the only write
+ * connection to `cs-chat.db`. The main thread (writer.ts) sends it batches
+ * of records; it applies each batch in one `BEGIN IMMEDIATE … COMMIT`
+ * transaction under `synchronous=FULL` and answers once the commit returned,
+ * so the fsync happens here and never stalls the uWS loop. A batch that fails
+ * is rolled back whole and answered with the error; the main thread decides
+ * what that means (storage unavailable) and when to probe again.
+ *
+ * Retention deletes go through here too, as many small transactions (at most
+ * `PURGE_CHUNK` rows each), so a long delete never holds the write lock for
+ * long and the batches queued behind it keep flowing.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { openDb, type Db } from './db.js';
+import type { StoreRecord } from './records.js';
+
+/** What the main thread sends. */
+export type WriterRequest =
+  | { type: 'batch'; id: number; records: StoreRecord[] }
+  | { type: 'purge'; id: number; conversationIds: string[] }
+  | { type: 'probe'; id: number }
+  | { type: 'close'; id: number };
+
+/** What the writer answers (one per request, same id). */
+export type WriterReply = { id: number; ok: true } | { id: number; ok: false; message: string; code: string };
+
+/** workerData of the writer. */
+export interface WriterData {
+  readonly dataDir: string;
+  readonly busyTimeoutMs: number;
+}
+
+/** Rows one purge transaction deletes at most. */
+const PURGE_CHUNK = 2000;
+
+const ROLE_VISITOR = 1;
+
+function prepare(db: Db) {
+  return {
+    conv: db.prepare(
+      `INSERT INTO conversations (id, site, visitor_id, topic, epoch, created_ms, last_seq, last_activity_ms, status, assignee_id)
+       VALUES (@id, @site, @visitorId, @topic, @epoch, @createdMs, 0, @createdMs, @status, @assigneeId)
+       ON CONFLICT (id) DO NOTHING`,
+    ),
+    visitorSeen: db.prepare(`INSERT INTO visitors (id, created_ms, updated_ms) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING`),
+    visitor: db.prepare(
+      `INSERT INTO visitors (id, user_id, name, email, created_ms, updated_ms) VALUES (@visitorId, @userId, @name, @email, @now, @now)
+       ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, name = excluded.name, email = excluded.email, updated_ms = excluded.updated_ms`,
+    ),
+    msg: db.prepare(
+      `INSERT INTO messages (conversation_id, seq, client_msg_id, sender_id, sender_role, sender_name, kind, text, server_time_ms, quote_seq, quick_replies)
+       VALUES (@conversationId, @seq, @clientMsgId, @senderId, @senderRole, @senderName, @kind, @text, @serverTimeMs, @quoteSeq, @quickReplies)`,
+    ),
+    advance: db.prepare(
+      `UPDATE conversations SET last_seq = max(last_seq, @seq), last_activity_ms = max(last_activity_ms, @serverTimeMs) WHERE id = @conversationId`,
+    ),
+    status: db.prepare(`UPDATE conversations SET status = ?, last_activity_ms = max(last_activity_ms, ?) WHERE id = ?`),
+    assign: db.prepare(`UPDATE conversations SET assignee_id = ?, last_activity_ms = max(last_activity_ms, ?) WHERE id = ?`),
+    cursor: db.prepare(
+      `INSERT INTO cursors (conversation_id, side, read_seq, delivered_seq) VALUES (@conversationId, @side, @readSeq, @deliveredSeq)
+       ON CONFLICT (conversation_id, side) DO UPDATE SET read_seq = max(read_seq, excluded.read_seq), delivered_seq = max(delivered_seq, excluded.delivered_seq)`,
+    ),
+    probe: db.prepare(`INSERT INTO meta (key, value) VALUES ('writer_probe_ms', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
+    purgeMessages: db.prepare(
+      `DELETE FROM messages WHERE conversation_id = ? AND seq IN (SELECT seq FROM messages WHERE conversation_id = ? ORDER BY seq LIMIT ${PURGE_CHUNK})`,
+    ),
+    purgeCursors: db.prepare(`DELETE FROM cursors WHERE conversation_id = ?`),
+    purgeConversation: db.prepare(`DELETE FROM conversations WHERE id = ?`),
+  };
+}
+
+type Statements = ReturnType<typeof prepare>;
+
+function apply(s: Statements, record: StoreRecord, now: number): void {
+  switch (record.t) {
+    case 'conv':
+      s.conv.run({ ...record, status: record.status ?? 0, assigneeId: record.assigneeId ?? '' });
+      s.visitorSeen.run(record.visitorId, now, now);
+      return;
+    case 'msg': {
+      const row = { ...record, quickReplies: record.quickReplies.length > 0 ? JSON.stringify(record.quickReplies) : '' };
+      s.msg.run(row);
+      s.advance.run(row);
+      return;
+    }
+    case 'status':
+      s.status.run(record.status, record.atMs, record.conversationId);
+      return;
+    case 'assign':
+      s.assign.run(record.assigneeId, record.atMs, record.conversationId);
+      return;
+    case 'visitor':
+      s.visitor.run({ ...record, now });
+      return;
+    case 'read': {
+      const side = record.role === ROLE_VISITOR ? 'visitor' : 'agent';
+      s.cursor.run({ conversationId: record.conversationId, side, readSeq: record.upToSeq, deliveredSeq: Math.max(record.upToSeq, record.deliveredUpToSeq ?? 0) });
+      return;
+    }
+  }
+}
+
+function errorReply(id: number, error: unknown): WriterReply {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return { id, ok: false, message: error instanceof Error ? error.message : String(error), code: typeof code === 'string' ? code : 'UNKNOWN' };
+}
+
+function run(): void {
+  const port = parentPort;
+  if (!port) throw new Error('writer-worker runs as a worker thread');
+  const { dataDir, busyTimeoutMs } = workerData as WriterData;
+  let db: Db | undefined;
+  let statements: Statements | undefined;
+  const connection = (): { db: Db; s: Statements } => {
+    if (!db || !statements) {
+      db = openDb(dataDir, { busyTimeoutMs });
+      statements = prepare(db);
+    }
+    return { db, s: statements };
+  };
+  const reset = (): void => {
+    // After a failed commit the connection may hold a half-done transaction: start over on the next request.
+    try {
+      if (db?.inTransaction) db.exec('ROLLBACK');
+    } catch {
+      // The rollback itself can fail on a broken disk; closing drops the transaction anyway.
+    }
+    try {
+      db?.close();
+    } catch {
+      // Already closed.
+    }
+    db = undefined;
+    statements = undefined;
+  };
+
+  port.on('message', (request: WriterRequest) => {
+    try {
+      switch (request.type) {
+        case 'batch': {
+          const { db: conn, s } = connection();
+          const now = Date.now();
+          conn.transaction(() => {
+            for (const record of request.records) apply(s, record, now);
+          }).immediate();
+          break;
+        }
+        case 'purge': {
+          const { db: conn, s } = connection();
+          for (const id of request.conversationIds) {
+            while (conn.transaction(() => s.purgeMessages.run(id, id).changes).immediate() === PURGE_CHUNK) {
+              // Another small transaction: batches queued meanwhile wait at most one chunk.
+            }
+            conn.transaction(() => {
+              s.purgeMessages.run(id, id);
+              s.purgeCursors.run(id);
+              s.purgeConversation.run(id);
+            }).immediate();
+          }
+          break;
+        }
+        case 'probe': {
+          const { db: conn, s } = connection();
+          conn.transaction(() => s.probe.run(String(Date.now()))).immediate();
+          break;
+        }
+        case 'close':
+          if (db) {
+            try {
+              db.pragma('wal_checkpoint(TRUNCATE)');
+            } catch {
+              // A checkpoint is an optimisation; the WAL replays at the next open.
+            }
+            db.close();
+          }
+          db = undefined;
+          port.postMessage({ id: request.id, ok: true } satisfies WriterReply);
+          port.close();
+          return;
+      }
+      port.postMessage({ id: request.id, ok: true } satisfies WriterReply);
+    } catch (error) {
+      reset();
+      port.postMessage(errorReply(request.id, error));
+    }
+  });
+}
+
+run();

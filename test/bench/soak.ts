@@ -1,0 +1,153 @@
+/**
+ * `npm run bench -- soak`: the store under a long fixed load (issue 9).
+ * 200 conversations (one visitor socket each) send at a fixed total rate
+ * (default 3,000 msg/s) to the built server with its SQLite store on:
+ *
+ * 1. fresh: send→ack p50/p99 on an empty store (`--measure-ms`, 20 s);
+ * 2. fill: the same load for at least `--fill-ms` (120 s) and until
+ *    `--fill` (400,000) messages are stored;
+ * 3. full: send→ack p50/p99 again;
+ * 4. RSS before and after the fill, disk bytes per message;
+ * 5. restart (SIGTERM, start again) to the first /healthz 200 on the full
+ *    store, and a returning visitor's resume.
+ *
+ * Options: `--rate=N`, `--conversations=N`, `--fill=N`, `--fill-ms=ms`,
+ * `--measure-ms=ms`. Figures are printed, never asserted; the machine's load
+ * average is printed with them (the machine is shared).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cs } from '../../proto/gen/chat.js';
+import { latency, LeanClient, machineLoad, startServer, storeBytes, type ServerChild } from './store-lib.js';
+
+const argv = process.argv.slice(2);
+const option = (name: string, fallback: number): number => Number(argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
+const RATE = option('rate', 3000);
+const CONVERSATIONS = option('conversations', 200);
+const FILL = option('fill', 400_000);
+const FILL_MS = option('fill-ms', 120_000);
+const MEASURE_MS = option('measure-ms', 20_000);
+/** Sends each conversation may have unacknowledged; past it the generator skips (and counts) a tick's send. */
+const MAX_IN_FLIGHT = 64;
+const TEXT = 'Hello, I ordered the blue jacket last week and the tracking page has not moved since Tuesday. Can you check it?';
+
+const SERVER_ENV = {
+  // One generator IP sends everything: per-connection and per-IP limits lifted.
+  CS_RATE_BURST: '1000000',
+  CS_RATE_PER_SECOND: '1000000',
+  CS_MAX_CONNECTIONS_PER_IP: '100000',
+  CS_NEW_VISITORS_PER_IP_MINUTE: '100000',
+  CS_VISITOR_BYTES_PER_HOUR: '100000000000',
+};
+
+interface Phase {
+  sent: number;
+  acked: number;
+  rejected: number;
+  skipped: number;
+  samples: number[];
+}
+
+/** Sends at `RATE` msg/s over all clients for `ms` (or until `until()`), recording send→ack times. */
+async function drive(clients: LeanClient[], ms: number, until: (phase: Phase) => boolean = () => true, record = true): Promise<Phase & { elapsedMs: number }> {
+  const phase: Phase = { sent: 0, acked: 0, rejected: 0, skipped: 0, samples: [] };
+  const started = performance.now();
+  let next = 0;
+  let owed = 0;
+  let last = started;
+  await new Promise<void>((done) => {
+    const tick = setInterval(() => {
+      const now = performance.now();
+      owed += ((now - last) / 1000) * RATE;
+      last = now;
+      for (; owed >= 1; owed -= 1) {
+        const client = clients[next++ % clients.length]!;
+        if (client.inFlight >= MAX_IN_FLIGHT) {
+          phase.skipped += 1;
+          continue;
+        }
+        phase.sent += 1;
+        void client.send(TEXT).then(({ ack, ms: took }) => {
+          if (ack.status === cs.v1.AckStatus.OK) {
+            phase.acked += 1;
+            if (record) phase.samples.push(took);
+          } else phase.rejected += 1;
+        });
+      }
+      if (now - started >= ms && until(phase)) {
+        clearInterval(tick);
+        done();
+      }
+    }, 5);
+  });
+  // Let the last acks arrive.
+  const deadline = performance.now() + 10_000;
+  while (clients.some((c) => c.inFlight > 0) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  return { ...phase, elapsedMs: performance.now() - started };
+}
+
+const fmt = (x: number): string => x.toLocaleString('en-US', { maximumFractionDigits: 1 });
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cs-soak-'));
+  console.log(`soak: ${CONVERSATIONS} conversations at ${RATE} msg/s; fill ≥ ${FILL} messages and ≥ ${FILL_MS / 1000} s; load average ${await machineLoad()}`);
+  let server: ServerChild | undefined;
+  try {
+    server = await startServer(dataDir, SERVER_ENV);
+    const clients: LeanClient[] = [];
+    for (let i = 0; i < CONVERSATIONS; i += 1) clients.push(await LeanClient.open(server.wsUrl, { site: 'soak', topic: `c${i}` }));
+    const tokens = clients.map((c) => c.welcome?.token ?? '');
+
+    await drive(clients, 3000, () => true, false); // warm-up
+    const rssStart = server.rssMiB();
+    const fresh = await drive(clients, MEASURE_MS, () => true);
+    const freshLatency = latency(fresh.samples);
+    console.log(`soak: fresh: ${fmt((fresh.acked / fresh.elapsedMs) * 1000)} acked/s, send→ack p50 ${freshLatency.p50} ms, p99 ${freshLatency.p99} ms, max ${freshLatency.max} ms (${fresh.skipped} sends skipped: ${MAX_IN_FLIGHT} in flight)`);
+    const rssBefore = server.rssMiB();
+
+    let stored = fresh.acked + 3000;
+    const fill = await drive(clients, FILL_MS, (phase) => stored + phase.acked >= FILL, false);
+    stored += fill.acked;
+    console.log(`soak: fill: ${fmt(fill.acked)} messages in ${fmt(fill.elapsedMs / 1000)} s = ${fmt((fill.acked / fill.elapsedMs) * 1000)} acked/s (${fill.rejected} rejected, ${fill.skipped} skipped); ~${fmt(stored)} stored; load average ${await machineLoad()}`);
+
+    const full = await drive(clients, MEASURE_MS, () => true);
+    stored += full.acked;
+    const fullLatency = latency(full.samples);
+    const rssAfter = server.rssMiB();
+    console.log(`soak: full: ${fmt((full.acked / full.elapsedMs) * 1000)} acked/s, send→ack p50 ${fullLatency.p50} ms, p99 ${fullLatency.p99} ms, max ${fullLatency.max} ms`);
+    for (const c of clients) c.close();
+
+    await server.stop();
+    const bytes = storeBytes(dataDir);
+    server = await startServer(dataDir, SERVER_ENV);
+    const back = await LeanClient.open(server.wsUrl, { site: 'soak', topic: 'c0', token: tokens[0] });
+    const resumedSeq = back.welcome?.conversations?.[0]?.lastSeq ?? 0;
+    back.close();
+    console.log(
+      [
+        '',
+        '| soak (store on) | value |',
+        '|---|---|',
+        `| target rate | ${RATE} msg/s over ${CONVERSATIONS} conversations |`,
+        `| reached | fresh ${fmt((fresh.acked / fresh.elapsedMs) * 1000)}, fill ${fmt((fill.acked / fill.elapsedMs) * 1000)}, full ${fmt((full.acked / full.elapsedMs) * 1000)} acked/s |`,
+        `| stored | ${fmt(stored)} messages |`,
+        `| send→ack fresh | p50 ${freshLatency.p50} ms, p99 ${freshLatency.p99} ms |`,
+        `| send→ack after fill | p50 ${fullLatency.p50} ms, p99 ${fullLatency.p99} ms |`,
+        `| RSS | ${fmt(rssStart)} MiB at start, ${fmt(rssBefore)} MiB before the fill, ${fmt(rssAfter)} MiB after (+${fmt(rssAfter - rssBefore)} MiB) |`,
+        `| disk | ${fmt(bytes / 1024 / 1024)} MiB, ${fmt(bytes / stored)} bytes/message |`,
+        `| restart to healthy | ${fmt(server.startMs)} ms on the full store (conversation c0 back at seq ${resumedSeq}) |`,
+        `| machine | load average ${await machineLoad()} |`,
+        '',
+      ].join('\n'),
+    );
+  } finally {
+    await server?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,172 @@
+/**
+ * The SQLite store behind a real server (issue 9): a visitor who never writes
+ * leaves nothing durable; memory is a bounded hot set and older pages, dedup
+ * of long-gone messages and restarts read SQLite; a restart replays nothing;
+ * one server per data directory and per port; retention deletes only what
+ * it should.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cs } from '../../proto/gen/chat.js';
+import { DataDirLockedError, ListenError } from '../../server/src/index.js';
+import { openDb } from '../../server/src/store/db.js';
+import { startChildServer } from '../fuzz/child-server.js';
+import { ProtoClient } from '../support/proto-client.js';
+import { startTestServer } from '../support/server.js';
+
+async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'cs-store-server-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Counts rows in the server's database through a connection of its own. */
+function rows(dataDir: string, table: string): number {
+  const db = openDb(dataDir, { readonly: true });
+  try {
+    return db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+  } finally {
+    db.close();
+  }
+}
+
+async function readAll(client: ProtoClient, conversationId: string): Promise<cs.v1.Message[]> {
+  const messages: cs.v1.Message[] = [];
+  for (;;) {
+    const page = await client.sync({ conversationId, afterSeq: messages.length, limit: 200 });
+    messages.push(...((page.messages ?? []) as cs.v1.Message[]));
+    if (!page.hasMore) return messages;
+  }
+}
+
+test('a visitor who never writes leaves nothing durable and nothing in memory once gone; the row appears with the first message', async (t) => {
+  const dataDir = await tempDir(t);
+  const server = await startTestServer({ dataDir });
+  t.after(() => server.close());
+  const idle = await ProtoClient.open(server.wsUrl, { site: 'shop', identity: { userId: 'quiet-1', name: 'Quiet', signature: server.identitySignature('quiet-1') } });
+  const listed = idle.welcome?.conversations?.[0];
+  assert.ok(listed?.id, 'Welcome lists the derived conversation');
+  assert.equal(listed.lastSeq, 0);
+  assert.equal(server.store.loaded, 1);
+  assert.equal(rows(dataDir, 'conversations') + rows(dataDir, 'visitors') + rows(dataDir, 'messages'), 0, 'nothing durable for a visitor who only looked');
+  await idle.close();
+  const deadline = Date.now() + 10_000;
+  while (server.store.loaded > 0) {
+    assert.ok(Date.now() < deadline, 'the never-written conversation stayed in memory');
+    await sleep(100);
+  }
+
+  const writer = await ProtoClient.open(server.wsUrl, { site: 'shop', identity: { userId: 'quiet-1', name: 'Quiet', signature: server.identitySignature('quiet-1') } });
+  const ack = await writer.send({ text: 'now I write' });
+  assert.equal(ack.seq, 1);
+  await writer.close();
+  assert.equal(rows(dataDir, 'conversations'), 1);
+  assert.equal(rows(dataDir, 'messages'), 1);
+  const db = openDb(dataDir, { readonly: true });
+  t.after(() => db.close());
+  assert.deepEqual(db.prepare('SELECT user_id, name FROM visitors').get(), { user_id: 'quiet-1', name: 'Quiet' }, 'the profile is written with the first message');
+});
+
+test('memory holds a bounded hot set: older pages, dedup of evicted messages and a restart read SQLite, and a restart replays nothing', async (t) => {
+  const dataDir = await tempDir(t);
+  const hotSetBytes = 256 * 1024;
+  let server = await startTestServer({ dataDir, hotSetBytes, visitorBytesPerHour: 100_000_000, rateBurst: 100_000, ratePerSecond: 100_000 });
+  const firstServer = server;
+  t.after(() => firstServer.close()); // closing twice is fine; a failed assertion must not leave it running
+  const visitor = await ProtoClient.open(server.wsUrl, { site: 'long' });
+  t.after(() => visitor.close());
+  const conversationId = visitor.conversationId;
+  const sent: string[] = [];
+  for (let i = 1; i <= 600; i += 1) {
+    const ack = await visitor.send({ text: `${i} ${'x'.repeat(1000)}` });
+    assert.equal(ack.seq, i);
+    sent.push(ack.clientMsgId ?? '');
+  }
+  await sleep(20); // the trim runs right after the append that passed the budget
+  assert.ok(server.store.bytes <= hotSetBytes, `hot set ${server.store.bytes} B, budget ${hotSetBytes} B`);
+  const conversation = server.store.get(conversationId)!;
+  assert.ok(conversation.hotMessages < 200, `${conversation.hotMessages} of 600 messages still in memory`);
+
+  const history = await readAll(visitor, conversationId);
+  assert.deepEqual(history.map((m) => m.seq), Array.from({ length: 600 }, (_, i) => i + 1), 'every page, old ones from SQLite');
+  assert.deepEqual(history.map((m) => m.clientMsgId), sent);
+  const older = await visitor.sync({ conversationId, beforeSeq: 101, limit: 50 });
+  assert.deepEqual(older.messages?.map((m) => m.seq), Array.from({ length: 50 }, (_, i) => i + 51));
+  const retry = await visitor.send({ clientMsgId: sent[0], text: 'retry of the very first' });
+  assert.equal(retry.status, cs.v1.AckStatus.DUPLICATE);
+  assert.equal(retry.seq, 1, 'a retry whose message left memory still answers the original seq');
+  await visitor.close();
+  await server.close();
+
+  server = await startTestServer({ dataDir, hotSetBytes });
+  t.after(() => server.close());
+  assert.equal(server.store.loaded, 0, 'no conversation was read at start: nothing is replayed');
+  const back = await ProtoClient.open(server.wsUrl, { site: 'long', token: visitor.welcome?.token ?? '' });
+  t.after(() => back.close());
+  assert.equal(back.welcome?.conversations?.[0]?.lastSeq, 600, 'loaded on demand with its metadata');
+  assert.equal(back.welcome?.conversations?.[0]?.epoch, visitor.welcome?.conversations?.[0]?.epoch);
+  const again = await back.send({ clientMsgId: sent[599], text: 'retry after restart' });
+  assert.equal(again.seq, 600);
+});
+
+test('a second server on the same data directory refuses to start with a clear message', async (t) => {
+  const dataDir = await tempDir(t);
+  const first = await startChildServer(dataDir);
+  t.after(() => first.stop());
+  await assert.rejects(startChildServer(dataDir), /cannot start: another cs-chat server is already using the data directory/);
+  await assert.rejects(startTestServer({ dataDir }), DataDirLockedError, 'also in-process');
+  const health = await fetch(`${first.url}/healthz`);
+  assert.equal(health.status, 200, 'the first server is untouched');
+});
+
+test('listening on a port already in use fails loudly (exclusive listen), and the data directory is released again', async (t) => {
+  const dataDir = await tempDir(t);
+  const first = await startTestServer({});
+  t.after(() => first.close());
+  await assert.rejects(startTestServer({ port: first.port, dataDir }), (error: unknown) => error instanceof ListenError && error.message.includes(String(first.port)));
+  const next = await startTestServer({ dataDir });
+  await next.close();
+});
+
+test('retention deletes resolved conversations idle past CS_RETENTION_DAYS, and keeps open and recent ones', async (t) => {
+  const dataDir = await tempDir(t);
+  let server = await startTestServer({ dataDir });
+  const firstServer = server;
+  t.after(() => firstServer.close());
+  const agent = await ProtoClient.open(server.wsUrl, { token: server.agentToken('alice') });
+  const ids: Record<string, string> = {};
+  for (const name of ['old-resolved', 'old-open', 'new-resolved']) {
+    const visitor = await ProtoClient.open(server.wsUrl, { site: 'keep', topic: name });
+    for (let i = 0; i < 5; i += 1) await visitor.send({ text: `${name} ${i}` });
+    ids[name] = visitor.conversationId;
+    await visitor.close();
+  }
+  for (const name of ['old-resolved', 'new-resolved']) {
+    agent.sendFrame({ action: { conversationId: ids[name], action: cs.v1.ActionKind.RESOLVE } });
+    await agent.waitFor((f) => f.inboxUpdate?.conversation?.id === ids[name] && f.inboxUpdate.conversation.status === cs.v1.ConversationStatus.RESOLVED, { timeoutMs: 5000 });
+  }
+  await agent.close();
+  await server.close();
+  const db = openDb(dataDir);
+  const tenDaysAgo = Date.now() - 10 * 86_400_000;
+  db.prepare('UPDATE conversations SET last_activity_ms = ? WHERE id IN (?, ?)').run(tenDaysAgo, ids['old-resolved'], ids['old-open']);
+  db.close();
+
+  server = await startTestServer({ dataDir, retentionDays: 7, retentionEveryMs: 50 });
+  t.after(() => server.close());
+  const deadline = Date.now() + 5000;
+  while (rows(dataDir, 'conversations') > 2) {
+    assert.ok(Date.now() < deadline, 'retention did not run');
+    await sleep(50);
+  }
+  const check = openDb(dataDir, { readonly: true });
+  t.after(() => check.close());
+  const left = check.prepare('SELECT id FROM conversations ORDER BY id').pluck().all();
+  assert.deepEqual(left, [ids['new-resolved'], ids['old-open']].sort());
+  assert.equal(check.prepare('SELECT count(*) FROM messages WHERE conversation_id = ?').pluck().get(ids['old-resolved']), 0, 'its messages went too');
+  assert.equal(check.prepare('SELECT count(*) FROM messages').pluck().get(), rows(dataDir, 'messages'));
+});

@@ -1,0 +1,145 @@
+/**
+ * The SQLite store below the server: group commit on the writer thread, a
+ * commit held back by another connection's lock (nothing resolves until it
+ * is released), a disk that refuses writes (a lock held past the busy
+ * timeout, and a real full tmpfs), recovery by itself, and reads through the
+ * main thread's read connection.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { openDb } from '../../server/src/store/db.js';
+import { openStore } from '../../server/src/store/open.js';
+import { StoreUnavailableError, type StoreRecord } from '../../server/src/store/records.js';
+import type { SqliteStore } from '../../server/src/store/sqlite-store.js';
+
+async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'cs-store-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const conv = (id: string): StoreRecord => ({ t: 'conv', id, site: 's', visitorId: 'v1', topic: '', epoch: 'e1', createdMs: 1 });
+const msg = (conversationId: string, seq: number, text = `message ${seq}`): StoreRecord => ({
+  t: 'msg',
+  conversationId,
+  seq,
+  clientMsgId: `client-${seq}`,
+  senderId: 'v1',
+  senderRole: 1,
+  senderName: '',
+  kind: 0,
+  text,
+  serverTimeMs: 1000 + seq,
+  quoteSeq: 0,
+  quickReplies: [],
+});
+
+/** Settles to 'resolved', 'rejected' or 'pending' after `ms`. */
+async function stateAfter(promise: Promise<unknown>, ms: number): Promise<string> {
+  let state = 'pending';
+  promise.then(() => (state = 'resolved'), () => (state = 'rejected'));
+  await sleep(ms);
+  return state;
+}
+
+test('records written in the same few ms share one commit and read back in order', async (t) => {
+  const dir = await tempDir(t);
+  const opened = openStore({ dataDir: dir, commitMs: 20 });
+  t.after(() => opened.close());
+  const store = opened.durable as SqliteStore;
+  await Promise.all([store.append(conv('c1')), ...Array.from({ length: 200 }, (_, i) => store.append(msg('c1', i + 1)))]);
+  assert.ok(store.stats.commits <= 3, `${store.stats.commits} commits for 201 records`);
+  const reader = store.reader;
+  assert.equal(reader.conversation('c1')?.lastSeq, 200);
+  assert.deepEqual(reader.messages('c1', 198, 300).map((m) => m.seq), [198, 199, 200]);
+  assert.equal(reader.findDuplicate('c1', 'v1', 'client-57'), 57);
+  assert.equal(reader.findDuplicate('c1', 'v2', 'client-57'), 0);
+});
+
+test('a commit held back by another connection resolves nothing until it is released', async (t) => {
+  const dir = await tempDir(t);
+  const opened = openStore({ dataDir: dir, commitMs: 1 });
+  t.after(() => opened.close());
+  await opened.durable.append(conv('c1'));
+  const other = openDb(dir);
+  t.after(() => other.close());
+  other.exec('BEGIN IMMEDIATE'); // holds the write lock, as a backup or an operator's sqlite3 shell could
+  const write = opened.durable.append(msg('c1', 1));
+  assert.equal(await stateAfter(write, 400), 'pending', 'not durable while the writer waits for the lock');
+  other.exec('COMMIT');
+  await write;
+  assert.equal(opened.durable.reader?.conversation('c1')?.lastSeq, 1);
+});
+
+test('a lock held past the busy timeout turns the store unhealthy with StoreUnavailableError, and it recovers by itself', async (t) => {
+  const dir = await tempDir(t);
+  const opened = openStore({ dataDir: dir, commitMs: 1, busyTimeoutMs: 100, probeMs: 50 });
+  t.after(() => opened.close());
+  const other = openDb(dir);
+  t.after(() => other.close());
+  other.exec('BEGIN IMMEDIATE');
+  await assert.rejects(opened.durable.append(conv('c1')), StoreUnavailableError);
+  assert.equal(opened.durable.healthy, false);
+  await assert.rejects(opened.durable.append(conv('c2')), StoreUnavailableError, 'refused at once while unhealthy');
+  other.exec('ROLLBACK');
+  const deadline = Date.now() + 5000;
+  while (!opened.durable.healthy) {
+    assert.ok(Date.now() < deadline, 'did not recover');
+    await sleep(20);
+  }
+  await opened.durable.append(conv('c1'));
+  assert.equal(opened.durable.reader?.conversation('c1')?.id, 'c1');
+});
+
+test('a real full disk (tmpfs) refuses writes, loses nothing committed, and recovers when space frees', async (t) => {
+  const mountPoint = await mkdtemp(join(tmpdir(), 'cs-store-tmpfs-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mountPoint], { stdio: 'ignore' });
+  } catch {
+    await rm(mountPoint, { recursive: true, force: true });
+    t.skip('cannot mount a tmpfs here (needs root and mount rights); the lock test covers the logic');
+    return;
+  }
+  t.after(async () => {
+    execFileSync('umount', ['-l', mountPoint], { stdio: 'ignore' });
+    await rm(mountPoint, { recursive: true, force: true });
+  });
+  const dir = join(mountPoint, 'data');
+  let opened = openStore({ dataDir: dir, commitMs: 0, probeMs: 20 });
+  await opened.durable.append(conv('c1'));
+  const ballast = join(mountPoint, 'ballast');
+  const free = Number(execFileSync('df', ['--output=avail', '-B1', mountPoint]).toString().trim().split('\n').pop());
+  await writeFile(ballast, Buffer.alloc(Math.max(0, free - 512 * 1024)));
+
+  const committed: number[] = [];
+  let rejection: unknown;
+  for (let seq = 1; rejection === undefined && seq < 100_000; seq += 1) {
+    await opened.durable.append(msg('c1', seq, 'x'.repeat(2000))).then(
+      () => void committed.push(seq),
+      (error: unknown) => void (rejection = error),
+    );
+  }
+  assert.ok(rejection instanceof StoreUnavailableError, `expected StoreUnavailableError, got ${String(rejection)}`);
+  assert.match((rejection as Error).message, /full|disk|I\/O/i);
+  assert.equal(opened.durable.healthy, false);
+  assert.ok(committed.length > 5, `committed ${committed.length} before the disk filled`);
+
+  await rm(ballast);
+  const deadline = Date.now() + 10_000;
+  while (!opened.durable.healthy) {
+    assert.ok(Date.now() < deadline, 'did not recover after space freed');
+    await sleep(20);
+  }
+  const next = committed.length + 1;
+  await opened.durable.append(msg('c1', next, 'after recovery'));
+  await opened.close();
+  opened = openStore({ dataDir: dir });
+  t.after(() => opened.close());
+  const seqs = opened.durable.reader!.messages('c1', 1, 1_000_000).map((m) => m.seq);
+  assert.deepEqual(seqs, [...committed, next]);
+});

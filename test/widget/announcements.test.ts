@@ -70,7 +70,7 @@ describe('announcements: <cs-news> in <cs-chat>', () => {
   it('shows a banner by the closed launcher and a card in the open panel; dismiss hides both and is sent once', async () => {
     const { el, session } = await mount();
     session.news = [news()];
-    session.emit('announcements', {});
+    session.emit('list', {});
     await until(() => $(el, 'cs-news[mode="banner"]'), 'banner');
     const banner = shadowOf($(el, 'cs-news[mode="banner"]'));
     await until(() => banner.querySelector('.banner'), 'banner rendered');
@@ -86,7 +86,7 @@ describe('announcements: <cs-news> in <cs-chat>', () => {
     (card.querySelector('.top .x') as HTMLButtonElement).click();
     await until(() => session.calledWith('announcementEvent').some((c) => c.args[1] === AnnouncementEvent.Dismissed), 'dismiss sent');
     session.news = [news({ sent: [AnnouncementEvent.Seen, AnnouncementEvent.Dismissed] })];
-    session.emit('announcements', {});
+    session.emit('list', {});
     await until(() => !card.querySelector('.card'), 'card gone after dismiss');
     ok(card.querySelector('.more'), 'still listed to read again');
   });
@@ -94,7 +94,7 @@ describe('announcements: <cs-news> in <cs-chat>', () => {
   it('a reply quotes the announcement and counts as replied', async () => {
     const { el, session } = await mount();
     session.news = [news({ linkUrl: 'javascript:alert(1)', linkLabel: 'bad' })];
-    session.emit('announcements', {});
+    session.emit('list', {});
     await openPanel(el);
     await until(() => $(el, 'cs-news[mode="card"]')?.shadowRoot?.querySelector('.reply'), 'card with reply');
     const card = shadowOf($(el, 'cs-news[mode="card"]'));

@@ -165,7 +165,7 @@ export class FakeSession implements Session {
     this.calls.push({ method: 'reset', args: [] });
   }
 
-  /** Announcements to show (set them, then `emit('announcements', {})`). */
+  /** Announcements to show (set them, then `emit('list', {})`). */
   news: Announcement[] = [];
 
   announcements(): readonly Announcement[] {

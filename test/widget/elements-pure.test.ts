@@ -5,7 +5,7 @@
  */
 import { cs } from '../../proto/gen/chat.js';
 import { findBySeq, lowerBound } from '../../widget/src/core/index.js';
-import { MessageState, type ConversationInfo, type TimelineItem } from '../../widget/src/core/types.js';
+import { ConnState, MessageState, type ConversationInfo, type TimelineItem } from '../../widget/src/core/types.js';
 import { isSendKey } from '../../widget/src/elements/composer.js';
 import { DEFAULT_CANNED_REPLIES, cannedQuery, matchCanned, parseCannedReplies } from '../../widget/src/elements/inbox-canned.js';
 import {
@@ -20,7 +20,8 @@ import {
   visitorLabel,
 } from '../../widget/src/elements/inbox-model.js';
 import { Kind } from '../../widget/src/elements/message-list.js';
-import { EMPTY_VIEW, messageContext, newestSeq } from '../../widget/src/elements/session-view.js';
+import { EMPTY_VIEW, SessionLink, messageContext, newestSeq } from '../../widget/src/elements/session-view.js';
+import { FakeSession } from './elements-fake-session.js';
 import { stringsFor } from '../../widget/src/elements/i18n.js';
 import { assertEqual } from './helpers.js';
 
@@ -170,5 +171,31 @@ describe('the shared view context', () => {
   it('reads the newest seq past pending items', () => {
     assertEqual(newestSeq([msg(4), msg(9), msg(0, { key: 'p' })]), 9, 'pending items have none');
     assertEqual(newestSeq(EMPTY_VIEW.items), 0, 'empty');
+  });
+});
+
+describe('SessionLink, the session follower both controllers share', () => {
+  it('keeps the connection state and presence, hands each event on, renders after it, and lets go at once', () => {
+    let renders = 0;
+    const host = { addController: () => undefined, removeController: () => undefined, requestUpdate: () => void renders++, updateComplete: Promise.resolve(true) };
+    const link = new SessionLink(host);
+    const session = new FakeSession();
+    const lists: number[] = [];
+    link.link(session, { list: () => lists.push(renders) });
+    session.emit('state', { oldState: ConnState.Idle, newState: ConnState.Connecting });
+    assertEqual([link.conn, link.wasOpen], [ConnState.Connecting, false], 'connecting, never open yet');
+    session.emit('state', { oldState: ConnState.Connecting, newState: ConnState.Open });
+    session.emit('state', { oldState: ConnState.Open, newState: ConnState.Waiting });
+    assertEqual([link.conn, link.wasOpen], [ConnState.Waiting, true], 'a drop after being open');
+    session.emit('welcome', { userId: 'a1', name: 'Ann', agentsOnline: 2, agentIds: ['a1', 'a2'] });
+    session.emit('presence', { agentsOnline: 1 });
+    assertEqual([link.agentsOnline, link.agentIds], [1, ['a1', 'a2']], 'presence without ids keeps the known ids');
+    session.emit('list', {});
+    assertEqual(lists, [5], "the controller's handler runs before the render it causes");
+    assertEqual(renders, 6, 'one render request per event');
+    link.unlink();
+    session.emit('presence', { agentsOnline: 9 });
+    session.emit('list', {});
+    assertEqual([link.conn, link.agentsOnline, renders, lists.length], [ConnState.Idle, 1, 6, 1], 'nothing heard after unlink');
   });
 });

@@ -153,14 +153,12 @@ export interface SessionEvents {
   };
   /** A conversation's view or info changed; read `view(id)` again. Coalesced per animation frame. */
   change: { readonly conversationId: string };
-  /** The conversation list changed (agents: InboxUpdate; visitors: Welcome). */
+  /** The conversation list changed (agents: InboxUpdate; visitors: Welcome), or a visitor's announcements (`announcements()`). */
   list: Record<string, never>;
   /** A new message from someone else arrived live (for badges and notifications). */
   incoming: { readonly item: TimelineItem };
   /** Agents online changed. */
   presence: { readonly agentsOnline: number; /** Presence.agent_ids when the server sends them. */ readonly agentIds?: readonly string[] };
-  /** Visitors: the announcements to show changed (`announcements()`). */
-  announcements: Record<string, never>;
   /** An Error frame or a refused Hello. */
   error: { readonly code: cs.v1.ErrorCode; readonly message: string; readonly fatal: boolean };
 }
@@ -208,7 +206,7 @@ export interface Session {
   setTopic(topic: string): Promise<void>;
   /** Visitors: forget token, cache and outbox (log-out); reconnects as new. */
   reset(): Promise<void>;
-  /** Visitors: the announcements to show now (never an expired or recalled one); `currentAnnouncements` orders them. */
+  /** Visitors: the announcements held (never a recalled one); `currentAnnouncements` drops expired ones and orders the rest, as `<cs-news>` does. */
   announcements(): readonly Announcement[];
   /** Visitors: tell the server the visitor saw, clicked, dismissed or replied to an announcement (each sent once). */
   announcementEvent(id: string, event: AnnouncementEvent): void;

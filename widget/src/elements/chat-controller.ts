@@ -18,7 +18,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { Announcement } from '../core/announcements.js';
 import { ConnState, type ConversationView, type Disposer, type IdentityInput, type Session, type TimelineItem } from '../core/types.js';
-import { EMPTY_VIEW } from './session-view.js';
+import { EMPTY_VIEW, SessionLink } from './session-view.js';
 
 /** Detail of `cs-state`. */
 export interface StateDetail {
@@ -66,16 +66,13 @@ export class ChatController implements ReactiveController {
   /** The conversation shown ('' until the session knows it). */
   conversationId = '';
   view: ConversationView = EMPTY_VIEW;
-  conn: ConnState = ConnState.Idle;
-  /** The socket was open at least once: later drops show "reconnecting". */
-  wasOpen = false;
-  agentsOnline = 0;
   /** Messages from the other side not seen yet. */
   unread = 0;
   /** The merchant's announcements to show, newest first. */
   news: readonly Announcement[] = [];
   private current: Session | undefined;
-  private disposers: Disposer[] = [];
+  /** Follows the session's events; holds the connection state and presence. */
+  private readonly link: SessionLink;
   private connected = false;
   private lastRead = 0;
   /** `start()` of the current session, once called. */
@@ -89,7 +86,22 @@ export class ChatController implements ReactiveController {
   private making: Promise<void> | undefined;
 
   constructor(private readonly host: ChatHost) {
+    this.link = new SessionLink(host);
     host.addController(this);
+  }
+
+  /** The connection state. */
+  get conn(): ConnState {
+    return this.link.conn;
+  }
+
+  /** The socket was open at least once: later drops show "reconnecting". */
+  get wasOpen(): boolean {
+    return this.link.wasOpen;
+  }
+
+  get agentsOnline(): number {
+    return this.link.agentsOnline;
   }
 
   get session(): Session | undefined {
@@ -206,29 +218,15 @@ export class ChatController implements ReactiveController {
   private attach(): void {
     const s = this.current;
     if (!s) return;
-    this.conn = s.state;
-    this.disposers.push(
-      s.on('state', (e) => {
-        this.conn = e.newState;
-        if (e.newState === ConnState.Open) this.wasOpen = true;
-        this.fire('cs-state', e);
-        this.host.requestUpdate();
-      }),
-      s.on('welcome', (e) => {
-        this.agentsOnline = e.agentsOnline;
-        this.refresh();
-      }),
-      s.on('presence', (e) => {
-        this.agentsOnline = e.agentsOnline;
-        this.host.requestUpdate();
-      }),
-      s.on('list', () => this.refresh()),
-      s.on('change', (e) => {
+    this.link.link(s, {
+      state: (e) => this.fire('cs-state', e),
+      welcome: () => this.refresh(),
+      list: () => this.refresh(),
+      change: (e) => {
         if (!this.conversationId || e.conversationId === this.conversationId) this.refresh();
-      }),
-      s.on('incoming', (e) => this.onIncoming(e.item)),
-      s.on('announcements', () => this.refresh()),
-    );
+      },
+      incoming: (e) => this.onIncoming(e.item),
+    });
     this.refresh();
     this.startPending = true;
   }
@@ -261,7 +259,7 @@ export class ChatController implements ReactiveController {
   }
 
   private detach(): void {
-    for (const dispose of this.disposers.splice(0)) dispose();
+    this.link.unlink();
     this.cancelStart?.();
     this.cancelStart = undefined;
     this.startPending = false;

@@ -43,11 +43,9 @@ import { pickLang, stringsFor, type Strings } from './i18n.js';
 import { icons, previewText, renderTyping, type MessageViewContext } from './message-list.js';
 import { MessageRows } from './message-rows.js';
 import { MessageWindow } from './message-window.js';
+import { isFullScreen, trapTab } from './panel-focus.js';
 import { messageContext, newestSeq } from './session-view.js';
 import { messageStyles, resetStyles } from './styles.js';
-
-/** AnnouncementEvent.Replied, as a literal: the const object itself stays out of the script-tag bundle. */
-const REPLIED: AnnouncementEvent = 4;
 
 export class CsChat extends LitElement {
   static override styles = [resetStyles, messageStyles, chatStyles];
@@ -96,8 +94,8 @@ export class CsChat extends LitElement {
   declare color: string;
   /** IndexedDB name for the session. Default 'cs-chat'. */
   declare dbName: string;
-  /** The message, or the announcement (`newsId`, its line), the composer replies to. */
-  declare private quoting: TimelineItem | { readonly newsId: string; readonly text: string } | undefined;
+  /** The message, or the announcement (its `id` and line; a TimelineItem has no `id`), the composer replies to. */
+  declare private quoting: TimelineItem | { readonly id: string; readonly text: string } | undefined;
 
   private readonly chat = new ChatController(this);
   private readonly window = new MessageWindow(this, { loadOlder: () => this.chat.loadOlder() });
@@ -258,7 +256,7 @@ export class CsChat extends LitElement {
         ${unread ? html`<span class="badge" aria-hidden="true">${unread > 99 ? '99+' : unread}</span>` : nothing}
       </button>
       <span id="unread" class="sr-only">${unread ? s.unread(unread) : ''}</span>
-      ${this.isOpen ? nothing : this.renderNews('banner', s)}
+      ${this.isOpen ? nothing : this.renderNews('banner')}
       ${this.panelMade ? this.renderPanel(s) : nothing}
     `;
   }
@@ -289,7 +287,7 @@ export class CsChat extends LitElement {
           <button class="icon-btn" type="button" aria-label=${s.closeChat} @click=${() => this.close()}>${icons.close}</button>
         </header>
         ${this.renderBanner(s)}
-        ${this.renderNews('card', s)}
+        ${this.renderNews('card')}
         <div class="log" role="log" aria-live="polite" aria-label=${s.messages} tabindex="0">
           <div class="sentinel top"></div>
           ${this.window.loading ? html`<div class="older">${s.loadingOlder}</div>` : nothing}
@@ -300,7 +298,7 @@ export class CsChat extends LitElement {
         <div class="below">${renderTyping(view.typing, s)}</div>
         ${this.quoting
           ? html`<div class="quoting">
-              <span><b>${s.replyingTo}</b> ${'newsId' in this.quoting ? this.quoting.text : previewText(this.quoting, s)}</span>
+              <span><b>${s.replyingTo}</b> ${'id' in this.quoting ? this.quoting.text : previewText(this.quoting, s)}</span>
               <button class="icon-btn" type="button" aria-label=${s.cancelReply} @click=${() => this.cancelQuote()}>${icons.close}</button>
             </div>`
           : nothing}
@@ -333,15 +331,15 @@ export class CsChat extends LitElement {
   }
 
   /** The announcements: a banner by the launcher (closed) or a card above the messages (open). */
-  private renderNews(mode: 'card' | 'banner', s: Strings) {
+  private renderNews(mode: 'card' | 'banner') {
     if (!this.chat.news.length) return nothing;
     CsChat.loadNews?.();
-    return html`<cs-news mode=${mode} position=${this.position} lang=${s.lang} .items=${this.chat.news} @cs-news=${this.onNews}></cs-news>`;
+    return html`<cs-news mode=${mode} .items=${this.chat.news} @cs-news=${this.onNews}></cs-news>`;
   }
 
   private onNews = ({ detail: d }: CustomEvent<NewsDetail>): void => {
     if (d.event) this.session?.announcementEvent(d.id, d.event);
-    if (d.quote) this.quoting = { newsId: d.id, text: d.quote };
+    if (d.quote) this.quoting = { id: d.id, text: d.quote };
     if (d.open) this.open();
   };
 
@@ -374,10 +372,10 @@ export class CsChat extends LitElement {
     const text = this.composer.take();
     if (!text) return;
     const quoting = this.quoting;
-    if (quoting && 'newsId' in quoting) {
+    if (quoting && 'id' in quoting) {
       // A reply to an announcement quotes it in the text (every client and transcript shows it), and counts as replied.
       this.sendText(`> ${quoting.text}\n${text}`, 0);
-      this.session?.announcementEvent(quoting.newsId, REPLIED);
+      this.session?.announcementEvent(quoting.id, 4 as AnnouncementEvent /* Replied: a literal keeps the const object out of this bundle */);
     } else this.sendText(text, quoting?.seq ?? 0);
     this.quoting = undefined;
     const ta = this.textarea;
@@ -418,31 +416,8 @@ export class CsChat extends LitElement {
       this.close();
       return;
     }
-    if (e.key !== 'Tab' || !isFullScreen()) return;
-    const panel = e.currentTarget as HTMLElement;
-    const focusable = [...panel.querySelectorAll<HTMLElement>('button, textarea, [tabindex="0"]')].filter(
-      (el) => !(el as HTMLButtonElement).disabled && el.getClientRects().length > 0,
-    );
-    if (!focusable.length) return;
-    const first = focusable[0];
-    const last = focusable[focusable.length - 1];
-    const active = this.shadowRoot?.activeElement;
-    if (e.shiftKey && (active === first || !panel.contains(active ?? null))) {
-      e.preventDefault();
-      last.focus();
-    } else if (!e.shiftKey && active === last) {
-      e.preventDefault();
-      first.focus();
-    }
+    if (e.key === 'Tab' && isFullScreen()) trapTab(e, e.currentTarget as HTMLElement, this.shadowRoot?.activeElement ?? null);
   };
-}
-
-/** The panel covers the whole viewport at this width (cs-chat-styles.ts has the same breakpoint). */
-const FULL_SCREEN_QUERY = '(max-width: 480px)';
-
-/** True when the open panel is full-screen (phones): then it is modal. */
-function isFullScreen(): boolean {
-  return typeof matchMedia === 'function' && matchMedia(FULL_SCREEN_QUERY).matches;
 }
 
 if (!customElements.get('cs-chat')) customElements.define('cs-chat', CsChat);

@@ -57,7 +57,7 @@ export class CsNews extends LitElement {
     :host { display: block; font: inherit; color: var(--cs-text, #1f2937); }
     :host([mode='card']) { flex: none; max-height: 45%; overflow-y: auto; padding-bottom: 4px; }
     :host([mode='banner']) { position: fixed; z-index: var(--cs-z, 2147483000); bottom: 92px; right: 20px; max-width: min(320px, calc(100vw - 40px)); }
-    :host([mode='banner'][position='left']) { right: auto; left: 20px; }
+    :host([mode='banner'][left]) { right: auto; left: 20px; }
     .card { margin: 10px 12px 0; padding: 12px 12px 10px 14px; border-radius: 12px; background: var(--cs-bubble, #f1f3f7); border-inline-start: 4px solid var(--cs-accent, #4f46e5); }
     .top { display: flex; align-items: center; gap: 6px; color: var(--cs-accent, #4f46e5); font-size: 12px; font-weight: 700; text-transform: uppercase; letter-spacing: 0.04em; }
     .top .x { margin-inline-start: auto; }
@@ -89,7 +89,7 @@ export class CsNews extends LitElement {
   declare items: readonly Announcement[];
   /** 'card' (in the panel) or 'banner' (by the launcher). */
   declare mode: 'card' | 'banner';
-  /** 'en' or 'zh'. */
+  /** 'en' or 'zh', taken from the element it is in (see connectedCallback). */
   declare lang: string;
   declare private expanded: boolean;
 
@@ -119,6 +119,14 @@ export class CsNews extends LitElement {
     clearTimeout(this.expiryTimer);
     const next = Math.min(...this.current.map((a) => a.expiresMs));
     if (Number.isFinite(next)) this.expiryTimer = setTimeout(() => this.requestUpdate(), Math.min(2 ** 31 - 1, next - Date.now() + 20));
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // Beside the launcher: on the left when <cs-chat position="left">; in <cs-chat>'s language (its lang, the page's, the browser's).
+    const host = (this.getRootNode() as ShadowRoot).host;
+    this.toggleAttribute('left', host?.getAttribute('position') === 'left');
+    this.lang = /^zh/i.test(host?.getAttribute('lang') || document.documentElement.lang || navigator.language) ? 'zh' : 'en';
   }
 
   override disconnectedCallback(): void {

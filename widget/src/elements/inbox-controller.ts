@@ -7,7 +7,7 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { cs } from '../../../proto/gen/chat.js';
 import { ConnState, type ConversationInfo, type ConversationView, type Disposer, type Session, type SessionFactory, type TimelineItem } from '../core/types.js';
 import { InboxAlerts, readStorage, writeStorage } from './alerts.js';
-import { EMPTY_VIEW, newestSeq } from './session-view.js';
+import { EMPTY_VIEW, newestSeq, SessionLink } from './session-view.js';
 import { agentIdOfToken, InboxFilter, totalUnread, visibleConversations, visitorLabel } from './inbox-model.js';
 
 /** Where the workbench is in its life. */
@@ -34,14 +34,10 @@ const QUIET_AFTER_WELCOME_MS = 2000;
  */
 export class InboxController implements ReactiveController {
   phase: InboxPhase = InboxPhase.SignedOut;
-  connState: ConnState = ConnState.Idle;
   /** Why the last sign-in failed, shown on the form. */
   signInError = '';
   agentId = '';
   agentName = '';
-  agentsOnline = 0;
-  /** Agents known to the server, for transfer (from Welcome / Presence when the session reports them). */
-  agentIds: readonly string[] = [];
   /** A refused action or send the agent should know about ('' for none); clears itself. */
   notice = '';
   filter: InboxFilter = InboxFilter.All;
@@ -51,8 +47,8 @@ export class InboxController implements ReactiveController {
   private session: Session | undefined;
   /** Torn down when the element leaves the page. */
   private hostDisposers: Disposer[] = [];
-  /** Torn down with the session. */
-  private sessionDisposers: Disposer[] = [];
+  /** Follows the session's events (torn down with it); holds the connection state and presence. */
+  private readonly link: SessionLink;
   /** Unread count per conversation seen so far, to tell a new conversation or message from an update. Undefined until the first list. */
   private seenUnread: Map<string, number> | undefined;
   /**
@@ -72,6 +68,7 @@ export class InboxController implements ReactiveController {
     private readonly serverUrl: () => string,
   ) {
     this.alerts = new InboxAlerts(host.ownerDocument);
+    this.link = new SessionLink(host);
     host.addController(this);
   }
 
@@ -134,6 +131,20 @@ export class InboxController implements ReactiveController {
     await this.stopSession();
     this.phase = InboxPhase.SignedOut;
     this.host.requestUpdate();
+  }
+
+  /** The connection state. */
+  get connState(): ConnState {
+    return this.link.conn;
+  }
+
+  get agentsOnline(): number {
+    return this.link.agentsOnline;
+  }
+
+  /** Agents known to the server, for transfer (from Welcome / Presence when the session reports them). */
+  get agentIds(): readonly string[] {
+    return this.link.agentIds;
   }
 
   get connected(): boolean {
@@ -201,51 +212,34 @@ export class InboxController implements ReactiveController {
 
   private listen(session: Session, token: string, remember: boolean, call: number): void {
     const current = (): boolean => call === this.signInCall;
-    const on = session.on.bind(session);
-    this.sessionDisposers.push(
-      on('state', ({ newState }) => {
-        if (!current()) return;
-        this.connState = newState;
-        this.host.requestUpdate();
-      }),
-      on('welcome', (event) => {
+    this.link.link(session, {
+      welcome: (event) => {
         if (!current()) return;
         this.phase = InboxPhase.Ready;
         this.quietUntilMs = Date.now() + QUIET_AFTER_WELCOME_MS;
         this.agentName = event.name || this.agentId;
-        this.agentsOnline = event.agentsOnline;
-        if (event.agentIds) this.agentIds = event.agentIds;
         if (remember) writeStorage(TOKEN_KEY, token);
-        this.host.requestUpdate();
-      }),
-      on('presence', (event) => {
-        if (!current()) return;
-        this.agentsOnline = event.agentsOnline;
-        if (event.agentIds) this.agentIds = event.agentIds;
-        this.host.requestUpdate();
-      }),
-      on('list', () => {
+      },
+      list: () => {
         if (!current()) return;
         this.noticeListChanges();
         this.updateTitle();
-        this.host.requestUpdate();
-      }),
-      on('change', ({ conversationId }) => {
+      },
+      change: ({ conversationId }) => {
         if (!current()) return;
         if (conversationId === this.selectedId) this.markSelectedRead();
         this.updateTitle();
-        this.host.requestUpdate();
-      }),
-      on('incoming', ({ item }) => {
+      },
+      incoming: ({ item }) => {
         if (current()) this.alertIncoming(item);
-      }),
-      on('error', (event) => {
+      },
+      error: (event) => {
         if (!current()) return;
         if (event.fatal && this.phase !== InboxPhase.Ready) this.refuse(event.message || 'The server refused this token.');
         else if (event.code === cs.v1.ErrorCode.UNAUTHENTICATED) this.refuse(event.message);
         else if (event.code !== cs.v1.ErrorCode.RESYNC && event.code !== cs.v1.ErrorCode.GOING_AWAY) this.showNotice(event.message);
-      }),
-    );
+      },
+    });
   }
 
   /** Shows a short-lived notice (a refused action, a rate limit). */
@@ -274,8 +268,7 @@ export class InboxController implements ReactiveController {
     this.signInCall++;
     this.selectedId = '';
     this.seenUnread = undefined;
-    this.connState = ConnState.Idle;
-    for (const dispose of this.sessionDisposers.splice(0)) dispose();
+    this.link.unlink();
     this.alerts.setUnread(0);
     if (session) await session.stop();
   }

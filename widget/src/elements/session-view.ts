@@ -1,10 +1,12 @@
 /**
- * What `<cs-chat>` and `<cs-inbox>` share between a session's view and their
- * message rows: the empty view, the newest seq shown (for read receipts),
- * and the one builder of the {@link MessageViewContext} the rows render with.
+ * What `<cs-chat>` and `<cs-inbox>` share between a session and their views:
+ * the {@link SessionLink} both controllers follow a session with, the empty
+ * view, the newest seq shown (for read receipts), and the one builder of the
+ * {@link MessageViewContext} the rows render with.
  */
+import type { ReactiveControllerHost } from 'lit';
 import { findBySeq } from '../core/index.js';
-import type { ConversationView, TimelineItem } from '../core/types.js';
+import { ConnState, type ConversationView, type Disposer, type Session, type SessionEvents, type TimelineItem } from '../core/types.js';
 import { Kind, type MessageViewContext } from './message-list.js';
 
 /** The view of no conversation (none open, or not known yet). */
@@ -37,4 +39,63 @@ export function messageContext(items: readonly TimelineItem[], options: ContextO
     latestKey: items[items.length - 1]?.key ?? '',
     lastOwnKey,
   };
+}
+
+/** What a controller does on a session's events, beyond what {@link SessionLink} keeps. */
+export type SessionHandlers = { readonly [K in keyof SessionEvents]?: (event: SessionEvents[K]) => void };
+
+/**
+ * The one follower of a session both controllers use: it listens to the
+ * session's events, keeps what both elements show of the connection (its
+ * state, whether it was ever open, agents online and their ids), hands each
+ * event to the controller's own handler, then asks the host to render.
+ * `unlink()` drops every listener at once.
+ */
+export class SessionLink {
+  /** The connection state, compared with the `ConnState` object. */
+  conn: ConnState = ConnState.Idle;
+  /** The connection was open at least once: later drops show "reconnecting". */
+  wasOpen = false;
+  agentsOnline = 0;
+  /** Agents known to the server (from Welcome / Presence when the server names them). */
+  agentIds: readonly string[] = [];
+  private disposers: Disposer[] = [];
+
+  constructor(private readonly host: ReactiveControllerHost) {}
+
+  /** Follows `session` (and stops following the one before). */
+  link(session: Session, handlers: SessionHandlers): void {
+    this.unlink();
+    this.conn = session.state;
+    const on = <K extends keyof SessionEvents>(type: K, keep?: (event: SessionEvents[K]) => void): void => {
+      const handler = handlers[type] as ((event: SessionEvents[K]) => void) | undefined;
+      this.disposers.push(
+        session.on(type, (event) => {
+          keep?.(event);
+          handler?.(event);
+          this.host.requestUpdate();
+        }),
+      );
+    };
+    on('state', (event) => {
+      this.conn = event.newState;
+      if (event.newState === ConnState.Open) this.wasOpen = true;
+    });
+    const presence = (event: { readonly agentsOnline: number; readonly agentIds?: readonly string[] }): void => {
+      this.agentsOnline = event.agentsOnline;
+      if (event.agentIds) this.agentIds = event.agentIds;
+    };
+    on('welcome', presence);
+    on('presence', presence);
+    on('list');
+    on('change');
+    on('incoming');
+    on('error');
+  }
+
+  /** Stops following: every listener goes; the state reads idle. */
+  unlink(): void {
+    for (const dispose of this.disposers.splice(0)) dispose();
+    this.conn = ConnState.Idle;
+  }
 }

@@ -150,13 +150,13 @@ export class ChatStore {
     return (await this.connection()).getAll('broadcasts');
   }
 
-  /** Stores and deletes announcements in one transaction, and keeps the broadcast cursor with them. */
+  /** Stores and deletes announcements in one transaction, and keeps the broadcast cursor (Hello.broadcast_cursor) with them. */
   async applyAnnouncements(put: readonly Announcement[], drop: readonly string[], cursor: number): Promise<void> {
     const tx = (await this.connection()).transaction(['broadcasts', 'meta'], 'readwrite');
     const broadcasts = tx.objectStore('broadcasts');
     for (const a of put) void broadcasts.put(a);
     for (const id of drop) void broadcasts.delete(id);
-    if (cursor > 0) void tx.objectStore('meta').put(String(cursor), 'broadcast_cursor');
+    void tx.objectStore('meta').put(String(cursor), 'broadcast_cursor');
     await tx.done;
   }
 

@@ -30,7 +30,7 @@ export class Announcements {
     const [rows, cursor] = await Promise.all([store.announcements(), store.getMeta('broadcast_cursor')]);
     this.cursor = Number(cursor) || 0;
     const { drop } = mergeAnnouncements(this.held, rows, this.deps.now());
-    if (drop.length) await store.applyAnnouncements([], drop, 0);
+    if (drop.length) await store.applyAnnouncements([], drop, this.cursor);
     if (this.held.size) this.deps.changed();
   }
 
@@ -44,10 +44,9 @@ export class Announcements {
     if (put.length || drop.length) this.deps.changed();
   }
 
-  /** What may be shown now (never an expired one; `<cs-news>` orders them). */
+  /** What is held (expired ones are dropped at the next start; `<cs-news>` never shows them and orders the rest). */
   current(): Announcement[] {
-    const now = this.deps.now();
-    return [...this.held.values()].filter((a) => a.expiresMs > now);
+    return [...this.held.values()];
   }
 
   /**
@@ -62,7 +61,7 @@ export class Announcements {
     this.deps.send({ broadcastEvent: { id, event } });
     const next = { ...held, sent: [...held.sent, event] };
     this.held.set(id, next);
-    void this.deps.store()?.applyAnnouncements([next], [], 0).catch(ignore);
+    void this.deps.store()?.applyAnnouncements([next], [], this.cursor).catch(ignore);
     this.deps.changed();
   }
 

@@ -103,7 +103,7 @@ export class ChatSession implements Session {
       store,
       send: parts.send,
       now: parts.now,
-      changed: () => this.emit('announcements', {}),
+      changed: () => this.emit('list', {}),
     });
     this.conn = new Connection(
       { url: options.url, hello: () => this.hello(), backoffBaseMs: options.backoffBaseMs, backoffCapMs: options.backoffCapMs },

@@ -1,6 +1,7 @@
 // Bundles the server with esbuild (run by `npm run build`):
 //   server/src/main.ts        -> dist/server/main.js         (`npm run serve`)
 //   server/src/agent-token.ts -> dist/server/agent-token.js  (`npm run agent-token -- <id>`)
+//   server/src/admin.ts       -> dist/server/admin.js        (`npm run admin -- create-owner|reset-password|list`)
 //   server/src/index.ts       -> dist/server/index.js        (startServer as a library)
 //   server/src/backup.ts      -> dist/server/backup.js       (`npm run backup -- <file>`)
 //   server/src/store/writer-worker.ts -> dist/server/store-writer.js (the store's writer thread, loaded by store/writer.ts)
@@ -14,6 +15,7 @@ await build({
   entryPoints: {
     main: join(root, 'server/src/main.ts'),
     'agent-token': join(root, 'server/src/agent-token.ts'),
+    admin: join(root, 'server/src/admin.ts'),
     index: join(root, 'server/src/index.ts'),
     backup: join(root, 'server/src/backup.ts'),
     'store-writer': join(root, 'server/src/store/writer-worker.ts'),
@@ -27,4 +29,4 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
 });
-console.log('server build: dist/server/{main,agent-token,index,backup,store-writer}.js');
+console.log('server build: dist/server/{main,agent-token,admin,index,backup,store-writer}.js');

@@ -24,8 +24,8 @@
  * | CS_BLOCKED_WORDS | comma list of blocked words | empty |
  * | CS_BLOCKED_WORDS_MODE | `mask` (default) or `reject` | mask |
  * | CS_BOT | `off` disables the offline auto-reply | on |
+ * | CS_API_TOKEN | bearer token with owner rights on the JSON API (>= 24 chars) | off |
  * | CS_LOG_LEVEL | pino level | info |
- * | CS_API_TOKEN | bearer token with owner rights on the JSON API | off |
  * | CS_DATA_DIR | the data directory: cs-chat.db (the store), the demo secret | ./.data |
  * | CS_JOURNAL | `off`: keep nothing durable (memory only; a restart loses everything) | on |
  * | CS_COMMIT_MS | group-commit window of the store, ms | 5 |
@@ -100,6 +100,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): { options: Partial<Serve
     blockedWords: list('CS_BLOCKED_WORDS'),
     blockedWordsMode: mode === 'reject' ? 'reject' : mode === 'mask' ? 'mask' : undefined,
     offlineReply: bots ? undefined : false,
+    apiToken: env.CS_API_TOKEN || undefined,
     logLevel: env.CS_LOG_LEVEL || undefined,
     dataDir: dataDirFromEnv(env),
     commitMs: number('CS_COMMIT_MS'),
@@ -113,8 +114,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): { options: Partial<Serve
     uploadQuotaBytesPerHour: number('CS_UPLOAD_QUOTA_BYTES_PER_HOUR'),
     fileUrlTtlMs: number('CS_FILE_URL_TTL_MS'),
     broadcastSpreadMs: number('CS_BROADCAST_SPREAD_MS'),
-    apiToken: env.CS_API_TOKEN || undefined,
   };
+  if (env.CS_API_TOKEN && env.CS_API_TOKEN.length < 24) throw new Error('CS_API_TOKEN must be at least 24 characters (e.g. openssl rand -base64 32)');
   const options = Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined)) as Partial<ServerOptions>;
   return { options, generatedSecret };
 }

@@ -8,7 +8,6 @@ import { pino, type Logger } from 'pino';
 import { cs } from '../../proto/gen/chat.js';
 import { Files } from './files/index.js';
 import { Hub, registerWebSocket, siteTag, type GatewayContext } from './gateway/index.js';
-import { registerAnnouncementApi } from './http/announcements.js';
 import { registerHttpRoutes, ServerMetrics } from './http/index.js';
 import { resolveOptions, type ServerOptions } from './options.js';
 import { durableMessageStore, WordFilter } from './pipeline/index.js';
@@ -17,6 +16,9 @@ import Database from 'better-sqlite3';
 import { BroadcastService } from './broadcast/index.js';
 import { openDb } from './store/db.js';
 import { migrate } from './store/migrations.js';
+import { AccountService, DEFAULT_TEXTS, textsFor, type Settings } from './accounts/index.js';
+import { closeRevoked } from './gateway/staff.js';
+import { MemoryConversationReader, registerApi } from './http/api/index.js';
 import { openStore, type ImportReport } from './store/index.js';
 
 export { resolveOptions, repoRoot, type BlockedWordsMode, type ServerOptions } from './options.js';
@@ -48,6 +50,8 @@ export interface RunningServer {
   readonly options: ServerOptions;
   /** The in-memory state (read-only use: tests and admin tools). */
   readonly store: ConversationStore;
+  /** Staff accounts, sessions and settings (admin tools and tests). */
+  readonly accounts: AccountService;
   /** What the journal import did at this start, if one ran. */
   readonly imported: ImportReport | undefined;
   /** Attachments (read-only use: tests and admin tools). */
@@ -93,6 +97,9 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
   const ownsDatabase = options.database === undefined;
   const database = options.database ?? (options.dataDir ? openDb(options.dataDir, { busyTimeoutMs: options.busyTimeoutMs }) : new Database(':memory:'));
   if (ownsDatabase && !options.dataDir) migrate(database);
+  const accounts = new AccountService(database, { now, defaultSettings: defaultSettings(options) });
+  const filter = new WordFilter(accounts.settings.get().blocked_words, accounts.settings.get().blocked_words_mode);
+  accounts.settings.onChange((settings) => filter.configure(settings.blocked_words, settings.blocked_words_mode));
   const broadcasts = new BroadcastService(database, {
     spreadMs: options.broadcastSpreadMs,
     now,
@@ -119,6 +126,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
   });
   const hub = new Hub(store, metrics, options, log, now, (message) => files.wireAttachments(message));
   store.setInUse((conversationId) => hub.registry.watchersOf(conversationId).length > 0);
+  accounts.onRevocation((revocation) => closeRevoked(hub, revocation));
   const pipeline = {
     options,
     conversations: store,
@@ -126,7 +134,15 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
     journal,
     fanOut: hub,
     attachments: files,
-    filter: new WordFilter(options.blockedWords, options.blockedWordsMode),
+    filter,
+    agents: {
+      account: (agentId: string) => {
+        const account = accounts.accounts.get(agentId);
+        return account && { name: account.name, enabled: !account.disabled };
+      },
+      isOnline: (agentId: string) => hub.registry.agentSessions(agentId).length > 0,
+    },
+    botTexts: (lang: string) => textsFor(accounts.settings.get(), lang),
     metrics,
     log,
     now,
@@ -138,6 +154,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
     journal,
     hub,
     metrics,
+    accounts,
     broadcasts,
     log,
     pipeline,
@@ -149,7 +166,19 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
   const app = uWS.App();
   hub.attach(app);
   registerWebSocket(app, ctx);
-  registerAnnouncementApi(app, { broadcasts, keys: ctx.keys, apiToken: options.apiToken, log });
+  registerApi(
+    app,
+    {
+      accounts,
+      keys: ctx.keys,
+      apiToken: options.apiToken,
+      trustProxy: options.trustProxy,
+      conversations: new MemoryConversationReader(store),
+      onlineAgentIds: () => new Set(hub.registry.onlineAgents()),
+      announcements: broadcasts,
+    },
+    log,
+  );
   files.register(app);
   registerHttpRoutes(app, { options, metrics, log, health: () => ({ journalHealthy: journal.healthy, shuttingDown: ctx.shuttingDown }) });
 
@@ -182,7 +211,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
       log.info('server closed');
     })());
 
-  return { port, url: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}/ws`, native: isNativeUws(), options, store, broadcasts, files, imported: opened.imported, log, close };
+  return { port, url: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}/ws`, native: isNativeUws(), options, store, accounts, broadcasts, files, imported: opened.imported, log, close };
 }
 
 /** uWS's listen with an options argument after host and port (the typings only declare it without a host). */
@@ -220,4 +249,15 @@ function startRetention(store: ConversationStore, options: ServerOptions, log: L
   }, options.retentionEveryMs);
   timer.unref();
   return timer;
+}
+
+/** The settings a fresh store starts from: the environment's values (DESIGN.md §9). */
+function defaultSettings(options: ServerOptions): Settings {
+  return {
+    widget: { color: '', title: '', position: 'right' },
+    texts: DEFAULT_TEXTS,
+    blocked_words: options.blockedWords,
+    blocked_words_mode: options.blockedWordsMode,
+    allowed_origins: options.allowedOrigins,
+  };
 }

@@ -1,11 +1,14 @@
 /**
  * `npm run serve`: starts the server from the environment (see config.ts),
- * prints the demo URLs (and, in demo mode only, a ready agent token), and shuts down gracefully on
+ * prints the demo URLs and how to sign in (owner setup link, or the demo
+ * owner's email and password; accounts/first-run.ts; in demo mode also a
+ * service token), and shuts down gracefully on
  * SIGTERM / SIGINT (stop accepting, close the listen socket, tell every
  * session GOING_AWAY with close code 1001, commit what is pending, exit 0).
  * A start that cannot open the store (another server on the data directory,
  * an old journal that cannot be imported) prints why and exits 1.
  */
+import { signInInstructions } from './accounts/index.js';
 import { optionsFromEnv } from './config.js';
 import { ListenError, signAgentToken, startServer } from './index.js';
 import { DataDirLockedError, JournalImportError, SchemaTooNewError } from './store/index.js';
@@ -20,14 +23,15 @@ const DEMO_LINK_TTL_MS = 24 * 3_600_000;
  * agent login for anyone who reads them (issue 10). The workbench link
  * carries an expiring token, since the URL lands in the browser's history.
  */
-function startBanner(base: string, demoSecret: string | undefined, nowMs: number): string[] {
-  const lines = ['', `  cs-chat is running on ${base}`, `  Demo shop (visitor): ${base}/`];
+function startBanner(base: string, demoSecret: string | undefined, nowMs: number, signIn: readonly string[]): string[] {
+  const lines = ['', `  cs-chat is running on ${base}`, `  Demo shop (visitor): ${base}/`, ...signIn];
   if (demoSecret === undefined) {
-    lines.push(`  Agent workbench:     ${base}/agent   (sign in with a token from: npm run agent-token -- <agent-id> [--ttl 8h])`);
+    lines.push('  Bots and tools:      a service token from: npm run agent-token -- <agent-id> [--ttl 8h]');
   } else {
+    // People sign in with an account (above); a service token is for bots and tools (DESIGN.md §2).
     const link = signAgentToken(demoSecret, 'demo-agent', nowMs + DEMO_LINK_TTL_MS);
     lines.push(
-      `  Agent workbench:     ${base}/agent#token=${encodeURIComponent(link)}   (link works for 24 h)`,
+      `  Workbench by service token: ${base}/agent#token=${encodeURIComponent(link)}   (link works for 24 h)`,
       `  Demo agent token:    ${signAgentToken(demoSecret, 'demo-agent')}`,
       '  Demo mode: CS_SECRET is not set, so a generated secret is used and a token is printed here. Set CS_SECRET in production: then no token is printed.',
     );
@@ -46,8 +50,9 @@ async function main(): Promise<void> {
   if (generatedSecret) log.warn('CS_SECRET is not set: using a generated demo secret (kept in CS_DATA_DIR/secret unless CS_JOURNAL=off); set CS_SECRET in production');
 
   const base = `http://localhost:${server.port}`;
+  const signIn = await signInInstructions(server.accounts, { demo: generatedSecret, dataDir: server.options.dataDir, baseUrl: base });
   log.info({ port: server.port, host: server.options.host }, `listening on ${server.options.host}:${server.port}`);
-  process.stdout.write([...startBanner(base, generatedSecret ? server.options.secret : undefined, Date.now()), '', ''].join('\n'));
+  process.stdout.write([...startBanner(base, generatedSecret ? server.options.secret : undefined, Date.now(), signIn), '', ''].join('\n'));
 
   let stopping = false;
   const stop = (signal: string): void => {

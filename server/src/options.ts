@@ -107,7 +107,7 @@ export interface ServerOptions {
   /** Bytes of message text one visitor may have stored per hour. Default 1048576 (`CS_VISITOR_BYTES_PER_HOUR`). */
   visitorBytesPerHour: number;
   /**
-   * The SQLite database (announcements, …), opened and migrated by the
+   * The SQLite database (announcements, accounts, sessions, settings …), opened and migrated by the
    * caller (`openMigrated`). Default: a connection to `dataDir`'s cs-chat.db
    * (main thread, beside the store's writer thread), or a private in-memory
    * database when `dataDir` is '' (lost at stop).
@@ -200,6 +200,7 @@ export function resolveOptions(partial: Partial<ServerOptions>): ServerOptions {
   if ([options.identitySecret, options.previousIdentitySecret].some((k) => k && tokenKeys.includes(k))) {
     throw new Error('CS_IDENTITY_SECRET must differ from CS_SECRET: the key your backend holds must not sign tokens');
   }
+  if (!(options.helloTimeoutMs > 0)) throw new Error('options.helloTimeoutMs must be more than 0 ms (CS_HELLO_TIMEOUT_MS)');
   if (!Number.isInteger(options.trustProxy) || options.trustProxy < 0) throw new Error('options.trustProxy must be a whole number of proxy hops (CS_TRUST_PROXY)');
   return options;
 }

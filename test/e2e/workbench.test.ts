@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { ProtoClient } from '../support/proto-client.js';
 import {
   agentLog,
   agentToken,
@@ -132,6 +133,9 @@ describe('agent workbench', () => {
   });
 
   it('transfers the conversation to another agent and records it in the timeline', async () => {
+    // The server transfers only to agents that exist: bob is online (a service-token session).
+    const bob = await ProtoClient.open(server.url.replace(/^http/, 'ws') + '/ws', { token: agentToken('bob') });
+    after(() => bob.close());
     await agent.getByRole('combobox', { name: 'Transfer to agent' }).fill('bob');
     await agent.getByRole('button', { name: 'Transfer' }).click();
     await agentLog(agent).locator('.event', { hasText: 'Alice transferred the conversation to Bob' }).waitFor({ timeout: UI_TIMEOUT_MS });

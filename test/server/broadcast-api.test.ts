@@ -1,6 +1,7 @@
 /** The announcements JSON API (issue 15, DESIGN.md §12): create, list, edit, whitelist, transitions, and bad input that changes nothing. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { ApiClient } from '../support/api-client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 const API_TOKEN = 'api-token-for-tests-0123456789';
@@ -124,5 +125,35 @@ describe('announcements API', () => {
     assert.match(res.headers.get('content-type') ?? '', /text\/html/);
     assert.match(res.headers.get('content-security-policy') ?? '', /script-src 'self'/);
     assert.match(await res.text(), /cs-announcements/);
+  });
+
+  test('signed-in admins manage announcements by session cookie (with the CSRF token); signed-in agents get 403', async () => {
+    const owner = { name: 'Olivia Owner', email: 'olivia@shop.example', password: 'owner-password-1' };
+    await server.accounts.createOwner(owner);
+    const ownerClient = new ApiClient(server.url);
+    await ownerClient.login(owner.email, owner.password);
+    const invite = async (role: string, email: string): Promise<ApiClient> => {
+      const made = await ownerClient.post<{ url: string }>('/api/invites', { role });
+      assert.equal(made.status, 201, JSON.stringify(made.body));
+      const client = new ApiClient(server.url);
+      const code = new URL(made.body.url).hash.replace('#code=', '');
+      const accepted = await client.post('/api/invites/accept', { code, name: role, email, password: 'a-good-password' });
+      assert.equal(accepted.status, 201, JSON.stringify(accepted.body));
+      return client;
+    };
+    const admin = await invite('admin', 'adam@shop.example');
+    const agent = await invite('agent', 'alice@shop.example');
+    const body = { site: 'api', title: 'By cookie', expires_at: Date.now() + DAY };
+    const made = await admin.post<{ id: string; state: string }>('/api/announcements', body);
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    assert.equal((await admin.post<{ state: string }>(`/api/announcements/${made.body.id}/publish`, undefined)).body.state, 'published');
+    const before = ((await call('GET', '/api/announcements')).body.announcements as unknown[]).length;
+    const refused = await agent.post<{ error: { code: string } }>('/api/announcements', body);
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body.error.code, 'forbidden');
+    assert.equal((await agent.post(`/api/announcements/${made.body.id}/recall`, undefined)).status, 403);
+    assert.equal((await agent.get('/api/announcements')).status, 403);
+    assert.equal(((await call('GET', '/api/announcements')).body.announcements as unknown[]).length, before, 'nothing changed');
+    assert.equal((await call('GET', `/api/announcements/${made.body.id}`)).body.state, 'published');
   });
 });

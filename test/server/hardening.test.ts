@@ -9,6 +9,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { afterEach, describe, test } from 'node:test';
 import { cs } from '../../proto/gen/chat.js';
 import { keyId, signAgentToken, signIdentity } from '../../server/src/gateway/auth.js';
+import { fixtures } from '../support/files.js';
 import { ProtoClient, ServerError, type CloseInfo } from '../support/proto-client.js';
 import { startTestServer, TEST_SECRET, type TestServer } from '../support/server.js';
 
@@ -144,6 +145,16 @@ describe('sites are bound (finding 2)', () => {
     assert.equal((await again.hello({ site: 'shop-a', token: welcomeA.token ?? '' })).userId, welcomeA.userId);
   });
 
+  test('a fresh visitor made for a token of another site counts against the per-IP new-visitor budget', async () => {
+    const server = await serve({ newVisitorsPerIpPerMinute: 3 });
+    const token = (await (await connect(server)).hello({ site: 'shop-a' })).token ?? '';
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push(await attempt(server, { site: `shop-${i}x`, token }));
+    assert.ok(answers.slice(0, 2).every((a) => a instanceof cs.v1.Welcome));
+    const last = answers[answers.length - 1];
+    assert.ok(last instanceof cs.v1.Error && last.code === cs.v1.ErrorCode.RATE_LIMITED, 'cycling sites with one token does not mint visitors past the budget');
+  });
+
   test('a token from before site binding keeps working on its own site only, and is re-issued bound', async () => {
     const server = await serve();
     const first = await connect(server);
@@ -172,6 +183,22 @@ describe('sites are bound (finding 2)', () => {
     const onB = await attempt(server, { site: 'shop-b', identity });
     assert.ok(onB instanceof cs.v1.Welcome);
     assert.notEqual(onB.userId, legacyId);
+  });
+
+  test('an upload with a token of site A is refused for a conversation of the same visitor id on site B', async () => {
+    const server = await serve();
+    const onA = await connect(server);
+    const welcome = await onA.hello({ site: 'shop-a' });
+    // Only ids from before site binding can have conversations on two sites; make one by hand.
+    const { conversation: onB } = server.store.getOrCreate('shop-b', welcome.userId ?? '', '', Date.now());
+    const post = (conversation: string) =>
+      fetch(`${server.url}/api/uploads?conversation=${encodeURIComponent(conversation)}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${welcome.token}`, 'content-type': 'image/png', 'x-file-name': 'a.png' },
+        body: fixtures.png(2, 2) as Uint8Array<ArrayBuffer>,
+      });
+    assert.equal((await post(onB.id)).status, 403);
+    assert.equal((await post(onA.conversationId)).status, 201);
   });
 
   test('CS_SITES: only listed site keys, each from its own origins', async () => {
@@ -274,6 +301,8 @@ describe('expiring service tokens (finding 4)', () => {
     const dotted = await attempt(server, { token: signAgentToken(TEST_SECRET, 'team.1234567890123') });
     assert.ok(dotted instanceof cs.v1.Welcome);
     assert.equal(dotted.userId, 'team.1234567890123', 'a §8 id that ends in digits is not read as an expiry');
+    const v2 = await attempt(server, { token: signAgentToken(TEST_SECRET, 'v2') });
+    assert.ok(v2 instanceof cs.v1.Welcome && v2.role === cs.v1.Role.AGENT, 'an agent named v2 is not read as a visitor token');
   });
 });
 

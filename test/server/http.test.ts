@@ -113,6 +113,7 @@ describe('http', () => {
         }
       });
     });
+    assert.match(out, /Owner setup \(once, valid \d+ min\): http:\/\/localhost:\d+\/setup#code=[\w-]{43}/);
     assert.doesNotMatch(out, /Demo agent token/, 'with CS_SECRET set no token is printed (issue 10)');
     const client = await ProtoClient.open(`ws://127.0.0.1:${port}/ws`, { site: 'acme' });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

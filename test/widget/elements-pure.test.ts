@@ -76,6 +76,7 @@ describe('inbox model', () => {
     assertEqual(totalUnread([conv('a', { unread: 2 }), conv('b', { unread: 3 }), conv('c')]), 5, 'total unread');
     assertEqual([OPEN, PENDING, RESOLVED].map(statusLabel), ['open', 'pending', 'resolved'], 'status words');
     assertEqual(agentIdOfToken('ann.smith.c2lnbmF0dXJl'), 'ann.smith', 'the id is everything before the last dot');
+    assertEqual(agentIdOfToken('ann.smith.1796243999751.c2lnbmF0dXJl'), 'ann.smith', 'an expiring token <id>.<exp>.<sig> (issue 10)');
     assertEqual(agentIdOfToken('nodot'), '', 'malformed');
     assertEqual(agentIdOfToken('.sig'), '', 'empty id');
   });

@@ -15,6 +15,7 @@ import { leaveMailbox } from './broadcasts.js';
 import { decodeFrame, type DecodedFrame } from './codec.js';
 import { dispatch } from './handlers.js';
 import { newSessionData, SessionPhase, type Socket, type SocketData } from './session.js';
+import { staffUpgrade } from './staff.js';
 
 /** Undecodable frames one socket may send before it is closed. */
 const MAX_BAD_FRAMES = 5;
@@ -22,7 +23,6 @@ const MAX_BAD_FRAMES = 5;
 export function registerWebSocket(app: TemplatedApp, ctx: GatewayContext): void {
   const { options } = ctx;
   const perIp = new Map<string, number>();
-  const allowed = new Set(options.allowedOrigins);
   // Heartbeat every heartbeatMs; a socket silent for ~2.4 of them is dead. uWS counts in seconds (granularity ~4 s).
   const idleTimeout = Math.max(8, Math.ceil((options.heartbeatMs * 2.4) / 1000));
   // uWS answers pings by itself, so idleTimeout never ends a socket that stays silent at the protocol level: a timer per greeting socket does.
@@ -48,8 +48,15 @@ export function registerWebSocket(app: TemplatedApp, ctx: GatewayContext): void 
         res.cork(() => res.writeStatus(status).writeHeader('Content-Type', 'text/plain').end(`${reason}\n`));
       };
       if (ctx.shuttingDown) return refuse('503 Service Unavailable', 'shutting down');
+      const staff = staffUpgrade(ctx.accounts, req);
+      if (staff && !staff.ok) {
+        ctx.log.warn({ origin, ip, reason: staff.reason }, 'upgrade refused: workbench cookie authentication');
+        return refuse(staff.status, staff.reason);
+      }
       // Browsers always send Origin; native apps and servers send none and are not hijackable by a page.
-      if (allowed.size > 0 && origin && !allowed.has(origin) && !isOwnOrigin(origin, host)) {
+      // The list is a live setting (workbench > Settings).
+      const allowed = ctx.accounts.settings.get().allowed_origins;
+      if (allowed.length > 0 && origin && !allowed.includes(origin) && !isOwnOrigin(origin, host)) {
         ctx.log.warn({ origin, ip }, 'upgrade refused: origin not allowed');
         return refuse('403 Forbidden', 'origin not allowed');
       }
@@ -57,7 +64,7 @@ export function registerWebSocket(app: TemplatedApp, ctx: GatewayContext): void 
         ctx.log.warn({ ip }, 'upgrade refused: too many connections from this address');
         return refuse('429 Too Many Requests', 'too many connections from this address');
       }
-      const data: SocketData = { session: newSessionData(ip, origin, options.rateBurst, options.ratePerSecond, ctx.now()) };
+      const data: SocketData = { session: newSessionData(ip, origin, options.rateBurst, options.ratePerSecond, ctx.now(), staff?.staff) };
       res.upgrade(data, key, protocol, extensions, context);
     },
 

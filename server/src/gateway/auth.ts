@@ -87,9 +87,14 @@ export function signVisitorToken(keys: Keys, site: string, visitorId: string): s
   return `v2.${kid}.${tag}.${visitorId}.${hmac(keys.secret, `visitor:v2:${kid}.${tag}.${visitorId}`).toString('base64url')}`;
 }
 
-/** True when `token` looks like a visitor token (as opposed to a service token). */
+/**
+ * True when `token` looks like a visitor token (as opposed to a service
+ * token): `v1.` with 4 parts or `v2.` with 5, so an agent named `v2` (token
+ * `v2.<sig>`) is still an agent.
+ */
 export function isVisitorToken(token: string): boolean {
-  return token.startsWith('v1.') || token.startsWith('v2.');
+  const parts = token.split('.').length;
+  return (token.startsWith('v1.') && parts === 4) || (token.startsWith('v2.') && parts === 5);
 }
 
 /**

@@ -1,5 +1,6 @@
 /** What the gateway's handlers get: the server's state and services for one instance. */
 import type { Logger } from 'pino';
+import type { AccountService } from '../accounts/index.js';
 import type { BroadcastService } from '../broadcast/index.js';
 import type { ServerMetrics } from '../http/metrics.js';
 import type { ServerOptions } from '../options.js';
@@ -18,6 +19,8 @@ export interface GatewayContext {
   readonly hub: Hub;
   readonly metrics: ServerMetrics;
   readonly log: Logger;
+  /** Staff accounts, sessions and the merchant's live settings. */
+  readonly accounts: AccountService;
   /** The public mailbox: announcements and their delivery (DESIGN.md §6). */
   readonly broadcasts: BroadcastService;
   /** What the pipeline steps get (Send, actions). */

@@ -22,7 +22,8 @@ const MAX_CURSORS = 200;
 /** Most conversations listed in an agent's Welcome. */
 const INBOX_LIMIT = 500;
 
-type Identity = { role: cs.v1.Role.VISITOR; visitorId: string; reissue: boolean } | { role: cs.v1.Role.AGENT; agentId: string; expiresMs: number };
+/** Who a Hello speaks for; `minted`: a new anonymous visitor id was made for it (counted against the per-IP budget). */
+type Identity = { role: cs.v1.Role.VISITOR; visitorId: string; reissue: boolean; minted: boolean } | { role: cs.v1.Role.AGENT; agentId: string; name: string; expiresMs: number };
 
 export function handleHello(ctx: GatewayContext, ws: Socket, hello: cs.v1.Hello): void {
   const session = ws.getUserData().session;
@@ -37,10 +38,10 @@ export function handleHello(ctx: GatewayContext, ws: Socket, hello: cs.v1.Hello)
   if (fields.some((f) => (f ?? '').length > MAX_FIELD) || (hello.cursors?.length ?? 0) > MAX_CURSORS) {
     return fatal(cs.v1.ErrorCode.BAD_FRAME, `Hello fields are limited to ${MAX_FIELD} characters and ${MAX_CURSORS} cursors`);
   }
-  const who = authenticate(ctx, hello, session.origin);
+  const who = authenticate(ctx, hello, session);
   if (typeof who === 'string') return fatal(cs.v1.ErrorCode.UNAUTHENTICATED, who);
   if (who.role === cs.v1.Role.VISITOR) {
-    const refused = checkVisitorHello(ctx, session.ip, hello, who.visitorId, !hello.token && !hello.identity?.userId);
+    const refused = checkVisitorHello(ctx, session.ip, hello, who.visitorId, who.minted);
     if (refused) return ctx.hub.out.sendError(ws, cs.v1.ErrorCode.RATE_LIMITED, refused.message, { fatal: true, retryAfterMs: refused.retryAfterMs });
   }
 
@@ -55,7 +56,7 @@ export function handleHello(ctx: GatewayContext, ws: Socket, hello: cs.v1.Hello)
 
   if (who.role === cs.v1.Role.AGENT) {
     if (who.expiresMs > 0) endAtExpiry(ctx, ws, session, who.expiresMs);
-    welcomeAgent(ctx, ws, session, who.agentId);
+    welcomeAgent(ctx, ws, session, who.agentId, who.name);
   }
   else welcomeVisitor(ctx, ws, session, hello, who.visitorId, who.reissue);
   resume(ctx, ws, hello.cursors ?? []);
@@ -79,12 +80,22 @@ function siteOf(hello: cs.v1.Hello): string {
   return hello.site || 'default';
 }
 
-/** Who the Hello speaks for, or the reason it is refused. */
-function authenticate(ctx: GatewayContext, hello: cs.v1.Hello, origin: string): Identity | string {
+/**
+ * Who the Hello speaks for, or the reason it is refused. A socket whose
+ * upgrade carried a valid session cookie (gateway/staff.ts) is that account;
+ * its Hello needs no token.
+ */
+function authenticate(ctx: GatewayContext, hello: cs.v1.Hello, session: SessionData): Identity | string {
+  if (session.staff) {
+    const account = ctx.accounts.accounts.get(session.staff.accountId);
+    if (!account || account.disabled) return 'signed out: the account is disabled';
+    return { role: cs.v1.Role.AGENT, agentId: account.id, name: account.name, expiresMs: 0 };
+  }
+  const origin = session.origin;
   const token = hello.token ?? '';
   if (token && !isVisitorToken(token)) {
     const check = checkAgentToken(ctx.keys, token, ctx.now());
-    return check.ok ? { role: cs.v1.Role.AGENT, agentId: check.agentId, expiresMs: check.expiresMs } : check.reason;
+    return check.ok ? { role: cs.v1.Role.AGENT, agentId: check.agentId, name: ctx.accounts.accounts.get(check.agentId)?.name ?? '', expiresMs: check.expiresMs } : check.reason;
   }
   const site = siteOf(hello);
   const siteRefusal = checkSite(ctx, site, origin);
@@ -104,15 +115,15 @@ function authenticate(ctx: GatewayContext, hello: cs.v1.Hello, origin: string): 
       ctx.store.visitors.set(visitorId, profile);
       ctx.journal.append({ t: 'visitor', ...profile }).catch((error: unknown) => ctx.log.warn({ err: error }, 'visitor record not journaled'));
     }
-    return { role: cs.v1.Role.VISITOR, visitorId, reissue: true };
+    return { role: cs.v1.Role.VISITOR, visitorId, reissue: true, minted: false };
   }
-  const fresh: Identity = { role: cs.v1.Role.VISITOR, visitorId: newVisitorId(), reissue: true };
+  const fresh: Identity = { role: cs.v1.Role.VISITOR, visitorId: newVisitorId(), reissue: true, minted: true };
   if (!token) return fresh;
   const check = verifyVisitorToken(ctx.keys, token, site);
   // A token issued for another site is not this visitor here: a fresh anonymous visitor, as a new browser would be.
   if (!check.ok) return check.otherSite ? fresh : `${check.reason}; reset and connect as a new visitor`;
   if (check.legacy && !onlyOnSite(ctx, check.visitorId, site)) return fresh;
-  return { role: cs.v1.Role.VISITOR, visitorId: check.visitorId, reissue: check.stale };
+  return { role: cs.v1.Role.VISITOR, visitorId: check.visitorId, reissue: check.stale, minted: false };
 }
 
 /**
@@ -147,11 +158,11 @@ function identifiedVisitorId(ctx: GatewayContext, site: string, userId: string):
   return old.length > 0 && old.every((c) => c.site === site) ? legacy : bound;
 }
 
-function welcomeAgent(ctx: GatewayContext, ws: Socket, session: SessionData, agentId: string): void {
+function welcomeAgent(ctx: GatewayContext, ws: Socket, session: SessionData, agentId: string, name: string): void {
   session.role = cs.v1.Role.AGENT;
   session.userId = agentId;
-  // Messages, typing and events carry this name, never the id (issue 11).
-  session.name = agentDisplayName(agentId);
+  // Messages, typing and events carry this name, never the id (issue 11): the account's name, else one made from the id.
+  session.name = name || agentDisplayName(agentId);
   ctx.store.agentIds.add(agentId);
   ctx.hub.registry.join(ws);
   const inbox = ctx.store.inbox(INBOX_LIMIT);

@@ -20,10 +20,20 @@ export interface RepushState {
   since: number;
 }
 
+/** A workbench socket's staff identity, from the session cookie on the upgrade (gateway/staff.ts). */
+export interface StaffAuth {
+  readonly accountId: string;
+  readonly name: string;
+  /** The sign-in session (revoking it closes this socket). */
+  readonly authSessionId: string;
+}
+
 export interface SessionData {
   readonly id: string;
   readonly ip: string;
   readonly origin: string;
+  /** Set when the upgrade was authenticated by the session cookie; Hello then signs in this account. */
+  readonly staff: StaffAuth | undefined;
   phase: SessionPhase;
   role: cs.v1.Role;
   /** Visitor id or agent id. */
@@ -79,11 +89,12 @@ export type Socket = WebSocket<SocketData>;
  * few KB per idle connection): the collections only some sessions use are
  * made on first use.
  */
-export function newSessionData(ip: string, origin: string, burst: number, perSecond: number, nowMs: number): SessionData {
+export function newSessionData(ip: string, origin: string, burst: number, perSecond: number, nowMs: number, staff?: StaffAuth): SessionData {
   return {
     id: randomBytes(9).toString('base64url'),
     ip,
     origin,
+    staff,
     phase: SessionPhase.Greeting,
     role: cs.v1.Role.ROLE_UNSPECIFIED,
     userId: '',

@@ -84,6 +84,10 @@ export function registerHttpRoutes(app: TemplatedApp, ctx: HttpDeps): void {
   app.get('/agent', (res, req) =>
     files.serve(res, req, join(demoDir, 'agent.html'), PAGE_CACHE, placeholderPage('cs-chat agent workbench', 'The workbench page is not built yet (demo/agent.html).')),
   );
+  // The workbench page also renders first-run setup and invite acceptance (the code rides in the #fragment).
+  for (const path of ['/setup', '/invite']) {
+    app.get(path, (res, req) => files.serve(res, req, join(demoDir, 'agent.html'), PAGE_CACHE, placeholderPage('cs-chat agent workbench', 'The workbench page is not built yet (demo/agent.html).')));
+  }
   app.get('/demo/*', (res, req) => {
     const path = safeJoin(demoDir, req.getUrl().slice('/demo/'.length));
     if (!path) {

@@ -40,7 +40,13 @@ export async function handleAction(ctx: PipelineDeps, caller: Caller, reply: Rep
       if (!AGENT_ID_PATTERN.test(target)) {
         return reply.error(cs.v1.ErrorCode.BAD_FRAME, 'assign needs a valid agent_id', { ref: conversationId });
       }
-      const name = agentDisplayName(target);
+      // Only to someone who exists: an enabled account, or an agent (service token) online now. Never to a ghost id.
+      const account = ctx.agents.account(target);
+      if (account ? !account.enabled : !ctx.agents.isOnline(target)) {
+        const why = account ? 'that account is disabled' : 'no such agent (not an account, not online)';
+        return reply.error(cs.v1.ErrorCode.NOT_FOUND, `cannot assign: ${why}`, { ref: conversationId });
+      }
+      const name = account?.name ?? agentDisplayName(target);
       const text = conversation.assigneeId ? `${actor} transferred the conversation to ${name}` : `${actor} assigned the conversation to ${name}`;
       return assign(ctx, conversation, target, { kind: JOINED, name, text });
     }

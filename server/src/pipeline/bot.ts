@@ -1,8 +1,9 @@
 /**
  * Server-made BOT messages: an offline auto-reply when a visitor writes while
  * no agent is online, once, right after the question (then at most once per
- * `offlineReplyEveryMs` per conversation). English, or Chinese when
- * Hello.lang starts with "zh".
+ * `offlineReplyEveryMs` per conversation). The text is a setting per
+ * language (workbench > Settings): English, or Chinese when Hello.lang
+ * starts with "zh".
  *
  * There is no stored greeting (issue 11): it used to be posted after the
  * visitor's first message, so it answered a question nobody asked and became
@@ -14,22 +15,9 @@ import type { Conversation } from '../store/conversations.js';
 import type { PipelineDeps } from './ports.js';
 import { postServerMessage } from './server-message.js';
 
-const TEXTS = {
-  en: {
-    offline: 'Our team is offline right now. Leave your message here and we will reply as soon as we are back.',
-  },
-  zh: {
-    offline: '客服暂时不在线。请留下您的问题，我们上线后会尽快回复您。',
-  },
-} as const;
-
-function textsFor(lang: string): (typeof TEXTS)['en' | 'zh'] {
-  return lang.toLowerCase().startsWith('zh') ? TEXTS.zh : TEXTS.en;
-}
-
 /** Runs after a visitor's message is stored and acked. */
 export async function afterVisitorMessage(ctx: PipelineDeps, conversation: Conversation, lang: string): Promise<void> {
-  const texts = textsFor(lang);
+  const texts = ctx.botTexts(lang);
   const now = ctx.now();
   if (ctx.options.offlineReply && ctx.fanOut.agentsOnline() === 0 && now - conversation.lastOfflineReplyMs >= ctx.options.offlineReplyEveryMs) {
     conversation.lastOfflineReplyMs = now;

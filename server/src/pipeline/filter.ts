@@ -11,14 +11,18 @@ import type { BlockedWordsMode } from '../options.js';
 export type FilterResult = { ok: true; text: string } | { ok: false; reason: string };
 
 export class WordFilter {
-  private readonly pattern: RegExp | undefined;
+  private pattern: RegExp | undefined;
+  private mode: BlockedWordsMode = 'mask';
 
-  constructor(
-    words: readonly string[],
-    private readonly mode: BlockedWordsMode,
-  ) {
+  constructor(words: readonly string[], mode: BlockedWordsMode) {
+    this.configure(words, mode);
+  }
+
+  /** Replaces the list and mode (a settings change takes effect with the next message). */
+  configure(words: readonly string[], mode: BlockedWordsMode): void {
     const cleaned = words.map((w) => w.trim()).filter((w) => w.length > 0);
     this.pattern = cleaned.length > 0 ? new RegExp(cleaned.map(escapeRegExp).join('|'), 'giu') : undefined;
+    this.mode = mode;
   }
 
   apply(text: string): FilterResult {

@@ -103,6 +103,19 @@ export interface AttachmentPort {
 /** A message before it has a seq. */
 export type MessageDraft = Omit<StoredMessage, 'seq' | 'conversationId' | 'serverTimeMs'>;
 
+/** Staff accounts as the pipeline sees them (accounts/). */
+export interface AgentDirectory {
+  /** The account with this id: its display name and whether it may work; undefined when there is none. */
+  account(agentId: string): { readonly name: string; readonly enabled: boolean } | undefined;
+  /** True while an agent with this id has a session open (service tokens have no account). */
+  isOnline(agentId: string): boolean;
+}
+
+/** The server-made texts in force for a visitor's language (settings, live). */
+export interface BotTexts {
+  readonly offline: string;
+}
+
 /** The counters the pipeline moves. */
 export type PipelineMetrics = Pick<ServerMetrics, 'ack' | 'dedupHits' | 'sendToAck'>;
 
@@ -120,6 +133,10 @@ export interface PipelineDeps {
   readonly fanOut: FanOut;
   readonly attachments: AttachmentPort;
   readonly filter: WordFilter;
+  /** Who may be assigned a conversation, and their names. */
+  readonly agents: AgentDirectory;
+  /** The bot's texts for a language tag (workbench > Settings). */
+  botTexts(lang: string): BotTexts;
   readonly metrics: PipelineMetrics;
   readonly log: Logger;
   /** Clock, ms since the epoch (injected for tests). */

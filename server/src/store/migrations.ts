@@ -18,6 +18,7 @@
  * in whatever order it likes.
  */
 import type Database from 'better-sqlite3';
+import { ACCOUNT_MIGRATIONS } from '../accounts/schema.js';
 import { attachmentsTable } from '../files/schema.js';
 import { BROADCAST_MIGRATIONS } from '../broadcast/store.js';
 
@@ -104,6 +105,8 @@ export const MIGRATIONS: readonly Migration[] = [
   // Announcements: the public mailbox (server/src/broadcast/store.ts).
   ...BROADCAST_MIGRATIONS,
   { name: 'attachments', up: attachmentsTable },
+  // Staff accounts, sessions, invites, setup codes, settings, canned replies (server/src/accounts/schema.ts).
+  ...ACCOUNT_MIGRATIONS,
 ];
 
 /** Raised when a database was written by a newer server than this one. */

@@ -1,0 +1,137 @@
+/**
+ * Conversations as the JSON API reads them (DESIGN.md §12: list, read,
+ * export). `ConversationReader` is the port; `MemoryConversationReader`
+ * answers from the serving store (hot set, older pages from SQLite). Search
+ * matches visitor name, email, topic and the text of recent messages,
+ * case-insensitively (private notes and events excluded).
+ */
+import { cs } from '../../../../proto/gen/chat.js';
+import { personPreview } from '../../pipeline/preview.js';
+import type { ConversationStore, Conversation, StoredMessage } from '../../store/conversations.js';
+
+/** Conversation statuses by their API names. */
+export const STATUS_NAMES = { open: cs.v1.ConversationStatus.OPEN, pending: cs.v1.ConversationStatus.PENDING, resolved: cs.v1.ConversationStatus.RESOLVED } as const;
+export type StatusName = keyof typeof STATUS_NAMES;
+
+const ROLE_NAMES: Readonly<Record<number, string>> = { [cs.v1.Role.VISITOR]: 'visitor', [cs.v1.Role.AGENT]: 'agent', [cs.v1.Role.BOT]: 'bot', [cs.v1.Role.SYSTEM]: 'system' };
+const KIND_NAMES: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(cs.v1.MessageKind).map(([name, value]) => [value, name.toLowerCase()]));
+
+/** Most conversations a list or search looks at (newest activity first). */
+const LIST_SCAN = 2000;
+/**
+ * Most messages per conversation a text search reads, newest first. A
+ * full-text index (SQLite FTS5 over the messages table) would search all of
+ * history; until then, search covers recent messages.
+ */
+const SEARCH_SCAN = 300;
+
+/** A list filter. */
+export interface ConversationFilter {
+  readonly status?: StatusName;
+  readonly site?: string;
+  readonly assignee?: string;
+  /** Free text: visitor name, email, topic, message text. */
+  readonly q?: string;
+  readonly limit: number;
+}
+
+/** The API's read port over conversations. */
+export interface ConversationReader {
+  list(filter: ConversationFilter): Record<string, unknown>[];
+  /** One conversation, or undefined. */
+  get(id: string): Record<string, unknown> | undefined;
+  /** Messages with seq > afterSeq, oldest first, at most `limit`; undefined when the conversation is unknown. */
+  messages(id: string, afterSeq: number, limit: number): { messages: Record<string, unknown>[]; hasMore: boolean } | undefined;
+  /** Distinct site keys. */
+  sites(): string[];
+}
+
+function statusName(status: cs.v1.ConversationStatus): string {
+  return (Object.entries(STATUS_NAMES).find(([, v]) => v === status)?.[0]) ?? 'open';
+}
+
+/** A message as JSON. */
+export function messageJson(m: StoredMessage): Record<string, unknown> {
+  return {
+    seq: m.seq,
+    client_msg_id: m.clientMsgId,
+    sender_id: m.senderId,
+    sender_role: ROLE_NAMES[m.senderRole] ?? 'unknown',
+    sender_name: m.senderName,
+    kind: KIND_NAMES[m.kind] ?? 'text',
+    text: m.text,
+    sent_at: m.serverTimeMs,
+    quote_seq: m.quoteSeq,
+    ...(m.quickReplies.length > 0 ? { quick_replies: [...m.quickReplies] } : {}),
+  };
+}
+
+export class MemoryConversationReader implements ConversationReader {
+  constructor(private readonly store: ConversationStore) {}
+
+  private json(c: Conversation): Record<string, unknown> {
+    const visitor = this.store.visitors.get(c.visitorId);
+    return {
+      id: c.id,
+      site: c.site,
+      topic: c.topic,
+      status: statusName(c.status),
+      assignee_id: c.assigneeId,
+      visitor_id: c.visitorId,
+      visitor_user_id: visitor?.userId ?? '',
+      visitor_name: visitor?.name ?? '',
+      visitor_email: visitor?.email ?? '',
+      last_seq: c.lastSeq,
+      preview: personPreview(c).text,
+      unread: c.unreadForAgents(),
+      created_at: c.createdMs,
+      last_activity_at: c.lastActivityMs,
+    };
+  }
+
+  private matches(c: Conversation, q: string): boolean {
+    const visitor = this.store.visitors.get(c.visitorId);
+    const fields = [visitor?.name ?? '', visitor?.email ?? '', c.topic];
+    if (fields.some((f) => f.toLowerCase().includes(q))) return true;
+    for (let seq = c.lastSeq; seq > Math.max(0, c.lastSeq - SEARCH_SCAN); seq--) {
+      const m = c.message(seq);
+      if (m && m.kind !== cs.v1.MessageKind.EVENT && m.kind !== cs.v1.MessageKind.NOTE && m.text.toLowerCase().includes(q)) return true;
+    }
+    return false;
+  }
+
+  list(filter: ConversationFilter): Record<string, unknown>[] {
+    const q = filter.q?.trim().toLowerCase() ?? '';
+    const out: Record<string, unknown>[] = [];
+    for (const c of this.store.inbox(LIST_SCAN)) {
+      if (filter.status !== undefined && c.status !== STATUS_NAMES[filter.status]) continue;
+      if (filter.site !== undefined && c.site !== filter.site) continue;
+      if (filter.assignee !== undefined && c.assigneeId !== filter.assignee) continue;
+      if (q && !this.matches(c, q)) continue;
+      out.push(this.json(c));
+      if (out.length >= filter.limit) break;
+    }
+    return out;
+  }
+
+  get(id: string): Record<string, unknown> | undefined {
+    const c = this.store.get(id);
+    return c && c.lastSeq > 0 ? this.json(c) : undefined;
+  }
+
+  messages(id: string, afterSeq: number, limit: number): { messages: Record<string, unknown>[]; hasMore: boolean } | undefined {
+    const c = this.store.get(id);
+    if (!c || c.lastSeq === 0) return undefined;
+    const messages: Record<string, unknown>[] = [];
+    const last = Math.min(c.lastSeq, afterSeq + limit);
+    for (let seq = afterSeq + 1; seq <= last; seq++) {
+      const m = c.message(seq);
+      if (m) messages.push(messageJson(m));
+    }
+    return { messages, hasMore: last < c.lastSeq };
+  }
+
+  sites(): string[] {
+    return [...new Set(this.store.inbox(LIST_SCAN).map((c) => c.site))].sort();
+  }
+}

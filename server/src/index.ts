@@ -20,6 +20,7 @@ import { AccountService, DEFAULT_TEXTS, textsFor, type Settings } from './accoun
 import { closeRevoked } from './gateway/staff.js';
 import { MemoryConversationReader, registerApi } from './http/api/index.js';
 import { openStore, type ImportReport } from './store/index.js';
+import { registerStoreMetrics } from './store/metrics.js';
 
 export { resolveOptions, repoRoot, type BlockedWordsMode, type ServerOptions } from './options.js';
 export { signAgentToken, signIdentity, signVisitorToken } from './gateway/auth.js';
@@ -92,6 +93,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
   });
 
   const metrics = new ServerMetrics();
+  registerStoreMetrics(metrics.registry, store, journal);
   const now = (): number => Date.now();
   // The modules' own connection (announcements, attachments, and the tables others add): cs-chat.db on this thread, or memory only.
   const ownsDatabase = options.database === undefined;

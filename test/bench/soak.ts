@@ -12,7 +12,7 @@
  *    store, and a returning visitor's resume.
  *
  * Options: `--rate=N`, `--conversations=N`, `--fill=N`, `--fill-ms=ms`,
- * `--measure-ms=ms`. Figures are printed, never asserted; the machine's load
+ * `--measure-ms=ms`, `--in-flight=N` (per conversation, default 64). Figures are printed, never asserted; the machine's load
  * average is printed with them (the machine is shared).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,7 +29,7 @@ const FILL = option('fill', 400_000);
 const FILL_MS = option('fill-ms', 120_000);
 const MEASURE_MS = option('measure-ms', 20_000);
 /** Sends each conversation may have unacknowledged; past it the generator skips (and counts) a tick's send. */
-const MAX_IN_FLIGHT = 64;
+const MAX_IN_FLIGHT = option('in-flight', 64);
 const TEXT = 'Hello, I ordered the blue jacket last week and the tracking page has not moved since Tuesday. Can you check it?';
 
 const SERVER_ENV = {
@@ -87,6 +87,13 @@ async function drive(clients: LeanClient[], ms: number, until: (phase: Phase) =>
   return { ...phase, elapsedMs: performance.now() - started };
 }
 
+/** The server's V8 heap (used / total) and hot-set estimate from /metrics, MiB. */
+async function heapFigures(server: ServerChild): Promise<string> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const mib = (name: string): string => (Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 1024 / 1024).toFixed(1);
+  return `heap used ${mib('cs_nodejs_heap_size_used_bytes')} / total ${mib('cs_nodejs_heap_size_total_bytes')} MiB, hot set ${mib('cs_store_hot_set_bytes')} MiB`;
+}
+
 const fmt = (x: number): string => x.toLocaleString('en-US', { maximumFractionDigits: 1 });
 
 async function main(): Promise<void> {
@@ -105,6 +112,7 @@ async function main(): Promise<void> {
     const freshLatency = latency(fresh.samples);
     console.log(`soak: fresh: ${fmt((fresh.acked / fresh.elapsedMs) * 1000)} acked/s, send→ack p50 ${freshLatency.p50} ms, p99 ${freshLatency.p99} ms, max ${freshLatency.max} ms (${fresh.skipped} sends skipped: ${MAX_IN_FLIGHT} in flight)`);
     const rssBefore = server.rssMiB();
+    const heapBefore = await heapFigures(server);
 
     let stored = fresh.acked + 3000;
     const fill = await drive(clients, FILL_MS, (phase) => stored + phase.acked >= FILL, false);
@@ -115,6 +123,7 @@ async function main(): Promise<void> {
     stored += full.acked;
     const fullLatency = latency(full.samples);
     const rssAfter = server.rssMiB();
+    const heapAfter = await heapFigures(server);
     console.log(`soak: full: ${fmt((full.acked / full.elapsedMs) * 1000)} acked/s, send→ack p50 ${fullLatency.p50} ms, p99 ${fullLatency.p99} ms, max ${fullLatency.max} ms`);
     for (const c of clients) c.close();
 
@@ -135,6 +144,7 @@ async function main(): Promise<void> {
         `| send→ack fresh | p50 ${freshLatency.p50} ms, p99 ${freshLatency.p99} ms |`,
         `| send→ack after fill | p50 ${fullLatency.p50} ms, p99 ${fullLatency.p99} ms |`,
         `| RSS | ${fmt(rssStart)} MiB at start, ${fmt(rssBefore)} MiB before the fill, ${fmt(rssAfter)} MiB after (+${fmt(rssAfter - rssBefore)} MiB) |`,
+        `| heap (from /metrics) | before the fill ${heapBefore}; after ${heapAfter} |`,
         `| disk | ${fmt(bytes / 1024 / 1024)} MiB, ${fmt(bytes / stored)} bytes/message |`,
         `| restart to healthy | ${fmt(server.startMs)} ms on the full store (conversation c0 back at seq ${resumedSeq}) |`,
         `| machine | load average ${await machineLoad()} |`,

@@ -51,25 +51,19 @@ describe('agent workbench', () => {
     data?.remove();
   });
 
-  it('refuses a forged token on the sign-in form with a clear message', async () => {
-    await agent.goto(`${server.url}/agent`);
-    await agent.getByRole('textbox', { name: 'Agent token' }).fill('alice.Zm9yZ2VkLXNpZ25hdHVyZQ');
-    await agent.getByRole('button', { name: 'Sign in' }).click();
+  it('refuses a forged service-token link with a clear message and shows the password sign-in', async () => {
+    await agent.goto(`${server.url}/agent#token=${encodeURIComponent('alice.Zm9yZ2VkLXNpZ25hdHVyZQ')}`);
     const alert = agent.getByRole('alert');
     await alert.waitFor({ timeout: UI_TIMEOUT_MS });
     assert.match(await alert.innerText(), /\S/);
-    await agent.getByRole('textbox', { name: 'Agent token' }).waitFor();
+    await agent.getByRole('textbox', { name: 'Email' }).waitFor();
   });
 
-  it('signs in with a valid token and, with "Remember me" ticked (off by default), keeps it across a reload', async () => {
-    const remember = agent.getByRole('checkbox', { name: 'Remember me on this browser' });
-    assert.equal(await remember.isChecked(), false, 'remember-me is off by default');
-    await agent.getByRole('textbox', { name: 'Agent token' }).fill(agentToken('alice'));
-    await remember.check();
-    await agent.getByRole('button', { name: 'Sign in' }).click();
+  it('signs in with a valid service-token link (tools and tests; people use a password)', async () => {
+    await agent.goto('about:blank'); // a new document: only the #fragment would differ otherwise
+    await agent.goto(`${server.url}/agent#token=${encodeURIComponent(agentToken('alice'))}`);
     await agent.getByRole('tablist', { name: 'Filter conversations' }).waitFor({ timeout: UI_TIMEOUT_MS });
-    await agent.reload();
-    await agent.getByRole('tablist', { name: 'Filter conversations' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.equal(new URL(agent.url()).hash, '', 'the token leaves the address bar');
     assert.equal(await agent.getByRole('button', { name: 'Sign in' }).count(), 0);
   });
 

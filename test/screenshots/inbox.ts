@@ -4,7 +4,9 @@
  *
  *   npm run build && node --import tsx test/screenshots/inbox.ts
  *
- * Writes test/screenshots/inbox.png, inbox-canned.png, inbox-signin.png and inbox-shop.png.
+ * Writes test/screenshots/inbox.png, inbox-canned.png, inbox-signin.png, inbox-shop.png,
+ * the workbench at each width (inbox-1280.png, inbox-1024*.png, inbox-768*.png,
+ * inbox-390-*.png) and the shop on a phone (shop-390*.png).
  * Visitors and a second agent are protocol clients; the agent "alice" and the
  * shop visitor are real pages.
  */
@@ -79,7 +81,8 @@ async function main(): Promise<void> {
 
     const signIn = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await signIn.goto(`${server.url}/agent`);
-    await signIn.getByRole('textbox', { name: 'Agent token' }).fill('alice.not-a-real-signature');
+    await signIn.getByRole('textbox', { name: 'Email' }).fill('alice@shop.example');
+    await signIn.getByRole('textbox', { name: 'Password' }).fill('not-the-password');
     await signIn.getByRole('button', { name: 'Sign in' }).click();
     await signIn.getByRole('alert').waitFor({ timeout: UI_TIMEOUT_MS });
     await signIn.screenshot({ path: join(out, 'inbox-signin.png') });
@@ -101,8 +104,10 @@ async function main(): Promise<void> {
     await pause(200);
     await agent.screenshot({ path: join(out, 'inbox-canned.png') });
     await agent.getByRole('textbox', { name: 'Reply' }).fill('');
+    await widths(agent);
 
     await shop(browser.newPage.bind(browser), shopUrl, agent);
+    await phoneShop(browser.newPage.bind(browser), shopUrl);
     console.log(`screenshots written to ${out}`);
   } finally {
     for (const client of clients) client.close();
@@ -110,6 +115,49 @@ async function main(): Promise<void> {
     await server.stop();
     data.remove();
   }
+}
+
+/**
+ * The workbench at 1280, 1024, 768 and 390 px (issue 11): inbox-1280.png …;
+ * at 1024 and 768 also the details pane, at 390 the list, the conversation
+ * and the details panes (inbox-390-list.png, -thread, -details).
+ */
+async function widths(agent: Page): Promise<void> {
+  const pane = (name: string) => agent.getByRole('toolbar', { name: 'Show' }).getByRole('button', { name, exact: true });
+  for (const width of [1280, 1024, 768, 390]) {
+    await agent.setViewportSize({ width, height: width === 390 ? 844 : 800 });
+    await pause(300);
+    if (width === 1280) {
+      await agent.screenshot({ path: join(out, 'inbox-1280.png') });
+      continue;
+    }
+    await pane('Conversation').click();
+    await pause(200);
+    await agent.screenshot({ path: join(out, width === 390 ? 'inbox-390-thread.png' : `inbox-${width}.png`) });
+    await pane('Details').click();
+    await pause(200);
+    await agent.screenshot({ path: join(out, `inbox-${width}-details.png`) });
+    if (width === 390) {
+      await pane('Conversations').click();
+      await pause(200);
+      await agent.screenshot({ path: join(out, 'inbox-390-list.png') });
+    }
+    await pane('Conversation').click();
+  }
+  await agent.setViewportSize({ width: 1440, height: 900 });
+}
+
+/** The demo shop on a 390 px phone with the full-screen panel open (shop-390.png). */
+async function phoneShop(newPage: (o: { viewport: { width: number; height: number }; isMobile: boolean; hasTouch: boolean }) => Promise<Page>, shopUrl: string): Promise<void> {
+  const page = await newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  await page.goto(shopUrl);
+  await page.screenshot({ path: join(out, 'shop-390-closed.png') });
+  await page.getByRole('button', { name: 'Open chat' }).click();
+  await page.getByRole('textbox', { name: 'Write a message…' }).fill('Do you have this in blue? See https://fern.example/p/throw');
+  await page.getByRole('button', { name: 'Send' }).click();
+  await page.locator('cs-chat').getByRole('link').first().waitFor({ timeout: UI_TIMEOUT_MS });
+  await pause(600);
+  await page.screenshot({ path: join(out, 'shop-390.png') });
 }
 
 /** The demo shop with the widget open after a short exchange with the agent page. */
@@ -121,7 +169,7 @@ async function shop(newPage: (o: { viewport: { width: number; height: number } }
   await page.getByRole('button', { name: 'Open chat' }).click();
   await page.getByRole('textbox', { name: 'Write a message…' }).fill('Hi! Does the terracotta planter come in a bigger size?');
   await page.getByRole('button', { name: 'Send' }).click();
-  // The newest conversation is first (its preview may already be the bot's greeting).
+  // The newest conversation is first.
   for (const deadline = Date.now() + UI_TIMEOUT_MS; (await options.count()) <= before; ) {
     if (Date.now() > deadline) throw new Error('the shop visitor never showed up in the inbox');
     await pause(100);

@@ -170,3 +170,33 @@ test('retention deletes resolved conversations idle past CS_RETENTION_DAYS, and 
   assert.equal(check.prepare('SELECT count(*) FROM messages WHERE conversation_id = ?').pluck().get(ids['old-resolved']), 0, 'its messages went too');
   assert.equal(check.prepare('SELECT count(*) FROM messages').pluck().get(), rows(dataDir, 'messages'));
 });
+
+test('/metrics shows the hot set, the conversations in memory, store health and commits', async (t) => {
+  const dataDir = await tempDir(t);
+  const server = await startTestServer({ dataDir });
+  t.after(() => server.close());
+  const visitor = await ProtoClient.open(server.wsUrl, { site: 'metrics' });
+  t.after(() => visitor.close());
+  await visitor.send({ text: 'counted' });
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const value = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  assert.ok(value('cs_store_hot_set_bytes') > 0, text.slice(0, 200));
+  assert.equal(value('cs_store_loaded_conversations'), 1);
+  assert.equal(value('cs_store_healthy'), 1);
+  assert.ok(value('cs_store_commits') >= 1);
+  assert.ok(value('cs_store_records') >= 2, 'the conversation row and the message');
+});
+
+test('a long conversation keeps only its newest messages in memory even when the hot set has room', async (t) => {
+  const dataDir = await tempDir(t);
+  const server = await startTestServer({ dataDir, rateBurst: 100_000, ratePerSecond: 100_000 });
+  t.after(() => server.close());
+  const visitor = await ProtoClient.open(server.wsUrl, { site: 'chatty' });
+  t.after(() => visitor.close());
+  for (let i = 1; i <= 450; i += 1) assert.equal((await visitor.send({ text: `short ${i}` })).seq, i);
+  await sleep(20);
+  const hot = server.store.get(visitor.conversationId)!.hotMessages;
+  assert.ok(hot <= 200, `${hot} of 450 messages in memory (at most 200 per conversation)`);
+  const history = await readAll(visitor, visitor.conversationId);
+  assert.deepEqual(history.map((m) => m.seq), Array.from({ length: 450 }, (_, i) => i + 1));
+});

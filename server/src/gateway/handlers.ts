@@ -28,7 +28,7 @@ export async function dispatch(ctx: GatewayContext, ws: Socket, { type, frame }:
   if (type === 'hello') return handleHello(ctx, ws, frame.hello as cs.v1.Hello);
   if (type === 'ping') {
     // DESIGN.md §8: the Pong echoes the Ping's time_ms so the client can match it and measure the round trip.
-    ctx.hub.out.send(ws, { pong: { timeMs: (frame.ping as cs.v1.Ping).timeMs ?? 0, serverTimeMs: ctx.now() } });
+    ctx.hub.out.send(ws, { pong: { timeMs: (frame.ping as cs.v1.Ping).timeMs ?? 0 } });
     return;
   }
   if (session.phase !== SessionPhase.Ready) {
@@ -131,7 +131,7 @@ function handleSync(ctx: GatewayContext, ws: Socket, sync: cs.v1.Sync): void {
       messages: seqs.flatMap((seq) => {
         const message = conversation.message(seq);
         if (!message) return [];
-        return [session.role === cs.v1.Role.VISITOR ? toVisitorWireMessage(message, session.coreLevel, files) : toWireMessage(message, session.coreLevel, files)];
+        return [session.role === cs.v1.Role.VISITOR ? toVisitorWireMessage(message, session.coreLevel, files, conversation.visitorLang) : toWireMessage(message, session.coreLevel, files)];
       }),
       hasMore,
       conversation: session.role === cs.v1.Role.VISITOR ? visitorConversationView(ctx.hub.notices.wireConversation(conversation)) : ctx.hub.notices.wireConversation(conversation),

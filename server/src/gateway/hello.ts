@@ -201,7 +201,10 @@ function welcomeVisitor(ctx: GatewayContext, ws: Socket, session: SessionData, h
   if (created) for (const other of ctx.hub.registry.visitorSessions(visitorId)) ctx.hub.registry.watch(other, primary.id);
   const others = ctx.store.ofVisitor(visitorId, ctx.options.welcomeConversations).filter((c) => c !== primary && c.site === session.site);
   const conversations: Conversation[] = [primary, ...others];
-  for (const conversation of conversations) ctx.hub.registry.watch(ws, conversation.id);
+  for (const conversation of conversations) {
+    conversation.visitorLang = session.lang;
+    ctx.hub.registry.watch(ws, conversation.id);
+  }
   ctx.hub.registry.join(ws);
   const mailbox = joinMailbox(ctx, ws, session, hello);
   ctx.hub.out.send(ws, {

@@ -88,7 +88,7 @@ export class Outbound {
     // The four copies (visitor/agent x modern/legacy band) are usually the same bytes: encode each distinct one once.
     const encode = (level: number): Uint8Array => encodeFrame({ deliver: { messages: messages.map((m) => toWireMessage(m, level, this.attachments)) } });
     const encodeForVisitor = (level: number): Uint8Array =>
-      encodeFrame({ deliver: { messages: messages.map((m) => toVisitorWireMessage(m, level, this.attachments)) } });
+      encodeFrame({ deliver: { messages: messages.map((m) => toVisitorWireMessage(m, level, this.attachments, conversation.visitorLang)) } });
     const differs = messages.some(differsForVisitor);
     const downgrades = messages.some((m) => downgradesBelow(m.kind, 0));
     const agentModern = encode(SERVER_CORE_LEVEL);
@@ -146,7 +146,7 @@ export class Outbound {
     for (let seq = afterSeq + 1; seq <= conversation.lastSeq; seq++) {
       const message = conversation.message(seq);
       if (!message) continue;
-      batch.push(visitor ? toVisitorWireMessage(message, session.coreLevel, this.attachments) : toWireMessage(message, session.coreLevel, this.attachments));
+      batch.push(visitor ? toVisitorWireMessage(message, session.coreLevel, this.attachments, conversation.visitorLang) : toWireMessage(message, session.coreLevel, this.attachments));
       if (batch.length >= PUSH_BATCH && !flush()) return pushed;
     }
     flush();

@@ -3,7 +3,8 @@
  * no agent is online, once, right after the question (then at most once per
  * `offlineReplyEveryMs` per conversation). The text is a setting per
  * language (workbench > Settings): English, or Chinese when Hello.lang
- * starts with "zh".
+ * starts with "zh"; its sender name is in the same language ("Automatic
+ * reply" / "自动回复", never a bare "Bot").
  *
  * There is no stored greeting (issue 11): it used to be posted after the
  * visitor's first message, so it answered a question nobody asked and became
@@ -13,6 +14,7 @@
 import { cs } from '../../../proto/gen/chat.js';
 import type { Conversation } from '../store/conversations.js';
 import type { PipelineDeps } from './ports.js';
+import { isChinese } from './events.js';
 import { postServerMessage } from './server-message.js';
 
 /** Runs after a visitor's message is stored and acked. */
@@ -21,6 +23,6 @@ export async function afterVisitorMessage(ctx: PipelineDeps, conversation: Conve
   const now = ctx.now();
   if (ctx.options.offlineReply && ctx.fanOut.agentsOnline() === 0 && now - conversation.lastOfflineReplyMs >= ctx.options.offlineReplyEveryMs) {
     conversation.lastOfflineReplyMs = now;
-    await postServerMessage(ctx, conversation, cs.v1.Role.BOT, cs.v1.MessageKind.TEXT, texts.offline, `bot-offline-${now}`);
+    await postServerMessage(ctx, conversation, cs.v1.Role.BOT, cs.v1.MessageKind.TEXT, texts.offline, `bot-offline-${now}`, isChinese(lang) ? '自动回复' : 'Automatic reply');
   }
 }

@@ -5,9 +5,10 @@
  * the conversation to Bob", "… returned it to the queue", "… resolved",
  * "… reopened", worded in English with agents' display names.
  *
- * Visitors see only what concerns them, and their widget words it in their
- * own language from `Message.event` (the text is an English fallback for
- * older clients):
+ * Visitors see only what concerns them, worded in the visitor's language
+ * (the conversation's `visitorLang`, from Hello.lang; English or Chinese) by
+ * the server, so every client shows it as it comes; `Message.event` says
+ * what it was for clients that word it themselves:
  * - an agent took the conversation (claim, assign, transfer): "Alice joined
  *   the conversation" (the agent's display name, never an id);
  * - it was resolved: "This conversation was resolved".
@@ -44,16 +45,22 @@ export function eventKindOf(message: Pick<StoredMessage, 'kind' | 'clientMsgId'>
   return KIND_NAMES[name] ?? cs.v1.EventKind.EVENT_KIND_UNSPECIFIED;
 }
 
+/** True for a BCP 47 tag the server answers in Chinese. */
+export function isChinese(lang: string): boolean {
+  return lang.toLowerCase().startsWith('zh');
+}
+
 /**
- * The English line a visitor's client falls back to for an event, or '' when
- * visitors do not see this event at all.
+ * The line a visitor sees for an event in `lang`, or '' when visitors do not
+ * see this event at all.
  */
-export function visitorEventText(message: StoredMessage): string {
+export function visitorEventText(message: StoredMessage, lang: string): string {
+  const zh = isChinese(lang);
   switch (eventKindOf(message)) {
     case cs.v1.EventKind.JOINED:
-      return `${message.senderName || 'An agent'} joined the conversation`;
+      return zh ? `${message.senderName || '客服'} 已加入会话` : `${message.senderName || 'An agent'} joined the conversation`;
     case cs.v1.EventKind.RESOLVED:
-      return 'This conversation was resolved';
+      return zh ? '本次会话已结束' : 'This conversation was resolved';
     default:
       return '';
   }

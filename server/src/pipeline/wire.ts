@@ -49,13 +49,14 @@ export function toWireMessage(message: StoredMessage, coreLevel: number, attachm
 }
 
 /**
- * A message as a visitor's wire `Message`: `forVisitor`'s view, and an
+ * A message as a visitor's wire `Message`: `forVisitor`'s view (event lines
+ * in the visitor's language `lang`), and an
  * agent's message keeps its sender name but not the agent id, so visitors
  * never learn staff ids (issue 10). (The id is dropped after the attachments
  * are looked up: they are keyed by sender.)
  */
-export function toVisitorWireMessage(message: StoredMessage, coreLevel: number, attachments: AttachmentLookup = NO_ATTACHMENTS): cs.v1.Message.$Properties {
-  const visible = forVisitor(message);
+export function toVisitorWireMessage(message: StoredMessage, coreLevel: number, attachments: AttachmentLookup = NO_ATTACHMENTS, lang = ''): cs.v1.Message.$Properties {
+  const visible = forVisitor(message, lang);
   const wire = toWireMessage(visible, coreLevel, attachments);
   if (visible.senderRole === cs.v1.Role.AGENT) wire.senderId = '';
   return wire;
@@ -72,13 +73,13 @@ export function differsForVisitor(message: StoredMessage): boolean {
  * content never reaches the visitor, yet the visitor's seq stays contiguous,
  * so the client's gap repair (DESIGN.md §3.7) does not chase a hole forever.
  * Clients show nothing for a NOTE. An EVENT becomes its customer-facing line
- * (no agent id), or the same placeholder when it is internal workflow
+ * in the visitor's language `lang` (no agent id), or the same placeholder when it is internal workflow
  * (see events.ts). The wire copy for visitors also drops agent ids: see
  * `toVisitorWireMessage`.
  */
-export function forVisitor(message: StoredMessage): StoredMessage {
+export function forVisitor(message: StoredMessage, lang = ''): StoredMessage {
   if (message.kind === cs.v1.MessageKind.EVENT) {
-    const text = visitorEventText(message);
+    const text = visitorEventText(message, lang);
     if (text) return { ...message, senderId: '', text };
   } else if (message.kind !== cs.v1.MessageKind.NOTE) {
     return message;

@@ -18,7 +18,8 @@
  * keeps it for the next call, so a Sync walking forward costs one query per
  * page); a dedup lookup that misses the tail asks the store's unique index.
  *
- * The whole hot set is kept under a byte budget (`hotSetBytes`, from
+ * One conversation keeps at most `maxTailMessages` (200) in its tail; the
+ * whole hot set is kept under a byte budget (`hotSetBytes`, from
  * `CS_HOT_SET_MB`, default 64 MiB of estimated message and conversation
  * size). Past it, the least recently used conversations lose their committed
  * tail messages first; conversations nobody watches and with nothing in
@@ -73,6 +74,8 @@ export class Conversation {
   visitorPageTitle = '';
   platform = '';
   appVersion = '';
+  /** The visitor's language (Hello.lang of their latest session): visitor-facing event lines are worded in it. Not stored. */
+  visitorLang = '';
   /** True once its row was handed to the durable store (that happens with the first message). */
   stored = false;
   /** When the last offline auto-reply was posted, ms. */
@@ -290,6 +293,12 @@ export interface HotSetOptions extends QuotaOptions {
   hotSetBytes?: number;
   /** Tail messages a trimmed conversation keeps (the newest, for live reads). Default 20. */
   keepPerConversation?: number;
+  /**
+   * Most tail messages one conversation holds before its older committed ones
+   * leave memory (it is cut to half of this). A long-running conversation then
+   * costs a few hundred messages of memory, not its whole history. Default 200.
+   */
+  maxTailMessages?: number;
   /** Most visitor profiles cached. Default 20000. */
   profileCacheSize?: number;
 }
@@ -308,6 +317,9 @@ export class ConversationStore {
   private readonly cold: ColdReader | undefined;
   private readonly budget: number;
   private readonly keep: number;
+  private readonly maxTail: number;
+  /** Conversations whose tail passed `maxTail` since the last trim. */
+  private readonly longTails = new Set<Conversation>();
   private bytesInUse = 0;
   private trimScheduled = false;
   private readonly sweepTimer: NodeJS.Timeout;
@@ -317,6 +329,10 @@ export class ConversationStore {
   private readonly hooks: HotSetHooks = {
     resized: (conversation, delta) => {
       if (this.byId.get(conversation.id) === conversation) this.bytesInUse += delta;
+      if (delta > 0 && this.cold && conversation.hotMessages > this.maxTail) {
+        this.longTails.add(conversation);
+        this.scheduleTrim();
+      }
       if (delta > 0 && this.bytesInUse > this.budget) this.scheduleTrim();
     },
   };
@@ -328,6 +344,7 @@ export class ConversationStore {
     this.cold = durable.persistent ? durable.reader : undefined;
     this.budget = options.hotSetBytes ?? 64 * 1024 * 1024;
     this.keep = options.keepPerConversation ?? 20;
+    this.maxTail = Math.max(1, options.maxTailMessages ?? 200);
     this.visitors = new VisitorProfiles(this.cold, options.profileCacheSize ?? 20_000);
     this.quotas = new Quotas(options);
     for (const agentId of this.cold?.assignees() ?? []) this.agentIds.add(agentId);
@@ -488,8 +505,10 @@ export class ConversationStore {
     });
   }
 
-  /** Brings the hot set under 80 % of its budget, least recently used first. */
+  /** Cuts long tails to half of `maxTailMessages`, then brings the hot set under 80 % of its budget, least recently used first. */
   trim(): void {
+    for (const conversation of this.longTails) conversation.trim(Math.floor(this.maxTail / 2));
+    this.longTails.clear();
     const target = this.budget * 0.8;
     if (this.bytesInUse <= target) return;
     // First pass: committed tails and whole idle conversations; in-use ones keep their newest messages.

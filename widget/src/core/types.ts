@@ -90,8 +90,16 @@ export interface ConversationInfo {
   readonly appVersion: string;
   readonly createdMs: number;
   readonly lastActivityMs: number;
-  /** Last message text, for lists. */
+  /**
+   * For lists: the newest message a person wrote (visitor or agent; the
+   * server never previews bot or system lines), with who wrote it.
+   */
   readonly preview: string;
+  /** Who wrote `preview` ('' when unknown): the list says "You: …" for the reader's own. */
+  readonly previewSenderId: string;
+  readonly previewSenderRole: Role;
+  /** `preview` is a private note (agents only). */
+  readonly previewNote: boolean;
   /** Unread messages from the other side. */
   readonly unread: number;
 }
@@ -105,6 +113,16 @@ export interface ConversationView {
   readonly hasOlder: boolean;
   /** Who is typing on the other side now. */
   readonly typing: readonly { readonly name: string; readonly role: Role }[];
+}
+
+/**
+ * `identify()` was refused: the server does not accept the signature for
+ * this user id (or the input is incomplete). The chat goes on as the
+ * anonymous visitor.
+ */
+export class IdentityError extends Error {
+  /** Tells it from other errors without `instanceof` (the page does not import the class). */
+  readonly type = 'identity';
 }
 
 export interface IdentityInput {

@@ -200,8 +200,20 @@ export class ChatController implements ReactiveController {
     this.host.requestUpdate();
   }
 
+  /**
+   * Identifies the visitor. A refusal rejects with the session's
+   * IdentityError, fires `cs-error` `{code, message}` and says on the console
+   * what is wrong and how to fix it; the chat goes on anonymous.
+   */
   async identify(identity: IdentityInput): Promise<void> {
-    await (await this.ready())?.identify(identity);
+    try {
+      await (await this.ready())?.identify(identity);
+    } catch (error) {
+      const message = (error as Error).message;
+      this.fire('cs-error', { code: 'identity_rejected', message });
+      console.error(`cs-chat: identify() refused (${message}): sign on your server, signature = hex(HMAC-SHA256(CS_IDENTITY_SECRET, userId))`);
+      throw error;
+    }
   }
 
   async setTopic(topic: string): Promise<void> {
@@ -286,7 +298,8 @@ export class ChatController implements ReactiveController {
       this.conversationId = id;
       this.lastRead = 0;
     }
-    this.view = id ? s.view(id) : EMPTY_VIEW;
+    // Before the first Welcome the id is empty: the view of "" holds what the visitor already sent (pending, "Sending").
+    this.view = s.view(id);
     this.news = s.announcements();
     this.host.requestUpdate();
   }

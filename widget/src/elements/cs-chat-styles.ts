@@ -5,7 +5,7 @@ export const chatStyles = css`
   .launcher {
     position: fixed;
     z-index: var(--cs-z, 2147483000);
-    bottom: 20px;
+    bottom: calc(20px + env(safe-area-inset-bottom, 0px));
     right: 20px;
     width: 60px;
     height: 60px;
@@ -73,6 +73,12 @@ export const chatStyles = css`
       border-radius: 0;
       bottom: 0;
       right: 0;
+    }
+    .panel > header {
+      padding-top: calc(16px + env(safe-area-inset-top, 0px));
+    }
+    .panel > form {
+      margin-bottom: calc(12px + env(safe-area-inset-bottom, 0px));
     }
     :host([position='left']) .panel {
       left: 0;
@@ -246,7 +252,8 @@ export const chatStyles = css`
     background: none;
     padding: 6px 0;
     max-height: 120px;
-    font-size: 15px;
+    /* 16 px: iOS zooms the page into any smaller input on focus. */
+    font-size: 16px;
     line-height: 1.4;
     color: var(--_text);
   }

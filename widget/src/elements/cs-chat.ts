@@ -16,6 +16,7 @@
  * @fires cs-message - A message was sent or arrived. Detail `{item: TimelineItem}`.
  * @fires cs-unread - The unread count changed. Detail `{count}`.
  * @fires cs-state - The connection state changed. Detail `{oldState, newState}`.
+ * @fires cs-error - Something the page must fix, e.g. `identify()` refused. Detail `{code, message}`.
  * @csspart launcher - The round launcher button.
  * @csspart panel - The chat panel (a dialog).
  * @csspart header - The panel header with the merchant name and presence.
@@ -44,6 +45,7 @@ import { icons, previewText, renderTyping, type MessageViewContext } from './mes
 import { MessageRows } from './message-rows.js';
 import { MessageWindow } from './message-window.js';
 import { isFullScreen, trapTab } from './panel-focus.js';
+import { ScrollLock } from './scroll-lock.js';
 import { messageContext, newestSeq } from './session-view.js';
 import { messageStyles, resetStyles } from './styles.js';
 
@@ -103,6 +105,8 @@ export class CsChat extends LitElement {
   private readonly rows = new MessageRows();
   /** What the last render picked for the rows, applied right after it (see `update`). */
   private shown: { items: readonly TimelineItem[]; ctx: MessageViewContext } | undefined;
+  /** Pins the page behind the full-screen panel (phones). */
+  private readonly scrollLock = new ScrollLock(this);
   /** The panel was opened once: render it from then on (keeps first paint cheap). */
   private panelMade = false;
   private readonly composer = new ComposerController(this, (typing) => this.chat.setTyping(typing));
@@ -171,7 +175,11 @@ export class CsChat extends LitElement {
     else this.open();
   }
 
-  /** Binds the visitor to a merchant user (HMAC-signed by the merchant's backend); reconnects. */
+  /**
+   * Binds the visitor to a merchant user (HMAC-signed by the merchant's
+   * backend); reconnects. Rejects with an `IdentityError` (and fires
+   * `cs-error`) when the signature is refused; the chat stays anonymous.
+   */
   identify(identity: IdentityInput): Promise<void> {
     return this.chat.identify(identity);
   }
@@ -222,6 +230,7 @@ export class CsChat extends LitElement {
       else this.style.removeProperty('--cs-accent');
     }
     if (this.isOpen) this.panelMade = true;
+    if (changed.has('isOpen')) this.scrollLock.set(this.isOpen && isFullScreen());
   }
 
   /** Lit commits the template in `super.update`; the keyed rows follow at once, before the controllers measure the scroll position. */
@@ -263,7 +272,9 @@ export class CsChat extends LitElement {
 
   private renderPanel(s: Strings) {
     const name = this.merchantName || s.defaultTitle;
-    const online = this.chat.agentsOnline > 0;
+    // Presence only when known: while the link is down the header says so instead of a stale "Online".
+    const linked = this.chat.conn === ConnState.Open;
+    const online = linked && this.chat.agentsOnline > 0;
     const view = this.chat.view;
     this.shown = { items: this.window.slice(view.items, view.hasOlder), ctx: this.viewContext(s) };
     return html`
@@ -282,7 +293,7 @@ export class CsChat extends LitElement {
           <div class="avatar" aria-hidden="true">${[...name][0]?.toUpperCase()}</div>
           <div class="heading">
             <h2>${name}</h2>
-            <p class="presence"><i class=${online ? 'online' : 'away'}></i>${online ? s.online : s.away}</p>
+            <p class="presence"><i class=${online ? 'online' : 'away'}></i>${linked ? (online ? s.online : s.away) : this.chat.wasOpen ? s.reconnecting : ''}</p>
           </div>
           <button class="icon-btn" type="button" aria-label=${s.closeChat} @click=${() => this.close()}>${icons.close}</button>
         </header>

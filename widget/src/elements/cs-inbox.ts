@@ -1,14 +1,18 @@
 /**
- * `<cs-inbox>`: the agent workbench. Sign-in with an agent token, the
+ * `<cs-inbox>`: the agent workbench. Password sign-in (and the first-run
+ * setup and invite screens; inbox-signin.ts), the
  * conversation list with filters, the open conversation (the shared message
  * views over the same session, outbox and timeline as the visitor widget),
  * actions, canned replies, private notes, visitor details and alerts.
  *
  * The element renders; {@link InboxController} owns the session.
  *
- * Usage: `<cs-inbox></cs-inbox>` on a page served by the cs-chat server. The
- * token comes from the `token` attribute, else `#token=` in the URL, else the
- * one remembered in this browser, else the sign-in form.
+ * Usage: `<cs-inbox></cs-inbox>` on a page served by the cs-chat server.
+ * People sign in with email and password (a session cookie authenticates
+ * the socket); on `/setup#code=…` and `/invite#code=…` the element shows
+ * the owner setup and invite screens. Tools and tests may still pass a
+ * service token: the `token` attribute, `#token=` in the URL, or one
+ * remembered in this browser.
  *
  * @csspart topbar - the bar across the top.
  * @csspart list - the conversation list column.
@@ -32,10 +36,15 @@ import { inboxListStyles } from './inbox-list-styles.js';
 import { inboxStyles } from './inbox-styles.js';
 import { inboxThreadStyles } from './inbox-thread-styles.js';
 import { conversationOption, detailsPanel } from './inbox-views.js';
+import { acceptInvite, completeSetup, currentAccount, httpBaseOf, login, previewInvite, type SignedIn } from './inbox-account.js';
+import { accountForm, Gate, signInForm } from './inbox-signin.js';
 import { icons, Kind, renderMessage, renderTyping, RoleCode, type MessageViewContext } from './message-list.js';
 import { MessageRows } from './message-rows.js';
 import { MessageWindow } from './message-window.js';
 import { messageContext } from './session-view.js';
+import { paneSwitcher, Pane } from './inbox-panes.js';
+import { connectingScreen } from './inbox-connecting.js';
+import { linkify } from './linkify.js';
 import { messageStyles, resetStyles } from './styles.js';
 
 const defaultFactory: SessionFactory = (options) => new ChatSession(options);
@@ -52,6 +61,11 @@ export class CsInbox extends LitElement {
     cannedReplies: { attribute: 'canned-replies', converter: (value: string | null) => parseCannedReplies(value) },
     quote: { state: true },
     transferTo: { state: true },
+    gate: { state: true },
+    gateError: { state: true },
+    gateBusy: { state: true },
+    invite: { state: true },
+    pane: { state: true },
   };
 
   /** Agent token; setting it signs in (skips the form). */
@@ -62,6 +76,15 @@ export class CsInbox extends LitElement {
   declare cannedReplies: readonly CannedReply[];
   declare quote: TimelineItem | undefined;
   declare transferTo: string;
+  /** The screen while signed out: sign-in, owner setup or invite. */
+  declare gate: Gate;
+  declare gateError: string;
+  declare gateBusy: boolean;
+  declare invite: { readonly role: string; readonly email: string } | undefined;
+  /** The setup or invite code from the link's #fragment. */
+  private gateCode = '';
+  /** The pane shown on narrow screens (see inbox-panes.ts). */
+  declare pane: Pane;
 
   /** The session factory; replace before connecting to use another transport (tests, native bridges). */
   sessionFactory: SessionFactory = defaultFactory;
@@ -81,13 +104,28 @@ export class CsInbox extends LitElement {
     this.cannedReplies = parseCannedReplies(null);
     this.quote = undefined;
     this.transferTo = '';
+    this.gate = Gate.SignIn;
+    this.gateError = '';
+    this.gateBusy = false;
+    this.invite = undefined;
+    this.pane = Pane.List;
     this.inbox = new InboxController(this, (options) => this.sessionFactory(options), () => this.server || sameOriginWs());
     this.window = new MessageWindow(this, { loadOlder: () => this.inbox.loadOlder() });
   }
 
   override connectedCallback(): void {
     super.connectedCallback();
-    const fromHash = new URLSearchParams(location.hash.slice(1)).get('token');
+    const hash = new URLSearchParams(location.hash.slice(1));
+    const code = hash.get('code');
+    if (code && (location.pathname === '/setup' || location.pathname === '/invite')) {
+      // The code leaves the address bar (and history) at once; the screen keeps it.
+      history.replaceState(null, '', location.pathname);
+      this.gateCode = code;
+      this.gate = location.pathname === '/setup' ? Gate.Setup : Gate.Invite;
+      if (this.gate === Gate.Invite) void this.loadInvite();
+      return;
+    }
+    const fromHash = hash.get('token');
     if (fromHash) {
       // Take the token and replace the history entry before anything else, so it leaves the address
       // bar, screenshots and the back button; a link's token is used for this visit and never remembered.
@@ -96,6 +134,64 @@ export class CsInbox extends LitElement {
     const remembered = InboxController.rememberedToken();
     const token = this.token || fromHash || remembered;
     if (token && this.inbox.phase === InboxPhase.SignedOut) void this.inbox.signIn(token, token === remembered);
+    else if (this.inbox.phase === InboxPhase.SignedOut) void this.resumeAccount();
+  }
+
+  private get apiBase(): string {
+    return httpBaseOf(this.server || sameOriginWs());
+  }
+
+  /** Signed in already (the session cookie): straight to the inbox. */
+  private async resumeAccount(): Promise<void> {
+    this.gateBusy = true;
+    try {
+      const current = await currentAccount(this.apiBase);
+      if (current && this.inbox.phase === InboxPhase.SignedOut) await this.inbox.signInAccount(current.account, current.csrf);
+    } catch (error) {
+      this.gateError = (error as Error).message;
+    } finally {
+      this.gateBusy = false;
+    }
+  }
+
+  private async loadInvite(): Promise<void> {
+    try {
+      this.invite = await previewInvite(this.apiBase, this.gateCode);
+    } catch (error) {
+      this.gateError = (error as Error).message;
+    }
+  }
+
+  /** Runs a sign-in call from a screen: busy while it runs, its refusal shown on the screen. */
+  private async submitGate(run: () => Promise<SignedIn>): Promise<void> {
+    this.gateBusy = true;
+    this.gateError = '';
+    this.inbox.signInError = '';
+    try {
+      const done = await run();
+      if (this.gate !== Gate.SignIn) history.replaceState(null, '', '/agent');
+      this.gate = Gate.SignIn;
+      await this.inbox.signInAccount(done.account, done.csrf);
+    } catch (error) {
+      this.gateError = (error as Error).message;
+    } finally {
+      this.gateBusy = false;
+    }
+  }
+
+  private onPasswordSignIn(e: SubmitEvent): void {
+    e.preventDefault();
+    const data = new FormData(e.target as HTMLFormElement);
+    void this.submitGate(() => login(this.apiBase, String(data.get('email') ?? ''), String(data.get('password') ?? '')));
+  }
+
+  private onAccountForm(e: SubmitEvent): void {
+    e.preventDefault();
+    const data = new FormData(e.target as HTMLFormElement);
+    const [name, email, password] = ['name', 'email', 'password'].map((k) => String(data.get(k) ?? ''));
+    const base = this.apiBase;
+    const code = this.gateCode;
+    void this.submitGate(() => (this.gate === Gate.Setup ? completeSetup(base, code, name ?? '', email ?? '', password ?? '') : acceptInvite(base, code, name ?? '', email ?? '', password ?? '')));
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -116,13 +212,12 @@ export class CsInbox extends LitElement {
 
   override render(): TemplateResult {
     if (this.inbox.phase === InboxPhase.SignedOut) return this.renderSignIn();
-    if (this.inbox.phase === InboxPhase.Connecting) {
-      return html`<div class="center" role="status"><span class="spinner" aria-hidden="true"></span>Signing in…</div>`;
-    }
+    if (this.inbox.phase === InboxPhase.Connecting) return connectingScreen(this.inbox);
     return html`
       ${this.renderTopbar()}
       ${this.inbox.notice ? html`<div class="notice" role="alert">${this.inbox.notice}</div>` : nothing}
-      <div class="cols">
+      ${paneSwitcher(this.pane, !!this.inbox.selectedId, (pane) => (this.pane = pane))}
+      <div class="cols" data-pane=${this.pane}>
         ${this.renderSidebar()}
         ${this.inbox.selectedId ? this.renderThread() : html`<main class="thread empty" part="thread"><p>Pick a conversation on the left.</p></main>`}
         ${this.renderDetails()}
@@ -131,18 +226,9 @@ export class CsInbox extends LitElement {
   }
 
   private renderSignIn(): TemplateResult {
-    return html`<div class="center">
-      <form class="signin" aria-labelledby="signin-title" @submit=${this.onSignIn}>
-        <div class="brand big">${icons.chat}<span>cs-chat</span></div>
-        <h1 id="signin-title">Sign in to the inbox</h1>
-        <p class="muted">Paste your agent token. The demo server prints one; <code>npm run agent-token -- &lt;agent-id&gt;</code> mints another.</p>
-        <label for="token">Agent token</label>
-        <input id="token" name="token" type="password" autocomplete="off" spellcheck="false" required />
-        <label class="check"><input type="checkbox" name="remember" /> Remember me on this browser</label>
-        ${this.inbox.signInError ? html`<p class="error" role="alert">${this.inbox.signInError}</p>` : nothing}
-        <button type="submit" class="primary">Sign in</button>
-      </form>
-    </div>`;
+    const view = { error: this.gateError || this.inbox.signInError, busy: this.gateBusy, invite: this.invite };
+    if (this.gate === Gate.SignIn) return signInForm(view, (e) => this.onPasswordSignIn(e));
+    return accountForm(this.gate, view, (e) => this.onAccountForm(e));
   }
 
   private renderTopbar(): TemplateResult {
@@ -153,7 +239,7 @@ export class CsInbox extends LitElement {
       <div class="brand">${icons.chat}<span>Inbox</span></div>
       <span class=${inbox.connected ? 'conn ok' : 'conn'} role="status"><i aria-hidden="true"></i>${conn}</span>
       <span class="spacer"></span>
-      <span class="muted">${inbox.agentsOnline} ${inbox.agentsOnline === 1 ? 'agent' : 'agents'} online</span>
+      ${inbox.connected ? html`<span class="muted">${inbox.agentsOnline} ${inbox.agentsOnline === 1 ? 'agent' : 'agents'} online</span>` : nothing}
       ${alerts.notificationPermission === 'default'
         ? html`<button type="button" class="ghost" @click=${this.enableNotifications}>Enable notifications</button>`
         : nothing}
@@ -249,7 +335,7 @@ export class CsInbox extends LitElement {
     if (item.kind === Kind.Note) {
       return html`<div class="note-msg" data-key=${item.key} role="note" aria-label=${`Private note by ${item.own ? 'you' : item.senderName || 'an agent'}`}>
         <div class="note-head"><b>${item.own ? 'You' : item.senderName || 'Agent'}</b> · Private note · only agents see this</div>
-        <div class="note-text">${item.text}</div>
+        <div class="note-text">${linkify(item.text)}</div>
       </div>`;
     }
     // The visitor's messages carry the name they had when sent (often just "Visitor"):
@@ -307,19 +393,13 @@ export class CsInbox extends LitElement {
   }
 
   private open(conversationId: string): void {
+    this.pane = Pane.Thread;
     if (conversationId === this.inbox.selectedId) return;
     this.quote = undefined;
     this.transferTo = '';
     this.window.scrollToEnd();
     this.renderRoot.querySelector<CsInboxComposer>('cs-inbox-composer')?.reset();
     this.inbox.select(conversationId);
-  }
-
-  private onSignIn(e: SubmitEvent): void {
-    e.preventDefault();
-    const form = e.target as HTMLFormElement;
-    const data = new FormData(form);
-    void this.inbox.signIn(String(data.get('token') ?? ''), data.get('remember') === 'on');
   }
 
   private onCompose(e: CustomEvent<ComposeDetail>): void {

@@ -260,6 +260,8 @@ export class CsInboxComposer extends LitElement {
         min-height: 44px;
         max-height: 160px;
         padding: 4px 0;
+        /* 16 px: iOS zooms the page into any smaller input on focus. */
+        font-size: 16px;
       }
       textarea:focus-visible {
         outline: none;

@@ -8,6 +8,7 @@ import { cs } from '../../../proto/gen/chat.js';
 import { ConnState, type ConversationInfo, type ConversationView, type Disposer, type Session, type SessionFactory, type TimelineItem } from '../core/types.js';
 import { InboxAlerts, readStorage, writeStorage } from './alerts.js';
 import { EMPTY_VIEW, newestSeq, SessionLink } from './session-view.js';
+import { httpBaseOf, logout } from './inbox-account.js';
 import { agentIdOfToken, InboxFilter, totalUnread, visibleConversations, visitorLabel } from './inbox-model.js';
 
 /** Where the workbench is in its life. */
@@ -59,6 +60,8 @@ export class InboxController implements ReactiveController {
   private quietUntilMs = 0;
   /** Sign-in call id: results of an older sign-in are ignored. */
   private signInCall = 0;
+  /** The CSRF token of the account's sign-in session ('' for service tokens). */
+  private csrf = '';
   private noticeTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -91,7 +94,20 @@ export class InboxController implements ReactiveController {
     return readStorage(TOKEN_KEY) ?? '';
   }
 
-  /** Starts an agent session with `token`; with `remember` (default off) keeps it in this browser once the server accepts it. */
+  /**
+   * Starts the session of a signed-in account: the socket is authenticated
+   * by the session cookie on the upgrade (`/ws?auth=session`), so no token
+   * is held by the page.
+   */
+  async signInAccount(account: { readonly id: string; readonly name: string }, csrf: string): Promise<void> {
+    const url = new URL(this.serverUrl());
+    url.searchParams.set('auth', 'session');
+    this.csrf = csrf;
+    this.agentName = account.name;
+    await this.start(account.id, '', url.toString(), false);
+  }
+
+  /** Starts an agent session with a service token (tools, `#token=` links); with `remember` (default off) keeps it in this browser once the server accepts it. */
   async signIn(token: string, remember = false): Promise<void> {
     token = token.trim();
     const agentId = agentIdOfToken(token);
@@ -100,6 +116,11 @@ export class InboxController implements ReactiveController {
       this.host.requestUpdate();
       return;
     }
+    this.csrf = '';
+    await this.start(agentId, token, this.serverUrl(), remember);
+  }
+
+  private async start(agentId: string, token: string, url: string, remember: boolean): Promise<void> {
     await this.stopSession();
     const call = ++this.signInCall;
     this.agentId = agentId;
@@ -108,7 +129,7 @@ export class InboxController implements ReactiveController {
     this.host.requestUpdate();
     let session: Session;
     try {
-      const made = this.createSession({ url: this.serverUrl(), role: 'agent', agentToken: token, dbName: `cs-inbox-${agentId}` });
+      const made = this.createSession({ url, role: 'agent', agentToken: token, dbName: `cs-inbox-${agentId}` });
       session = made instanceof Promise ? await made : made;
     } catch (err) {
       if (call === this.signInCall) this.refuse(`Could not start: ${(err as Error).message}`);
@@ -125,12 +146,20 @@ export class InboxController implements ReactiveController {
     }
   }
 
-  /** Stops the session and forgets the remembered token. */
+  /** Stops the session and forgets the remembered token; an account's session is signed out on the server too. */
   async signOut(): Promise<void> {
     writeStorage(TOKEN_KEY, null);
+    const csrf = this.csrf;
+    this.csrf = '';
     await this.stopSession();
+    if (csrf) await logout(httpBaseOf(this.serverUrl()), csrf).catch(() => undefined);
     this.phase = InboxPhase.SignedOut;
     this.host.requestUpdate();
+  }
+
+  /** The WebSocket URL the workbench connects to. */
+  get url(): string {
+    return this.serverUrl();
   }
 
   /** The connection state. */

@@ -84,6 +84,7 @@ export const inboxStyles = css`
   }
   input {
     font: inherit;
+    font-size: 16px;
     border: 1px solid #d1d5db;
     border-radius: 8px;
     padding: 6px 10px;
@@ -124,7 +125,7 @@ export const inboxStyles = css`
     gap: 8px;
     font-weight: 400;
   }
-  .signin input[type='password'] {
+  .signin input:not([type='checkbox']) {
     padding: 10px 12px;
   }
   .signin .primary {
@@ -253,12 +254,81 @@ export const inboxStyles = css`
     display: grid;
     grid-template-columns: 360px minmax(0, 1fr) 300px;
   }
+  /* Narrow screens: panes switched by the bar (inbox-panes.ts). */
+  .panes {
+    display: none;
+    flex: none;
+    gap: 4px;
+    padding: 6px 8px;
+    background: #fff;
+    border-bottom: 1px solid var(--cs-line);
+  }
+  .panes button {
+    flex: 1;
+    min-height: 40px;
+  }
+  .panes button[aria-pressed='true'] {
+    background: #eef2ff;
+    border-color: var(--cs-accent, #4f46e5);
+    color: var(--cs-accent, #4f46e5);
+  }
   @media (max-width: 1100px) {
     .cols {
       grid-template-columns: 300px minmax(0, 1fr);
     }
-    .details {
+    .panes {
+      display: flex;
+    }
+    .panes .to-list {
       display: none;
+    }
+    .cols[data-pane='details'] > .thread,
+    .cols:not([data-pane='details']) > .details {
+      display: none;
+    }
+    .details {
+      border-left: 0;
+    }
+    .topbar {
+      flex-wrap: wrap;
+      height: auto;
+      min-height: 56px;
+      padding: 8px 12px;
+      row-gap: 4px;
+    }
+    .tabs {
+      flex-wrap: wrap;
+    }
+    .tabs [role='tab'] {
+      flex: 1 0 auto;
+      padding-inline: 6px;
+    }
+  }
+  @media (max-width: 700px) {
+    .cols {
+      grid-template-columns: minmax(0, 1fr);
+    }
+    .panes .to-list {
+      display: block;
+    }
+    .cols:not([data-pane='list']) > .sidebar,
+    .cols[data-pane='list'] > .thread,
+    .cols[data-pane='list'] > .details {
+      display: none;
+    }
+    .sidebar {
+      border-right: 0;
+    }
+    .topbar .muted,
+    .me,
+    .spacer {
+      display: none;
+    }
+    .topbar button {
+      padding: 4px 8px;
+    }
+    .actions {
+      flex-wrap: wrap;
     }
   }
 `;

@@ -7,6 +7,7 @@ import { html, nothing, type TemplateResult } from 'lit';
 import { styleMap } from 'lit/directives/style-map.js';
 import type { ConversationInfo } from '../core/types.js';
 import { shortAge, statusLabel, visitorLabel } from './inbox-model.js';
+import { RoleCode } from './message-list.js';
 
 /** Initials for an avatar: "Ada Lovelace" -> "AL". */
 export function initials(label: string): string {
@@ -27,6 +28,20 @@ export function avatar(info: ConversationInfo): TemplateResult {
   return html`<span class="avatar" style=${styleMap({ '--hue': String(avatarHue(info.visitorId)) })} aria-hidden="true">
     ${initials(label)}<i class=${info.visitorOnline ? 'dot on' : 'dot'}></i>
   </span>`;
+}
+
+/**
+ * A list entry's preview line: the newest message a person wrote, saying who
+ * when it was not the visitor ("You: …" for the reader's own reply, "Your
+ * note: …", "bob: …" for another agent).
+ */
+export function previewLine(info: ConversationInfo, agentId: string): string {
+  if (!info.preview) return info.topic ? `Topic: ${info.topic}` : 'No messages yet';
+  const own = !!info.previewSenderId && info.previewSenderId === agentId;
+  if (info.previewNote) return `${own ? 'Your note' : `Note by ${info.previewSenderId || 'an agent'}`}: ${info.preview}`;
+  if (own) return `You: ${info.preview}`;
+  if (info.previewSenderRole === RoleCode.Agent) return `${info.previewSenderId}: ${info.preview}`;
+  return info.preview;
 }
 
 /**
@@ -57,7 +72,7 @@ export function conversationOption(
         >
       </span>
       <span class="conv-bottom">
-        <span class="preview">${info.preview || (info.topic ? `Topic: ${info.topic}` : 'No messages yet')}</span>
+        <span class="preview">${previewLine(info, opts.agentId)}</span>
         ${info.unread ? html`<span class="unread">${info.unread > 99 ? '99+' : info.unread}<span class="sr-only"> unread</span></span>` : nothing}
       </span>
       <span class="conv-meta">

@@ -12,6 +12,7 @@ import { html, nothing, svg, type TemplateResult } from 'lit';
 import type { TimelineItem } from '../core/types.js';
 import { MessageState } from '../core/types.js';
 import type { Strings } from './i18n.js';
+import { linkify } from './linkify.js';
 
 /**
  * Message kinds as numbers, mirroring `cs.v1.MessageKind` in proto/chat.proto
@@ -35,6 +36,7 @@ export interface MessageViewContext {
   readonly lastOwnKey: string;
   /** Show the sender's name above others' bubbles (agents see "Visitor", visitors see the agent). */
   readonly showNames: boolean;
+
   readonly onRetry: (item: TimelineItem) => void;
   readonly onReply: (item: TimelineItem) => void;
   readonly onQuickReply: (label: string, item: TimelineItem) => void;
@@ -93,13 +95,14 @@ export function renderQuote(seq: number, ctx: MessageViewContext): TemplateResul
   return html`<span class="quote">${quoted ? previewText(quoted, ctx.strings) : ctx.strings.earlierMessage}</span>`;
 }
 
-function renderBody(item: TimelineItem, ctx: MessageViewContext): TemplateResult | string {
+function renderBody(item: TimelineItem, ctx: MessageViewContext): TemplateResult | (string | TemplateResult)[] {
   if (item.kind === Kind.Image && isSafeImageUrl(item.text)) {
     // No Referer: the image's host learns nothing of the page it is shown on (issue 10).
     return html`<img src=${item.text} alt=${ctx.strings.image} loading="lazy" referrerpolicy="no-referrer" />`;
   }
-  return item.text;
+  return linkify(item.text);
 }
+
 
 /** One time formatter per language tag, each built on first use (ICU set-up costs ms; a page shows one or two languages). */
 const timeFormats = new Map<string, Intl.DateTimeFormat>();

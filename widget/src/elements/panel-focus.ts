@@ -5,7 +5,7 @@ const FULL_SCREEN_QUERY = '(max-width: 480px)';
 
 /** True when the open panel is full-screen (phones): then it is modal. */
 export function isFullScreen(): boolean {
-  return typeof matchMedia === 'function' && matchMedia(FULL_SCREEN_QUERY).matches;
+  return matchMedia(FULL_SCREEN_QUERY).matches;
 }
 
 /** Tab and Shift+Tab cycle through the panel's visible, enabled controls; `active` is the focused element of its shadow root. */

@@ -155,6 +155,10 @@ export const messageStyles = css`
     background: var(--_accent);
     color: var(--_accent-text);
   }
+  .bubble a {
+    color: inherit;
+    text-decoration: underline;
+  }
   .msg.failed .bubble {
     opacity: 0.75;
   }

@@ -101,12 +101,12 @@ export class Conversations extends Map<string, Conv> {
   }
 
   /** Takes a conversation's info from Welcome, SyncResult or InboxUpdate, and caches it. */
-  setInfo(c: cs.v1.Conversation.$Properties, preview?: string, unread?: number): void {
+  setInfo(c: cs.v1.Conversation.$Properties, update?: cs.v1.InboxUpdate.$Properties): void {
     const id = c.id ?? '';
     if (!id) return;
     const conv = this.ensure(id);
     this.adoptEpoch(id, c.epoch ?? '');
-    conv.info = toInfo(c, conv.info, () => conv.timeline.items().at(-1)?.text ?? '', preview, unread);
+    conv.info = toInfo(c, conv.info, () => conv.timeline.items().at(-1)?.text ?? '', update);
     void this.deps.store()?.putConversation({ id, epoch: conv.timeline.epoch, info: conv.info }).catch(ignore);
     this.deps.changed(id);
   }

@@ -69,17 +69,18 @@ export function outboxRecord(entry: OutboxEntry): OutboxRecord {
 }
 
 /**
- * A wire conversation as the info the lists show. `preview` and `unread`
- * come with InboxUpdate; otherwise the previous info's (or `fallbackPreview()`,
- * the last message held) are kept.
+ * A wire conversation as the info the lists show. The preview (and who wrote
+ * it) and `unread` come with InboxUpdate; otherwise the previous info's (or
+ * `fallbackPreview()`, the last message held) are kept.
  */
 export function toInfo(
   c: cs.v1.Conversation.$Properties,
   previous: ConversationInfo | undefined,
   fallbackPreview: () => string,
-  preview?: string,
-  unread?: number,
+  update?: cs.v1.InboxUpdate.$Properties,
 ): ConversationInfo {
+  // An InboxUpdate carries the preview, who wrote it and the unread count; without one the previous info's stay.
+  const from: Pick<cs.v1.InboxUpdate.$Properties, 'previewSenderId' | 'previewSenderRole' | 'previewNote' | 'unread'> | undefined = update ?? previous;
   return {
     id: c.id ?? '',
     epoch: c.epoch ?? '',
@@ -99,7 +100,10 @@ export function toInfo(
     appVersion: c.appVersion ?? '',
     createdMs: c.createdMs ?? 0,
     lastActivityMs: c.lastActivityMs ?? 0,
-    preview: preview ?? previous?.preview ?? fallbackPreview(),
-    unread: unread ?? previous?.unread ?? 0,
+    preview: update ? (update.preview ?? '') : (previous?.preview ?? fallbackPreview()),
+    previewSenderId: from?.previewSenderId ?? '',
+    previewSenderRole: from?.previewSenderRole ?? 0, // ROLE_UNSPECIFIED
+    previewNote: !!from?.previewNote,
+    unread: from?.unread ?? 0,
   };
 }

@@ -14,7 +14,7 @@
  */
 import { cs } from '../../../proto/gen/chat.js';
 import { newId, type Announcement, type AnnouncementEvent, type OutgoingMessage } from '../core/index.js';
-import { ConnState, type ActionKind, type ConversationInfo, type ConversationView, type Disposer, type IdentityInput } from '../core/types.js';
+import { ConnState, type ActionKind, type ConversationInfo, type ConversationView, type Disposer, IdentityError, type IdentityInput } from '../core/types.js';
 import type { MessageKind, Session, SessionEvents, SessionOptions, TimelineItem } from '../core/types.js';
 import { ChatStore } from '../store/index.js';
 import { Announcements } from './announcements.js';
@@ -63,6 +63,8 @@ export class ChatSession implements Session {
   private identity: IdentityInput | undefined;
   private page: { url: string; title: string } = { url: '', title: '' };
   private retriedToken = false;
+  /** The pending `identify()`: settled by the next Welcome or refusal. */
+  private identifying: { resolve: () => void; reject: (error: IdentityError) => void } | undefined;
 
   constructor(
     private readonly options: SessionOptions,
@@ -226,9 +228,17 @@ export class ChatSession implements Session {
     this.conn.send({ pageView: { url, title } });
   }
 
-  async identify(identity: IdentityInput): Promise<void> {
+  /**
+   * Reconnects as the identified user; resolves on the server's Welcome.
+   * @throws IdentityError when the server refuses the signature; the session
+   * then reconnects as the anonymous visitor it was, keeping its token.
+   */
+  identify(identity: IdentityInput): Promise<void> {
+    this.identifying?.reject(new IdentityError('superseded'));
+    const accepted = new Promise<void>((resolve, reject) => (this.identifying = { resolve, reject }));
     this.identity = identity;
     this.conn.restart();
+    return accepted;
   }
 
   async setTopic(topic: string): Promise<void> {
@@ -303,6 +313,8 @@ export class ChatSession implements Session {
       this.news.apply(welcome.broadcasts, welcome.broadcastCursor);
     }
     this.sync.forgetPending();
+    this.identifying?.resolve();
+    this.identifying = undefined;
     this.emit('welcome', { userId: welcome.userId, name: welcome.name, agentsOnline: welcome.agentsOnline, agentIds: [...welcome.agentIds] });
     this.emit('list', {});
     for (const id of this.subscribed) this.conn.send({ subscribe: { conversationId: id } });
@@ -324,13 +336,13 @@ export class ChatSession implements Session {
         return this.sync.onResult(frame.syncResult as cs.v1.SyncResult);
       case 'inboxUpdate': {
         const update = frame.inboxUpdate as cs.v1.InboxUpdate;
-        if (update.conversation) this.convs.setInfo(update.conversation, update.preview, update.unread);
+        if (update.conversation) this.convs.setInfo(update.conversation, update);
         return this.emit('list', {});
       }
       case 'inboxBatch': {
         // One interval's InboxUpdates in one frame (asked for with Hello.inbox_batch): applied in order, one list event.
         for (const update of (frame.inboxBatch as cs.v1.InboxBatch).updates as cs.v1.InboxUpdate[]) {
-          if (update.conversation) this.convs.setInfo(update.conversation, update.preview, update.unread);
+          if (update.conversation) this.convs.setInfo(update.conversation, update);
         }
         return this.emit('list', {});
       }
@@ -360,6 +372,14 @@ export class ChatSession implements Session {
       this.outbox.rejected(error.ref, retryAfter, error.message);
     }
     if (error.code === cs.v1.ErrorCode.RESYNC) for (const id of [...this.convs.keys()]) if (id) this.sync.catchUp(id);
+    // A Hello with an identity is judged by it first: refused means the signature, not the token. Go on anonymous.
+    if (error.code === cs.v1.ErrorCode.UNAUTHENTICATED && this.identity) {
+      this.identity = undefined;
+      this.identifying?.reject(new IdentityError(error.message));
+      this.identifying = undefined;
+      this.timers.later(0, () => this.conn.restart());
+      return;
+    }
     // A visitor token the server no longer accepts (secret rotated out): start over as a new visitor, once.
     if (error.code === cs.v1.ErrorCode.UNAUTHENTICATED && this.options.role === 'visitor' && this.token && !this.retriedToken) {
       this.retriedToken = true;

@@ -1,0 +1,37 @@
+/**
+ * The workbench while it signs in (issue 11). When the socket could not even
+ * open — the browser does not say why: a refused upgrade (HTTP 403 for an
+ * origin the server does not allow) looks the same as a server that is down
+ * — it says so and what to check, instead of spinning, and keeps trying.
+ */
+import { html, type TemplateResult } from 'lit';
+import { ConnState } from '../core/types.js';
+
+/** What the screen needs from the inbox controller. */
+export interface ConnectingState {
+  readonly connState: ConnState;
+  /** The WebSocket URL being tried. */
+  readonly url: string;
+  signOut(): Promise<void>;
+}
+
+/** A spinner while connecting; the reason and the way out once an attempt failed. */
+export function connectingScreen(inbox: ConnectingState): TemplateResult {
+  const stuck = inbox.connState === ConnState.Waiting || inbox.connState === ConnState.Offline;
+  if (!stuck) return html`<div class="center" role="status"><span class="spinner" aria-hidden="true"></span>Signing in…</div>`;
+  return html`<div class="center">
+    <div class="signin">
+      <h1>Cannot reach the chat server</h1>
+      <p class="error" role="alert">
+        ${inbox.connState === ConnState.Offline ? 'This browser is offline.' : html`The connection to <code>${inbox.url}</code> failed or was refused.`}
+        Still trying…
+      </p>
+      <p class="muted">
+        Check that the server is running. If it refuses this page (HTTP 403 in the server log, "origin not allowed"), open the workbench
+        from the chat server's own address, or add this page's origin to <code>CS_ALLOWED_ORIGINS</code>; behind a proxy, pass the
+        public <code>Host</code> on (README, Production).
+      </p>
+      <button type="button" class="ghost" @click=${() => void inbox.signOut()}>Back to sign-in</button>
+    </div>
+  </div>`;
+}

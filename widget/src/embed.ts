@@ -34,12 +34,6 @@ const script =
   (document.currentScript as HTMLScriptElement | null) ??
   document.querySelector<HTMLScriptElement>('script[src*="cs-chat"][data-site]');
 
-// Announcements render in <cs-news>, a small bundle of its own beside this one, loaded once when there is one to show.
-let news: HTMLScriptElement | undefined;
-CsChat.loadNews = () => {
-  if (!news && script) document.head.append(Object.assign((news = document.createElement('script')), { src: new URL('cs-chat-news.js', script.src).href }));
-};
-
 if (script && !window.csChat) {
   window.csChat = apiFor(mountChat(readConfig(script, location.href)));
 }

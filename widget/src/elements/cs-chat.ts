@@ -33,8 +33,6 @@
  * @cssprop --cs-z - z-index. Default 2147483000.
  */
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import type { AnnouncementEvent } from '../core/announcements.js';
-import type { NewsDetail } from './cs-news.js';
 import { ConnState, type IdentityInput, type Session, type SessionFactory, type TimelineItem } from '../core/types.js';
 import { AttentionController, pageHidden } from './alerts.js';
 import { ChatController } from './chat-controller.js';
@@ -66,13 +64,6 @@ export class CsChat extends LitElement {
   };
 
   /**
-   * Loads `<cs-news>` (the announcements' card and banner), called the first
-   * time there is one to show. The entries set it: the ESM entry imports the
-   * module, the script-tag bundle loads dist/cs-chat-news.js.
-   */
-  static loadNews: (() => void) | undefined;
-
-  /**
    * Makes a session from the attributes when none was set. The entries set
    * it to `new ChatSession(options)`; undefined leaves the element idle.
    */
@@ -96,8 +87,7 @@ export class CsChat extends LitElement {
   declare color: string;
   /** IndexedDB name for the session. Default 'cs-chat'. */
   declare dbName: string;
-  /** The message, or the announcement (its `id` and line; a TimelineItem has no `id`), the composer replies to. */
-  declare private quoting: TimelineItem | { readonly id: string; readonly text: string } | undefined;
+  declare private quoting: TimelineItem | undefined;
 
   private readonly chat = new ChatController(this);
   private readonly window = new MessageWindow(this, { loadOlder: () => this.chat.loadOlder() });
@@ -265,7 +255,6 @@ export class CsChat extends LitElement {
         ${unread ? html`<span class="badge" aria-hidden="true">${unread > 99 ? '99+' : unread}</span>` : nothing}
       </button>
       <span id="unread" class="sr-only">${unread ? s.unread(unread) : ''}</span>
-      ${this.isOpen ? nothing : this.renderNews('banner')}
       ${this.panelMade ? this.renderPanel(s) : nothing}
     `;
   }
@@ -298,7 +287,6 @@ export class CsChat extends LitElement {
           <button class="icon-btn" type="button" aria-label=${s.closeChat} @click=${() => this.close()}>${icons.close}</button>
         </header>
         ${this.renderBanner(s)}
-        ${this.renderNews('card')}
         <div class="log" role="log" aria-live="polite" aria-label=${s.messages} tabindex="0">
           <div class="sentinel top"></div>
           ${this.window.loading ? html`<div class="older">${s.loadingOlder}</div>` : nothing}
@@ -309,7 +297,7 @@ export class CsChat extends LitElement {
         <div class="below">${renderTyping(view.typing, s)}</div>
         ${this.quoting
           ? html`<div class="quoting">
-              <span><b>${s.replyingTo}</b> ${'id' in this.quoting ? this.quoting.text : previewText(this.quoting, s)}</span>
+              <span><b>${s.replyingTo}</b> ${previewText(this.quoting, s)}</span>
               <button class="icon-btn" type="button" aria-label=${s.cancelReply} @click=${() => this.cancelQuote()}>${icons.close}</button>
             </div>`
           : nothing}
@@ -341,19 +329,6 @@ export class CsChat extends LitElement {
     return nothing;
   }
 
-  /** The announcements: a banner by the launcher (closed) or a card above the messages (open). */
-  private renderNews(mode: 'card' | 'banner') {
-    if (!this.chat.news.length) return nothing;
-    CsChat.loadNews?.();
-    return html`<cs-news mode=${mode} .items=${this.chat.news} @cs-news=${this.onNews}></cs-news>`;
-  }
-
-  private onNews = ({ detail: d }: CustomEvent<NewsDetail>): void => {
-    if (d.event) this.session?.announcementEvent(d.id, d.event);
-    if (d.quote) this.quoting = { id: d.id, text: d.quote };
-    if (d.open) this.open();
-  };
-
   private viewContext(s: Strings): MessageViewContext {
     return messageContext(this.chat.view.items, {
       strings: s,
@@ -382,12 +357,7 @@ export class CsChat extends LitElement {
   private submitDraft(): void {
     const text = this.composer.take();
     if (!text) return;
-    const quoting = this.quoting;
-    if (quoting && 'id' in quoting) {
-      // A reply to an announcement quotes it in the text (every client and transcript shows it), and counts as replied.
-      this.sendText(`> ${quoting.text}\n${text}`, 0);
-      this.session?.announcementEvent(quoting.id, 4 as AnnouncementEvent /* Replied: a literal keeps the const object out of this bundle */);
-    } else this.sendText(text, quoting?.seq ?? 0);
+    this.sendText(text, this.quoting?.seq ?? 0);
     this.quoting = undefined;
     const ta = this.textarea;
     if (ta) {

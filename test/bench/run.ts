@@ -8,9 +8,11 @@
  * `npm run bench -- broadcast` runs only the announcements bench
  * (test/bench/broadcast.ts: 10,000 open sessions, publish, recall, restart).
  *
- * Options: `--quick`; `--only=ours,ws-peer,…` (targets); `--no-widget`;
+ * Options: `--quick`; `--only=ours,floor,ws-peer,…` (targets; the labelled
+ * extras `ws-peer+per-msg-inbox` and `socketio-peer+per-msg-inbox` run only
+ * when named); `--no-widget`;
  * `--no-conn` (skip idle connections and the reconnect storm);
- * `--no-profile`; `--no-load` (skip throughput and latency); `--no-watchers` (skip the few-agents-watching-many variant);
+ * `--no-profile`; `--profile=ours,floor` (servers profiled, default ours); `--no-load` (skip throughput and latency); `--no-watchers` (skip the few-agents-watching-many variant);
  * `--conversations=N`, `--idle=N`, `--duration=ms` (window),
  * `--rounds=N` (sizes); `--latency-idle=N` (idle connections held open during
  * the latency runs; default 10,000, 0 with --quick).
@@ -22,9 +24,10 @@
  * saturates first: compare server CPU per delivered message, and read the
  * throughput next to the generator's own CPU.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderMarkdown } from './lib/report.js';
+import { renderMarkdown, targetLines } from './lib/report.js';
 import { idleGenerators, profileLoad, runConnections, runLoad, runWatchers, type ConnResult, type LoadResult, type LoadSizes, type WatchersResult } from './lib/scenarios.js';
 import { repoRoot, TARGETS, TargetName, type TargetSpec } from './lib/targets.js';
 import { openFilesLimit } from './lib/proc.js';
@@ -48,7 +51,7 @@ const fdLimit = Math.min(openFilesLimit(process.pid), 1_000_000);
 const requestedLatencyIdle = Number(option('latency-idle') ?? (quick ? 0 : 10_000));
 sizes.latencyIdle = Math.max(0, Math.min(requestedLatencyIdle, fdLimit - 500 - 2 * sizes.conversations));
 
-const selected: TargetName[] = (option('only')?.split(',') as TargetName[] | undefined) ?? [TargetName.Ours, TargetName.Ws, TargetName.SocketIo, TargetName.OursJournal];
+const selected: TargetName[] = (option('only')?.split(',') as TargetName[] | undefined) ?? [TargetName.Ours, TargetName.Floor, TargetName.Ws, TargetName.SocketIo, TargetName.OursJournal];
 for (const t of selected) if (!TARGETS[t]) throw new Error(`unknown target ${t}; known: ${Object.keys(TARGETS).join(', ')}`);
 
 /** uWebSockets.js loads natively here or falls back to its slow ws imitation. */
@@ -68,6 +71,15 @@ function order(r: number): TargetSpec[] {
   return r % 2 === 0 ? list : [...list].reverse();
 }
 
+/** `uptime`'s line (load averages): printed with the figures, since the machine is shared. */
+function uptime(): string {
+  try {
+    return execFileSync('uptime', { encoding: 'utf8' }).trim();
+  } catch {
+    return '(uptime unavailable)';
+  }
+}
+
 async function main(): Promise<void> {
   if (argv[0] === 'broadcast') {
     // `npm run bench -- broadcast [--visitors=N] [--spread=ms]`: the public mailbox at scale, on its own.
@@ -81,6 +93,8 @@ async function main(): Promise<void> {
     return;
   }
   const started = Date.now();
+  const uptimeBefore = uptime();
+  console.log(`bench: uptime ${uptimeBefore}`);
   const native = await uwsNative();
   console.log(`bench: ${quick ? 'quick' : 'full'}; uWebSockets.js ${native === undefined ? 'not loadable' : native ? 'native' : 'FALLBACK (slow ws imitation)'} in this Node ${process.version}`);
   console.log(`bench: ${sizes.conversations} conversations x (visitor + agent), ${sizes.inflight} in flight, ${sizes.durationMs} ms windows, ${sizes.generators} generator processes`);
@@ -105,6 +119,17 @@ async function main(): Promise<void> {
       );
       if (res.serverNote) console.log(`    server says: ${res.serverNote}`);
     }
+
+  if (load.length) {
+    const mean = (t: string): number | undefined => {
+      const v = load.filter((l) => l.target === t && l.throughput).map((l) => l.throughput!.serverCpuUsPerDelivered);
+      return v.length ? v.reduce((a, b) => a + b, 0) / v.length : undefined;
+    };
+    const floor = mean(TargetName.Floor);
+    if (floor) for (const t of selected) if (mean(t) !== undefined) console.log(`  [${t}] ${mean(t)!.toFixed(1)} us/msg = ${(mean(t)! / floor).toFixed(2)}x the floor`);
+    for (const line of targetLines(mean)) console.log(`  ${line}`);
+    console.log(`bench: uptime ${uptime()}`);
+  }
 
   /** Agents in the watchers variant (issue 6: "a few agents watching many conversations"). */
   const watcherAgents = 3;
@@ -136,10 +161,13 @@ async function main(): Promise<void> {
   }
 
   let profile: Awaited<ReturnType<typeof profileLoad>> | undefined;
-  if (!flag('no-profile') && selected.includes(TargetName.Ours)) {
-    profile = await profileLoad(TARGETS.ours, { ...sizes, durationMs: Math.min(sizes.durationMs, 5000) });
-    console.log(`bench: server hot path (ours, --cpu-prof, one throughput run)${profile.error ? ` — ${profile.error}` : ''}`);
-    for (const f of profile.top) console.log(`  ${String(f.selfMs).padStart(8)} ms ${String(f.percent).padStart(5)}%  ${f.name}  ${f.where}`);
+  // `--profile=ours,floor`: which servers get a --cpu-prof throughput run (default ours); the first one goes in the report.
+  const profiled = (option('profile')?.split(',') as TargetName[] | undefined) ?? [TargetName.Ours];
+  for (const name of flag('no-profile') ? [] : profiled.filter((t) => selected.includes(t) && TARGETS[t])) {
+    const p = await profileLoad(TARGETS[name], { ...sizes, durationMs: Math.min(sizes.durationMs, 5000) });
+    profile ??= p;
+    console.log(`bench: server hot path (${name}, --cpu-prof, one throughput run)${p.error ? ` — ${p.error}` : ''}${p.file ? `; profile kept in ${p.file}` : ''}`);
+    for (const f of p.top) console.log(`  ${String(f.selfMs).padStart(8)} ms ${String(f.percent).padStart(5)}%  ${f.name}  ${f.where}`);
   }
 
   let widget: unknown;
@@ -162,6 +190,7 @@ async function main(): Promise<void> {
     profile,
     widget,
     durationS: Math.round((Date.now() - started) / 1000),
+    uptime: { before: uptimeBefore, after: uptime() },
   };
   const dir = join(repoRoot, 'test/bench/results');
   mkdirSync(dir, { recursive: true });

@@ -106,10 +106,15 @@ export function registerWebSocket(app: TemplatedApp, ctx: GatewayContext): void 
         ctx.hub.out.sendError(ws, cs.v1.ErrorCode.BAD_FRAME, 'empty or unknown frame body', { fatal: session.badFrames >= MAX_BAD_FRAMES });
         return;
       }
-      dispatch(ctx, ws, decoded, receivedMs).catch((error: unknown) => {
+      const failed = (error: unknown): void => {
         ctx.log.error({ err: error, session: session.id, type: decoded.type }, 'handler failed');
         ctx.hub.out.sendError(ws, cs.v1.ErrorCode.INTERNAL, 'internal error');
-      });
+      };
+      try {
+        dispatch(ctx, ws, decoded, receivedMs)?.catch(failed);
+      } catch (error) {
+        failed(error);
+      }
     },
 
     drain: (ws) => ctx.hub.out.drained(ws),

@@ -18,8 +18,12 @@ import { SessionPhase, type SessionData, type Socket } from './session.js';
 /** Frames refused by the rate limit in a row before the socket is closed (a client that ignores retry_after_ms). */
 const FLOOD_CLOSE_AFTER = 1000;
 
-/** Handles one decoded frame. Async work (Send) is awaited by the caller's error guard. */
-export async function dispatch(ctx: GatewayContext, ws: Socket, { type, frame }: DecodedFrame, receivedMs: number): Promise<void> {
+/**
+ * Handles one decoded frame. Returns a promise only for async work (Send,
+ * actions), which the caller guards; most frames finish synchronously and
+ * cost no promise.
+ */
+export function dispatch(ctx: GatewayContext, ws: Socket, { type, frame }: DecodedFrame, receivedMs: number): void | Promise<void> {
   const session = ws.getUserData().session;
   const wait = session.bucket.take(receivedMs);
   if (wait > 0) return rateLimited(ctx, ws, session, frame, wait);
@@ -155,6 +159,7 @@ function handleReceived(ctx: GatewayContext, ws: Socket, received: cs.v1.Receive
   const session = ws.getUserData().session;
   const upTo = Math.min(received.upToSeq ?? 0, conversation.lastSeq);
   if (session.watching.has(conversation.id)) {
+    if (!session.received) ctx.hub.repush.track(ws);
     const received = (session.received ??= new Map());
     const state = received.get(conversation.id);
     if (!state) received.set(conversation.id, { upTo, since: 0 });

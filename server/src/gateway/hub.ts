@@ -22,14 +22,14 @@ export class Hub implements FanOut {
   readonly registry = new Registry();
   readonly out: Outbound;
   readonly notices: Notices;
-  private readonly repush: Repush;
+  readonly repush: Repush;
 
   /** @param attachments the files of a message with fresh signed URLs (files/), for Deliver frames. */
   constructor(store: ConversationStore, metrics: ServerMetrics, options: ServerOptions, log: Logger, now: () => number, attachments?: AttachmentLookup) {
     this.out = new Outbound(this.registry, metrics, options, attachments);
     this.notices = new Notices(store, this.registry, this.out, options.coalesceMs);
     this.registry.reportPresenceTo(this.notices);
-    this.repush = new Repush(store, this.registry, this.out, metrics, options, log, now);
+    this.repush = new Repush(store, this.out, metrics, options, log, now);
   }
 
   attach(app: TemplatedApp): void {

@@ -13,9 +13,9 @@ import type { ErrorExtra } from '../pipeline/ports.js';
 import { differsForVisitor, toVisitorWireMessage, toWireMessage, type AttachmentLookup } from '../pipeline/wire.js';
 import type { Conversation, StoredMessage } from '../store/conversations.js';
 import { encodeFrame, errorFrame, type FrameType } from './codec.js';
-import type { Registry } from './registry.js';
+import { Slot, slotOf, type Registry, type Route } from './registry.js';
 import { SessionPhase, type Socket } from './session.js';
-import { messageTopic, type Audience } from './topics.js';
+import type { Audience } from './topics.js';
 
 /** Most messages in one Deliver frame of a resume or re-push. */
 const PUSH_BATCH = 100;
@@ -83,24 +83,35 @@ export class Outbound {
     else this.app?.publish(topic, bytes, true);
   }
 
-  /** Fans stored messages out (DESIGN.md §3.6): visitor sessions (notes as empty placeholders) and watching agents. */
+  /**
+   * Fans stored messages out (DESIGN.md §3.6): visitor sessions (notes as
+   * empty placeholders) and watching agents. Only topics someone besides the
+   * sender listens to get a publish, and each distinct encoding (notes
+   * hidden or not, downgraded or not) is made once and only when a topic
+   * needs it: usually one encode and one publish per message.
+   */
   deliver(from: Socket | undefined, conversation: Conversation, messages: readonly StoredMessage[]): void {
-    // The four copies (visitor/agent x modern/legacy band) are usually the same bytes: encode each distinct one once.
-    const encode = (level: number): Uint8Array => encodeFrame({ deliver: { messages: messages.map((m) => toWireMessage(m, level, this.attachments)) } });
-    const encodeForVisitor = (level: number): Uint8Array =>
-      encodeFrame({ deliver: { messages: messages.map((m) => toVisitorWireMessage(m, level, this.attachments, conversation.visitorLang)) } });
-    const differs = messages.some(differsForVisitor);
-    const downgrades = messages.some((m) => downgradesBelow(m.kind, 0));
-    const agentModern = encode(SERVER_CORE_LEVEL);
-    const agentLegacy = downgrades ? encode(0) : agentModern;
-    const visitorModern = differs ? encodeForVisitor(SERVER_CORE_LEVEL) : agentModern;
-    const visitorLegacy = !differs ? agentLegacy : downgrades ? encodeForVisitor(0) : visitorModern;
-    const id = conversation.id;
-    this.publishBytes(from, messageTopic('v', true, id), visitorModern, 'deliver');
-    this.publishBytes(from, messageTopic('v', false, id), visitorLegacy, 'deliver');
-    this.publishBytes(from, messageTopic('a', true, id), agentModern, 'deliver');
-    this.publishBytes(from, messageTopic('a', false, id), agentLegacy, 'deliver');
-    this.markSlowWatchers(conversation.id);
+    const route = this.registry.routeOf(conversation.id);
+    if (!route) return;
+    const sender = from?.getUserData().session;
+    const publisher = sender && sender.phase !== SessionPhase.Closed ? from : undefined;
+    const fromSlot = publisher && sender!.watching.has(conversation.id) ? slotOf(sender!) : -1;
+    // By (visitor's copy ? 2 : 0) + (downgraded ? 1 : 0).
+    const encoded: (Uint8Array | undefined)[] = [undefined, undefined, undefined, undefined];
+    let visitorDiffers: boolean | undefined;
+    let needsDowngrade: boolean | undefined;
+    for (let slot = 0 as Slot; slot <= 3; slot++) {
+      if (!route.reaches(slot, fromSlot)) continue;
+      // Visitors get their own copy when some message looks different to them (a note's placeholder, an event's line, no agent id).
+      const hides = slot <= Slot.VisitorLegacy && (visitorDiffers ??= messages.some(differsForVisitor));
+      const downgraded = slot % 2 === 1 && (needsDowngrade ??= messages.some((m) => downgradesBelow(m.kind, 0)));
+      const key = (hides ? 2 : 0) + (downgraded ? 1 : 0);
+      const level = downgraded ? 0 : SERVER_CORE_LEVEL;
+      const wire = (m: StoredMessage): cs.v1.Message.$Properties => (hides ? toVisitorWireMessage(m, level, this.attachments, conversation.visitorLang) : toWireMessage(m, level, this.attachments));
+      const bytes = (encoded[key] ??= encodeFrame({ deliver: { messages: messages.map(wire) } }));
+      this.publishOn(publisher, route.topics[slot], bytes, 'deliver');
+    }
+    this.markSlowWatchers(route);
   }
 
   /**
@@ -110,19 +121,34 @@ export class Outbound {
    * recovers what it missed by cursor (DESIGN.md §3.10). A few watchers per
    * conversation, so this costs little.
    */
-  private markSlowWatchers(conversationId: string): void {
+  private markSlowWatchers(route: Route): void {
     const limit = this.options.maxBackpressureBytes / 2;
-    for (const ws of this.registry.watchersOf(conversationId)) {
+    for (const ws of route.sockets) {
       if (ws.getBufferedAmount() >= limit) ws.getUserData().session.behind = true;
     }
   }
 
-  /** Forwards a frame (Typing, Receipt) to one side of a conversation. */
+  /** Forwards a frame (Typing, Receipt) to one side of a conversation: its watchers of that audience, besides `from`. */
   toSide(from: Socket | undefined, audience: Audience, conversationId: string, frame: cs.v1.Frame.$Properties): void {
-    const bytes = encodeFrame(frame);
-    const type = frameTypeOf(frame);
-    this.publishBytes(from, messageTopic(audience, true, conversationId), bytes, type);
-    this.publishBytes(from, messageTopic(audience, false, conversationId), bytes, type);
+    const route = this.registry.routeOf(conversationId);
+    if (!route) return;
+    const sender = from?.getUserData().session;
+    const publisher = sender && sender.phase !== SessionPhase.Closed ? from : undefined;
+    const fromSlot = publisher && sender!.watching.has(conversationId) ? slotOf(sender!) : -1;
+    const first = audience === 'v' ? Slot.VisitorModern : Slot.AgentModern;
+    let bytes: Uint8Array | undefined;
+    for (const slot of [first, (first + 1) as Slot]) {
+      if (!route.reaches(slot, fromSlot)) continue;
+      bytes ??= encodeFrame(frame);
+      this.publishOn(publisher, route.topics[slot], bytes, frameTypeOf(frame));
+    }
+  }
+
+  /** Publishes encoded bytes from `publisher` (skipped by uWS), or from the app when none. */
+  private publishOn(publisher: Socket | undefined, topic: string, bytes: Uint8Array, type: FrameType): void {
+    this.metrics.frameOut(type);
+    if (publisher) publisher.publish(topic, bytes, true);
+    else this.app?.publish(topic, bytes, true);
   }
 
   /**

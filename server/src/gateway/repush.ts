@@ -9,15 +9,19 @@ import type { ServerMetrics } from '../http/metrics.js';
 import type { ServerOptions } from '../options.js';
 import type { ConversationStore } from '../store/conversations.js';
 import type { Outbound } from './outbound.js';
-import type { Registry } from './registry.js';
-import { SessionPhase } from './session.js';
+import { SessionPhase, type Socket } from './session.js';
 
 export class Repush {
   private readonly timer: NodeJS.Timeout;
+  /**
+   * The sockets that sent a Received (opted in); closed ones leave at the
+   * next tick. The tick scans only these, not every connection: thousands
+   * of idle sockets cost it nothing.
+   */
+  private readonly tracked = new Set<Socket>();
 
   constructor(
     private readonly store: ConversationStore,
-    private readonly registry: Registry,
     private readonly out: Outbound,
     private readonly metrics: ServerMetrics,
     private readonly options: Pick<ServerOptions, 'repushAfterMs'>,
@@ -31,13 +35,23 @@ export class Repush {
   /** Stops the timer. */
   dispose(): void {
     clearInterval(this.timer);
+    this.tracked.clear();
+  }
+
+  /** Starts watching a socket's Received cursors (called on its first Received). */
+  track(ws: Socket): void {
+    this.tracked.add(ws);
   }
 
   /** One scan of every session's Received cursors. */
   private tick(): void {
     const now = this.now();
-    for (const ws of this.registry.sockets) {
+    for (const ws of this.tracked) {
       const session = ws.getUserData().session;
+      if (session.phase === SessionPhase.Closed) {
+        this.tracked.delete(ws);
+        continue;
+      }
       if (session.phase !== SessionPhase.Ready || session.behind || !session.received) continue;
       for (const [conversationId, state] of session.received) {
         const conversation = this.store.get(conversationId);

@@ -150,7 +150,7 @@ function connectProto(opts: ConnectOptions, handlers: ClientHandlers): Promise<B
                 topic: input.topic ?? '',
                 cursors: input.cursors ?? [],
                 identity: input.identity,
-                // As the workbench does: take inbox notices as one InboxBatch per interval (peers ignore it).
+                // As the workbench does: take inbox notices as one InboxBatch per interval.
                 inboxBatch: true,
               },
             });
@@ -186,13 +186,14 @@ function connectSocketIo(opts: ConnectOptions, handlers: ClientHandlers): Promis
     socket.on('deliver', (d: { messages: DeliveredMessage[] }) => handlers.onDeliver?.(d.messages));
     socket.on('sync_result', (r: { conversationId: string; messages: DeliveredMessage[] }) => handlers.onSyncResult?.(r.conversationId, r.messages));
     socket.on('inbox_update', () => handlers.onInboxUpdate?.(1));
+    socket.on('inbox_batch', (b: { updates?: unknown[] }) => handlers.onInboxUpdate?.(b.updates?.length ?? 0));
     socket.on('connect_error', (e) => reject(e));
     socket.on('disconnect', () => handlers.onClose?.());
     socket.on('connect', () =>
       resolve({
         hello: (input) =>
           new Promise<WelcomeInfo>((ok, no) => {
-            socket.emit('hello', { ...input, coreLevel: BENCH_CORE_LEVEL, platform: 'bench' }, (r: SioWelcome) => {
+            socket.emit('hello', { ...input, coreLevel: BENCH_CORE_LEVEL, platform: 'bench', inboxBatch: true }, (r: SioWelcome) => {
               if (r.welcome) ok(r.welcome);
               else no(new Error(r.error?.message ?? 'no welcome'));
             });

@@ -1,4 +1,4 @@
-/** The markdown table of a bench run: one column per server, ratios ours / peer. */
+/** The markdown table of a bench run: one column per server measured, ratios ours / floor and ours / peer, then every server against the floor. */
 import type { HotFunction } from './cpuprofile.js';
 import type { ConnResult, LoadResult, LoadSizes, WatchersResult } from './scenarios.js';
 
@@ -17,9 +17,13 @@ export interface BenchResult {
   profile?: { top: HotFunction[]; error?: string };
   widget?: unknown;
   durationS: number;
+  /** `uptime` (load averages) before and after the run: the machine is shared. */
+  uptime?: { before: string; after?: string };
 }
 
-const COLUMNS = ['ours', 'ours+journal', 'ws-peer', 'socketio-peer'] as const;
+/** Column order; only the servers a run measured are shown. */
+const ORDER = ['ours', 'ours+journal', 'floor', 'ws-peer', 'socketio-peer', 'ws-peer+per-msg-inbox', 'socketio-peer+per-msg-inbox'] as const;
+let COLUMNS: string[] = [...ORDER];
 
 function mean(values: number[]): number | undefined {
   const ok = values.filter((v) => Number.isFinite(v));
@@ -40,10 +44,18 @@ type Pick = (target: string) => number | undefined;
 
 function row(label: string, pick: Pick): string {
   const v = Object.fromEntries(COLUMNS.map((c) => [c, pick(c)]));
-  return `| ${label} | ${COLUMNS.map((c) => fmt(v[c])).join(' | ')} | ${ratio(v.ours, v['ws-peer'])} | ${ratio(v.ours, v['socketio-peer'])} |`;
+  return `| ${label} | ${COLUMNS.map((c) => fmt(v[c])).join(' | ')} | ${ratio(v.ours, v.floor)} | ${ratio(v.ours, v['ws-peer'])} | ${ratio(v.ours, v['socketio-peer'])} |`;
+}
+
+/** A row of every server's figure divided by the floor's. */
+function floorRow(label: string, pick: Pick): string {
+  const floor = pick('floor');
+  return `| ${label} | ${COLUMNS.map((c) => ratio(pick(c), floor)).join(' | ')} |`;
 }
 
 export function renderMarkdown(r: BenchResult): string {
+  const measured = new Set([...r.load.map((l) => l.target), ...(r.watchers ?? []).map((w) => w.target), ...r.connections.map((c) => c.target)]);
+  COLUMNS = ORDER.filter((c) => measured.has(c));
   const loads = (t: string): LoadResult[] => r.load.filter((l) => l.target === t && !l.error);
   const tp = (f: (x: NonNullable<LoadResult['throughput']>) => number): Pick => (t) => mean(loads(t).flatMap((l) => (l.throughput ? [f(l.throughput)] : [])));
   const lat = (fraction: number, f: (x: LoadResult['latency'][number]) => number): Pick => (t) =>
@@ -62,8 +74,9 @@ export function renderMarkdown(r: BenchResult): string {
       `Latency runs held ${r.sizes.latencyIdle ?? 0} idle authenticated connections open besides the conversations. ` +
       `Command: \`${r.command ?? `npm run bench${r.mode === 'quick' ? ' -- --quick' : ''}`}\`. Figures from a shared 2-core machine are noisy.`,
     '',
-    '| metric | ours | ours+journal | ws-peer | socketio-peer | ours / ws | ours / socket.io |',
-    '|---|---|---|---|---|---|---|',
+    ...(r.uptime ? [`uptime before: \`${r.uptime.before}\`${r.uptime.after ? `; after: \`${r.uptime.after}\`` : ''}`, ''] : []),
+    `| metric | ${COLUMNS.join(' | ')} | ours / floor | ours / ws | ours / socket.io |`,
+    `|---|${COLUMNS.map(() => '---|').join('')}---|---|---|`,
     row('throughput: acked msgs/s', tp((x) => x.ackedPerSec)),
     row('throughput: delivered msgs/s', tp((x) => x.deliveredPerSec)),
     row('server CPU, % of a core', tp((x) => x.serverCpuPct)),
@@ -110,6 +123,17 @@ export function renderMarkdown(r: BenchResult): string {
       row('storm: resumed clients', conn((c) => c.storm?.resumed)),
       row('storm: peak connects per 100 ms', conn((c) => c.storm?.peakConnectsPer100ms)),
     );
+  if (COLUMNS.includes('floor')) {
+    lines.push('', '### Every server against the floor (figure / floor\'s figure, same run)', '', `| metric | ${COLUMNS.join(' | ')} |`, `|---|${COLUMNS.map(() => '---|').join('')}`);
+    lines.push(
+      floorRow('server CPU µs / delivered msg (throughput)', tp((x) => x.serverCpuUsPerDelivered)),
+      floorRow('acked msgs/s (throughput)', tp((x) => x.ackedPerSec)),
+      ...r.sizes.fractions.flatMap((f) => [
+        floorRow(`${Math.round(f * 100)}%: server CPU µs / delivered msg`, lat(f, (x) => x.serverCpuUsPerDelivered)),
+        floorRow(`${Math.round(f * 100)}%: send→ack p99`, lat(f, (x) => x.ack.p99Ms)),
+      ]),
+    );
+  }
   const errors = [...r.load.filter((l) => l.error).map((l) => `${l.target} r${l.round}: ${l.error}`), ...r.connections.filter((c) => c.error).map((c) => `${c.target} connections: ${c.error}`)];
   if (errors.length) lines.push('', '**Errors:**', ...errors.map((e) => `- ${e}`));
   if (r.profile?.top.length) {
@@ -117,6 +141,25 @@ export function renderMarkdown(r: BenchResult): string {
     for (const f of r.profile.top) lines.push(`| ${f.selfMs} | ${f.percent} | ${f.name} | ${f.where} |`);
   }
   if (r.widget !== undefined) lines.push('', '## Widget', '', '```json', JSON.stringify(r.widget, null, 2), '```');
-  lines.push('', 'Targets: server CPU per delivered message ≤ 1/5 of Socket.IO and ≤ 1/2 of ws; p99 send→deliver < 5 ms at 50% of peak with 10,000 connections; < 4 KB RSS per idle connection, 100,000 held; widget < 40 KB gzip, launcher < 50 ms, 10,000 messages open < 100 ms, scroll p95 frame < 16 ms.', '');
+  lines.push('', ...targetLines(tp((x) => x.serverCpuUsPerDelivered)));
+  lines.push('', 'Issue 6 targets: server CPU per delivered message ≤ 1/5 of Socket.IO and ≤ 1/2 of ws; p99 send→deliver < 5 ms at 50% of peak with 10,000 connections; < 4 KB RSS per idle connection, 100,000 held; widget < 40 KB gzip, launcher < 50 ms, 10,000 messages open < 100 ms, scroll p95 frame < 16 ms.', '');
   return lines.join('\n');
+}
+
+/** Issue 16's targets for the store-off hot path, checked on the throughput µs / delivered message. */
+export function targetLines(usPerMsg: Pick): string[] {
+  const ours = usPerMsg('ours');
+  const floor = usPerMsg('floor');
+  const sio = usPerMsg('socketio-peer');
+  const check = (label: string, value: number | undefined, base: number | undefined, limit: number): string =>
+    value === undefined || base === undefined || !base
+      ? `- ${label}: not measured in this run`
+      : `- ${label}: ${(value / base).toFixed(2)}× (target ≤ ${limit}×) — ${value / base <= limit ? 'holds' : 'MISSED'}`;
+  const journal = usPerMsg('ours+journal');
+  return [
+    'Issue 16 targets (server CPU µs per delivered message, throughput run, same run for all):',
+    check('ours (store off) / floor', ours, floor, 1.5),
+    check('ours (store off) / Socket.IO peer (coalesced)', ours, sio, 0.6),
+    check('ours+journal (store on) / floor', journal, floor, 3),
+  ];
 }

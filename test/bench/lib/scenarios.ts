@@ -4,15 +4,15 @@
  * server child and its own generator children, and measures the server's CPU
  * and memory from /proc.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import type { LoadEvent } from '../loadgen.js';
 import { topSelfTime, type HotFunction } from './cpuprofile.js';
 import { Generators, SOURCE_ADDRESSES } from './generators.js';
 import { CpuMeter, openFilesLimit, rssBytes } from './proc.js';
 import { summarize, type LatencySummary } from './stats.js';
-import { BENCH_SECRET, startTarget, type RunningServer, type StartOptions, type TargetSpec } from './targets.js';
+import { BENCH_SECRET, repoRoot, startTarget, type RunningServer, type StartOptions, type TargetSpec } from './targets.js';
 
 export interface LoadSizes {
   /** Conversations (each one visitor + one subscribed agent connection). */
@@ -371,13 +371,17 @@ export async function runConnections(spec: TargetSpec, n: number, generators: nu
 }
 
 /** One throughput run of `spec` under --cpu-prof; the top self-time functions. */
-export async function profileLoad(spec: TargetSpec, z: LoadSizes): Promise<{ top: HotFunction[]; error?: string }> {
+export async function profileLoad(spec: TargetSpec, z: LoadSizes): Promise<{ top: HotFunction[]; error?: string; file?: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'cs-bench-prof-'));
   try {
     const r = await runLoad(spec, { ...z, fractions: [] }, 0, undefined, { cpuProfDir: dir });
     const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
     if (!file) return { top: [], error: r.error ?? 'no .cpuprofile written (did the server exit cleanly on SIGTERM?)' };
-    return { top: topSelfTime(join(dir, file), 15), error: r.error };
+    // Kept for a closer look (Chrome DevTools, Performance tab: load profile); git ignores it.
+    const kept = join(repoRoot, 'test/bench/results', `${spec.name}.cpuprofile`);
+    mkdirSync(dirname(kept), { recursive: true });
+    copyFileSync(join(dir, file), kept);
+    return { top: topSelfTime(join(dir, file), 15), error: r.error, file: relative(repoRoot, kept) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

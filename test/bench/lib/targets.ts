@@ -20,7 +20,17 @@ export const BENCH_SECRET = 'bench-secret-0123456789abcdef';
 export const BENCH_IDENTITY_SECRET = 'bench-identity-0123456789abcdef';
 export const HOST = '127.0.0.1';
 
-export const TargetName = { Ours: 'ours', OursJournal: 'ours+journal', Ws: 'ws-peer', SocketIo: 'socketio-peer' } as const;
+export const TargetName = {
+  Ours: 'ours',
+  OursJournal: 'ours+journal',
+  /** uWS + protobufjs doing only seq, dedup, keep, Ack, one Deliver publish, coalesced inbox batches (issue 16's yardstick). */
+  Floor: 'floor',
+  Ws: 'ws-peer',
+  SocketIo: 'socketio-peer',
+  /** Labelled extras: the peers sending one InboxUpdate per message to every other agent (PEER_INBOX=per-message). */
+  WsPerMessage: 'ws-peer+per-msg-inbox',
+  SocketIoPerMessage: 'socketio-peer+per-msg-inbox',
+} as const;
 export type TargetName = (typeof TargetName)[keyof typeof TargetName];
 
 export interface TargetSpec {
@@ -31,8 +41,11 @@ export interface TargetSpec {
 export const TARGETS: Record<TargetName, TargetSpec> = {
   ours: { name: TargetName.Ours, wire: Wire.Proto },
   'ours+journal': { name: TargetName.OursJournal, wire: Wire.Proto },
+  floor: { name: TargetName.Floor, wire: Wire.Proto },
   'ws-peer': { name: TargetName.Ws, wire: Wire.Proto },
   'socketio-peer': { name: TargetName.SocketIo, wire: Wire.SocketIo },
+  'ws-peer+per-msg-inbox': { name: TargetName.WsPerMessage, wire: Wire.Proto },
+  'socketio-peer+per-msg-inbox': { name: TargetName.SocketIoPerMessage, wire: Wire.SocketIo },
 };
 
 /**
@@ -111,9 +124,13 @@ function command(spec: TargetSpec, opts: StartOptions): string[] {
     case TargetName.Ours:
     case TargetName.OursJournal:
       return ['node', ...prof, ourServerEntry];
+    case TargetName.Floor:
+      return ['node', '--import', 'tsx', ...prof, join(repoRoot, 'test/bench/peers/floor-peer.ts')];
     case TargetName.Ws:
+    case TargetName.WsPerMessage:
       return ['node', '--import', 'tsx', ...prof, join(repoRoot, 'test/bench/peers/ws-peer.ts')];
     case TargetName.SocketIo:
+    case TargetName.SocketIoPerMessage:
       return ['node', '--import', 'tsx', ...prof, join(repoRoot, 'test/bench/peers/socketio-peer.ts')];
   }
 }
@@ -122,6 +139,7 @@ function command(spec: TargetSpec, opts: StartOptions): string[] {
 export async function startTarget(spec: TargetSpec, opts: StartOptions = {}): Promise<RunningServer> {
   const port = opts.port ?? (await freePort());
   const env: Record<string, string> = { ...(process.env as Record<string, string>), PORT: String(port), HOST, CS_SECRET: BENCH_SECRET, CS_IDENTITY_SECRET: BENCH_IDENTITY_SECRET, NODE_ENV: 'production' };
+  if (spec.name === TargetName.WsPerMessage || spec.name === TargetName.SocketIoPerMessage) env.PEER_INBOX = 'per-message';
   let ownDataDir: string | undefined;
   if (spec.name === TargetName.Ours || spec.name === TargetName.OursJournal) {
     if (!existsSync(ourServerEntry)) throw new Error(`${ourServerEntry} is missing: run \`npm run build\` first`);

@@ -222,6 +222,47 @@ export class ChatState {
 
 /** Inbox notice interval, ms (DESIGN.md §3.6: about a second). */
 export const INBOX_INTERVAL_MS = 1000;
+/** Most InboxUpdates in one InboxBatch frame (as our server: server/src/gateway/notices.ts). */
+export const INBOX_BATCH_MAX = 200;
+
+/**
+ * How a peer tells agents about new messages. `coalesced` (the default, the
+ * fair comparison): as our server does (DESIGN.md §3.6), once per changed
+ * conversation per interval, to every agent session, as one InboxBatch frame
+ * per interval to the agents whose Hello asked for it (`inbox_batch`), one
+ * InboxUpdate each to the others; every frame encoded once for all of them.
+ * `per-message` (`PEER_INBOX=per-message`, the labelled extra
+ * `…+per-msg-inbox` targets): one InboxUpdate per message to every agent not
+ * in the conversation's room — what a naive chat server does, and what the
+ * first comparison measured.
+ */
+export const InboxMode = { Coalesced: 'coalesced', PerMessage: 'per-message' } as const;
+export type InboxMode = (typeof InboxMode)[keyof typeof InboxMode];
+
+/** The inbox mode this peer process runs in (`PEER_INBOX`). */
+export function inboxMode(): InboxMode {
+  return process.env.PEER_INBOX === InboxMode.PerMessage ? InboxMode.PerMessage : InboxMode.Coalesced;
+}
+
+/** An InboxUpdate of a conversation (field names as protobufjs camelCases them). */
+export interface PeerInboxUpdate {
+  conversation: ConversationInfo;
+  preview: string;
+  unread: number;
+}
+
+/** The InboxUpdate of a conversation: its listed fields and the last message's first 80 characters. */
+export function inboxUpdateOf(conv: PeerConversation): PeerInboxUpdate {
+  const last = conv.messages[conv.messages.length - 1];
+  return { conversation: conversationInfo(conv), preview: last ? last.text.slice(0, 80) : '', unread: 0 };
+}
+
+/** `list` in slices of at most `size` (InboxBatch frames). */
+export function chunked<T>(list: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
 
 /** Port and secret from the environment, as the bench starts every server. */
 export function peerSettings(): { port: number; host: string; secret: string } {

@@ -7,24 +7,30 @@
  * `send` (Send, ack(Ack)), `subscribe` (conversationId), `received`
  * (Received), `sync` (Sync, ack(SyncResult)). Server -> client: `deliver`
  * ({messages}), `sync_result` (resume answers after `hello`),
- * `inbox_update`. Field names as in proto/chat.proto, camelCased.
+ * `inbox_batch` ({updates}, to agents whose hello set `inboxBatch`) or
+ * `inbox_update` (see `InboxMode` in chat-state.ts). Field names as in proto/chat.proto, camelCased.
  *
  * Run: `PORT=0 CS_SECRET=x node --import tsx test/bench/peers/socketio-peer.ts`;
  * prints `{"listening":<port>}` on stdout when ready.
  */
 import { createServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
-import { ChatState, INBOX_INTERVAL_MS, PeerRole, peerSettings, type Identity, conversationInfo } from './chat-state.js';
+import { ChatState, chunked, INBOX_BATCH_MAX, INBOX_INTERVAL_MS, InboxMode, inboxMode, inboxUpdateOf, PeerRole, peerSettings, type Identity } from './chat-state.js';
 
 const { port, host, secret } = peerSettings();
 const state = new ChatState(secret);
+const mode = inboxMode();
+/** Every agent session; and the agents that take InboxBatch (Hello.inbox_batch) or single InboxUpdates. */
 const AGENTS_ROOM = '#agents';
+const BATCH_AGENTS_ROOM = '#agents:b';
+const SINGLE_AGENTS_ROOM = '#agents:u';
 
 interface HelloIn {
   token?: string;
   site?: string;
   topic?: string;
   coreLevel?: number;
+  inboxBatch?: boolean;
   cursors?: { conversationId: string; epoch: string; seq: number }[];
 }
 interface SendIn {
@@ -64,7 +70,7 @@ function onHello(socket: Socket, hello: HelloIn, cb: Reply): void {
   socket.data.who = who;
   const { welcome, primary } = state.welcome(who, hello);
   if (primary) void socket.join(primary.id);
-  else void socket.join(AGENTS_ROOM);
+  else void socket.join([AGENTS_ROOM, hello.inboxBatch === true ? BATCH_AGENTS_ROOM : SINGLE_AGENTS_ROOM]);
   cb({ welcome });
   for (const cursor of Array.isArray(hello.cursors) ? hello.cursors : []) {
     const conv = state.conversations.get(String(cursor.conversationId));
@@ -80,7 +86,9 @@ function onSend(socket: Socket, who: Identity, send: SendIn, cb: Reply): void {
   const r = state.store(who, conversationId, clientMsgId, Number(send?.kind) || 0, String(send?.text ?? ''), Number(send?.quoteSeq) || 0);
   if (!r.ok) return cb({ clientMsgId, conversationId, status: 2, reason: r.reason });
   cb({ clientMsgId, conversationId, seq: r.seq, serverTimeMs: Date.now(), status: r.duplicate ? 1 : 0 });
-  if (r.message) socket.to(conversationId).emit('deliver', { messages: [r.message] });
+  if (!r.message) return;
+  socket.to(conversationId).emit('deliver', { messages: [r.message] });
+  if (mode === InboxMode.PerMessage) io.to(AGENTS_ROOM).except(conversationId).emit('inbox_update', inboxUpdateOf(state.conversations.get(conversationId)!));
 }
 
 io.on('connection', (socket) => {
@@ -108,11 +116,13 @@ io.on('connection', (socket) => {
   });
 });
 
+/** Coalesced notices (see InboxMode): one per changed conversation per interval for every agent; a room broadcast encodes once. */
 const inboxTimer = setInterval(() => {
-  for (const conv of state.takeDirty()) {
-    const last = conv.messages[conv.messages.length - 1];
-    io.to(AGENTS_ROOM).except(conv.id).emit('inbox_update', { conversation: conversationInfo(conv), preview: last ? last.text.slice(0, 80) : '', unread: 0 });
-  }
+  const changed = state.takeDirty();
+  if (mode !== InboxMode.Coalesced || changed.length === 0) return;
+  const updates = changed.map(inboxUpdateOf);
+  for (const chunk of chunked(updates, INBOX_BATCH_MAX)) io.to(BATCH_AGENTS_ROOM).emit('inbox_batch', { updates: chunk });
+  for (const update of updates) io.to(SINGLE_AGENTS_ROOM).emit('inbox_update', update);
 }, INBOX_INTERVAL_MS);
 
 http.listen(port, host, () => {

@@ -3,23 +3,26 @@
  * server, on the `ws` package instead of uWebSockets.js. Comparing the two
  * isolates what uWebSockets.js buys. Fan-out is a loop over the
  * conversation's sockets with one encoded buffer (what a careful `ws` server
- * does).
+ * does). Inbox notices: see `InboxMode` in chat-state.ts.
  *
  * Run: `PORT=0 CS_SECRET=x node --import tsx test/bench/peers/ws-peer.ts`;
  * prints `{"listening":<port>}` on stdout when ready.
  */
 import { WebSocketServer, type WebSocket } from 'ws';
 import { cs } from '../../../proto/gen/chat.js';
-import { ChatState, INBOX_INTERVAL_MS, PeerRole, peerSettings, type Identity, type PeerConversation, conversationInfo } from './chat-state.js';
+import { ChatState, chunked, INBOX_BATCH_MAX, INBOX_INTERVAL_MS, InboxMode, inboxMode, inboxUpdateOf, PeerRole, peerSettings, type Identity, type PeerConversation } from './chat-state.js';
 
 const { port, host, secret } = peerSettings();
 const state = new ChatState(secret);
+const mode = inboxMode();
 /** Per-socket buffered limit past which pushes stop and the client is told to resync, bytes. */
 const MAX_BUFFERED = 1 << 20;
 
 interface Session {
   readonly socket: WebSocket;
   who: Identity | undefined;
+  /** Agents: takes inbox notices as one InboxBatch per interval (Hello.inbox_batch). */
+  inboxBatch: boolean;
   readonly rooms: Set<string>;
   readonly received: Map<string, number>;
 }
@@ -57,6 +60,7 @@ function onHello(s: Session, hello: cs.v1.Hello): void {
   const who = state.authenticate(hello.token);
   if (!who) return fail(s, cs.v1.ErrorCode.UNAUTHENTICATED, 'bad token', true);
   s.who = who;
+  s.inboxBatch = hello.inboxBatch ?? false;
   const { welcome, primary } = state.welcome(who, hello);
   if (primary) join(s, primary.id);
   else agents.add(s);
@@ -82,6 +86,10 @@ function onSend(s: Session, who: Identity, send: cs.v1.Send): void {
   if (!room) return;
   const bytes = encode({ deliver: { messages: [r.message] } });
   for (const other of room) if (other !== s) push(other, bytes);
+  if (mode === InboxMode.PerMessage) {
+    const notice = encode({ inboxUpdate: inboxUpdateOf(state.conversations.get(send.conversationId)!) });
+    for (const a of agents) if (!a.rooms.has(send.conversationId)) push(a, notice);
+  }
 }
 
 function onFrame(s: Session, data: Uint8Array): void {
@@ -123,20 +131,22 @@ function onFrame(s: Session, data: Uint8Array): void {
   }
 }
 
-/** Coalesced notices: one per changed conversation per agent session per interval. */
+/** Coalesced notices (see InboxMode): one per changed conversation per interval for every agent, each frame encoded once. */
 function flushInbox(): void {
   const changed = state.takeDirty();
-  if (changed.length === 0 || agents.size === 0) return;
-  for (const conv of changed) {
-    const last = conv.messages[conv.messages.length - 1];
-    const bytes = encode({ inboxUpdate: { conversation: conversationInfo(conv), preview: last ? last.text.slice(0, 80) : '', unread: 0 } });
-    for (const a of agents) if (!a.rooms.has(conv.id)) push(a, bytes);
+  if (mode !== InboxMode.Coalesced || changed.length === 0 || agents.size === 0) return;
+  const updates = changed.map(inboxUpdateOf);
+  const batches = chunked(updates, INBOX_BATCH_MAX).map((chunk) => encode({ inboxBatch: { updates: chunk } }));
+  let singles: Uint8Array[] | undefined;
+  for (const a of agents) {
+    if (a.inboxBatch) for (const bytes of batches) push(a, bytes);
+    else for (const bytes of (singles ??= updates.map((inboxUpdate) => encode({ inboxUpdate })))) push(a, bytes);
   }
 }
 
 const wss = new WebSocketServer({ host, port, path: '/ws', maxPayload: 64 * 1024, perMessageDeflate: false });
 wss.on('connection', (socket) => {
-  const s: Session = { socket, who: undefined, rooms: new Set(), received: new Map() };
+  const s: Session = { socket, who: undefined, inboxBatch: false, rooms: new Set(), received: new Map() };
   socket.on('message', (data, isBinary) => {
     if (!isBinary) return fail(s, cs.v1.ErrorCode.BAD_FRAME, 'binary frames only', false);
     onFrame(s, data as Buffer);

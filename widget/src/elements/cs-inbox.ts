@@ -36,8 +36,7 @@ import { inboxListStyles } from './inbox-list-styles.js';
 import { inboxStyles } from './inbox-styles.js';
 import { inboxThreadStyles } from './inbox-thread-styles.js';
 import { conversationOption, detailsPanel } from './inbox-views.js';
-import { acceptInvite, completeSetup, currentAccount, httpBaseOf, login, previewInvite, type SignedIn } from './inbox-account.js';
-import { accountForm, Gate, signInForm } from './inbox-signin.js';
+import { GateController } from './inbox-gate.js';
 import { icons, Kind, renderMessage, renderTyping, RoleCode, type MessageViewContext } from './message-list.js';
 import { MessageRows } from './message-rows.js';
 import { MessageWindow } from './message-window.js';
@@ -61,10 +60,6 @@ export class CsInbox extends LitElement {
     cannedReplies: { attribute: 'canned-replies', converter: (value: string | null) => parseCannedReplies(value) },
     quote: { state: true },
     transferTo: { state: true },
-    gate: { state: true },
-    gateError: { state: true },
-    gateBusy: { state: true },
-    invite: { state: true },
     pane: { state: true },
   };
 
@@ -76,19 +71,14 @@ export class CsInbox extends LitElement {
   declare cannedReplies: readonly CannedReply[];
   declare quote: TimelineItem | undefined;
   declare transferTo: string;
-  /** The screen while signed out: sign-in, owner setup or invite. */
-  declare gate: Gate;
-  declare gateError: string;
-  declare gateBusy: boolean;
-  declare invite: { readonly role: string; readonly email: string } | undefined;
-  /** The setup or invite code from the link's #fragment. */
-  private gateCode = '';
   /** The pane shown on narrow screens (see inbox-panes.ts). */
   declare pane: Pane;
 
   /** The session factory; replace before connecting to use another transport (tests, native bridges). */
   sessionFactory: SessionFactory = defaultFactory;
   private readonly inbox: InboxController;
+  /** Sign-in, setup and invite screens while signed out. */
+  private readonly gate: GateController;
   /** The shared windowed rendering of long timelines (the same as `<cs-chat>`'s). */
   private readonly window: MessageWindow;
   private readonly strings = stringsFor('en');
@@ -104,28 +94,16 @@ export class CsInbox extends LitElement {
     this.cannedReplies = parseCannedReplies(null);
     this.quote = undefined;
     this.transferTo = '';
-    this.gate = Gate.SignIn;
-    this.gateError = '';
-    this.gateBusy = false;
-    this.invite = undefined;
     this.pane = Pane.List;
     this.inbox = new InboxController(this, (options) => this.sessionFactory(options), () => this.server || sameOriginWs());
     this.window = new MessageWindow(this, { loadOlder: () => this.inbox.loadOlder() });
+    this.gate = new GateController(this, this.inbox, () => this.server || sameOriginWs());
   }
 
   override connectedCallback(): void {
     super.connectedCallback();
-    const hash = new URLSearchParams(location.hash.slice(1));
-    const code = hash.get('code');
-    if (code && (location.pathname === '/setup' || location.pathname === '/invite')) {
-      // The code leaves the address bar (and history) at once; the screen keeps it.
-      history.replaceState(null, '', location.pathname);
-      this.gateCode = code;
-      this.gate = location.pathname === '/setup' ? Gate.Setup : Gate.Invite;
-      if (this.gate === Gate.Invite) void this.loadInvite();
-      return;
-    }
-    const fromHash = hash.get('token');
+    if (this.gate.takeLink()) return;
+    const fromHash = new URLSearchParams(location.hash.slice(1)).get('token');
     if (fromHash) {
       // Take the token and replace the history entry before anything else, so it leaves the address
       // bar, screenshots and the back button; a link's token is used for this visit and never remembered.
@@ -134,64 +112,7 @@ export class CsInbox extends LitElement {
     const remembered = InboxController.rememberedToken();
     const token = this.token || fromHash || remembered;
     if (token && this.inbox.phase === InboxPhase.SignedOut) void this.inbox.signIn(token, token === remembered);
-    else if (this.inbox.phase === InboxPhase.SignedOut) void this.resumeAccount();
-  }
-
-  private get apiBase(): string {
-    return httpBaseOf(this.server || sameOriginWs());
-  }
-
-  /** Signed in already (the session cookie): straight to the inbox. */
-  private async resumeAccount(): Promise<void> {
-    this.gateBusy = true;
-    try {
-      const current = await currentAccount(this.apiBase);
-      if (current && this.inbox.phase === InboxPhase.SignedOut) await this.inbox.signInAccount(current.account, current.csrf);
-    } catch (error) {
-      this.gateError = (error as Error).message;
-    } finally {
-      this.gateBusy = false;
-    }
-  }
-
-  private async loadInvite(): Promise<void> {
-    try {
-      this.invite = await previewInvite(this.apiBase, this.gateCode);
-    } catch (error) {
-      this.gateError = (error as Error).message;
-    }
-  }
-
-  /** Runs a sign-in call from a screen: busy while it runs, its refusal shown on the screen. */
-  private async submitGate(run: () => Promise<SignedIn>): Promise<void> {
-    this.gateBusy = true;
-    this.gateError = '';
-    this.inbox.signInError = '';
-    try {
-      const done = await run();
-      if (this.gate !== Gate.SignIn) history.replaceState(null, '', '/agent');
-      this.gate = Gate.SignIn;
-      await this.inbox.signInAccount(done.account, done.csrf);
-    } catch (error) {
-      this.gateError = (error as Error).message;
-    } finally {
-      this.gateBusy = false;
-    }
-  }
-
-  private onPasswordSignIn(e: SubmitEvent): void {
-    e.preventDefault();
-    const data = new FormData(e.target as HTMLFormElement);
-    void this.submitGate(() => login(this.apiBase, String(data.get('email') ?? ''), String(data.get('password') ?? '')));
-  }
-
-  private onAccountForm(e: SubmitEvent): void {
-    e.preventDefault();
-    const data = new FormData(e.target as HTMLFormElement);
-    const [name, email, password] = ['name', 'email', 'password'].map((k) => String(data.get(k) ?? ''));
-    const base = this.apiBase;
-    const code = this.gateCode;
-    void this.submitGate(() => (this.gate === Gate.Setup ? completeSetup(base, code, name ?? '', email ?? '', password ?? '') : acceptInvite(base, code, name ?? '', email ?? '', password ?? '')));
+    else if (this.inbox.phase === InboxPhase.SignedOut) void this.gate.resume();
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -226,10 +147,9 @@ export class CsInbox extends LitElement {
   }
 
   private renderSignIn(): TemplateResult {
-    const view = { error: this.gateError || this.inbox.signInError, busy: this.gateBusy, invite: this.invite };
-    if (this.gate === Gate.SignIn) return signInForm(view, (e) => this.onPasswordSignIn(e));
-    return accountForm(this.gate, view, (e) => this.onAccountForm(e));
+    return this.gate.render();
   }
+
 
   private renderTopbar(): TemplateResult {
     const inbox = this.inbox;

@@ -71,8 +71,8 @@ const protobufLean = {
  * A name the generated code lacks fails the build, so a renamed message is
  * noticed here and not on the wire.
  */
-const CLIENT_SENDS_ONLY = ['Hello', 'Identity', 'Cursor', 'Send', 'Received', 'Sync', 'Subscribe', 'Unsubscribe', 'Read', 'ConversationAction', 'PageView', 'Ping'];
-const CLIENT_RECEIVES_ONLY = ['Welcome', 'Conversation', 'Ack', 'Message', 'Deliver', 'SyncResult', 'InboxUpdate', 'InboxBatch', 'Receipt', 'Presence', 'Pong', 'Error'];
+const CLIENT_SENDS_ONLY = ['Hello', 'Identity', 'Cursor', 'Send', 'Received', 'Sync', 'Subscribe', 'Unsubscribe', 'Read', 'ConversationAction', 'PageView', 'Ping', 'BroadcastEvent'];
+const CLIENT_RECEIVES_ONLY = ['Welcome', 'Conversation', 'Ack', 'Message', 'Deliver', 'SyncResult', 'InboxUpdate', 'InboxBatch', 'Receipt', 'Presence', 'Pong', 'Error', 'Broadcast', 'BroadcastItem'];
 /**
  * The visitor's bundle (dist/cs-chat.js) also drops what only agents use:
  * the visitor never receives the inbox notices and never sends the agent
@@ -168,6 +168,12 @@ const chatBuild = await build({
 writeFileSync(join(dist, 'cs-chat.meta.json'), JSON.stringify(chatBuild.metafile));
 if (process.env.CS_SIZE_REPORT === '1') console.log(await analyzeMetafile(chatBuild.metafile));
 
+// <cs-news>, the announcements' card and banner: its own bundle, loaded by cs-chat.js only when there is one to show.
+await build({ ...browser, entryPoints: [join(root, 'widget/src/elements/cs-news.ts')], outfile: join(dist, 'cs-chat-news.js') });
+
+// The workbench's Announcements page (admins): /agent/announcements.
+await build({ ...browser, entryPoints: [join(root, 'widget/src/elements/cs-announcements.ts')], outfile: join(dist, 'cs-announcements.js') });
+
 const inboxEntry = join(root, 'widget/src/elements/cs-inbox.ts');
 const hasInbox = existsSync(inboxEntry);
 if (hasInbox) {
@@ -201,6 +207,7 @@ copyFileSync(join(root, 'proto/gen/chat.d.ts'), join(esm, 'types/proto/gen/chat.
 writeFileSync(join(esm, 'index.d.ts'), "export * from './types/widget/src/index.js';\n");
 
 const chat = report('cs-chat.js', join(dist, 'cs-chat.js'));
+report('cs-chat-news.js', join(dist, 'cs-chat-news.js'));
 if (hasInbox) report('cs-inbox.js', join(dist, 'cs-inbox.js'));
 else console.log('widget: cs-inbox.js skipped: widget/src/elements/cs-inbox.ts does not exist yet');
 report('esm/index.js', join(esm, 'index.js'));

@@ -72,6 +72,11 @@ export function registerHttpRoutes(app: TemplatedApp, ctx: HttpDeps): void {
   });
 
   app.get('/cs-chat.js', (res, req) => files.serve(res, req, join(distDir, 'cs-chat.js'), BUNDLE_CACHE));
+  app.get('/cs-announcements.js', (res, req) => files.serve(res, req, join(distDir, 'cs-announcements.js'), BUNDLE_CACHE));
+  app.get('/agent/announcements', (res, req) =>
+    files.serve(res, req, join(demoDir, 'announcements.html'), PAGE_CACHE, placeholderPage('cs-chat announcements', 'The page is not built yet (demo/announcements.html).')),
+  );
+  app.get('/cs-chat-news.js', (res, req) => files.serve(res, req, join(distDir, 'cs-chat-news.js'), BUNDLE_CACHE));
   app.get('/cs-inbox.js', (res, req) => files.serve(res, req, join(distDir, 'cs-inbox.js'), BUNDLE_CACHE));
   app.get('/', (res, req) =>
     files.serve(res, req, join(demoDir, 'index.html'), PAGE_CACHE, placeholderPage('cs-chat demo shop', 'The demo page is not built yet (demo/index.html).')),

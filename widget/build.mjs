@@ -71,8 +71,8 @@ const protobufLean = {
  * A name the generated code lacks fails the build, so a renamed message is
  * noticed here and not on the wire.
  */
-const CLIENT_SENDS_ONLY = ['Hello', 'Identity', 'Cursor', 'Send', 'Received', 'Sync', 'Subscribe', 'Unsubscribe', 'Read', 'ConversationAction', 'PageView', 'Ping'];
-const CLIENT_RECEIVES_ONLY = ['Welcome', 'Conversation', 'Ack', 'Message', 'Deliver', 'SyncResult', 'InboxUpdate', 'InboxBatch', 'Receipt', 'Presence', 'Pong', 'Error'];
+const CLIENT_SENDS_ONLY = ['Hello', 'Identity', 'Cursor', 'Send', 'Received', 'Sync', 'Subscribe', 'Unsubscribe', 'Read', 'ConversationAction', 'PageView', 'Ping', 'BroadcastEvent'];
+const CLIENT_RECEIVES_ONLY = ['Welcome', 'Conversation', 'Ack', 'Message', 'Deliver', 'SyncResult', 'InboxUpdate', 'InboxBatch', 'Receipt', 'Presence', 'Pong', 'Error', 'Broadcast', 'BroadcastItem'];
 /**
  * The visitor's bundle (dist/cs-chat.js) also drops what only agents use:
  * the visitor never receives the inbox notices and never sends the agent
@@ -176,6 +176,12 @@ if (process.env.CS_SIZE_REPORT === '1') console.log(await analyzeMetafile(chatBu
 // The upload code and the file views, loaded by the script-tag bundle when its panel first opens (widget/src/embed.ts): an ES module beside it.
 await build({ ...browser, format: 'esm', entryPoints: [join(root, 'widget/src/uploads-entry.ts')], outfile: join(dist, 'cs-chat-uploads.js') });
 
+// <cs-news>, the announcements' card and banner: its own bundle, loaded by cs-chat.js only when there is one to show.
+await build({ ...browser, entryPoints: [join(root, 'widget/src/elements/cs-news.ts')], outfile: join(dist, 'cs-chat-news.js') });
+
+// The workbench's Announcements page (admins): /agent/announcements.
+await build({ ...browser, entryPoints: [join(root, 'widget/src/elements/cs-announcements.ts')], outfile: join(dist, 'cs-announcements.js') });
+
 const inboxEntry = join(root, 'widget/src/elements/cs-inbox.ts');
 const hasInbox = existsSync(inboxEntry);
 if (hasInbox) {
@@ -210,6 +216,7 @@ writeFileSync(join(esm, 'index.d.ts'), "export * from './types/widget/src/index.
 
 const chat = report('cs-chat.js', join(dist, 'cs-chat.js'));
 const uploadsChunk = report('cs-chat-uploads.js', join(dist, 'cs-chat-uploads.js'));
+report('cs-chat-news.js', join(dist, 'cs-chat-news.js'));
 if (hasInbox) report('cs-inbox.js', join(dist, 'cs-inbox.js'));
 else console.log('widget: cs-inbox.js skipped: widget/src/elements/cs-inbox.ts does not exist yet');
 report('esm/index.js', join(esm, 'index.js'));

@@ -182,6 +182,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
       trustProxy: options.trustProxy,
       conversations: new MemoryConversationReader(store),
       onlineAgentIds: () => new Set(hub.registry.onlineAgents()),
+      announcements: broadcasts,
     },
     log,
   );

@@ -113,10 +113,10 @@ export interface ServerOptions {
    * database when `dataDir` is '' (lost at stop).
    */
   database: Db | undefined;
-  /** Jitter window over which a published, edited or recalled announcement reaches the open widgets, ms (`CS_BROADCAST_SPREAD_MS`). Default 30000. */
-  broadcastSpreadMs: number;
   /** `CS_API_TOKEN`: a bearer token with owner rights on the JSON API (provisioning). Default '' (off). */
   apiToken: string;
+  /** Jitter window over which a published, edited or recalled announcement reaches the open widgets, ms (`CS_BROADCAST_SPREAD_MS`). Default 30000. */
+  broadcastSpreadMs: number;
   /**
    * The data directory (`CS_DATA_DIR`): `cs-chat.db` (the store, DESIGN.md
    * §5; one server per directory) and attachments' bytes in `files/`. ''

@@ -5,6 +5,9 @@
  * Prints a table with ratios (ours / peer) and writes
  * test/bench/results/latest.json and latest.md.
  *
+ * `npm run bench -- broadcast` runs only the announcements bench
+ * (test/bench/broadcast.ts: 10,000 open sessions, publish, recall, restart).
+ *
  * Options: `--quick`; `--only=ours,floor,ws-peer,…` (targets; the labelled
  * extras `ws-peer+per-msg-inbox` and `socketio-peer+per-msg-inbox` run only
  * when named); `--no-widget`;
@@ -78,6 +81,12 @@ function uptime(): string {
 }
 
 async function main(): Promise<void> {
+  if (argv[0] === 'broadcast') {
+    // `npm run bench -- broadcast [--visitors=N] [--spread=ms]`: the public mailbox at scale, on its own.
+    const { runBroadcastBench } = await import('./broadcast.js');
+    await runBroadcastBench({ visitors: option('visitors') ? Number(option('visitors')) : undefined, spreadMs: option('spread') ? Number(option('spread')) : undefined });
+    return;
+  }
   if (argv[0] === 'soak' || argv[0] === 'abuse') {
     // Each store benchmark is its own script with its own options (see its header).
     await import(argv[0] === 'soak' ? './soak.js' : './abuse.js');

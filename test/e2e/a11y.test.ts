@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { agentLog, agentToken, countBubbles, eventually, freePort, launchChromium, startServerProcess, tempDataDir, UI_TIMEOUT_MS, visitorLog, type ServerProcess } from './harness.js';
+import { agentLog, agentToken, countBubbles, eventually, freePort, launchChromium, startServerProcess, tempDataDir, UI_TIMEOUT_MS, visitorLog, type ServerProcess, openChatAndSend, waitForAcked } from './harness.js';
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -64,10 +64,8 @@ describe('accessibility (axe-core)', () => {
 
   it('the demo shop with the chat panel open and a message sent has no serious or critical violation', async () => {
     await visitor.goto(`${server.url}/`);
-    await visitor.getByRole('button', { name: 'Open chat' }).click();
-    await visitor.getByRole('textbox', { name: 'Write a message…' }).fill(question);
-    await visitor.getByRole('button', { name: 'Send' }).click();
-    await visitorLog(visitor).locator('[data-state="sent"], [data-state="delivered"], [data-state="read"]').first().waitFor({ timeout: UI_TIMEOUT_MS });
+    await openChatAndSend(visitor, question);
+    await waitForAcked(visitor);
     const violations = await seriousViolations(visitor);
     assert.equal(violations.length, 0, describeViolations(violations));
   });

@@ -11,7 +11,12 @@ import type { Browser, Page } from 'playwright-core';
 import { cs } from '../../proto/gen/chat.js';
 import { ApiClient, type AccountJson } from '../support/api-client.js';
 import { ProtoClient } from '../support/proto-client.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { agentToken, eventually, freePort, launchChromium, startServerProcess, tempDataDir, UI_TIMEOUT_MS, type ServerProcess } from './harness.js';
+
+/** Screenshots go to test/screenshots/ only when asked (CS_SCREENSHOTS=1), so a test run never rewrites tracked files. */
+const shot = (name: string): string => join(process.env.CS_SCREENSHOTS ? 'test/screenshots' : tmpdir(), name);
 
 const OWNER = { name: 'Olivia Owner', email: 'olivia@shop.example', password: 'owner-password-1' };
 const AGENT = { name: 'Ada Agent', email: 'ada@shop.example', password: 'agent-password-1' };
@@ -47,7 +52,7 @@ describe('accounts in the workbench', () => {
     await ownerPage.goto(`${server.url}/setup#code=${setupCode}`);
     assert.equal(new URL(ownerPage.url()).hash, '', 'the code leaves the address bar');
     await ownerPage.getByRole('heading', { name: 'Set up your cs-chat' }).waitFor({ timeout: UI_TIMEOUT_MS });
-    await ownerPage.screenshot({ path: 'test/screenshots/accounts-setup.png' });
+    await ownerPage.screenshot({ path: shot('accounts-setup.png') });
     await ownerPage.getByLabel('Your name').fill(OWNER.name);
     await ownerPage.getByLabel('Email').fill(OWNER.email);
     await ownerPage.getByLabel(/^Password/).fill(OWNER.password);
@@ -73,7 +78,7 @@ describe('accounts in the workbench', () => {
     const link = new URL(invite.body.url);
     await agentPage.goto(`${server.url}${link.pathname}${link.hash}`);
     await agentPage.getByRole('heading', { name: 'Join your team' }).waitFor({ timeout: UI_TIMEOUT_MS });
-    await agentPage.screenshot({ path: 'test/screenshots/accounts-invite.png' });
+    await agentPage.screenshot({ path: shot('accounts-invite.png') });
     await agentPage.getByLabel('Your name').fill(AGENT.name);
     await agentPage.getByLabel('Email').fill(AGENT.email);
     await agentPage.getByLabel(/^Password/).fill(AGENT.password);
@@ -119,7 +124,7 @@ describe('accounts in the workbench', () => {
       await page.getByRole('alert').filter({ hasText: i < 5 ? 'Wrong email or password.' : /Too many failed sign-in attempts\. Try again in \d+ minutes?\./ }).waitFor({ timeout: UI_TIMEOUT_MS });
       await page.getByRole('button', { name: 'Sign in' }).and(page.locator(':enabled')).waitFor({ timeout: UI_TIMEOUT_MS });
     }
-    await page.screenshot({ path: 'test/screenshots/accounts-signin-limited-390.png' });
+    await page.screenshot({ path: shot('accounts-signin-limited-390.png') });
     await page.close();
   });
 });

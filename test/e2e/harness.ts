@@ -157,3 +157,15 @@ export async function eventually(check: () => Promise<void> | void, timeoutMs = 
     await new Promise((r) => setTimeout(r, wait));
   }
 }
+
+/** Opens the widget's panel on the current page and sends `text` from the composer, as a visitor would. */
+export async function openChatAndSend(page: Page, text: string): Promise<void> {
+  await page.getByRole('button', { name: 'Open chat' }).click();
+  await page.getByRole('textbox', { name: 'Write a message…' }).fill(text);
+  await page.getByRole('button', { name: 'Send' }).click();
+}
+
+/** Waits until the visitor's newest message shows as acknowledged by the server (sent, delivered or read). */
+export async function waitForAcked(page: Page): Promise<void> {
+  await visitorLog(page).locator('[data-state="sent"], [data-state="delivered"], [data-state="read"]').first().waitFor({ timeout: UI_TIMEOUT_MS });
+}

@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, ConsoleMessage, Page } from 'playwright-core';
-import { agentLog, agentToken, countBubbles, eventually, freePort, launchChromium, startServerProcess, tempDataDir, UI_TIMEOUT_MS, visitorLog, type ServerProcess } from './harness.js';
+import { agentLog, agentToken, countBubbles, eventually, freePort, launchChromium, startServerProcess, tempDataDir, UI_TIMEOUT_MS, visitorLog, type ServerProcess, openChatAndSend, waitForAcked } from './harness.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
 
@@ -87,7 +87,7 @@ describe('the first hour of a merchant', () => {
     assert.ok(errors.some((e) => /identify\(\) refused.*signature.*HMAC-SHA256\(CS_IDENTITY_SECRET, userId\)/s.test(e)), `console.error explains the fix: ${errors.join('\n')}`);
     await visitor.getByRole('textbox', { name: 'Write a message…' }).fill('Where is my parcel? https://track.example.com/p/42');
     await visitor.getByRole('button', { name: 'Send' }).click();
-    await visitorLog(visitor).locator('[data-state="sent"], [data-state="delivered"], [data-state="read"]').first().waitFor({ timeout: UI_TIMEOUT_MS });
+    await waitForAcked(visitor);
     assert.equal(await visitor.locator('cs-chat').getByText('Chat is unavailable right now.').count(), 0);
   });
 
@@ -151,9 +151,7 @@ describe('the first hour of a merchant', () => {
     try {
       const page = await (await browser.newContext()).newPage();
       await page.goto(`${other.url}/`);
-      await page.getByRole('button', { name: 'Open chat' }).click();
-      await page.getByRole('textbox', { name: 'Write a message…' }).fill('Are you open on Sunday?');
-      await page.getByRole('button', { name: 'Send' }).click();
+      await openChatAndSend(page, 'Are you open on Sunday?');
       const log = visitorLog(page);
       await eventually(async () => assert.equal(await countBubbles(log, 'Are you open on Sunday?'), 1), 3000);
       await log.getByText('Sending').waitFor({ timeout: 3000 });

@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import WebSocket from 'ws';
-import { agentLog, agentToken, countBubbles, eventually, freePort, launchChromium, startServerProcess, tempDataDir, UI_TIMEOUT_MS, visitorLog, type ServerProcess } from './harness.js';
+import { agentLog, agentToken, countBubbles, eventually, freePort, launchChromium, startServerProcess, tempDataDir, UI_TIMEOUT_MS, visitorLog, type ServerProcess, openChatAndSend, waitForAcked } from './harness.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
 const NGINX = process.env.NGINX_PATH || '/usr/sbin/nginx';
@@ -123,10 +123,8 @@ describe('behind nginx with the documented config', () => {
     const question = 'Do you ship to Norway?';
     const answer = 'Yes, in 3 to 5 working days.';
     await visitor.goto(`${publicUrl}/`);
-    await visitor.getByRole('button', { name: 'Open chat' }).click();
-    await visitor.getByRole('textbox', { name: 'Write a message…' }).fill(question);
-    await visitor.getByRole('button', { name: 'Send' }).click();
-    await visitorLog(visitor).locator('[data-state="sent"], [data-state="delivered"], [data-state="read"]').first().waitFor({ timeout: UI_TIMEOUT_MS });
+    await openChatAndSend(visitor, question);
+    await waitForAcked(visitor);
 
     await agent.goto(`${publicUrl}/agent#token=${encodeURIComponent(agentToken('alice'))}`);
     const row = agent.getByRole('listbox', { name: 'Conversations' }).getByRole('option').first();

@@ -19,6 +19,7 @@ import {
   tempDataDir,
   UI_TIMEOUT_MS,
   visitorLog,
+  openChatAndSend,
   type ServerProcess,
 } from './harness.js';
 
@@ -54,9 +55,7 @@ describe('server restart while the visitor sends', () => {
   it('three messages sent while the server is stopped arrive once, in order, on both sides after it restarts', async () => {
     // A conversation both sides have open.
     await visitor.goto(`${server.url}/`);
-    await visitor.getByRole('button', { name: 'Open chat' }).click();
-    await visitor.getByRole('textbox', { name: 'Write a message…' }).fill(first);
-    await visitor.getByRole('button', { name: 'Send' }).click();
+    await openChatAndSend(visitor, first);
     await agent.goto(`${server.url}/agent#token=${encodeURIComponent(agentToken('bob'))}`);
     const option = agent.getByRole('listbox', { name: 'Conversations' }).getByRole('option').first();
     await option.waitFor({ timeout: UI_TIMEOUT_MS });

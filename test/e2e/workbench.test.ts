@@ -20,6 +20,8 @@ import {
   tempDataDir,
   UI_TIMEOUT_MS,
   visitorLog,
+  openChatAndSend,
+  waitForAcked,
   type ServerProcess,
 } from './harness.js';
 
@@ -39,10 +41,8 @@ describe('agent workbench', () => {
     visitor = await (await browser.newContext()).newPage();
     agent = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
     await visitor.goto(`${server.url}/`);
-    await visitor.getByRole('button', { name: 'Open chat' }).click();
-    await visitor.getByRole('textbox', { name: 'Write a message…' }).fill(question);
-    await visitor.getByRole('button', { name: 'Send' }).click();
-    await visitorLog(visitor).locator('[data-state="sent"], [data-state="delivered"], [data-state="read"]').first().waitFor({ timeout: UI_TIMEOUT_MS });
+    await openChatAndSend(visitor, question);
+    await waitForAcked(visitor);
   });
 
   after(async () => {
@@ -159,9 +159,7 @@ describe('agent workbench', () => {
 
     const newcomer = await (await browser.newContext()).newPage();
     await newcomer.goto(`${server.url}/`);
-    await newcomer.getByRole('button', { name: 'Open chat' }).click();
-    await newcomer.getByRole('textbox', { name: 'Write a message…' }).fill(`Hello from a second visitor (${run})`);
-    await newcomer.getByRole('button', { name: 'Send' }).click();
+    await openChatAndSend(newcomer, `Hello from a second visitor (${run})`);
 
     await eventually(async () => {
       const shown = await away.evaluate(() => (window as unknown as { shownNotifications: { title: string }[] }).shownNotifications);

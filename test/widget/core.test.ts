@@ -148,6 +148,18 @@ describe('Outbox', () => {
   }
   const message = (id: string, createdMs: number) => ({ clientMsgId: id, conversationId: 'c', kind: 0, text: id, quoteSeq: 0, createdMs });
 
+  it('hands out creation times after every known message, so a tie never falls back to the random id', () => {
+    const clock = { now: 100 };
+    const box = outbox(clock);
+    assertEqual([box.createdMs(), box.createdMs(), box.createdMs()], [100, 101, 102], 'three sends in one millisecond');
+    box.add(message('other-tab', 500)); // another tab's message, or one restored from IndexedDB
+    assertEqual(box.createdMs(), 501, 'after it');
+    clock.now = 50; // the clock was set back
+    assertEqual(box.createdMs(), 502, 'still after the newest');
+    clock.now = 1000;
+    assertEqual(box.createdMs(), 1000, 'the clock once it is ahead');
+  });
+
   it('goes queued -> sending -> sent and leaves on Ack', () => {
     const clock = { now: 0 };
     const box = outbox(clock);

@@ -234,6 +234,47 @@ describe('ChatSession', () => {
     for (const f of server.framesOf('send')) assertEqual(server.sendsOf(f.send?.clientMsgId ?? ""), 1, `${f.send?.text} sent once`);
   });
 
+  it('keeps creation order across two tabs when messages are written in one clock millisecond', async () => {
+    const server = new FakeServer();
+    server.ackDelayMs = 150; // slow acks: both tabs flush while the first sends are in flight
+    const db = dbName('session');
+    const clock = new ManualClock(); // stands still: every message below is written in the same millisecond
+    const store = await ChatStore.open(db); // one visitor in both tabs
+    await store.setMeta('token', 'v1');
+    await store.setMeta('primary:acme:', 'c-v1-');
+    store.close();
+    const a = session(server, db, {}, clock);
+    const b = session(server, db, {}, clock);
+    await Promise.all([a.start(), b.start()]);
+    await Promise.all([open(a), open(b)]);
+    server.down = true;
+    server.dropSockets();
+    await waitFor('both tabs to notice', () => a.state !== ConnState.Open && b.state !== ConnState.Open);
+    // Ids that sort against the writing order (random ids do so half of the time for each pair).
+    const realRandom = crypto.getRandomValues;
+    let byte = 0xf0;
+    crypto.getRandomValues = (<T extends ArrayBufferView | null>(array: T): T => {
+      const bytes = array as unknown as Uint8Array;
+      bytes.fill(0);
+      bytes[0] = byte--;
+      return array;
+    }) as typeof crypto.getRandomValues;
+    try {
+      for (const text of ['one', 'two', 'three']) await a.send('', text);
+    } finally {
+      crypto.getRandomValues = realRandom;
+    }
+    server.down = false;
+    // Both tabs reconnect and flush the shared outbox; whichever holds a lease sends, the other waits.
+    await clock.until('both tabs open again', () => a.state === ConnState.Open && b.state === ConnState.Open, 10);
+    const conv = [...server.conversations.values()][0]!;
+    await waitFor('all stored and acked in both tabs', () => [a, b].every((s) => items(s).length === 3 && items(s).every((i) => i.seq > 0)));
+    assertEqual(conv.messages.map((m) => m.text), ['one', 'two', 'three'], 'stored in creation order');
+    assertEqual(texts(a), ['one', 'two', 'three'], 'tab a in order');
+    assertEqual(texts(b), texts(a), 'tab b the same');
+    for (const f of server.framesOf('send')) assertEqual(server.sendsOf(f.send?.clientMsgId ?? ''), 1, `${f.send?.text} sent once`);
+  });
+
   it('refuses an empty message with a clear error', async () => {
     const server = new FakeServer();
     const s = session(server, dbName('session'));

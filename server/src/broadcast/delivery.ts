@@ -108,10 +108,9 @@ export class BroadcastDelivery {
       const variant = variantFor(a, viewer, now);
       if (variant) {
         (viewer.held ??= new Map()).set(a.id, a.seq);
-        if (a.seq > after || a.urlPattern) {
-          items.push(wireItem(a, variant));
-          this.deps.delivered(a.id);
-        }
+        if (a.seq > after || a.urlPattern) items.push(wireItem(a, variant));
+        // Counted once per client copy: a URL-targeted one re-sent with every Welcome is not delivered again.
+        if (a.seq > after) this.deps.delivered(a.id);
       } else if (after > 0 && a.seq > after && a.firstSeq > 0 && after >= a.firstSeq && dropsCopies(a)) {
         items.push(tombstone(a));
       }

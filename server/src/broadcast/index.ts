@@ -7,3 +7,4 @@ export { langMatches, variantFor, type ViewerProfile } from './targeting.js';
 export { DEFAULT_LIFETIME_MS, parseContent, parseWhitelist } from './validate.js';
 export { announcementJson } from './json.js';
 export * from './types.js';
+export { ANNOUNCEMENT_ENDPOINTS, type AnnouncementEndpoint } from './api.js';

@@ -72,6 +72,11 @@ export function registerHttpRoutes(app: TemplatedApp, ctx: HttpDeps): void {
   });
 
   app.get('/cs-chat.js', (res, req) => files.serve(res, req, join(distDir, 'cs-chat.js'), BUNDLE_CACHE));
+  app.get('/cs-announcements.js', (res, req) => files.serve(res, req, join(distDir, 'cs-announcements.js'), BUNDLE_CACHE));
+  app.get('/agent/announcements', (res, req) =>
+    files.serve(res, req, join(demoDir, 'announcements.html'), PAGE_CACHE, placeholderPage('cs-chat announcements', 'The page is not built yet (demo/announcements.html).')),
+  );
+  app.get('/cs-chat-news.js', (res, req) => files.serve(res, req, join(distDir, 'cs-chat-news.js'), BUNDLE_CACHE));
   app.get('/cs-inbox.js', (res, req) => files.serve(res, req, join(distDir, 'cs-inbox.js'), BUNDLE_CACHE));
   // The widget's upload code, imported by cs-chat.js (on the merchant's site) when a file is first attached.
   app.get('/cs-chat-uploads.js', (res, req) => files.serve(res, req, join(distDir, 'cs-chat-uploads.js'), BUNDLE_CACHE, undefined, true));

@@ -101,7 +101,7 @@ export function lockDataDir(dataDir: string): DataDirLock {
   const lock = new Database(join(dataDir, LOCK_FILE));
   try {
     lock.pragma('busy_timeout = 0');
-    lock.pragma('journal_mode = DELETE');
+    lock.pragma('journal_mode = MEMORY'); // no cs-chat.lock-journal file beside it
     lock.pragma('locking_mode = EXCLUSIVE');
     // The first write under locking_mode=EXCLUSIVE takes the exclusive lock and keeps it until close.
     lock.exec('CREATE TABLE IF NOT EXISTS held (pid INTEGER)');

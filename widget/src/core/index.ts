@@ -15,3 +15,11 @@ export {
 } from './outbox.js';
 export { newId } from './ids.js';
 export * from './types.js';
+export {
+  AnnouncementEvent,
+  currentAnnouncements,
+  mergeAnnouncements,
+  type Announcement,
+  type AnnouncementMerge,
+  type AnnouncementWire,
+} from './announcements.js';

@@ -103,6 +103,8 @@ export class Outbox {
   readonly ackTimeoutMs: number;
   private readonly maxAttempts: number;
   private readonly backoff: BackoffOptions;
+  /** The newest creation time this outbox has seen or handed out, ms. */
+  private newestMs = 0;
 
   constructor(options: OutboxOptions) {
     this.now = options.now;
@@ -112,8 +114,20 @@ export class Outbox {
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
   }
 
+  /**
+   * The creation time for a new message: now, or 1 ms past the newest one
+   * known (this tab's, another tab's, one restored from IndexedDB). Creation
+   * order is `byCreation`, and a tie would fall back to the random id: two
+   * sends in one millisecond (or a clock set back) must still sort in the
+   * order they were written, in every tab.
+   */
+  createdMs(): number {
+    return (this.newestMs = Math.max(this.now(), this.newestMs + 1));
+  }
+
   /** Adds a message as queued and due now. No-op (returns the held entry) if the id is known. */
   add(message: OutgoingMessage, failed = false): OutboxEntry {
+    this.newestMs = Math.max(this.newestMs, message.createdMs);
     const held = this.entries.get(message.clientMsgId);
     if (held) return held;
     const entry: OutboxEntry = {

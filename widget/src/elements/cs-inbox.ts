@@ -181,6 +181,7 @@ export class CsInbox extends LitElement {
       ${alerts.notificationPermission === 'default'
         ? html`<button type="button" class="ghost" @click=${this.enableNotifications}>Enable notifications</button>`
         : nothing}
+      <a class="ghost" href="/agent/announcements">Announcements</a>
       <button type="button" class="ghost" title="Sound alerts for new messages" @click=${this.toggleSound}>Sound ${alerts.soundOn ? 'on' : 'off'}</button>
       <span class="me" title=${inbox.agentId}><span class="me-avatar" aria-hidden="true">${inbox.agentName.slice(0, 1).toUpperCase()}</span>${inbox.agentName}</span>
       <button type="button" class="ghost" @click=${() => void inbox.signOut()}>Sign out</button>

@@ -67,6 +67,16 @@ export const inboxStyles = css`
   button.ghost:hover {
     background: #f3f4f6;
   }
+  a.ghost {
+    padding: 6px 10px;
+    border-radius: 8px;
+    color: #374151;
+    font-weight: 600;
+    text-decoration: none;
+  }
+  a.ghost:hover {
+    background: #f3f4f6;
+  }
   button.resolve {
     border-color: #bbf7d0;
     background: #f0fdf4;

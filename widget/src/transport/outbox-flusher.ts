@@ -97,6 +97,7 @@ export interface FileHost {
 
 /** The session's outbox, its flushes, and the tabs sharing it. */
 export class OutboxFlusher implements FileHost {
+  /** The outbox state machine: the session stamps new messages with its `createdMs()` and looks entries up with `get()`. */
   readonly outbox: Outbox;
   private channel: BroadcastChannel | undefined;
   private timer: Disposer | undefined;
@@ -148,11 +149,6 @@ export class OutboxFlusher implements FileHost {
   /** Forgets every entry (log-out); IndexedDB is cleared by the caller. */
   clear(): void {
     this.outbox.clear();
-  }
-
-  /** Whether the outbox holds this message. */
-  has(clientMsgId: string): boolean {
-    return this.outbox.get(clientMsgId) !== undefined;
   }
 
   /** Shows the message as sending, writes it (its file's bytes too) to IndexedDB, then sends it (uploading the file first); a failed write shows it failed and throws. */
@@ -214,7 +210,7 @@ export class OutboxFlusher implements FileHost {
    * goes now rather than when the other tab's lease would have run out.
    */
   dropTwin(clientMsgId: string): void {
-    if (!clientMsgId || !this.outbox.get(clientMsgId)) return;
+    if (!this.outbox.get(clientMsgId)) return; // not ours, or a server message without a client id
     this.outbox.remove(clientMsgId);
     void this.deps.store()?.deleteOutbox(clientMsgId).catch(ignore);
     void this.flush();
@@ -263,20 +259,16 @@ export class OutboxFlusher implements FileHost {
           if (claim === undefined) this.outbox.remove(entry.clientMsgId); // acked (another tab) or failed there
           else if (typeof claim === 'number') this.outbox.defer(entry.clientMsgId, claim);
         }
-        // Entries that came while the claim ran are not leased this round: they, and what follows them, wait for the next.
-        const unclaimed = new Set<string>();
+        // An entry that came while the claim ran is not leased this round: it and all after it wait for the next
+        // (its queue() or tab message asked for one; else the timer wakes for it).
         for (const entry of this.outbox.due(at)) {
-          if (unclaimed.has(entry.conversationId)) continue;
-          if (typeof claims.get(entry.clientMsgId) !== 'object') {
-            unclaimed.add(entry.conversationId);
-            continue;
-          }
+          const claim = claims.get(entry.clientMsgId);
+          if (typeof claim !== 'object') break;
           if (needsUpload(entry)) {
             // Its later entries wait behind it (head of line) while the file goes up.
             this.outbox.defer(entry.clientMsgId, at + UPLOAD_WAIT_MS);
-            const claim = claims.get(entry.clientMsgId);
             this.files().then(
-              (files) => files.start(entry, typeof claim === 'object' ? claim : undefined),
+              (files) => files.start(entry, claim),
               () => this.rejected(entry.clientMsgId, 3000, 'network'), // the upload code did not load (offline): later
             );
             continue;

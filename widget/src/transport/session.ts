@@ -184,7 +184,7 @@ export class ChatSession implements Session {
       kind: options.kind ?? cs.v1.MessageKind.TEXT,
       text,
       quoteSeq: options.quoteSeq ?? 0,
-      createdMs: this.env.now(),
+      createdMs: this.outbox.outbox.createdMs(),
     };
     return this.outbox.queue(message, store);
   }
@@ -357,7 +357,7 @@ export class ChatSession implements Session {
 
   private onError(error: cs.v1.Error): void {
     this.emit('error', { code: error.code, message: error.message, fatal: error.fatal });
-    if (error.ref && this.outbox.has(error.ref) && error.code !== cs.v1.ErrorCode.GOING_AWAY) {
+    if (error.ref && this.outbox.outbox.get(error.ref) && error.code !== cs.v1.ErrorCode.GOING_AWAY) {
       const retryAfter = error.retryAfterMs || (error.code === cs.v1.ErrorCode.UNAVAILABLE || error.code === cs.v1.ErrorCode.RATE_LIMITED ? 1000 : 0);
       this.outbox.rejected(error.ref, retryAfter, error.message);
     }

@@ -1,5 +1,6 @@
 /** What the API's handlers get: the services they use and who is calling. */
 import { AccountError, type Account, type AccountService, type AuthSession, type CannedReply, type Invite } from '../../accounts/index.js';
+import type { BroadcastService } from '../../broadcast/index.js';
 import type { Keys } from '../../gateway/auth.js';
 import type { Caller } from './auth.js';
 import type { ConversationReader } from './conversations.js';
@@ -16,6 +17,8 @@ export interface ApiServices {
   readonly conversations: ConversationReader;
   /** Agent ids with an open workbench socket. */
   onlineAgentIds(): ReadonlySet<string>;
+  /** The public mailbox (announcements, DESIGN.md §6). */
+  readonly announcements: BroadcastService;
 }
 
 /** One request's handler context. */

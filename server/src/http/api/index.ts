@@ -11,6 +11,7 @@ import { resolveCaller } from './auth.js';
 import { apiErrorOf, type ApiServices, type HandlerContext } from './context.js';
 import { ApiError, errorResponse, readRequest, respond, type ApiRequest, type ApiResponse } from './http.js';
 import { findRoute, type Route } from './router.js';
+import { ANNOUNCEMENT_ROUTES } from './routes-announcements.js';
 import { AUTH_ROUTES } from './routes-auth.js';
 import { CONVERSATION_ROUTES } from './routes-conversations.js';
 import { SETTINGS_ROUTES } from './routes-settings.js';
@@ -22,7 +23,7 @@ export { isOwnOrigin, cookieValue } from './http.js';
 export type { ApiServices } from './context.js';
 
 /** Every route, in match order. */
-export const API_ROUTES: readonly Route<HandlerContext>[] = [...AUTH_ROUTES, ...TEAM_ROUTES, ...SETTINGS_ROUTES, ...CONVERSATION_ROUTES];
+export const API_ROUTES: readonly Route<HandlerContext>[] = [...AUTH_ROUTES, ...TEAM_ROUTES, ...SETTINGS_ROUTES, ...CONVERSATION_ROUTES, ...ANNOUNCEMENT_ROUTES];
 
 /** Runs one request through routing, authentication and the handler. */
 export async function handleApi(api: ApiServices, req: ApiRequest, log: Logger): Promise<ApiResponse> {

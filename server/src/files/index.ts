@@ -18,6 +18,7 @@ import type { FilesDeps, FilesOptions, Uploader } from './deps.js';
 import { registerFileServing } from './serve.js';
 import { isImageMime } from './sniff.js';
 import { FileStore, type AttachmentRow } from './store.js';
+import { keepFile, type KeepFileInput, type KeepFileResult } from './keep.js';
 import { registerUploads } from './upload.js';
 import { toWireAttachment } from './wire.js';
 
@@ -26,6 +27,7 @@ export { checkFileUrl, expiryFor, signFileUrl } from './signing.js';
 export { ALLOWED_DESCRIPTION, isImageMime, safeFileName, sniff } from './sniff.js';
 export { FileStore, MAX_ATTACHMENTS_PER_MESSAGE, type AttachmentRow } from './store.js';
 export { formatMegabytes } from './upload.js';
+export type { KeepFileInput, KeepFileRefusal, KeepFileResult } from './keep.js';
 export { attachmentsTable } from './schema.js';
 
 /** A file no stored message refers to is removed after this long, ms (a day). */
@@ -133,6 +135,19 @@ export class Files {
   conversationFiles(conversationId: string): cs.v1.Attachment.$Properties[] {
     const now = this.options.now();
     return this.store.ofConversation(conversationId).map((row) => toWireAttachment(row, this.options.keys, now, this.options.fileUrlTtlMs));
+  }
+
+  /**
+   * Stores a file from server code (an inbound email's attachment, say) as
+   * an upload of `input.uploaderId` to `input.conversationId`: the cap
+   * (`CS_MAX_UPLOAD_BYTES`), the sniffed allow-list and dedup apply as for
+   * `POST /api/uploads`; no quota (the caller decides). A message by the same
+   * sender in the same conversation then names `row.id` in its attachments
+   * (`claimForSend`, as a `Send` does); one that never does is removed after
+   * a day.
+   */
+  storeAttachment(input: KeepFileInput): Promise<KeepFileResult> {
+    return keepFile(this.store, input, this.options.maxUploadBytes, this.options.now);
   }
 
   /** Retention: deletes the files of these conversations (rows, and bytes no other row names). */

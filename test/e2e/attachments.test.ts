@@ -79,6 +79,58 @@ async function throttlingProxy(target: number, bytesPerTick: number): Promise<{ 
   };
 }
 
+/**
+ * A loopback TCP proxy in front of the server that refuses every upload the
+ * way nginx does past its `client_max_body_size`: it reads the body, then
+ * answers 413 with its own HTML page (not the server's JSON) and closes.
+ * Everything else passes through.
+ */
+async function refusingProxy(target: number): Promise<{ port: number; refused: () => number; close: () => Promise<void> }> {
+  let refused = 0;
+  const sockets = new Set<Socket>();
+  const page = '<html><head><title>413 Request Entity Too Large</title></head><body><center><h1>413 Request Entity Too Large</h1></center><hr><center>nginx</center></body></html>';
+  const server: Server = createServer((client) => {
+    const upstream = connect(target, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    let swallowing = -1;
+    client.on('data', (chunk: Buffer) => {
+      if (swallowing < 0 && chunk.subarray(0, 20).toString('latin1').startsWith('POST /api/uploads')) {
+        const head = chunk.toString('latin1');
+        const end = head.indexOf('\r\n\r\n');
+        const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
+        swallowing = length - (chunk.length - (end + 4));
+      } else if (swallowing < 0) {
+        return void upstream.write(chunk);
+      } else {
+        swallowing -= chunk.length;
+      }
+      if (swallowing > 0) return;
+      refused += 1;
+      client.end(`HTTP/1.1 413 Request Entity Too Large\r\nContent-Type: text/html\r\nContent-Length: ${page.length}\r\nConnection: close\r\n\r\n${page}`);
+      upstream.destroy();
+    });
+    upstream.on('data', (chunk: Buffer) => client.write(chunk));
+    const end = (): void => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('close', end).on('error', end);
+    upstream.on('error', end);
+    upstream.on('close', () => swallowing < 0 && client.destroy());
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    refused: () => refused,
+    close: () =>
+      new Promise<void>((done) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => done());
+      }),
+  };
+}
+
 /** The image bubbles in a log, by their alt text (the file name). */
 async function imageCount(page: Page, host: 'cs-chat' | 'cs-inbox', name: string): Promise<number> {
   const log = host === 'cs-chat' ? visitorLog(page) : agentLog(page);
@@ -264,6 +316,70 @@ describe('photos and files in real browsers', () => {
     await new Promise((r) => setTimeout(r, 1000));
     assert.equal(await imageCount(agent, 'cs-inbox', 'slow.png'), 1);
     assert.ok(proxy.uploadsSeen() >= 2, 'the upload started again after the reload');
+    await page.context().close();
+  });
+
+  it('a proxy in front of the server answering 413 (its own HTML page) gets a clear "too large" message, not a frozen upload', async () => {
+    const refusing = await refusingProxy(serverPort);
+    try {
+      const page = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
+      await page.goto(`http://127.0.0.1:${refusing.port}/`);
+      await page.getByRole('button', { name: 'Open chat' }).click();
+      const chooser = page.waitForEvent('filechooser');
+      await page.getByRole('button', { name: 'Attach a photo or file' }).click();
+      await (await chooser).setFiles({ name: 'damage.png', mimeType: 'image/png', buffer: Buffer.from(fixtures.noisyPng(200, 200)) });
+      const refusal = visitorLog(page).getByRole('alert');
+      await eventually(async () => assert.match((await refusal.textContent()) ?? '', /^Too large for the server – send a smaller file\b/));
+      assert.equal(refusing.refused(), 1, 'refused once, not retried');
+      assert.equal(await page.locator('cs-chat').locator('progress').count(), 0, 'no progress bar left spinning');
+      await refusal.getByRole('button', { name: 'Remove' }).click();
+      await eventually(async () => assert.equal(await visitorLog(page).locator('img[alt="damage.png"]').count(), 0));
+      await page.context().close();
+    } finally {
+      await refusing.close();
+    }
+  });
+});
+
+describe('signed file URLs expire and are renewed', () => {
+  let server: ServerProcess;
+  let data: ReturnType<typeof tempDataDir>;
+  let browser: Browser;
+
+  before(async () => {
+    data = tempDataDir();
+    // Links live about three seconds.
+    server = await startServerProcess(await freePort(), data.dir, { CS_FILE_URL_TTL_MS: '3000' });
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    data?.remove();
+  });
+
+  it('after a reload, a cached photo whose link expired gets a fresh link and shows', async () => {
+    const page = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
+    await page.goto(`${server.url}/`);
+    await page.getByRole('button', { name: 'Open chat' }).click();
+    const chooser = page.waitForEvent('filechooser');
+    await page.getByRole('button', { name: 'Attach a photo or file' }).click();
+    await (await chooser).setFiles({ name: 'old.png', mimeType: 'image/png', buffer: Buffer.from(fixtures.png(64, 48, [20, 140, 90])) });
+    const image = visitorLog(page).locator('img[alt="old.png"]');
+    await eventually(async () => assert.match((await image.getAttribute('src')) ?? '', /\/files\/f_[\w-]+\?exp=/));
+    const first = (await image.getAttribute('src'))!;
+    const exp = Number(/exp=(\d+)/.exec(first)![1]);
+    await new Promise((r) => setTimeout(r, Math.max(0, exp - Date.now()) + 300));
+    assert.equal((await fetch(first)).status, 403, 'the first link has expired');
+
+    await page.reload();
+    await page.getByRole('button', { name: 'Open chat' }).click();
+    await eventually(async () => {
+      const src = (await image.getAttribute('src')) ?? '';
+      assert.notEqual(src, first, 'a new link');
+      assert.ok(Number(/exp=(\d+)/.exec(src)?.[1]) > Date.now(), 'not expired');
+      assert.ok(await image.evaluate((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth === 64), 'the photo shows');
+    });
     await page.context().close();
   });
 });

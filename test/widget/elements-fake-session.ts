@@ -146,6 +146,10 @@ export class FakeSession implements Session {
     this.calls.push({ method: 'retry', args: [conversationId, clientMsgId] });
   }
 
+  renewFiles(conversationId: string, fromSeq: number, toSeq: number): void {
+    this.calls.push({ method: 'renewFiles', args: [conversationId, fromSeq, toSeq] });
+  }
+
   async loadOlder(conversationId: string): Promise<void> {
     this.calls.push({ method: 'loadOlder', args: [conversationId] });
     const page = this.olderPages.pop();

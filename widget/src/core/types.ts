@@ -62,8 +62,10 @@ export interface AttachmentView {
 
 /** Why an upload failed, so an element can say it in its language. */
 export const UploadProblem = {
-  /** Over the server's cap (or a proxy's 413). */
+  /** Over the server's cap. */
   TooLarge: 'too_large',
+  /** A proxy in front of the server refused the size (413 without the server's answer): its limit is not known. */
+  TooLargeForProxy: 'proxy_too_large',
   /** The server's allow-list refused the type (415). */
   Unsupported: 'unsupported',
   /** The hourly upload quota is used up (429). */
@@ -306,6 +308,8 @@ export interface Session {
   readonly maxUploadBytes: number;
   /** Re-queues a failed message. */
   retry(conversationId: string, clientMsgId: string): Promise<void>;
+  /** Asks for held messages `fromSeq`..`toSeq` again, for fresh signed URLs of their files (an expired one stops loading). */
+  renewFiles(conversationId: string, fromSeq: number, toSeq: number): void;
   /** Fetches the previous page (Sync before_seq). */
   loadOlder(conversationId: string): Promise<void>;
   /** Tells the other side we showed everything up to seq (batched). */

@@ -72,8 +72,10 @@ const STRINGS = {
     cancel: 'Cancel upload',
     remove: 'Remove',
     download: 'Download',
+    heic: 'HEIC photo – download to view',
     uploading: 'Uploading',
     too_large: (max: string) => `Too large (max ${max})`,
+    proxy_too_large: 'Too large for the server – send a smaller file',
     unsupported: 'This file type is not allowed: send a photo, PDF, text or office file',
     quota: 'Upload limit reached – try again later',
     network: 'Upload failed – check your connection',
@@ -83,8 +85,10 @@ const STRINGS = {
     cancel: '取消上传',
     remove: '移除',
     download: '下载',
+    heic: 'HEIC 照片，下载后查看',
     uploading: '上传中',
     too_large: (max: string) => `文件过大（最大 ${max}）`,
+    proxy_too_large: '文件过大，服务器无法接收，请发送更小的文件',
     unsupported: '不支持此文件类型：请发送图片、PDF、文本或办公文档',
     quota: '上传次数已达上限，请稍后再试',
     network: '上传失败，请检查网络连接',
@@ -98,6 +102,7 @@ function stringsOf(lang: string): (typeof STRINGS)['en'] | (typeof STRINGS)['zh'
 function problem(lang: string, code: string, maxBytes: number): string {
   const s = stringsOf(lang);
   if (code === 'too_large') return s.too_large(formatSize(maxBytes));
+  if (code === 'proxy_too_large') return s.proxy_too_large;
   return code === 'unsupported' ? s.unsupported : code === 'quota' ? s.quota : s.network;
 }
 
@@ -107,6 +112,15 @@ function box(a: AttachmentView): [number, number] | undefined {
   const scale = Math.min(1, 240 / a.width, 240 / a.height);
   return [Math.round(a.width * scale), Math.round(a.height * scale)];
 }
+
+/** A signed URL's expiry (`exp=`, ms since the epoch), or 0 when it has none (a local preview). */
+export function expiryOf(url: string): number {
+  const match = /[?&]exp=(\d+)/.exec(url);
+  return match ? Number(match[1]) : 0;
+}
+
+/** A URL this close to its expiry is renewed before it is used, ms (covers some clock skew too). */
+const RENEW_BEFORE_MS = 60_000;
 
 /** Images a browser shows (most cannot decode HEIC: it is offered as a download). */
 function inline(a: AttachmentView): boolean {
@@ -156,6 +170,22 @@ export function fileViews({ html, nothing }: LitParts, host: ViewsHost): FileVie
     });
   };
   void host.session().then((s) => (session = s));
+  // Signed URLs expire (cached history after a reload, a tab left open): the messages holding stale ones are
+  // pulled again, one Sync per conversation for the seqs seen in one render; each URL is asked for once.
+  const asked = new Set<string>();
+  const stale = new Map<string, [number, number]>();
+  const renew = (item: TimelineItem, url: string): void => {
+    if (!item.seq || asked.has(url)) return;
+    asked.add(url);
+    if (!stale.size) {
+      queueMicrotask(() => {
+        for (const [conversationId, [from, to]] of stale) session?.renewFiles(conversationId, from, to);
+        stale.clear();
+      });
+    }
+    const range = stale.get(item.conversationId);
+    stale.set(item.conversationId, range ? [Math.min(range[0], item.seq), Math.max(range[1], item.seq)] : [item.seq, item.seq]);
+  };
   // Paste and drop anywhere in the host (the composer, the message list) attach the files they carry; plain text pastes as usual.
   const take = (e: Event): void => {
     const data = (e as ClipboardEvent).clipboardData ?? (e as DragEvent).dataTransfer;
@@ -168,20 +198,22 @@ export function fileViews({ html, nothing }: LitParts, host: ViewsHost): FileVie
   for (const type of ['paste', 'dragover', 'drop']) root?.addEventListener(type, take);
   const clip = html`<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="M20 11.5l-8.5 8.5a5 5 0 0 1-7-7L13 4.5a3.3 3.3 0 0 1 4.7 4.7L9.2 17.7a1.7 1.7 0 0 1-2.4-2.4L14.5 7.6"/></svg>`;
 
-  const attachment = (file: AttachmentView, ctx: MessageViewContext): TemplateResult => {
+  const attachment = (item: TimelineItem, file: AttachmentView, ctx: MessageViewContext): TemplateResult => {
     // Server URLs are relative to the server (the widget runs on the merchant's site).
     const a = file.url.startsWith('/') ? { ...file, url: base + file.url } : file;
     const sent = !!a.id;
+    const exp = expiryOf(a.url);
+    if (exp && exp < Date.now() + RENEW_BEFORE_MS) renew(item, a.url);
     const s = stringsOf(ctx.strings.lang);
     if (inline(a)) {
       const size = box(a);
       const open = ctx.onOpenImage;
       return html`<a class="att" href=${sent ? a.url : nothing} target="_blank" rel="noopener" @click=${open && sent ? (e: Event) => (e.preventDefault(), open(a)) : nothing}
-        ><img src=${a.url} alt=${a.name} loading="lazy" width=${size ? size[0] : nothing} height=${size ? size[1] : nothing}
+        ><img src=${a.url} alt=${a.name} loading="lazy" @error=${exp ? () => renew(item, a.url) : nothing} width=${size ? size[0] : nothing} height=${size ? size[1] : nothing}
       /></a>`;
     }
     return html`<a class="file" href=${sent ? a.url : nothing} download=${a.name} target="_blank" rel="noopener" aria-label=${`${s.download} ${a.name}`}
-      ><b>${a.name}</b><small>${formatSize(a.size)}</small></a>`;
+      ><b>${a.name}</b><small>${formatSize(a.size)}${/^image\/hei[cf]/.test(a.mime) ? ` · ${s.heic}` : ''}</small></a>`;
   };
 
   const upload = (item: TimelineItem, ctx: MessageViewContext): TemplateResult | typeof nothing => {
@@ -196,7 +228,7 @@ export function fileViews({ html, nothing }: LitParts, host: ViewsHost): FileVie
   };
 
   return {
-    body: (item, ctx) => html`${(item.attachments ?? []).map((a) => attachment(a, ctx))}${item.text}${item.own ? upload(item, ctx) : nothing}`,
+    body: (item, ctx) => html`${(item.attachments ?? []).map((a) => attachment(item, a, ctx))}${item.text}${item.own ? upload(item, ctx) : nothing}`,
     problem,
     attach(language) {
       lang = language;

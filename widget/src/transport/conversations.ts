@@ -8,8 +8,8 @@ import type { ConversationInfo, ConversationView, Disposer, Role, TimelineItem }
 import type { ChatStore } from '../store/index.js';
 import { toInfo } from './mapping.js';
 
-/** What a Sync was for: the newest page, catching up by cursor, or an older page. */
-export type SyncKind = 'newest' | 'forward' | 'older';
+/** What a Sync was for: the newest page, catching up by cursor, an older page, or held messages again (fresh file URLs). */
+export type SyncKind = 'newest' | 'forward' | 'older' | 'renew';
 
 /** A Sync on the wire, waiting for its SyncResult. */
 export interface PendingSync {

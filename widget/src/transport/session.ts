@@ -201,6 +201,10 @@ export class ChatSession implements Session {
     await this.outbox.retry(conversationId, clientMsgId, this.requireStore());
   }
 
+  renewFiles(conversationId: string, fromSeq: number, toSeq: number): void {
+    this.sync.renew(conversationId || this.primary, fromSeq, toSeq);
+  }
+
   loadOlder(conversationId: string): Promise<void> {
     return this.sync.loadOlder(conversationId || this.primary);
   }

@@ -66,6 +66,11 @@ export class Sync {
     });
   }
 
+  /** Pulls the held messages `fromSeq`..`toSeq` again: their files come with freshly signed URLs, which the timeline swaps in. */
+  renew(id: string, fromSeq: number, toSeq: number): void {
+    this.request(id, 'renew', { afterSeq: fromSeq - 1, limit: Math.min(CATCH_UP_LIMIT, toSeq - fromSeq + 1) });
+  }
+
   /** A new socket: whatever was asked on the old one will not be answered. */
   forgetPending(): void {
     for (const conv of this.deps.convs.values()) conv.syncs = [];
@@ -102,7 +107,8 @@ export class Sync {
 
   private request(id: string, kind: SyncKind, sync: cs.v1.Sync.$Properties, done?: () => void): boolean {
     const conv = this.deps.convs.ensure(id);
-    if (kind !== 'older' && conv.syncs.some((s) => s.kind !== 'older')) return false; // one catch-up at a time
+    const catchUp = (k: SyncKind): boolean => k === 'newest' || k === 'forward';
+    if (catchUp(kind) && conv.syncs.some((s) => catchUp(s.kind))) return false; // one catch-up at a time
     if (!this.deps.send({ sync: { ...sync, conversationId: id } })) return false;
     conv.syncs.push({ kind, done });
     return true;

@@ -5,12 +5,17 @@
  *
  * - `prepare`: a big photo is scaled down in the browser (canvas, long side
  *   at most 2048 px, JPEG; WebP for PNGs, which may be transparent) so a
- *   visitor on mobile data does not send 5 MB; GIFs (animation), HEIC (most
- *   browsers cannot decode it) and other files pass unchanged.
+ *   visitor on mobile data does not send 5 MB. A HEIC/HEIF photo (an
+ *   iPhone's, from a Mac or a drop: iOS's own picker hands over JPEG) is
+ *   turned into JPEG whenever this browser can decode it (Safari), because
+ *   the agent's browser most likely cannot show HEIC; where it cannot
+ *   (Chromium, Firefox) it goes up unchanged and shows as a file card that
+ *   says so. GIFs (animation) and other files pass unchanged.
  * - `upload`: `POST /api/uploads` with progress and cancel (XMLHttpRequest:
  *   fetch reports no upload progress), idempotent by the message's client id.
- *   Every failure becomes an `UploadProblem`: 413 from the server or from a
- *   proxy in front of it (whatever its body) is "too large", 415
+ *   Every failure becomes an `UploadProblem`: 413 from the server is "too
+ *   large (max …)", from a proxy in front of it (any other body: its limit
+ *   is not known) "too large for the server", 415
  *   "unsupported", 429 "quota"; no answer, 5xx and 403 (the server does not
  *   know the conversation yet, e.g. right after a restart) are retried.
  */
@@ -27,9 +32,12 @@ const QUALITY = 0.85;
 const RETRY_MS = 3000;
 
 const SCALABLE = /^image\/(jpeg|png|webp)$/;
+/** HEIC / HEIF: most browsers cannot show them, so they are re-encoded as JPEG whenever this one can decode them. */
+const HEIF = /^image\/hei[cf](-sequence)?$/;
 
 async function prepare(file: Blob, name: string): Promise<PreparedFile> {
-  const mime = file.type || '';
+  // Some systems give .heic files no type: the name says what they are.
+  const mime = file.type || (/\.hei[cf]$/i.test(name) ? 'image/heic' : '');
   if (!mime.startsWith('image/') || !('createImageBitmap' in globalThis)) return { blob: file, name, mime, width: 0, height: 0 };
   let bitmap: ImageBitmap;
   try {
@@ -39,7 +47,8 @@ async function prepare(file: Blob, name: string): Promise<PreparedFile> {
   }
   const { width, height } = bitmap;
   const scale = Math.min(1, MAX_IMAGE_SIDE / Math.max(width, height));
-  if (!SCALABLE.test(mime) || (scale === 1 && file.size <= SCALE_FROM_BYTES)) {
+  const heif = HEIF.test(mime);
+  if (!heif && (!SCALABLE.test(mime) || (scale === 1 && file.size <= SCALE_FROM_BYTES))) {
     bitmap.close();
     return { blob: file, name, mime, width, height };
   }
@@ -52,8 +61,8 @@ async function prepare(file: Blob, name: string): Promise<PreparedFile> {
   bitmap.close();
   const type = mime === 'image/png' ? 'image/webp' : 'image/jpeg';
   const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, type, QUALITY));
-  // A browser that cannot encode WebP gives PNG; a scaled copy that is not smaller is not worth it.
-  if (!blob || (blob.size >= file.size && scale === 1)) return { blob: file, name, mime, width, height };
+  // A browser that cannot encode WebP gives PNG; a scaled copy that is not smaller is not worth it (a HEIC's JPEG always is: it can be shown).
+  if (!blob || (blob.size >= file.size && scale === 1 && !heif)) return { blob: file, name, mime, width, height };
   const ext = blob.type === 'image/webp' ? '.webp' : blob.type === 'image/png' ? '.png' : '.jpg';
   return { blob, name: name.replace(/\.[^.]*$/, '') + ext, mime: blob.type, width: w, height: h };
 }
@@ -78,7 +87,10 @@ export function outcomeOf(status: number, text: string, base: string): UploadOut
     return { ok: true, attachment: { id: a.id, name: a.name, mime: a.mime, size: a.size, width: a.width, height: a.height, url: base + a.url } };
   }
   const message = (body as ErrorBody | undefined)?.error?.message ?? `HTTP ${status}`;
-  if (status === 413) return { ok: false, problem: UploadProblem.TooLarge, retryAfterMs: 0, message };
+  if (status === 413) {
+    const ours = (body as ErrorBody | undefined)?.error?.code === 'too_large';
+    return { ok: false, problem: ours ? UploadProblem.TooLarge : UploadProblem.TooLargeForProxy, retryAfterMs: 0, message };
+  }
   if (status === 415) return { ok: false, problem: UploadProblem.Unsupported, retryAfterMs: 0, message };
   if (status === 429) return { ok: false, problem: UploadProblem.Quota, retryAfterMs: 0, message };
   return { ok: false, problem: UploadProblem.Network, retryAfterMs: RETRY_MS, message };

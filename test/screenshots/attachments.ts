@@ -5,9 +5,11 @@
  *
  *   npm run build && node --import tsx test/screenshots/attachments.ts
  *
- * Writes test/screenshots/attachments-{widget,inbox}-{390,1280}.png. The
- * visitor sends a photo of a damaged parcel and a text; the agent answers
- * with a PDF (a file card) and a photo.
+ * Writes test/screenshots/attachments-{widget,inbox,lightbox}-{390,1280}.png
+ * and attachments-widget-refused-390.png. The visitor sends a photo of a
+ * damaged parcel and a text; the agent answers with a PDF (a file card) and a
+ * photo; the agent opens the visitor's photo full size; the visitor tries a
+ * file the server refuses.
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,10 +66,25 @@ try {
     await new Promise((r) => setTimeout(r, 400));
     await agent.screenshot({ path: join(here, `attachments-inbox-${width}.png`) });
   }
-  await agent.setViewportSize({ width: 1280, height: 800 });
-  await agent.locator('cs-inbox').locator('img[alt="parcel-damage.png"]').click();
+  for (const width of [1280, 390]) {
+    await agent.setViewportSize({ width, height: width === 390 ? 844 : 800 });
+    await new Promise((r) => setTimeout(r, 300));
+    const photoInThread = agent.locator('cs-inbox').locator('img[alt="parcel-damage.png"]').first();
+    // At 390 px the workbench shows one pane at a time: the thread is open.
+    await photoInThread.scrollIntoViewIfNeeded();
+    await photoInThread.click();
+    const lightbox = agent.locator('cs-inbox').getByRole('dialog', { name: 'parcel-damage.png' });
+    await lightbox.waitFor({ timeout: UI_TIMEOUT_MS });
+    await new Promise((r) => setTimeout(r, 400));
+    await agent.screenshot({ path: join(here, `attachments-lightbox-${width}.png`) });
+    await lightbox.getByRole('button', { name: 'Close' }).click();
+  }
+
+  await visitor.setViewportSize({ width: 390, height: 844 });
+  await attach(visitor, 'cs-chat', { name: 'invoice.png', mimeType: 'image/png', buffer: Buffer.from('<!doctype html><p>not a photo</p>') });
+  await visitor.locator('cs-chat').getByRole('alert').waitFor({ timeout: UI_TIMEOUT_MS });
   await new Promise((r) => setTimeout(r, 400));
-  await agent.screenshot({ path: join(here, 'attachments-lightbox-1280.png') });
+  await visitor.screenshot({ path: join(here, 'attachments-widget-refused-390.png') });
   console.log('screenshots written to test/screenshots/attachments-*.png');
 } finally {
   await browser.close();

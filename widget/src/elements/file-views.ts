@@ -130,6 +130,8 @@ function inline(a: AttachmentView): boolean {
 const CSS = `
 .att{display:block;margin-block-end:4px;line-height:0}
 .att img{max-height:none;height:auto;background:#0000000d}
+.bubble a.file{text-decoration:none}
+.file b{text-decoration:underline}
 .file{display:flex;flex-direction:column;min-width:160px;max-width:240px;margin-block-end:4px;padding:8px 10px 8px 40px;border-radius:10px;background:#0000000f;color:inherit;text-decoration:none;white-space:normal;position:relative}
 .file::before{content:'';position:absolute;inset-inline-start:10px;top:50%;width:18px;height:22px;margin-top:-11px;border:2px solid currentColor;border-radius:3px;opacity:.6}
 .file b{overflow-wrap:anywhere;font-weight:600}
@@ -140,7 +142,7 @@ const CSS = `
 .attach{flex:none;border:0;background:none;width:36px;height:36px;border-radius:50%;display:grid;place-items:center;color:var(--cs-muted,#6b7280);cursor:pointer}
 .attach:hover{background:#0000000d}
 .attach svg{width:20px;height:20px}
-.upload button{border:1px solid currentColor;background:none;color:inherit;border-radius:999px;padding:0 8px;font:inherit;font-weight:600;cursor:pointer}
+.upload button{flex:none;white-space:nowrap;border:1px solid currentColor;background:none;color:inherit;border-radius:999px;padding:0 8px;font:inherit;font-weight:600;cursor:pointer}
 `;
 
 /** Makes the views with the host's Lit, and adds their styles to the host's shadow root. */
@@ -205,7 +207,8 @@ export function fileViews({ html, nothing }: LitParts, host: ViewsHost): FileVie
     const exp = expiryOf(a.url);
     if (exp && exp < Date.now() + RENEW_BEFORE_MS) renew(item, a.url);
     const s = stringsOf(ctx.strings.lang);
-    if (inline(a)) {
+    // A refused file's local copy may not be an image at all (HTML named .png): it shows as a card.
+    if (inline(a) && (sent || item.state !== MessageState.Failed)) {
       const size = box(a);
       const open = ctx.onOpenImage;
       return html`<a class="att" href=${sent ? a.url : nothing} target="_blank" rel="noopener" @click=${open && sent ? (e: Event) => (e.preventDefault(), open(a)) : nothing}

@@ -114,7 +114,7 @@ export const inboxThreadStyles = css`
     z-index: 1000;
     display: grid;
     place-items: center;
-    background: #0b1020e6;
+    background: #0b1020f2;
     padding: 24px 24px 72px;
   }
   .lightbox img {
@@ -134,6 +134,16 @@ export const inboxThreadStyles = css`
     padding: 14px;
     color: #fff;
     font-size: 14px;
+  }
+  .lightbox-bar span {
+    min-width: 0;
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+  .lightbox-bar a,
+  .lightbox-bar button {
+    flex: none;
   }
   .lightbox-bar a,
   .lightbox-bar button {

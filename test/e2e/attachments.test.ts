@@ -319,6 +319,51 @@ describe('photos and files in real browsers', () => {
     await page.context().close();
   });
 
+  it('two tabs of one visitor: only the tab holding the outbox lease uploads the photo, and it arrives once', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const tabs = [await context.newPage(), await context.newPage()];
+    for (const tab of tabs) {
+      await tab.goto(`http://127.0.0.1:${proxy.port}/`);
+      await tab.getByRole('button', { name: 'Open chat' }).click();
+      await tab.getByRole('button', { name: 'Attach a photo or file' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    }
+    const before = proxy.uploadsSeen();
+    const chooser = tabs[0]!.waitForEvent('filechooser');
+    await tabs[0]!.getByRole('button', { name: 'Attach a photo or file' }).click();
+    await (await chooser).setFiles({ name: 'two-tabs.png', mimeType: 'image/png', buffer: Buffer.from(fixtures.noisyPng(200, 200)) });
+    // The other tab shows the pending photo too, and takes the outbox lease only if this tab goes away.
+    await eventually(async () => assert.equal(await imageCount(tabs[1]!, 'cs-chat', 'two-tabs.png'), 1));
+    const list = agent.getByRole('listbox', { name: 'Conversations' }).getByRole('option');
+    await eventually(async () => assert.equal(await list.count(), 3), 40_000);
+    await list.first().click();
+    await eventually(async () => assert.equal(await imageCount(agent, 'cs-inbox', 'two-tabs.png'), 1), 40_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(await imageCount(agent, 'cs-inbox', 'two-tabs.png'), 1);
+    assert.equal(proxy.uploadsSeen() - before, 1, 'one upload for two tabs');
+    await context.close();
+  });
+
+  it('cancel stops an upload: the photo leaves the widget, survives no reload, reaches no one, and nothing is stored', async () => {
+    const page = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
+    await page.goto(`http://127.0.0.1:${proxy.port}/`);
+    await page.getByRole('button', { name: 'Open chat' }).click();
+    const stored = storedFiles(data.dir);
+    const chooser = page.waitForEvent('filechooser');
+    await page.getByRole('button', { name: 'Attach a photo or file' }).click();
+    await (await chooser).setFiles({ name: 'oops.png', mimeType: 'image/png', buffer: Buffer.from(fixtures.noisyPng(200, 200)) });
+    await page.locator('cs-chat').locator('progress').waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.locator('cs-chat').getByRole('button', { name: 'Cancel upload' }).click();
+    await eventually(async () => assert.equal(await imageCount(page, 'cs-chat', 'oops.png'), 0));
+    await page.reload();
+    await page.getByRole('button', { name: 'Open chat' }).click();
+    await page.getByRole('button', { name: 'Attach a photo or file' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(await imageCount(page, 'cs-chat', 'oops.png'), 0, 'gone after the reload too');
+    assert.equal(await imageCount(agent, 'cs-inbox', 'oops.png'), 0);
+    assert.equal(storedFiles(data.dir), stored, 'the half upload was not kept');
+    await page.context().close();
+  });
+
   it('a proxy in front of the server answering 413 (its own HTML page) gets a clear "too large" message, not a frozen upload', async () => {
     const refusing = await refusingProxy(serverPort);
     try {

@@ -14,7 +14,7 @@ import { readdirSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { fixtures } from '../support/files.js';
 import { agentLog, agentToken, eventually, freePort, launchChromium, startServerProcess, tempDataDir, UI_TIMEOUT_MS, visitorLog, type ServerProcess } from './harness.js';
 
@@ -137,14 +137,12 @@ async function imageCount(page: Page, host: 'cs-chat' | 'cs-inbox', name: string
   return log.locator(`img[alt="${name}"]`).count();
 }
 
-/** Hands `files` to the page's drop or paste handling, as a drag or the clipboard would. */
-async function dispatchFiles(page: Page, how: 'paste' | 'drop', file: { name: string; type: string; bytes: number[] }): Promise<void> {
-  await page.evaluate(
-    ({ how, file }) => {
-      const chat = document.querySelector('cs-chat')!;
+/** Hands `files` to the drop or paste handling of `target` (a textbox, a message list), as a drag or the clipboard would. */
+async function dispatchFiles(target: Locator, how: 'paste' | 'drop', file: { name: string; type: string; bytes: number[] }): Promise<void> {
+  await target.evaluate(
+    (target, { how, file }) => {
       const data = new DataTransfer();
       data.items.add(new File([new Uint8Array(file.bytes)], file.name, { type: file.type }));
-      const target = chat.shadowRoot!.querySelector(how === 'paste' ? 'textarea' : '.log')!;
       const init = { bubbles: true, composed: true, cancelable: true };
       if (how === 'paste') target.dispatchEvent(new ClipboardEvent('paste', { ...init, clipboardData: data }));
       else {
@@ -226,8 +224,8 @@ describe('photos and files in real browsers', () => {
   });
 
   it('paste and drop attach photos too; the agent sees each within a second, once', async () => {
-    await dispatchFiles(visitor, 'paste', { name: 'pasted.png', type: 'image/png', bytes: [...fixtures.png(300, 200, [30, 120, 200])] });
-    await dispatchFiles(visitor, 'drop', { name: 'dropped.png', type: 'image/png', bytes: [...fixtures.png(200, 300, [40, 160, 60])] });
+    await dispatchFiles(visitor.locator('cs-chat').getByRole('textbox'), 'paste', { name: 'pasted.png', type: 'image/png', bytes: [...fixtures.png(300, 200, [30, 120, 200])] });
+    await dispatchFiles(visitorLog(visitor), 'drop', { name: 'dropped.png', type: 'image/png', bytes: [...fixtures.png(200, 300, [40, 160, 60])] });
     for (const name of ['pasted.png', 'dropped.png']) {
       await eventually(async () => assert.equal(await imageCount(visitor, 'cs-chat', name), 1));
       const seenAt = Date.now();
@@ -236,6 +234,14 @@ describe('photos and files in real browsers', () => {
     }
     await new Promise((r) => setTimeout(r, 300));
     for (const name of ['parcel.png', 'pasted.png', 'dropped.png']) assert.equal(await imageCount(agent, 'cs-inbox', name), 1, name);
+  });
+
+  it('the agent attaches by paste and by drop too; the visitor sees each once', async () => {
+    await dispatchFiles(agent.locator('cs-inbox').getByRole('textbox', { name: 'Reply' }), 'paste', { name: 'agent-pasted.png', type: 'image/png', bytes: [...fixtures.png(160, 120, [200, 200, 60])] });
+    await dispatchFiles(agentLog(agent), 'drop', { name: 'agent-dropped.png', type: 'image/png', bytes: [...fixtures.png(120, 160, [60, 200, 200])] });
+    for (const name of ['agent-pasted.png', 'agent-dropped.png']) await eventually(async () => assert.equal(await imageCount(visitor, 'cs-chat', name), 1, name));
+    await new Promise((r) => setTimeout(r, 300));
+    for (const name of ['agent-pasted.png', 'agent-dropped.png']) assert.equal(await imageCount(visitor, 'cs-chat', name), 1, name);
   });
 
   it('the agent sends a PDF; the visitor gets a file card and downloads identical bytes', async () => {
@@ -250,7 +256,7 @@ describe('photos and files in real browsers', () => {
     const bytes = await visitor.evaluate(async (url) => [...new Uint8Array(await (await fetch(url)).arrayBuffer())], href!);
     assert.deepEqual(Buffer.from(bytes), pdf);
     const files = agent.locator('cs-inbox').getByRole('region', { name: 'Files in this conversation' });
-    await eventually(async () => assert.equal(await files.getByRole('link').count(), 4));
+    await eventually(async () => assert.equal(await files.getByRole('link').count(), 6));
   });
 
   it('a 30 MB file is refused in the widget ("too large (max 10 MB)") and nothing is stored', async () => {

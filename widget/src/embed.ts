@@ -14,11 +14,12 @@
  * file imports is evaluated before its own first line), and
  * `cs-chat:launcher-painted` follows the launcher's first paint (set by
  * ChatController, which starts the session right after it).
+ *
+ * The panel and other visitor features are lazy chunks (chunks.ts) loaded
+ * from `chunks/` beside this script, named in the registry widget/build.mjs
+ * puts on `self.__csChat` before this module runs.
  */
-import type { UploadsApi } from './core/types.js';
-import type * as UploadsEntry from './uploads-entry.js';
-
-type UploadsModule = typeof UploadsEntry;
+import { REGISTRY_KEY, scriptChunkLoader, setChunkLoader, type ChunkRegistry } from './chunks.js';
 import { CsChat } from './elements/cs-chat.js';
 import { apiFor, mountChat, readConfig, type CsChatApi } from './elements/embed-config.js';
 
@@ -31,18 +32,15 @@ declare global {
 // The engine (session, IndexedDB, protobuf) is imported when the session is
 // made, after the launcher's first paint; in the one-file bundle esbuild turns
 // this import() into a lazily evaluated module, so none of its code runs before.
+CsChat.createSession = async (options) => new (await import('./transport/session.js')).ChatSession(options);
+
 /** `currentScript` is only set while this script runs (async scripts too), so read it first. */
 const script =
   (document.currentScript as HTMLScriptElement | null) ??
   document.querySelector<HTMLScriptElement>('script[src*="cs-chat"][data-site]');
 
-// The upload code and the file views are a file of their own next to this bundle (cs-chat-uploads.js),
-// loaded when the panel first opens or the outbox holds a file. A non-literal import() stays out of the bundle.
-const uploadsUrl = new URL('cs-chat-uploads.js', script?.src || location.href).href;
-// The browser loads a module once; a failed load (offline) is tried again on the next import().
-const loadUploads = async (): Promise<UploadsApi> => ((await import(uploadsUrl)) as UploadsModule).uploads;
-CsChat.loadFileViews = async () => ((await import(uploadsUrl)) as UploadsModule).fileViews;
-CsChat.createSession = async (options) => new (await import('./transport/session.js')).ChatSession({ loadUploads, ...options });
+const registry = (self as unknown as Record<string, ChunkRegistry | undefined>)[REGISTRY_KEY];
+if (script && registry) setChunkLoader(scriptChunkLoader(registry, script.src, script.nonce ?? ''));
 
 if (script && !window.csChat) {
   window.csChat = apiFor(mountChat(readConfig(script, location.href)));

@@ -1,9 +1,7 @@
 /**
- * The upload code as one file, `dist/cs-chat-uploads.js` (an ES module next
- * to cs-chat.js), which the script-tag widget imports when its panel first
- * opens or a file waits in its outbox (embed.ts): the session's half
- * (scaling, the HTTP upload, files through the outbox) and the views of
- * messages with files.
+ * The `uploads` chunk (chunks.ts, widget/build.mjs): the session's upload
+ * code (scaling, the HTTP upload, files through the outbox), loaded when the
+ * first file is attached or the outbox holds one. The views of messages with
+ * files (file-views.ts) are part of the panel chunk.
  */
 export { uploads } from './transport/uploads.js';
-export { fileViews } from './elements/file-views.js';

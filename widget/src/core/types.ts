@@ -191,10 +191,9 @@ export interface SessionOptions {
   /** Reconnect backoff cap, ms. Default 20000. */
   readonly backoffCapMs?: number;
   /**
-   * Loads the upload code (image scaling, the HTTP upload) on first use. The
-   * script-tag bundle loads it as a separate file (cs-chat-uploads.js) so the
-   * widget stays small until someone attaches a file. Default: the module
-   * bundled with this build.
+   * Loads the upload code (image scaling, the HTTP upload) on first use.
+   * Default: the lazy `uploads` chunk (chunks.ts), so the widget stays small
+   * until someone attaches a file.
    */
   readonly loadUploads?: () => Promise<UploadsApi>;
 }

@@ -6,10 +6,9 @@
  * button, or why it was not sent. With their styles and strings (English,
  * Chinese).
  *
- * Part of the upload code loaded on first use (cs-chat-uploads.js): the
- * script-tag widget loads it when its panel first opens, so the launcher's
- * download stays small. It uses the host element's own Lit (`html`,
- * `nothing`), so its templates render in the host's list like any other.
+ * Part of `<cs-chat>`'s lazy panel chunk (chat-panel.ts) and of the
+ * workbench; it renders with the host's Lit (`html`, `nothing`). Expired
+ * signed URLs are renewed through the session before they are used.
  */
 import type { html as litHtml, nothing as litNothing, TemplateResult } from 'lit';
 import { MessageState, type AttachmentView, type Session, type TimelineItem } from '../core/types.js';

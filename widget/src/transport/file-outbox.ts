@@ -1,6 +1,6 @@
 /**
  * Files through the outbox (DESIGN.md §3.2, §11), part of the upload code
- * loaded on first use (cs-chat-uploads.js). A message with a file is sent in
+ * loaded on first use (the `uploads` chunk). A message with a file is sent in
  * two steps, both driven by the outbox (outbox-flusher.ts): its file is
  * uploaded (POST /api/uploads, idempotent by the message's client id), then
  * the Send naming the upload goes out and waits for its Ack like any
@@ -13,7 +13,8 @@
  * same key with the same upload). A network failure is retried by the
  * outbox's timer once the connection is back.
  */
-import { newId, OutboxState, type OutboxEntry, type OutgoingAttachment, type OutgoingMessage } from '../core/index.js';
+import { newId } from '../core/ids.js';
+import { OutboxState, type OutboxEntry, type OutgoingAttachment, type OutgoingMessage } from '../core/outbox.js';
 import { FileRefusedError, UploadProblem, type Disposer, type TimelineItem, type UploadRequest, type UploadOutcome, type PreparedFile } from '../core/types.js';
 const ignore = (): void => undefined;
 import { httpBase } from './http-base.js';

@@ -121,7 +121,9 @@ export class OutboxFlusher implements FileHost {
 
   /** The file side of the outbox, loading the upload code on first use. */
   async files(): Promise<FileOutbox> {
-    return (this.fileSide ??= (await this.deps.loadUploads()).files(this));
+    const uploads = await this.deps.loadUploads();
+    // Checked again after the wait: calls that raced for the first load share one file side.
+    return (this.fileSide ??= uploads.files(this));
   }
 
   /** Restores the cached outbox (shown as pending at once) and opens the cross-tab channel. */

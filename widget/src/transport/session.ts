@@ -13,6 +13,7 @@
  * - `mapping.ts`: wire <-> item, pure.
  */
 import { cs } from '../../../proto/gen/chat.js';
+import { loadChunk } from '../chunks.js';
 import { newId, type OutgoingMessage } from '../core/index.js';
 import { ConnState, type ActionKind, type ConversationInfo, type ConversationView, type Disposer, IdentityError, type IdentityInput } from '../core/types.js';
 import type { MessageKind, Session, SessionEvents, SessionOptions, TimelineItem } from '../core/types.js';
@@ -96,7 +97,7 @@ export class ChatSession implements Session {
       emitChange: (conversationId) => this.emit('change', { conversationId }),
       insert: (id, items) => this.insert(id, items),
       settle: (id, clientMsgId, seq, timeMs) => this.settle(id, clientMsgId, seq, timeMs),
-      loadUploads: () => options.loadUploads?.() ?? Promise.reject(new Error('no uploads')),
+      loadUploads: () => options.loadUploads?.() ?? loadChunk('uploads').then((chunk) => chunk.uploads),
       uploadTarget: () => ({ server: options.url, token: options.role === 'visitor' ? this.token : (options.agentToken ?? '') }),
       maxUploadBytes: () => this.maxUploadBytes,
     };

@@ -1,7 +1,7 @@
 /**
- * The upload code, loaded on first use (DESIGN.md §11): the script-tag
- * bundle gets it as a separate file, `cs-chat-uploads.js`, so the widget
- * stays within its size budget until someone attaches a file.
+ * The upload code, loaded on first use (DESIGN.md §11): the lazy `uploads`
+ * chunk (uploads-entry.ts), so the widget stays within its size budget until
+ * someone attaches a file.
  *
  * - `prepare`: a big photo is scaled down in the browser (canvas, long side
  *   at most 2048 px, JPEG; WebP for PNGs, which may be transparent) so a

@@ -106,14 +106,12 @@ export function registerWebSocket(app: TemplatedApp, ctx: GatewayContext): void 
         ctx.hub.out.sendError(ws, cs.v1.ErrorCode.BAD_FRAME, 'empty or unknown frame body', { fatal: session.badFrames >= MAX_BAD_FRAMES });
         return;
       }
-      const failed = (error: unknown): void => {
-        ctx.log.error({ err: error, session: session.id, type: decoded.type }, 'handler failed');
-        ctx.hub.out.sendError(ws, cs.v1.ErrorCode.INTERNAL, 'internal error');
-      };
+      // Most frames finish synchronously: the failure closure is made only for the ones that wait.
+      const type = decoded.type;
       try {
-        dispatch(ctx, ws, decoded, receivedMs)?.catch(failed);
+        dispatch(ctx, ws, decoded, receivedMs)?.catch((error: unknown) => handlerFailed(ctx, ws, type, error));
       } catch (error) {
-        failed(error);
+        handlerFailed(ctx, ws, type, error);
       }
     },
 
@@ -167,4 +165,10 @@ export function isOwnOrigin(origin: string, host: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** A handler threw (a bug): logged, and the client gets Error INTERNAL; other sessions are untouched. */
+function handlerFailed(ctx: GatewayContext, ws: Socket, type: string, error: unknown): void {
+  ctx.log.error({ err: error, session: ws.getUserData().session.id, type }, 'handler failed');
+  ctx.hub.out.sendError(ws, cs.v1.ErrorCode.INTERNAL, 'internal error');
 }

@@ -9,11 +9,11 @@ import { after, before, describe, test } from 'node:test';
 import { cs } from '../../proto/gen/chat.js';
 import { replyAddress } from '../../server/src/email/index.js';
 import type { HandledMail } from '../../server/src/email/index.js';
-import { dovecotInstalled, startDovecot, type Dovecot } from '../support/dovecot.js';
-import { quotedReply, rawMail } from '../support/mail.js';
+import { dovecotInstalled, startDovecot, type Dovecot } from '../helpers/dovecot.js';
+import { quotedReply, rawMail } from '../helpers/mail.js';
 import { ProtoClient } from '../support/proto-client.js';
 import { startTestServer, TEST_SECRET, type TestServer } from '../support/server.js';
-import { until } from '../support/until.js';
+import { until } from '../helpers/until.js';
 
 const INBOUND_DOMAIN = 'in.shop.example';
 

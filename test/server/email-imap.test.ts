@@ -8,11 +8,11 @@ import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { pino } from 'pino';
 import { autoReplyReason, backoffMs, clientMsgIdOf, conversationOfMessageId, ImapInbox, parseImapUrl, redact, replyAddress, replyText, threadMessageId, type HandledMail } from '../../server/src/email/index.js';
-import { dovecotInstalled, freePort, startDovecot } from '../support/dovecot.js';
-import { rawMail } from '../support/mail.js';
+import { dovecotInstalled, freePort, startDovecot } from '../helpers/dovecot.js';
+import { rawMail } from '../helpers/mail.js';
 import { ProtoClient } from '../support/proto-client.js';
 import { startTestServer, TEST_SECRET } from '../support/server.js';
-import { until } from '../support/until.js';
+import { until } from '../helpers/until.js';
 
 const needsDovecot = { skip: dovecotInstalled() ? false : 'dovecot-imapd is not installed (.ci/run installs it)' };
 

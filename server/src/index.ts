@@ -176,6 +176,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
         retryCapMs: options.imapRetryCapMs,
         addressKeys: { secret: options.secret, previousSecret: options.previousSecret, inboundDomain: options.inboundDomain },
         pipeline,
+        files: { store: files.store, limits: { maxUploadBytes: options.maxUploadBytes, uploadQuotaBytesPerHour: options.uploadQuotaBytesPerHour } },
         log,
       })
     : undefined;

@@ -30,9 +30,15 @@ export interface ChaosOptions {
   readonly killChance: number;
   /** Refuse every WebSocket upgrade (502), so only the HTTP streaming fallback gets through. Default false. */
   readonly refuseUpgrades: boolean;
+  /**
+   * Chance that a `POST /send` is lost: its request dies before reaching the
+   * server, or (the same chance again) its answer dies on the way back after
+   * the server served it, 0..1. Default 0.03.
+   */
+  readonly postLossChance: number;
 }
 
-const DEFAULTS: ChaosOptions = { delayChance: 0.2, maxDelayMs: 250, killChance: 0.002, refuseUpgrades: false };
+const DEFAULTS: ChaosOptions = { delayChance: 0.2, maxDelayMs: 250, killChance: 0.002, refuseUpgrades: false, postLossChance: 0.03 };
 
 /** The first bytes of a request the chaos applies to: a WebSocket upgrade, or the streaming fallback's GET and POST. */
 const CHAOTIC = /^(GET \/ws[ ?]|GET \/stream[ ?]|POST \/send[ ?])/;
@@ -49,6 +55,8 @@ export class ChaosProxy {
   cuts = 0;
   /** Chunks held back. */
   delayed = 0;
+  /** POSTs of the streaming fallback killed before the server saw them, or whose answer was killed. */
+  postsLost = 0;
   private readonly server: Server;
   private readonly links = new Set<Link>();
   private readonly options: ChaosOptions;
@@ -107,6 +115,14 @@ export class ChaosProxy {
     await new Promise<void>((done) => this.server.close(() => done()));
   }
 
+  /** With chaos on, kills `link` with the POST loss chance; true when it did. */
+  private losePost(link: Link): boolean {
+    if (!this.chaos || Math.random() >= this.options.postLossChance) return false;
+    this.postsLost += 1;
+    this.kill(link);
+    return true;
+  }
+
   private kill(link: Link): void {
     if (!this.links.delete(link)) return;
     this.cuts += 1;
@@ -128,19 +144,21 @@ export class ChaosProxy {
     upstream.on('error', drop).on('close', drop);
     let first = true;
     this.pipe(link, client, upstream, (chunk) => {
-      if (!first) return true;
-      first = false;
       const head = chunk.subarray(0, 16).toString('latin1');
-      link.websocket = CHAOTIC.test(head);
-      if (this.options.refuseUpgrades && /^upgrade:\s*websocket/im.test(chunk.toString('latin1'))) {
-        this.links.delete(link);
-        upstream.destroy();
-        client.end('HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nContent-Length: 27\r\nConnection: close\r\n\r\nWebSocket is not supported\n');
-        return false;
+      if (first) {
+        first = false;
+        link.websocket = CHAOTIC.test(head);
+        if (this.options.refuseUpgrades && /^upgrade:\s*websocket/im.test(chunk.toString('latin1'))) {
+          this.links.delete(link);
+          upstream.destroy();
+          client.end('HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nContent-Length: 27\r\nConnection: close\r\n\r\nWebSocket is not supported\n');
+          return false;
+        }
       }
-      return true;
+      return !(head.startsWith('POST /send') && this.losePost(link));
     });
-    this.pipe(link, upstream, client, () => true);
+    // A 204 is the answer of a POST /send the server has served: losing it tests the resend path (answered DUPLICATE).
+    this.pipe(link, upstream, client, (chunk) => !(chunk.subarray(0, 12).toString('latin1') === 'HTTP/1.1 204' && this.losePost(link)));
   }
 
   /**

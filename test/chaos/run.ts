@@ -186,7 +186,7 @@ async function run(transport: Transport): Promise<number> {
   await Promise.all([...senders, cutter, restarter, ...widgetLoops]);
   const reloads = widgets.reduce((sum, w) => sum + w.reloads, 0);
   log(`chaos over after ${((Date.now() - started) / 1000).toFixed(1)} s: ${ledger.sent.size} protocol + ${widgets.reduce((s, w) => s + w.sent.length, 0)} widget messages, ` +
-    `${proxy.cuts} proxy kills, ${participants.reduce((s, p) => s + p.stats.clientCuts, 0)} client cuts, ${proxy.delayed} delayed chunks`);
+    `${proxy.cuts} proxy kills (${proxy.postsLost} of them POSTs lost), ${participants.reduce((s, p) => s + p.stats.clientCuts, 0)} client cuts, ${proxy.delayed} delayed chunks`);
 
   // ---- quiet period -----------------------------------------------------------
   proxy.setChaos(false);

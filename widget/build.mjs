@@ -166,16 +166,17 @@ mkdirSync(dist, { recursive: true });
 // prefix works). The server serves them at /chunks/* as immutable files.
 //
 // How the chunks share Lit, the core and the other modules cs-chat.js already
-// has (never a second copy): cs-chat.js puts the namespaces of the SHARED
-// modules on one private global (`self.__csChat.m`, see ChunkRegistry in
-// chunks.ts) before its own code runs, and each chunk is a classic IIFE
-// built with those modules replaced by `const {…} = self.__csChat.m[path]`.
+// has (never a second copy): cs-chat.js puts the exports the chunks import
+// from the SHARED modules on one private global (`self.__csChat.m`, see
+// ChunkRegistry in chunks.ts) before its own code runs, and each chunk is a
+// classic IIFE built with those modules replaced by
+// `const {…} = self.__csChat.m[path]`.
 // Measured against the alternative, esbuild ESM `splitting` with `import()`:
 // splitting needs module scripts (cs-chat.js is a classic <script async>
 // on the merchant's page; a module chunk from another origin needs CORS, and
 // the entry would become a loader plus a shared chunk, one more round trip
-// before the launcher), while the global costs only the SHARED modules'
-// unused exports in cs-chat.js (printed as "shared" below) and works from any
+// before the launcher), while the global costs only the exports cs-chat.js
+// keeps for the chunks alone (printed as "shared" below) and works from any
 // origin with no CORS. The build fails if a chunk would bundle a second copy
 // of anything in cs-chat.js, naming the file to add to SHARED.
 //
@@ -203,8 +204,8 @@ const CHUNKS = {
 
 /**
  * Modules cs-chat.js shares with the chunks, by path from the repo root (what
- * a bare import such as `lit` resolves to). Each one's whole namespace is kept
- * in cs-chat.js, so list small modules whose code cs-chat.js has anyway.
+ * a bare import such as `lit` resolves to). cs-chat.js keeps (and shares) the
+ * names the chunks import from them (namesChunksUse), nothing more.
  */
 const SHARED = [
   'node_modules/lit/index.js',
@@ -220,14 +221,46 @@ const SHARED = [
 const REGISTRY = 'self.__csChat';
 const pathKey = (abs) => relative(root, abs).split(sep).join('/');
 
-/** The export names of a module as bundled (esbuild's metafile lists them). */
-async function exportsOf(path) {
-  const out = await build({ ...browser, format: 'esm', entryPoints: [join(root, path)], outfile: 'probe.js', write: false, metafile: true });
-  const names = Object.values(out.metafile.outputs)[0].exports;
-  if (names.includes('default')) throw new Error(`widget/build.mjs: SHARED module ${path} has a default export; share named exports only`);
-  return names;
+/**
+ * The names the chunks import from each SHARED module: a first pass bundles
+ * the chunks as ESM with the SHARED modules external and reads their import
+ * statements. cs-chat.js then keeps (and shares) only those names, so a
+ * module in SHARED costs cs-chat.js nothing but the names a chunk uses.
+ */
+async function namesChunksUse() {
+  const used = new Map(SHARED.map((path) => [path, new Set()]));
+  const external = {
+    name: 'cs-shared-external',
+    setup(b) {
+      b.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.pluginData?.csShared || args.kind === 'entry-point' || args.namespace !== 'file') return undefined;
+        const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { csShared: true } });
+        if (r.errors.length || r.namespace !== 'file' || !used.has(pathKey(r.path))) return undefined;
+        return { path: `cs-shared:${pathKey(r.path)}`, external: true };
+      });
+    },
+  };
+  const out = await build({
+    ...browser,
+    minify: false,
+    format: 'esm',
+    write: false,
+    outdir: join(dist, 'names'),
+    entryPoints: Object.values(CHUNKS).map((path) => join(root, path)),
+    plugins: [external, ...browser.plugins],
+  });
+  for (const file of out.outputFiles) {
+    for (const [, what, path] of file.text.matchAll(/(?:import|export)\s*([^;'"]*?)\s*from\s*"cs-shared:([^"]+)"/g)) {
+      if (!/^\{[^}]*\}$/.test(what)) throw new Error(`widget/build.mjs: a chunk imports ${what} from ${path}; import named exports only`);
+      for (const spec of what.slice(1, -1).split(',')) {
+        const name = spec.trim().split(/\s+as\s+/)[0];
+        if (name) used.get(path).add(name);
+      }
+    }
+  }
+  return new Map([...used].filter(([, names]) => names.size).map(([path, names]) => [path, [...names].sort()]));
 }
-const sharedExports = new Map(await Promise.all(SHARED.map(async (path) => [path, await exportsOf(path)])));
+const sharedExports = await namesChunksUse();
 
 /** In a chunk: an import of a SHARED module reads it from cs-chat.js's global instead of bundling it. */
 const fromEntry = {
@@ -293,8 +326,8 @@ const exposeShared = {
       const files = Object.fromEntries([...chunkOutputs].map(([name, o]) => [name, o.file]));
       return {
         contents:
-          SHARED.map((path, i) => `import * as m${i} from ${JSON.stringify(join(root, path))};`).join('\n') +
-          `\n${REGISTRY} = { m: { ${SHARED.map((path, i) => `${JSON.stringify(path)}: m${i}`).join(', ')} }, files: ${JSON.stringify(files)}, chunks: {} };`,
+          [...sharedExports].map(([path, names], i) => `import { ${names.map((n, j) => `${n} as m${i}_${j}`).join(', ')} } from ${JSON.stringify(join(root, path))};`).join('\n') +
+          `\n${REGISTRY} = { m: { ${[...sharedExports].map(([path, names], i) => `${JSON.stringify(path)}: { ${names.map((n, j) => `${n}: m${i}_${j}`).join(', ')} }`).join(', ')} }, files: ${JSON.stringify(files)}, chunks: {} };`,
         resolveDir: root,
         loader: 'js',
       };
@@ -347,6 +380,9 @@ for (const [name, o] of chunkOutputs) {
 // The workbench's Announcements page (admins): /agent/announcements.
 await build({ ...browser, entryPoints: [join(root, 'widget/src/elements/cs-announcements.ts')], outfile: join(dist, 'cs-announcements.js') });
 
+// The workbench's admin pages (team, settings, canned replies, profile): /agent/team, /agent/settings, ….
+await build({ ...browser, entryPoints: [join(root, 'widget/src/elements/cs-admin.ts')], outfile: join(dist, 'cs-admin.js') });
+
 const inboxEntry = join(root, 'widget/src/elements/cs-inbox.ts');
 const hasInbox = existsSync(inboxEntry);
 if (hasInbox) {
@@ -385,7 +421,7 @@ const panel = chunkSizes.get('panel');
 console.log(
   `widget: on open         ${kb(chat.raw + panel.raw).padStart(9)} raw  ${kb(chat.gzip + panel.gzip).padStart(8)} gzip  ${kb(chat.brotli + panel.brotli).padStart(8)} brotli  (cs-chat.js + chunk panel: what a visitor downloads to open the chat)`,
 );
-console.log(`widget: shared          ${sharingCost} B gzip of cs-chat.js is the SHARED modules' exports only chunks use`);
+console.log(`widget: shared          ${sharingCost} B gzip of cs-chat.js is the SHARED exports only the chunks use`);
 if (hasInbox) report('cs-inbox.js', join(dist, 'cs-inbox.js'));
 else console.log('widget: cs-inbox.js skipped: widget/src/elements/cs-inbox.ts does not exist yet');
 report('esm/index.js', join(esm, 'index.js'));

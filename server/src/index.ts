@@ -7,7 +7,7 @@ import uWS from 'uWebSockets.js';
 import { pino, type Logger } from 'pino';
 import { cs } from '../../proto/gen/chat.js';
 import { Files } from './files/index.js';
-import { Hub, registerWebSocket, siteTag, type GatewayContext } from './gateway/index.js';
+import { Connections, Hub, registerStreams, registerWebSocket, siteTag, type GatewayContext, type Streams } from './gateway/index.js';
 import { registerHttpRoutes, ServerMetrics } from './http/index.js';
 import { resolveOptions, type ServerOptions } from './options.js';
 import { durableMessageStore, WordFilter } from './pipeline/index.js';
@@ -21,6 +21,7 @@ import { closeRevoked } from './gateway/staff.js';
 import { cookieValue, isOwnOrigin, MemoryConversationReader, registerApi, SESSION_COOKIE } from './http/api/index.js';
 import { openStore, type ImportReport } from './store/index.js';
 import { registerStoreMetrics } from './store/metrics.js';
+import { startEmailInbound, type EmailInbound } from './email/index.js';
 
 export { resolveOptions, repoRoot, type BlockedWordsMode, type ServerOptions } from './options.js';
 export { signAgentToken, signIdentity, signVisitorToken } from './gateway/auth.js';
@@ -59,6 +60,10 @@ export interface RunningServer {
   readonly files: Files;
   /** The public mailbox (tests and admin tools). */
   readonly broadcasts: BroadcastService;
+  /** The HTTP stream sessions (read-only use: tests). */
+  readonly streams: Pick<Streams, 'size' | 'maxBuffered'>;
+  /** Emailed replies (CS_IMAP_URL); undefined when off. */
+  readonly emailInbound: EmailInbound | undefined;
   readonly log: Logger;
   /**
    * Graceful stop: refuses new connections, closes the listen socket, sends
@@ -169,10 +174,26 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
     shuttingDown: false,
   };
   const retention = startRetention(store, files, options, log, now);
+  const emailInbound = options.imapUrl
+    ? startEmailInbound({
+        imapUrl: options.imapUrl,
+        maxBytes: options.maxEmailBytes,
+        pollMs: options.imapPollMs,
+        retryBaseMs: options.imapRetryBaseMs,
+        retryCapMs: options.imapRetryCapMs,
+        addressKeys: { secret: options.secret, previousSecret: options.previousSecret, inboundDomain: options.inboundDomain },
+        pipeline,
+        files: { store: files.store, limits: { maxUploadBytes: options.maxUploadBytes, uploadQuotaBytesPerHour: options.uploadQuotaBytesPerHour } },
+        log,
+      })
+    : undefined;
 
   const app = uWS.App();
   hub.attach(app);
-  registerWebSocket(app, ctx);
+  // One connection path for both transports: WebSocket on /ws, HTTP streaming on /stream + /send (issue 17).
+  const connections = new Connections(ctx);
+  registerWebSocket(app, ctx, connections);
+  const streams = registerStreams(app, ctx, connections);
   registerApi(
     app,
     {
@@ -194,6 +215,8 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
     listenSocket = await listenExclusive(app, options.host, options.port);
   } catch (error) {
     clearInterval(retention);
+    streams.dispose();
+    await emailInbound?.stop();
     hub.dispose();
     store.dispose();
     await opened.close();
@@ -207,7 +230,9 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
     (closing ??= (async () => {
       ctx.shuttingDown = true;
       uWS.us_listen_socket_close(listenSocket);
+      await emailInbound?.stop();
       hub.shutdown('server shutting down: reconnect with backoff');
+      streams.dispose();
       hub.dispose();
       clearInterval(retention);
       store.dispose();
@@ -218,7 +243,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
       log.info('server closed');
     })());
 
-  return { port, url: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}/ws`, native: isNativeUws(), options, store, accounts, broadcasts, files, imported: opened.imported, log, close };
+  return { port, url: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}/ws`, native: isNativeUws(), options, store, accounts, broadcasts, files, streams, emailInbound, imported: opened.imported, log, close };
 }
 
 /** uWS's listen with an options argument after host and port (the typings only declare it without a host). */

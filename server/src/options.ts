@@ -70,6 +70,10 @@ export interface ServerOptions {
   trustProxy: number;
   /** A socket that has not sent Hello within this time is closed with Error PROTOCOL, ms. Default 10000. */
   helloTimeoutMs: number;
+  /** HTTP streams (`GET /stream`): an empty heartbeat record on every open stream this often, ms. Default 20000. */
+  streamHeartbeatMs: number;
+  /** A stream session with no `GET /stream` open for this long expires (closed like a socket), ms. Default 30000. */
+  streamIdleMs: number;
   /** Bearer token `/metrics` requires (401 without it); '' leaves `/metrics` open. Default ''. */
   metricsToken: string;
   /** Largest `Sync.limit` honoured; also the page size of a resume. Default 200. */
@@ -132,12 +136,27 @@ export interface ServerOptions {
   uploadQuotaBytesPerHour: number;
   /**
    * Least lifetime of a signed /files URL, ms (CS_FILE_URL_TTL_MS); clients
-   * get fresh ones on every Deliver and Sync. A day by default, because a
-   * widget shows its cached history after a reload without syncing it again
-   * (a returning visitor's images would not load with a shorter one).
-   * Default 86400000.
+   * get fresh ones on every Deliver and Sync, and ask for the messages again
+   * when a link they show is about to expire (cached history after a reload,
+   * a tab left open). Default 3600000 (an hour).
    */
   fileUrlTtlMs: number;
+  /**
+   * `CS_IMAP_URL`: the mailbox visitors' emailed replies arrive in
+   * (`imaps://user:app-password@imap.example.com[/folder]`, DESIGN.md §10).
+   * Default '' (no inbound email).
+   */
+  imapUrl: string;
+  /** `CS_INBOUND_DOMAIN`: reply addresses are `reply+…@<domain>`; '' uses the mailbox's own address with a +tag. Default ''. */
+  inboundDomain: string;
+  /** Largest emailed reply imported, bytes (`CS_MAX_EMAIL_BYTES`); bigger ones are refused before download. Default 10 MiB. */
+  maxEmailBytes: number;
+  /** How often the mailbox is swept even without IDLE news, ms (`CS_IMAP_POLL_MS`). Default 60000. */
+  imapPollMs: number;
+  /** First reconnect delay bound after the IMAP server failed, ms (full jitter, doubling). Default 1000. */
+  imapRetryBaseMs: number;
+  /** Largest reconnect delay bound, ms. Default 300000. */
+  imapRetryCapMs: number;
   /** pino level: 'fatal' … 'trace', or 'silent'. Default 'info'. */
   logLevel: string;
   /** Folder holding the built widget bundles (cs-chat.js, cs-inbox.js). Default <repo>/dist. */
@@ -170,6 +189,8 @@ export function resolveOptions(partial: Partial<ServerOptions>): ServerOptions {
     maxConnectionsPerIp: 200,
     trustProxy: 0,
     helloTimeoutMs: 10_000,
+    streamHeartbeatMs: 20_000,
+    streamIdleMs: 30_000,
     metricsToken: '',
     maxSyncLimit: 200,
     repushAfterMs: 5000,
@@ -194,7 +215,13 @@ export function resolveOptions(partial: Partial<ServerOptions>): ServerOptions {
     apiToken: '',
     maxUploadBytes: 10 * 1024 * 1024,
     uploadQuotaBytesPerHour: 100 * 1024 * 1024,
-    fileUrlTtlMs: 24 * 60 * 60 * 1000,
+    fileUrlTtlMs: 60 * 60 * 1000,
+    imapUrl: '',
+    inboundDomain: '',
+    maxEmailBytes: 10 * 1024 * 1024,
+    imapPollMs: 60_000,
+    imapRetryBaseMs: 1000,
+    imapRetryCapMs: 300_000,
     logLevel: 'info',
     distDir: join(repoRoot, 'dist'),
     demoDir: join(repoRoot, 'demo'),
@@ -206,6 +233,8 @@ export function resolveOptions(partial: Partial<ServerOptions>): ServerOptions {
   if ([options.identitySecret, options.previousIdentitySecret].some((k) => k && tokenKeys.includes(k))) {
     throw new Error('CS_IDENTITY_SECRET must differ from CS_SECRET: the key your backend holds must not sign tokens');
   }
+  if (!(options.streamHeartbeatMs > 0)) throw new Error('options.streamHeartbeatMs must be more than 0 ms (CS_STREAM_HEARTBEAT_MS)');
+  if (!(options.streamIdleMs > 0)) throw new Error('options.streamIdleMs must be more than 0 ms (CS_STREAM_IDLE_MS)');
   if (!(options.helloTimeoutMs > 0)) throw new Error('options.helloTimeoutMs must be more than 0 ms (CS_HELLO_TIMEOUT_MS)');
   if (!Number.isInteger(options.trustProxy) || options.trustProxy < 0) throw new Error('options.trustProxy must be a whole number of proxy hops (CS_TRUST_PROXY)');
   return options;

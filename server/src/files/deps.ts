@@ -19,7 +19,7 @@ export interface FilesOptions {
   readonly maxUploadBytes: number;
   /** Bytes one visitor may upload per rolling hour (CS_UPLOAD_QUOTA_BYTES_PER_HOUR); 0 = no limit. Default 100 MiB. Agents have none. */
   readonly uploadQuotaBytesPerHour: number;
-  /** Least lifetime of a signed file URL, ms (CS_FILE_URL_TTL_MS). Default 86400000 (a day). */
+  /** Least lifetime of a signed file URL, ms (CS_FILE_URL_TTL_MS). Default 3600000 (an hour). */
   readonly fileUrlTtlMs: number;
   /** Origins allowed to upload from a browser (CORS); empty allows all (same as CS_ALLOWED_ORIGINS for /ws). */
   readonly allowedOrigins: readonly string[];

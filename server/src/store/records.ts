@@ -63,7 +63,14 @@ export type StoreRecord =
   | { t: 'assign'; conversationId: string; assigneeId: string; atMs: number }
   | { t: 'visitor'; visitorId: string; userId: string; name: string; email: string }
   /** A read cursor moved (role: cs.v1.Role of the reader); the delivered cursor is at least as far. */
-  | { t: 'read'; conversationId: string; role: number; upToSeq: number; deliveredUpToSeq?: number };
+  | { t: 'read'; conversationId: string; role: number; upToSeq: number; deliveredUpToSeq?: number }
+  /**
+   * Makes earlier commits of the modules' connection durable: that
+   * connection commits without an fsync (synchronous=NORMAL, so the socket
+   * loop never waits for the disk), and this record's commit, with
+   * synchronous=FULL on the writer thread, fsyncs the WAL holding them.
+   */
+  | { t: 'sync'; atMs: number };
 
 /** What the JSON API's list filters on (every field optional: all when absent). */
 export interface BrowseFilter {

@@ -32,7 +32,7 @@ function stubFetch(answer: () => Promise<Response>): { urls: string[]; restore: 
 }
 
 describe('widget config from the server', () => {
-  beforeEach(() => localStorage.clear());
+  afterEach(() => localStorage.clear());
 
   it('takes colour, title, position and the greeting of its language from /api/widget-config on the chat server', async () => {
     const stub = stubFetch(async () => new Response(JSON.stringify(CONFIG), { status: 200 }));

@@ -146,8 +146,9 @@ export class FakeSession implements Session {
     this.calls.push({ method: 'retry', args: [conversationId, clientMsgId] });
   }
 
-  renewFiles(conversationId: string, fromSeq: number, toSeq: number): void {
+  renewFiles(conversationId: string, fromSeq: number, toSeq: number): boolean {
     this.calls.push({ method: 'renewFiles', args: [conversationId, fromSeq, toSeq] });
+    return true;
   }
 
   async loadOlder(conversationId: string): Promise<void> {

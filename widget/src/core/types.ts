@@ -307,8 +307,8 @@ export interface Session {
   readonly maxUploadBytes: number;
   /** Re-queues a failed message. */
   retry(conversationId: string, clientMsgId: string): Promise<void>;
-  /** Asks for held messages `fromSeq`..`toSeq` again, for fresh signed URLs of their files (an expired one stops loading). */
-  renewFiles(conversationId: string, fromSeq: number, toSeq: number): void;
+  /** Asks for held messages `fromSeq`..`toSeq` again, for fresh signed URLs of their files (an expired one stops loading). False when it could not be asked now (not connected). */
+  renewFiles(conversationId: string, fromSeq: number, toSeq: number): boolean;
   /** Fetches the previous page (Sync before_seq). */
   loadOlder(conversationId: string): Promise<void>;
   /** Tells the other side we showed everything up to seq (batched). */

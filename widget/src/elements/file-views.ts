@@ -170,22 +170,29 @@ export function fileViews({ html, nothing }: LitParts, host: ViewsHost): FileVie
       }
     });
   };
-  void host.session().then((s) => (session = s));
+  void host.session().then((s) => {
+    session = s;
+    s?.on('welcome', () => queueMicrotask(askStale));
+    askStale();
+  });
   // Signed URLs expire (cached history after a reload, a tab left open): the messages holding stale ones are
-  // pulled again, one Sync per conversation for the seqs seen in one render; each URL is asked for once.
-  const asked = new Set<string>();
-  const stale = new Map<string, [number, number]>();
-  const renew = (item: TimelineItem, url: string): void => {
-    if (!item.seq || asked.has(url)) return;
-    asked.add(url);
-    if (!stale.size) {
-      queueMicrotask(() => {
-        for (const [conversationId, [from, to]] of stale) session?.renewFiles(conversationId, from, to);
-        stale.clear();
-      });
+  // pulled again, one Sync per conversation for the seqs seen in one render. What cannot be asked yet (no
+  // session, not connected: a reload shows the cache first) waits for the next Welcome. A file is asked for
+  // at most once per RENEW_BEFORE_MS, so links shorter-lived than that cannot make it ask in a loop.
+  const askedAt = new Map<string, number>();
+  const stale = new Map<string, { from: number; to: number; files: string[] }>();
+  const askStale = (): void => {
+    for (const [conversationId, range] of stale) {
+      if (!session?.renewFiles(conversationId, range.from, range.to)) continue;
+      for (const id of range.files) askedAt.set(id, Date.now());
+      stale.delete(conversationId);
     }
-    const range = stale.get(item.conversationId);
-    stale.set(item.conversationId, range ? [Math.min(range[0], item.seq), Math.max(range[1], item.seq)] : [item.seq, item.seq]);
+  };
+  const renew = (item: TimelineItem, file: AttachmentView): void => {
+    if (!item.seq || Date.now() - (askedAt.get(file.id) ?? -RENEW_BEFORE_MS) < RENEW_BEFORE_MS) return;
+    if (!stale.size) queueMicrotask(askStale);
+    const range = stale.get(item.conversationId) ?? { from: item.seq, to: item.seq, files: [] };
+    stale.set(item.conversationId, { from: Math.min(range.from, item.seq), to: Math.max(range.to, item.seq), files: [...range.files, file.id] });
   };
   // Paste and drop anywhere in the host (the composer, the message list) attach the files they carry; plain text pastes as usual.
   const take = (e: Event): void => {
@@ -204,14 +211,14 @@ export function fileViews({ html, nothing }: LitParts, host: ViewsHost): FileVie
     const a = file.url.startsWith('/') ? { ...file, url: base + file.url } : file;
     const sent = !!a.id;
     const exp = expiryOf(a.url);
-    if (exp && exp < Date.now() + RENEW_BEFORE_MS) renew(item, a.url);
+    if (exp && exp < Date.now() + RENEW_BEFORE_MS) renew(item, a);
     const s = stringsOf(ctx.strings.lang);
     // A refused file's local copy may not be an image at all (HTML named .png): it shows as a card.
     if (inline(a) && (sent || item.state !== MessageState.Failed)) {
       const size = box(a);
       const open = ctx.onOpenImage;
       return html`<a class="att" href=${sent ? a.url : nothing} target="_blank" rel="noopener" @click=${open && sent ? (e: Event) => (e.preventDefault(), open(a)) : nothing}
-        ><img src=${a.url} alt=${a.name} loading="lazy" @error=${exp ? () => renew(item, a.url) : nothing} width=${size ? size[0] : nothing} height=${size ? size[1] : nothing}
+        ><img src=${a.url} alt=${a.name} loading="lazy" @error=${exp ? () => renew(item, a) : nothing} width=${size ? size[0] : nothing} height=${size ? size[1] : nothing}
       /></a>`;
     }
     return html`<a class="file" href=${sent ? a.url : nothing} download=${a.name} target="_blank" rel="noopener" aria-label=${`${s.download} ${a.name}`}

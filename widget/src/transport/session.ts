@@ -202,8 +202,8 @@ export class ChatSession implements Session {
     await this.outbox.retry(conversationId, clientMsgId, this.requireStore());
   }
 
-  renewFiles(conversationId: string, fromSeq: number, toSeq: number): void {
-    this.sync.renew(conversationId || this.primary, fromSeq, toSeq);
+  renewFiles(conversationId: string, fromSeq: number, toSeq: number): boolean {
+    return this.sync.renew(conversationId || this.primary, fromSeq, toSeq);
   }
 
   loadOlder(conversationId: string): Promise<void> {

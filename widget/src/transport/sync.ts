@@ -66,9 +66,9 @@ export class Sync {
     });
   }
 
-  /** Pulls the held messages `fromSeq`..`toSeq` again: their files come with freshly signed URLs, which the timeline swaps in. */
-  renew(id: string, fromSeq: number, toSeq: number): void {
-    this.request(id, 'renew', { afterSeq: fromSeq - 1, limit: Math.min(CATCH_UP_LIMIT, toSeq - fromSeq + 1) });
+  /** Pulls the held messages `fromSeq`..`toSeq` again: their files come with freshly signed URLs, which the timeline swaps in. False when it could not be sent. */
+  renew(id: string, fromSeq: number, toSeq: number): boolean {
+    return this.request(id, 'renew', { afterSeq: fromSeq - 1, limit: Math.min(CATCH_UP_LIMIT, toSeq - fromSeq + 1) });
   }
 
   /** A new socket: whatever was asked on the old one will not be answered. */

@@ -238,7 +238,7 @@ export async function runFallbackBench(options: FallbackBenchOptions = {}): Prom
   };
   for (const setup of SETUPS) {
     console.log(
-      `  median [${setup.padEnd(15)}] ${median(setup, 'ackedPerSec')} msg/s, deliver p99 ${median(setup, 'deliverP99Ms')} ms: ` +
+      `  median (lower middle) [${setup.padEnd(15)}] ${median(setup, 'ackedPerSec')} msg/s, deliver p99 ${median(setup, 'deliverP99Ms')} ms: ` +
         `${(median(setup, 'ackedPerSec') / median('ws', 'ackedPerSec')).toFixed(2)}x the WebSocket throughput`,
     );
   }

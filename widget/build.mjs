@@ -215,6 +215,7 @@ const SHARED = [
   'widget/src/elements/icons.ts',
   'widget/src/elements/message-text.ts',
   'widget/src/elements/session-view.ts',
+  'widget/src/chunks.ts',
 ];
 
 /** The global name of ChunkRegistry (widget/src/chunks.ts, REGISTRY_KEY). */

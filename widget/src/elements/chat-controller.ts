@@ -16,6 +16,7 @@
  * the delay.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { Announcement } from '../core/announcements.js';
 import { ConnState, type ConversationView, type Disposer, type IdentityInput, type Session, type TimelineItem } from '../core/types.js';
 import { EMPTY_VIEW, SessionLink } from './session-view.js';
 
@@ -67,6 +68,8 @@ export class ChatController implements ReactiveController {
   view: ConversationView = EMPTY_VIEW;
   /** Messages from the other side not seen yet. */
   unread = 0;
+  /** The merchant's announcements to show, newest first. */
+  news: readonly Announcement[] = [];
   private current: Session | undefined;
   /** Follows the session's events; holds the connection state and presence. */
   private readonly link: SessionLink;
@@ -297,6 +300,7 @@ export class ChatController implements ReactiveController {
     }
     // Before the first Welcome the id is empty: the view of "" holds what the visitor already sent (pending, "Sending").
     this.view = s.view(id);
+    this.news = s.announcements();
     this.host.requestUpdate();
   }
 

@@ -13,10 +13,11 @@
  * - `mapping.ts`: wire <-> item, pure.
  */
 import { cs } from '../../../proto/gen/chat.js';
-import { newId, type OutgoingMessage } from '../core/index.js';
+import { newId, type Announcement, type AnnouncementEvent, type OutgoingMessage } from '../core/index.js';
 import { ConnState, type ActionKind, type ConversationInfo, type ConversationView, type Disposer, IdentityError, type IdentityInput } from '../core/types.js';
 import type { MessageKind, Session, SessionEvents, SessionOptions, TimelineItem } from '../core/types.js';
 import { ChatStore } from '../store/index.js';
+import { Announcements } from './announcements.js';
 import { Changes, type ChangesDeps } from './changes.js';
 import type { Frame } from './codec.js';
 import { Connection } from './connection.js';
@@ -52,6 +53,7 @@ export class ChatSession implements Session {
   private readonly sync: Sync;
   private readonly outbox: OutboxFlusher;
   private readonly conn: Connection;
+  private readonly news: Announcements;
   private store: ChatStore | undefined;
   private token = '';
   private deviceId = '';
@@ -99,6 +101,12 @@ export class ChatSession implements Session {
     this.signals = new Signals(parts);
     this.sync = new Sync(parts);
     this.outbox = new OutboxFlusher(parts, options);
+    this.news = new Announcements({
+      store,
+      send: parts.send,
+      now: parts.now,
+      changed: () => this.emit('list', {}),
+    });
     this.conn = new Connection(
       { url: options.url, hello: () => this.hello(), backoffBaseMs: options.backoffBaseMs, backoffCapMs: options.backoffCapMs },
       {
@@ -131,6 +139,7 @@ export class ChatSession implements Session {
     this.primary = (await store.getMeta(this.primaryKey())) ?? '';
     this.userIdValue = (await store.getMeta('user')) ?? '';
     await this.convs.restore(store);
+    await this.news.restore(store);
     await this.outbox.start(store);
     if (this.convs.size) this.emit('list', {});
     this.conn.start();
@@ -245,12 +254,21 @@ export class ChatSession implements Session {
     const ids = [...this.convs.keys()];
     this.convs.clear();
     this.outbox.clear();
+    this.news.clear();
     this.token = this.primary = this.userIdValue = '';
     this.identity = undefined;
     await this.requireStore().setMeta('device', (this.deviceId = newId()));
     for (const id of ids) this.changes.mark(id);
     this.emit('list', {});
     this.conn.restart();
+  }
+
+  announcements(): readonly Announcement[] {
+    return this.news.current();
+  }
+
+  announcementEvent(id: string, event: AnnouncementEvent): void {
+    this.news.event(id, event);
   }
 
   // ---- connection events ----
@@ -271,6 +289,7 @@ export class ChatSession implements Session {
       pageTitle: this.page.title,
       inboxBatch: !visitor,
       lang: this.options.lang ?? '',
+      broadcastCursor: this.news.cursor,
     };
   }
 
@@ -291,6 +310,7 @@ export class ChatSession implements Session {
         void store?.setMeta(this.primaryKey(), this.primary).catch(ignore);
       }
       if (this.primary) this.outbox.adoptUnaddressed(this.primary);
+      this.news.apply(welcome.broadcasts, welcome.broadcastCursor);
     }
     this.sync.forgetPending();
     this.identifying?.resolve();
@@ -336,6 +356,10 @@ export class ChatSession implements Session {
       }
       case 'presence':
         return this.onPresence(frame.presence as cs.v1.Presence);
+      case 'broadcast': {
+        const broadcast = frame.broadcast as cs.v1.Broadcast;
+        return this.news.apply(broadcast.items, broadcast.cursor);
+      }
       default:
         return;
     }

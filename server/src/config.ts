@@ -39,10 +39,15 @@
  * | CS_MAX_UPLOAD_BYTES | largest attachment upload (413 past it) | 10485760 (10 MiB) |
  * | CS_UPLOAD_QUOTA_BYTES_PER_HOUR | bytes one visitor may upload per hour (429 past it; 0 = no limit) | 104857600 (100 MiB) |
  * | CS_FILE_URL_TTL_MS | least lifetime of a signed /files URL | 3600000 |
+ * | CS_IMAP_URL | mailbox of emailed replies: `imaps://user:app-password@imap.example.com[/folder]` | none (off) |
+ * | CS_INBOUND_DOMAIN | reply addresses `reply+…@<domain>` (else the mailbox's address with a +tag) | none |
+ * | CS_MAX_EMAIL_BYTES | largest emailed reply imported (bigger: refused before download) | 10485760 (10 MiB) |
+ * | CS_IMAP_POLL_MS | mailbox sweep interval besides IDLE, ms | 60000 |
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseImapUrl } from './email/imap-url.js';
 import type { ServerOptions } from './options.js';
 
 /** A non-negative number setting, or undefined when unset; anything else is refused with the variable named. */
@@ -114,7 +119,12 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): { options: Partial<Serve
     uploadQuotaBytesPerHour: number('CS_UPLOAD_QUOTA_BYTES_PER_HOUR'),
     fileUrlTtlMs: number('CS_FILE_URL_TTL_MS'),
     broadcastSpreadMs: number('CS_BROADCAST_SPREAD_MS'),
+    imapUrl: env.CS_IMAP_URL || undefined,
+    inboundDomain: env.CS_INBOUND_DOMAIN || undefined,
+    maxEmailBytes: number('CS_MAX_EMAIL_BYTES'),
+    imapPollMs: number('CS_IMAP_POLL_MS'),
   };
+  if (env.CS_IMAP_URL) parseImapUrl(env.CS_IMAP_URL);
   if (env.CS_API_TOKEN && env.CS_API_TOKEN.length < 24) throw new Error('CS_API_TOKEN must be at least 24 characters (e.g. openssl rand -base64 32)');
   const options = Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined)) as Partial<ServerOptions>;
   return { options, generatedSecret };

@@ -21,6 +21,7 @@ import { closeRevoked } from './gateway/staff.js';
 import { MemoryConversationReader, registerApi } from './http/api/index.js';
 import { openStore, type ImportReport } from './store/index.js';
 import { registerStoreMetrics } from './store/metrics.js';
+import { startEmailInbound, type EmailInbound } from './email/index.js';
 
 export { resolveOptions, repoRoot, type BlockedWordsMode, type ServerOptions } from './options.js';
 export { signAgentToken, signIdentity, signVisitorToken } from './gateway/auth.js';
@@ -59,6 +60,8 @@ export interface RunningServer {
   readonly files: Files;
   /** The public mailbox (tests and admin tools). */
   readonly broadcasts: BroadcastService;
+  /** Emailed replies (CS_IMAP_URL); undefined when off. */
+  readonly emailInbound: EmailInbound | undefined;
   readonly log: Logger;
   /**
    * Graceful stop: refuses new connections, closes the listen socket, sends
@@ -164,6 +167,18 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
     shuttingDown: false,
   };
   const retention = startRetention(store, options, log, now);
+  const emailInbound = options.imapUrl
+    ? startEmailInbound({
+        imapUrl: options.imapUrl,
+        maxBytes: options.maxEmailBytes,
+        pollMs: options.imapPollMs,
+        retryBaseMs: options.imapRetryBaseMs,
+        retryCapMs: options.imapRetryCapMs,
+        addressKeys: { secret: options.secret, previousSecret: options.previousSecret, inboundDomain: options.inboundDomain },
+        pipeline,
+        log,
+      })
+    : undefined;
 
   const app = uWS.App();
   hub.attach(app);
@@ -189,6 +204,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
     listenSocket = await listenExclusive(app, options.host, options.port);
   } catch (error) {
     clearInterval(retention);
+    await emailInbound?.stop();
     hub.dispose();
     store.dispose();
     await opened.close();
@@ -202,6 +218,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
     (closing ??= (async () => {
       ctx.shuttingDown = true;
       uWS.us_listen_socket_close(listenSocket);
+      await emailInbound?.stop();
       hub.shutdown('server shutting down: reconnect with backoff');
       hub.dispose();
       clearInterval(retention);
@@ -213,7 +230,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
       log.info('server closed');
     })());
 
-  return { port, url: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}/ws`, native: isNativeUws(), options, store, accounts, broadcasts, files, imported: opened.imported, log, close };
+  return { port, url: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}/ws`, native: isNativeUws(), options, store, accounts, broadcasts, files, emailInbound, imported: opened.imported, log, close };
 }
 
 /** uWS's listen with an options argument after host and port (the typings only declare it without a host). */

@@ -132,6 +132,22 @@ export interface ServerOptions {
   uploadQuotaBytesPerHour: number;
   /** Least lifetime of a signed /files URL, ms (CS_FILE_URL_TTL_MS); clients get fresh ones on every Deliver and Sync. Default 3600000. */
   fileUrlTtlMs: number;
+  /**
+   * `CS_IMAP_URL`: the mailbox visitors' emailed replies arrive in
+   * (`imaps://user:app-password@imap.example.com[/folder]`, DESIGN.md §10).
+   * Default '' (no inbound email).
+   */
+  imapUrl: string;
+  /** `CS_INBOUND_DOMAIN`: reply addresses are `reply+…@<domain>`; '' uses the mailbox's own address with a +tag. Default ''. */
+  inboundDomain: string;
+  /** Largest emailed reply imported, bytes (`CS_MAX_EMAIL_BYTES`); bigger ones are refused before download. Default 10 MiB. */
+  maxEmailBytes: number;
+  /** How often the mailbox is swept even without IDLE news, ms (`CS_IMAP_POLL_MS`). Default 60000. */
+  imapPollMs: number;
+  /** First reconnect delay bound after the IMAP server failed, ms (full jitter, doubling). Default 1000. */
+  imapRetryBaseMs: number;
+  /** Largest reconnect delay bound, ms. Default 300000. */
+  imapRetryCapMs: number;
   /** pino level: 'fatal' … 'trace', or 'silent'. Default 'info'. */
   logLevel: string;
   /** Folder holding the built widget bundles (cs-chat.js, cs-inbox.js). Default <repo>/dist. */
@@ -189,6 +205,12 @@ export function resolveOptions(partial: Partial<ServerOptions>): ServerOptions {
     maxUploadBytes: 10 * 1024 * 1024,
     uploadQuotaBytesPerHour: 100 * 1024 * 1024,
     fileUrlTtlMs: 60 * 60 * 1000,
+    imapUrl: '',
+    inboundDomain: '',
+    maxEmailBytes: 10 * 1024 * 1024,
+    imapPollMs: 60_000,
+    imapRetryBaseMs: 1000,
+    imapRetryCapMs: 300_000,
     logLevel: 'info',
     distDir: join(repoRoot, 'dist'),
     demoDir: join(repoRoot, 'demo'),

@@ -155,7 +155,7 @@ export class CsInbox extends LitElement {
   private renderTopbar(): TemplateResult {
     const inbox = this.inbox;
     const alerts = inbox.alerts;
-    const conn = inbox.connected ? 'Connected' : inbox.connState === ConnState.Offline ? 'Offline' : inbox.connState === ConnState.Failed ? 'Disconnected' : 'Reconnecting…';
+    const conn = inbox.connected ? 'Connected' : inbox.conn === ConnState.Offline ? 'Offline' : inbox.conn === ConnState.Failed ? 'Disconnected' : 'Reconnecting…';
     return html`<header class="topbar" part="topbar">
       <div class="brand">${icons.chat}<span>Inbox</span></div>
       <span class=${inbox.connected ? 'conn ok' : 'conn'} role="status"><i aria-hidden="true"></i>${conn}</span>

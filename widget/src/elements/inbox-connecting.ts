@@ -9,7 +9,7 @@ import { ConnState } from '../core/types.js';
 
 /** What the screen needs from the inbox controller. */
 export interface ConnectingState {
-  readonly connState: ConnState;
+  readonly conn: ConnState;
   /** The WebSocket URL being tried. */
   readonly url: string;
   signOut(): Promise<void>;
@@ -17,13 +17,13 @@ export interface ConnectingState {
 
 /** A spinner while connecting; the reason and the way out once an attempt failed. */
 export function connectingScreen(inbox: ConnectingState): TemplateResult {
-  const stuck = inbox.connState === ConnState.Waiting || inbox.connState === ConnState.Offline;
+  const stuck = inbox.conn === ConnState.Waiting || inbox.conn === ConnState.Offline;
   if (!stuck) return html`<div class="center" role="status"><span class="spinner" aria-hidden="true"></span>Signing in…</div>`;
   return html`<div class="center">
     <div class="signin">
       <h1>Cannot reach the chat server</h1>
       <p class="error" role="alert">
-        ${inbox.connState === ConnState.Offline ? 'This browser is offline.' : html`The connection to <code>${inbox.url}</code> failed or was refused.`}
+        ${inbox.conn === ConnState.Offline ? 'This browser is offline.' : html`The connection to <code>${inbox.url}</code> failed or was refused.`}
         Still trying…
       </p>
       <p class="muted">

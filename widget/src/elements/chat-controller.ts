@@ -84,7 +84,10 @@ export class ChatController extends SessionController {
   private source: (() => Session | Promise<Session>) | undefined;
   private making: Promise<void> | undefined;
 
-  constructor(protected override readonly host: ChatHost) {
+  /** The element, with what this controller asks of it. */
+  declare protected readonly host: ChatHost;
+
+  constructor(host: ChatHost) {
     super(host);
     host.addController(this);
   }

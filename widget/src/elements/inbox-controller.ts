@@ -5,7 +5,7 @@
  */
 import type { ReactiveControllerHost } from 'lit';
 import { cs } from '../../../proto/gen/chat.js';
-import type { ConversationInfo, ConversationView, Disposer, Session, SessionFactory, TimelineItem } from '../core/types.js';
+import { ConnState, type ConversationInfo, type ConversationView, type Disposer, type Session, type SessionFactory, type TimelineItem } from '../core/types.js';
 import { InboxAlerts, readStorage, writeStorage } from './alerts.js';
 import { EMPTY_VIEW, newestSeq, SessionController } from './session-view.js';
 import { httpBaseOf, logout } from './inbox-account.js';
@@ -62,8 +62,10 @@ export class InboxController extends SessionController {
   private csrf = '';
   private noticeTimer: ReturnType<typeof setTimeout> | undefined;
 
+  declare protected readonly host: ReactiveControllerHost & HTMLElement;
+
   constructor(
-    protected override readonly host: ReactiveControllerHost & HTMLElement,
+    host: ReactiveControllerHost & HTMLElement,
     private readonly createSession: SessionFactory,
     /** WebSocket URL of the server's /ws; read when signing in. */
     private readonly serverUrl: () => string,
@@ -158,6 +160,16 @@ export class InboxController extends SessionController {
   /** The WebSocket URL the workbench connects to. */
   get url(): string {
     return this.serverUrl();
+  }
+
+  /** Agents known to the server, for transfer (from Welcome / Presence when the session reports them). */
+  get agentIds(): readonly string[] {
+    return this.link.agentIds;
+  }
+
+  /** The socket is open. */
+  get connected(): boolean {
+    return this.link.conn === ConnState.Open;
   }
 
   /** Every conversation, newest activity first. */

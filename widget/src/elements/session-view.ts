@@ -129,11 +129,6 @@ export abstract class SessionController implements ReactiveController {
     return this.link.conn;
   }
 
-  /** The socket is open. */
-  get connected(): boolean {
-    return this.link.conn === ConnState.Open;
-  }
-
   /** The socket was open at least once: later drops show "reconnecting". */
   get wasOpen(): boolean {
     return this.link.wasOpen;
@@ -142,10 +137,5 @@ export abstract class SessionController implements ReactiveController {
   /** Agents online (from Welcome and Presence). */
   get agentsOnline(): number {
     return this.link.agentsOnline;
-  }
-
-  /** Agents known to the server (from Welcome / Presence when the server names them), e.g. for transfer. */
-  get agentIds(): readonly string[] {
-    return this.link.agentIds;
   }
 }

@@ -17,12 +17,16 @@ import type { PipelineDeps } from './ports.js';
 import { isChinese } from './events.js';
 import { postServerMessage } from './server-message.js';
 
+/** True when a visitor's message now would get the offline auto-reply (no agent online, none posted lately). */
+export function needsOfflineReply(ctx: PipelineDeps, conversation: Conversation): boolean {
+  return ctx.options.offlineReply && ctx.fanOut.agentsOnline() === 0 && ctx.now() - conversation.lastOfflineReplyMs >= ctx.options.offlineReplyEveryMs;
+}
+
 /** Runs after a visitor's message is stored and acked. */
 export async function afterVisitorMessage(ctx: PipelineDeps, conversation: Conversation, lang: string): Promise<void> {
-  const texts = ctx.botTexts(lang);
+  if (!needsOfflineReply(ctx, conversation)) return;
   const now = ctx.now();
-  if (ctx.options.offlineReply && ctx.fanOut.agentsOnline() === 0 && now - conversation.lastOfflineReplyMs >= ctx.options.offlineReplyEveryMs) {
-    conversation.lastOfflineReplyMs = now;
-    await postServerMessage(ctx, conversation, cs.v1.Role.BOT, cs.v1.MessageKind.TEXT, texts.offline, `bot-offline-${now}`, isChinese(lang) ? '自动回复' : 'Automatic reply');
-  }
+  conversation.lastOfflineReplyMs = now;
+  const texts = ctx.botTexts(lang);
+  await postServerMessage(ctx, conversation, cs.v1.Role.BOT, cs.v1.MessageKind.TEXT, texts.offline, `bot-offline-${now}`, isChinese(lang) ? '自动回复' : 'Automatic reply');
 }

@@ -17,6 +17,7 @@ import {
   type SessionEvents,
   type TimelineItem,
 } from '../../widget/src/core/types.js';
+import type { Announcement, AnnouncementEvent } from '../../widget/src/core/announcements.js';
 
 type Listener<K extends keyof SessionEvents> = (event: SessionEvents[K]) => void;
 
@@ -162,5 +163,16 @@ export class FakeSession implements Session {
 
   async reset(): Promise<void> {
     this.calls.push({ method: 'reset', args: [] });
+  }
+
+  /** Announcements to show (set them, then `emit('list', {})`). */
+  news: Announcement[] = [];
+
+  announcements(): readonly Announcement[] {
+    return this.news;
+  }
+
+  announcementEvent(id: string, event: AnnouncementEvent): void {
+    this.calls.push({ method: 'announcementEvent', args: [id, event] });
   }
 }

@@ -7,6 +7,7 @@
  * store/ use them without importing transport/.
  */
 import type { cs } from '../../../proto/gen/chat.js';
+import type { Announcement, AnnouncementEvent } from './announcements.js';
 
 export type Role = cs.v1.Role;
 export type MessageKind = cs.v1.MessageKind;
@@ -170,7 +171,7 @@ export interface SessionEvents {
   };
   /** A conversation's view or info changed; read `view(id)` again. Coalesced per animation frame. */
   change: { readonly conversationId: string };
-  /** The conversation list changed (agents: InboxUpdate; visitors: Welcome). */
+  /** The conversation list changed (agents: InboxUpdate; visitors: Welcome), or a visitor's announcements (`announcements()`). */
   list: Record<string, never>;
   /** A new message from someone else arrived live (for badges and notifications). */
   incoming: { readonly item: TimelineItem };
@@ -223,6 +224,10 @@ export interface Session {
   setTopic(topic: string): Promise<void>;
   /** Visitors: forget token, cache and outbox (log-out); reconnects as new. */
   reset(): Promise<void>;
+  /** Visitors: the announcements held (never a recalled one); `currentAnnouncements` drops expired ones and orders the rest, as `<cs-news>` does. */
+  announcements(): readonly Announcement[];
+  /** Visitors: tell the server the visitor saw, clicked, dismissed or replied to an announcement (each sent once). */
+  announcementEvent(id: string, event: AnnouncementEvent): void;
 }
 
 /**

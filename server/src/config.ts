@@ -39,6 +39,9 @@
  * | CS_MAX_UPLOAD_BYTES | largest attachment upload (413 past it) | 10485760 (10 MiB) |
  * | CS_UPLOAD_QUOTA_BYTES_PER_HOUR | bytes one visitor may upload per hour (429 past it; 0 = no limit) | 104857600 (100 MiB) |
  * | CS_FILE_URL_TTL_MS | least lifetime of a signed /files URL | 3600000 |
+ * | CS_SMTP_URL | SMTP server for outbound email (nodemailer URL); unset = email off | off |
+ * | CS_MAIL_FROM | sender of outbound email, `Shop <shop@example.com>` (the email.from setting overrides it) | none |
+ * | CS_EMAIL_DELAY_MS | agent replies not shown to the visitor within this are emailed, ms | 180000 |
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -114,6 +117,9 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): { options: Partial<Serve
     uploadQuotaBytesPerHour: number('CS_UPLOAD_QUOTA_BYTES_PER_HOUR'),
     fileUrlTtlMs: number('CS_FILE_URL_TTL_MS'),
     broadcastSpreadMs: number('CS_BROADCAST_SPREAD_MS'),
+    smtpUrl: env.CS_SMTP_URL || undefined,
+    mailFrom: env.CS_MAIL_FROM || undefined,
+    emailDelayMs: number('CS_EMAIL_DELAY_MS'),
   };
   if (env.CS_API_TOKEN && env.CS_API_TOKEN.length < 24) throw new Error('CS_API_TOKEN must be at least 24 characters (e.g. openssl rand -base64 32)');
   const options = Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined)) as Partial<ServerOptions>;

@@ -21,6 +21,8 @@ import { closeRevoked } from './gateway/staff.js';
 import { MemoryConversationReader, registerApi } from './http/api/index.js';
 import { openStore, type ImportReport } from './store/index.js';
 import { registerStoreMetrics } from './store/metrics.js';
+import { EmailService } from './email/service.js';
+import { DEFAULT_BUSINESS_HOURS, DEFAULT_EMAIL_SETTINGS } from './email/settings.js';
 
 export { resolveOptions, repoRoot, type BlockedWordsMode, type ServerOptions } from './options.js';
 export { signAgentToken, signIdentity, signVisitorToken } from './gateway/auth.js';
@@ -59,6 +61,8 @@ export interface RunningServer {
   readonly files: Files;
   /** The public mailbox (tests and admin tools). */
   readonly broadcasts: BroadcastService;
+  /** Away mode, visitors' emails and outbound email (tests and admin tools). */
+  readonly email: EmailService;
   readonly log: Logger;
   /**
    * Graceful stop: refuses new connections, closes the listen socket, sends
@@ -128,6 +132,27 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
   });
   const hub = new Hub(store, metrics, options, log, now, (message) => files.wireAttachments(message));
   store.setInUse((conversationId) => hub.registry.watchersOf(conversationId).length > 0);
+  const email = new EmailService({
+    db: database,
+    options: { smtpUrl: options.smtpUrl, mailFrom: options.mailFrom, delayMs: options.emailDelayMs },
+    settings: () => accounts.settings.get(),
+    onlineAgents: () => hub.registry.onlineAgents(),
+    visitor: (visitorId) => store.visitors.get(visitorId),
+    onAwayChange: () => hub.notices.agentsChanged(),
+    log,
+    now: options.emailClock,
+  });
+  hub.notices.useContinuity({
+    availableAgents: () => email.availability.availableAgents(),
+    away: () => email.availability.view(),
+    wireFields: (conversation) => email.wireFields(conversation),
+  });
+  let hoursBefore = JSON.stringify(accounts.settings.get().business_hours);
+  accounts.settings.onChange((settings) => {
+    const hours = JSON.stringify(settings.business_hours);
+    if (hours !== hoursBefore) email.availability.hoursChanged();
+    hoursBefore = hours;
+  });
   accounts.onRevocation((revocation) => closeRevoked(hub, revocation));
   const pipeline = {
     options,
@@ -144,7 +169,8 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
       },
       isOnline: (agentId: string) => hub.registry.agentSessions(agentId).length > 0,
     },
-    botTexts: (lang: string) => textsFor(accounts.settings.get(), lang),
+    botTexts: (lang: string) => ({ ...textsFor(accounts.settings.get(), lang), timeZone: accounts.settings.get().business_hours.timezone }),
+    continuity: email,
     metrics,
     log,
     now,
@@ -158,6 +184,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
     metrics,
     accounts,
     broadcasts,
+    email,
     log,
     pipeline,
     now,
@@ -178,6 +205,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
       conversations: new MemoryConversationReader(store),
       onlineAgentIds: () => new Set(hub.registry.onlineAgents()),
       announcements: broadcasts,
+      email,
     },
     log,
   );
@@ -191,6 +219,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
     clearInterval(retention);
     hub.dispose();
     store.dispose();
+    email.close();
     await opened.close();
     throw error;
   }
@@ -206,6 +235,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
       hub.dispose();
       clearInterval(retention);
       store.dispose();
+      email.close();
       broadcasts.close();
       files.close();
       await opened.close();
@@ -213,7 +243,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
       log.info('server closed');
     })());
 
-  return { port, url: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}/ws`, native: isNativeUws(), options, store, accounts, broadcasts, files, imported: opened.imported, log, close };
+  return { port, url: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}/ws`, native: isNativeUws(), options, store, accounts, broadcasts, email, files, imported: opened.imported, log, close };
 }
 
 /** uWS's listen with an options argument after host and port (the typings only declare it without a host). */
@@ -261,5 +291,7 @@ function defaultSettings(options: ServerOptions): Settings {
     blocked_words: options.blockedWords,
     blocked_words_mode: options.blockedWordsMode,
     allowed_origins: options.allowedOrigins,
+    business_hours: DEFAULT_BUSINESS_HOURS,
+    email: DEFAULT_EMAIL_SETTINGS,
   };
 }

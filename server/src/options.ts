@@ -132,6 +132,14 @@ export interface ServerOptions {
   uploadQuotaBytesPerHour: number;
   /** Least lifetime of a signed /files URL, ms (CS_FILE_URL_TTL_MS); clients get fresh ones on every Deliver and Sync. Default 3600000. */
   fileUrlTtlMs: number;
+  /** `CS_SMTP_URL`: the SMTP server outbound email goes through (nodemailer URL, e.g. `smtps://user:pass@smtp.example.com:465`); '' turns email off. Default ''. */
+  smtpUrl: string;
+  /** `CS_MAIL_FROM`: the sender of outbound email (`Shop <shop@example.com>`); the `email.from` setting overrides it. Default ''. */
+  mailFrom: string;
+  /** `CS_EMAIL_DELAY_MS`: agent replies no visitor session has shown within this are emailed (one email for all of them), ms. Default 180000. */
+  emailDelayMs: number;
+  /** The clock of away mode and outbound email (business hours, the email delay), ms since the epoch; tests inject one. Default Date.now. */
+  emailClock: () => number;
   /** pino level: 'fatal' … 'trace', or 'silent'. Default 'info'. */
   logLevel: string;
   /** Folder holding the built widget bundles (cs-chat.js, cs-inbox.js). Default <repo>/dist. */
@@ -189,6 +197,10 @@ export function resolveOptions(partial: Partial<ServerOptions>): ServerOptions {
     maxUploadBytes: 10 * 1024 * 1024,
     uploadQuotaBytesPerHour: 100 * 1024 * 1024,
     fileUrlTtlMs: 60 * 60 * 1000,
+    smtpUrl: '',
+    mailFrom: '',
+    emailDelayMs: 180_000,
+    emailClock: () => Date.now(),
     logLevel: 'info',
     distDir: join(repoRoot, 'dist'),
     demoDir: join(repoRoot, 'demo'),

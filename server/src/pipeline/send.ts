@@ -89,10 +89,11 @@ export async function handleSend(ctx: PipelineDeps, caller: Caller, reply: Reply
   };
   reply.together(fanOut);
   ctx.metrics.sendToAck.observe((ctx.now() - startedMs) / 1000);
+  ctx.continuity?.messageStored(conversation, message);
 
   if (caller.role === cs.v1.Role.VISITOR) {
     if (conversation.status === cs.v1.ConversationStatus.RESOLVED) await reopenByVisitor(ctx, conversation.id);
-    await afterVisitorMessage(ctx, conversation, caller.lang);
+    await afterVisitorMessage(ctx, conversation, caller.lang, caller.timeZone);
   }
 }
 

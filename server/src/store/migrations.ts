@@ -21,6 +21,7 @@ import type Database from 'better-sqlite3';
 import { ACCOUNT_MIGRATIONS } from '../accounts/schema.js';
 import { attachmentsTable } from '../files/schema.js';
 import { BROADCAST_MIGRATIONS } from '../broadcast/store.js';
+import { EMAIL_MIGRATIONS } from '../email/schema.js';
 
 /** One schema step. */
 export interface Migration {
@@ -107,6 +108,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: 'attachments', up: attachmentsTable },
   // Staff accounts, sessions, invites, setup codes, settings, canned replies (server/src/accounts/schema.ts).
   ...ACCOUNT_MIGRATIONS,
+  // Visitors' emails, the outbound email queue, agents' alert choice (server/src/email/schema.ts).
+  ...EMAIL_MIGRATIONS,
 ];
 
 /** Raised when a database was written by a newer server than this one. */

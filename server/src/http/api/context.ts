@@ -19,6 +19,8 @@ export interface ApiServices {
   onlineAgentIds(): ReadonlySet<string>;
   /** The public mailbox (announcements, DESIGN.md §6). */
   readonly announcements: BroadcastService;
+  /** Email continuity (DESIGN.md §10): on or off, and how to turn it on. */
+  readonly email?: { status(): { enabled: boolean; from: string; hint: string } };
 }
 
 /** One request's handler context. */

@@ -29,6 +29,8 @@ export interface ContactRecord {
   readonly name: string;
   /** The page the visitor was on when they left it (the emails link back to it). */
   readonly pageUrl: string;
+  /** The visitor's language then (emails are worded in it). */
+  readonly lang: string;
   readonly updatedMs: number;
   /** Set when the visitor unsubscribed (one click): nothing more is emailed. */
   readonly unsubscribedMs: number | null;
@@ -40,12 +42,13 @@ interface Row {
   email: string;
   name: string;
   page_url: string;
+  lang: string;
   updated_ms: number;
   unsubscribed_ms: number | null;
 }
 
 function record(row: Row): ContactRecord {
-  return { conversationId: row.conversation_id, visitorId: row.visitor_id, email: row.email, name: row.name, pageUrl: row.page_url, updatedMs: row.updated_ms, unsubscribedMs: row.unsubscribed_ms };
+  return { conversationId: row.conversation_id, visitorId: row.visitor_id, email: row.email, name: row.name, pageUrl: row.page_url, lang: row.lang, updatedMs: row.updated_ms, unsubscribedMs: row.unsubscribed_ms };
 }
 
 /** The `email_contacts` table. */
@@ -74,19 +77,27 @@ export class Contacts {
   set(contact: Omit<ContactRecord, 'unsubscribedMs'>): ContactRecord {
     this.db
       .prepare(
-        `INSERT INTO email_contacts (conversation_id, visitor_id, email, name, page_url, created_ms, updated_ms, unsubscribed_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?, NULL)
-         ON CONFLICT (conversation_id) DO UPDATE SET email = excluded.email, name = excluded.name, page_url = excluded.page_url, updated_ms = excluded.updated_ms, unsubscribed_ms = NULL`,
+        `INSERT INTO email_contacts (conversation_id, visitor_id, email, name, page_url, lang, created_ms, updated_ms, unsubscribed_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)
+         ON CONFLICT (conversation_id) DO UPDATE SET email = excluded.email, name = excluded.name, page_url = excluded.page_url, lang = excluded.lang, updated_ms = excluded.updated_ms, unsubscribed_ms = NULL`,
       )
-      .run(contact.conversationId, contact.visitorId, contact.email, contact.name, contact.pageUrl, contact.updatedMs, contact.updatedMs);
+      .run(contact.conversationId, contact.visitorId, contact.email, contact.name, contact.pageUrl, contact.lang, contact.updatedMs, contact.updatedMs);
     this.byConversation.delete(contact.conversationId);
     return this.get(contact.conversationId)!;
   }
 
-  /** Marks a conversation's contact unsubscribed; false when it has none. */
-  unsubscribe(conversationId: string, atMs: number): boolean {
-    const changed = this.db.prepare('UPDATE email_contacts SET unsubscribed_ms = COALESCE(unsubscribed_ms, ?) WHERE conversation_id = ?').run(atMs, conversationId).changes;
+  /**
+   * Marks a conversation unsubscribed. A conversation without a row (an
+   * identified visitor's email from the site) gets one holding `email`, so
+   * the choice is kept.
+   */
+  unsubscribe(conversationId: string, visitorId: string, email: string, atMs: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO email_contacts (conversation_id, visitor_id, email, created_ms, updated_ms, unsubscribed_ms) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (conversation_id) DO UPDATE SET unsubscribed_ms = COALESCE(unsubscribed_ms, excluded.unsubscribed_ms)`,
+      )
+      .run(conversationId, visitorId, email, atMs, atMs, atMs);
     this.byConversation.delete(conversationId);
-    return changed > 0;
   }
 }

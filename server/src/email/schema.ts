@@ -12,6 +12,9 @@
  *   part, so a send retried after a crash is the same email, never a second
  *   one. `first_seq`..`last_seq` are the agent messages a reply email
  *   carries: once recorded, no other email carries them.
+ * - `email_due`: conversations with agent replies to look at once the
+ *   email delay has passed (durable, so a restart during the delay still
+ *   sends them).
  * - `email_agent_prefs`: per agent, whether they get an email for a new
  *   conversation while no agent is online (absent: yes).
  */
@@ -19,7 +22,7 @@ import type { Migration } from '../store/migrations.js';
 
 export const EMAIL_MIGRATIONS: readonly Migration[] = [
   {
-    name: 'email_contacts, email_outbox, email_agent_prefs',
+    name: 'email_contacts, email_outbox, email_due, email_agent_prefs',
     up: (db) =>
       db.exec(`
       CREATE TABLE email_contacts (
@@ -28,6 +31,7 @@ export const EMAIL_MIGRATIONS: readonly Migration[] = [
         email           TEXT NOT NULL,
         name            TEXT NOT NULL DEFAULT '',
         page_url        TEXT NOT NULL DEFAULT '',
+        lang            TEXT NOT NULL DEFAULT '',
         created_ms      INTEGER NOT NULL,
         updated_ms      INTEGER NOT NULL,
         unsubscribed_ms INTEGER
@@ -51,6 +55,10 @@ export const EMAIL_MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX email_outbox_due ON email_outbox (state, next_attempt_ms);
       CREATE INDEX email_outbox_by_conversation ON email_outbox (conversation_id, kind, last_seq);
+      CREATE TABLE email_due (
+        conversation_id TEXT PRIMARY KEY,
+        due_ms          INTEGER NOT NULL
+      );
       CREATE TABLE email_agent_prefs (
         account_id              TEXT PRIMARY KEY,
         new_conversation_alerts INTEGER NOT NULL,

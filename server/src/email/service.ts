@@ -139,7 +139,7 @@ export class EmailService implements ContinuityPort {
     if (!isEmailAddress(address)) throw new ContactError(`"${address.slice(0, 80)}" is not a valid email address`);
     if (name.length > MAX_CONTACT_NAME) throw new ContactError(`the name may have at most ${MAX_CONTACT_NAME} characters`);
     if (conversation.lastSeq === 0) throw new ContactError('write a message first: the email is for the answer to it');
-    return this.contacts.set({ conversationId: conversation.id, visitorId: conversation.visitorId, email: address, name: name.trim(), pageUrl: conversation.visitorPageUrl, updatedMs: this.deps.now() });
+    return this.contacts.set({ conversationId: conversation.id, visitorId: conversation.visitorId, email: address, name: name.trim(), pageUrl: conversation.visitorPageUrl, lang: conversation.visitorLang, updatedMs: this.deps.now() });
   }
 
   /** Stops timers. */

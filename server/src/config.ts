@@ -42,6 +42,7 @@
  * | CS_SMTP_URL | SMTP server for outbound email (nodemailer URL); unset = email off | off |
  * | CS_MAIL_FROM | sender of outbound email, `Shop <shop@example.com>` (the email.from setting overrides it) | none |
  * | CS_EMAIL_DELAY_MS | agent replies not shown to the visitor within this are emailed, ms | 180000 |
+ * | CS_PUBLIC_URL | public base URL of the server for links in emails | the listen address |
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -120,6 +121,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): { options: Partial<Serve
     smtpUrl: env.CS_SMTP_URL || undefined,
     mailFrom: env.CS_MAIL_FROM || undefined,
     emailDelayMs: number('CS_EMAIL_DELAY_MS'),
+    publicUrl: env.CS_PUBLIC_URL ? env.CS_PUBLIC_URL.replace(/\/+$/, '') : undefined,
+    inboundDomain: env.CS_INBOUND_DOMAIN || undefined,
   };
   if (env.CS_API_TOKEN && env.CS_API_TOKEN.length < 24) throw new Error('CS_API_TOKEN must be at least 24 characters (e.g. openssl rand -base64 32)');
   const options = Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined)) as Partial<ServerOptions>;

@@ -22,6 +22,7 @@ import { MemoryConversationReader, registerApi } from './http/api/index.js';
 import { openStore, type ImportReport } from './store/index.js';
 import { registerStoreMetrics } from './store/metrics.js';
 import { EmailService } from './email/service.js';
+import { registerUnsubscribe } from './email/http.js';
 import { DEFAULT_BUSINESS_HOURS, DEFAULT_EMAIL_SETTINGS } from './email/settings.js';
 
 export { resolveOptions, repoRoot, type BlockedWordsMode, type ServerOptions } from './options.js';
@@ -132,9 +133,18 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
   });
   const hub = new Hub(store, metrics, options, log, now, (message) => files.wireAttachments(message));
   store.setInUse((conversationId) => hub.registry.watchersOf(conversationId).length > 0);
+  let listenUrl = '';
   const email = new EmailService({
     db: database,
-    options: { smtpUrl: options.smtpUrl, mailFrom: options.mailFrom, delayMs: options.emailDelayMs },
+    options: { smtpUrl: options.smtpUrl, mailFrom: options.mailFrom, delayMs: options.emailDelayMs, inboundDomain: options.inboundDomain },
+    conversation: (id) => store.get(id),
+    staff: () => accounts.accounts.list(),
+    fileNames: (message) => files.wireAttachments(message).map((file) => file.name ?? ''),
+    keys: { secret: options.secret, previousSecret: options.previousSecret },
+    publicUrl: () => options.publicUrl || listenUrl,
+    onContactChange: (conversationId) => hub.inboxChanged(conversationId),
+    transport: options.emailTransport,
+    afterAccepted: options.emailAfterAccepted,
     settings: () => accounts.settings.get(),
     onlineAgents: () => hub.registry.onlineAgents(),
     visitor: (visitorId) => store.visitors.get(visitorId),
@@ -210,6 +220,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
     log,
   );
   files.register(app);
+  registerUnsubscribe(app, email);
   registerHttpRoutes(app, { options, metrics, log, health: () => ({ journalHealthy: journal.healthy, shuttingDown: ctx.shuttingDown }) });
 
   let listenSocket: uWS.us_listen_socket;
@@ -225,6 +236,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
   }
   const port = uWS.us_socket_local_port(listenSocket);
   const host = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
+  listenUrl = `http://${host}:${port}`;
   let closing: Promise<void> | undefined;
 
   const close = (): Promise<void> =>

@@ -6,6 +6,8 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Db } from './store/db.js';
+import type { MailTransport } from './email/mailer.js';
+import type { OutboxEntry } from './email/outbox.js';
 
 /** How the sensitive-word filter treats a blocked word. */
 export type BlockedWordsMode = 'mask' | 'reject';
@@ -138,6 +140,14 @@ export interface ServerOptions {
   mailFrom: string;
   /** `CS_EMAIL_DELAY_MS`: agent replies no visitor session has shown within this are emailed (one email for all of them), ms. Default 180000. */
   emailDelayMs: number;
+  /** Tests only: the SMTP transport of outbound email (default: nodemailer over `smtpUrl`). */
+  emailTransport: MailTransport | undefined;
+  /** Tests only: runs after SMTP accepted an email, before it is recorded as sent (a crash there is what the never-twice test makes). */
+  emailAfterAccepted: ((entry: OutboxEntry) => void) | undefined;
+  /** `CS_INBOUND_DOMAIN`: reply addresses are `reply+…@<domain>`; '' uses the mailbox's own address with a +tag. Default ''. */
+  inboundDomain: string;
+  /** `CS_PUBLIC_URL`: the server's public base URL for links in emails (unsubscribe, workbench), e.g. `https://chat.example.com`; '' uses the listen address. Default ''. */
+  publicUrl: string;
   /** The clock of away mode and outbound email (business hours, the email delay), ms since the epoch; tests inject one. Default Date.now. */
   emailClock: () => number;
   /** pino level: 'fatal' … 'trace', or 'silent'. Default 'info'. */
@@ -201,6 +211,10 @@ export function resolveOptions(partial: Partial<ServerOptions>): ServerOptions {
     mailFrom: '',
     emailDelayMs: 180_000,
     emailClock: () => Date.now(),
+    inboundDomain: '',
+    publicUrl: '',
+    emailTransport: undefined,
+    emailAfterAccepted: undefined,
     logLevel: 'info',
     distDir: join(repoRoot, 'dist'),
     demoDir: join(repoRoot, 'demo'),

@@ -3,7 +3,7 @@
  * implements the protocol): it accepts every message, keeps the raw bytes
  * and the parsed form (mailparser), and can be taken down (connections
  * refused: the port is closed) and brought back on the same port, or set
- * to refuse transactions with a temporary 451. Reusable by any suite
+ * to refuse transactions with a code (451 temporary, 550 permanent). Reusable by any suite
  * (outbound email here, the end-to-end "Must show" test of issue 14).
  *
  * ```ts
@@ -43,8 +43,8 @@ function headerOf(raw: string, name: string): string {
 export class TestSmtp {
   /** Every message accepted, in arrival order. */
   readonly mails: ReceivedMail[] = [];
-  /** Transactions refused with 451 while true (the connection itself works). */
-  refuse = false;
+  /** While not 0, every transaction is refused with this SMTP code (451: try later; 550: never), the connection itself works. */
+  refuseWith = 0;
   private server: SMTPServer;
   private waiters: Array<() => void> = [];
 
@@ -109,9 +109,9 @@ export class TestSmtp {
       logger: false,
       size: 25 * 1024 * 1024,
       onMailFrom: (_address, _session, callback) => {
-        if (!this.refuse) return callback();
-        const error = new Error('try again later') as Error & { responseCode: number };
-        error.responseCode = 451;
+        if (!this.refuseWith) return callback();
+        const error = new Error(this.refuseWith >= 500 ? 'mailbox unavailable' : 'try again later') as Error & { responseCode: number };
+        error.responseCode = this.refuseWith;
         callback(error);
       },
       onData: (stream: SMTPServerDataStream, session: SMTPServerSession, callback) => {

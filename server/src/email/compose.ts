@@ -21,6 +21,8 @@ export interface MailPayload {
   readonly references: readonly string[];
   /** Extra headers (Auto-Submitted, List-Unsubscribe …). */
   readonly headers: Readonly<Record<string, string>>;
+  /** The Date header (when the intent was recorded: a resend is the same email). */
+  readonly dateMs: number;
 }
 
 /** A message as an email shows it. */

@@ -16,6 +16,9 @@ import type { ContinuityPort } from '../pipeline/ports.js';
 import type { Conversation, StoredMessage, VisitorProfile } from '../store/conversations.js';
 import { Availability } from './away.js';
 import { Contacts, isEmailAddress, MAX_CONTACT_NAME, type ContactRecord } from './contacts.js';
+import { smtpTransport, type MailTransport } from './mailer.js';
+import { OutboundMail, verifyUnsubscribeToken } from './outbound.js';
+import { Outbox, type OutboxEntry } from './outbox.js';
 import { bareAddress } from './settings.js';
 
 /** The environment's email settings (main.ts maps CS_* onto them). */
@@ -26,6 +29,10 @@ export interface EmailOptions {
   readonly mailFrom: string;
   /** `CS_EMAIL_DELAY_MS`: agent replies no visitor session has shown within this are emailed, ms. Default 180000. */
   readonly delayMs: number;
+  /** `CS_INBOUND_DOMAIN`: reply addresses `reply+…@<domain>`; '' uses the sender's mailbox with a +tag. */
+  readonly inboundDomain: string;
+  /** How often the sending loop looks for due work, ms. Default 1000. */
+  readonly tickMs?: number;
 }
 
 /** Why a Contact was refused. */
@@ -56,6 +63,22 @@ export interface EmailServiceDeps {
   visitor(visitorId: string): VisitorProfile | undefined;
   /** Away or the hours changed: tell the widgets. */
   onAwayChange(): void;
+  /** A conversation by id (loaded from the store when not in memory). */
+  conversation(id: string): Conversation | undefined;
+  /** Enabled and disabled staff accounts (alerts go to the enabled ones). */
+  staff(): readonly { id: string; email: string; disabled: boolean }[];
+  /** Names of the files a message carries. */
+  fileNames(message: StoredMessage): string[];
+  /** Secrets of reply addresses and unsubscribe links. */
+  readonly keys: { readonly secret: string; readonly previousSecret: string };
+  /** The server's public base URL (links in emails), e.g. https://chat.example.com. */
+  publicUrl(): string;
+  /** Agents' emails changed state (the details panel shows "will be emailed"): tell the inbox. */
+  onContactChange(conversationId: string): void;
+  /** SMTP transport (tests inject one); default nodemailer over CS_SMTP_URL. */
+  readonly transport?: MailTransport;
+  /** Tests only: see OutboundDeps.afterAccepted. */
+  readonly afterAccepted?: (entry: OutboxEntry) => void;
   readonly log: Logger;
   now(): number;
 }
@@ -63,15 +86,62 @@ export interface EmailServiceDeps {
 export class EmailService implements ContinuityPort {
   readonly contacts: Contacts;
   readonly availability: Availability;
+  readonly outbox: Outbox;
+  /** The sending side; undefined without CS_SMTP_URL. */
+  readonly outbound: OutboundMail | undefined;
+  private readonly transport: MailTransport | undefined;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: EmailServiceDeps) {
     this.contacts = new Contacts(deps.db);
+    this.outbox = new Outbox(deps.db);
     this.availability = new Availability({
       hours: () => deps.settings().business_hours,
       onlineAgents: deps.onlineAgents,
       now: deps.now,
       onChange: deps.onAwayChange,
     });
+    if (!deps.options.smtpUrl) return;
+    this.transport = deps.transport ?? smtpTransport(deps.options.smtpUrl);
+    this.outbound = new OutboundMail({
+      outbox: this.outbox,
+      transport: this.transport,
+      conversation: deps.conversation,
+      recipient: (conversation) => {
+        const { email, unsubscribed, contact } = this.knownEmail(conversation);
+        return { email: unsubscribed ? '' : email, lang: contact?.lang ?? '', pageUrl: contact?.pageUrl ?? '' };
+      },
+      from: () => this.from(),
+      settings: deps.settings,
+      keys: { ...deps.keys, inboundDomain: deps.options.inboundDomain },
+      publicUrl: deps.publicUrl,
+      delayMs: deps.options.delayMs,
+      availableAgents: () => this.availability.availableAgents(),
+      staff: deps.staff,
+      fileNames: deps.fileNames,
+      visitorName: (conversation) => this.contacts.get(conversation.id)?.name || deps.visitor(conversation.visitorId)?.name || '',
+      log: deps.log,
+      now: deps.now,
+      afterAccepted: deps.afterAccepted,
+    });
+    this.timer = setInterval(() => this.tick(), deps.options.tickMs ?? 1000);
+    this.timer.unref();
+    // What a previous run left (a retry, a watch, an email a crash interrupted) goes out without waiting for new activity.
+    this.tick();
+  }
+
+  /** Runs the sending loop when something is due. */
+  private tick(): void {
+    const outbound = this.outbound;
+    if (!outbound || !this.enabled) return;
+    const wake = outbound.nextWakeMs();
+    if (wake === undefined || wake > this.deps.now()) return;
+    outbound.runDue().catch((error: unknown) => this.deps.log.error({ err: error }, 'email: sending loop failed'));
+  }
+
+  /** Runs the sending loop now (tests with an injected clock; resolves when the pass is done). */
+  async runDue(): Promise<void> {
+    if (this.outbound && this.enabled) await this.outbound.runDue();
   }
 
   /** The sender address in force: the `email.from` setting, else CS_MAIL_FROM. */
@@ -106,12 +176,41 @@ export class EmailService implements ContinuityPort {
     return { known: unsubscribed ? '' : email, canAsk: email === '' };
   }
 
-  messageStored(_conversation: Conversation, _message: StoredMessage): void {
-    // Outbound email follows agent replies here (outbox.ts).
+  messageStored(conversation: Conversation, message: StoredMessage): void {
+    if (!this.outbound || !this.enabled) return;
+    try {
+      this.outbound.messageStored(conversation, message);
+    } catch (error) {
+      this.deps.log.error({ err: error, conversationId: conversation.id }, 'email: could not queue');
+    }
   }
 
-  resolved(_conversation: Conversation): void {
-    // The transcript on resolve (outbox.ts).
+  resolved(conversation: Conversation): void {
+    if (!this.outbound || !this.enabled) return;
+    try {
+      this.outbound.resolved(conversation);
+      this.tick();
+    } catch (error) {
+      this.deps.log.error({ err: error, conversationId: conversation.id }, 'email: could not queue the transcript');
+    }
+  }
+
+  /**
+   * One-click unsubscribe (RFC 8058) for a conversation: nothing more is
+   * emailed about it, and what was queued is dropped.
+   * @returns false when the token does not verify (nothing changed).
+   */
+  unsubscribe(conversationId: string, token: string): boolean {
+    if (!verifyUnsubscribeToken(this.deps.keys, conversationId, token)) return false;
+    const conversation = this.deps.conversation(conversationId);
+    if (!conversation) return false;
+    const { email } = this.knownEmail(conversation);
+    this.contacts.unsubscribe(conversationId, conversation.visitorId, email, this.deps.now());
+    this.outbox.dropConversation(conversationId, 'unsubscribed');
+    this.outbox.unwatch(conversationId);
+    this.deps.log.info({ conversationId }, 'email: visitor unsubscribed');
+    this.deps.onContactChange(conversationId);
+    return true;
   }
 
   // ---- contacts ---------------------------------------------------------------
@@ -139,11 +238,24 @@ export class EmailService implements ContinuityPort {
     if (!isEmailAddress(address)) throw new ContactError(`"${address.slice(0, 80)}" is not a valid email address`);
     if (name.length > MAX_CONTACT_NAME) throw new ContactError(`the name may have at most ${MAX_CONTACT_NAME} characters`);
     if (conversation.lastSeq === 0) throw new ContactError('write a message first: the email is for the answer to it');
-    return this.contacts.set({ conversationId: conversation.id, visitorId: conversation.visitorId, email: address, name: name.trim(), pageUrl: conversation.visitorPageUrl, lang: conversation.visitorLang, updatedMs: this.deps.now() });
+    const stored = this.contacts.set({ conversationId: conversation.id, visitorId: conversation.visitorId, email: address, name: name.trim(), pageUrl: conversation.visitorPageUrl, lang: conversation.visitorLang, updatedMs: this.deps.now() });
+    if (this.outbound && this.enabled) this.outbound.contactAdded(conversation);
+    return stored;
   }
 
-  /** Stops timers. */
+  /** Whether an account gets an email for a new conversation while no agent is online (default yes). */
+  alertsOn(accountId: string): boolean {
+    return this.outbox.alertsOn(accountId);
+  }
+
+  setAlerts(accountId: string, on: boolean): void {
+    this.outbox.setAlerts(accountId, on, this.deps.now());
+  }
+
+  /** Stops timers and the SMTP transport. */
   close(): void {
     this.availability.dispose();
+    clearInterval(this.timer);
+    this.transport?.close();
   }
 }

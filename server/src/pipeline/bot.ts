@@ -42,7 +42,13 @@ export interface OfflineFacts {
   readonly emailAsked: boolean;
 }
 
-/** The offline auto-reply: the merchant's text, when the team is back, and what is true about email. */
+/**
+ * The offline auto-reply: the merchant's text, when the team is back, and
+ * what is true about email. `{back}` in the text becomes the "back at"
+ * sentence (or, with no time known, "We will answer here as soon as we are
+ * back."); a text without it gets the "back at" sentence after it when a
+ * time is known, and stays as written when not.
+ */
 export function offlineReplyText(base: string, facts: OfflineFacts): string {
   const zh = isChinese(facts.lang);
   const stop = zh ? '。' : '.';
@@ -56,7 +62,7 @@ export function offlineReplyText(base: string, facts: OfflineFacts): string {
   const email = facts.emailKnown
     ? zh ? `我们也会把回复发送到 ${facts.emailKnown}。` : ` We will also email the reply to ${facts.emailKnown}.`
     : facts.emailAsked ? zh ? '在下方留下邮箱，即可通过邮件收到回复。' : ' Leave your email below to get the reply by email.' : '';
-  const text = base.includes(BACK_PLACEHOLDER) ? base.replace(BACK_PLACEHOLDER, back) : `${base}${zh ? '' : ' '}${back}`;
+  const text = base.includes(BACK_PLACEHOLDER) ? base.replace(BACK_PLACEHOLDER, back) : facts.nextOpenMs > 0 ? `${base}${zh ? '' : ' '}${back}` : base;
   return (text + email).trim();
 }
 

@@ -1,6 +1,7 @@
 // Builds the browser bundles with esbuild (run by `npm run build`):
 //   dist/cs-chat.js   the script-tag entry (widget/src/embed.ts), minified IIFE, es2020
 //                     (+ dist/cs-chat.meta.json, esbuild's metafile: what it kept, per input)
+//   dist/chunks/*.js  its lazy chunks (CHUNKS below), content-hashed, loaded by cs-chat.js
 //   dist/cs-inbox.js  the agent workbench (widget/src/elements/cs-inbox.ts), minified IIFE, if present
 //   dist/esm/index.js the ESM entry (widget/src/index.ts) with type declarations in dist/esm/
 // and prints the raw, gzip and brotli sizes of what a visitor downloads. The
@@ -9,7 +10,7 @@
 import { analyzeMetafile, build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
@@ -146,19 +147,201 @@ const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 
 function report(name, file) {
   const s = sizes(file);
-  console.log(`widget: ${name.padEnd(14)} ${kb(s.raw).padStart(9)} raw  ${kb(s.gzip).padStart(8)} gzip  ${kb(s.brotli).padStart(8)} brotli`);
+  console.log(`widget: ${name.padEnd(15)} ${kb(s.raw).padStart(9)} raw  ${kb(s.gzip).padStart(8)} gzip  ${kb(s.brotli).padStart(8)} brotli`);
   return s;
 }
 
 mkdirSync(dist, { recursive: true });
+
+// ---------------------------------------------------------------------------
+// Lazy chunks: what dist/cs-chat.js does not carry.
+//
+// Every page view downloads cs-chat.js (budget: 40 KB gzip); only a visitor who
+// opens the chat needs the panel. So cs-chat.js holds the launcher, the session
+// (transport, outbox, IndexedDB: the connection starts at page load, so
+// messages, unread counts and announcements arrive) and the element's shell;
+// the rest is in chunks, fetched by `loadChunk(name)` (widget/src/chunks.ts)
+// on first use and preloaded when the page is idle, from `chunks/` beside
+// cs-chat.js (resolved against the script's own src, so any host or path
+// prefix works). The server serves them at /chunks/* as immutable files.
+//
+// How the chunks share Lit, the core and the other modules cs-chat.js already
+// has (never a second copy): cs-chat.js puts the exports the chunks import
+// from the SHARED modules on one private global (`self.__csChat.m`, see
+// ChunkRegistry in chunks.ts) before its own code runs, and each chunk is a
+// classic IIFE built with those modules replaced by
+// `const {…} = self.__csChat.m[path]`.
+// Measured against the alternative, esbuild ESM `splitting` with `import()`:
+// splitting needs module scripts (cs-chat.js is a classic <script async>
+// on the merchant's page; a module chunk from another origin needs CORS, and
+// the entry would become a loader plus a shared chunk, one more round trip
+// before the launcher), while the global costs only the exports cs-chat.js
+// keeps for the chunks alone (printed as "shared" below) and works from any
+// origin with no CORS. The build fails if a chunk would bundle a second copy
+// of anything in cs-chat.js, naming the file to add to SHARED.
+//
+// To put a feature's visitor code in a chunk:
+//   1. Give it an entry module that exports what cs-chat.js calls (e.g.
+//      `export function createX(host) {…}`), and name it in CHUNKS below and
+//      in the `Chunks` interface in widget/src/chunks.ts (the types), and in
+//      widget/src/chunks-esm.ts (the ESM/test loader).
+//   2. Call it only through the loader: `const x = await loadChunk('x')`
+//      (never a static import, or a dynamic `import()` from code in
+//      cs-chat.js: esbuild would bundle it back in). Show a state while it
+//      loads and a clear message when it fails; `loadChunk` retries on the
+//      next call. `preloadChunks(['x'])` fetches it when the page is idle,
+//      if opening it should be instant.
+//   3. `npm run build`: if it says a module is in both, add that module's
+//      path to SHARED (or move what cs-chat.js needs of it to its own small
+//      module, so the chunk's code stays out of cs-chat.js).
+// ---------------------------------------------------------------------------
+
+/** The lazy chunks: name -> entry module. The file is dist/chunks/cs-chat-<name>-<hash>.js. */
+const CHUNKS = {
+  panel: 'widget/src/elements/chat-panel.ts',
+  news: 'widget/src/elements/cs-news.ts',
+};
+
+/**
+ * Modules cs-chat.js shares with the chunks, by path from the repo root (what
+ * a bare import such as `lit` resolves to). cs-chat.js keeps (and shares) the
+ * names the chunks import from them (namesChunksUse), nothing more.
+ */
+const SHARED = [
+  'node_modules/lit/index.js',
+  'widget/src/core/types.ts',
+  'widget/src/core/announcements.ts',
+  'widget/src/elements/i18n-launcher.ts',
+  'widget/src/elements/icons.ts',
+  'widget/src/elements/message-text.ts',
+  'widget/src/elements/session-view.ts',
+];
+
+/** The global name of ChunkRegistry (widget/src/chunks.ts, REGISTRY_KEY). */
+const REGISTRY = 'self.__csChat';
+const pathKey = (abs) => relative(root, abs).split(sep).join('/');
+
+/**
+ * The names the chunks import from each SHARED module: a first pass bundles
+ * the chunks as ESM with the SHARED modules external and reads their import
+ * statements. cs-chat.js then keeps (and shares) only those names, so a
+ * module in SHARED costs cs-chat.js nothing but the names a chunk uses.
+ */
+async function namesChunksUse() {
+  const used = new Map(SHARED.map((path) => [path, new Set()]));
+  const external = {
+    name: 'cs-shared-external',
+    setup(b) {
+      b.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.pluginData?.csShared || args.kind === 'entry-point' || args.namespace !== 'file') return undefined;
+        const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { csShared: true } });
+        if (r.errors.length || r.namespace !== 'file' || !used.has(pathKey(r.path))) return undefined;
+        return { path: `cs-shared:${pathKey(r.path)}`, external: true };
+      });
+    },
+  };
+  const out = await build({
+    ...browser,
+    minify: false,
+    format: 'esm',
+    write: false,
+    outdir: join(dist, 'names'),
+    entryPoints: Object.values(CHUNKS).map((path) => join(root, path)),
+    plugins: [external, ...browser.plugins],
+  });
+  for (const file of out.outputFiles) {
+    for (const [, what, path] of file.text.matchAll(/(?:import|export)\s*([^;'"]*?)\s*from\s*"cs-shared:([^"]+)"/g)) {
+      if (!/^\{[^}]*\}$/.test(what)) throw new Error(`widget/build.mjs: a chunk imports ${what} from ${path}; import named exports only`);
+      for (const spec of what.slice(1, -1).split(',')) {
+        const name = spec.trim().split(/\s+as\s+/)[0];
+        if (name) used.get(path).add(name);
+      }
+    }
+  }
+  return new Map([...used].filter(([, names]) => names.size).map(([path, names]) => [path, [...names].sort()]));
+}
+const sharedExports = await namesChunksUse();
+
+/** In a chunk: an import of a SHARED module reads it from cs-chat.js's global instead of bundling it. */
+const fromEntry = {
+  name: 'cs-shared',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, async (args) => {
+      if (args.pluginData?.csShared || args.kind === 'entry-point' || args.namespace !== 'file') return undefined;
+      const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { csShared: true } });
+      if (r.errors.length || r.namespace !== 'file') return undefined;
+      const key = pathKey(r.path);
+      return sharedExports.has(key) ? { path: key, namespace: 'cs-shared' } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'cs-shared' }, (args) => ({
+      contents: `export const { ${sharedExports.get(args.path).join(', ')} } = ${REGISTRY}.m[${JSON.stringify(args.path)}];`,
+      loader: 'js',
+    }));
+  },
+};
+
+/** A chunk's entry: registers the module's exports under its name, then cs-chat.js's loader picks them up. */
+const chunkEntry = {
+  name: 'cs-chunk',
+  setup(b) {
+    b.onResolve({ filter: /^cs-chunk:/ }, (args) => ({ path: args.path.slice('cs-chunk:'.length), namespace: 'cs-chunk' }));
+    b.onLoad({ filter: /.*/, namespace: 'cs-chunk' }, (args) => ({
+      contents: `import * as chunk from ${JSON.stringify(join(root, CHUNKS[args.path]))};\n${REGISTRY}.chunks[${JSON.stringify(args.path)}] = chunk;`,
+      resolveDir: root,
+      loader: 'js',
+    }));
+  },
+};
+
+const chunkDir = join(dist, 'chunks');
+rmSync(chunkDir, { recursive: true, force: true });
+rmSync(join(dist, 'cs-chat-news.js'), { force: true }); // the news bundle of earlier builds is the `news` chunk now
+const chunkBuild = await build({
+  ...browser,
+  plugins: [fromEntry, chunkEntry, ...browser.plugins.map((p) => (p === protoClientHalf ? protoVisitorHalf : p))],
+  entryPoints: Object.keys(CHUNKS).map((name) => ({ in: `cs-chunk:${name}`, out: `cs-chat-${name}` })),
+  outdir: chunkDir,
+  entryNames: '[name]-[hash]',
+  metafile: true,
+});
+/** name -> { file (under dist/), inputs the chunk bundles }. */
+const chunkOutputs = new Map(
+  Object.entries(chunkBuild.metafile.outputs)
+    .filter(([, o]) => o.entryPoint?.startsWith('cs-chunk:'))
+    .map(([file, o]) => [o.entryPoint.slice('cs-chunk:'.length), { file: pathKey(join(root, file)).replace(/^dist\//, ''), inputs: o.inputs }]),
+);
+
+/** In cs-chat.js, before embed.ts runs: the registry with the SHARED namespaces and the chunk files. */
+const exposeShared = {
+  name: 'cs-expose',
+  setup(b) {
+    b.onResolve({ filter: /^cs-(entry|expose)$/ }, (args) => ({ path: args.path, namespace: 'cs-entry' }));
+    b.onLoad({ filter: /^cs-entry$/, namespace: 'cs-entry' }, () => ({
+      // Imports run in order: the registry exists before embed.ts's first line.
+      contents: `import 'cs-expose';\nimport ${JSON.stringify(join(root, 'widget/src/embed.ts'))};`,
+      resolveDir: root,
+      loader: 'js',
+    }));
+    b.onLoad({ filter: /^cs-expose$/, namespace: 'cs-entry' }, () => {
+      const files = Object.fromEntries([...chunkOutputs].map(([name, o]) => [name, o.file]));
+      return {
+        contents:
+          [...sharedExports].map(([path, names], i) => `import { ${names.map((n, j) => `${n} as m${i}_${j}`).join(', ')} } from ${JSON.stringify(join(root, path))};`).join('\n') +
+          `\n${REGISTRY} = { m: { ${[...sharedExports].map(([path, names], i) => `${JSON.stringify(path)}: { ${names.map((n, j) => `${n}: m${i}_${j}`).join(', ')} }`).join(', ')} }, files: ${JSON.stringify(files)}, chunks: {} };`,
+        resolveDir: root,
+        loader: 'js',
+      };
+    });
+  },
+};
 
 // The first statement of the script-tag bundle marks when the script starts to
 // run (before the modules it bundles are evaluated, which a mark inside
 // embed.ts would come after); the controller marks the launcher's first paint.
 const chatBuild = await build({
   ...browser,
-  plugins: browser.plugins.map((p) => (p === protoClientHalf ? protoVisitorHalf : p)),
-  entryPoints: [join(root, 'widget/src/embed.ts')],
+  plugins: [exposeShared, ...browser.plugins.map((p) => (p === protoClientHalf ? protoVisitorHalf : p))],
+  entryPoints: ['cs-entry'],
   outfile: join(dist, 'cs-chat.js'),
   banner: { js: "self.performance?.mark('cs-chat:script-start');" },
   metafile: true,
@@ -168,8 +351,31 @@ const chatBuild = await build({
 writeFileSync(join(dist, 'cs-chat.meta.json'), JSON.stringify(chatBuild.metafile));
 if (process.env.CS_SIZE_REPORT === '1') console.log(await analyzeMetafile(chatBuild.metafile));
 
-// <cs-news>, the announcements' card and banner: its own bundle, loaded by cs-chat.js only when there is one to show.
-await build({ ...browser, entryPoints: [join(root, 'widget/src/elements/cs-news.ts')], outfile: join(dist, 'cs-chat-news.js') });
+// What sharing costs cs-chat.js: the same build with an empty registry (the SHARED modules' unused exports drop out).
+const unshared = await build({
+  ...browser,
+  plugins: [{ ...exposeShared, setup(b) {
+    b.onLoad({ filter: /^cs-expose$/, namespace: 'cs-entry' }, () => ({ contents: `${REGISTRY} = { m: {}, files: {}, chunks: {} };`, loader: 'js' }));
+    exposeShared.setup(b);
+  } }, ...browser.plugins.map((p) => (p === protoClientHalf ? protoVisitorHalf : p))],
+  entryPoints: ['cs-entry'],
+  outfile: 'unshared.js',
+  write: false,
+});
+const sharingCost = gzipSync(readFileSync(join(dist, 'cs-chat.js')), { level: 9 }).length - gzipSync(unshared.outputFiles[0].contents, { level: 9 }).length;
+
+// Never a second copy: a chunk must not bundle code that cs-chat.js has.
+const inEntry = new Set(
+  Object.entries(Object.values(chatBuild.metafile.outputs)[0].inputs)
+    .filter(([, i]) => i.bytesInOutput > 0)
+    .map(([path]) => path),
+);
+for (const [name, o] of chunkOutputs) {
+  const twice = Object.entries(o.inputs).filter(([path, i]) => i.bytesInOutput > 0 && inEntry.has(path)).map(([path]) => path);
+  if (twice.length) {
+    throw new Error(`widget/build.mjs: chunk "${name}" bundles code cs-chat.js already has: ${twice.join(', ')}.\nAdd these to SHARED, or move what cs-chat.js needs of them to a module of its own.`);
+  }
+}
 
 // The workbench's Announcements page (admins): /agent/announcements.
 await build({ ...browser, entryPoints: [join(root, 'widget/src/elements/cs-announcements.ts')], outfile: join(dist, 'cs-announcements.js') });
@@ -207,7 +413,12 @@ copyFileSync(join(root, 'proto/gen/chat.d.ts'), join(esm, 'types/proto/gen/chat.
 writeFileSync(join(esm, 'index.d.ts'), "export * from './types/widget/src/index.js';\n");
 
 const chat = report('cs-chat.js', join(dist, 'cs-chat.js'));
-report('cs-chat-news.js', join(dist, 'cs-chat-news.js'));
+const chunkSizes = new Map([...chunkOutputs].map(([name, o]) => [name, report(`chunk ${name}`, join(dist, o.file))]));
+const panel = chunkSizes.get('panel');
+console.log(
+  `widget: on open         ${kb(chat.raw + panel.raw).padStart(9)} raw  ${kb(chat.gzip + panel.gzip).padStart(8)} gzip  ${kb(chat.brotli + panel.brotli).padStart(8)} brotli  (cs-chat.js + chunk panel: what a visitor downloads to open the chat)`,
+);
+console.log(`widget: shared          ${sharingCost} B gzip of cs-chat.js is the SHARED exports only the chunks use`);
 if (hasInbox) report('cs-inbox.js', join(dist, 'cs-inbox.js'));
 else console.log('widget: cs-inbox.js skipped: widget/src/elements/cs-inbox.ts does not exist yet');
 report('esm/index.js', join(esm, 'index.js'));
@@ -217,5 +428,5 @@ if (chat.gzip > GZIP_BUDGET) {
   console.warn(`\n${line}\nwidget: dist/cs-chat.js is ${chat.gzip} bytes gzip, OVER the ${GZIP_BUDGET}-byte budget by ${chat.gzip - GZIP_BUDGET} bytes.\n${line}\n`);
   if (process.env.CS_SIZE_STRICT === '1') process.exit(1);
 } else {
-  console.log(`widget: dist/cs-chat.js is within the 40 KB gzip budget (${GZIP_BUDGET - chat.gzip} bytes to spare).`);
+  console.log(`widget: dist/cs-chat.js is ${chat.gzip} bytes gzip, within the ${GZIP_BUDGET}-byte (40 KB) budget (${GZIP_BUDGET - chat.gzip} bytes to spare).`);
 }

@@ -43,10 +43,15 @@
  * | CS_MAIL_FROM | sender of outbound email, `Shop <shop@example.com>` (the email.from setting overrides it) | none |
  * | CS_EMAIL_DELAY_MS | agent replies not shown to the visitor within this are emailed, ms | 180000 |
  * | CS_PUBLIC_URL | public base URL of the server for links in emails | the listen address |
+ * | CS_IMAP_URL | mailbox of emailed replies: `imaps://user:app-password@imap.example.com[/folder]` | none (off) |
+ * | CS_INBOUND_DOMAIN | reply addresses `reply+…@<domain>` (else the mailbox's address with a +tag) | none |
+ * | CS_MAX_EMAIL_BYTES | largest emailed reply imported (bigger: refused before download) | 10485760 (10 MiB) |
+ * | CS_IMAP_POLL_MS | mailbox sweep interval besides IDLE, ms | 60000 |
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseImapUrl } from './email/imap-url.js';
 import type { ServerOptions } from './options.js';
 
 /** A non-negative number setting, or undefined when unset; anything else is refused with the variable named. */
@@ -122,8 +127,12 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): { options: Partial<Serve
     mailFrom: env.CS_MAIL_FROM || undefined,
     emailDelayMs: number('CS_EMAIL_DELAY_MS'),
     publicUrl: env.CS_PUBLIC_URL ? env.CS_PUBLIC_URL.replace(/\/+$/, '') : undefined,
+    imapUrl: env.CS_IMAP_URL || undefined,
     inboundDomain: env.CS_INBOUND_DOMAIN || undefined,
+    maxEmailBytes: number('CS_MAX_EMAIL_BYTES'),
+    imapPollMs: number('CS_IMAP_POLL_MS'),
   };
+  if (env.CS_IMAP_URL) parseImapUrl(env.CS_IMAP_URL);
   if (env.CS_API_TOKEN && env.CS_API_TOKEN.length < 24) throw new Error('CS_API_TOKEN must be at least 24 characters (e.g. openssl rand -base64 32)');
   const options = Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined)) as Partial<ServerOptions>;
   return { options, generatedSecret };

@@ -24,6 +24,7 @@ import { registerStoreMetrics } from './store/metrics.js';
 import { EmailService } from './email/service.js';
 import { registerUnsubscribe } from './email/http.js';
 import { DEFAULT_BUSINESS_HOURS, DEFAULT_EMAIL_SETTINGS } from './email/settings.js';
+import { startEmailInbound, type EmailInbound } from './email/index.js';
 
 export { resolveOptions, repoRoot, type BlockedWordsMode, type ServerOptions } from './options.js';
 export { signAgentToken, signIdentity, signVisitorToken } from './gateway/auth.js';
@@ -64,6 +65,8 @@ export interface RunningServer {
   readonly broadcasts: BroadcastService;
   /** Away mode, visitors' emails and outbound email (tests and admin tools). */
   readonly email: EmailService;
+  /** Emailed replies (CS_IMAP_URL); undefined when off. */
+  readonly emailInbound: EmailInbound | undefined;
   readonly log: Logger;
   /**
    * Graceful stop: refuses new connections, closes the listen socket, sends
@@ -201,6 +204,18 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
     shuttingDown: false,
   };
   const retention = startRetention(store, options, log, now);
+  const emailInbound = options.imapUrl
+    ? startEmailInbound({
+        imapUrl: options.imapUrl,
+        maxBytes: options.maxEmailBytes,
+        pollMs: options.imapPollMs,
+        retryBaseMs: options.imapRetryBaseMs,
+        retryCapMs: options.imapRetryCapMs,
+        addressKeys: { secret: options.secret, previousSecret: options.previousSecret, inboundDomain: options.inboundDomain },
+        pipeline,
+        log,
+      })
+    : undefined;
 
   const app = uWS.App();
   hub.attach(app);
@@ -228,6 +243,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
     listenSocket = await listenExclusive(app, options.host, options.port);
   } catch (error) {
     clearInterval(retention);
+    await emailInbound?.stop();
     hub.dispose();
     store.dispose();
     email.close();
@@ -243,6 +259,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
     (closing ??= (async () => {
       ctx.shuttingDown = true;
       uWS.us_listen_socket_close(listenSocket);
+      await emailInbound?.stop();
       hub.shutdown('server shutting down: reconnect with backoff');
       hub.dispose();
       clearInterval(retention);
@@ -255,7 +272,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
       log.info('server closed');
     })());
 
-  return { port, url: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}/ws`, native: isNativeUws(), options, store, accounts, broadcasts, email, files, imported: opened.imported, log, close };
+  return { port, url: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}/ws`, native: isNativeUws(), options, store, accounts, broadcasts, email, files, emailInbound, imported: opened.imported, log, close };
 }
 
 /** uWS's listen with an options argument after host and port (the typings only declare it without a host). */

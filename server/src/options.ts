@@ -144,12 +144,26 @@ export interface ServerOptions {
   emailTransport: MailTransport | undefined;
   /** Tests only: runs after SMTP accepted an email, before it is recorded as sent (a crash there is what the never-twice test makes). */
   emailAfterAccepted: ((entry: OutboxEntry) => void) | undefined;
-  /** `CS_INBOUND_DOMAIN`: reply addresses are `reply+…@<domain>`; '' uses the mailbox's own address with a +tag. Default ''. */
-  inboundDomain: string;
   /** `CS_PUBLIC_URL`: the server's public base URL for links in emails (unsubscribe, workbench), e.g. `https://chat.example.com`; '' uses the listen address. Default ''. */
   publicUrl: string;
   /** The clock of away mode and outbound email (business hours, the email delay), ms since the epoch; tests inject one. Default Date.now. */
   emailClock: () => number;
+  /**
+   * `CS_IMAP_URL`: the mailbox visitors' emailed replies arrive in
+   * (`imaps://user:app-password@imap.example.com[/folder]`, DESIGN.md §10).
+   * Default '' (no inbound email).
+   */
+  imapUrl: string;
+  /** `CS_INBOUND_DOMAIN`: reply addresses are `reply+…@<domain>`; '' uses the mailbox's own address with a +tag. Default ''. */
+  inboundDomain: string;
+  /** Largest emailed reply imported, bytes (`CS_MAX_EMAIL_BYTES`); bigger ones are refused before download. Default 10 MiB. */
+  maxEmailBytes: number;
+  /** How often the mailbox is swept even without IDLE news, ms (`CS_IMAP_POLL_MS`). Default 60000. */
+  imapPollMs: number;
+  /** First reconnect delay bound after the IMAP server failed, ms (full jitter, doubling). Default 1000. */
+  imapRetryBaseMs: number;
+  /** Largest reconnect delay bound, ms. Default 300000. */
+  imapRetryCapMs: number;
   /** pino level: 'fatal' … 'trace', or 'silent'. Default 'info'. */
   logLevel: string;
   /** Folder holding the built widget bundles (cs-chat.js, cs-inbox.js). Default <repo>/dist. */
@@ -211,10 +225,15 @@ export function resolveOptions(partial: Partial<ServerOptions>): ServerOptions {
     mailFrom: '',
     emailDelayMs: 180_000,
     emailClock: () => Date.now(),
-    inboundDomain: '',
     publicUrl: '',
     emailTransport: undefined,
     emailAfterAccepted: undefined,
+    imapUrl: '',
+    inboundDomain: '',
+    maxEmailBytes: 10 * 1024 * 1024,
+    imapPollMs: 60_000,
+    imapRetryBaseMs: 1000,
+    imapRetryCapMs: 300_000,
     logLevel: 'info',
     distDir: join(repoRoot, 'dist'),
     demoDir: join(repoRoot, 'demo'),

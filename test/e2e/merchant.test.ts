@@ -7,7 +7,7 @@
  * workbench's panes at 390, 768 and 1024 px.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,10 @@ async function otherOrigin(wsUrl: string): Promise<{ url: string; close: () => P
     '/agent': ['text/html', `<!doctype html><html lang="en"><head><title>Inbox</title><script type="module" src="/cs-inbox.js"></script></head><body><cs-inbox server="${wsUrl}"></cs-inbox></body></html>`],
     '/cs-chat.js': ['text/javascript', readFileSync(join(root, 'dist', 'cs-chat.js'), 'utf8')],
     '/cs-inbox.js': ['text/javascript', readFileSync(join(root, 'dist', 'cs-inbox.js'), 'utf8')],
+    // cs-chat.js loads its lazy chunks (the panel) from chunks/ beside itself.
+    ...Object.fromEntries(
+      readdirSync(join(root, 'dist', 'chunks')).map((name): [string, [string, string]] => [`/chunks/${name}`, ['text/javascript', readFileSync(join(root, 'dist', 'chunks', name), 'utf8')]]),
+    ),
   };
   const server: Server = createServer((req, res) => {
     const file = files[(req.url ?? '/').split('?')[0] ?? '/'];

@@ -59,3 +59,20 @@ test('CS_METRICS_TOKEN and CS_HELLO_TIMEOUT_MS reach the options', () => {
   assert.equal(options.metricsToken, 'scrape-me-0123456789');
   assert.equal(options.helloTimeoutMs, 4000);
 });
+
+test('the email settings: CS_IMAP_URL (checked at start, password not echoed), CS_INBOUND_DOMAIN, CS_MAX_EMAIL_BYTES, CS_IMAP_POLL_MS', () => {
+  const { options } = optionsFromEnv({
+    CS_SECRET: 'a-secret-of-sixteen+',
+    CS_IMAP_URL: 'imaps://shop%40example.com:pw@imap.example.com',
+    CS_INBOUND_DOMAIN: 'in.example.com',
+    CS_MAX_EMAIL_BYTES: '5000000',
+    CS_IMAP_POLL_MS: '30000',
+  });
+  assert.equal(options.imapUrl, 'imaps://shop%40example.com:pw@imap.example.com');
+  assert.equal(options.inboundDomain, 'in.example.com');
+  assert.equal(options.maxEmailBytes, 5000000);
+  assert.equal(options.imapPollMs, 30000);
+  assert.equal(optionsFromEnv({ CS_SECRET: 'a-secret-of-sixteen+' }).options.imapUrl, undefined);
+  assert.throws(() => optionsFromEnv({ CS_SECRET: 'a-secret-of-sixteen+', CS_IMAP_URL: 'http://u:hunter2@x' }), (error: Error) => /CS_IMAP_URL/.test(error.message) && !error.message.includes('hunter2'));
+  assert.throws(() => optionsFromEnv({ CS_SECRET: 'a-secret-of-sixteen+', CS_MAX_EMAIL_BYTES: 'big' }), /CS_MAX_EMAIL_BYTES/);
+});

@@ -20,6 +20,8 @@ before(async () => {
   mkdirSync(distDir);
   mkdirSync(demoDir);
   writeFileSync(join(distDir, 'cs-chat.js'), bundle);
+  mkdirSync(join(distDir, 'chunks'));
+  writeFileSync(join(distDir, 'chunks', 'cs-chat-panel-ABC123.js'), 'self.__csChat.chunks.panel = {};');
   writeFileSync(join(demoDir, 'index.html'), '<!doctype html><title>Shop</title><script src="/cs-chat.js" data-site="acme" async></script>');
   writeFileSync(join(demoDir, 'shop.css'), 'body{margin:0}');
   server = await startTestServer({ distDir, demoDir });
@@ -69,6 +71,18 @@ describe('http', () => {
     assert.equal(brotliDecompressSync(br.body).toString(), bundle);
     const cached = await fetch(`${server.url}/cs-chat.js`, { headers: { 'if-none-match': etag } });
     assert.equal(cached.status, 304);
+  });
+
+  test('/chunks/* serves the lazy chunks as JavaScript, immutable; a missing chunk is 404 and a path out of dist/chunks 400', async () => {
+    const chunk = await fetch(`${server.url}/chunks/cs-chat-panel-ABC123.js`);
+    assert.equal(chunk.status, 200);
+    assert.match(chunk.headers.get('content-type') ?? '', /^text\/javascript|^application\/javascript/);
+    assert.equal(chunk.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    assert.equal(chunk.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(await chunk.text(), 'self.__csChat.chunks.panel = {};');
+    const missing = await fetch(`${server.url}/chunks/cs-chat-panel-OLD.js`);
+    assert.equal(missing.status, 404);
+    assert.equal((await rawGet('/chunks/..%2Fcs-chat.js', {})).status, 400);
   });
 
   test('HTML pages carry a strict Content-Security-Policy; missing pages get a placeholder', async () => {

@@ -54,6 +54,7 @@ describe('script-tag embed', () => {
         api.open();
         await el.updateComplete;
         ok(el.hasAttribute('open'), 'open() opens');
+        await until(() => el.shadowRoot?.querySelector('h2'), 'the panel rendered from its chunk');
         equal(el.shadowRoot?.querySelector('h2')?.textContent, 'Acme', 'title in header');
         api.toggle();
         await el.updateComplete;

@@ -3,6 +3,7 @@
  * runner provides them; declared here for the type checker), assertions,
  * and a fixture that mounts an element on a fake session.
  */
+import '../../widget/src/chunks-esm.js';
 import '../../widget/src/elements/cs-chat.js';
 import type { CsChat } from '../../widget/src/elements/cs-chat.js';
 import { FakeSession } from './elements-fake-session.js';
@@ -58,9 +59,10 @@ export function $$(el: CsChat, selector: string): HTMLElement[] {
   return [...(el.shadowRoot?.querySelectorAll<HTMLElement>(selector) ?? [])];
 }
 
-/** Opens the panel and waits until it rendered. */
+/** Opens the panel and waits until it rendered (its code is the lazy `panel` chunk: loaded by then). */
 export async function openPanel(el: CsChat): Promise<void> {
   el.open();
+  await until(() => el.shadowRoot?.querySelector('.panel textarea'), 'the panel rendered from its chunk');
   await el.updateComplete;
   await new Promise((r) => requestAnimationFrame(r));
 }

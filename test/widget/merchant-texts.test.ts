@@ -5,15 +5,10 @@
  * test/server/merchant-texts.test.ts.)
  */
 import { linkParts } from '../../widget/src/elements/linkify.js';
-import { $, $$, afterEachCleanup, equal, mount, ok } from './elements-helpers.js';
+import { $, $$, afterEachCleanup, equal, mount, ok, openPanel } from './elements-helpers.js';
 import { FakeSession, item } from './elements-fake-session.js';
 
 afterEach(afterEachCleanup);
-
-async function openPanel(el: HTMLElement & { open(): void; updateComplete: Promise<boolean> }): Promise<void> {
-  el.open();
-  await el.updateComplete;
-}
 
 describe('autolinking', () => {
   it('links http, https and mailto in a bubble, opening in a new tab with a safe rel', async () => {

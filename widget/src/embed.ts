@@ -14,7 +14,12 @@
  * file imports is evaluated before its own first line), and
  * `cs-chat:launcher-painted` follows the launcher's first paint (set by
  * ChatController, which starts the session right after it).
+ *
+ * The panel and other visitor features are lazy chunks (chunks.ts) loaded
+ * from `chunks/` beside this script, named in the registry widget/build.mjs
+ * puts on `self.__csChat` before this module runs.
  */
+import { REGISTRY_KEY, scriptChunkLoader, setChunkLoader, type ChunkRegistry } from './chunks.js';
 import { CsChat } from './elements/cs-chat.js';
 import { apiFor, mountChat, readConfig, type CsChatApi } from './elements/embed-config.js';
 
@@ -33,6 +38,9 @@ CsChat.createSession = async (options) => new (await import('./transport/session
 const script =
   (document.currentScript as HTMLScriptElement | null) ??
   document.querySelector<HTMLScriptElement>('script[src*="cs-chat"][data-site]');
+
+const registry = (self as unknown as Record<string, ChunkRegistry | undefined>)[REGISTRY_KEY];
+if (script && registry) setChunkLoader(scriptChunkLoader(registry, script.src, script.nonce ?? ''));
 
 if (script && !window.csChat) {
   window.csChat = apiFor(mountChat(readConfig(script, location.href)));

@@ -71,8 +71,31 @@ export function parseReplyAddress(address: string, keys: ReplyAddressKeys): stri
   const local = bare.slice(0, at).replace(/^"(.*)"$/, '$1').toLowerCase();
   if (!/^[^@\s"<>()]+$/.test(local)) return null;
   const plus = local.lastIndexOf('+');
-  if (plus < 0) return null;
-  const match = /^([cx])([a-z2-7]{1,200})\.([a-z2-7]{16})$/.exec(local.slice(plus + 1));
+  return plus < 0 ? null : verifyTag(local.slice(plus + 1), keys);
+}
+
+/**
+ * A Message-ID for an email about `conversationId` that names it the way a
+ * reply address does: `<cs.<conversation>.<mac>.<unique>@<domain>>`. A
+ * reply quoting it in `In-Reply-To` / `References` is matched to the
+ * conversation with no lookup, even when the visitor's mail program dropped
+ * the Reply-To. `unique` tells the emails of one conversation apart
+ * (letters, digits, `-`).
+ */
+export function threadMessageId(conversationId: string, unique: string, domain: string, keys: Pick<ReplyAddressKeys, 'secret'>): string {
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(unique)) throw new Error('the unique part of a Message-ID is 1 to 64 letters, digits or -');
+  return `<cs.${encodeConversation(conversationId)}.${mac(keys.secret, conversationId)}.${unique}@${domain}>`;
+}
+
+/** The conversation a Message-ID made by `threadMessageId` names (with or without `<>`), or null. */
+export function conversationOfMessageId(messageId: string, keys: ReplyAddressKeys): string | null {
+  const match = /^<?cs\.([a-z2-7]+\.[a-z2-7]+)\.[a-z0-9-]+@[^<>\s]+>?$/i.exec(messageId.trim());
+  return match ? verifyTag(match[1]!.toLowerCase(), keys) : null;
+}
+
+/** `<form><conversation>.<mac>` (lower case) to the conversation id when the mac verifies, in constant time. */
+function verifyTag(tag: string, keys: ReplyAddressKeys): string | null {
+  const match = /^([cx])([a-z2-7]{1,200})\.([a-z2-7]{16})$/.exec(tag);
   if (!match) return null;
   const [, form, body, given] = match as unknown as [string, 'c' | 'x', string, string];
   const conversationId = decodeConversation(form, body);

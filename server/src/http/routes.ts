@@ -29,6 +29,8 @@ export interface HttpDeps {
 
 /** Bundles are served under a fixed URL, so caches revalidate (ETag) after 5 minutes. */
 const BUNDLE_CACHE = 'public, max-age=300, stale-while-revalidate=86400';
+/** The widget's lazy chunks (`/chunks/*`) carry a content hash in their name: a changed chunk is a new URL, so they never change. */
+const CHUNK_CACHE = 'public, max-age=31536000, immutable';
 const PAGE_CACHE = 'no-cache';
 
 export function registerHttpRoutes(app: TemplatedApp, ctx: HttpDeps): void {
@@ -76,7 +78,15 @@ export function registerHttpRoutes(app: TemplatedApp, ctx: HttpDeps): void {
   app.get('/agent/announcements', (res, req) =>
     files.serve(res, req, join(demoDir, 'announcements.html'), PAGE_CACHE, placeholderPage('cs-chat announcements', 'The page is not built yet (demo/announcements.html).')),
   );
-  app.get('/cs-chat-news.js', (res, req) => files.serve(res, req, join(distDir, 'cs-chat-news.js'), BUNDLE_CACHE));
+  // Lazy chunks of cs-chat.js (widget/build.mjs, CHUNKS), fetched from beside it.
+  app.get('/chunks/*', (res, req) => {
+    const path = safeJoin(join(distDir, 'chunks'), req.getUrl().slice('/chunks/'.length));
+    if (!path) {
+      res.cork(() => res.writeStatus('400 Bad Request').end('bad path\n'));
+      return;
+    }
+    files.serve(res, req, path, CHUNK_CACHE);
+  });
   app.get('/cs-inbox.js', (res, req) => files.serve(res, req, join(distDir, 'cs-inbox.js'), BUNDLE_CACHE));
   app.get('/', (res, req) =>
     files.serve(res, req, join(demoDir, 'index.html'), PAGE_CACHE, placeholderPage('cs-chat demo shop', 'The demo page is not built yet (demo/index.html).')),

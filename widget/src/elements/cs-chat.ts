@@ -2,9 +2,12 @@
  * `<cs-chat>`: the visitor's chat. A launcher bubble with an unread badge
  * opens a panel with the merchant's name and agent presence, the message
  * list, and a composer. The element only renders: {@link ChatController}
- * owns the session, {@link MessageWindow} picks the rendered slice of a long
- * history, {@link AttentionController} handles the hidden-page title badge and
- * notifications.
+ * owns the session, {@link AttentionController} handles the hidden-page title
+ * badge and notifications, and the panel's inside ({@link ChatPanel}: message
+ * window, rows, composer, their styles and texts) is a lazy chunk that
+ * {@link LazyPanel} loads when the page is idle or on first open (chunks.ts),
+ * so `dist/cs-chat.js` carries only what a page view needs before the chat
+ * is opened: this launcher and the session.
  *
  * The session comes from the `session` property (tests, custom setups) or is
  * made from the attributes, just after the first paint, by `CsChat.createSession`, which the entries
@@ -33,22 +36,18 @@
  * @cssprop --cs-z - z-index. Default 2147483000.
  */
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import { ConnState, type IdentityInput, type Session, type SessionFactory, type TimelineItem } from '../core/types.js';
+import type { IdentityInput, Session, SessionFactory, TimelineItem } from '../core/types.js';
 import { AttentionController, pageHidden } from './alerts.js';
 import { ChatController } from './chat-controller.js';
-import { ComposerController } from './composer.js';
-import { chatStyles } from './cs-chat-styles.js';
-import { pickLang, stringsFor, type Strings } from './i18n.js';
-import { icons, previewText, renderTyping, type MessageViewContext } from './message-list.js';
-import { MessageRows } from './message-rows.js';
-import { MessageWindow } from './message-window.js';
-import { isFullScreen, trapTab } from './panel-focus.js';
-import { ScrollLock } from './scroll-lock.js';
-import { messageContext, newestSeq } from './session-view.js';
-import { messageStyles, resetStyles } from './styles.js';
+import { launcherStringsFor, pickLang, type LauncherStrings } from './i18n-launcher.js';
+import { icons } from './icons.js';
+import { LazyPanel, PanelState } from './lazy-panel.js';
+import { launcherStyles } from './launcher-styles.js';
+import { previewText } from './message-text.js';
+import { resetStyles } from './styles.js';
 
 export class CsChat extends LitElement {
-  static override styles = [resetStyles, messageStyles, chatStyles];
+  static override styles = [resetStyles, launcherStyles];
 
   static override properties = {
     isOpen: { type: Boolean, reflect: true, attribute: 'open' },
@@ -60,7 +59,6 @@ export class CsChat extends LitElement {
     position: { type: String, reflect: true },
     color: { type: String },
     dbName: { type: String, attribute: 'db-name' },
-    quoting: { state: true },
   };
 
   /**
@@ -87,19 +85,12 @@ export class CsChat extends LitElement {
   declare color: string;
   /** IndexedDB name for the session. Default 'cs-chat'. */
   declare dbName: string;
-  declare private quoting: TimelineItem | undefined;
 
   private readonly chat = new ChatController(this);
-  private readonly window = new MessageWindow(this, { loadOlder: () => this.chat.loadOlder() });
   private readonly attentionCtl = new AttentionController(this, () => this.onPageVisible());
-  private readonly rows = new MessageRows();
-  /** What the last render picked for the rows, applied right after it (see `update`). */
-  private shown: { items: readonly TimelineItem[]; ctx: MessageViewContext } | undefined;
-  /** Pins the page behind the full-screen panel (phones). */
-  private readonly scrollLock = new ScrollLock(this);
+  private readonly lazy = new LazyPanel(this, this.chat);
   /** The panel was opened once: render it from then on (keeps first paint cheap). */
   private panelMade = false;
-  private readonly composer = new ComposerController(this, (typing) => this.chat.setTyping(typing));
 
   constructor() {
     super();
@@ -112,7 +103,6 @@ export class CsChat extends LitElement {
     this.position = 'right';
     this.color = '';
     this.dbName = '';
-    this.quoting = undefined;
   }
 
   /** The session this element renders (set it before connecting to bypass `createSession`). */
@@ -146,10 +136,11 @@ export class CsChat extends LitElement {
     super.connectedCallback();
   }
 
-  /** Opens the panel and focuses the composer. */
+  /** Opens the panel (loading its code first if the idle preload has not) and focuses the composer. */
   open(): void {
     if (this.isOpen) return;
-    this.window.scrollToEnd();
+    this.lazy.panel?.opening();
+    void this.lazy.load();
     this.isOpen = true;
   }
 
@@ -182,8 +173,7 @@ export class CsChat extends LitElement {
 
   /** Forgets the visitor on this device (log-out): token, cache and outbox. */
   reset(): Promise<void> {
-    this.quoting = undefined;
-    this.composer.set('');
+    this.lazy.panel?.reset();
     return this.chat.reset();
   }
 
@@ -198,16 +188,12 @@ export class CsChat extends LitElement {
     this.attentionCtl.notify(unread, this.merchantName || s.defaultTitle, previewText(item, s, 140), () => this.open());
   }
 
-  private get strings(): Strings {
-    return stringsFor(pickLang(this.language));
+  private get strings(): LauncherStrings {
+    return launcherStringsFor(pickLang(this.language));
   }
 
   private get launcher(): HTMLButtonElement | null {
     return this.renderRoot.querySelector('.launcher');
-  }
-
-  private get textarea(): HTMLTextAreaElement | null {
-    return this.renderRoot.querySelector('textarea');
   }
 
   private onPageVisible(): void {
@@ -220,21 +206,17 @@ export class CsChat extends LitElement {
       else this.style.removeProperty('--cs-accent');
     }
     if (this.isOpen) this.panelMade = true;
-    if (changed.has('isOpen')) this.scrollLock.set(this.isOpen && isFullScreen());
+    if (changed.has('isOpen')) this.lazy.panel?.openChanged();
   }
 
-  /** Lit commits the template in `super.update`; the keyed rows follow at once, before the controllers measure the scroll position. */
+  /** Lit commits the template in `super.update`; the panel's keyed rows follow at once, before the controllers measure the scroll position. */
   protected override update(changed: PropertyValues<this>): void {
     super.update(changed);
-    const list = this.renderRoot.querySelector<HTMLElement>('.rows');
-    if (list && this.shown) this.rows.sync(list, this.shown.items, this.shown.ctx);
+    this.lazy.panel?.committed();
   }
 
-  protected override updated(changed: PropertyValues<this>): void {
-    const root = this.renderRoot;
-    this.window.attach(root.querySelector('.log'), root.querySelector('.sentinel.top'), root.querySelector('.sentinel.bottom'));
-    if (changed.has('isOpen') && this.isOpen) this.textarea?.focus();
-    if (this.panelVisible() && this.window.seesNewest) this.chat.markSeen(newestSeq(this.chat.view.items));
+  protected override updated(): void {
+    this.lazy.panel?.updated();
   }
 
   protected override render() {
@@ -255,149 +237,28 @@ export class CsChat extends LitElement {
         ${unread ? html`<span class="badge" aria-hidden="true">${unread > 99 ? '99+' : unread}</span>` : nothing}
       </button>
       <span id="unread" class="sr-only">${unread ? s.unread(unread) : ''}</span>
-      ${this.panelMade ? this.renderPanel(s) : nothing}
+      ${this.panelMade ? (this.lazy.panel?.render() ?? this.renderLoading(s)) : nothing}
     `;
   }
 
-  private renderPanel(s: Strings) {
-    const name = this.merchantName || s.defaultTitle;
-    // Presence only when known: while the link is down the header says so instead of a stale "Online".
-    const linked = this.chat.conn === ConnState.Open;
-    const online = linked && this.chat.agentsOnline > 0;
-    const view = this.chat.view;
-    this.shown = { items: this.window.slice(view.items, view.hasOlder), ctx: this.viewContext(s) };
+  /** The panel's box while its code loads, or after a load failed (retried; Retry tries now). */
+  private renderLoading(s: LauncherStrings) {
+    const failed = this.lazy.state === PanelState.Failed;
     return html`
-      <section
-        id="panel"
-        class="panel"
-        part="panel"
-        role="dialog"
-        aria-modal=${isFullScreen() ? 'true' : nothing}
-        aria-label=${s.chatWith(name)}
-        lang=${s.lang === 'zh' ? 'zh-CN' : 'en'}
-        ?hidden=${!this.isOpen}
-        @keydown=${this.onPanelKeydown}
-      >
-        <header part="header">
-          <div class="avatar" aria-hidden="true">${[...name][0]?.toUpperCase()}</div>
-          <div class="heading">
-            <h2>${name}</h2>
-            <p class="presence"><i class=${online ? 'online' : 'away'}></i>${linked ? (online ? s.online : s.away) : this.chat.wasOpen ? s.reconnecting : ''}</p>
-          </div>
-          <button class="icon-btn" type="button" aria-label=${s.closeChat} @click=${() => this.close()}>${icons.close}</button>
-        </header>
-        ${this.renderBanner(s)}
-        <div class="log" role="log" aria-live="polite" aria-label=${s.messages} tabindex="0">
-          <div class="sentinel top"></div>
-          ${this.window.loading ? html`<div class="older">${s.loadingOlder}</div>` : nothing}
-          ${view.items.length === 0 ? html`<div class="empty">${s.empty}</div>` : nothing}
-          <div class="rows"></div>
-          <div class="sentinel bottom"></div>
+      <section id="panel" class="panel" part="panel" role="dialog" aria-label=${s.defaultTitle} ?hidden=${!this.isOpen} @keydown=${this.onLoadingKeydown}>
+        <div class="loading" role="status">
+          <span>${failed ? s.chatLoadFailed : s.loadingChat}</span>
+          ${failed ? html`<button class="retry" type="button" @click=${() => void this.lazy.load()}>${s.retry}</button>` : nothing}
+          <button type="button" @click=${() => this.close()}>${s.closeChat}</button>
         </div>
-        <div class="below">${renderTyping(view.typing, s)}</div>
-        ${this.quoting
-          ? html`<div class="quoting">
-              <span><b>${s.replyingTo}</b> ${previewText(this.quoting, s)}</span>
-              <button class="icon-btn" type="button" aria-label=${s.cancelReply} @click=${() => this.cancelQuote()}>${icons.close}</button>
-            </div>`
-          : nothing}
-        <form part="composer" @submit=${this.onSubmit}>
-          <textarea
-            rows="1"
-            aria-label=${s.placeholder}
-            placeholder=${s.placeholder}
-            .value=${this.composer.text}
-            @input=${this.onInput}
-            @keydown=${this.onComposerKeydown}
-            @compositionstart=${this.composer.compositionStart}
-            @compositionend=${this.composer.compositionEnd}
-            @blur=${() => this.composer.setTyping(false)}
-          ></textarea>
-          <button class="send" type="submit" aria-label=${s.send} ?disabled=${!this.composer.text.trim()}>${icons.send}</button>
-        </form>
       </section>
     `;
   }
 
-  private renderBanner(s: Strings) {
-    const conn = this.chat.conn;
-    if (conn === ConnState.Offline) return html`<div class="banner" role="status">${s.offline}</div>`;
-    if (conn === ConnState.Failed) return html`<div class="banner failed" role="status">${s.unavailable}</div>`;
-    if (this.chat.wasOpen && (conn === ConnState.Waiting || conn === ConnState.Connecting)) {
-      return html`<div class="banner" role="status">${s.reconnecting}</div>`;
-    }
-    return nothing;
-  }
-
-  private viewContext(s: Strings): MessageViewContext {
-    return messageContext(this.chat.view.items, {
-      strings: s,
-      lang: s.lang === 'zh' ? 'zh-CN' : 'en',
-      showNames: true,
-      onRetry: (item) => void this.chat.retry(item),
-      onReply: (item) => {
-        this.quoting = item;
-        this.textarea?.focus();
-      },
-      onQuickReply: (label) => this.sendText(label, 0),
-    });
-  }
-
-  private cancelQuote(): void {
-    this.quoting = undefined;
-    this.textarea?.focus();
-  }
-
-  private sendText(text: string, quoteSeq: number): void {
-    if (!text.trim()) return;
-    this.window.scrollToEnd();
-    void this.chat.send(text, quoteSeq);
-  }
-
-  private submitDraft(): void {
-    const text = this.composer.take();
-    if (!text) return;
-    this.sendText(text, this.quoting?.seq ?? 0);
-    this.quoting = undefined;
-    const ta = this.textarea;
-    if (ta) {
-      ta.value = '';
-      ta.style.height = '';
-    }
-  }
-
-  private onSubmit = (e: Event): void => {
-    e.preventDefault();
-    this.submitDraft();
-    this.textarea?.focus();
-  };
-
-  private onInput = (e: Event): void => {
-    const ta = e.target as HTMLTextAreaElement;
-    ta.style.height = 'auto';
-    ta.style.height = `${Math.min(ta.scrollHeight, 120)}px`;
-    this.composer.input(ta.value);
-  };
-
-  /** Enter sends, Shift+Enter is a newline; an Enter that ends an IME composition never sends (composer.ts). */
-  private onComposerKeydown = (e: KeyboardEvent): void => {
-    if (!this.composer.sends(e)) return;
-    e.preventDefault();
-    this.submitDraft();
-  };
-
-  /**
-   * Escape closes. On a phone the panel covers the page (a modal dialog), so
-   * Tab and Shift+Tab cycle inside it; on a desktop it sits beside the page,
-   * which stays usable, so Tab moves on to the page.
-   */
-  private onPanelKeydown = (e: KeyboardEvent): void => {
-    if (e.key === 'Escape') {
-      e.stopPropagation();
-      this.close();
-      return;
-    }
-    if (e.key === 'Tab' && isFullScreen()) trapTab(e, e.currentTarget as HTMLElement, this.shadowRoot?.activeElement ?? null);
+  private onLoadingKeydown = (e: KeyboardEvent): void => {
+    if (e.key !== 'Escape') return;
+    e.stopPropagation();
+    this.close();
   };
 }
 

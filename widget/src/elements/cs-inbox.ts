@@ -44,7 +44,8 @@ import { messageContext } from './session-view.js';
 import { paneSwitcher, Pane } from './inbox-panes.js';
 import { connectingScreen } from './inbox-connecting.js';
 import { linkify } from './linkify.js';
-import { messageStyles, resetStyles } from './styles.js';
+import { messageStyles } from './message-styles.js';
+import { resetStyles } from './styles.js';
 
 const defaultFactory: SessionFactory = (options) => new ChatSession(options);
 

@@ -4,7 +4,7 @@
  * Templates only; `<cs-inbox>` owns what they submit to.
  */
 import { html, nothing, type TemplateResult } from 'lit';
-import { icons } from './message-list.js';
+import { icons } from './icons.js';
 
 /** Which screen shows while signed out. */
 export const Gate = { SignIn: 'signin', Setup: 'setup', Invite: 'invite' } as const;

@@ -8,20 +8,16 @@
  * message is shown as characters and never parsed (no innerHTML, no
  * unsafeHTML anywhere in the widget).
  */
-import { html, nothing, svg, type TemplateResult } from 'lit';
+import { html, nothing, type TemplateResult } from 'lit';
 import type { TimelineItem } from '../core/types.js';
 import { MessageState } from '../core/types.js';
 import type { Strings } from './i18n.js';
 import { linkify } from './linkify.js';
+import { icons } from './icons.js';
+import { Kind, previewText } from './message-text.js';
 
-/**
- * Message kinds as numbers, mirroring `cs.v1.MessageKind` in proto/chat.proto
- * without importing the generated (protobufjs) module into the views.
- */
-export const Kind = { Text: 0, Image: 1, QuickReplies: 2, Event: 3, Note: 4 } as const;
-
-/** Sender roles, mirroring `cs.v1.Role`. */
-export const RoleCode = { Visitor: 1, Agent: 2, Bot: 3, System: 4 } as const;
+export { icons } from './icons.js';
+export { Kind, RoleCode, previewText } from './message-text.js';
 
 /** What a message view needs from its list. */
 export interface MessageViewContext {
@@ -46,29 +42,6 @@ export interface MessageViewContext {
 export function isSafeImageUrl(url: string): boolean {
   return /^https:\/\/[^\s]+$/i.test(url) || /^data:image\/(png|jpe?g|gif|webp);base64,[a-z0-9+/=]+$/i.test(url);
 }
-
-/** One line of plain text for previews and quotes, at most `max` characters. */
-export function previewText(item: TimelineItem, strings: Strings, max = 80): string {
-  if (item.kind === Kind.Image) return `[${strings.image}]`;
-  const line = item.text.replace(/\s+/g, ' ').trim();
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
-}
-
-const icon = (body: TemplateResult) =>
-  html`<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true">${body}</svg>`;
-
-/** Small stroke icons used by the views and the chat element. */
-export const icons = {
-  clock: icon(svg`<circle cx="12" cy="12" r="9"/><path d="M12 7v5l3 2"/>`),
-  check: icon(svg`<path d="M5 12.5l4.5 4.5L19 7.5"/>`),
-  checks: icon(svg`<path d="M2 12.5l4.5 4.5L16 7.5"/><path d="M11 16.5l.5.5L21 7.5"/>`),
-  alert: icon(svg`<circle cx="12" cy="12" r="9"/><path d="M12 7.5v5.5M12 16.5v.01"/>`),
-  reply: icon(svg`<path d="M9 14L4 9l5-5"/><path d="M4 9h10a6 6 0 0 1 6 6v5"/>`),
-  close: icon(svg`<path d="M6 6l12 12M18 6L6 18"/>`),
-  send: icon(svg`<path d="M4 12l16-8-6 16-2.5-6.5z"/><path d="M11.5 13.5L20 4"/>`),
-  chat: icon(svg`<path d="M4 5.5A2.5 2.5 0 0 1 6.5 3h11A2.5 2.5 0 0 1 20 5.5v9a2.5 2.5 0 0 1-2.5 2.5H10l-4.5 4v-4h0A1.5 1.5 0 0 1 4 15.5z"/>`),
-  down: icon(svg`<path d="M6 9l6 6 6-6"/>`),
-};
 
 const stateIcon: Record<MessageState, TemplateResult> = {
   sending: icons.clock,

@@ -1,6 +1,6 @@
 /** Keeping the keyboard inside `<cs-chat>`'s panel while it covers the page (phones). */
 
-/** The panel covers the whole viewport at this width (cs-chat-styles.ts has the same breakpoint). */
+/** The panel covers the whole viewport at this width (launcher-styles.ts has the same breakpoint). */
 const FULL_SCREEN_QUERY = '(max-width: 480px)';
 
 /** True when the open panel is full-screen (phones): then it is modal. */

@@ -7,7 +7,8 @@
 import type { ReactiveControllerHost } from 'lit';
 import { findBySeq } from '../core/index.js';
 import { ConnState, type ConversationView, type Disposer, type Session, type SessionEvents, type TimelineItem } from '../core/types.js';
-import { Kind, type MessageViewContext } from './message-list.js';
+import type { MessageViewContext } from './message-list.js';
+import { Kind } from './message-text.js';
 
 /** The view of no conversation (none open, or not known yet). */
 export const EMPTY_VIEW: ConversationView = Object.freeze({ info: undefined, items: [], hasOlder: false, typing: [] });

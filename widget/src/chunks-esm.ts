@@ -1,0 +1,12 @@
+/**
+ * The chunk loader for ESM use (dist/esm/index.js, the tests): the chunks are
+ * ordinary modules, loaded by `import()` (an app's bundler splits them off).
+ */
+import { setChunkLoader, type ChunkName, type Chunks } from './chunks.js';
+
+const modules: { readonly [N in ChunkName]: () => Promise<Chunks[N]> } = {
+  panel: () => import('./elements/chat-panel.js'),
+  news: () => import('./elements/cs-news.js'),
+};
+
+setChunkLoader((name) => modules[name]());

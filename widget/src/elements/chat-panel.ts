@@ -1,0 +1,253 @@
+/**
+ * The inside of `<cs-chat>`'s panel, in the lazy `panel` chunk (see
+ * chunks.ts): header with presence, connection banner, the windowed message
+ * list with keyed rows, the quoting line and the composer, with the panel's
+ * styles and texts. `<cs-chat>` (in dist/cs-chat.js) loads this module on
+ * first open, or earlier when the page is idle, and then hands its render,
+ * update and keyboard work to one {@link ChatPanel}.
+ *
+ * The panel holds only view state (the draft, the quoted message, the
+ * window); messages and the outbox stay in the session, so a panel made late
+ * (or again after a failed load) shows everything.
+ */
+import { html, nothing, type CSSResult, type ReactiveControllerHost } from 'lit';
+import { ConnState, type TimelineItem } from '../core/types.js';
+import type { ChatController } from './chat-controller.js';
+import { ComposerController } from './composer.js';
+import { chatStyles } from './cs-chat-styles.js';
+import { pickLang, stringsFor, type Strings } from './i18n.js';
+import { icons } from './icons.js';
+import { previewText, renderTyping, type MessageViewContext } from './message-list.js';
+import { MessageRows } from './message-rows.js';
+import { messageStyles } from './message-styles.js';
+import { MessageWindow } from './message-window.js';
+import { isFullScreen, trapTab } from './panel-focus.js';
+import { ScrollLock } from './scroll-lock.js';
+import { messageContext, newestSeq } from './session-view.js';
+
+/** What the panel needs from `<cs-chat>`. */
+export interface PanelHost extends ReactiveControllerHost {
+  readonly isOpen: boolean;
+  readonly merchantName: string;
+  readonly language: string;
+  readonly renderRoot: HTMLElement | DocumentFragment;
+  readonly shadowRoot: ShadowRoot | null;
+  close(): void;
+  /** The panel is open and the page visible. */
+  panelVisible(): boolean;
+}
+
+/** The panel's styles, added to the element's shadow root when the chunk arrives. */
+export const panelStyles: readonly CSSResult[] = [messageStyles, chatStyles];
+
+/** Makes the panel of one `<cs-chat>` (the chunk's entry point). */
+export function createPanel(host: PanelHost, chat: ChatController): ChatPanel {
+  return new ChatPanel(host, chat);
+}
+
+/** The panel's view state and rendering; see the module comment. */
+export class ChatPanel {
+  private readonly window: MessageWindow;
+  private readonly rows = new MessageRows();
+  private readonly scrollLock: ScrollLock;
+  private readonly composer: ComposerController;
+  /** What the last render picked for the rows, applied right after it (see `committed`). */
+  private shown: { items: readonly TimelineItem[]; ctx: MessageViewContext } | undefined;
+  private quoting: TimelineItem | undefined;
+  /** Focus the composer after the next render (the panel was opened). */
+  private focusPending: boolean;
+
+  constructor(
+    private readonly host: PanelHost,
+    private readonly chat: ChatController,
+  ) {
+    this.window = new MessageWindow(host, { loadOlder: () => chat.loadOlder() });
+    this.scrollLock = new ScrollLock(host);
+    this.composer = new ComposerController(host, (typing) => chat.setTyping(typing));
+    this.focusPending = host.isOpen;
+    this.scrollLock.set(host.isOpen && isFullScreen());
+  }
+
+  /** The panel is about to open: show the newest messages and focus the composer. */
+  opening(): void {
+    this.window.scrollToEnd();
+    this.focusPending = true;
+  }
+
+  /** Open or closed changed (called from the element's `willUpdate`). */
+  openChanged(): void {
+    this.scrollLock.set(this.host.isOpen && isFullScreen());
+  }
+
+  /** Forgets the draft and the quote (the visitor logged out). */
+  reset(): void {
+    this.quoting = undefined;
+    this.composer.set('');
+  }
+
+  /** Right after the element committed its template: the keyed rows, before the controllers measure the scroll position. */
+  committed(): void {
+    const list = this.host.renderRoot.querySelector<HTMLElement>('.rows');
+    if (list && this.shown) this.rows.sync(list, this.shown.items, this.shown.ctx);
+  }
+
+  /** After the element's update: observe the scroller, focus when just opened, mark what is seen as read. */
+  updated(): void {
+    const root = this.host.renderRoot;
+    this.window.attach(root.querySelector('.log'), root.querySelector('.sentinel.top'), root.querySelector('.sentinel.bottom'));
+    if (this.focusPending && this.host.isOpen) {
+      this.focusPending = false;
+      this.textarea?.focus();
+    }
+    if (this.host.panelVisible() && this.window.seesNewest) this.chat.markSeen(newestSeq(this.chat.view.items));
+  }
+
+  private get textarea(): HTMLTextAreaElement | null {
+    return this.host.renderRoot.querySelector('textarea');
+  }
+
+  /** The panel's template (the element renders it below the launcher). */
+  render() {
+    const s = stringsFor(pickLang(this.host.language));
+    const name = this.host.merchantName || s.defaultTitle;
+    // Presence only when known: while the link is down the header says so instead of a stale "Online".
+    const linked = this.chat.conn === ConnState.Open;
+    const online = linked && this.chat.agentsOnline > 0;
+    const view = this.chat.view;
+    this.shown = { items: this.window.slice(view.items, view.hasOlder), ctx: this.viewContext(s) };
+    return html`
+      <section
+        id="panel"
+        class="panel"
+        part="panel"
+        role="dialog"
+        aria-modal=${isFullScreen() ? 'true' : nothing}
+        aria-label=${s.chatWith(name)}
+        lang=${s.lang === 'zh' ? 'zh-CN' : 'en'}
+        ?hidden=${!this.host.isOpen}
+        @keydown=${this.onPanelKeydown}
+      >
+        <header part="header">
+          <div class="avatar" aria-hidden="true">${[...name][0]?.toUpperCase()}</div>
+          <div class="heading">
+            <h2>${name}</h2>
+            <p class="presence"><i class=${online ? 'online' : 'away'}></i>${linked ? (online ? s.online : s.away) : this.chat.wasOpen ? s.reconnecting : ''}</p>
+          </div>
+          <button class="icon-btn" type="button" aria-label=${s.closeChat} @click=${() => this.host.close()}>${icons.close}</button>
+        </header>
+        ${this.renderBanner(s)}
+        <div class="log" role="log" aria-live="polite" aria-label=${s.messages} tabindex="0">
+          <div class="sentinel top"></div>
+          ${this.window.loading ? html`<div class="older">${s.loadingOlder}</div>` : nothing}
+          ${view.items.length === 0 ? html`<div class="empty">${s.empty}</div>` : nothing}
+          <div class="rows"></div>
+          <div class="sentinel bottom"></div>
+        </div>
+        <div class="below">${renderTyping(view.typing, s)}</div>
+        ${this.quoting
+          ? html`<div class="quoting">
+              <span><b>${s.replyingTo}</b> ${previewText(this.quoting, s)}</span>
+              <button class="icon-btn" type="button" aria-label=${s.cancelReply} @click=${() => this.cancelQuote()}>${icons.close}</button>
+            </div>`
+          : nothing}
+        <form part="composer" @submit=${this.onSubmit}>
+          <textarea
+            rows="1"
+            aria-label=${s.placeholder}
+            placeholder=${s.placeholder}
+            .value=${this.composer.text}
+            @input=${this.onInput}
+            @keydown=${this.onComposerKeydown}
+            @compositionstart=${this.composer.compositionStart}
+            @compositionend=${this.composer.compositionEnd}
+            @blur=${() => this.composer.setTyping(false)}
+          ></textarea>
+          <button class="send" type="submit" aria-label=${s.send} ?disabled=${!this.composer.text.trim()}>${icons.send}</button>
+        </form>
+      </section>
+    `;
+  }
+
+  private renderBanner(s: Strings) {
+    const conn = this.chat.conn;
+    if (conn === ConnState.Offline) return html`<div class="banner" role="status">${s.offline}</div>`;
+    if (conn === ConnState.Failed) return html`<div class="banner failed" role="status">${s.unavailable}</div>`;
+    if (this.chat.wasOpen && (conn === ConnState.Waiting || conn === ConnState.Connecting)) {
+      return html`<div class="banner" role="status">${s.reconnecting}</div>`;
+    }
+    return nothing;
+  }
+
+  private viewContext(s: Strings): MessageViewContext {
+    return messageContext(this.chat.view.items, {
+      strings: s,
+      lang: s.lang === 'zh' ? 'zh-CN' : 'en',
+      showNames: true,
+      onRetry: (item) => void this.chat.retry(item),
+      onReply: (item) => {
+        this.quoting = item;
+        this.host.requestUpdate();
+        this.textarea?.focus();
+      },
+      onQuickReply: (label) => this.sendText(label, 0),
+    });
+  }
+
+  private cancelQuote(): void {
+    this.quoting = undefined;
+    this.host.requestUpdate();
+    this.textarea?.focus();
+  }
+
+  private sendText(text: string, quoteSeq: number): void {
+    if (!text.trim()) return;
+    this.window.scrollToEnd();
+    void this.chat.send(text, quoteSeq);
+  }
+
+  private submitDraft(): void {
+    const text = this.composer.take();
+    if (!text) return;
+    this.sendText(text, this.quoting?.seq ?? 0);
+    this.quoting = undefined;
+    const ta = this.textarea;
+    if (ta) {
+      ta.value = '';
+      ta.style.height = '';
+    }
+  }
+
+  private onSubmit = (e: Event): void => {
+    e.preventDefault();
+    this.submitDraft();
+    this.textarea?.focus();
+  };
+
+  private onInput = (e: Event): void => {
+    const ta = e.target as HTMLTextAreaElement;
+    ta.style.height = 'auto';
+    ta.style.height = `${Math.min(ta.scrollHeight, 120)}px`;
+    this.composer.input(ta.value);
+  };
+
+  /** Enter sends, Shift+Enter is a newline; an Enter that ends an IME composition never sends (composer.ts). */
+  private onComposerKeydown = (e: KeyboardEvent): void => {
+    if (!this.composer.sends(e)) return;
+    e.preventDefault();
+    this.submitDraft();
+  };
+
+  /**
+   * Escape closes. On a phone the panel covers the page (a modal dialog), so
+   * Tab and Shift+Tab cycle inside it; on a desktop it sits beside the page,
+   * which stays usable, so Tab moves on to the page.
+   */
+  private onPanelKeydown = (e: KeyboardEvent): void => {
+    if (e.key === 'Escape') {
+      e.stopPropagation();
+      this.host.close();
+      return;
+    }
+    if (e.key === 'Tab' && isFullScreen()) trapTab(e, e.currentTarget as HTMLElement, this.host.shadowRoot?.activeElement ?? null);
+  };
+}

@@ -28,7 +28,7 @@ import type { Logger } from 'pino';
 import { cs } from '../../../proto/gen/chat.js';
 import type { Settings } from '../accounts/settings.js';
 import type { Conversation, StoredMessage } from '../store/conversations.js';
-import { replyAddress } from './address.js';
+import { replyAddress, threadMessageId } from './address.js';
 import { alertMail, conversationMail, type MailMessage, type MailPayload, type ShopLook } from './compose.js';
 import { failureText, isPermanentFailure, MAX_ATTEMPTS, retryDelayMs, type MailTransport } from './mailer.js';
 import type { Outbox, OutboxEntry, OutboxKind } from './outbox.js';
@@ -262,9 +262,10 @@ export class OutboundMail {
     const now = this.deps.now();
     const id = `e-${randomBytes(12).toString('base64url').replace(/_/g, '-')}`;
     const domain = this.domain();
-    const messageId = `<cs.${id}@${domain}>`;
+    // Message-IDs that name the conversation (address.ts): a reply quoting one is matched to it even without the Reply-To.
+    const messageId = threadMessageId(conversation.id, id, domain, this.deps.keys);
     const previous = this.deps.outbox.threadIds(conversation.id);
-    const root = `<cs.thread.${conversation.id.replace(/[^A-Za-z0-9-]/g, '-')}@${domain}>`;
+    const root = threadMessageId(conversation.id, 'thread', domain, this.deps.keys);
     const references = [root, ...previous.slice(-MAX_REFERENCES)];
     const unsubscribeUrl = this.unsubscribeUrl(conversation.id);
     const settings = this.deps.settings();

@@ -148,6 +148,14 @@ export class FakeSession implements Session {
   unsubscribe(): void {}
   action(): void {}
 
+  contact(conversationId: string, email: string): void {
+    this.calls.push({ method: 'contact', args: [conversationId, email] });
+  }
+
+  setAway(away: boolean): void {
+    this.calls.push({ method: 'setAway', args: [away] });
+  }
+
   pageView(url: string, title: string): void {
     this.calls.push({ method: 'pageView', args: [url, title] });
   }

@@ -67,6 +67,9 @@ export class ChatController implements ReactiveController {
   view: ConversationView = EMPTY_VIEW;
   /** Messages from the other side not seen yet. */
   unread = 0;
+  /** Why the server refused the email left in the widget ('' none). */
+  contactError = '';
+  private savedEmail = '';
   private current: Session | undefined;
   /** Follows the session's events; holds the connection state and presence. */
   private readonly link: SessionLink;
@@ -99,6 +102,27 @@ export class ChatController implements ReactiveController {
 
   get agentsOnline(): number {
     return this.link.agentsOnline;
+  }
+
+  /** The next opening while away outside business hours, ms since the epoch (0 unknown). */
+  get nextOpenMs(): number {
+    return this.link.nextOpenMs;
+  }
+
+  /** Offer the email field after this long without an agent reply, ms; 0: the server sends no email (offer nothing). */
+  get askEmailAfterMs(): number {
+    return this.link.askEmailAfterMs;
+  }
+
+  /** The email the server stored for this conversation (a Contact echo, or the conversation's), '' none. */
+  get contactEmail(): string {
+    return this.savedEmail || (this.view.info?.contactEmail ?? '');
+  }
+
+  /** Sends the email the visitor left (Contact); `contactError` says when the server refused it. */
+  leaveEmail(email: string): void {
+    this.contactError = '';
+    this.current?.contact(this.conversationId, email);
   }
 
   get session(): Session | undefined {
@@ -235,6 +259,12 @@ export class ChatController implements ReactiveController {
         if (!this.conversationId || e.conversationId === this.conversationId) this.refresh();
       },
       incoming: (e) => this.onIncoming(e.item),
+      contact: (e) => {
+        if (e.conversationId === this.conversationId) this.savedEmail = e.email;
+      },
+      error: (e) => {
+        if (e.ref === 'contact') this.contactError = e.message;
+      },
     });
     this.refresh();
     this.startPending = true;
@@ -294,6 +324,7 @@ export class ChatController implements ReactiveController {
     if (id !== this.conversationId) {
       this.conversationId = id;
       this.lastRead = 0;
+      this.savedEmail = '';
     }
     // Before the first Welcome the id is empty: the view of "" holds what the visitor already sent (pending, "Sending").
     this.view = s.view(id);

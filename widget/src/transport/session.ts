@@ -219,6 +219,14 @@ export class ChatSession implements Session {
     this.conn.send({ pageView: { url, title } });
   }
 
+  contact(conversationId: string, email: string): void {
+    this.conn.send({ contact: { conversationId: conversationId || this.primary, email } });
+  }
+
+  setAway(away: boolean): void {
+    this.conn.send({ agentStatus: { away } });
+  }
+
   /**
    * Reconnects as the identified user; resolves on the server's Welcome.
    * @throws IdentityError when the server refuses the signature; the session
@@ -271,6 +279,7 @@ export class ChatSession implements Session {
       pageTitle: this.page.title,
       inboxBatch: !visitor,
       lang: this.options.lang ?? '',
+      timeZone: visitor ? Intl.DateTimeFormat().resolvedOptions().timeZone : '',
     };
   }
 
@@ -295,7 +304,8 @@ export class ChatSession implements Session {
     this.sync.forgetPending();
     this.identifying?.resolve();
     this.identifying = undefined;
-    this.emit('welcome', { userId: welcome.userId, name: welcome.name, agentsOnline: welcome.agentsOnline, agentIds: [...welcome.agentIds] });
+    const { nextOpenMs, askEmailAfterMs } = welcome;
+    this.emit('welcome', { userId: welcome.userId, name: welcome.name, agentsOnline: welcome.agentsOnline, agentIds: [...welcome.agentIds], nextOpenMs, askEmailAfterMs });
     this.emit('list', {});
     for (const id of this.subscribed) this.conn.send({ subscribe: { conversationId: id } });
     const catchUp = this.options.role === 'visitor' ? [...this.convs.keys()] : [...this.subscribed];
@@ -336,13 +346,19 @@ export class ChatSession implements Session {
       }
       case 'presence':
         return this.onPresence(frame.presence as cs.v1.Presence);
+      case 'contact': {
+        const { conversationId, email } = frame.contact as cs.v1.Contact;
+        return this.emit('contact', { conversationId, email });
+      }
+      case 'agentStatus':
+        return this.emit('agentStatus', { away: (frame.agentStatus as cs.v1.AgentStatus).away });
       default:
         return;
     }
   }
 
   private onError(error: cs.v1.Error): void {
-    this.emit('error', { code: error.code, message: error.message, fatal: error.fatal });
+    this.emit('error', { code: error.code, message: error.message, fatal: error.fatal, ref: error.ref });
     if (error.ref && this.outbox.outbox.get(error.ref) && error.code !== cs.v1.ErrorCode.GOING_AWAY) {
       const retryAfter = error.retryAfterMs || (error.code === cs.v1.ErrorCode.UNAVAILABLE || error.code === cs.v1.ErrorCode.RATE_LIMITED ? 1000 : 0);
       this.outbox.rejected(error.ref, retryAfter, error.message);
@@ -403,7 +419,7 @@ export class ChatSession implements Session {
   }
 
   private onPresence(presence: cs.v1.Presence): void {
-    this.emit('presence', { agentsOnline: presence.agentsOnline, agentIds: [...presence.agentIds] });
+    this.emit('presence', { agentsOnline: presence.agentsOnline, agentIds: [...presence.agentIds], nextOpenMs: presence.nextOpenMs });
     if (!presence.visitorId) return;
     this.convs.setVisitorOnline(presence.visitorId, presence.visitorOnline);
     this.emit('list', {});

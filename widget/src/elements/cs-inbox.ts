@@ -161,6 +161,9 @@ export class CsInbox extends LitElement {
       <span class=${inbox.connected ? 'conn ok' : 'conn'} role="status"><i aria-hidden="true"></i>${conn}</span>
       <span class="spacer"></span>
       ${inbox.connected ? html`<span class="muted">${inbox.agentsOnline} ${inbox.agentsOnline === 1 ? 'agent' : 'agents'} online</span>` : nothing}
+      ${inbox.connected
+        ? html`<button type="button" class=${inbox.away ? 'ghost away-on' : 'ghost'} aria-pressed=${inbox.away ? 'true' : 'false'} title="Away: visitors see that nobody can answer now (unless another agent is available)" @click=${() => inbox.setAway(!inbox.away)}>${inbox.away ? 'Away' : 'Available'}</button>`
+        : nothing}
       ${alerts.notificationPermission === 'default'
         ? html`<button type="button" class="ghost" @click=${this.enableNotifications}>Enable notifications</button>`
         : nothing}

@@ -90,6 +90,11 @@ export function detailsPanel(info: ConversationInfo): TemplateResult {
   if (info.visitorUserId) rows.push(['User id', html`${info.visitorUserId} <span class="verified" title="Signed by the merchant's backend">verified</span>`]);
   if (info.visitorName) rows.push(['Name', info.visitorName]);
   if (info.visitorEmail) rows.push(['Email', html`<a href=${`mailto:${info.visitorEmail}`}>${info.visitorEmail}</a>`]);
+  // The email the visitor left in the widget (or the site's), and whether unseen replies go there (issue 14).
+  if (info.contactEmail && info.contactEmail !== info.visitorEmail) rows.push(['Reply email', html`<a href=${`mailto:${info.contactEmail}`}>${info.contactEmail}</a>`]);
+  if (info.contactEmail) {
+    rows.push(['Email replies', info.willEmail ? html`<span class="will-email">Will be emailed</span> — replies the visitor does not see in the chat go to ${info.contactEmail}` : 'Not emailed (email is off, or the visitor unsubscribed)']);
+  }
   rows.push(['Visitor id', info.visitorId]);
   rows.push(['Site', info.site || '—']);
   if (info.topic) rows.push(['Topic', info.topic]);

@@ -380,6 +380,9 @@ for (const [name, o] of chunkOutputs) {
 // The workbench's Announcements page (admins): /agent/announcements.
 await build({ ...browser, entryPoints: [join(root, 'widget/src/elements/cs-announcements.ts')], outfile: join(dist, 'cs-announcements.js') });
 
+// The workbench's admin pages (team, settings, canned replies, profile): /agent/team, /agent/settings, ….
+await build({ ...browser, entryPoints: [join(root, 'widget/src/elements/cs-admin.ts')], outfile: join(dist, 'cs-admin.js') });
+
 const inboxEntry = join(root, 'widget/src/elements/cs-inbox.ts');
 const hasInbox = existsSync(inboxEntry);
 if (hasInbox) {

@@ -20,6 +20,8 @@
  * | CS_MAX_CONNECTIONS_PER_IP | open sockets per client IP | 200 |
  * | CS_TRUST_PROXY | n: n proxy hops; client IP = n-th X-Forwarded-For entry from the right | 0 (off) |
  * | CS_HELLO_TIMEOUT_MS | a socket without Hello is closed after this | 10000 |
+ * | CS_STREAM_HEARTBEAT_MS | heartbeat record interval on HTTP streams (`/stream`) | 20000 |
+ * | CS_STREAM_IDLE_MS | a stream session with no `GET /stream` open expires after this | 30000 |
  * | CS_METRICS_TOKEN | bearer token /metrics requires | none (open) |
  * | CS_BLOCKED_WORDS | comma list of blocked words | empty |
  * | CS_BLOCKED_WORDS_MODE | `mask` (default) or `reject` | mask |
@@ -105,6 +107,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): { options: Partial<Serve
     maxConnectionsPerIp: number('CS_MAX_CONNECTIONS_PER_IP'),
     trustProxy: parseTrustProxy(env.CS_TRUST_PROXY),
     helloTimeoutMs: number('CS_HELLO_TIMEOUT_MS'),
+    streamHeartbeatMs: number('CS_STREAM_HEARTBEAT_MS'),
+    streamIdleMs: number('CS_STREAM_IDLE_MS'),
     metricsToken: env.CS_METRICS_TOKEN || undefined,
     blockedWords: list('CS_BLOCKED_WORDS'),
     blockedWordsMode: mode === 'reject' ? 'reject' : mode === 'mask' ? 'mask' : undefined,

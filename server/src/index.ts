@@ -7,7 +7,7 @@ import uWS from 'uWebSockets.js';
 import { pino, type Logger } from 'pino';
 import { cs } from '../../proto/gen/chat.js';
 import { Files } from './files/index.js';
-import { Hub, registerWebSocket, siteTag, type GatewayContext } from './gateway/index.js';
+import { Connections, Hub, registerStreams, registerWebSocket, siteTag, type GatewayContext, type Streams } from './gateway/index.js';
 import { registerHttpRoutes, ServerMetrics } from './http/index.js';
 import { resolveOptions, type ServerOptions } from './options.js';
 import { durableMessageStore, WordFilter } from './pipeline/index.js';
@@ -65,6 +65,8 @@ export interface RunningServer {
   readonly broadcasts: BroadcastService;
   /** Away mode, visitors' emails and outbound email (tests and admin tools). */
   readonly email: EmailService;
+  /** The HTTP stream sessions (read-only use: tests). */
+  readonly streams: Pick<Streams, 'size' | 'maxBuffered'>;
   /** Emailed replies (CS_IMAP_URL); undefined when off. */
   readonly emailInbound: EmailInbound | undefined;
   readonly log: Logger;
@@ -213,13 +215,17 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
         retryCapMs: options.imapRetryCapMs,
         addressKeys: { secret: options.secret, previousSecret: options.previousSecret, inboundDomain: options.inboundDomain },
         pipeline,
+        files: { store: files.store, limits: { maxUploadBytes: options.maxUploadBytes, uploadQuotaBytesPerHour: options.uploadQuotaBytesPerHour } },
         log,
       })
     : undefined;
 
   const app = uWS.App();
   hub.attach(app);
-  registerWebSocket(app, ctx);
+  // One connection path for both transports: WebSocket on /ws, HTTP streaming on /stream + /send (issue 17).
+  const connections = new Connections(ctx);
+  registerWebSocket(app, ctx, connections);
+  const streams = registerStreams(app, ctx, connections);
   registerApi(
     app,
     {
@@ -243,6 +249,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
     listenSocket = await listenExclusive(app, options.host, options.port);
   } catch (error) {
     clearInterval(retention);
+    streams.dispose();
     await emailInbound?.stop();
     hub.dispose();
     store.dispose();
@@ -261,6 +268,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
       uWS.us_listen_socket_close(listenSocket);
       await emailInbound?.stop();
       hub.shutdown('server shutting down: reconnect with backoff');
+      streams.dispose();
       hub.dispose();
       clearInterval(retention);
       store.dispose();
@@ -272,7 +280,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
       log.info('server closed');
     })());
 
-  return { port, url: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}/ws`, native: isNativeUws(), options, store, accounts, broadcasts, email, files, emailInbound, imported: opened.imported, log, close };
+  return { port, url: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}/ws`, native: isNativeUws(), options, store, accounts, broadcasts, email, files, streams, emailInbound, imported: opened.imported, log, close };
 }
 
 /** uWS's listen with an options argument after host and port (the typings only declare it without a host). */

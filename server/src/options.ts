@@ -72,6 +72,10 @@ export interface ServerOptions {
   trustProxy: number;
   /** A socket that has not sent Hello within this time is closed with Error PROTOCOL, ms. Default 10000. */
   helloTimeoutMs: number;
+  /** HTTP streams (`GET /stream`): an empty heartbeat record on every open stream this often, ms. Default 20000. */
+  streamHeartbeatMs: number;
+  /** A stream session with no `GET /stream` open for this long expires (closed like a socket), ms. Default 30000. */
+  streamIdleMs: number;
   /** Bearer token `/metrics` requires (401 without it); '' leaves `/metrics` open. Default ''. */
   metricsToken: string;
   /** Largest `Sync.limit` honoured; also the page size of a resume. Default 200. */
@@ -196,6 +200,8 @@ export function resolveOptions(partial: Partial<ServerOptions>): ServerOptions {
     maxConnectionsPerIp: 200,
     trustProxy: 0,
     helloTimeoutMs: 10_000,
+    streamHeartbeatMs: 20_000,
+    streamIdleMs: 30_000,
     metricsToken: '',
     maxSyncLimit: 200,
     repushAfterMs: 5000,
@@ -245,6 +251,8 @@ export function resolveOptions(partial: Partial<ServerOptions>): ServerOptions {
   if ([options.identitySecret, options.previousIdentitySecret].some((k) => k && tokenKeys.includes(k))) {
     throw new Error('CS_IDENTITY_SECRET must differ from CS_SECRET: the key your backend holds must not sign tokens');
   }
+  if (!(options.streamHeartbeatMs > 0)) throw new Error('options.streamHeartbeatMs must be more than 0 ms (CS_STREAM_HEARTBEAT_MS)');
+  if (!(options.streamIdleMs > 0)) throw new Error('options.streamIdleMs must be more than 0 ms (CS_STREAM_IDLE_MS)');
   if (!(options.helloTimeoutMs > 0)) throw new Error('options.helloTimeoutMs must be more than 0 ms (CS_HELLO_TIMEOUT_MS)');
   if (!Number.isInteger(options.trustProxy) || options.trustProxy < 0) throw new Error('options.trustProxy must be a whole number of proxy hops (CS_TRUST_PROXY)');
   return options;

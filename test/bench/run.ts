@@ -7,6 +7,8 @@
  *
  * `npm run bench -- broadcast` runs only the announcements bench
  * (test/bench/broadcast.ts: 10,000 open sessions, publish, recall, restart).
+ * `npm run bench -- fallback` runs only the HTTP streaming fallback next to
+ * WebSocket (test/bench/fallback.ts: messages/s and p99 at 300 conversations).
  *
  * Options: `--quick`; `--only=ours,floor,ws-peer,…` (targets; the labelled
  * extras `ws-peer+per-msg-inbox` and `socketio-peer+per-msg-inbox` run only
@@ -85,6 +87,12 @@ async function main(): Promise<void> {
     // `npm run bench -- broadcast [--visitors=N] [--spread=ms]`: the public mailbox at scale, on its own.
     const { runBroadcastBench } = await import('./broadcast.js');
     await runBroadcastBench({ visitors: option('visitors') ? Number(option('visitors')) : undefined, spreadMs: option('spread') ? Number(option('spread')) : undefined });
+    return;
+  }
+  if (argv[0] === 'fallback') {
+    // `npm run bench -- fallback [--conversations=N] [--duration=ms]`: HTTP streaming next to WebSocket (issue 17).
+    const { runFallbackBench } = await import('./fallback.js');
+    await runFallbackBench({ conversations: option('conversations') ? Number(option('conversations')) : undefined, durationMs: option('duration') ? Number(option('duration')) : undefined });
     return;
   }
   if (argv[0] === 'soak' || argv[0] === 'abuse') {

@@ -103,8 +103,10 @@ interface OutboxEntry {
 export interface ParticipantOptions {
   readonly name: string;
   readonly role: 'visitor' | 'agent';
-  /** The server's (proxied) WebSocket URL. */
+  /** The server's (proxied) WebSocket URL, or its `/stream` URL (http:) for the streaming fallback. */
   readonly url: string;
+  /** Over the fallback: reopen the stream's GET this often, ms (default 60000). */
+  readonly reopenMs?: number;
   /** Visitors: their site key. Agents: only conversations of these sites are followed. */
   readonly sites: readonly string[];
   /** Agents: the agent token. */
@@ -250,7 +252,7 @@ export class Participant {
   }
 
   private async connectOnce(): Promise<ProtoClient> {
-    const client = await ProtoClient.connect(this.options.url, { timeoutMs: 3000 });
+    const client = await ProtoClient.connect(this.options.url, { timeoutMs: 3000, reopenMs: this.options.reopenMs });
     client.socket.on('error', () => undefined); // resets are expected; 'close' follows
     if (this.stopped) {
       client.socket.terminate();

@@ -11,9 +11,12 @@
  * with whatever was in flight lost, and the client must reconnect, resume by
  * cursor and resend its outbox.
  *
- * Only WebSocket upgrades (`GET /ws`) get chaos; page loads and the widget
- * bundle pass straight through, so a page reload fails only when the server
- * itself is down.
+ * Only WebSocket upgrades (`GET /ws`) and the HTTP streaming fallback's
+ * connections (`GET /stream`, `POST /send`) get chaos; page loads and the
+ * widget bundle pass straight through, so a page reload fails only when the
+ * server itself is down. With `refuseUpgrades` the proxy answers every
+ * WebSocket upgrade 502 without passing it on, as proxies that break
+ * WebSocket do, so clients must use the fallback.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
@@ -25,13 +28,25 @@ export interface ChaosOptions {
   readonly maxDelayMs: number;
   /** Chance that a forwarded chunk kills its connection instead ("drop"), 0..1. Default 0.002. */
   readonly killChance: number;
+  /** Refuse every WebSocket upgrade (502), so only the HTTP streaming fallback gets through. Default false. */
+  readonly refuseUpgrades: boolean;
+  /**
+   * Chance that a `POST /send` is lost: its request dies before reaching the
+   * server, or (the same chance again) its answer dies on the way back after
+   * the server served it, 0..1. Default 0.03.
+   */
+  readonly postLossChance: number;
 }
 
-const DEFAULTS: ChaosOptions = { delayChance: 0.2, maxDelayMs: 250, killChance: 0.002 };
+const DEFAULTS: ChaosOptions = { delayChance: 0.2, maxDelayMs: 250, killChance: 0.002, refuseUpgrades: false, postLossChance: 0.03 };
+
+/** The first bytes of a request the chaos applies to: a WebSocket upgrade, or the streaming fallback's GET and POST. */
+const CHAOTIC = /^(GET \/ws[ ?]|GET \/stream[ ?]|POST \/send[ ?])/;
 
 interface Link {
   readonly client: Socket;
   readonly upstream: Socket;
+  /** Gets chaos: a WebSocket, or a connection of the streaming fallback (named before the fallback existed). */
   websocket: boolean;
 }
 
@@ -40,6 +55,8 @@ export class ChaosProxy {
   cuts = 0;
   /** Chunks held back. */
   delayed = 0;
+  /** POSTs of the streaming fallback killed before the server saw them, or whose answer was killed. */
+  postsLost = 0;
   private readonly server: Server;
   private readonly links = new Set<Link>();
   private readonly options: ChaosOptions;
@@ -75,12 +92,12 @@ export class ChaosProxy {
     this.chaos = on;
   }
 
-  /** Open WebSocket connections through the proxy. */
+  /** Open connections through the proxy that get chaos (WebSockets, streams, POSTs). */
   get websockets(): number {
     return [...this.links].filter((l) => l.websocket).length;
   }
 
-  /** Kills one random open WebSocket connection (an abrupt cut: no close frame). Returns false when none is open. */
+  /** Kills one random open chaos connection (an abrupt cut: no close frame). Returns false when none is open. */
   cutRandom(): boolean {
     const open = [...this.links].filter((l) => l.websocket);
     const link = open[Math.floor(Math.random() * open.length)];
@@ -96,6 +113,14 @@ export class ChaosProxy {
       link.upstream.destroy();
     }
     await new Promise<void>((done) => this.server.close(() => done()));
+  }
+
+  /** With chaos on, kills `link` with the POST loss chance; true when it did. */
+  private losePost(link: Link): boolean {
+    if (!this.chaos || Math.random() >= this.options.postLossChance) return false;
+    this.postsLost += 1;
+    this.kill(link);
+    return true;
   }
 
   private kill(link: Link): void {
@@ -119,12 +144,21 @@ export class ChaosProxy {
     upstream.on('error', drop).on('close', drop);
     let first = true;
     this.pipe(link, client, upstream, (chunk) => {
+      const head = chunk.subarray(0, 16).toString('latin1');
       if (first) {
         first = false;
-        link.websocket = chunk.subarray(0, 8).toString('latin1') === 'GET /ws ' || chunk.subarray(0, 8).toString('latin1') === 'GET /ws?';
+        link.websocket = CHAOTIC.test(head);
+        if (this.options.refuseUpgrades && /^upgrade:\s*websocket/im.test(chunk.toString('latin1'))) {
+          this.links.delete(link);
+          upstream.destroy();
+          client.end('HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nContent-Length: 27\r\nConnection: close\r\n\r\nWebSocket is not supported\n');
+          return false;
+        }
       }
+      return !(head.startsWith('POST /send') && this.losePost(link));
     });
-    this.pipe(link, upstream, client, () => undefined);
+    // A 204 is the answer of a POST /send the server has served: losing it tests the resend path (answered DUPLICATE).
+    this.pipe(link, upstream, client, (chunk) => !(chunk.subarray(0, 12).toString('latin1') === 'HTTP/1.1 204' && this.losePost(link)));
   }
 
   /**
@@ -132,7 +166,7 @@ export class ChaosProxy {
    * link, or be held back; a held chunk holds every later one behind it (one
    * queue per direction, release times never decrease), so bytes keep their order.
    */
-  private pipe(link: Link, from: Socket, to: Socket, inspect: (chunk: Buffer) => void): void {
+  private pipe(link: Link, from: Socket, to: Socket, inspect: (chunk: Buffer) => boolean): void {
     const queue: { chunk: Buffer; at: number }[] = [];
     let timer: NodeJS.Timeout | undefined;
     const pump = (): void => {
@@ -144,8 +178,7 @@ export class ChaosProxy {
       if (queue.length > 0) timer = setTimeout(pump, queue[0]!.at - Date.now());
     };
     from.on('data', (chunk: Buffer) => {
-      inspect(chunk);
-      if (!this.links.has(link)) return;
+      if (!inspect(chunk) || !this.links.has(link)) return;
       const chaos = this.chaos && link.websocket;
       if (chaos && Math.random() < this.options.killChance) return this.kill(link);
       const hold = chaos && Math.random() < this.options.delayChance ? Math.random() * this.options.maxDelayMs : 0;

@@ -14,8 +14,12 @@
  * in the server's order, nothing lost that any client saw acked, every
  * composer message present once. Exit code 1 on any violation.
  *
- *   npm run test:chaos          full run (a few minutes)
- *   npm run test:chaos:small    small run (npm test), under a minute
+ *   npm run test:chaos          full run (a few minutes), then the same over the HTTP streaming fallback
+ *   npm run test:chaos:small    small run (npm test), under a minute, then a small one over the fallback
+ *   ... -- --transport=ws|stream only one transport. `stream`: the proxy refuses
+ *                               WebSocket upgrades (502), protocol clients speak
+ *                               GET /stream + POST /send (their GETs reopened every
+ *                               few seconds, under chaos), widgets fall back by themselves
  *   ... -- --sabotage=no-resend clients never resend: must FAIL with lost messages
  *
  * Needs `npm run build` (dist/server/main.js, dist/cs-chat.js) and /usr/bin/chromium.
@@ -51,6 +55,13 @@ interface Size {
 
 const SMALL: Size = { visitors: 6, agents: 2, widgets: 1, restarts: 2, reloads: 1, chaosMs: 14_000, sendEveryMs: 700, cutEveryMs: 700, watchdogMs: 150_000 };
 const FULL: Size = { visitors: 40, agents: 4, widgets: 2, restarts: 6, reloads: 3, chaosMs: 120_000, sendEveryMs: 1500, cutEveryMs: 400, watchdogMs: 900_000 };
+/** Over the streaming fallback (issue 17): the small run is shorter still (npm test runs both). */
+const SMALL_STREAM: Size = { ...SMALL, visitors: 4, widgets: 0, restarts: 1, chaosMs: 10_000 };
+const FULL_STREAM: Size = { ...FULL, visitors: 30, widgets: 0, restarts: 4, chaosMs: 90_000 };
+/** Over the fallback, protocol clients reopen their stream's GET this often, ms (so reopens happen under chaos). */
+const STREAM_REOPEN_MS = 3000;
+
+type Transport = 'ws' | 'stream';
 
 /** Sites of the conversations under test: protocol visitors, and the demo shop the widget is on. */
 const VISITOR_SITE = 'chaos';
@@ -59,7 +70,10 @@ const WIDGET_SITE = 'demo-shop';
 const DRAIN_TIMEOUT_MS = 45_000;
 
 const args = process.argv.slice(2);
-const size = args.includes('--small') ? SMALL : FULL;
+const small = args.includes('--small');
+const transportArg = args.find((a) => a.startsWith('--transport='))?.split('=')[1] ?? '';
+if (transportArg && transportArg !== 'ws' && transportArg !== 'stream') throw new Error(`unknown --transport=${transportArg} (known: ws, stream)`);
+const transports: Transport[] = transportArg ? [transportArg as Transport] : ['ws', 'stream'];
 const sabotage = args.find((a) => a.startsWith('--sabotage='))?.split('=')[1] ?? '';
 if (sabotage && sabotage !== 'no-resend') throw new Error(`unknown --sabotage=${sabotage} (known: no-resend)`);
 
@@ -80,22 +94,34 @@ function jitter(meanMs: number): number {
 }
 
 async function main(): Promise<number> {
+  let failed = 0;
+  for (const transport of transports) {
+    failed += await run(transport);
+    await cleanUp();
+  }
+  return failed > 0 ? 1 : 0;
+}
+
+/** One chaos run over one transport; resolves with the number of failed checks. */
+async function run(transport: Transport): Promise<number> {
+  const size = transport === 'ws' ? (small ? SMALL : FULL) : small ? SMALL_STREAM : FULL_STREAM;
   const started = Date.now();
   const dataDir = mkdtempSync(join(tmpdir(), 'cs-chaos-'));
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
   let server: ServerChild = await startServerChild(dataDir);
-  const proxy = await ChaosProxy.start(server.port);
+  const proxy = await ChaosProxy.start(server.port, { refuseUpgrades: transport === 'stream' });
   cleanups.push(() => proxy.close());
-  const proxyWs = `ws://127.0.0.1:${proxy.port}/ws`;
-  log(`${size === SMALL ? 'small' : 'full'} run: ${size.visitors} visitors, ${size.agents} agents, ${size.widgets} widget(s), ` +
+  const proxyWs = transport === 'ws' ? `ws://127.0.0.1:${proxy.port}/ws` : `http://127.0.0.1:${proxy.port}/stream`;
+  const reopenMs = transport === 'stream' ? STREAM_REOPEN_MS : undefined;
+  log(`${small ? 'small' : 'full'} run over ${transport === 'ws' ? 'WebSocket' : 'the HTTP streaming fallback (upgrades refused)'}: ${size.visitors} visitors, ${size.agents} agents, ${size.widgets} widget(s), ` +
     `${size.restarts} restarts, ${size.reloads} reloads, ${size.chaosMs / 1000} s of chaos${sabotage ? `, SABOTAGE ${sabotage}` : ''}`);
 
   const ledger = new Ledger();
   const resend = sabotage !== 'no-resend';
   const visitors = Array.from({ length: size.visitors }, (_, i) =>
-    new Participant({ name: `visitor-${i + 1}`, role: 'visitor', url: proxyWs, sites: [VISITOR_SITE], ledger, resend }));
+    new Participant({ name: `visitor-${i + 1}`, role: 'visitor', url: proxyWs, reopenMs, sites: [VISITOR_SITE], ledger, resend }));
   const agents = Array.from({ length: size.agents }, (_, i) =>
-    new Participant({ name: `agent-${i + 1}`, role: 'agent', url: proxyWs, sites: [VISITOR_SITE, WIDGET_SITE], agentToken: signAgentToken(CHAOS_SECRET, `chaos-agent-${i + 1}`), ledger, resend }));
+    new Participant({ name: `agent-${i + 1}`, role: 'agent', url: proxyWs, reopenMs, sites: [VISITOR_SITE, WIDGET_SITE], agentToken: signAgentToken(CHAOS_SECRET, `chaos-agent-${i + 1}`), ledger, resend }));
   const participants = [...visitors, ...agents];
   cleanups.push(() => Promise.all(participants.map((p) => p.stop())).then(() => undefined));
   for (const p of participants) p.start();
@@ -160,7 +186,7 @@ async function main(): Promise<number> {
   await Promise.all([...senders, cutter, restarter, ...widgetLoops]);
   const reloads = widgets.reduce((sum, w) => sum + w.reloads, 0);
   log(`chaos over after ${((Date.now() - started) / 1000).toFixed(1)} s: ${ledger.sent.size} protocol + ${widgets.reduce((s, w) => s + w.sent.length, 0)} widget messages, ` +
-    `${proxy.cuts} proxy kills, ${participants.reduce((s, p) => s + p.stats.clientCuts, 0)} client cuts, ${proxy.delayed} delayed chunks`);
+    `${proxy.cuts} proxy kills (${proxy.postsLost} of them POSTs lost), ${participants.reduce((s, p) => s + p.stats.clientCuts, 0)} client cuts, ${proxy.delayed} delayed chunks`);
 
   // ---- quiet period -----------------------------------------------------------
   proxy.setChaos(false);
@@ -208,15 +234,16 @@ async function main(): Promise<number> {
     for (const example of r.examples) log(`       ${example}`);
   }
   const failed = results.filter((r) => !passed(r)).length;
-  log(`${results.length - failed} passed, ${failed} failed`);
-  if (failed > 0) log('VIOLATION: the delivery contract broke under chaos (see the FAIL lines above)');
-  return failed > 0 ? 1 : 0;
+  log(`${results.length - failed} passed, ${failed} failed (${transport})`);
+  if (failed > 0) log(`VIOLATION: the delivery contract broke under chaos over ${transport} (see the FAIL lines above)`);
+  return failed;
 }
 
+const watchdogMs = transports.reduce((sum, t) => sum + (t === 'ws' ? (small ? SMALL : FULL) : small ? SMALL_STREAM : FULL_STREAM).watchdogMs, 0);
 const watchdog = setTimeout(() => {
-  log(`FAIL: the run did not finish within ${size.watchdogMs / 1000} s`);
+  log(`FAIL: the run did not finish within ${watchdogMs / 1000} s`);
   void cleanUp().finally(() => process.exit(1));
-}, size.watchdogMs);
+}, watchdogMs);
 watchdog.unref();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => void cleanUp().finally(() => process.exit(130)));

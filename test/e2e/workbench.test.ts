@@ -130,7 +130,7 @@ describe('agent workbench', () => {
     // The server transfers only to agents that exist: bob is online (a service-token session).
     const bob = await ProtoClient.open(server.url.replace(/^http/, 'ws') + '/ws', { token: agentToken('bob') });
     after(() => bob.close());
-    await agent.getByRole('combobox', { name: 'Transfer to agent' }).fill('bob');
+    await agent.getByRole('combobox', { name: 'Transfer to agent' }).selectOption({ label: 'bob · online' });
     await agent.getByRole('button', { name: 'Transfer' }).click();
     await agentLog(agent).locator('.event', { hasText: 'Alice transferred the conversation to Bob' }).waitFor({ timeout: UI_TIMEOUT_MS });
     await agent.getByText('Assigned to bob').waitFor({ timeout: UI_TIMEOUT_MS });

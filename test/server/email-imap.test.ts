@@ -8,11 +8,11 @@ import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { pino } from 'pino';
 import { autoReplyReason, backoffMs, clientMsgIdOf, conversationOfMessageId, ImapInbox, parseImapUrl, redact, replyAddress, replyText, threadMessageId, type HandledMail } from '../../server/src/email/index.js';
-import { dovecotInstalled, freePort, startDovecot } from '../support/dovecot.js';
-import { rawMail } from '../support/mail.js';
+import { dovecotInstalled, freePort, startDovecot } from '../helpers/dovecot.js';
+import { rawMail } from '../helpers/mail.js';
 import { ProtoClient } from '../support/proto-client.js';
 import { startTestServer, TEST_SECRET } from '../support/server.js';
-import { until } from '../support/until.js';
+import { until } from '../helpers/until.js';
 
 const needsDovecot = { skip: dovecotInstalled() ? false : 'dovecot-imapd is not installed (.ci/run installs it)' };
 
@@ -50,6 +50,17 @@ describe('mailbox watcher', needsDovecot, () => {
       assert.equal(server.emailInbound?.status().failures, 0);
       const texts = ((await visitor.sync({ afterSeq: 0 })).messages ?? []).map((m) => m.text);
       assert.deepEqual(texts, ['still chatting', 'Hello after the outage']);
+
+      // IMAP goes away while watched, and comes back as a new mailbox (new UIDVALIDITY): reconnected, and new mail imported.
+      await dovecot.stop();
+      dovecot = undefined;
+      await until(() => (server.emailInbound?.status().failures ?? 0) >= 1, 'the lost connection to be noticed');
+      assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+      dovecot = await startDovecot({ port, password: 'secret-pass' });
+      dovecot.deliver(rawMail({ to: replyAddress(visitor.conversationId, { secret: TEST_SECRET, inboundDomain: 'in.example' }), messageId: '<again@visitor.example>', body: 'And after the second one' }));
+      await until(() => handled.find((h) => h.kind === 'imported' && h.clientMsgId === 'again@visitor.example'), 'the reply after the reconnect');
+      const after = ((await visitor.sync({ afterSeq: 0 })).messages ?? []).map((m) => m.text);
+      assert.deepEqual(after, ['still chatting', 'Hello after the outage', 'And after the second one']);
     } finally {
       await visitor?.close();
       await server.close();
@@ -90,6 +101,40 @@ describe('mailbox watcher', needsDovecot, () => {
       inbox.sweepSoon();
       await new Promise((r) => setTimeout(r, 1500));
       assert.equal(handled.length, 1);
+    } finally {
+      await inbox.stop();
+      await dovecot.stop();
+    }
+  });
+
+  test('an email whose handling throws is logged and skipped; the next one is still handled and the watcher keeps running', async () => {
+    const dovecot = await startDovecot();
+    const { log, lines } = capturedLog();
+    const seen: string[] = [];
+    const inbox = new ImapInbox({
+      target: parseImapUrl(dovecot.url),
+      maxBytes: 10 * 1024 * 1024,
+      pollMs: 1000,
+      retryBaseMs: 50,
+      retryCapMs: 200,
+      handle: async (raw) => {
+        const text = raw.toString();
+        seen.push(/poison/.test(text) ? 'poison' : 'fine');
+        if (/poison/.test(text)) throw new Error('a bug in one email');
+        return { kind: 'ignored', reason: 'test' };
+      },
+      log,
+      random: () => 0.5,
+      now: Date.now,
+    });
+    try {
+      dovecot.deliver(rawMail({ to: 'shop@example.com', body: 'poison' }));
+      dovecot.deliver(rawMail({ to: 'shop@example.com', body: 'fine' }));
+      await until(() => seen.length >= 2, 'both mails handled');
+      assert.deepEqual(seen, ['poison', 'fine']);
+      assert.ok(lines().some((l) => l.msg === 'email: importing an email failed' && l.level === 50));
+      assert.equal(inbox.status().state, 'watching');
+      assert.equal(inbox.status().failures, 0);
     } finally {
       await inbox.stop();
       await dovecot.stop();

@@ -9,11 +9,11 @@ import { after, before, describe, test } from 'node:test';
 import { cs } from '../../proto/gen/chat.js';
 import { replyAddress } from '../../server/src/email/index.js';
 import type { HandledMail } from '../../server/src/email/index.js';
-import { dovecotInstalled, startDovecot, type Dovecot } from '../support/dovecot.js';
-import { quotedReply, rawMail } from '../support/mail.js';
+import { dovecotInstalled, startDovecot, type Dovecot } from '../helpers/dovecot.js';
+import { quotedReply, rawMail } from '../helpers/mail.js';
 import { ProtoClient } from '../support/proto-client.js';
 import { startTestServer, TEST_SECRET, type TestServer } from '../support/server.js';
-import { until } from '../support/until.js';
+import { until } from '../helpers/until.js';
 
 const INBOUND_DOMAIN = 'in.shop.example';
 
@@ -146,18 +146,35 @@ describe('emailed replies over IMAP (Dovecot)', { skip: dovecotInstalled() ? fal
     assert.deepEqual((await messagesOf(visitor, conversationId)).map((m) => m.text), ['Where is my order?']);
   });
 
-  test('attachments are listed as not imported in the message text', async () => {
+  test('attachments are kept as the visitor\'s files of the conversation (a type not allowed is named instead), once even when delivered twice', async () => {
     const { visitor, conversationId, address } = await visitorWithConversation();
-    dovecot.deliver(
-      rawMail({
-        to: address,
-        messageId: '<attach@visitor.example>',
-        headers: ['Content-Type: multipart/mixed; boundary="m"'],
-        rawBody: '--m\r\nContent-Type: text/plain\r\n\r\nHere is the photo.\r\n--m\r\nContent-Type: image/png\r\nContent-Disposition: attachment; filename="parcel.png"\r\nContent-Transfer-Encoding: base64\r\n\r\n' + Buffer.alloc(3000, 1).toString('base64') + '\r\n--m--',
-      }),
-    );
-    await until(outcomeOf('attach@visitor.example', ['imported']), 'the mail with an attachment');
-    const last = (await messagesOf(visitor, conversationId)).at(-1);
-    assert.equal(last?.text, 'Here is the photo.\n\n[Attachments not imported from email: parcel.png (3 KB)]');
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 40, 0, 0, 0, 30]), Buffer.alloc(3000, 7)]);
+    const exe = Buffer.concat([Buffer.from('MZ'), Buffer.alloc(2000, 0x90)]);
+    const part = (type: string, name: string, bytes: Buffer): string =>
+      `--m\r\nContent-Type: ${type}\r\nContent-Disposition: attachment; filename="${name}"\r\nContent-Transfer-Encoding: base64\r\n\r\n${bytes.toString('base64').replace(/.{76}/g, '$&\r\n')}\r\n`;
+    const mail = rawMail({
+      to: address,
+      messageId: '<attach@visitor.example>',
+      headers: ['Content-Type: multipart/mixed; boundary="m"'],
+      rawBody: `--m\r\nContent-Type: text/plain\r\n\r\nHere is the photo.\r\n${part('image/png', 'parcel.png', png)}${part('application/octet-stream', 'setup.exe', exe)}--m--`,
+    });
+    dovecot.deliver(mail);
+    await until(outcomeOf('attach@visitor.example', ['imported']), 'the mail with attachments');
+    dovecot.deliver(mail);
+    await until(outcomeOf('attach@visitor.example', ['duplicate']), 'the second copy');
+    const messages = await messagesOf(visitor, conversationId);
+    const last = messages.at(-1);
+    assert.equal(messages.length, 2);
+    assert.equal(last?.kind, cs.v1.MessageKind.IMAGE);
+    assert.equal(last?.text, 'Here is the photo.\n\n[Attachments not imported from email: setup.exe (2 KB, file type not allowed)]');
+    assert.deepEqual(last?.attachments?.map((a) => [a.name, a.mime, a.size, a.width, a.height]), [['parcel.png', 'image/png', png.length, 40, 30]]);
+    const file = await fetch(new URL(last?.attachments?.[0]?.url ?? '', server.url));
+    assert.equal(file.status, 200);
+    assert.deepEqual(Buffer.from(await file.arrayBuffer()), png);
+  });
+
+  test('without a files service attachments are named as not imported', async () => {
+    const { replyText } = await import('../../server/src/email/index.js');
+    assert.equal(replyText('Photo attached', [{ filename: 'parcel.png', size: 3000 }], 4000), 'Photo attached\n\n[Attachments not imported from email: parcel.png (3 KB)]');
   });
 });

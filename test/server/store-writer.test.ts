@@ -143,3 +143,18 @@ test('a real full disk (tmpfs) refuses writes, loses nothing committed, and reco
   const seqs = opened.durable.reader!.messages('c1', 1, 1_000_000).map((m) => m.seq);
   assert.deepEqual(seqs, [...committed, next]);
 });
+
+test('the records of one commit share one promise, and the row moves to the newest seq and time of the batch', async (t) => {
+  const dir = await tempDir(t);
+  const opened = openStore({ dataDir: dir, commitMs: 20 });
+  t.after(() => opened.close());
+  const store = opened.durable as SqliteStore;
+  const writes = [store.append(conv('c1')), ...Array.from({ length: 50 }, (_, i) => store.append(msg('c1', i + 1)))];
+  assert.equal(new Set(writes).size, 1, 'one promise for the batch');
+  await Promise.all(writes);
+  const row = store.reader.conversation('c1');
+  assert.equal(row?.lastSeq, 50);
+  assert.equal(row?.lastActivityMs, 1050);
+  await store.append(msg('c1', 51));
+  assert.equal(store.reader.conversation('c1')?.lastSeq, 51, 'the next batch moves it on');
+});

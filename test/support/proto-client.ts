@@ -14,6 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { cs } from '../../proto/gen/chat.js';
+import { StreamSocket } from './stream-socket.js';
 
 /** Options of {@link ProtoClient.connect}. */
 export interface ConnectOptions {
@@ -23,6 +24,8 @@ export interface ConnectOptions {
   readonly headers?: Record<string, string>;
   /** Give up connecting after this long, ms. Default 5000. */
   readonly timeoutMs?: number;
+  /** HTTP streams: reopen the GET this often, ms. Default 60000. */
+  readonly reopenMs?: number;
 }
 
 /** How a socket ended. */
@@ -90,13 +93,18 @@ export class ProtoClient {
   }
 
   /**
-   * Opens a WebSocket to `url` (the server's `/ws`).
+   * Opens a WebSocket to `url` (the server's `/ws`), or, for an http(s) URL
+   * (the server's `/stream`), an HTTP stream session that behaves like one
+   * (test/support/stream-socket.ts).
    * @throws Error with the HTTP status (e.g. "Unexpected server response: 403") when the upgrade is refused.
    */
   static connect(url: string, options: ConnectOptions = {}): Promise<ProtoClient> {
     const headers = { ...(options.headers ?? {}) };
     if (options.origin) headers.Origin = options.origin;
-    const socket = new WebSocket(url, { headers, handshakeTimeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS });
+    // The stream socket has the part of ws's WebSocket this client and its users touch (events, send, close, terminate, readyState).
+    const socket = /^https?:/.test(url)
+      ? (new StreamSocket(url, { headers, reopenMs: options.reopenMs }) as unknown as WebSocket)
+      : new WebSocket(url, { headers, handshakeTimeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS });
     return new Promise((resolve, reject) => {
       socket.once('open', () => resolve(new ProtoClient(socket)));
       socket.once('error', reject);

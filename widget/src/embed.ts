@@ -22,6 +22,7 @@
 import { REGISTRY_KEY, scriptChunkLoader, setChunkLoader, type ChunkRegistry } from './chunks.js';
 import { CsChat } from './elements/cs-chat.js';
 import { apiFor, mountChat, readConfig, type CsChatApi } from './elements/embed-config.js';
+import { useServerConfig } from './elements/remote-config.js';
 
 declare global {
   interface Window {
@@ -43,5 +44,9 @@ const registry = (self as unknown as Record<string, ChunkRegistry | undefined>)[
 if (script && registry) setChunkLoader(scriptChunkLoader(registry, script.src, script.nonce ?? ''));
 
 if (script && !window.csChat) {
-  window.csChat = apiFor(mountChat(readConfig(script, location.href)));
+  const config = readConfig(script, location.href);
+  const el = mountChat(config);
+  window.csChat = apiFor(el);
+  // Colour, title, position and greeting set in the workbench, unless the script tag says otherwise.
+  void useServerConfig(el, config.server, script.dataset);
 }

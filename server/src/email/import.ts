@@ -18,7 +18,9 @@ import { handleSend, type Caller, type PipelineDeps, type Reply } from '../pipel
 import { MAX_CLIENT_MSG_ID } from '../pipeline/validate.js';
 import { conversationOfMessageId, parseReplyAddress, type ReplyAddressKeys } from './address.js';
 import { autoReplyReason, type HeaderLookup } from './auto-reply.js';
+import { keepAttachments, type AttachmentLimits } from './attachments.js';
 import { replyText } from './reply-text.js';
+import type { FileStore } from '../files/index.js';
 
 /** Where the server recorded the Message-IDs of the emails it sent (email-out's queue). */
 export interface SentMessageIds {
@@ -39,6 +41,8 @@ export interface ImportDeps {
   readonly pipeline: PipelineDeps;
   readonly addressKeys: ReplyAddressKeys;
   readonly sent?: SentMessageIds;
+  /** Where attachments are kept (files/); without it they are named in the text as not imported. */
+  readonly files?: { readonly store: FileStore; readonly limits: AttachmentLimits };
 }
 
 /** Headers a reply address may be found in (the envelope recipient headers MTAs add, then the visible ones). */
@@ -62,11 +66,6 @@ export async function importEmail(deps: ImportDeps, raw: Buffer): Promise<Import
   const conversation = deps.pipeline.conversations.get(match.conversationId);
   if (!conversation) return { kind: 'ignored', reason: 'the conversation no longer exists', conversationId: match.conversationId };
 
-  // Images embedded in an HTML body (a logo in a signature) are part of the layout, not something the visitor sent.
-  const omitted = (mail.attachments ?? []).filter((file) => !file.related).map((file) => ({ filename: file.filename ?? '', size: file.size }));
-  const text = replyText(mail.text ?? '', omitted, deps.pipeline.options.maxTextLength);
-  if (!text) return { kind: 'ignored', reason: 'no text left once quoted history and signature are removed', conversationId: conversation.id };
-
   const clientMsgId = clientMsgIdOf(mail.messageId, raw);
   const profile = deps.pipeline.conversations.visitors.get(conversation.visitorId);
   const caller: Caller = {
@@ -77,8 +76,19 @@ export async function importEmail(deps: ImportDeps, raw: Buffer): Promise<Import
     primaryConversationId: conversation.id,
     site: conversation.site,
   };
+  // Images embedded in an HTML body (a logo in a signature) are part of the layout, not something the visitor sent.
+  const attached = (mail.attachments ?? []).filter((file) => !file.related);
+  // Seen before (the §3.4 dedup key is its Message-ID): nothing to store, not even its files again.
+  const originalSeq = conversation.findDuplicate(caller.userId, clientMsgId);
+  if (originalSeq > 0) return { kind: 'duplicate', conversationId: conversation.id, clientMsgId, seq: originalSeq };
+  const files = deps.files
+    ? keepAttachments(deps.files.store, deps.files.limits, { conversationId: conversation.id, uploaderId: caller.userId, clientMsgId }, attached, deps.pipeline.now())
+    : { ids: [], omitted: attached.map((file) => ({ filename: file.filename ?? '', size: file.size })) };
+  const text = replyText(mail.text ?? '', files.omitted, deps.pipeline.options.maxTextLength);
+  if (!text && files.ids.length === 0) return { kind: 'ignored', reason: 'no text left once quoted history and signature are removed', conversationId: conversation.id };
+
   const answer = capturingReply();
-  const send = cs.v1.Send.create({ clientMsgId, conversationId: conversation.id, kind: cs.v1.MessageKind.TEXT, text });
+  const send = cs.v1.Send.create({ clientMsgId, conversationId: conversation.id, kind: cs.v1.MessageKind.TEXT, text, attachments: files.ids.map((id) => ({ id })) });
   await handleSend(deps.pipeline, caller, answer.reply, send, deps.pipeline.now());
   const ack = answer.ack;
   const base = { conversationId: conversation.id, clientMsgId };

@@ -1,6 +1,8 @@
 /** Wires the mailbox watcher to the importer for one server (index.ts starts it when CS_IMAP_URL is set). */
 import type { Logger } from 'pino';
+import type { FileStore } from '../files/index.js';
 import type { PipelineDeps } from '../pipeline/index.js';
+import type { AttachmentLimits } from './attachments.js';
 import type { ReplyAddressKeys } from './address.js';
 import { ImapInbox, type HandledMail, type ImapStatus } from './imap.js';
 import { parseImapUrl } from './imap-url.js';
@@ -31,6 +33,8 @@ export interface EmailInboundOptions {
   readonly pipeline: PipelineDeps;
   /** The Message-IDs the outbound half sent; without it only reply addresses match. */
   readonly sent?: SentMessageIds;
+  /** Where attachments are kept; without it they are named in the text as not imported. */
+  readonly files?: { readonly store: FileStore; readonly limits: AttachmentLimits };
   readonly log: Logger;
 }
 
@@ -47,7 +51,7 @@ export function startEmailInbound(options: EmailInboundOptions): EmailInbound {
     pollMs: options.pollMs,
     retryBaseMs: options.retryBaseMs,
     retryCapMs: options.retryCapMs,
-    handle: (raw) => importEmail({ pipeline: options.pipeline, addressKeys: options.addressKeys, sent: options.sent }, raw),
+    handle: (raw) => importEmail({ pipeline: options.pipeline, addressKeys: options.addressKeys, sent: options.sent, files: options.files }, raw),
     log,
     random: Math.random,
     now: options.pipeline.now,

@@ -10,6 +10,8 @@ import EmailReplyParser from 'email-reply-parser';
 export interface OmittedAttachment {
   readonly filename: string;
   readonly size: number;
+  /** Why it was not kept ('' when attachments are not kept at all). */
+  readonly reason?: string;
 }
 
 /**
@@ -28,5 +30,5 @@ export function replyText(body: string, omitted: readonly OmittedAttachment[], m
 
 function describe(file: OmittedAttachment): string {
   const kb = Math.max(1, Math.round(file.size / 1024));
-  return `${file.filename || 'unnamed'} (${kb} KB)`;
+  return `${file.filename || 'unnamed'} (${kb} KB${file.reason ? `, ${file.reason}` : ''})`;
 }

@@ -17,16 +17,19 @@ import { Outbound } from './outbound.js';
 import { Registry } from './registry.js';
 import { Repush } from './repush.js';
 import { SocketReply } from './reply.js';
+import { StreamTopics } from './stream-connection.js';
 
 export class Hub implements FanOut {
   readonly registry = new Registry();
+  /** The HTTP streams subscribed to each topic (uWS's topics hold only WebSockets). */
+  readonly streams = new StreamTopics();
   readonly out: Outbound;
   readonly notices: Notices;
   readonly repush: Repush;
 
   /** @param attachments the files of a message with fresh signed URLs (files/), for Deliver frames. */
   constructor(store: ConversationStore, metrics: ServerMetrics, options: ServerOptions, log: Logger, now: () => number, attachments?: AttachmentLookup) {
-    this.out = new Outbound(this.registry, metrics, options, attachments);
+    this.out = new Outbound(this.registry, metrics, options, attachments, this.streams);
     this.notices = new Notices(store, this.registry, this.out, options.coalesceMs);
     this.registry.reportPresenceTo(this.notices);
     this.repush = new Repush(store, this.out, metrics, options, log, now);

@@ -15,6 +15,7 @@ import type { Conversation, StoredMessage } from '../store/conversations.js';
 import { encodeFrame, errorFrame, type FrameType } from './codec.js';
 import { Slot, slotOf, type Registry, type Route } from './registry.js';
 import { SessionPhase, type Socket } from './session.js';
+import type { StreamTopics } from './stream-connection.js';
 import type { Audience } from './topics.js';
 
 /** Most messages in one Deliver frame of a resume or re-push. */
@@ -29,6 +30,8 @@ export class Outbound {
     private readonly options: Pick<ServerOptions, 'maxBackpressureBytes'>,
     /** Files of a message with fresh signed URLs: every Deliver goes to participants only. */
     private readonly attachments: AttachmentLookup = () => [],
+    /** HTTP streams on each topic: uWS publishes reach only WebSockets, so every publish reaches these too. */
+    private readonly streams?: StreamTopics,
   ) {}
 
   /** Publishes through `app` when no socket is there to publish from. */
@@ -38,7 +41,7 @@ export class Outbound {
 
   /** Sockets subscribed to a topic (0 before `attach`). */
   subscribers(topic: string): number {
-    return this.app?.numSubscribers(topic) ?? 0;
+    return (this.app?.numSubscribers(topic) ?? 0) + (this.streams?.count(topic) ?? 0);
   }
 
   /**
@@ -81,6 +84,7 @@ export class Outbound {
     this.metrics.frameOut(type);
     if (from && from.getUserData().session.phase !== SessionPhase.Closed) from.publish(topic, bytes, true);
     else this.app?.publish(topic, bytes, true);
+    if (this.streams?.size) this.streams.publish(topic, bytes, from);
   }
 
   /**
@@ -149,6 +153,7 @@ export class Outbound {
     this.metrics.frameOut(type);
     if (publisher) publisher.publish(topic, bytes, true);
     else this.app?.publish(topic, bytes, true);
+    if (this.streams?.size) this.streams.publish(topic, bytes, publisher);
   }
 
   /**

@@ -1,9 +1,9 @@
 /**
- * Per-socket session state, kept in the uWS socket's typed user data
+ * Per-connection session state, kept in the connection's typed user data
  * (`ws.getUserData().session`). Filled by the upgrade (ip, origin) and by Hello.
  */
 import { randomBytes } from 'node:crypto';
-import type { WebSocket } from 'uWebSockets.js';
+import type { RecognizedString } from 'uWebSockets.js';
 import { cs } from '../../../proto/gen/chat.js';
 import type { Viewer } from '../broadcast/index.js';
 import { TokenBucket } from './rate-limit.js';
@@ -83,8 +83,35 @@ export interface SocketData {
   readonly session: SessionData;
 }
 
-/** The uWS socket type of this server. */
-export type Socket = WebSocket<SocketData>;
+/**
+ * One client connection, whatever carries it: a uWS WebSocket (which has
+ * exactly these methods, so the WebSocket path pays nothing for the
+ * abstraction) or an HTTP stream (`GET /stream` + `POST /send`,
+ * gateway/stream-connection.ts). The registry, the outbound fan-out and the
+ * handlers see only this, never the transport. The semantics are uWS's:
+ *
+ * - `send` returns 0 (sent), 1 (buffered: backpressure) or 2 (dropped: past
+ *   `maxBackpressureBytes`);
+ * - `publish` reaches the topic's WebSocket subscribers except this one (the
+ *   outbound adds the topic's stream subscribers, see StreamTopics);
+ * - `end` closes with a WebSocket close code and reason; the close handler
+ *   of the transport then runs the shared bookkeeping (connections.ts).
+ */
+export interface Connection {
+  getUserData(): SocketData;
+  send(message: RecognizedString, isBinary?: boolean, compress?: boolean): number;
+  getBufferedAmount(): number;
+  end(code?: number, shortMessage?: RecognizedString): void;
+  subscribe(topic: RecognizedString): boolean;
+  unsubscribe(topic: RecognizedString): boolean;
+  publish(topic: RecognizedString, message: RecognizedString, isBinary?: boolean, compress?: boolean): boolean;
+  /** Runs `cb` with the writes it makes batched into one (a WebSocket: one syscall; a stream: one chunk). */
+  cork(cb: () => void): unknown;
+  getRemoteAddressAsText(): ArrayBuffer;
+}
+
+/** A connection of this server (the name predates the HTTP streams: a WebSocket or a stream). */
+export type Socket = Connection;
 
 /**
  * Fresh user data for an upgrading socket. Kept small (DESIGN.md targets a

@@ -78,6 +78,13 @@ export function registerHttpRoutes(app: TemplatedApp, ctx: HttpDeps): void {
   app.get('/agent/announcements', (res, req) =>
     files.serve(res, req, join(demoDir, 'announcements.html'), PAGE_CACHE, placeholderPage('cs-chat announcements', 'The page is not built yet (demo/announcements.html).')),
   );
+  // The workbench's admin pages (widget/src/elements/cs-admin.ts): one page, the path picks the screen.
+  app.get('/cs-admin.js', (res, req) => files.serve(res, req, join(distDir, 'cs-admin.js'), BUNDLE_CACHE));
+  for (const page of ['team', 'settings', 'canned-replies', 'profile']) {
+    app.get(`/agent/${page}`, (res, req) =>
+      files.serve(res, req, join(demoDir, 'admin.html'), PAGE_CACHE, placeholderPage('cs-chat workbench', 'The page is not built yet (demo/admin.html).')),
+    );
+  }
   // Lazy chunks of cs-chat.js (widget/build.mjs, CHUNKS), fetched from beside it.
   app.get('/chunks/*', (res, req) => {
     const path = safeJoin(join(distDir, 'chunks'), req.getUrl().slice('/chunks/'.length));

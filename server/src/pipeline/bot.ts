@@ -66,11 +66,17 @@ export function offlineReplyText(base: string, facts: OfflineFacts): string {
   return (text + email).trim();
 }
 
+/** True when a visitor's message now would get the offline auto-reply (nobody can answer, none posted lately). */
+export function needsOfflineReply(ctx: PipelineDeps, conversation: Conversation): boolean {
+  if (!ctx.options.offlineReply || ctx.now() - conversation.lastOfflineReplyMs < ctx.options.offlineReplyEveryMs) return false;
+  return ctx.continuity ? ctx.continuity.away().away : ctx.fanOut.agentsOnline() === 0;
+}
+
 /** Runs after a visitor's message is stored and acked. */
 export async function afterVisitorMessage(ctx: PipelineDeps, conversation: Conversation, lang: string, timeZone = ''): Promise<void> {
+  if (!needsOfflineReply(ctx, conversation)) return;
   const now = ctx.now();
-  const state = ctx.continuity?.away() ?? { away: ctx.fanOut.agentsOnline() === 0, nextOpenMs: 0 };
-  if (!ctx.options.offlineReply || !state.away || now - conversation.lastOfflineReplyMs < ctx.options.offlineReplyEveryMs) return;
+  const state = ctx.continuity?.away() ?? { away: true, nextOpenMs: 0 };
   conversation.lastOfflineReplyMs = now;
   const email = ctx.continuity?.emailFor(conversation) ?? { known: '', canAsk: false };
   const texts = ctx.botTexts(lang);

@@ -76,6 +76,15 @@ export interface FanOut {
  */
 export interface MessageStore {
   /**
+   * Gives the draft the next seq and keeps it in memory at once. The caller
+   * acks and fans out only after `committed` resolved, or at once when it is
+   * undefined (a store that keeps nothing owes no commit: no promise is made
+   * on that path, issue 16). `committed` rejects with StoreUnavailableError
+   * when the message could not be made durable (it is no longer kept).
+   * @throws StoreUnavailableError at once while the disk refuses writes.
+   */
+  stage(conversation: Conversation, draft: MessageDraft): StagedMessage;
+  /**
    * @returns the stored message with its seq and server time.
    * @throws StoreUnavailableError when it could not be made durable (nothing is kept).
    */
@@ -100,6 +109,15 @@ export interface AttachmentPort {
   messageStored(message: StoredMessage): void;
   /** The wire attachments of a stored message with freshly signed URLs (for participants only). */
   wireAttachments(message: StoredMessage): cs.v1.Attachment.$Properties[];
+}
+
+/** A message given its seq and kept in memory, with the commit it waits for. */
+export interface StagedMessage {
+  /** The conversation object it went into (the live one, see ConversationStore.live). */
+  readonly conversation: Conversation;
+  readonly message: StoredMessage;
+  /** Resolves with the message once committed; undefined when no commit is owed. */
+  readonly committed: Promise<StoredMessage> | undefined;
 }
 
 /** A message before it has a seq. */

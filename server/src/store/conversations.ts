@@ -90,8 +90,15 @@ export class Conversation {
   /** The newest messages, seq `tailStart` .. `lastSeq`. */
   private tail: StoredMessage[] = [];
   private tailStart: number;
-  /** `${senderId}\n${clientMsgId}` -> seq for the tail; made with the first message (most idle visitors never write). */
-  private dedup: Map<string, number> | undefined;
+  /**
+   * sender -> client_msg_id -> seq for the tail; made with the first message
+   * (most idle visitors never write). Two levels instead of one joined key:
+   * no string is built per lookup, and each id's hash is computed once (V8
+   * caches it on the string), by the lookup the insert then reuses.
+   */
+  private dedup: Map<string, Map<string, number>> | undefined;
+  /** Writes handed to the store and not committed yet, oldest first (one entry per commit batch). */
+  private writes: InFlightWrite[] | undefined;
   /** The last page read from the store (older than the tail). */
   private page: StoredMessage[] | undefined;
   /** Visitor messages after the agents' read cursor, for the (read cursor, last seq) it was counted at. */
@@ -157,7 +164,7 @@ export class Conversation {
 
   /** Seq stored earlier for this (sender, client_msg_id), or 0. */
   findDuplicate(senderId: string, clientMsgId: string): number {
-    const hot = this.dedup?.get(dedupKey(senderId, clientMsgId));
+    const hot = this.dedup?.get(senderId)?.get(clientMsgId);
     if (hot) return hot;
     // Older messages live only in the store; its unique index answers (DESIGN.md §3.4).
     return this.tailStart > 1 && this.cold ? this.cold.findDuplicate(this.id, senderId, clientMsgId) : 0;
@@ -167,7 +174,7 @@ export class Conversation {
   append(message: StoredMessage): void {
     if (message.seq !== this.lastSeq + 1) throw new Error(`seq ${message.seq} does not follow ${this.lastSeq} in ${this.id}`);
     this.tail.push(message);
-    (this.dedup ??= new Map()).set(dedupKey(message.senderId, message.clientMsgId), message.seq);
+    this.remember(message);
     this.lastActivityMs = Math.max(this.lastActivityMs, message.serverTimeMs);
     if (this.unread.lastSeq === message.seq - 1 && this.unread.readSeq === this.readUpTo.agent) {
       this.unread.lastSeq = message.seq;
@@ -182,7 +189,7 @@ export class Conversation {
     const removed = this.tail.splice(seq - this.tailStart);
     let freed = 0;
     for (const message of removed) {
-      this.dedup?.delete(dedupKey(message.senderId, message.clientMsgId));
+      this.forget(message);
       freed += messageBytes(message);
     }
     this.unread.lastSeq = -1;
@@ -205,7 +212,7 @@ export class Conversation {
       const droppable = Math.min(this.tail.length - keep, this.committedSeq - this.tailStart + 1);
       if (droppable > 0) {
         for (const message of this.tail.splice(0, droppable)) {
-          this.dedup?.delete(dedupKey(message.senderId, message.clientMsgId));
+          this.forget(message);
           freed += messageBytes(message);
         }
         this.tailStart += droppable;
@@ -227,6 +234,50 @@ export class Conversation {
     this.unread = { readSeq, lastSeq: this.lastSeq, count };
     return count;
   }
+
+  /**
+   * Notes that the messages up to `seq` wait for `committed` (the promise of
+   * their commit batch; the store commits in order). Messages of one batch
+   * share an entry, so this allocates once per batch, not per message.
+   */
+  writing(seq: number, committed: Promise<void>): void {
+    const writes = (this.writes ??= []);
+    const last = writes[writes.length - 1];
+    if (last && last.committed === committed) last.upTo = seq;
+    else writes.push({ upTo: seq, committed });
+    this.pendingWrites += 1;
+  }
+
+  /** The write of `seq` settled (committed or failed). */
+  written(seq: number): void {
+    this.pendingWrites -= 1;
+    const writes = this.writes;
+    if (!writes) return;
+    while (writes.length > 0 && writes[0]!.upTo <= seq) writes.shift();
+    if (writes.length === 0) this.writes = undefined;
+  }
+
+  /** The commit promise of a message still being written, or undefined once it settled. */
+  pendingWrite(seq: number): Promise<void> | undefined {
+    if (!this.writes || seq <= this.committedSeq) return undefined;
+    for (const write of this.writes) if (seq <= write.upTo) return write.committed;
+    return undefined;
+  }
+
+  private remember(message: StoredMessage): void {
+    const dedup = (this.dedup ??= new Map());
+    const ofSender = dedup.get(message.senderId);
+    if (ofSender) ofSender.set(message.clientMsgId, message.seq);
+    else dedup.set(message.senderId, new Map([[message.clientMsgId, message.seq]]));
+  }
+
+  private forget(message: StoredMessage): void {
+    const ofSender = this.dedup?.get(message.senderId);
+    if (!ofSender) return;
+    ofSender.delete(message.clientMsgId);
+    if (ofSender.size === 0) this.dedup!.delete(message.senderId);
+  }
+
   private setPage(messages: StoredMessage[]): void {
     let delta = 0;
     for (const message of this.page ?? []) delta -= messageBytes(message);
@@ -242,8 +293,10 @@ export class Conversation {
   }
 }
 
-function dedupKey(senderId: string, clientMsgId: string): string {
-  return `${senderId}\n${clientMsgId}`;
+/** Messages up to `upTo` wait for `committed` (their commit batch). */
+interface InFlightWrite {
+  upTo: number;
+  readonly committed: Promise<void>;
 }
 
 /** The deterministic conversation id for site + visitor + topic. */

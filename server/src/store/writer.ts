@@ -64,6 +64,13 @@ export interface WriterStats {
   failures: number;
 }
 
+/** A new, empty batch with its shared promise. */
+function openBatch(): { records: StoreRecord[]; waiter: Waiter; committed: Promise<void> } {
+  let waiter: Waiter | undefined;
+  const committed = new Promise<void>((resolve, reject) => (waiter = { resolve, reject }));
+  return { records: [], waiter: waiter!, committed };
+}
+
 /** The URL of the writer thread's module: the .ts source under tsx, the bundled .js in dist. */
 function workerUrl(): URL {
   return import.meta.url.endsWith('.ts') ? new URL('./writer-worker.ts', import.meta.url) : new URL('./store-writer.js', import.meta.url);
@@ -78,8 +85,8 @@ export class StoreWriter {
   private nextId = 1;
   /** Requests sent to the thread, answered in order. */
   private readonly sent = new Map<number, Pending>();
-  /** The batch being filled. */
-  private open: { records: StoreRecord[]; waiters: Waiter[] } | undefined;
+  /** The batch being filled; its records share one promise (one transaction: they commit or fail together). */
+  private open: { records: StoreRecord[]; waiter: Waiter; committed: Promise<void> } | undefined;
   /** Purges waiting for the batch in flight. */
   private readonly queued: Pending[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -104,16 +111,19 @@ export class StoreWriter {
     return this.failure === undefined && !this.closed;
   }
 
-  /** Adds a record to the open batch; resolves once its transaction committed. */
+  /**
+   * Adds a record to the open batch; resolves once its transaction committed.
+   * Every record of a batch gets the same promise (one per transaction, not
+   * one per message: the hot path allocates nothing per record here).
+   */
   write(record: StoreRecord): Promise<void> {
     if (this.closed) return Promise.reject(new StoreUnavailableError('the store is closed'));
     if (this.failure) return Promise.reject(this.unavailable());
-    const batch = (this.open ??= { records: [], waiters: [] });
+    const batch = (this.open ??= openBatch());
     batch.records.push(record);
-    const done = new Promise<void>((resolve, reject) => batch.waiters.push({ resolve, reject }));
     if (batch.records.length >= MAX_BATCH_RECORDS) this.flush();
     else this.schedule();
-    return done;
+    return batch.committed;
   }
 
   /** Deletes conversations (retention) after everything written before; in small transactions on the thread. */
@@ -175,7 +185,7 @@ export class StoreWriter {
     const batch = this.open;
     this.open = undefined;
     if (batch && batch.records.length > 0) {
-      this.queued.push({ request: { type: 'batch', id: this.nextId++, records: batch.records }, waiters: batch.waiters });
+      this.queued.push({ request: { type: 'batch', id: this.nextId++, records: batch.records }, waiters: [batch.waiter] });
     }
     this.pump();
   }
@@ -253,7 +263,7 @@ export class StoreWriter {
     this.failure = error;
     const open = this.open;
     this.open = undefined;
-    const stranded = [...this.queued.splice(0), ...(open ? [{ waiters: open.waiters }] : [])];
+    const stranded = [...this.queued.splice(0), ...(open ? [{ waiters: [open.waiter] }] : [])];
     for (const pending of stranded) for (const waiter of pending.waiters) waiter.reject(this.unavailable());
     if (wasHealthy) {
       this.stats.failures += 1;

@@ -31,6 +31,8 @@ import { EmailCapture } from './email-capture.js';
 export interface PanelHost extends ReactiveControllerHost {
   readonly isOpen: boolean;
   readonly merchantName: string;
+  /** The merchant's welcome line ('' for the built-in one). */
+  readonly greeting: string;
   readonly language: string;
   readonly renderRoot: HTMLElement | DocumentFragment;
   readonly shadowRoot: ShadowRoot | null;
@@ -145,7 +147,7 @@ export class ChatPanel {
         <div class="log" role="log" aria-live="polite" aria-label=${s.messages} tabindex="0">
           <div class="sentinel top"></div>
           ${this.window.loading ? html`<div class="older">${s.loadingOlder}</div>` : nothing}
-          ${view.items.length === 0 ? html`<div class="empty">${s.empty}</div>` : nothing}
+          ${view.items.length === 0 ? html`<div class="empty">${this.host.greeting || s.empty}</div>` : nothing}
           <div class="rows"></div>
           ${this.email.render(s)}
           <div class="sentinel bottom"></div>

@@ -58,6 +58,7 @@ export class CsChat extends LitElement {
     topic: { type: String },
     position: { type: String, reflect: true },
     color: { type: String },
+    greeting: { type: String },
     dbName: { type: String, attribute: 'db-name' },
   };
 
@@ -83,6 +84,8 @@ export class CsChat extends LitElement {
   declare position: 'right' | 'left';
   /** Brand colour; sets `--cs-accent`. */
   declare color: string;
+  /** The welcome line of the empty panel (attribute `greeting`). Default the built-in one of the language. */
+  declare greeting: string;
   /** IndexedDB name for the session. Default 'cs-chat'. */
   declare dbName: string;
 
@@ -102,6 +105,7 @@ export class CsChat extends LitElement {
     this.topic = '';
     this.position = 'right';
     this.color = '';
+    this.greeting = '';
     this.dbName = '';
   }
 

@@ -37,6 +37,9 @@ import { inboxStyles } from './inbox-styles.js';
 import { inboxThreadStyles } from './inbox-thread-styles.js';
 import { conversationOption, detailsPanel } from './inbox-views.js';
 import { GateController } from './inbox-gate.js';
+import { httpBaseOf } from './inbox-account.js';
+import { InboxDirectory, transferTargets } from './inbox-directory.js';
+import { adminLinks, conversationActions } from './inbox-actions.js';
 import { icons, Kind, renderMessage, renderTyping, RoleCode, type MessageViewContext } from './message-list.js';
 import { MessageRows } from './message-rows.js';
 import { MessageWindow } from './message-window.js';
@@ -80,6 +83,10 @@ export class CsInbox extends LitElement {
   private readonly inbox: InboxController;
   /** Sign-in, setup and invite screens while signed out. */
   private readonly gate: GateController;
+  /** The team (transfer picker) and canned replies from the API, for an account's sign-in. */
+  private readonly directory = new InboxDirectory(this);
+  /** Agents online at the last render: a change reads the team again (who is online). */
+  private onlineSeen = -1;
   /** The shared windowed rendering of long timelines (the same as `<cs-chat>`'s). */
   private readonly window: MessageWindow;
   private readonly strings = stringsFor('en');
@@ -118,6 +125,12 @@ export class CsInbox extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('token') && changed.get('token') !== undefined && this.token) void this.inbox.signIn(this.token);
+    const signedIn = this.inbox.account && this.inbox.phase !== InboxPhase.SignedOut;
+    this.directory.use(signedIn ? httpBaseOf(this.server || sameOriginWs()) : undefined);
+    if (signedIn && this.inbox.agentsOnline !== this.onlineSeen) {
+      this.onlineSeen = this.inbox.agentsOnline;
+      void this.directory.refresh();
+    }
   }
 
   /** Lit commits the template in `super.update`; the keyed rows follow at once, before the window measures the scroll position. */
@@ -167,9 +180,11 @@ export class CsInbox extends LitElement {
       ${alerts.notificationPermission === 'default'
         ? html`<button type="button" class="ghost" @click=${this.enableNotifications}>Enable notifications</button>`
         : nothing}
-      <a class="ghost" href="/agent/announcements">Announcements</a>
+      ${adminLinks(inbox.account)}
       <button type="button" class="ghost" title="Sound alerts for new messages" @click=${this.toggleSound}>Sound ${alerts.soundOn ? 'on' : 'off'}</button>
-      <span class="me" title=${inbox.agentId}><span class="me-avatar" aria-hidden="true">${inbox.agentName.slice(0, 1).toUpperCase()}</span>${inbox.agentName}</span>
+      ${inbox.account
+        ? html`<a class="me" href="/agent/profile" title=${inbox.account.email}><span class="me-avatar" aria-hidden="true" style=${`background:${inbox.account.avatar_color}`}>${inbox.agentName.slice(0, 1).toUpperCase()}</span>${inbox.agentName}</a>`
+        : html`<span class="me" title=${inbox.agentId}><span class="me-avatar" aria-hidden="true">${inbox.agentName.slice(0, 1).toUpperCase()}</span>${inbox.agentName}</span>`}
       <button type="button" class="ghost" @click=${() => void inbox.signOut()}>Sign out</button>
     </header>`;
   }
@@ -232,7 +247,7 @@ export class CsInbox extends LitElement {
           <h2>${name}</h2>
           ${info
             ? html`<span class=${`status ${statusLabel(info.status)}`}>${statusLabel(info.status)}</span>
-                <span class="muted">${info.assigneeId ? `Assigned to ${info.assigneeId === inbox.agentId ? 'you' : info.assigneeId}` : 'Unassigned'}</span>`
+                <span class="muted">${info.assigneeId ? `Assigned to ${info.assigneeId === inbox.agentId ? 'you' : this.agentName(info.assigneeId)}` : 'Unassigned'}</span>`
             : nothing}
         </div>
         ${info ? this.renderActions(info) : nothing}
@@ -245,7 +260,7 @@ export class CsInbox extends LitElement {
         <div class="sentinel bottom"></div>
       </div>
       <cs-inbox-composer
-        .canned=${this.cannedReplies}
+        .canned=${this.directory.canned ?? this.cannedReplies}
         .quote=${this.quote}
         ?disabled=${!inbox.selectedId}
         @cs-compose=${this.onCompose}
@@ -253,6 +268,11 @@ export class CsInbox extends LitElement {
         @cs-cancel-quote=${() => (this.quote = undefined)}
       ></cs-inbox-composer>
     </main>`;
+  }
+
+  /** An agent's display name from the team list, else the id. */
+  private agentName(id: string): string {
+    return this.directory.accounts.find((a) => a.id === id)?.name ?? id;
   }
 
   private renderItem(item: TimelineItem, ctx: MessageViewContext): TemplateResult {
@@ -281,32 +301,15 @@ export class CsInbox extends LitElement {
   }
 
   private renderActions(info: ConversationInfo): TemplateResult {
-    const inbox = this.inbox;
-    const resolved = info.status === cs.v1.ConversationStatus.RESOLVED;
-    const others = inbox.agentIds.filter((id) => id !== info.assigneeId);
-    return html`<div class="actions" role="group" aria-label="Conversation actions">
-      ${info.assigneeId !== inbox.agentId && !resolved
-        ? html`<button type="button" class="primary" @click=${() => inbox.act(cs.v1.ActionKind.CLAIM)}>Claim</button>`
-        : nothing}
-      <form class="transfer" @submit=${this.onTransfer}>
-        <label class="sr-only" for="transfer-to">Transfer to agent</label>
-        <input
-          id="transfer-to"
-          list="agent-ids"
-          placeholder=${info.assigneeId ? 'Transfer to…' : 'Assign to…'}
-          .value=${this.transferTo}
-          @input=${(e: Event) => (this.transferTo = (e.target as HTMLInputElement).value)}
-        />
-        <datalist id="agent-ids">${others.map((id) => html`<option value=${id}></option>`)}</datalist>
-        <button type="submit" ?disabled=${!this.transferTo.trim()}>${info.assigneeId ? 'Transfer' : 'Assign'}</button>
-      </form>
-      ${info.assigneeId === inbox.agentId && !resolved
-        ? html`<button type="button" title="Give it back to the unassigned queue" @click=${() => inbox.act(cs.v1.ActionKind.UNASSIGN)}>Unassign</button>`
-        : nothing}
-      ${resolved
-        ? html`<button type="button" @click=${() => inbox.act(cs.v1.ActionKind.REOPEN)}>Reopen</button>`
-        : html`<button type="button" class="resolve" @click=${() => inbox.act(cs.v1.ActionKind.RESOLVE)}>Resolve</button>`}
-    </div>`;
+    return conversationActions({
+      info,
+      agentId: this.inbox.agentId,
+      targets: transferTargets(this.directory.accounts, this.inbox.agentIds, [info.assigneeId, this.inbox.agentId]),
+      transferTo: this.transferTo,
+      act: (kind, agentId) => this.inbox.act(kind, agentId),
+      pick: (agentId) => (this.transferTo = agentId),
+      openPicker: () => void this.directory.refresh(),
+    });
   }
 
   private renderDetails(): TemplateResult {
@@ -331,14 +334,6 @@ export class CsInbox extends LitElement {
     this.quote = undefined;
     this.window.scrollToEnd();
     void this.inbox.send(text, { note, quoteSeq });
-  }
-
-  private onTransfer(e: SubmitEvent): void {
-    e.preventDefault();
-    const agentId = this.transferTo.trim();
-    if (!agentId) return;
-    this.inbox.act(cs.v1.ActionKind.ASSIGN, agentId);
-    this.transferTo = '';
   }
 
   /** Arrow keys move between tabs and activate them (automatic activation). */

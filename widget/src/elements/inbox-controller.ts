@@ -8,7 +8,7 @@ import { cs } from '../../../proto/gen/chat.js';
 import { ConnState, type ConversationInfo, type ConversationView, type Disposer, type Session, type SessionFactory, type TimelineItem } from '../core/types.js';
 import { InboxAlerts, readStorage, writeStorage } from './alerts.js';
 import { EMPTY_VIEW, newestSeq, SessionLink } from './session-view.js';
-import { httpBaseOf, logout } from './inbox-account.js';
+import { httpBaseOf, logout, type AccountInfo } from './inbox-account.js';
 import { agentIdOfToken, InboxFilter, totalUnread, visibleConversations, visitorLabel } from './inbox-model.js';
 
 /** Where the workbench is in its life. */
@@ -39,6 +39,8 @@ export class InboxController implements ReactiveController {
   signInError = '';
   agentId = '';
   agentName = '';
+  /** The signed-in account (undefined for a service token). */
+  account: AccountInfo | undefined;
   /** A refused action or send the agent should know about ('' for none); clears itself. */
   notice = '';
   filter: InboxFilter = InboxFilter.All;
@@ -99,10 +101,11 @@ export class InboxController implements ReactiveController {
    * by the session cookie on the upgrade (`/ws?auth=session`), so no token
    * is held by the page.
    */
-  async signInAccount(account: { readonly id: string; readonly name: string }, csrf: string): Promise<void> {
+  async signInAccount(account: AccountInfo, csrf: string): Promise<void> {
     const url = new URL(this.serverUrl());
     url.searchParams.set('auth', 'session');
     this.csrf = csrf;
+    this.account = account;
     this.agentName = account.name;
     await this.start(account.id, '', url.toString(), false);
   }
@@ -117,6 +120,7 @@ export class InboxController implements ReactiveController {
       return;
     }
     this.csrf = '';
+    this.account = undefined;
     await this.start(agentId, token, this.serverUrl(), remember);
   }
 

@@ -231,6 +231,11 @@ export const inboxStyles = css`
     gap: 8px;
     font-size: 13px;
     font-weight: 600;
+    color: inherit;
+    text-decoration: none;
+  }
+  a.me:hover {
+    text-decoration: underline;
   }
   .me-avatar {
     display: grid;

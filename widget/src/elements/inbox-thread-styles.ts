@@ -40,9 +40,20 @@ export const inboxThreadStyles = css`
     display: flex;
     gap: 4px;
   }
+  .transfer select,
   .transfer input {
     width: 130px;
     font-size: 13px;
+  }
+  .transfer select {
+    width: auto;
+    max-width: 210px;
+    font: inherit;
+    font-size: 13px;
+    border: 1px solid #d1d5db;
+    border-radius: 8px;
+    padding: 6px 8px;
+    background: #fff;
   }
   .log {
     flex: 1;

@@ -1,0 +1,62 @@
+/**
+ * The open conversation's action bar (claim, transfer / assign by picking
+ * an agent by name with their online state, unassign, resolve, reopen) and
+ * the top bar's links to the admin pages. Views only: `<cs-inbox>` passes
+ * in the state and the callbacks.
+ */
+import { html, nothing, type TemplateResult } from 'lit';
+import { cs } from '../../../proto/gen/chat.js';
+import type { ConversationInfo } from '../core/types.js';
+import type { AccountInfo } from './inbox-account.js';
+import type { TransferTarget } from './inbox-directory.js';
+
+/** What the action bar shows and calls. */
+export interface ActionsView {
+  readonly info: ConversationInfo;
+  /** The signed-in agent. */
+  readonly agentId: string;
+  /** Who the conversation can go to (inbox-directory.ts). */
+  readonly targets: readonly TransferTarget[];
+  /** The agent picked in the transfer picker ('' for none). */
+  readonly transferTo: string;
+  act(kind: cs.v1.ActionKind, agentId?: string): void;
+  pick(agentId: string): void;
+  /** The picker got focus: a chance to read who is online. */
+  openPicker(): void;
+}
+
+/** The action bar of the open conversation. */
+export function conversationActions(v: ActionsView): TemplateResult {
+  const { info } = v;
+  const resolved = info.status === cs.v1.ConversationStatus.RESOLVED;
+  const transfer = (e: SubmitEvent): void => {
+    e.preventDefault();
+    if (v.transferTo) v.act(cs.v1.ActionKind.ASSIGN, v.transferTo);
+    v.pick('');
+  };
+  return html`<div class="actions" role="group" aria-label="Conversation actions">
+    ${info.assigneeId !== v.agentId && !resolved ? html`<button type="button" class="primary" @click=${() => v.act(cs.v1.ActionKind.CLAIM)}>Claim</button>` : nothing}
+    <form class="transfer" @submit=${transfer}>
+      <label class="sr-only" for="transfer-to">${info.assigneeId ? 'Transfer to agent' : 'Assign to agent'}</label>
+      <select id="transfer-to" @focus=${v.openPicker} @change=${(e: Event) => v.pick((e.target as HTMLSelectElement).value)}>
+        <option value="" ?selected=${!v.transferTo}>${info.assigneeId ? 'Transfer to…' : 'Assign to…'}</option>
+        ${v.targets.map((a) => html`<option value=${a.id} ?selected=${a.id === v.transferTo}>${a.name} · ${a.online ? 'online' : 'offline'}</option>`)}
+      </select>
+      <button type="submit" ?disabled=${!v.transferTo}>${info.assigneeId ? 'Transfer' : 'Assign'}</button>
+    </form>
+    ${info.assigneeId === v.agentId && !resolved
+      ? html`<button type="button" title="Give it back to the unassigned queue" @click=${() => v.act(cs.v1.ActionKind.UNASSIGN)}>Unassign</button>`
+      : nothing}
+    ${resolved
+      ? html`<button type="button" @click=${() => v.act(cs.v1.ActionKind.REOPEN)}>Reopen</button>`
+      : html`<button type="button" class="resolve" @click=${() => v.act(cs.v1.ActionKind.RESOLVE)}>Resolve</button>`}
+  </div>`;
+}
+
+/** Links to the admin pages (cs-admin.ts): the team for everyone signed in, settings and announcements for admins (and service tokens: announcements). */
+export function adminLinks(account: AccountInfo | undefined): TemplateResult {
+  const admin = !account || account.role !== 'agent';
+  return html`${account ? html`<a class="ghost" href="/agent/team">Team</a>` : nothing}
+    ${account && admin ? html`<a class="ghost" href="/agent/settings">Settings</a>` : nothing}
+    ${admin ? html`<a class="ghost" href="/agent/announcements">Announcements</a>` : nothing}`;
+}

@@ -67,9 +67,10 @@ describe('away mode and email capture', () => {
   });
 
   it('the visitor sees when the team is back, in New York time, and the email field only after writing', async () => {
-    await visitor.goto(`${server.url}/`);
-    await visitor.getByRole('button', { name: 'Open chat' }).click();
+    // The link emails carry ends in #cs-chat: the chat opens by itself.
+    await visitor.goto(`${server.url}/#cs-chat`);
     const panel = visitor.locator('cs-chat');
+    await panel.getByRole('dialog').waitFor({ timeout: UI_TIMEOUT_MS });
     const back = backAtText(nextOpenMs, Date.now(), 'en', 'America/New_York');
     assert.match(back, /^Back at 04:00 /, '09:00 UTC is 04:00 in New York (EST)');
     await panel.locator('.presence', { hasText: back }).waitFor({ timeout: UI_TIMEOUT_MS });

@@ -159,8 +159,8 @@ export class EmailService implements ContinuityPort {
     const from = this.from();
     if (this.enabled) return { enabled: true, from, hint: '' };
     const hint = !this.deps.options.smtpUrl
-      ? 'Email is off: set CS_SMTP_URL (e.g. smtps://you%40example.com:app-password@smtp.example.com:465) and CS_MAIL_FROM on the server, then restart it.'
-      : 'Email is off: set CS_MAIL_FROM (e.g. "Shop <shop@example.com>") or the sender address below.';
+      ? 'To turn it on, set CS_SMTP_URL (e.g. smtps://you%40example.com:app-password@smtp.example.com:465) and CS_MAIL_FROM on the server, then restart it.'
+      : 'To turn it on, set CS_MAIL_FROM (e.g. "Shop <shop@example.com>") on the server or the sender address below.';
     return { enabled: false, from, hint };
   }
 

@@ -21,6 +21,7 @@
  * @cssprop --cs-accent - Brand colour. Default #4f46e5.
  * @cssprop --cs-font - Font stack. Default the system UI font.
  */
+import { emailSectionStrings } from './settings-email-i18n.js';
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { cs } from '../../../proto/gen/chat.js';
 import { ConnState, type ConversationInfo, type SessionFactory, type TimelineItem } from '../core/types.js';
@@ -47,6 +48,7 @@ import { messageContext } from './session-view.js';
 import { paneSwitcher, Pane } from './inbox-panes.js';
 import { connectingScreen } from './inbox-connecting.js';
 import { linkify } from './linkify.js';
+import { workbenchLang, workbenchStrings, type WorkbenchStrings } from './workbench-i18n.js';
 import { messageStyles } from './message-styles.js';
 import { resetStyles } from './styles.js';
 
@@ -89,7 +91,14 @@ export class CsInbox extends LitElement {
   private onlineSeen = -1;
   /** The shared windowed rendering of long timelines (the same as `<cs-chat>`'s). */
   private readonly window: MessageWindow;
-  private readonly strings = stringsFor('en');
+  /** The workbench strings in the agent's language (their setting, else the browser's). */
+  private get t(): WorkbenchStrings {
+    return workbenchStrings(workbenchLang(this.inbox.account?.lang ?? ''));
+  }
+  /** The shared message views' strings, in the same language. */
+  private get strings() {
+    return stringsFor(this.t.lang);
+  }
   /** Keyed rows, as in `<cs-chat>`: a row renders again only when its message or what it shows changed. */
   private readonly rows = new MessageRows((item, ctx) => this.renderItem(item, ctx));
   /** What the last render picked for the rows, applied right after it (see `update`). */
@@ -125,6 +134,7 @@ export class CsInbox extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('token') && changed.get('token') !== undefined && this.token) void this.inbox.signIn(this.token);
+    document.documentElement.lang = this.t.lang;
     const signedIn = this.inbox.account && this.inbox.phase !== InboxPhase.SignedOut;
     this.directory.use(signedIn ? httpBaseOf(this.server || sameOriginWs()) : undefined);
     if (signedIn && this.inbox.agentsOnline !== this.onlineSeen) {
@@ -146,46 +156,43 @@ export class CsInbox extends LitElement {
   }
 
   override render(): TemplateResult {
-    if (this.inbox.phase === InboxPhase.SignedOut) return this.renderSignIn();
-    if (this.inbox.phase === InboxPhase.Connecting) return connectingScreen(this.inbox);
+    if (this.inbox.phase === InboxPhase.SignedOut) return this.gate.render();
+    if (this.inbox.phase === InboxPhase.Connecting) return connectingScreen(this.inbox, this.t);
     return html`
       ${this.renderTopbar()}
       ${this.inbox.notice ? html`<div class="notice" role="alert">${this.inbox.notice}</div>` : nothing}
-      ${paneSwitcher(this.pane, !!this.inbox.selectedId, (pane) => (this.pane = pane))}
+      ${paneSwitcher(this.pane, !!this.inbox.selectedId, (pane) => (this.pane = pane), this.t)}
       <div class="cols" data-pane=${this.pane}>
         ${this.renderSidebar()}
-        ${this.inbox.selectedId ? this.renderThread() : html`<main class="thread empty" part="thread"><p>Pick a conversation on the left.</p></main>`}
+        ${this.inbox.selectedId ? this.renderThread() : html`<main class="thread empty" part="thread"><p>${this.t.pickConversation}</p></main>`}
         ${this.renderDetails()}
       </div>
     `;
-  }
-
-  private renderSignIn(): TemplateResult {
-    return this.gate.render();
   }
 
 
   private renderTopbar(): TemplateResult {
     const inbox = this.inbox;
     const alerts = inbox.alerts;
-    const conn = inbox.connected ? 'Connected' : inbox.connState === ConnState.Offline ? 'Offline' : inbox.connState === ConnState.Failed ? 'Disconnected' : 'Reconnecting…';
+    const t = this.t;
+    const conn = inbox.connected ? t.connected : inbox.connState === ConnState.Offline ? t.offlineConn : inbox.connState === ConnState.Failed ? t.disconnected : t.reconnecting;
     return html`<header class="topbar" part="topbar">
-      <div class="brand">${icons.chat}<span>Inbox</span></div>
+      <div class="brand">${icons.chat}<span>${t.brand}</span></div>
       <span class=${inbox.connected ? 'conn ok' : 'conn'} role="status"><i aria-hidden="true"></i>${conn}</span>
       <span class="spacer"></span>
-      ${inbox.connected ? html`<span class="muted">${inbox.agentsOnline} ${inbox.agentsOnline === 1 ? 'agent' : 'agents'} online</span>` : nothing}
+      ${inbox.connected ? html`<span class="muted">${t.agentsOnline(inbox.agentsOnline)}</span>` : nothing}
       ${inbox.connected
-        ? html`<button type="button" class=${inbox.away ? 'ghost away-on' : 'ghost'} aria-pressed=${inbox.away ? 'true' : 'false'} title="Away: visitors see that nobody can answer now (unless another agent is available)" @click=${() => inbox.setAway(!inbox.away)}>${inbox.away ? 'Away' : 'Available'}</button>`
+        ? html`<button type="button" class=${inbox.away ? 'ghost away-on' : 'ghost'} aria-pressed=${inbox.away ? 'true' : 'false'} title=${emailSectionStrings(t.lang).awayTitle} @click=${() => inbox.setAway(!inbox.away)}>${inbox.away ? emailSectionStrings(t.lang).away : emailSectionStrings(t.lang).available}</button>`
         : nothing}
       ${alerts.notificationPermission === 'default'
-        ? html`<button type="button" class="ghost" @click=${this.enableNotifications}>Enable notifications</button>`
+        ? html`<button type="button" class="ghost" @click=${this.enableNotifications}>${t.enableNotifications}</button>`
         : nothing}
-      ${adminLinks(inbox.account)}
-      <button type="button" class="ghost" title="Sound alerts for new messages" @click=${this.toggleSound}>Sound ${alerts.soundOn ? 'on' : 'off'}</button>
+      ${adminLinks(inbox.account, t)}
+      <button type="button" class="ghost" title=${t.soundTitle} @click=${this.toggleSound}>${t.sound(alerts.soundOn)}</button>
       ${inbox.account
         ? html`<a class="me" href="/agent/profile" title=${inbox.account.email}><span class="me-avatar" aria-hidden="true" style=${`background:${inbox.account.avatar_color}`}>${inbox.agentName.slice(0, 1).toUpperCase()}</span>${inbox.agentName}</a>`
         : html`<span class="me" title=${inbox.agentId}><span class="me-avatar" aria-hidden="true">${inbox.agentName.slice(0, 1).toUpperCase()}</span>${inbox.agentName}</span>`}
-      <button type="button" class="ghost" @click=${() => void inbox.signOut()}>Sign out</button>
+      <button type="button" class="ghost" @click=${() => void inbox.signOut()}>${t.signOut}</button>
     </header>`;
   }
 
@@ -195,10 +202,11 @@ export class CsInbox extends LitElement {
     const list = inbox.conversations;
     const focusId = list.some((c) => c.id === inbox.selectedId) ? inbox.selectedId : list[0]?.id;
     const now = Date.now();
-    return html`<nav class="sidebar" part="list" aria-label="Inbox">
-      <div class="tabs" role="tablist" aria-label="Filter conversations" @keydown=${this.onTabKey}>
+    const t = this.t;
+    return html`<nav class="sidebar" part="list" aria-label=${t.inboxNav}>
+      <div class="tabs" role="tablist" aria-label=${t.filterConversations} @keydown=${this.onTabKey}>
         ${FILTER_LABELS.map(
-          ([filter, label]) => html`<button
+          ([filter]) => html`<button
             type="button"
             role="tab"
             id=${`tab-${filter}`}
@@ -208,13 +216,13 @@ export class CsInbox extends LitElement {
             data-filter=${filter}
             @click=${() => inbox.setFilter(filter)}
           >
-            ${label}<span class="count"><span class="sr-only">, </span>${counts[filter]}</span>
+            ${t.filterLabel(filter)}<span class="count"><span class="sr-only">, </span>${counts[filter]}</span>
           </button>`,
         )}
       </div>
       <div id="list-panel" role="tabpanel" aria-labelledby=${`tab-${inbox.filter}`}>
         ${list.length
-          ? html`<ul class="convs" role="listbox" aria-label="Conversations" @keydown=${this.onListKey}>
+          ? html`<ul class="convs" role="listbox" aria-label=${t.conversations} @keydown=${this.onListKey}>
               ${list.map((info) =>
                 conversationOption(info, {
                   agentId: inbox.agentId,
@@ -222,10 +230,12 @@ export class CsInbox extends LitElement {
                   focusable: info.id === focusId,
                   nowMs: now,
                   onPick: () => this.open(info.id),
+                  t,
+                  agentName: (id) => this.agentName(id),
                 }),
               )}
             </ul>`
-          : html`<p class="none">No conversations here yet.</p>`}
+          : html`<p class="none">${t.noConversations}</p>`}
       </div>
     </nav>`;
   }
@@ -239,20 +249,21 @@ export class CsInbox extends LitElement {
     const inbox = this.inbox;
     const view = inbox.view;
     const info = this.openInfo;
-    const name = info ? visitorLabel(info) : 'Visitor';
+    const t = this.t;
+    const name = info ? visitorLabel(info, t.visitor) : t.visitor;
     this.shown = { items: this.window.slice(view.items, view.hasOlder), ctx: this.messageContext(view.items), visitorName: name };
-    return html`<main class="thread" part="thread" aria-label=${`Conversation with ${name}`}>
+    return html`<main class="thread" part="thread" aria-label=${t.conversationWith(name)}>
       <div class="thread-head">
         <div>
           <h2>${name}</h2>
           ${info
-            ? html`<span class=${`status ${statusLabel(info.status)}`}>${statusLabel(info.status)}</span>
-                <span class="muted">${info.assigneeId ? `Assigned to ${info.assigneeId === inbox.agentId ? 'you' : this.agentName(info.assigneeId)}` : 'Unassigned'}</span>`
+            ? html`<span class=${`status ${statusLabel(info.status)}`}>${t.statusName(statusLabel(info.status))}</span>
+                <span class="muted">${info.assigneeId ? t.assignedTo(info.assigneeId === inbox.agentId ? t.assignedYou : this.agentName(info.assigneeId)) : t.unassigned}</span>`
             : nothing}
         </div>
         ${info ? this.renderActions(info) : nothing}
       </div>
-      <div class="log" role="log" aria-label="Messages" aria-live="polite">
+      <div class="log" role="log" aria-label=${t.messagesLog} aria-live="polite">
         <div class="sentinel top"></div>
         ${this.window.loading ? html`<div class="older" role="status">${this.strings.loadingOlder}</div>` : nothing}
         <div class="rows"></div>
@@ -261,6 +272,7 @@ export class CsInbox extends LitElement {
       </div>
       <cs-inbox-composer
         .canned=${this.directory.canned ?? this.cannedReplies}
+        .t=${t}
         .quote=${this.quote}
         ?disabled=${!inbox.selectedId}
         @cs-compose=${this.onCompose}
@@ -277,8 +289,9 @@ export class CsInbox extends LitElement {
 
   private renderItem(item: TimelineItem, ctx: MessageViewContext): TemplateResult {
     if (item.kind === Kind.Note) {
-      return html`<div class="note-msg" data-key=${item.key} role="note" aria-label=${`Private note by ${item.own ? 'you' : item.senderName || 'an agent'}`}>
-        <div class="note-head"><b>${item.own ? 'You' : item.senderName || 'Agent'}</b> · Private note · only agents see this</div>
+      const t = this.t;
+      return html`<div class="note-msg" data-key=${item.key} role="note" aria-label=${t.noteBy(item.own ? t.assignedYou : item.senderName || t.anAgent)}>
+        <div class="note-head"><b>${item.own ? t.youCap : item.senderName || t.agentWord}</b> · ${t.noteHead}</div>
         <div class="note-text">${linkify(item.text)}</div>
       </div>`;
     }
@@ -292,7 +305,7 @@ export class CsInbox extends LitElement {
   private messageContext(items: readonly TimelineItem[]): MessageViewContext {
     return messageContext(items, {
       strings: this.strings,
-      lang: 'en',
+      lang: this.t.lang,
       showNames: true,
       onRetry: (item) => this.inbox.retry(item),
       onReply: (item) => (this.quote = item),
@@ -306,6 +319,7 @@ export class CsInbox extends LitElement {
       agentId: this.inbox.agentId,
       targets: transferTargets(this.directory.accounts, this.inbox.agentIds, [info.assigneeId, this.inbox.agentId]),
       transferTo: this.transferTo,
+      t: this.t,
       act: (kind, agentId) => this.inbox.act(kind, agentId),
       pick: (agentId) => (this.transferTo = agentId),
       openPicker: () => void this.directory.refresh(),
@@ -314,8 +328,8 @@ export class CsInbox extends LitElement {
 
   private renderDetails(): TemplateResult {
     const info = this.inbox.selectedId ? this.openInfo : undefined;
-    return html`<aside class="details" part="details" aria-label="Visitor details">
-      ${info ? detailsPanel(info) : html`<p class="none">Visitor details show here.</p>`}
+    return html`<aside class="details" part="details" aria-label=${this.t.visitorDetails}>
+      ${info ? detailsPanel(info, this.t) : html`<p class="none">${this.t.detailsHere}</p>`}
     </aside>`;
   }
 

@@ -9,6 +9,7 @@ import { cs } from '../../../proto/gen/chat.js';
 import type { ConversationInfo } from '../core/types.js';
 import type { AccountInfo } from './inbox-account.js';
 import type { TransferTarget } from './inbox-directory.js';
+import type { WorkbenchStrings } from './workbench-i18n.js';
 
 /** What the action bar shows and calls. */
 export interface ActionsView {
@@ -19,6 +20,7 @@ export interface ActionsView {
   readonly targets: readonly TransferTarget[];
   /** The agent picked in the transfer picker ('' for none). */
   readonly transferTo: string;
+  readonly t: WorkbenchStrings;
   act(kind: cs.v1.ActionKind, agentId?: string): void;
   pick(agentId: string): void;
   /** The picker got focus: a chance to read who is online. */
@@ -27,36 +29,36 @@ export interface ActionsView {
 
 /** The action bar of the open conversation. */
 export function conversationActions(v: ActionsView): TemplateResult {
-  const { info } = v;
+  const { info, t } = v;
   const resolved = info.status === cs.v1.ConversationStatus.RESOLVED;
   const transfer = (e: SubmitEvent): void => {
     e.preventDefault();
     if (v.transferTo) v.act(cs.v1.ActionKind.ASSIGN, v.transferTo);
     v.pick('');
   };
-  return html`<div class="actions" role="group" aria-label="Conversation actions">
-    ${info.assigneeId !== v.agentId && !resolved ? html`<button type="button" class="primary" @click=${() => v.act(cs.v1.ActionKind.CLAIM)}>Claim</button>` : nothing}
+  return html`<div class="actions" role="group" aria-label=${t.conversationActions}>
+    ${info.assigneeId !== v.agentId && !resolved ? html`<button type="button" class="primary" @click=${() => v.act(cs.v1.ActionKind.CLAIM)}>${t.claim}</button>` : nothing}
     <form class="transfer" @submit=${transfer}>
-      <label class="sr-only" for="transfer-to">${info.assigneeId ? 'Transfer to agent' : 'Assign to agent'}</label>
+      <label class="sr-only" for="transfer-to">${info.assigneeId ? t.transferToAgent : t.assignToAgent}</label>
       <select id="transfer-to" @focus=${v.openPicker} @change=${(e: Event) => v.pick((e.target as HTMLSelectElement).value)}>
-        <option value="" ?selected=${!v.transferTo}>${info.assigneeId ? 'Transfer to…' : 'Assign to…'}</option>
-        ${v.targets.map((a) => html`<option value=${a.id} ?selected=${a.id === v.transferTo}>${a.name} · ${a.online ? 'online' : 'offline'}</option>`)}
+        <option value="" ?selected=${!v.transferTo}>${info.assigneeId ? t.transferTo : t.assignTo}</option>
+        ${v.targets.map((a) => html`<option value=${a.id} ?selected=${a.id === v.transferTo}>${a.name} · ${a.online ? t.onlineLower : t.offlineLower}</option>`)}
       </select>
-      <button type="submit" ?disabled=${!v.transferTo}>${info.assigneeId ? 'Transfer' : 'Assign'}</button>
+      <button type="submit" ?disabled=${!v.transferTo}>${info.assigneeId ? t.transfer : t.assign}</button>
     </form>
     ${info.assigneeId === v.agentId && !resolved
-      ? html`<button type="button" title="Give it back to the unassigned queue" @click=${() => v.act(cs.v1.ActionKind.UNASSIGN)}>Unassign</button>`
+      ? html`<button type="button" title=${t.unassignTitle} @click=${() => v.act(cs.v1.ActionKind.UNASSIGN)}>${t.unassign}</button>`
       : nothing}
     ${resolved
-      ? html`<button type="button" @click=${() => v.act(cs.v1.ActionKind.REOPEN)}>Reopen</button>`
-      : html`<button type="button" class="resolve" @click=${() => v.act(cs.v1.ActionKind.RESOLVE)}>Resolve</button>`}
+      ? html`<button type="button" @click=${() => v.act(cs.v1.ActionKind.REOPEN)}>${t.reopen}</button>`
+      : html`<button type="button" class="resolve" @click=${() => v.act(cs.v1.ActionKind.RESOLVE)}>${t.resolve}</button>`}
   </div>`;
 }
 
 /** Links to the admin pages (cs-admin.ts): the team for everyone signed in, settings and announcements for admins (and service tokens: announcements). */
-export function adminLinks(account: AccountInfo | undefined): TemplateResult {
+export function adminLinks(account: AccountInfo | undefined, t: WorkbenchStrings): TemplateResult {
   const admin = !account || account.role !== 'agent';
-  return html`${account ? html`<a class="ghost" href="/agent/team">Team</a>` : nothing}
-    ${account && admin ? html`<a class="ghost" href="/agent/settings">Settings</a>` : nothing}
-    ${admin ? html`<a class="ghost" href="/agent/announcements">Announcements</a>` : nothing}`;
+  return html`${account ? html`<a class="ghost" href="/agent/team">${t.team}</a>` : nothing}
+    ${account && admin ? html`<a class="ghost" href="/agent/settings">${t.settings}</a>` : nothing}
+    ${admin ? html`<a class="ghost" href="/agent/announcements">${t.announcements}</a>` : nothing}`;
 }

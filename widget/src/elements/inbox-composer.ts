@@ -4,6 +4,7 @@
  * text; `<cs-inbox>` hands what it fires to the session (whose outbox gives
  * agents the same delivery guarantees as visitors).
  */
+import { workbenchStrings, type WorkbenchStrings } from './workbench-i18n.js';
 import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
 import type { TimelineItem } from '../core/types.js';
 import { ComposerController } from './composer.js';
@@ -28,6 +29,7 @@ export interface ComposeDetail {
 export class CsInboxComposer extends LitElement {
   static override properties = {
     canned: { attribute: false },
+    t: { attribute: false },
     quote: { attribute: false },
     disabled: { type: Boolean },
     note: { state: true },
@@ -36,6 +38,8 @@ export class CsInboxComposer extends LitElement {
   };
 
   declare canned: readonly CannedReply[];
+  /** The strings in the agent's language. */
+  declare t: WorkbenchStrings;
   /** The message being quoted, if any. */
   declare quote: TimelineItem | undefined;
   declare disabled: boolean;
@@ -52,6 +56,7 @@ export class CsInboxComposer extends LitElement {
   constructor() {
     super();
     this.canned = [];
+    this.t = workbenchStrings('en');
     this.quote = undefined;
     this.disabled = false;
     this.note = false;
@@ -83,23 +88,24 @@ export class CsInboxComposer extends LitElement {
 
   override render() {
     const matches = this.cannedMatches;
-    const label = this.note ? 'Private note' : 'Reply';
+    const t = this.t;
+    const label = this.note ? t.noteMode : t.replyMode;
     return html`
-      <div class="mode" role="radiogroup" aria-label="Message type">
-        <button type="button" role="radio" aria-checked=${String(!this.note)} @click=${() => this.setNote(false)}>Reply</button>
+      <div class="mode" role="radiogroup" aria-label=${t.messageType}>
+        <button type="button" role="radio" aria-checked=${String(!this.note)} @click=${() => this.setNote(false)}>${t.replyMode}</button>
         <button type="button" role="radio" aria-checked=${String(this.note)} class="note-mode" @click=${() => this.setNote(true)}>
-          Private note
+          ${t.noteMode}
         </button>
-        ${this.note ? html`<span class="hint">Only agents see this</span>` : html`<span class="hint">Type / for canned replies</span>`}
+        ${this.note ? html`<span class="hint">${t.onlyAgents}</span>` : html`<span class="hint">${t.cannedHintShort}</span>`}
       </div>
       ${this.quote
         ? html`<div class="quoting">
-            <span class="sr-only">Quoting</span><span class="qtext">${this.quote.text}</span>
-            <button type="button" class="x" aria-label="Cancel quote" @click=${this.cancelQuote}>×</button>
+            <span class="sr-only">${t.quoting}</span><span class="qtext">${this.quote.text}</span>
+            <button type="button" class="x" aria-label=${t.cancelQuote} @click=${this.cancelQuote}>×</button>
           </div>`
         : nothing}
       ${matches.length
-        ? html`<ul class="picker" role="listbox" id="canned" aria-label="Canned replies">
+        ? html`<ul class="picker" role="listbox" id="canned" aria-label=${t.cannedReplies}>
             ${matches.map(
               (r, i) => html`<li
                 role="option"
@@ -118,7 +124,7 @@ export class CsInboxComposer extends LitElement {
           part="input"
           rows="2"
           aria-label=${label}
-          placeholder=${this.note ? 'Write a private note for your team…' : 'Write a reply…  (Enter sends, Shift+Enter new line)'}
+          placeholder=${this.note ? t.notePlaceholder : t.replyPlaceholder}
           aria-controls=${matches.length ? 'canned' : nothing}
           aria-activedescendant=${matches.length ? `canned-${this.pick % matches.length}` : nothing}
           .value=${this.composer.text}
@@ -130,7 +136,7 @@ export class CsInboxComposer extends LitElement {
           @blur=${() => this.composer.setTyping(false)}
         ></textarea>
         <button type="button" class="send" ?disabled=${this.disabled || !this.composer.text.trim()} @click=${this.submit}>
-          ${this.note ? 'Add note' : 'Send'}
+          ${this.note ? t.addNote : t.send}
         </button>
       </div>
     `;

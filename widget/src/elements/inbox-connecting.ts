@@ -6,6 +6,7 @@
  */
 import { html, type TemplateResult } from 'lit';
 import { ConnState } from '../core/types.js';
+import type { WorkbenchStrings } from './workbench-i18n.js';
 
 /** What the screen needs from the inbox controller. */
 export interface ConnectingState {
@@ -16,22 +17,22 @@ export interface ConnectingState {
 }
 
 /** A spinner while connecting; the reason and the way out once an attempt failed. */
-export function connectingScreen(inbox: ConnectingState): TemplateResult {
+export function connectingScreen(inbox: ConnectingState, t: WorkbenchStrings): TemplateResult {
   const stuck = inbox.connState === ConnState.Waiting || inbox.connState === ConnState.Offline;
-  if (!stuck) return html`<div class="center" role="status"><span class="spinner" aria-hidden="true"></span>Signing in…</div>`;
+  if (!stuck) return html`<div class="center" role="status"><span class="spinner" aria-hidden="true"></span>${t.signingIn}</div>`;
   return html`<div class="center">
     <div class="signin">
-      <h1>Cannot reach the chat server</h1>
+      <h1>${t.cannotReach}</h1>
       <p class="error" role="alert">
-        ${inbox.connState === ConnState.Offline ? 'This browser is offline.' : html`The connection to <code>${inbox.url}</code> failed or was refused.`}
-        Still trying…
+        ${inbox.connState === ConnState.Offline ? t.browserOffline : html`${t.connectionFailed} <code>${inbox.url}</code>`}
+        ${t.stillTrying}
       </p>
       <p class="muted">
         Check that the server is running. If it refuses this page (HTTP 403 in the server log, "origin not allowed"), open the workbench
         from the chat server's own address, or add this page's origin to <code>CS_ALLOWED_ORIGINS</code>; behind a proxy, pass the
         public <code>Host</code> on (README, Production).
       </p>
-      <button type="button" class="ghost" @click=${() => void inbox.signOut()}>Back to sign-in</button>
+      <button type="button" class="ghost" @click=${() => void inbox.signOut()}>${t.backToSignIn}</button>
     </div>
   </div>`;
 }

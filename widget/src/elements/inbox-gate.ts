@@ -9,6 +9,7 @@ import type { ReactiveController, ReactiveControllerHost, TemplateResult } from 
 import { acceptInvite, completeSetup, currentAccount, httpBaseOf, login, previewInvite, type SignedIn } from './inbox-account.js';
 import { InboxPhase, type InboxController } from './inbox-controller.js';
 import { accountForm, Gate, signInForm } from './inbox-signin.js';
+import { workbenchLang, workbenchStrings } from './workbench-i18n.js';
 
 export class GateController implements ReactiveController {
   /** The screen while signed out. */
@@ -56,7 +57,7 @@ export class GateController implements ReactiveController {
 
   /** The screen for the current gate. */
   render(): TemplateResult {
-    const view = { error: this.error || this.inbox.signInError, busy: this.busy, invite: this.invite };
+    const view = { error: this.error || this.inbox.signInError, busy: this.busy, invite: this.invite, t: workbenchStrings(workbenchLang('')) };
     if (this.gate === Gate.SignIn) return signInForm(view, (e) => this.onSignIn(e));
     return accountForm(this.gate, view, (e) => this.onAccountForm(e));
   }

@@ -74,11 +74,11 @@ export function totalUnread(all: readonly ConversationInfo[]): number {
  * The name an agent sees for a visitor: the verified or given name, else the
  * email, else a short stable label made from the visitor id.
  */
-export function visitorLabel(info: ConversationInfo): string {
+export function visitorLabel(info: ConversationInfo, word = 'Visitor'): string {
   if (info.visitorName) return info.visitorName;
   if (info.visitorEmail) return info.visitorEmail;
   if (info.visitorUserId) return info.visitorUserId;
-  return `Visitor ${info.visitorId.replace(/[^a-z0-9]/gi, '').slice(-4).toUpperCase() || '?'}`;
+  return `${word} ${info.visitorId.replace(/[^a-z0-9]/gi, '').slice(-4).toUpperCase() || '?'}`;
 }
 
 /** Human word for a status value. */
@@ -99,12 +99,13 @@ export function agentIdOfToken(token: string): string {
  * A short relative time for lists: "now", "5m", "3h", "2d", then a date.
  * `nowMs` is injected so renders and tests agree on one clock.
  */
-export function shortAge(timeMs: number, nowMs: number): string {
+export function shortAge(timeMs: number, nowMs: number, lang: 'en' | 'zh-CN' = 'en'): string {
   if (!timeMs) return '';
   const s = Math.max(0, Math.round((nowMs - timeMs) / 1000));
-  if (s < 60) return 'now';
-  if (s < 3600) return `${Math.floor(s / 60)}m`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h`;
-  if (s < 7 * 86400) return `${Math.floor(s / 86400)}d`;
-  return new Date(timeMs).toLocaleDateString();
+  const zh = lang === 'zh-CN';
+  if (s < 60) return zh ? '刚刚' : 'now';
+  if (s < 3600) return `${Math.floor(s / 60)}${zh ? ' 分钟' : 'm'}`;
+  if (s < 86400) return `${Math.floor(s / 3600)}${zh ? ' 小时' : 'h'}`;
+  if (s < 7 * 86400) return `${Math.floor(s / 86400)}${zh ? ' 天' : 'd'}`;
+  return new Date(timeMs).toLocaleDateString(lang);
 }

@@ -8,28 +8,25 @@
  * never loses the agent's place.
  */
 import { html, type TemplateResult } from 'lit';
+import type { WorkbenchStrings } from './workbench-i18n.js';
 
 export const Pane = { List: 'list', Thread: 'thread', Details: 'details' } as const;
 export type Pane = (typeof Pane)[keyof typeof Pane];
 
-const LABELS: readonly (readonly [Pane, string])[] = [
-  [Pane.List, 'Conversations'],
-  [Pane.Thread, 'Conversation'],
-  [Pane.Details, 'Details'],
-];
+const PANES: readonly Pane[] = [Pane.List, Pane.Thread, Pane.Details];
 
 /** The switcher bar: one button per pane, the shown one pressed. */
-export function paneSwitcher(current: Pane, hasThread: boolean, show: (pane: Pane) => void): TemplateResult {
-  return html`<div class="panes" role="toolbar" aria-label="Show">
-    ${LABELS.map(
-      ([pane, label]) => html`<button
+export function paneSwitcher(current: Pane, hasThread: boolean, show: (pane: Pane) => void, t: WorkbenchStrings): TemplateResult {
+  return html`<div class="panes" role="toolbar" aria-label=${t.panes}>
+    ${PANES.map(
+      (pane) => html`<button
         type="button"
         class=${`to-${pane}`}
         aria-pressed=${String(current === pane)}
         ?disabled=${pane !== Pane.List && !hasThread}
         @click=${() => show(pane)}
       >
-        ${label}
+        ${t.paneLabel(pane)}
       </button>`,
     )}
   </div>`;

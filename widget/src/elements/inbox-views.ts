@@ -3,11 +3,13 @@
  * the visitor details panel. Plain functions of data, so `<cs-inbox>` stays a
  * readable layout.
  */
+import { emailSectionStrings } from './settings-email-i18n.js';
 import { html, nothing, type TemplateResult } from 'lit';
 import { styleMap } from 'lit/directives/style-map.js';
 import type { ConversationInfo } from '../core/types.js';
 import { shortAge, statusLabel, visitorLabel } from './inbox-model.js';
 import { RoleCode } from './message-list.js';
+import type { WorkbenchStrings } from './workbench-i18n.js';
 
 /** Initials for an avatar: "Ada Lovelace" -> "AL". */
 export function initials(label: string): string {
@@ -23,8 +25,8 @@ export function avatarHue(id: string): number {
 }
 
 /** The visitor's initials on a colour of their own, with the online/offline dot. */
-export function avatar(info: ConversationInfo): TemplateResult {
-  const label = visitorLabel(info);
+export function avatar(info: ConversationInfo, word?: string): TemplateResult {
+  const label = visitorLabel(info, word);
   return html`<span class="avatar" style=${styleMap({ '--hue': String(avatarHue(info.visitorId)) })} aria-hidden="true">
     ${initials(label)}<i class=${info.visitorOnline ? 'dot on' : 'dot'}></i>
   </span>`;
@@ -35,11 +37,11 @@ export function avatar(info: ConversationInfo): TemplateResult {
  * when it was not the visitor ("You: …" for the reader's own reply, "Your
  * note: …", "bob: …" for another agent).
  */
-export function previewLine(info: ConversationInfo, agentId: string): string {
-  if (!info.preview) return info.topic ? `Topic: ${info.topic}` : 'No messages yet';
+export function previewLine(info: ConversationInfo, agentId: string, t?: WorkbenchStrings): string {
+  if (!info.preview) return info.topic ? (t?.topicPreview(info.topic) ?? `Topic: ${info.topic}`) : (t?.noMessagesYet ?? 'No messages yet');
   const own = !!info.previewSenderId && info.previewSenderId === agentId;
-  if (info.previewNote) return `${own ? 'Your note' : `Note by ${info.previewSenderId || 'an agent'}`}: ${info.preview}`;
-  if (own) return `You: ${info.preview}`;
+  if (info.previewNote) return `${own ? (t?.yourNote ?? 'Your note') : (t?.noteBy(info.previewSenderId || t.anAgent) ?? `Note by ${info.previewSenderId || 'an agent'}`)}: ${info.preview}`;
+  if (own) return `${t?.youPrefix ?? 'You'}: ${info.preview}`;
   if (info.previewSenderRole === RoleCode.Agent) return `${info.previewSenderId}: ${info.preview}`;
   return info.preview;
 }
@@ -51,9 +53,10 @@ export function previewLine(info: ConversationInfo, agentId: string): string {
  */
 export function conversationOption(
   info: ConversationInfo,
-  opts: { agentId: string; selected: boolean; focusable: boolean; nowMs: number; onPick: () => void },
+  opts: { agentId: string; selected: boolean; focusable: boolean; nowMs: number; onPick: () => void; t: WorkbenchStrings; agentName: (id: string) => string },
 ): TemplateResult {
   const status = statusLabel(info.status);
+  const t = opts.t;
   return html`<li
     role="option"
     id=${`conv-${info.id}`}
@@ -63,21 +66,21 @@ export function conversationOption(
     data-id=${info.id}
     @click=${opts.onPick}
   >
-    ${avatar(info)}
+    ${avatar(info, t.visitor)}
     <span class="conv-main">
       <span class="conv-top">
-        <b class="conv-name">${visitorLabel(info)}<span class="sr-only">, ${info.visitorOnline ? 'online' : 'offline'},</span></b>
+        <b class="conv-name">${visitorLabel(info, t.visitor)}<span class="sr-only">, ${info.visitorOnline ? t.onlineLower : t.offlineLower},</span></b>
         <time class="age" datetime=${new Date(info.lastActivityMs || info.createdMs || 0).toISOString()}
-          >${shortAge(info.lastActivityMs, opts.nowMs)}</time
+          >${shortAge(info.lastActivityMs, opts.nowMs, t.lang)}</time
         >
       </span>
       <span class="conv-bottom">
-        <span class="preview">${previewLine(info, opts.agentId)}</span>
-        ${info.unread ? html`<span class="unread">${info.unread > 99 ? '99+' : info.unread}<span class="sr-only"> unread</span></span>` : nothing}
+        <span class="preview">${previewLine(info, opts.agentId, t)}</span>
+        ${info.unread ? html`<span class="unread">${info.unread > 99 ? '99+' : info.unread}<span class="sr-only">${t.unreadSr}</span></span>` : nothing}
       </span>
       <span class="conv-meta">
-        <span class=${`status ${status}`}>${status}</span>
-        <span class="assignee">${info.assigneeId ? (info.assigneeId === opts.agentId ? 'Me' : info.assigneeId) : 'Unassigned'}</span>
+        <span class=${`status ${status}`}>${t.statusName(status)}</span>
+        <span class="assignee">${info.assigneeId ? (info.assigneeId === opts.agentId ? t.me : opts.agentName(info.assigneeId)) : t.unassigned}</span>
         ${info.topic ? html`<span class="topic">#${info.topic}</span>` : nothing}
       </span>
     </span>
@@ -85,33 +88,32 @@ export function conversationOption(
 }
 
 /** The visitor details panel. Empty values are left out, not shown as blanks. */
-export function detailsPanel(info: ConversationInfo): TemplateResult {
+export function detailsPanel(info: ConversationInfo, t: WorkbenchStrings): TemplateResult {
   const rows: [string, string | TemplateResult][] = [];
-  if (info.visitorUserId) rows.push(['User id', html`${info.visitorUserId} <span class="verified" title="Signed by the merchant's backend">verified</span>`]);
-  if (info.visitorName) rows.push(['Name', info.visitorName]);
-  if (info.visitorEmail) rows.push(['Email', html`<a href=${`mailto:${info.visitorEmail}`}>${info.visitorEmail}</a>`]);
+  if (info.visitorUserId) rows.push([t.userId, html`${info.visitorUserId} <span class="verified" title=${t.verifiedTitle}>${t.verified}</span>`]);
+  if (info.visitorName) rows.push([t.name, info.visitorName]);
+  if (info.visitorEmail) rows.push([t.email, html`<a href=${`mailto:${info.visitorEmail}`}>${info.visitorEmail}</a>`]);
+  rows.push([t.visitorId, info.visitorId]);
+  rows.push([t.site, info.site || '—']);
+  if (info.topic) rows.push([t.topic, info.topic]);
   // The email the visitor left in the widget (or the site's), and whether unseen replies go there (issue 14).
-  if (info.contactEmail && info.contactEmail !== info.visitorEmail) rows.push(['Reply email', html`<a href=${`mailto:${info.contactEmail}`}>${info.contactEmail}</a>`]);
-  if (info.contactEmail) {
-    rows.push(['Email replies', info.willEmail ? html`<span class="will-email">Will be emailed</span> — replies the visitor does not see in the chat go to ${info.contactEmail}` : 'Not emailed (email is off, or the visitor unsubscribed)']);
-  }
-  rows.push(['Visitor id', info.visitorId]);
-  rows.push(['Site', info.site || '—']);
-  if (info.topic) rows.push(['Topic', info.topic]);
+  const e = emailSectionStrings(t.lang);
+  if (info.contactEmail && info.contactEmail !== info.visitorEmail) rows.push([e.replyEmail, html`<a href=${`mailto:${info.contactEmail}`}>${info.contactEmail}</a>`]);
+  if (info.contactEmail) rows.push([e.emailReplies, info.willEmail ? html`<span class="will-email">${e.willEmail}</span> ${e.willEmailDetail(info.contactEmail)}` : e.notEmailed]);
   if (info.visitorPageUrl) {
     rows.push([
-      'Current page',
+      t.currentPage,
       html`<a href=${safeHref(info.visitorPageUrl)} target="_blank" rel="noopener noreferrer nofollow ugc" referrerpolicy="no-referrer">${info.visitorPageTitle || info.visitorPageUrl}</a>`,
     ]);
   }
-  rows.push(['Platform', [info.platform, info.appVersion].filter(Boolean).join(' ') || '—']);
-  if (info.createdMs) rows.push(['Started', new Date(info.createdMs).toLocaleString()]);
+  rows.push([t.platform, [info.platform, info.appVersion].filter(Boolean).join(' ') || '—']);
+  if (info.createdMs) rows.push([t.started, new Date(info.createdMs).toLocaleString(t.lang)]);
   return html`
     <div class="who-card">
-      ${avatar(info)}
+      ${avatar(info, t.visitor)}
       <div>
-        <h2 class="vname">${visitorLabel(info)}</h2>
-        <span class="presence">${info.visitorOnline ? 'Online now' : 'Offline'}</span>
+        <h2 class="vname">${visitorLabel(info, t.visitor)}</h2>
+        <span class="presence">${info.visitorOnline ? t.onlineNow : t.offline}</span>
       </div>
     </div>
     <dl>

@@ -24,6 +24,15 @@ export interface EmailSectionStrings {
   readonly shopUrl: string;
   readonly myAlerts: string;
   readonly myAlertsHint: string;
+  // The inbox: details panel and the away toggle.
+  readonly replyEmail: string;
+  readonly emailReplies: string;
+  readonly willEmail: string;
+  readonly willEmailDetail: (email: string) => string;
+  readonly notEmailed: string;
+  readonly available: string;
+  readonly away: string;
+  readonly awayTitle: string;
 }
 
 const en: EmailSectionStrings = {
@@ -46,6 +55,14 @@ const en: EmailSectionStrings = {
   shopUrl: 'Shop page linked from emails (when the visitor\'s page is not known)',
   myAlerts: 'Email me about a new conversation while no agent is online',
   myAlertsHint: 'Your own choice; every agent sets theirs.',
+  replyEmail: 'Reply email',
+  emailReplies: 'Email replies',
+  willEmail: 'Will be emailed',
+  willEmailDetail: (email) => `— replies the visitor does not see in the chat go to ${email}`,
+  notEmailed: 'Not emailed (email is off, or the visitor unsubscribed)',
+  available: 'Available',
+  away: 'Away',
+  awayTitle: 'Away: visitors see that nobody can answer now (unless another agent is available)',
 };
 
 const zh: EmailSectionStrings = {
@@ -68,6 +85,14 @@ const zh: EmailSectionStrings = {
   shopUrl: '邮件中链接的商店页面（不知道访客所在页面时）',
   myAlerts: '没有客服在线时，有新会话就给我发邮件',
   myAlertsHint: '仅对您本人生效；每位客服各自设置。',
+  replyEmail: '回复邮箱',
+  emailReplies: '邮件回复',
+  willEmail: '将发送邮件',
+  willEmailDetail: (email) => `— 访客在聊天中未看到的回复会发送到 ${email}`,
+  notEmailed: '不发送邮件（邮件未开启，或访客已退订）',
+  available: '在线',
+  away: '离开',
+  awayTitle: '离开：访客会看到现在无人回复（除非还有其他客服在线）',
 };
 
 export function emailSectionStrings(lang: WorkbenchLang): EmailSectionStrings {

@@ -9,8 +9,10 @@
 /** The workbench languages. */
 export type WorkbenchLang = 'en' | 'zh-CN';
 
+import { inboxStrings, type InboxStrings } from './inbox-i18n.js';
+
 /** Every string the workbench's admin pages show. */
-export interface WorkbenchStrings {
+export interface AdminStrings {
   readonly lang: WorkbenchLang;
   // Shell and navigation.
   readonly inbox: string;
@@ -118,7 +120,7 @@ export interface WorkbenchStrings {
   readonly confirmRemoveCanned: (shortcut: string) => string;
 }
 
-const en: WorkbenchStrings = {
+const en: AdminStrings = {
   lang: 'en',
   inbox: 'Inbox',
   team: 'Team',
@@ -221,7 +223,7 @@ const en: WorkbenchStrings = {
   confirmRemoveCanned: (shortcut) => `Delete the canned reply /${shortcut}?`,
 };
 
-const zh: WorkbenchStrings = {
+const zh: AdminStrings = {
   lang: 'zh-CN',
   inbox: '收件箱',
   team: '团队',
@@ -330,9 +332,14 @@ export function workbenchLang(setting: string, browser: string = typeof navigato
   return tag.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en';
 }
 
+/** Every string of the workbench: the admin pages' and the inbox's (inbox-i18n.ts). */
+export type WorkbenchStrings = AdminStrings & InboxStrings;
+
+const tables: Partial<Record<WorkbenchLang, WorkbenchStrings>> = {};
+
 /** The strings of a workbench language. */
 export function workbenchStrings(lang: WorkbenchLang): WorkbenchStrings {
-  return lang === 'zh-CN' ? zh : en;
+  return (tables[lang] ??= { ...(lang === 'zh-CN' ? zh : en), ...inboxStrings(lang) });
 }
 
 /** A time as the language writes it, e.g. "Dec 8, 14:05". */

@@ -14,7 +14,7 @@ import { durableMessageStore, WordFilter } from './pipeline/index.js';
 import { ConversationStore } from './store/conversations.js';
 import Database from 'better-sqlite3';
 import { BroadcastService } from './broadcast/index.js';
-import { openDb } from './store/db.js';
+import { ModuleWrites, openModuleDb } from './store/module-db.js';
 import { migrate } from './store/migrations.js';
 import { AccountService, DEFAULT_TEXTS, textsFor, type Settings } from './accounts/index.js';
 import { closeRevoked } from './gateway/staff.js';
@@ -107,8 +107,10 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
   const now = (): number => Date.now();
   // The modules' own connection (announcements, attachments, and the tables others add): cs-chat.db on this thread, or memory only.
   const ownsDatabase = options.database === undefined;
-  const database = options.database ?? (options.dataDir ? openDb(options.dataDir, { busyTimeoutMs: options.busyTimeoutMs }) : new Database(':memory:'));
+  const database = options.database ?? (options.dataDir ? openModuleDb(options.dataDir, options.busyTimeoutMs) : new Database(':memory:'));
   if (ownsDatabase && !options.dataDir) migrate(database);
+  // Their commits skip the fsync on this thread; the writer thread's next commit makes them durable (store/module-db.ts).
+  const moduleWrites = journal.persistent && options.dataDir ? new ModuleWrites(database, journal, (error) => log.warn({ err: error }, 'store: module writes not synced')) : undefined;
   const accounts = new AccountService(database, { now, defaultSettings: defaultSettings(options) });
   const filter = new WordFilter(accounts.settings.get().blocked_words, accounts.settings.get().blocked_words_mode);
   accounts.settings.onChange((settings) => filter.configure(settings.blocked_words, settings.blocked_words_mode));
@@ -254,6 +256,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
     hub.dispose();
     store.dispose();
     email.close();
+    await moduleWrites?.close();
     await opened.close();
     throw error;
   }
@@ -275,6 +278,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
       email.close();
       broadcasts.close();
       files.close();
+      await moduleWrites?.close();
       await opened.close();
       if (ownsDatabase) database.close();
       log.info('server closed');

@@ -56,8 +56,8 @@ interface Size {
 const SMALL: Size = { visitors: 6, agents: 2, widgets: 1, restarts: 2, reloads: 1, chaosMs: 14_000, sendEveryMs: 700, cutEveryMs: 700, watchdogMs: 150_000 };
 const FULL: Size = { visitors: 40, agents: 4, widgets: 2, restarts: 6, reloads: 3, chaosMs: 120_000, sendEveryMs: 1500, cutEveryMs: 400, watchdogMs: 900_000 };
 /** Over the streaming fallback (issue 17): the small run is shorter still (npm test runs both). */
-const SMALL_STREAM: Size = { ...SMALL, visitors: 4, widgets: 0, restarts: 1, chaosMs: 10_000 };
-const FULL_STREAM: Size = { ...FULL, visitors: 30, widgets: 0, restarts: 4, chaosMs: 90_000 };
+const SMALL_STREAM: Size = { ...SMALL, visitors: 4, restarts: 1, chaosMs: 10_000 };
+const FULL_STREAM: Size = { ...FULL, visitors: 30, restarts: 4, chaosMs: 90_000 };
 /** Over the fallback, protocol clients reopen their stream's GET this often, ms (so reopens happen under chaos). */
 const STREAM_REOPEN_MS = 3000;
 

@@ -200,3 +200,35 @@ test('a long conversation keeps only its newest messages in memory even when the
   const history = await readAll(visitor, visitor.conversationId);
   assert.deepEqual(history.map((m) => m.seq), Array.from({ length: 450 }, (_, i) => i + 1));
 });
+
+test('the API lists conversations from SQLite: ones out of memory are listed, filtered and searched, and listing loads none of them', async (t) => {
+  const dataDir = await tempDir(t);
+  const apiToken = 'api-token-0123456789abcdefghij';
+  let server = await startTestServer({ dataDir, apiToken, visitorBytesPerHour: 100_000_000 });
+  for (let i = 0; i < 12; i++) {
+    const visitor = await ProtoClient.open(server.wsUrl, { site: i % 2 === 0 ? 'even' : 'odd', topic: `order-${i}` });
+    await visitor.send({ text: i === 7 ? 'My parcel is LATE' : `hello ${i}` });
+    await visitor.close();
+  }
+  await server.close();
+  // A restart starts with nothing in memory: every conversation is only in SQLite.
+  server = await startTestServer({ dataDir, apiToken });
+  t.after(() => server.close());
+  assert.equal(server.store.loaded, 0);
+  const get = async (query: string): Promise<{ conversations: { topic: string; preview: string; last_seq: number; unread: number }[]; sites: string[] }> => {
+    const answer = await fetch(`${server.url}/api/conversations${query}`, { headers: { authorization: `Bearer ${apiToken}` } });
+    assert.equal(answer.status, 200);
+    return (await answer.json()) as { conversations: { topic: string; preview: string; last_seq: number; unread: number }[]; sites: string[] };
+  };
+  const all = await get('');
+  assert.equal(all.conversations.length, 12, 'every stored conversation, not only the ones in memory');
+  assert.deepEqual(all.sites, ['even', 'odd']);
+  assert.equal(all.conversations[0]?.topic, 'order-11', 'newest activity first');
+  assert.deepEqual([all.conversations[0]?.preview, all.conversations[0]?.last_seq, all.conversations[0]?.unread], ['hello 11', 1, 1], 'preview and unread read from the store');
+  assert.equal((await get('?site=odd')).conversations.length, 6);
+  assert.equal((await get('?status=resolved')).conversations.length, 0);
+  assert.equal((await get('?status=open&limit=5')).conversations.length, 5);
+  assert.deepEqual((await get('?q=parcel')).conversations.map((c) => c.topic), ['order-7'], 'message text, case folded');
+  assert.deepEqual((await get('?q=ORDER-3')).conversations.map((c) => c.topic), ['order-3'], 'topic');
+  assert.equal(server.store.loaded, 0, 'listing and searching loaded nothing into the hot set');
+});

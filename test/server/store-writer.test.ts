@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openDb } from '../../server/src/store/db.js';
+import { ModuleWrites, openModuleDb } from '../../server/src/store/module-db.js';
 import { openStore } from '../../server/src/store/open.js';
 import { StoreUnavailableError, type StoreRecord } from '../../server/src/store/records.js';
 import type { SqliteStore } from '../../server/src/store/sqlite-store.js';
@@ -157,4 +158,27 @@ test('the records of one commit share one promise, and the row moves to the newe
   assert.equal(row?.lastActivityMs, 1050);
   await store.append(msg('c1', 51));
   assert.equal(store.reader.conversation('c1')?.lastSeq, 51, 'the next batch moves it on');
+});
+
+test('the modules’ connection commits without an fsync on this thread, and the writer thread’s next commit makes it durable', async (t) => {
+  const dir = await tempDir(t);
+  const opened = openStore({ dataDir: dir, commitMs: 1 });
+  t.after(() => opened.close());
+  const store = opened.durable as SqliteStore;
+  const db = openModuleDb(dir);
+  assert.equal(db.pragma('synchronous', { simple: true }), 1, 'NORMAL: no fsync at commit');
+  assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 0, 'the writer thread checkpoints, not this connection');
+  const writes = new ModuleWrites(db, store, (error) => assert.fail(String(error)), () => 1, 60_000);
+  t.after(async () => {
+    await writes.close();
+    db.close();
+  });
+  assert.equal(writes.check(), undefined, 'nothing changed: nothing to sync');
+  const commits = store.stats.commits;
+  db.prepare("INSERT INTO meta (key, value) VALUES ('module-test', 'x')").run();
+  const synced = writes.check();
+  assert.ok(synced, 'a change is handed to the writer');
+  await synced;
+  assert.equal(store.stats.commits, commits + 1, 'one FULL commit on the writer thread');
+  assert.equal(writes.check(), undefined, 'and only once');
 });

@@ -12,6 +12,7 @@ import { afterEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cs } from '../../proto/gen/chat.js';
 import { newClientMsgId, ProtoClient } from '../support/proto-client.js';
+import { ApiClient } from '../support/api-client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { encodeRecords, RecordReader, StreamSocket } from '../support/stream-socket.js';
 
@@ -170,6 +171,31 @@ describe('HTTP streams', () => {
     const response = await fetch(`${server.url}/send?id=${id}`, { method: 'POST', body: new Uint8Array(encodeRecords([frame({ ping: {} })])) });
     assert.equal(response.status, 404);
     assert.equal(server.streams.size, 0);
+  });
+
+  test('the workbench on the server\'s own page: a same-origin GET (no Origin, Sec-Fetch-Site) with the session cookie opens an agent session', async () => {
+    const server = await serve();
+    await server.accounts.createOwner({ name: 'Olga Owner', email: 'olga@shop.example', password: 'owner-password-1' });
+    const api = new ApiClient(server.url);
+    await api.login('olga@shop.example', 'owner-password-1');
+    const cookie = `cs_session=${api.cookie}`;
+    // What Chromium sends for fetch('/stream?auth=session') from /agent: a cookie, no Origin.
+    const response = await fetch(`${server.url}/stream?auth=session`, { headers: { Cookie: cookie, 'Sec-Fetch-Site': 'same-origin' } });
+    assert.equal(response.status, 200);
+    const id = response.headers.get('x-cs-stream') ?? '';
+    // Its POSTs do carry the Origin (the server's own).
+    const post = await fetch(`${server.url}/send?id=${id}`, { method: 'POST', headers: { Origin: server.url }, body: new Uint8Array(encodeRecords([frame({ hello: { coreLevel: 20261201, deviceId: newClientMsgId() } })])) });
+    assert.equal(post.status, 204);
+    const reader = new RecordReader();
+    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+      const welcome = reader.push(chunk).filter((r) => r.length > 0).map((r) => cs.v1.Frame.decode(r)).find((f) => f.welcome || f.error);
+      if (!welcome) continue;
+      assert.equal(welcome.welcome?.role, cs.v1.Role.AGENT, JSON.stringify(welcome.error));
+      break;
+    }
+    // Without the fetch metadata (or from another site) the own-origin rule refuses it, as on /ws.
+    assert.equal((await fetch(`${server.url}/stream?auth=session`, { headers: { Cookie: cookie } })).status, 403);
+    assert.equal((await fetch(`${server.url}/stream?auth=session`, { headers: { Cookie: cookie, Origin: 'https://evil.example' } })).status, 403);
   });
 
   test('a POST from another origin than the stream\'s is refused with 403', async () => {

@@ -7,6 +7,7 @@ import { setChunkLoader, type ChunkName, type Chunks } from './chunks.js';
 const modules: { readonly [N in ChunkName]: () => Promise<Chunks[N]> } = {
   panel: () => import('./elements/chat-panel.js'),
   news: () => import('./elements/cs-news.js'),
+  stream: () => import('./transport/stream-socket.js'),
 };
 
 setChunkLoader((name) => modules[name]());

@@ -21,6 +21,8 @@ export interface Chunks {
   readonly panel: typeof import('./elements/chat-panel.js');
   /** `<cs-news>`, the announcements' card and banner. */
   readonly news: typeof import('./elements/cs-news.js');
+  /** The HTTP streaming transport, loaded only when WebSocket is blocked (transport/fallback.ts). */
+  readonly stream: typeof import('./transport/stream-socket.js');
 }
 
 export type ChunkName = keyof Chunks;

@@ -26,11 +26,12 @@ export type StaffUpgrade = { ok: true; staff: StaffAuth } | { ok: false; status:
 /**
  * Reads the cookie authentication of an upgrade request (call before any
  * await: uWS invalidates `req`). Undefined when the upgrade did not ask for it.
+ * `origin`: the request's page origin (default its Origin header; an HTTP
+ * stream's same-origin GET carries none, see stream.ts).
  */
-export function staffUpgrade(accounts: AccountService, req: HttpRequest): StaffUpgrade {
+export function staffUpgrade(accounts: AccountService, req: HttpRequest, origin = req.getHeader('origin')): StaffUpgrade {
   const query = new URLSearchParams(req.getQuery() ?? '');
   if (query.get('auth') !== 'session') return undefined;
-  const origin = req.getHeader('origin');
   const host = req.getHeader('host');
   if (!isOwnOrigin(origin, host)) return { ok: false, status: '403 Forbidden', reason: 'cookie-authenticated sockets are only accepted from the server\'s own origin' };
   const found = accounts.authenticate(cookieValue(req.getHeader('cookie'), SESSION_COOKIE));

@@ -74,19 +74,19 @@ export function registerStreams(app: TemplatedApp, ctx: GatewayContext, connecti
   };
 
   app.get('/stream', (res, req) => {
-    const origin = req.getHeader('origin');
     const host = req.getHeader('host');
+    const origin = pageOrigin(req, host, options.trustProxy);
     const id = req.getQuery('id') ?? '';
     const answer = reply(res, connections.originAllowed(origin, host) ? origin : '', host);
     if (id) {
       const stream = byId.get(id);
       if (!stream) return answer('404 Not Found', 'unknown or expired stream: open a new one (GET /stream)');
-      if (stream.getUserData().session.origin !== origin) return answer('403 Forbidden', 'origin is not the stream\'s');
+      if (!sameOrigin(stream.getUserData().session.origin, origin, host)) return answer('403 Forbidden', 'origin is not the stream\'s');
       return stream.attach(res, (r) => writeStreamHead(r, answer.cors, ''));
     }
     const ip = clientIp(req.getHeader('x-forwarded-for'), options.trustProxy) || Buffer.from(res.getRemoteAddressAsText()).toString();
     if (ctx.shuttingDown) return answer('503 Service Unavailable', 'shutting down');
-    const staff = staffUpgrade(ctx.accounts, req);
+    const staff = staffUpgrade(ctx.accounts, req, origin);
     if (staff && !staff.ok) {
       ctx.log.warn({ origin, ip, reason: staff.reason }, 'stream refused: workbench cookie authentication');
       return answer(staff.status, staff.reason);
@@ -101,12 +101,12 @@ export function registerStreams(app: TemplatedApp, ctx: GatewayContext, connecti
   });
 
   app.post('/send', (res, req) => {
-    const origin = req.getHeader('origin');
     const host = req.getHeader('host');
+    const origin = pageOrigin(req, host, options.trustProxy);
     const stream = byId.get(req.getQuery('id') ?? '');
     const answer = reply(res, connections.originAllowed(origin, host) ? origin : '', host);
     if (!stream) return answer('404 Not Found', 'unknown or expired stream: open a new one (GET /stream)', true);
-    if (stream.getUserData().session.origin !== origin) return answer('403 Forbidden', 'origin is not the stream\'s', true);
+    if (!sameOrigin(stream.getUserData().session.origin, origin, host)) return answer('403 Forbidden', 'origin is not the stream\'s', true);
     stream.lastPostMs = ctx.now();
     const closeAfter = req.getQuery('close') === '1';
     readBody(res, maxBodyBytes, (body) => {
@@ -156,6 +156,25 @@ export function registerStreams(app: TemplatedApp, ctx: GatewayContext, connecti
     maxBuffered: () => Math.max(0, ...[...byId.values()].map((stream) => stream.getBufferedAmount())),
     dispose: () => clearInterval(timer),
   };
+}
+
+/**
+ * The page origin of a request: its Origin header, or, for a same-origin
+ * fetch (browsers send no Origin on a same-origin GET; `Sec-Fetch-Site`,
+ * which pages cannot forge, says so), this server's own origin. So the
+ * workbench's `GET /stream?auth=session` passes the own-origin rule a
+ * socket's upgrade (which always carries Origin) passes.
+ */
+export function pageOrigin(req: HttpRequest, host: string, trustProxy: number): string {
+  const origin = req.getHeader('origin');
+  if (origin || req.getHeader('sec-fetch-site') !== 'same-origin' || !host) return origin;
+  const proto = trustProxy > 0 ? req.getHeader('x-forwarded-proto').split(',')[0]?.trim() : '';
+  return `${proto === 'https' ? 'https' : 'http'}://${host}`;
+}
+
+/** True when a request of page origin `origin` may use a stream opened from `streamOrigin` (equal, or both this server's own). */
+export function sameOrigin(streamOrigin: string, origin: string, host: string): boolean {
+  return streamOrigin === origin || (isOwnOrigin(streamOrigin, host) && isOwnOrigin(origin, host));
 }
 
 /** An answer helper bound to one response: status + text body, with CORS headers for `cors` ('' none). */

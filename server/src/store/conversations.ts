@@ -35,7 +35,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { cs } from '../../../proto/gen/chat.js';
 import { Quotas, type QuotaOptions } from './quotas.js';
-import type { ColdReader, ConversationRow, DurableStore, StoredMessage, VisitorProfile } from './records.js';
+import type { BrowseFilter, ColdReader, ConversationRow, DurableStore, StoredMessage, VisitorProfile } from './records.js';
 
 export type { StoredMessage, VisitorProfile } from './records.js';
 
@@ -473,6 +473,54 @@ export class ConversationStore {
     }
     for (const conversation of this.byId.values()) if (conversation.lastSeq > 0) found.set(conversation.id, conversation);
     return [...found.values()].sort((a, b) => b.lastActivityMs - a.lastActivityMs).slice(0, limit);
+  }
+
+  /**
+   * Conversations with at least one message matching `filter`, newest
+   * activity first, at most `limit` (the JSON API's list, issue 9). Read
+   * from the store's rows, so it lists every stored conversation, not only
+   * the ones in memory; it loads nothing into the hot set: a conversation in
+   * memory is its live object, any other a detached copy read from its row
+   * (its messages, for a preview or unread count, come from the store).
+   */
+  browse(filter: BrowseFilter, limit: number): Conversation[] {
+    const matches = (c: Conversation): boolean =>
+      c.lastSeq > 0 && (filter.status === undefined || c.status === filter.status) && (filter.site === undefined || c.site === filter.site) && (filter.assigneeId === undefined || c.assigneeId === filter.assigneeId);
+    const found: Conversation[] = [];
+    if (!this.cold) {
+      for (const conversation of this.byId.values()) if (matches(conversation)) found.push(conversation);
+    } else {
+      for (const row of this.cold.browse(filter, limit)) {
+        if (this.purging.has(row.id)) continue;
+        const conversation = this.byId.get(row.id) ?? Conversation.fromRow(row, this.cold, undefined);
+        // A change in memory not committed yet (a status just set) counts: the live object decides.
+        if (matches(conversation)) found.push(conversation);
+      }
+    }
+    return found.sort((a, b) => b.lastActivityMs - a.lastActivityMs).slice(0, limit);
+  }
+
+  /**
+   * True when one of the newest `scan` messages of `conversation` (events and
+   * notes aside) contains `needle`, given in lower case. With SQLite the
+   * store's read connection scans them (ASCII case folding); memory only,
+   * the messages in memory are compared with full Unicode folding.
+   */
+  textContains(conversation: Conversation, needle: string, scan: number): boolean {
+    const from = Math.max(0, conversation.lastSeq - scan);
+    if (this.cold) return this.cold.textContains(conversation.id, from, needle);
+    for (let seq = conversation.lastSeq; seq > from; seq--) {
+      const m = conversation.message(seq);
+      if (m && m.kind !== cs.v1.MessageKind.EVENT && m.kind !== cs.v1.MessageKind.NOTE && m.text.toLowerCase().includes(needle)) return true;
+    }
+    return false;
+  }
+
+  /** Every site key with a conversation that has messages, sorted. */
+  sites(): string[] {
+    const sites = new Set(this.cold?.sites() ?? []);
+    for (const conversation of this.byId.values()) if (conversation.lastSeq > 0) sites.add(conversation.site);
+    return [...sites].sort();
   }
 
   /** The conversation for site + visitor + topic, made (with a fresh random epoch, in memory only) if new. */

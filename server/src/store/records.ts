@@ -63,7 +63,22 @@ export type StoreRecord =
   | { t: 'assign'; conversationId: string; assigneeId: string; atMs: number }
   | { t: 'visitor'; visitorId: string; userId: string; name: string; email: string }
   /** A read cursor moved (role: cs.v1.Role of the reader); the delivered cursor is at least as far. */
-  | { t: 'read'; conversationId: string; role: number; upToSeq: number; deliveredUpToSeq?: number };
+  | { t: 'read'; conversationId: string; role: number; upToSeq: number; deliveredUpToSeq?: number }
+  /**
+   * Makes earlier commits of the modules' connection durable: that
+   * connection commits without an fsync (synchronous=NORMAL, so the socket
+   * loop never waits for the disk), and this record's commit, with
+   * synchronous=FULL on the writer thread, fsyncs the WAL holding them.
+   */
+  | { t: 'sync'; atMs: number };
+
+/** What the JSON API's list filters on (every field optional: all when absent). */
+export interface BrowseFilter {
+  /** cs.v1.ConversationStatus value. */
+  readonly status?: number;
+  readonly site?: string;
+  readonly assigneeId?: string;
+}
 
 /** Raised when the disk cannot take a change (full, read-only, locked too long, I/O error). */
 export class StoreUnavailableError extends Error {
@@ -90,6 +105,16 @@ export interface ColdReader {
   countOfVisitor(visitorId: string): number;
   /** Stored conversations, newest activity first, at most `limit` (the agents' inbox). */
   inbox(limit: number): ConversationRow[];
+  /** Stored conversations matching `filter`, newest activity first, at most `limit` (the JSON API's list). */
+  browse(filter: BrowseFilter, limit: number): ConversationRow[];
+  /**
+   * True when a message with `afterSeq < seq` that is neither an event nor a
+   * note contains `needle` (given lower case; the text is folded with
+   * SQLite's lower(), which folds ASCII letters only).
+   */
+  textContains(conversationId: string, afterSeq: number, needle: string): boolean;
+  /** Every site key with a stored conversation, sorted. */
+  sites(): string[];
   /** The stored profile of a visitor who has written, or undefined. */
   visitor(visitorId: string): VisitorProfile | undefined;
   /** Every agent id conversations are assigned to. */

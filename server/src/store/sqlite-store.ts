@@ -12,14 +12,15 @@
  * until the visitor's first message creates their row, and written at once
  * only for a visitor who already has one.
  */
+import { cs } from '../../../proto/gen/chat.js';
 import { openDb, type Db } from './db.js';
-import type { ColdReader, ConversationRow, DurableStore, StoreRecord, StoredMessage, VisitorProfile } from './records.js';
+import type { BrowseFilter, ColdReader, ConversationRow, DurableStore, StoreRecord, StoredMessage, VisitorProfile } from './records.js';
 import { StoreWriter, type StoreWriterOptions } from './writer.js';
 
 /** Most profiles of not-yet-written visitors held in memory (oldest dropped first). */
 const PENDING_PROFILES_MAX = 10_000;
-const ROLE_VISITOR = 1;
-const STATUS_RESOLVED = 2;
+const ROLE_VISITOR = cs.v1.Role.VISITOR;
+const STATUS_RESOLVED = cs.v1.ConversationStatus.RESOLVED;
 
 interface MessageRow {
   conversation_id: string;
@@ -106,6 +107,18 @@ export class SqliteReader implements ColdReader {
       ofVisitor: db.prepare(`SELECT ${CONVERSATION_COLUMNS} WHERE c.visitor_id = ? ORDER BY c.last_activity_ms DESC LIMIT ?`),
       countOfVisitor: db.prepare('SELECT count(*) FROM conversations WHERE visitor_id = ?').pluck(),
       inbox: db.prepare(`SELECT ${CONVERSATION_COLUMNS} ORDER BY c.last_activity_ms DESC LIMIT ?`),
+      // NULL filters match everything; the activity (or status + activity) index serves the order.
+      browse: db.prepare(
+        `SELECT ${CONVERSATION_COLUMNS} WHERE (@status IS NULL OR c.status = @status) AND (@site IS NULL OR c.site = @site)
+           AND (@assignee IS NULL OR c.assignee_id = @assignee) ORDER BY c.last_activity_ms DESC LIMIT @limit`,
+      ),
+      textContains: db
+        .prepare(
+          `SELECT 1 FROM messages WHERE conversation_id = ? AND seq > ?
+             AND kind NOT IN (${cs.v1.MessageKind.EVENT}, ${cs.v1.MessageKind.NOTE}) AND instr(lower(text), ?) > 0 LIMIT 1`,
+        )
+        .pluck(),
+      sites: db.prepare('SELECT DISTINCT site FROM conversations ORDER BY site').pluck(),
       visitor: db.prepare('SELECT id, user_id, name, email FROM visitors WHERE id = ?'),
       assignees: db.prepare("SELECT DISTINCT assignee_id FROM conversations WHERE assignee_id != ''").pluck(),
       expired: db.prepare('SELECT id FROM conversations WHERE status = ? AND last_activity_ms < ? ORDER BY last_activity_ms LIMIT ?').pluck(),
@@ -139,6 +152,19 @@ export class SqliteReader implements ColdReader {
 
   inbox(limit: number): ConversationRow[] {
     return (this.statements.inbox.all(limit) as ConversationDbRow[]).map(toConversation);
+  }
+
+  browse(filter: BrowseFilter, limit: number): ConversationRow[] {
+    const rows = this.statements.browse.all({ status: filter.status ?? null, site: filter.site ?? null, assignee: filter.assigneeId ?? null, limit });
+    return (rows as ConversationDbRow[]).map(toConversation);
+  }
+
+  textContains(conversationId: string, afterSeq: number, needle: string): boolean {
+    return this.statements.textContains.get(conversationId, afterSeq, needle) !== undefined;
+  }
+
+  sites(): string[] {
+    return this.statements.sites.all() as string[];
   }
 
   visitor(visitorId: string): VisitorProfile | undefined {

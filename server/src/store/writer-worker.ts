@@ -102,6 +102,10 @@ function apply(s: Statements, record: StoreRecord, now: number, advances: Advanc
     case 'visitor':
       s.visitor.run({ ...record, now });
       return;
+    case 'sync':
+      // Any row written makes this a real commit, and a FULL commit fsyncs the whole WAL, the modules' frames before it included.
+      s.probe.run(String(record.atMs));
+      return;
     case 'read': {
       const side = record.role === ROLE_VISITOR ? 'visitor' : 'agent';
       s.cursor.run({ conversationId: record.conversationId, side, readSeq: record.upToSeq, deliveredSeq: Math.max(record.upToSeq, record.deliveredUpToSeq ?? 0) });

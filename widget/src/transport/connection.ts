@@ -11,6 +11,8 @@ import { cs } from '../../../proto/gen/chat.js';
 import { backoffDelay, backoffOptions } from '../core/index.js';
 import { decodeFrame, encodeFrame, type Frame, type FrameInit } from './codec.js';
 import { ConnState, type Disposer } from '../core/types.js';
+import { loadChunk } from '../chunks.js';
+import { FallbackSocket, type FallbackEnv } from './fallback.js';
 
 /** The part of a WebSocket the connection uses; tests inject a fake. */
 export interface SocketLike {
@@ -40,10 +42,28 @@ export interface ConnectionEnv {
   readonly document?: EventTarget;
 }
 
-/** The browser's own WebSocket, clock, timers and events. */
+/** The browser's fallback environment: its WebSocket, localStorage (when allowed), and the stream transport as a lazy chunk. */
+function browserFallbackEnv(): FallbackEnv {
+  let storage: Storage | undefined;
+  try {
+    storage = globalThis.localStorage;
+  } catch {
+    // storage denied (sandboxed frame, blocked third-party storage)
+  }
+  return {
+    createWebSocket: (url) => new WebSocket(url),
+    loadStream: () => loadChunk('stream').then((m) => (url: string) => new m.StreamSocket(url)),
+    storage,
+    now: () => Date.now(),
+    setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
+    clearTimeout: (id) => globalThis.clearTimeout(id as number),
+  };
+}
+
+/** The browser's own WebSocket (falling back to HTTP streaming, fallback.ts), clock, timers and events. */
 export function browserEnv(): ConnectionEnv {
   return {
-    createSocket: (url) => new WebSocket(url),
+    createSocket: (url) => new FallbackSocket(url, browserFallbackEnv()),
     now: () => Date.now(),
     setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
     clearTimeout: (id) => globalThis.clearTimeout(id as number),

@@ -1,9 +1,13 @@
 /**
  * Conversations as the JSON API reads them (DESIGN.md §12: list, read,
  * export). `ConversationReader` is the port; `MemoryConversationReader`
- * answers from the serving store (hot set, older pages from SQLite). Search
- * matches visitor name, email, topic and the text of recent messages,
- * case-insensitively (private notes and events excluded).
+ * answers through the serving store: the list is read from SQLite's rows
+ * (every stored conversation, filtered and ordered there; nothing is loaded
+ * into the hot set), with the live object for a conversation in memory.
+ * Search matches visitor name, email and topic (Unicode case folding) and
+ * the text of recent messages (ConversationStore.textContains: SQLite folds
+ * ASCII only), private notes and events excluded. A full-text index (issue
+ * 12) replaces the text part by implementing the same port.
  */
 import { cs } from '../../../../proto/gen/chat.js';
 import { personPreview } from '../../pipeline/preview.js';
@@ -93,20 +97,17 @@ export class MemoryConversationReader implements ConversationReader {
     const visitor = this.store.visitors.get(c.visitorId);
     const fields = [visitor?.name ?? '', visitor?.email ?? '', c.topic];
     if (fields.some((f) => f.toLowerCase().includes(q))) return true;
-    for (let seq = c.lastSeq; seq > Math.max(0, c.lastSeq - SEARCH_SCAN); seq--) {
-      const m = c.message(seq);
-      if (m && m.kind !== cs.v1.MessageKind.EVENT && m.kind !== cs.v1.MessageKind.NOTE && m.text.toLowerCase().includes(q)) return true;
-    }
-    return false;
+    return this.store.textContains(c, q, SEARCH_SCAN);
   }
 
   list(filter: ConversationFilter): Record<string, unknown>[] {
     const q = filter.q?.trim().toLowerCase() ?? '';
+    const candidates = this.store.browse(
+      { status: filter.status === undefined ? undefined : STATUS_NAMES[filter.status], site: filter.site, assigneeId: filter.assignee },
+      q ? LIST_SCAN : filter.limit,
+    );
     const out: Record<string, unknown>[] = [];
-    for (const c of this.store.inbox(LIST_SCAN)) {
-      if (filter.status !== undefined && c.status !== STATUS_NAMES[filter.status]) continue;
-      if (filter.site !== undefined && c.site !== filter.site) continue;
-      if (filter.assignee !== undefined && c.assigneeId !== filter.assignee) continue;
+    for (const c of candidates) {
       if (q && !this.matches(c, q)) continue;
       out.push(this.json(c));
       if (out.length >= filter.limit) break;
@@ -132,6 +133,6 @@ export class MemoryConversationReader implements ConversationReader {
   }
 
   sites(): string[] {
-    return [...new Set(this.store.inbox(LIST_SCAN).map((c) => c.site))].sort();
+    return this.store.sites();
   }
 }

@@ -176,7 +176,8 @@ describe('the first hour of a merchant', () => {
     await phone.evaluate(() => window.scrollTo(0, 600));
     await phone.getByRole('button', { name: 'Open chat' }).click();
     const dialog = phone.locator('cs-chat').getByRole('dialog');
-    await dialog.waitFor();
+    // The panel itself (its lazy chunk loaded), not the box that says it is loading.
+    await dialog.getByRole('textbox', { name: 'Write a message…' }).waitFor();
     assert.equal(await dialog.getAttribute('aria-modal'), 'true', 'full-screen is modal');
     const header = phone.locator('cs-chat').getByRole('heading').first();
     const box = await header.boundingBox();

@@ -7,6 +7,7 @@
  * store/ use them without importing transport/.
  */
 import type { cs } from '../../../proto/gen/chat.js';
+import type { Announcement, AnnouncementEvent } from './announcements.js';
 
 export type Role = cs.v1.Role;
 export type MessageKind = cs.v1.MessageKind;
@@ -178,7 +179,7 @@ export interface SessionEvents {
   };
   /** A conversation's view or info changed; read `view(id)` again. Coalesced per animation frame. */
   change: { readonly conversationId: string };
-  /** The conversation list changed (agents: InboxUpdate; visitors: Welcome). */
+  /** The conversation list changed (agents: InboxUpdate; visitors: Welcome), or a visitor's announcements (`announcements()`). */
   list: Record<string, never>;
   /** A new message from someone else arrived live (for badges and notifications). */
   incoming: { readonly item: TimelineItem };
@@ -190,6 +191,14 @@ export interface SessionEvents {
   agentStatus: { readonly away: boolean };
   /** An Error frame or a refused Hello; `ref` says what it is about ("contact", a client message id …). */
   error: { readonly code: cs.v1.ErrorCode; readonly message: string; readonly fatal: boolean; readonly ref?: string };
+}
+
+/** What the elements ask of a session about away mode and email (issue 14). */
+export interface ContinuityControls {
+  /** Visitors: leave the email the answer should go to (Contact); the server answers with a `contact` event or an `error` with ref "contact". */
+  contact(conversationId: string, email: string): void;
+  /** Agents: set myself away (or back). */
+  setAway(away: boolean): void;
 }
 
 /** Removes a listener or cancels a timer. */
@@ -229,16 +238,18 @@ export interface Session {
   action(conversationId: string, action: ActionKind, agentId?: string): void;
   /** Visitors: report the page they are on. */
   pageView(url: string, title: string): void;
-  /** Visitors: leave the email the answer should go to (Contact); the server answers with a `contact` event or an `error` with ref "contact". */
-  contact(conversationId: string, email: string): void;
-  /** Agents: set myself away (or back). */
-  setAway(away: boolean): void;
+  /** Away mode and email: the visitor's email, an agent's away toggle (issue 14). */
+  readonly continuity: ContinuityControls;
   /** Visitors: bind to a verified merchant user; reconnects. */
   identify(identity: IdentityInput): Promise<void>;
   /** Visitors: switch topic (another conversation); reconnects. */
   setTopic(topic: string): Promise<void>;
   /** Visitors: forget token, cache and outbox (log-out); reconnects as new. */
   reset(): Promise<void>;
+  /** Visitors: the announcements held (never a recalled one); `currentAnnouncements` drops expired ones and orders the rest, as `<cs-news>` does. */
+  announcements(): readonly Announcement[];
+  /** Visitors: tell the server the visitor saw, clicked, dismissed or replied to an announcement (each sent once). */
+  announcementEvent(id: string, event: AnnouncementEvent): void;
 }
 
 /**

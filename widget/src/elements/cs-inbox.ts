@@ -175,7 +175,7 @@ export class CsInbox extends LitElement {
     const inbox = this.inbox;
     const alerts = inbox.alerts;
     const t = this.t;
-    const conn = inbox.connected ? t.connected : inbox.connState === ConnState.Offline ? t.offlineConn : inbox.connState === ConnState.Failed ? t.disconnected : t.reconnecting;
+    const conn = inbox.connected ? t.connected : inbox.conn === ConnState.Offline ? t.offlineConn : inbox.conn === ConnState.Failed ? t.disconnected : t.reconnecting;
     return html`<header class="topbar" part="topbar">
       <div class="brand">${icons.chat}<span>${t.brand}</span></div>
       <span class=${inbox.connected ? 'conn ok' : 'conn'} role="status"><i aria-hidden="true"></i>${conn}</span>

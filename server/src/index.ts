@@ -19,7 +19,7 @@ import { migrate } from './store/migrations.js';
 import { AccountService, DEFAULT_TEXTS, textsFor, type Settings } from './accounts/index.js';
 import { closeRevoked } from './gateway/staff.js';
 import { MemoryConversationReader, registerApi } from './http/api/index.js';
-import { openStore, type ImportReport } from './store/index.js';
+import { MessageSearch, openStore, type ImportReport } from './store/index.js';
 import { registerStoreMetrics } from './store/metrics.js';
 import { EmailService } from './email/service.js';
 import { registerUnsubscribe } from './email/http.js';
@@ -235,7 +235,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
       keys: ctx.keys,
       apiToken: options.apiToken,
       trustProxy: options.trustProxy,
-      conversations: new MemoryConversationReader(store),
+      conversations: new MemoryConversationReader(store, journal.persistent ? new MessageSearch(database) : undefined),
       onlineAgentIds: () => new Set(hub.registry.onlineAgents()),
       announcements: broadcasts,
       email,

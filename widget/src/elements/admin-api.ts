@@ -178,6 +178,12 @@ export class AdminApi {
     return this.call('DELETE', `/api/sessions/${encodeURIComponent(id)}`);
   }
 
+  /** Ids of the conversations matching `q` (name, email, topic, message text), newest activity first. */
+  async searchConversations(q: string): Promise<string[]> {
+    const answer = await this.call<{ conversations: { id: string }[] }>('GET', `/api/conversations?q=${encodeURIComponent(q)}&limit=500`);
+    return answer.conversations.map((c) => c.id);
+  }
+
   settings(): Promise<SettingsJson> {
     return this.call('GET', '/api/settings');
   }

@@ -74,6 +74,7 @@ export const inboxStyles = css`
   }
   a.ghost {
     padding: 6px 10px;
+    font-size: 13px;
     border-radius: 8px;
     color: #374151;
     font-weight: 600;

@@ -17,8 +17,10 @@ import {
   type Role,
   type Session,
   type SessionEvents,
+  type SessionFiles,
   type TimelineItem,
 } from '../../widget/src/core/types.js';
+import type { Announcement, AnnouncementEvent } from '../../widget/src/core/announcements.js';
 
 type Listener<K extends keyof SessionEvents> = (event: SessionEvents[K]) => void;
 
@@ -126,29 +128,29 @@ export class FakeSession implements Session {
     return sent;
   }
 
-  /** The server's upload cap the elements read, bytes. */
-  maxUploadBytes = 10 * 1024 * 1024;
-
-  async sendFile(conversationId: string, file: Blob, name: string): Promise<TimelineItem> {
-    this.calls.push({ method: 'sendFile', args: [conversationId, name, file.size] });
-    if (file.size > this.maxUploadBytes) throw new FileRefusedError(UploadProblem.TooLarge, this.maxUploadBytes);
-    const attachment = { id: '', name, mime: file.type, size: file.size, width: 0, height: 0, url: '' };
-    const sent = item({ text: '', own: true, seq: 0, state: MessageState.Sending, kind: (file.type.startsWith('image/') ? 1 : 40) as MessageKind, attachments: [attachment], progress: 0 });
-    this.push(sent);
-    return sent;
-  }
-
-  async cancel(conversationId: string, clientMsgId: string): Promise<void> {
-    this.calls.push({ method: 'cancel', args: [conversationId, clientMsgId] });
-  }
+  /** Photos and files: recorded like the other calls; a file over `maxUploadBytes` is refused as the real one refuses it. */
+  readonly files: SessionFiles = {
+    maxUploadBytes: 10 * 1024 * 1024,
+    send: async (conversationId: string, file: Blob, name: string): Promise<TimelineItem> => {
+      this.calls.push({ method: 'sendFile', args: [conversationId, name, file.size] });
+      const max = this.files.maxUploadBytes;
+      if (file.size > max) throw new FileRefusedError(UploadProblem.TooLarge, max);
+      const attachment = { id: '', name, mime: file.type, size: file.size, width: 0, height: 0, url: '' };
+      const sent = item({ text: '', own: true, seq: 0, state: MessageState.Sending, kind: (file.type.startsWith('image/') ? 1 : 40) as MessageKind, attachments: [attachment], progress: 0 });
+      this.push(sent);
+      return sent;
+    },
+    cancel: async (conversationId: string, clientMsgId: string): Promise<void> => {
+      this.calls.push({ method: 'cancel', args: [conversationId, clientMsgId] });
+    },
+    renew: (conversationId: string, fromSeq: number, toSeq: number): boolean => {
+      this.calls.push({ method: 'renewFiles', args: [conversationId, fromSeq, toSeq] });
+      return true;
+    },
+  };
 
   async retry(conversationId: string, clientMsgId: string): Promise<void> {
     this.calls.push({ method: 'retry', args: [conversationId, clientMsgId] });
-  }
-
-  renewFiles(conversationId: string, fromSeq: number, toSeq: number): boolean {
-    this.calls.push({ method: 'renewFiles', args: [conversationId, fromSeq, toSeq] });
-    return true;
   }
 
   async loadOlder(conversationId: string): Promise<void> {
@@ -171,6 +173,11 @@ export class FakeSession implements Session {
   unsubscribe(): void {}
   action(): void {}
 
+  readonly continuity = {
+    contact: (conversationId: string, email: string): void => void this.calls.push({ method: 'contact', args: [conversationId, email] }),
+    setAway: (away: boolean): void => void this.calls.push({ method: 'setAway', args: [away] }),
+  };
+
   pageView(url: string, title: string): void {
     this.calls.push({ method: 'pageView', args: [url, title] });
   }
@@ -185,5 +192,16 @@ export class FakeSession implements Session {
 
   async reset(): Promise<void> {
     this.calls.push({ method: 'reset', args: [] });
+  }
+
+  /** Announcements to show (set them, then `emit('list', {})`). */
+  news: Announcement[] = [];
+
+  announcements(): readonly Announcement[] {
+    return this.news;
+  }
+
+  announcementEvent(id: string, event: AnnouncementEvent): void {
+    this.calls.push({ method: 'announcementEvent', args: [id, event] });
   }
 }

@@ -7,6 +7,7 @@
  * store/ use them without importing transport/.
  */
 import type { cs } from '../../../proto/gen/chat.js';
+import type { Announcement, AnnouncementEvent } from './announcements.js';
 
 export type Role = cs.v1.Role;
 export type MessageKind = cs.v1.MessageKind;
@@ -136,6 +137,10 @@ export interface ConversationInfo {
   readonly previewNote: boolean;
   /** Unread messages from the other side. */
   readonly unread: number;
+  /** The email the visitor left (Contact) or the site gave ('' none). */
+  readonly contactEmail: string;
+  /** Agents: replies the visitor does not see are emailed to `contactEmail`. */
+  readonly willEmail: boolean;
 }
 
 /** What an element renders for one conversation. */
@@ -248,17 +253,33 @@ export interface SessionEvents {
     readonly agentsOnline: number;
     /** Agents: Welcome.agent_ids, the agents one can transfer to. */
     readonly agentIds?: readonly string[];
+    /** Visitors, away outside business hours: the next opening, ms since the epoch (0 unknown). */
+    readonly nextOpenMs?: number;
+    /** Visitors: offer the email field after this long without an agent's reply, ms; 0 when the server sends no email. */
+    readonly askEmailAfterMs?: number;
   };
   /** A conversation's view or info changed; read `view(id)` again. Coalesced per animation frame. */
   change: { readonly conversationId: string };
-  /** The conversation list changed (agents: InboxUpdate; visitors: Welcome). */
+  /** The conversation list changed (agents: InboxUpdate; visitors: Welcome), or a visitor's announcements (`announcements()`). */
   list: Record<string, never>;
   /** A new message from someone else arrived live (for badges and notifications). */
   incoming: { readonly item: TimelineItem };
   /** Agents online changed. */
-  presence: { readonly agentsOnline: number; /** Presence.agent_ids when the server sends them. */ readonly agentIds?: readonly string[] };
-  /** An Error frame or a refused Hello. */
-  error: { readonly code: cs.v1.ErrorCode; readonly message: string; readonly fatal: boolean };
+  presence: { readonly agentsOnline: number; /** Presence.agent_ids when the server sends them. */ readonly agentIds?: readonly string[]; /** Visitors: the next opening when away outside hours (0 unknown). */ readonly nextOpenMs?: number };
+  /** Visitors: the server stored the email left for a conversation (this tab's or another's). */
+  contact: { readonly conversationId: string; readonly email: string };
+  /** Agents: my own away toggle (after Welcome when away, and on every change). */
+  agentStatus: { readonly away: boolean };
+  /** An Error frame or a refused Hello; `ref` says what it is about ("contact", a client message id …). */
+  error: { readonly code: cs.v1.ErrorCode; readonly message: string; readonly fatal: boolean; readonly ref?: string };
+}
+
+/** What the elements ask of a session about away mode and email (issue 14). */
+export interface ContinuityControls {
+  /** Visitors: leave the email the answer should go to (Contact); the server answers with a `contact` event or an `error` with ref "contact". */
+  contact(conversationId: string, email: string): void;
+  /** Agents: set myself away (or back). */
+  setAway(away: boolean): void;
 }
 
 /** A file refused before it was queued (too large for the server's cap). */
@@ -271,6 +292,22 @@ export class FileRefusedError extends Error {
   ) {
     super(problem);
   }
+}
+
+/** A session's photos and files (DESIGN.md §11), through its outbox. */
+export interface SessionFiles {
+  /** The server's upload cap, bytes (Welcome.max_upload_bytes; 10 MiB until known). */
+  readonly maxUploadBytes: number;
+  /**
+   * Queues a file as its own message: scaled down when it is a big photo,
+   * kept in IndexedDB with the message until uploaded and acked.
+   * @throws FileRefusedError when it is over the server's size cap (nothing is queued).
+   */
+  send(conversationId: string, file: Blob, name: string): Promise<TimelineItem>;
+  /** Takes back an own message that is not sent yet (cancels its upload). */
+  cancel(conversationId: string, clientMsgId: string): Promise<void>;
+  /** Asks for held messages `fromSeq`..`toSeq` again, for fresh signed URLs of their files (an expired one stops loading). False when it could not be asked now (not connected). */
+  renew(conversationId: string, fromSeq: number, toSeq: number): boolean;
 }
 
 /** Removes a listener or cancels a timer. */
@@ -295,20 +332,10 @@ export interface Session {
    * as `sending`. Empty conversationId means the visitor's primary one.
    */
   send(conversationId: string, text: string, options?: { kind?: MessageKind; quoteSeq?: number }): Promise<TimelineItem>;
-  /**
-   * Queues a file as its own message (DESIGN.md §11): scaled down when it is a
-   * big photo, kept in IndexedDB with the message until uploaded and acked.
-   * @throws FileRefusedError when it is over the server's size cap (nothing is queued).
-   */
-  sendFile(conversationId: string, file: Blob, name: string): Promise<TimelineItem>;
-  /** Takes back an own message that is not sent yet (cancels its upload). */
-  cancel(conversationId: string, clientMsgId: string): Promise<void>;
-  /** The server's upload cap, bytes (Welcome.max_upload_bytes; 10 MiB until known). */
-  readonly maxUploadBytes: number;
+  /** Photos and files (DESIGN.md §11). */
+  readonly files: SessionFiles;
   /** Re-queues a failed message. */
   retry(conversationId: string, clientMsgId: string): Promise<void>;
-  /** Asks for held messages `fromSeq`..`toSeq` again, for fresh signed URLs of their files (an expired one stops loading). False when it could not be asked now (not connected). */
-  renewFiles(conversationId: string, fromSeq: number, toSeq: number): boolean;
   /** Fetches the previous page (Sync before_seq). */
   loadOlder(conversationId: string): Promise<void>;
   /** Tells the other side we showed everything up to seq (batched). */
@@ -322,12 +349,18 @@ export interface Session {
   action(conversationId: string, action: ActionKind, agentId?: string): void;
   /** Visitors: report the page they are on. */
   pageView(url: string, title: string): void;
+  /** Away mode and email: the visitor's email, an agent's away toggle (issue 14). */
+  readonly continuity: ContinuityControls;
   /** Visitors: bind to a verified merchant user; reconnects. */
   identify(identity: IdentityInput): Promise<void>;
   /** Visitors: switch topic (another conversation); reconnects. */
   setTopic(topic: string): Promise<void>;
   /** Visitors: forget token, cache and outbox (log-out); reconnects as new. */
   reset(): Promise<void>;
+  /** Visitors: the announcements held (never a recalled one); `currentAnnouncements` drops expired ones and orders the rest, as `<cs-news>` does. */
+  announcements(): readonly Announcement[];
+  /** Visitors: tell the server the visitor saw, clicked, dismissed or replied to an announcement (each sent once). */
+  announcementEvent(id: string, event: AnnouncementEvent): void;
 }
 
 /**

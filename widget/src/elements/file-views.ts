@@ -163,7 +163,7 @@ export function fileViews({ html, nothing }: LitParts, host: ViewsHost): FileVie
       session = s;
       for (const file of files) {
         host.sent?.();
-        s?.sendFile(host.conversation?.() ?? '', file, file.name).catch((error: { maxBytes?: number }) => {
+        s?.files.send(host.conversation?.() ?? '', file, file.name).catch((error: { maxBytes?: number }) => {
           notice = `${file.name}: ${problem(lang, 'too_large', error.maxBytes ?? 0)}`;
           host.update();
         });
@@ -183,7 +183,7 @@ export function fileViews({ html, nothing }: LitParts, host: ViewsHost): FileVie
   const stale = new Map<string, { from: number; to: number; files: string[] }>();
   const askStale = (): void => {
     for (const [conversationId, range] of stale) {
-      if (!session?.renewFiles(conversationId, range.from, range.to)) continue;
+      if (!session?.files.renew(conversationId, range.from, range.to)) continue;
       for (const id of range.files) askedAt.set(id, Date.now());
       stale.delete(conversationId);
     }
@@ -227,9 +227,9 @@ export function fileViews({ html, nothing }: LitParts, host: ViewsHost): FileVie
 
   const upload = (item: TimelineItem, ctx: MessageViewContext): TemplateResult | typeof nothing => {
       const s = stringsOf(ctx.strings.lang);
-      const button = (label: string) => html`<button type="button" @click=${() => void session?.cancel(item.conversationId, item.clientMsgId)}>${label}</button>`;
+      const button = (label: string) => html`<button type="button" @click=${() => void session?.files.cancel(item.conversationId, item.clientMsgId)}>${label}</button>`;
       if (item.state === MessageState.Failed) {
-        return html`<div class="upload failed" role="alert">${problem(ctx.strings.lang, item.error ?? '', session?.maxUploadBytes ?? 10485760)} ${button(s.remove)}</div>`;
+        return html`<div class="upload failed" role="alert">${problem(ctx.strings.lang, item.error ?? '', session?.files.maxUploadBytes ?? 10485760)} ${button(s.remove)}</div>`;
       }
       if (item.progress === undefined || item.state !== MessageState.Sending) return nothing;
       return html`<div class="upload"><progress max="1" .value=${item.progress} aria-label=${s.uploading}></progress>${button(s.cancel)}</div>`;

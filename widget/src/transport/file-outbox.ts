@@ -109,7 +109,7 @@ export function fileOutbox(
     };
     renew();
     try {
-      const target = deps.uploadTarget();
+      const target = host.uploadTarget();
       const outcome = await upload({
         base: httpBase(target.server),
         token: target.token,
@@ -143,7 +143,7 @@ export function fileOutbox(
       const store = deps.store();
       if (!store) throw new Error('cs-chat: call start() first');
       const prepared = await prepare(file, name);
-      const max = deps.maxUploadBytes();
+      const max = host.maxUploadBytes;
       if (prepared.blob.size > max) throw new FileRefusedError(UploadProblem.TooLarge, max);
       const { blob, width, height, mime } = prepared;
       const message: OutgoingMessage = {

@@ -18,12 +18,14 @@
  * other about new and acked entries on a BroadcastChannel, so a pending message
  * shows in every tab once and moves to its seq place everywhere.
  */
+import { loadChunk } from '../chunks.js';
 import { Outbox, OutboxState, backoffOptions, needsUpload, type OutboxEntry, type OutgoingMessage } from '../core/index.js';
-import { MessageState, type Disposer, type Role, type SessionOptions, type TimelineItem, type UploadsApi } from '../core/types.js';
+import { MessageState, type Disposer, type Role, type SessionFiles, type SessionOptions, type TimelineItem, type UploadsApi } from '../core/types.js';
 import type { ChatStore } from '../store/index.js';
 import type { FrameInit } from './codec.js';
 import { ignore, type Conversations } from './conversations.js';
 import type { FileOutbox } from './file-outbox.js';
+import type { Sync } from './sync.js';
 import { outboxRecord, pendingItem, pendingState } from './mapping.js';
 import type { Timers } from './timers.js';
 
@@ -65,25 +67,23 @@ export interface FlusherDeps {
   /** The connection is open (Welcome received). */
   isOpen(): boolean;
   send(frame: FrameInit): boolean;
-  /** Who sends: pending items show as theirs. */
-  sender(): { readonly userId: string; readonly role: Role };
+  /** Who sends: pending items show as theirs; uploads authenticate with the token (the visitor's, or the agent's service token). */
+  sender(): { readonly userId: string; readonly role: Role; readonly token: string };
   /** The visitor's conversation, for entries queued before it was known. */
   primary(): string;
   changed(id: string): void;
   /** An own message got its seq (this tab's Ack or another tab's). */
   settle(conversationId: string, clientMsgId: string, seq: number, timeMs: number): void;
-  /** The upload code, loaded on first use. */
-  loadUploads(): Promise<UploadsApi>;
-  /** Where files are uploaded (the server's WebSocket URL), with which token. */
-  uploadTarget(): { readonly server: string; readonly token: string };
-  /** The server's upload cap, bytes. */
-  maxUploadBytes(): number;
 }
 
 /** What the upload code (file-outbox.ts, loaded on first use) uses of the outbox. */
 export interface FileHost {
   readonly outbox: Outbox;
   readonly deps: FlusherDeps;
+  /** The server's upload cap, bytes. */
+  readonly maxUploadBytes: number;
+  /** Where files are uploaded (the server's WebSocket URL), with which token. */
+  uploadTarget(): { readonly server: string; readonly token: string };
   queue(message: OutgoingMessage, store: ChatStore): Promise<TimelineItem>;
   rejected(clientMsgId: string, retryAfterMs: number, reason: string): void;
   /** Arms the timer at the outbox's next deadline (an entry due now: a flush at once). */
@@ -96,7 +96,7 @@ export interface FileHost {
 }
 
 /** The session's outbox, its flushes, and the tabs sharing it. */
-export class OutboxFlusher implements FileHost {
+export class OutboxFlusher implements FileHost, SessionFiles {
   /** The outbox state machine: the session stamps new messages with its `createdMs()` and looks entries up with `get()`. */
   readonly outbox: Outbox;
   private channel: BroadcastChannel | undefined;
@@ -104,12 +104,20 @@ export class OutboxFlusher implements FileHost {
   private flushing = false;
   private flushAgain = false;
   /** The file side, made when the upload code is first loaded. */
-  private fileSide: FileOutbox | undefined;
+  private files: FileOutbox | undefined;
+  private readonly loadUploads: () => Promise<UploadsApi>;
+  private readonly server: string;
+  /** The server's upload cap, bytes (Welcome.max_upload_bytes, given to `resend`). Default 10 MiB until the first Welcome. */
+  maxUploadBytes = 10 << 20;
 
+  /** @param sync asks for held messages again (fresh file URLs, `renew`). */
   constructor(
     readonly deps: FlusherDeps,
-    options: Pick<SessionOptions, 'ackTimeoutMs' | 'maxSendAttempts' | 'backoffBaseMs' | 'backoffCapMs'>,
+    options: Pick<SessionOptions, 'url' | 'ackTimeoutMs' | 'maxSendAttempts' | 'backoffBaseMs' | 'backoffCapMs' | 'loadUploads'>,
+    private readonly sync: Pick<Sync, 'renew'>,
   ) {
+    this.server = options.url;
+    this.loadUploads = options.loadUploads ?? (() => loadChunk('uploads').then((chunk) => chunk.uploads));
     this.outbox = new Outbox({
       now: () => deps.env.now(),
       random: () => deps.env.random(),
@@ -120,10 +128,26 @@ export class OutboxFlusher implements FileHost {
   }
 
   /** The file side of the outbox, loading the upload code on first use. */
-  async files(): Promise<FileOutbox> {
-    const uploads = await this.deps.loadUploads();
+  async fileSide(): Promise<FileOutbox> {
+    const uploads = await this.loadUploads();
     // Checked again after the wait: calls that raced for the first load share one file side.
-    return (this.fileSide ??= uploads.files(this));
+    return (this.files ??= uploads.files(this));
+  }
+
+  async send(conversationId: string, file: Blob, name: string): Promise<TimelineItem> {
+    return (await this.fileSide()).send(conversationId, file, name);
+  }
+
+  async cancel(conversationId: string, clientMsgId: string): Promise<void> {
+    await (await this.fileSide()).cancel(conversationId, clientMsgId);
+  }
+
+  renew(conversationId: string, fromSeq: number, toSeq: number): boolean {
+    return this.sync.renew(conversationId || this.deps.primary(), fromSeq, toSeq);
+  }
+
+  uploadTarget(): { readonly server: string; readonly token: string } {
+    return { server: this.server, token: this.deps.sender().token };
   }
 
   /** Restores the cached outbox (shown as pending at once) and opens the cross-tab channel. */
@@ -142,7 +166,7 @@ export class OutboxFlusher implements FileHost {
 
   /** Closes the channel and forgets the timer (cleared with the session's timers). */
   stop(): void {
-    this.fileSide?.stop();
+    this.files?.stop();
     this.timer = undefined;
     this.channel?.close();
     this.channel = undefined;
@@ -182,8 +206,9 @@ export class OutboxFlusher implements FileHost {
     void this.flush();
   }
 
-  /** A new socket is open: what was in flight goes again, then everything due. */
-  resend(): void {
+  /** A new socket is open (a Welcome, with the server's upload cap): what was in flight goes again, then everything due. */
+  resend(maxUploadBytes = 0): void {
+    if (maxUploadBytes) this.maxUploadBytes = maxUploadBytes;
     this.outbox.requeueInFlight();
     void this.flush();
   }
@@ -191,7 +216,7 @@ export class OutboxFlusher implements FileHost {
   /** The server stored the message (OK or DUPLICATE): out of the outbox, into its seq place, and the other tabs told. */
   acked(clientMsgId: string, ackConversationId: string, seq: number, timeMs: number): void {
     const entry = this.outbox.acked(clientMsgId);
-    this.fileSide?.forget(clientMsgId);
+    this.files?.forget(clientMsgId);
     const conversationId = ackConversationId || entry?.conversationId || '';
     void this.deps.store()?.deleteOutbox(clientMsgId).catch(ignore);
     this.deps.settle(conversationId, clientMsgId, seq, timeMs);
@@ -269,7 +294,7 @@ export class OutboxFlusher implements FileHost {
           if (needsUpload(entry)) {
             // Its later entries wait behind it (head of line) while the file goes up.
             this.outbox.defer(entry.clientMsgId, at + UPLOAD_WAIT_MS);
-            this.files().then(
+            this.fileSide().then(
               (files) => files.start(entry, claim),
               () => this.rejected(entry.clientMsgId, 3000, 'network'), // the upload code did not load (offline): later
             );
@@ -332,7 +357,7 @@ export class OutboxFlusher implements FileHost {
 
   /** Pending files show from their bytes in IndexedDB (loads the upload code when there are any). */
   private restoreFiles(entries: readonly OutgoingMessage[]): void {
-    if (entries.some(needsUpload)) void this.files().then((files) => files.restore(entries), ignore);
+    if (entries.some(needsUpload)) void this.fileSide().then((files) => files.restore(entries), ignore);
   }
 
   private onTabMessage(message: TabMessage): void {

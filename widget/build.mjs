@@ -393,8 +393,10 @@ if (hasInbox) {
   await build({ ...browser, entryPoints: [join(root, 'widget/src/inbox-entry.ts')], outfile: join(dist, 'cs-inbox.js') });
 }
 
-// ESM: our code bundled into one module; lit, idb and protobufjs stay imports
-// so an app that already has them does not ship them twice.
+// ESM: our code bundled into dist/esm/index.js; lit, idb and protobufjs stay
+// imports so an app that already has them does not ship them twice. The lazy
+// chunks stay `import()`s of their own files (dist/esm/chunks/, esbuild
+// splitting), so the app's bundler splits them off too.
 const esm = join(dist, 'esm');
 rmSync(esm, { recursive: true, force: true });
 await build({
@@ -403,8 +405,10 @@ await build({
   format: 'esm',
   target: 'es2022',
   packages: 'external',
+  splitting: true,
   entryPoints: [join(root, 'widget/src/index.ts')],
-  outfile: join(esm, 'index.js'),
+  outdir: esm,
+  chunkNames: 'chunks/[name]-[hash]',
 });
 execFileSync(
   join(root, 'node_modules/.bin/tsc'),

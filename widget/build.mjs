@@ -9,7 +9,7 @@
 // warning (set CS_SIZE_STRICT=1 to fail the build instead).
 import { analyzeMetafile, build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
@@ -297,7 +297,19 @@ const chunkEntry = {
 };
 
 const chunkDir = join(dist, 'chunks');
-rmSync(chunkDir, { recursive: true, force: true });
+/**
+ * Chunks of earlier builds stay a while: a page may still run the cs-chat.js
+ * it had cached (max-age 5 min, stale-while-revalidate 1 day, BUNDLE_CACHE in
+ * server/src/http/routes.ts), which names its own chunks by hash; deleting
+ * them at a deploy would leave that visitor's panel "could not load" until a
+ * reload. So only chunk files older than two days go.
+ */
+const KEEP_OLD_CHUNKS_MS = 2 * 24 * 60 * 60 * 1000;
+mkdirSync(chunkDir, { recursive: true });
+for (const name of readdirSync(chunkDir)) {
+  const file = join(chunkDir, name);
+  if (Date.now() - statSync(file).mtimeMs > KEEP_OLD_CHUNKS_MS) rmSync(file, { force: true });
+}
 rmSync(join(dist, 'cs-chat-news.js'), { force: true }); // the news bundle of earlier builds is the `news` chunk now
 const chunkBuild = await build({
   ...browser,

@@ -5,13 +5,9 @@
  * the panel then shows what the session holds and sends.
  */
 import { setChunkLoader, type ChunkName, type Chunks } from '../../widget/src/chunks.js';
+import { esmChunks as esm } from '../../widget/src/chunks-esm.js';
 import { FakeSession, item } from './elements-fake-session.js';
 import { $, afterEachCleanup, equal, mount, ok, until } from './elements-helpers.js';
-
-const esm: { readonly [N in ChunkName]: () => Promise<Chunks[N]> } = {
-  panel: () => import('../../widget/src/elements/chat-panel.js'),
-  news: () => import('../../widget/src/elements/cs-news.js'),
-};
 
 /** A loader that fails while `state.failing`, counting its calls. */
 function flakyLoader(state: { failing: boolean; calls: number }) {

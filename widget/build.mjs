@@ -9,7 +9,7 @@
 // warning (set CS_SIZE_STRICT=1 to fail the build instead).
 import { analyzeMetafile, build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
@@ -79,8 +79,8 @@ const CLIENT_RECEIVES_ONLY = ['Welcome', 'Conversation', 'Ack', 'Message', 'Deli
  * the visitor never receives the inbox notices and never sends the agent
  * requests (the server refuses them from a visitor anyway).
  */
-const VISITOR_NEVER_RECEIVES = ['InboxUpdate', 'InboxBatch'];
-const VISITOR_NEVER_SENDS = ['Subscribe', 'Unsubscribe', 'ConversationAction'];
+const VISITOR_NEVER_RECEIVES = ['InboxUpdate', 'InboxBatch', 'AgentStatus'];
+const VISITOR_NEVER_SENDS = ['Subscribe', 'Unsubscribe', 'ConversationAction', 'AgentStatus'];
 const protoClientHalf = protoHalf([...CLIENT_SENDS_ONLY], [...CLIENT_RECEIVES_ONLY]);
 const protoVisitorHalf = protoHalf([...CLIENT_SENDS_ONLY, ...VISITOR_NEVER_RECEIVES], [...CLIENT_RECEIVES_ONLY, ...VISITOR_NEVER_SENDS]);
 
@@ -216,11 +216,14 @@ const SHARED = [
   'widget/src/elements/icons.ts',
   'widget/src/elements/message-text.ts',
   'widget/src/elements/session-view.ts',
+  'widget/src/chunks.ts',
 ];
 
 /** The global name of ChunkRegistry (widget/src/chunks.ts, REGISTRY_KEY). */
 const REGISTRY = 'self.__csChat';
 const pathKey = (abs) => relative(root, abs).split(sep).join('/');
+/** SHARED by the real path esbuild resolves imports to (a symlinked node_modules resolves outside the repo). */
+const sharedByRealPath = new Map(SHARED.map((path) => [realpathSync(join(root, path)), path]));
 
 /**
  * The names the chunks import from each SHARED module: a first pass bundles
@@ -236,8 +239,8 @@ async function namesChunksUse() {
       b.onResolve({ filter: /.*/ }, async (args) => {
         if (args.pluginData?.csShared || args.kind === 'entry-point' || args.namespace !== 'file') return undefined;
         const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { csShared: true } });
-        if (r.errors.length || r.namespace !== 'file' || !used.has(pathKey(r.path))) return undefined;
-        return { path: `cs-shared:${pathKey(r.path)}`, external: true };
+        const key = r.errors.length || r.namespace !== 'file' ? undefined : sharedByRealPath.get(r.path);
+        return key ? { path: `cs-shared:${key}`, external: true } : undefined;
       });
     },
   };
@@ -270,9 +273,8 @@ const fromEntry = {
     b.onResolve({ filter: /.*/ }, async (args) => {
       if (args.pluginData?.csShared || args.kind === 'entry-point' || args.namespace !== 'file') return undefined;
       const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { csShared: true } });
-      if (r.errors.length || r.namespace !== 'file') return undefined;
-      const key = pathKey(r.path);
-      return sharedExports.has(key) ? { path: key, namespace: 'cs-shared' } : undefined;
+      const key = r.errors.length || r.namespace !== 'file' ? undefined : sharedByRealPath.get(r.path);
+      return key && sharedExports.has(key) ? { path: key, namespace: 'cs-shared' } : undefined;
     });
     b.onLoad({ filter: /.*/, namespace: 'cs-shared' }, (args) => ({
       contents: `export const { ${sharedExports.get(args.path).join(', ')} } = ${REGISTRY}.m[${JSON.stringify(args.path)}];`,

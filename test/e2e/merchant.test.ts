@@ -100,7 +100,7 @@ describe('the first hour of a merchant', () => {
     const row = agent.getByRole('listbox', { name: 'Conversations' }).getByRole('option').first();
     await row.waitFor({ timeout: UI_TIMEOUT_MS });
     await eventually(async () => assert.match(await row.innerText(), /Where is my parcel\?/));
-    assert.doesNotMatch(await row.innerText(), /offline right now|Thanks for reaching out/);
+    assert.doesNotMatch(await row.innerText(), /away right now|offline right now|Thanks for reaching out/);
     await row.click();
     const link = agentLog(agent).getByRole('link', { name: 'https://track.example.com/p/42' });
     await link.waitFor({ timeout: UI_TIMEOUT_MS });
@@ -176,7 +176,8 @@ describe('the first hour of a merchant', () => {
     await phone.evaluate(() => window.scrollTo(0, 600));
     await phone.getByRole('button', { name: 'Open chat' }).click();
     const dialog = phone.locator('cs-chat').getByRole('dialog');
-    await dialog.waitFor();
+    // The panel itself (its lazy chunk loaded), not the box that says it is loading.
+    await dialog.getByRole('textbox', { name: 'Write a message…' }).waitFor();
     assert.equal(await dialog.getAttribute('aria-modal'), 'true', 'full-screen is modal');
     const header = phone.locator('cs-chat').getByRole('heading').first();
     const box = await header.boundingBox();

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { pino } from 'pino';
-import { autoReplyReason, backoffMs, clientMsgIdOf, conversationOfMessageId, ImapInbox, parseImapUrl, redact, replyAddress, replyText, threadMessageId, type HandledMail } from '../../server/src/email/index.js';
+import { autoReplyReason, backoffMs, clientMsgIdOf, conversationOfMessageId, ImapInbox, mayBeForAConversation, parseImapUrl, redact, replyAddress, replyText, threadMessageId, type HandledMail } from '../../server/src/email/index.js';
 import { dovecotInstalled, freePort, startDovecot } from '../helpers/dovecot.js';
 import { rawMail } from '../helpers/mail.js';
 import { ProtoClient } from '../support/proto-client.js';
@@ -90,7 +90,7 @@ describe('mailbox watcher', needsDovecot, () => {
     inbox.onHandled((mail) => handled.push(mail));
     try {
       const line = 'B'.repeat(998) + '\r\n';
-      dovecot.deliver(rawMail({ to: 'shop@example.com', body: line.repeat(Math.ceil((20 * 1024 * 1024) / line.length)) }));
+      dovecot.deliver(rawMail({ to: replyAddress('c_someconversation', { secret: TEST_SECRET, inboundDomain: 'in.example' }), body: line.repeat(Math.ceil((20 * 1024 * 1024) / line.length)) }));
       const [mail] = await until(() => handled.length > 0 && handled, 'the big mail to be looked at', 30_000);
       assert.equal(mail?.kind, 'refused');
       assert.equal(downloads, 0);
@@ -128,8 +128,9 @@ describe('mailbox watcher', needsDovecot, () => {
       now: Date.now,
     });
     try {
-      dovecot.deliver(rawMail({ to: 'shop@example.com', body: 'poison' }));
-      dovecot.deliver(rawMail({ to: 'shop@example.com', body: 'fine' }));
+      const to = replyAddress('c_someconversation', { secret: TEST_SECRET, inboundDomain: 'in.example' });
+      dovecot.deliver(rawMail({ to, body: 'poison' }));
+      dovecot.deliver(rawMail({ to: 'shop@example.com', cc: to, body: 'fine' }));
       await until(() => seen.length >= 2, 'both mails handled');
       assert.deepEqual(seen, ['poison', 'fine']);
       assert.ok(lines().some((l) => l.msg === 'email: importing an email failed' && l.level === 50));
@@ -155,7 +156,7 @@ describe('mailbox watcher', needsDovecot, () => {
       await until(() => handled.length >= 2, 'both mails looked at');
       assert.equal(handled.find((h) => 'clientMsgId' in h && h.clientMsgId === 'thread@visitor.example')?.kind, 'imported');
       const stray = handled.find((h) => h.kind === 'ignored');
-      assert.match(stray?.kind === 'ignored' ? stray.reason : '', /matches no conversation/);
+      assert.match(stray?.kind === 'ignored' ? stray.reason : '', /names no conversation/);
       const forgedId = sentId.replace(/\.out-1@/, '.out-1@').replace(/^<cs\.c(.)/, (_m, ch: string) => `<cs.c${ch === 'a' ? 'b' : 'a'}`);
       assert.equal(conversationOfMessageId(forgedId, { secret: TEST_SECRET }), null);
       assert.equal(conversationOfMessageId(sentId.toUpperCase(), { secret: TEST_SECRET }), visitor.conversationId);
@@ -177,6 +178,14 @@ describe('email pure parts', () => {
     assert.throws(() => parseImapUrl('imaps://imap.example.com'), /user, a password and a host/);
     assert.throws(() => parseImapUrl('not a url :secret@'), (error: Error) => /CS_IMAP_URL/.test(error.message));
     assert.equal(redact('imaps://u:hunter2@h'), 'imaps://u:***@h');
+  });
+
+  test('only mail naming a reply address or one of our Message-IDs is downloaded', () => {
+    const address = replyAddress('c_abc', { secret: TEST_SECRET, inboundDomain: 'in.example' });
+    assert.ok(mayBeForAConversation(`To: Shop <${address}>\r\n`));
+    assert.ok(mayBeForAConversation(`Delivered-To: ${address.toUpperCase()}\r\n`));
+    assert.ok(mayBeForAConversation(`In-Reply-To: ${threadMessageId('c_abc', 'e-1', 'shop.example', { secret: TEST_SECRET })}\r\n`));
+    assert.ok(!mayBeForAConversation('To: shop@example.com\r\nCc: anne+news@example.com\r\nReferences: <x@y>\r\n'));
   });
 
   test('backoff is full jitter, doubling up to the cap', () => {

@@ -206,7 +206,41 @@ describe('Outbox', () => {
     box.add(message('b', 2));
     box.markSending('a');
     box.requeueInFlight();
-    assertEqual(box.due().map((e) => e.clientMsgId), ['a', 'b', 'c'], 'creation order');
+    const sent: string[] = [];
+    for (let round = 0; round < 5; round++) {
+      for (const e of box.due()) {
+        box.markSending(e.clientMsgId);
+        sent.push(e.clientMsgId);
+        box.acked(e.clientMsgId);
+      }
+    }
+    assertEqual(sent, ['a', 'b', 'c'], 'creation order');
+  });
+
+  it('never lets a later message of a conversation overtake an earlier one the server rejects with retry_after', () => {
+    // The reorder this prevents: a and b both on the wire; the server's rate limit rejects a (retry in 500 ms)
+    // but has a token again when b arrives and stores it first, so b gets the lower seq. One in flight per
+    // conversation: b goes only once a is acknowledged.
+    const clock = { now: 0 };
+    const box = outbox(clock);
+    box.add(message('a', 1));
+    box.add(message('b', 2));
+    box.add(message('c', 3));
+    let tokens = 0; // empty for a's first send, refilled by every later arrival
+    const stored: string[] = [];
+    for (let round = 0; round < 20 && box.all().length; round++, clock.now += 250) {
+      const wire = box.due().map((e) => (box.markSending(e.clientMsgId), e.clientMsgId));
+      for (const id of wire) {
+        if (tokens-- <= 0) {
+          tokens = 1;
+          box.rejected(id, 500, 'rate limited');
+        } else {
+          stored.push(id);
+          box.acked(id);
+        }
+      }
+    }
+    assertEqual(stored, ['a', 'b', 'c'], 'the server stored (and numbered) them in creation order');
   });
 
   it("holds a conversation's later messages behind an earlier one that must wait, and lets other conversations go", () => {
@@ -222,9 +256,11 @@ describe('Outbox', () => {
     assertEqual(box.due().length, 0, 'a deferred entry (another tab holds it) waits too');
     assertEqual(box.due(300).map((e) => e.clientMsgId), ['x'], 'judged at a given time');
     clock.now = 500;
-    assertEqual(box.due().map((e) => e.clientMsgId), ['a', 'b', 'x'], 'all due, in creation order');
+    assertEqual(box.due().map((e) => e.clientMsgId), ['a', 'x'], "each conversation's head, in creation order");
     box.markSending('a');
-    assertEqual(box.due().map((e) => e.clientMsgId), ['b', 'x'], 'an entry in flight does not hold the next one back');
+    assertEqual(box.due().map((e) => e.clientMsgId), ['x'], 'an entry in flight holds the next one of its conversation back');
+    box.acked('a');
+    assertEqual(box.due().map((e) => e.clientMsgId), ['b', 'x'], 'b goes once a is acknowledged');
   });
 
   it("wakes for an ack deadline or the head of a conversation's queue, never for an entry held behind the head", () => {
@@ -233,7 +269,7 @@ describe('Outbox', () => {
     box.add(message('a', 1));
     box.add(message('b', 2));
     box.markSending('a');
-    assertEqual(box.nextWakeMs(), 0, 'b is the head of the queue and due now');
+    assertEqual(box.nextWakeMs(), 1000, "a's ack deadline: b waits behind a in flight");
     box.rejected('a', 700, 'rate limited');
     assertEqual(box.nextWakeMs(), 700, 'a waits for retry_after; b behind it is due but cannot go first');
     box.add({ ...message('x', 3), conversationId: 'other' });

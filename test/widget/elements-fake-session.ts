@@ -17,6 +17,7 @@ import {
   type SessionEvents,
   type TimelineItem,
 } from '../../widget/src/core/types.js';
+import type { Announcement, AnnouncementEvent } from '../../widget/src/core/announcements.js';
 
 type Listener<K extends keyof SessionEvents> = (event: SessionEvents[K]) => void;
 
@@ -148,6 +149,11 @@ export class FakeSession implements Session {
   unsubscribe(): void {}
   action(): void {}
 
+  readonly continuity = {
+    contact: (conversationId: string, email: string): void => void this.calls.push({ method: 'contact', args: [conversationId, email] }),
+    setAway: (away: boolean): void => void this.calls.push({ method: 'setAway', args: [away] }),
+  };
+
   pageView(url: string, title: string): void {
     this.calls.push({ method: 'pageView', args: [url, title] });
   }
@@ -162,5 +168,16 @@ export class FakeSession implements Session {
 
   async reset(): Promise<void> {
     this.calls.push({ method: 'reset', args: [] });
+  }
+
+  /** Announcements to show (set them, then `emit('list', {})`). */
+  news: Announcement[] = [];
+
+  announcements(): readonly Announcement[] {
+    return this.news;
+  }
+
+  announcementEvent(id: string, event: AnnouncementEvent): void {
+    this.calls.push({ method: 'announcementEvent', args: [id, event] });
   }
 }

@@ -4,10 +4,11 @@
  */
 import { setChunkLoader, type ChunkName, type Chunks } from './chunks.js';
 
-const modules: { readonly [N in ChunkName]: () => Promise<Chunks[N]> } = {
+/** Each chunk's module by `import()` (tests wrap it to make loads fail). */
+export const esmChunks: { readonly [N in ChunkName]: () => Promise<Chunks[N]> } = {
   panel: () => import('./elements/chat-panel.js'),
   news: () => import('./elements/cs-news.js'),
   stream: () => import('./transport/stream-socket.js'),
 };
 
-setChunkLoader((name) => modules[name]());
+setChunkLoader((name) => esmChunks[name]());

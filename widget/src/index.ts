@@ -16,6 +16,7 @@ import { ChatSession } from './transport/session.js';
 CsChat.createSession = (options) => new ChatSession(options);
 
 export { CsChat } from './elements/cs-chat.js';
+export { CsNews, type NewsAction } from './elements/cs-news.js';
 export { ChatController } from './elements/chat-controller.js';
 export { MessageWindow, type MessageWindowOptions } from './elements/message-window.js';
 export { renderMessage, renderTyping, renderQuote, renderState, isSafeImageUrl, previewText, Kind, RoleCode, icons, type MessageViewContext } from './elements/message-list.js';

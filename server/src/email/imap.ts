@@ -10,8 +10,10 @@
  * A sweep looks at unseen mail of the last `LOOKBACK_DAYS` days and any mail
  * past the highest UID already looked at this run (so mail a person marks
  * read in their mail program meanwhile is not missed). Each message's size
- * comes first (RFC822.SIZE); one over `maxBytes` is refused with a log line
- * and never downloaded. Imported mail (and duplicates) is flagged `\Seen`, so
+ * and its addressing headers come first (RFC822.SIZE, To/Cc/Delivered-To/
+ * In-Reply-To/References): mail that names no conversation is not
+ * downloaded at all, and one over `maxBytes` is refused with a log line and
+ * never downloaded. Imported mail (and duplicates) is flagged `\Seen`, so
  * a restart does not look at it again (and the dedup on its Message-ID would
  * make that harmless anyway). Mail that is ignored is left as it is: the
  * mailbox may be shared with people, and what is not for us stays unread
@@ -21,6 +23,18 @@ import { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
 import type { ImportOutcome } from './import.js';
 import type { ImapTarget } from './imap-url.js';
+
+/** The headers fetched before deciding to download a message (where a reply address or a thread Message-ID can be). */
+const ADDRESSING_HEADERS = ['to', 'cc', 'delivered-to', 'x-original-to', 'envelope-to', 'x-envelope-to', 'in-reply-to', 'references'];
+
+/**
+ * True when the headers name a reply address (`+<c|x><base32>.<mac>@`) or a
+ * Message-ID of ours (`<cs.…`): only such mail is downloaded and checked
+ * (the mac is verified by the importer; a forged one is logged there).
+ */
+export function mayBeForAConversation(headers: string): boolean {
+  return /\+[cx][a-z2-7]+\.[a-z2-7]{16}@|<cs\.[a-z2-7]+\./i.test(headers);
+}
 
 /** How far back a sweep looks for unseen mail, days. */
 export const LOOKBACK_DAYS = 14;
@@ -217,9 +231,15 @@ export class ImapInbox {
   private async consider(client: ImapFlow, uid: number): Promise<void> {
     const { log, maxBytes } = this.options;
     this.highestUid = Math.max(this.highestUid, uid);
-    const meta = await client.fetchOne(String(uid), { uid: true, size: true }, { uid: true });
+    const meta = await client.fetchOne(String(uid), { uid: true, size: true, headers: ADDRESSING_HEADERS }, { uid: true });
     if (!meta) return;
     const size = meta.size ?? 0;
+    if (!mayBeForAConversation(meta.headers?.toString('latin1') ?? '')) {
+      // The mailbox may be an ordinary one shared with people: what names no conversation is not even downloaded.
+      this.decided.add(uid);
+      log.info({ uid, size }, 'email: ignored (names no conversation in its recipients or thread headers; not downloaded)');
+      return this.tell({ uid, size, kind: 'ignored', reason: 'names no conversation (recipients, In-Reply-To, References)' });
+    }
     if (size > maxBytes) {
       this.decided.add(uid);
       log.warn({ uid, size, maxBytes }, `email: refused a ${Math.round(size / 1048576)} MB email (over the ${Math.round(maxBytes / 1048576)} MB limit, CS_MAX_EMAIL_BYTES); not downloaded, nothing stored`);

@@ -2,8 +2,8 @@
  * One inbound email to one visitor message (issue 14, DESIGN.md §10). The
  * mail is matched to a conversation by its reply address (To, Cc,
  * Delivered-To, X-Original-To; the mac must verify) or by `In-Reply-To` /
- * `References` naming a Message-ID the server sent (one made by
- * `threadMessageId`, or one the outbound queue recorded), then goes through the
+ * `References` naming a Message-ID the server sent (made by
+ * `threadMessageId`, so it names the conversation too), then goes through the
  * same pipeline as a socket Send, as the conversation's visitor: dedup,
  * seq, durable commit, fan-out to the workbench and the visitor's tabs. The
  * email's Message-ID is the `client_msg_id`, so the dedup of §3.4 makes a
@@ -22,12 +22,6 @@ import { keepAttachments, type AttachmentLimits } from './attachments.js';
 import { replyText } from './reply-text.js';
 import type { FileStore } from '../files/index.js';
 
-/** Where the server recorded the Message-IDs of the emails it sent (email-out's queue). */
-export interface SentMessageIds {
-  /** The conversation an email this server sent with this Message-ID (without `<>`) was about; undefined when unknown. */
-  conversationOf(messageId: string): string | undefined;
-}
-
 /** What became of one email. */
 export type ImportOutcome =
   | { readonly kind: 'imported'; readonly conversationId: string; readonly seq: number; readonly clientMsgId: string }
@@ -40,7 +34,6 @@ export type ImportOutcome =
 export interface ImportDeps {
   readonly pipeline: PipelineDeps;
   readonly addressKeys: ReplyAddressKeys;
-  readonly sent?: SentMessageIds;
   /** Where attachments are kept (files/); without it they are named in the text as not imported. */
   readonly files?: { readonly store: FileStore; readonly limits: AttachmentLimits };
 }
@@ -121,7 +114,7 @@ function matchConversation(deps: ImportDeps, header: HeaderLookup): { conversati
     }
   }
   for (const messageId of [...header('in-reply-to'), ...header('references')].flatMap(messageIdsIn)) {
-    const id = conversationOfMessageId(messageId, deps.addressKeys) ?? deps.sent?.conversationOf(messageId);
+    const id = conversationOfMessageId(messageId, deps.addressKeys);
     if (id) return { conversationId: id, reason: '' };
   }
   if (forged) return { reason: `reply address does not verify (forged or damaged): ${forged}` };

@@ -6,7 +6,7 @@ import type { AttachmentLimits } from './attachments.js';
 import type { ReplyAddressKeys } from './address.js';
 import { ImapInbox, type HandledMail, type ImapStatus } from './imap.js';
 import { parseImapUrl } from './imap-url.js';
-import { importEmail, type SentMessageIds } from './import.js';
+import { importEmail } from './import.js';
 
 /** The inbound half as the server holds it. */
 export interface EmailInbound {
@@ -31,8 +31,6 @@ export interface EmailInboundOptions {
   readonly retryCapMs: number;
   readonly addressKeys: ReplyAddressKeys;
   readonly pipeline: PipelineDeps;
-  /** The Message-IDs the outbound half sent; without it only reply addresses match. */
-  readonly sent?: SentMessageIds;
   /** Where attachments are kept; without it they are named in the text as not imported. */
   readonly files?: { readonly store: FileStore; readonly limits: AttachmentLimits };
   readonly log: Logger;
@@ -51,7 +49,7 @@ export function startEmailInbound(options: EmailInboundOptions): EmailInbound {
     pollMs: options.pollMs,
     retryBaseMs: options.retryBaseMs,
     retryCapMs: options.retryCapMs,
-    handle: (raw) => importEmail({ pipeline: options.pipeline, addressKeys: options.addressKeys, sent: options.sent, files: options.files }, raw),
+    handle: (raw) => importEmail({ pipeline: options.pipeline, addressKeys: options.addressKeys, files: options.files }, raw),
     log,
     random: Math.random,
     now: options.pipeline.now,

@@ -76,6 +76,7 @@ async function setStatus(ctx: PipelineDeps, conversation: Conversation, status: 
   conversation.status = status;
   ctx.fanOut.inboxChanged(conversation.id);
   await record(ctx, conversation, { t: 'status', conversationId: conversation.id, status, atMs: ctx.now() }, event);
+  if (status === cs.v1.ConversationStatus.RESOLVED) ctx.continuity?.resolved(conversation);
 }
 
 async function record(

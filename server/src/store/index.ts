@@ -5,3 +5,4 @@ export { migrate, MIGRATIONS, SchemaTooNewError, schemaVersion, type Migration }
 export { MemoryOnlyStore, StoreUnavailableError, type ColdReader, type ConversationRow, type DurableStore, type StoreRecord } from './records.js';
 export { JournalImportError, type ImportReport } from './legacy-import.js';
 export { openStore, type OpenedStore, type StoreSettings } from './open.js';
+export { MessageSearch, SearchSyntaxError } from './search.js';

@@ -21,6 +21,8 @@ import type Database from 'better-sqlite3';
 import { ACCOUNT_MIGRATIONS } from '../accounts/schema.js';
 import { attachmentsTable } from '../files/schema.js';
 import { BROADCAST_MIGRATIONS } from '../broadcast/store.js';
+import { EMAIL_MIGRATIONS } from '../email/schema.js';
+import { messageSearchIndex } from './search.js';
 
 /** One schema step. */
 export interface Migration {
@@ -107,6 +109,12 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: 'attachments', up: attachmentsTable },
   // Staff accounts, sessions, invites, setup codes, settings, canned replies (server/src/accounts/schema.ts).
   ...ACCOUNT_MIGRATIONS,
+  // Steps follow the lists above now: those lists are closed (a step added inside one would shift every step
+  // after it). New steps go at the end of this array.
+  // Full-text search over message text, kept current by triggers, existing messages backfilled (search.ts).
+  { name: 'messages_fts (full-text search)', up: messageSearchIndex },
+  // Visitors' emails, the outbound email queue, agents' alert choice (server/src/email/schema.ts).
+  ...EMAIL_MIGRATIONS,
 ];
 
 /** Raised when a database was written by a newer server than this one. */

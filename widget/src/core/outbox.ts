@@ -118,20 +118,27 @@ export class Outbox {
   }
 
   /**
-   * Queued entries whose time has come, in creation order, with the
-   * per-conversation head-of-line rule: a conversation's later entries wait
-   * behind an earlier queued one that is not due yet (a backoff, a
-   * retry_after, another tab's lease), so retries keep the order.
+   * What to send now: per conversation, its oldest queued entry, if its time
+   * has come and nothing of that conversation is in flight (`Sending`); in
+   * creation order across conversations. The head-of-line rule: a later
+   * message waits behind an earlier one that is on the wire or must wait (a
+   * backoff, a retry_after, another tab's lease). On the wire matters as much
+   * as waiting: were both sent, the server could answer the earlier REJECTED
+   * (retry_after) and store the later one, which would take the lower seq.
+   * So a conversation has one message in flight at a time; conversations do
+   * not hold each other up. A failed entry holds nothing back (it waits for
+   * the visitor's Retry).
    * @param now the time to judge by, ms; default the clock's now (a flush
    *   passes one time for its whole round).
    */
   due(now: number = this.now()): OutboxEntry[] {
-    const blocked = new Set<string>();
+    const held = new Set<string>();
     const due: OutboxEntry[] = [];
     for (const e of this.all()) {
-      if (e.state !== OutboxState.Queued) continue;
-      if (e.dueMs > now) blocked.add(e.conversationId);
-      else if (!blocked.has(e.conversationId)) due.push(e);
+      if (e.state !== OutboxState.Queued && e.state !== OutboxState.Sending) continue;
+      if (held.has(e.conversationId)) continue;
+      held.add(e.conversationId);
+      if (e.state === OutboxState.Queued && e.dueMs <= now) due.push(e);
     }
     return due;
   }
@@ -213,9 +220,10 @@ export class Outbox {
   /**
    * When the session must look again, ms; undefined if never: the earliest
    * ack deadline, or the time the head of a conversation's queue is due.
-   * An entry held behind its conversation's head does not count: it cannot
-   * go before the head, and its own (past) time would wake the session over
-   * and over for nothing.
+   * An entry held behind its conversation's head (queued, or in flight, see
+   * `due()`) does not count: it cannot go before the head, and its own (past)
+   * time would wake the session over and over for nothing; the head's Ack
+   * (or its deadline) is what lets it go.
    */
   nextWakeMs(): number | undefined {
     let next: number | undefined;
@@ -224,7 +232,9 @@ export class Outbox {
       if (e.state === OutboxState.Queued) {
         if (headSeen.has(e.conversationId)) continue;
         headSeen.add(e.conversationId);
-      } else if (e.state !== OutboxState.Sending) continue;
+      } else if (e.state === OutboxState.Sending) {
+        headSeen.add(e.conversationId);
+      } else continue;
       next = next === undefined ? e.dueMs : Math.min(next, e.dueMs);
     }
     return next;

@@ -15,9 +15,10 @@
  * it at once and waits for it, so no message and no outbox flush is lost to
  * the delay.
  */
-import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { ConnState, type ConversationView, type Disposer, type IdentityInput, type Session, type TimelineItem } from '../core/types.js';
-import { EMPTY_VIEW, SessionLink } from './session-view.js';
+import type { ReactiveControllerHost } from 'lit';
+import type { Announcement } from '../core/announcements.js';
+import type { ConnState, ConversationView, Disposer, IdentityInput, Session, TimelineItem } from '../core/types.js';
+import { EMPTY_VIEW, SessionController } from './session-view.js';
 
 /** Detail of `cs-state`. */
 export interface StateDetail {
@@ -61,16 +62,20 @@ export interface ChatHost extends ReactiveControllerHost, EventTarget {
 }
 
 /** Owns the session of one `<cs-chat>`; see the module comment. */
-export class ChatController implements ReactiveController {
+export class ChatController extends SessionController {
   /** The conversation shown ('' until the session knows it). */
   conversationId = '';
   view: ConversationView = EMPTY_VIEW;
   /** Messages from the other side not seen yet. */
   unread = 0;
+  /** Why the server refused the email left in the widget ('' none). */
+  contactError = '';
+  private savedEmail = '';
+  /** The merchant's announcements to show, newest first. */
+  news: readonly Announcement[] = [];
   private current: Session | undefined;
-  /** Follows the session's events; holds the connection state and presence. */
-  private readonly link: SessionLink;
-  private connected = false;
+  /** The host element is on the page (between hostConnected and hostDisconnected). */
+  private onPage = false;
   private lastRead = 0;
   /** `start()` of the current session, once called. */
   private started: Promise<void> | undefined;
@@ -82,23 +87,33 @@ export class ChatController implements ReactiveController {
   private source: (() => Session | Promise<Session>) | undefined;
   private making: Promise<void> | undefined;
 
-  constructor(private readonly host: ChatHost) {
-    this.link = new SessionLink(host);
+  /** The element, with what this controller asks of it. */
+  declare protected readonly host: ChatHost;
+
+  constructor(host: ChatHost) {
+    super(host);
     host.addController(this);
   }
 
-  /** The connection state. */
-  get conn(): ConnState {
-    return this.link.conn;
+  /** The next opening while away outside business hours, ms since the epoch (0 unknown). */
+  get nextOpenMs(): number {
+    return this.link.nextOpenMs;
   }
 
-  /** The socket was open at least once: later drops show "reconnecting". */
-  get wasOpen(): boolean {
-    return this.link.wasOpen;
+  /** Offer the email field after this long without an agent reply, ms; 0: the server sends no email (offer nothing). */
+  get askEmailAfterMs(): number {
+    return this.link.askEmailAfterMs;
   }
 
-  get agentsOnline(): number {
-    return this.link.agentsOnline;
+  /** The email the server stored for this conversation (a Contact echo, or the conversation's), '' none. */
+  get contactEmail(): string {
+    return this.savedEmail || (this.view.info?.contactEmail ?? '');
+  }
+
+  /** Sends the email the visitor left (Contact); `contactError` says when the server refused it. */
+  leaveEmail(email: string): void {
+    this.contactError = '';
+    this.current?.continuity.contact(this.conversationId, email);
   }
 
   get session(): Session | undefined {
@@ -109,18 +124,18 @@ export class ChatController implements ReactiveController {
   set session(next: Session | undefined) {
     if (next === this.current) return;
     this.source = undefined;
-    if (this.connected) this.detach();
+    if (this.onPage) this.detach();
     this.current = next;
-    if (this.connected) this.attach();
+    if (this.onPage) this.attach();
   }
 
   hostConnected(): void {
-    this.connected = true;
+    this.onPage = true;
     this.attach();
   }
 
   hostDisconnected(): void {
-    this.connected = false;
+    this.onPage = false;
     this.detach();
   }
 
@@ -152,9 +167,9 @@ export class ChatController implements ReactiveController {
    * is done. Undefined without a session or while the element is detached.
    */
   async ready(): Promise<Session | undefined> {
-    if (!this.current && this.source && this.connected) await (this.making ??= this.make(this.source));
+    if (!this.current && this.source && this.onPage) await (this.making ??= this.make(this.source));
     const s = this.current;
-    if (!s || !this.connected) return undefined;
+    if (!s || !this.onPage) return undefined;
     if (this.startPending) this.startNow(s);
     await this.started;
     return s === this.current ? s : undefined;
@@ -235,6 +250,12 @@ export class ChatController implements ReactiveController {
         if (!this.conversationId || e.conversationId === this.conversationId) this.refresh();
       },
       incoming: (e) => this.onIncoming(e.item),
+      contact: (e) => {
+        if (e.conversationId === this.conversationId) this.savedEmail = e.email;
+      },
+      error: (e) => {
+        if (e.ref === 'contact') this.contactError = e.message;
+      },
     });
     this.refresh();
     this.startPending = true;
@@ -294,9 +315,11 @@ export class ChatController implements ReactiveController {
     if (id !== this.conversationId) {
       this.conversationId = id;
       this.lastRead = 0;
+      this.savedEmail = '';
     }
     // Before the first Welcome the id is empty: the view of "" holds what the visitor already sent (pending, "Sending").
     this.view = s.view(id);
+    this.news = s.announcements();
     this.host.requestUpdate();
   }
 

@@ -11,9 +11,12 @@
  * (or again after a failed load) shows everything.
  */
 import { html, nothing, type CSSResult, type ReactiveControllerHost } from 'lit';
+import { loadChunk } from '../chunks.js';
+import { AnnouncementEvent } from '../core/announcements.js';
 import { ConnState, type TimelineItem } from '../core/types.js';
 import type { ChatController } from './chat-controller.js';
 import { ComposerController } from './composer.js';
+import type { NewsDetail } from './cs-news.js';
 import { chatStyles } from './cs-chat-styles.js';
 import { pickLang, stringsFor, type Strings } from './i18n.js';
 import { icons } from './icons.js';
@@ -24,6 +27,8 @@ import { MessageWindow } from './message-window.js';
 import { isFullScreen, trapTab } from './panel-focus.js';
 import { ScrollLock } from './scroll-lock.js';
 import { messageContext, newestSeq } from './session-view.js';
+import { backAtText } from '../core/back-at.js';
+import { EmailCapture } from './email-capture.js';
 
 /** What the panel needs from `<cs-chat>`. */
 export interface PanelHost extends ReactiveControllerHost {
@@ -37,6 +42,8 @@ export interface PanelHost extends ReactiveControllerHost {
   close(): void;
   /** The panel is open and the page visible. */
   panelVisible(): boolean;
+  /** The visitor acted on an announcement (counts it, opens the chat when asked). */
+  newsAction(d: NewsDetail): void;
 }
 
 /** The panel's styles, added to the element's shadow root when the chunk arrives. */
@@ -53,9 +60,11 @@ export class ChatPanel {
   private readonly rows = new MessageRows();
   private readonly scrollLock: ScrollLock;
   private readonly composer: ComposerController;
+  private readonly email: EmailCapture;
   /** What the last render picked for the rows, applied right after it (see `committed`). */
   private shown: { items: readonly TimelineItem[]; ctx: MessageViewContext } | undefined;
-  private quoting: TimelineItem | undefined;
+  /** The message, or the announcement (its `id` and line; a TimelineItem has no `id`), the composer replies to. */
+  private quoting: TimelineItem | { readonly id: string; readonly text: string } | undefined;
   /** Focus the composer after the next render (the panel was opened). */
   private focusPending: boolean;
 
@@ -66,6 +75,7 @@ export class ChatPanel {
     this.window = new MessageWindow(host, { loadOlder: () => chat.loadOlder() });
     this.scrollLock = new ScrollLock(host);
     this.composer = new ComposerController(host, (typing) => chat.setTyping(typing));
+    this.email = new EmailCapture(host, chat);
     this.focusPending = host.isOpen;
     this.scrollLock.set(host.isOpen && isFullScreen());
   }
@@ -115,6 +125,8 @@ export class ChatPanel {
     // Presence only when known: while the link is down the header says so instead of a stale "Online".
     const linked = this.chat.conn === ConnState.Open;
     const online = linked && this.chat.agentsOnline > 0;
+    // Away outside business hours: when the team is back, in the visitor's own zone and language (core/back-at.ts).
+    const away = this.chat.nextOpenMs > 0 ? backAtText(this.chat.nextOpenMs, Date.now(), s.lang) : s.away;
     const view = this.chat.view;
     this.shown = { items: this.window.slice(view.items, view.hasOlder), ctx: this.viewContext(s) };
     return html`
@@ -133,22 +145,24 @@ export class ChatPanel {
           <div class="avatar" aria-hidden="true">${[...name][0]?.toUpperCase()}</div>
           <div class="heading">
             <h2>${name}</h2>
-            <p class="presence"><i class=${online ? 'online' : 'away'}></i>${linked ? (online ? s.online : s.away) : this.chat.wasOpen ? s.reconnecting : ''}</p>
+            <p class="presence"><i class=${online ? 'online' : 'away'}></i>${linked ? (online ? s.online : away) : this.chat.wasOpen ? s.reconnecting : ''}</p>
           </div>
           <button class="icon-btn" type="button" aria-label=${s.closeChat} @click=${() => this.host.close()}>${icons.close}</button>
         </header>
         ${this.renderBanner(s)}
+        ${this.renderNews()}
         <div class="log" role="log" aria-live="polite" aria-label=${s.messages} tabindex="0">
           <div class="sentinel top"></div>
           ${this.window.loading ? html`<div class="older">${s.loadingOlder}</div>` : nothing}
           ${view.items.length === 0 ? html`<div class="empty">${this.host.greeting || s.empty}</div>` : nothing}
           <div class="rows"></div>
+          ${this.email.render(s)}
           <div class="sentinel bottom"></div>
         </div>
         <div class="below">${renderTyping(view.typing, s)}</div>
         ${this.quoting
           ? html`<div class="quoting">
-              <span><b>${s.replyingTo}</b> ${previewText(this.quoting, s)}</span>
+              <span><b>${s.replyingTo}</b> ${'id' in this.quoting ? this.quoting.text : previewText(this.quoting, s)}</span>
               <button class="icon-btn" type="button" aria-label=${s.cancelReply} @click=${() => this.cancelQuote()}>${icons.close}</button>
             </div>`
           : nothing}
@@ -180,6 +194,22 @@ export class ChatPanel {
     return nothing;
   }
 
+  /** The announcements as a card above the messages (`<cs-news>`, the lazy `news` chunk). */
+  private renderNews() {
+    if (!this.chat.news.length) return nothing;
+    loadChunk('news').catch(() => undefined);
+    return html`<cs-news mode="card" .items=${this.chat.news} @cs-news=${this.onNews}></cs-news>`;
+  }
+
+  private onNews = ({ detail: d }: CustomEvent<NewsDetail>): void => {
+    this.host.newsAction(d);
+    if (d.quote) {
+      this.quoting = { id: d.id, text: d.quote };
+      this.host.requestUpdate();
+      this.textarea?.focus();
+    }
+  };
+
   private viewContext(s: Strings): MessageViewContext {
     return messageContext(this.chat.view.items, {
       strings: s,
@@ -210,7 +240,12 @@ export class ChatPanel {
   private submitDraft(): void {
     const text = this.composer.take();
     if (!text) return;
-    this.sendText(text, this.quoting?.seq ?? 0);
+    const quoting = this.quoting;
+    if (quoting && 'id' in quoting) {
+      // A reply to an announcement quotes it in the text (every client and transcript shows it), and counts as replied.
+      this.sendText(`> ${quoting.text}\n${text}`, 0);
+      this.host.newsAction({ id: quoting.id, action: 'reply', event: AnnouncementEvent.Replied });
+    } else this.sendText(text, quoting?.seq ?? 0);
     this.quoting = undefined;
     const ta = this.textarea;
     if (ta) {

@@ -36,6 +36,7 @@
  * @cssprop --cs-z - z-index. Default 2147483000.
  */
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { loadChunk } from '../chunks.js';
 import type { IdentityInput, Session, SessionFactory, TimelineItem } from '../core/types.js';
 import { AttentionController, pageHidden } from './alerts.js';
 import { ChatController } from './chat-controller.js';
@@ -44,6 +45,7 @@ import { icons } from './icons.js';
 import { LazyPanel, PanelState } from './lazy-panel.js';
 import { launcherStyles } from './launcher-styles.js';
 import { previewText } from './message-text.js';
+import type { NewsDetail } from './cs-news.js';
 import { resetStyles } from './styles.js';
 
 export class CsChat extends LitElement {
@@ -186,6 +188,16 @@ export class CsChat extends LitElement {
     return this.isOpen && !pageHidden();
   }
 
+  /**
+   * What the visitor did with an announcement (the banner here, the card in
+   * the panel): the session counts seen, clicked and dismissed once each;
+   * the banner and Reply open the chat. (Reply's quote is the panel's.)
+   */
+  newsAction(d: NewsDetail): void {
+    if (d.event) this.session?.announcementEvent(d.id, d.event);
+    if (d.open) this.open();
+  }
+
   /** Called by the controller for a message that arrived out of view. */
   attention(item: TimelineItem, unread: number): void {
     const s = this.strings;
@@ -241,8 +253,17 @@ export class CsChat extends LitElement {
         ${unread ? html`<span class="badge" aria-hidden="true">${unread > 99 ? '99+' : unread}</span>` : nothing}
       </button>
       <span id="unread" class="sr-only">${unread ? s.unread(unread) : ''}</span>
+      ${this.isOpen ? nothing : this.renderBanner()}
       ${this.panelMade ? (this.lazy.panel?.render() ?? this.renderLoading(s)) : nothing}
     `;
+  }
+
+  /** The newest announcement as a banner by the closed launcher; `<cs-news>` is the lazy `news` chunk, loaded when there is one. */
+  private renderBanner() {
+    if (!this.chat.news.length) return nothing;
+    // Defines <cs-news> (it upgrades in place); a failed load is tried again on the next render.
+    loadChunk('news').catch(() => undefined);
+    return html`<cs-news mode="banner" .items=${this.chat.news} @cs-news=${(e: CustomEvent<NewsDetail>) => this.newsAction(e.detail)}></cs-news>`;
   }
 
   /** The panel's box while its code loads, or after a load failed (retried; Retry tries now). */

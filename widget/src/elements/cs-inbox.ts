@@ -21,6 +21,7 @@
  * @cssprop --cs-accent - Brand colour. Default #4f46e5.
  * @cssprop --cs-font - Font stack. Default the system UI font.
  */
+import { emailSectionStrings } from './settings-email-i18n.js';
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { cs } from '../../../proto/gen/chat.js';
 import { ConnState, type ConversationInfo, type SessionFactory, type TimelineItem } from '../core/types.js';
@@ -39,7 +40,8 @@ import { conversationOption, detailsPanel } from './inbox-views.js';
 import { GateController } from './inbox-gate.js';
 import { httpBaseOf } from './inbox-account.js';
 import { InboxDirectory, transferTargets } from './inbox-directory.js';
-import { adminLinks, conversationActions } from './inbox-actions.js';
+import { adminLinks, conversationActions, meBadge } from './inbox-actions.js';
+import { InboxSearch } from './inbox-search.js';
 import { icons, Kind, renderMessage, renderTyping, RoleCode, type MessageViewContext } from './message-list.js';
 import { MessageRows } from './message-rows.js';
 import { MessageWindow } from './message-window.js';
@@ -86,6 +88,8 @@ export class CsInbox extends LitElement {
   private readonly gate: GateController;
   /** The team (transfer picker) and canned replies from the API, for an account's sign-in. */
   private readonly directory = new InboxDirectory(this);
+  /** The search box over the list (inbox-search.ts). */
+  private readonly search = new InboxSearch(this);
   /** Agents online at the last render: a change reads the team again (who is online). */
   private onlineSeen = -1;
   /** The shared windowed rendering of long timelines (the same as `<cs-chat>`'s). */
@@ -135,7 +139,9 @@ export class CsInbox extends LitElement {
     if (changed.has('token') && changed.get('token') !== undefined && this.token) void this.inbox.signIn(this.token);
     document.documentElement.lang = this.t.lang;
     const signedIn = this.inbox.account && this.inbox.phase !== InboxPhase.SignedOut;
-    this.directory.use(signedIn ? httpBaseOf(this.server || sameOriginWs()) : undefined);
+    const base = signedIn ? httpBaseOf(this.server || sameOriginWs()) : undefined;
+    this.directory.use(base);
+    this.search.use(base);
     if (signedIn && this.inbox.agentsOnline !== this.onlineSeen) {
       this.onlineSeen = this.inbox.agentsOnline;
       void this.directory.refresh();
@@ -174,20 +180,21 @@ export class CsInbox extends LitElement {
     const inbox = this.inbox;
     const alerts = inbox.alerts;
     const t = this.t;
-    const conn = inbox.connected ? t.connected : inbox.connState === ConnState.Offline ? t.offlineConn : inbox.connState === ConnState.Failed ? t.disconnected : t.reconnecting;
+    const conn = inbox.connected ? t.connected : inbox.conn === ConnState.Offline ? t.offlineConn : inbox.conn === ConnState.Failed ? t.disconnected : t.reconnecting;
     return html`<header class="topbar" part="topbar">
       <div class="brand">${icons.chat}<span>${t.brand}</span></div>
       <span class=${inbox.connected ? 'conn ok' : 'conn'} role="status"><i aria-hidden="true"></i>${conn}</span>
       <span class="spacer"></span>
       ${inbox.connected ? html`<span class="muted">${t.agentsOnline(inbox.agentsOnline)}</span>` : nothing}
+      ${inbox.connected
+        ? html`<button type="button" class=${inbox.away ? 'ghost away-on' : 'ghost'} aria-pressed=${inbox.away ? 'true' : 'false'} title=${emailSectionStrings(t.lang).awayTitle} @click=${() => inbox.setAway(!inbox.away)}>${inbox.away ? emailSectionStrings(t.lang).away : emailSectionStrings(t.lang).available}</button>`
+        : nothing}
       ${alerts.notificationPermission === 'default'
         ? html`<button type="button" class="ghost" @click=${this.enableNotifications}>${t.enableNotifications}</button>`
         : nothing}
       ${adminLinks(inbox.account, t)}
       <button type="button" class="ghost" title=${t.soundTitle} @click=${this.toggleSound}>${t.sound(alerts.soundOn)}</button>
-      ${inbox.account
-        ? html`<a class="me" href="/agent/profile" title=${inbox.account.email}><span class="me-avatar" aria-hidden="true" style=${`background:${inbox.account.avatar_color}`}>${inbox.agentName.slice(0, 1).toUpperCase()}</span>${inbox.agentName}</a>`
-        : html`<span class="me" title=${inbox.agentId}><span class="me-avatar" aria-hidden="true">${inbox.agentName.slice(0, 1).toUpperCase()}</span>${inbox.agentName}</span>`}
+      ${meBadge(inbox.account, inbox.agentId, inbox.agentName)}
       <button type="button" class="ghost" @click=${() => void inbox.signOut()}>${t.signOut}</button>
     </header>`;
   }
@@ -195,11 +202,12 @@ export class CsInbox extends LitElement {
   private renderSidebar(): TemplateResult {
     const inbox = this.inbox;
     const counts = filterCounts(inbox.allConversations, inbox.agentId);
-    const list = inbox.conversations;
+    const list = this.search.filter(inbox.conversations);
     const focusId = list.some((c) => c.id === inbox.selectedId) ? inbox.selectedId : list[0]?.id;
     const now = Date.now();
     const t = this.t;
     return html`<nav class="sidebar" part="list" aria-label=${t.inboxNav}>
+      ${this.search.render(t)}
       <div class="tabs" role="tablist" aria-label=${t.filterConversations} @keydown=${this.onTabKey}>
         ${FILTER_LABELS.map(
           ([filter]) => html`<button
@@ -231,7 +239,7 @@ export class CsInbox extends LitElement {
                 }),
               )}
             </ul>`
-          : html`<p class="none">${t.noConversations}</p>`}
+          : html`<p class="none">${this.search.query.trim() ? t.noMatches : t.noConversations}</p>`}
       </div>
     </nav>`;
   }
@@ -360,7 +368,7 @@ export class CsInbox extends LitElement {
 
   /** Arrow keys, Home and End move through the list and open the conversation. */
   private onListKey(e: KeyboardEvent): void {
-    const list = this.inbox.conversations;
+    const list = this.search.filter(this.inbox.conversations);
     const current = (e.target as HTMLElement).closest<HTMLElement>('[role=option]')?.dataset['id'];
     const i = list.findIndex((c) => c.id === current);
     const next: Record<string, number> = { ArrowDown: i + 1, ArrowUp: i - 1, Home: 0, End: list.length - 1 };

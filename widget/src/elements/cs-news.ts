@@ -1,8 +1,7 @@
 /**
  * `<cs-news>`: the merchant's announcements inside `<cs-chat>` (DESIGN.md
- * §6). Loaded lazily (its own small bundle, dist/cs-chat-news.js) the first
- * time a visitor holds an announcement, so visitors without one never pay
- * for it. It only renders what it is given and reports what the visitor
+ * §6). Loaded lazily (the `news` chunk, see chunks.ts) the first time a
+ * visitor holds an announcement, so visitors without one never pay for it. It only renders what it is given and reports what the visitor
  * does; `<cs-chat>` talks to the session.
  *
  * - `mode="card"` (top of the open panel): the newest announcement not yet

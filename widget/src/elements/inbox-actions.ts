@@ -62,3 +62,11 @@ export function adminLinks(account: AccountInfo | undefined, t: WorkbenchStrings
     ${account && admin ? html`<a class="ghost" href="/agent/settings">${t.settings}</a>` : nothing}
     ${admin ? html`<a class="ghost" href="/agent/announcements">${t.announcements}</a>` : nothing}`;
 }
+
+/** Who is signed in: an account links to its profile page; a service token shows its agent id. */
+export function meBadge(account: AccountInfo | undefined, agentId: string, name: string): TemplateResult {
+  const initial = name.slice(0, 1).toUpperCase();
+  return account
+    ? html`<a class="me" href="/agent/profile" title=${account.email}><span class="me-avatar" aria-hidden="true" style=${`background:${account.avatar_color}`}>${initial}</span>${name}</a>`
+    : html`<span class="me" title=${agentId}><span class="me-avatar" aria-hidden="true">${initial}</span>${name}</span>`;
+}

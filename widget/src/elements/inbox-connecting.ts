@@ -10,7 +10,7 @@ import type { WorkbenchStrings } from './workbench-i18n.js';
 
 /** What the screen needs from the inbox controller. */
 export interface ConnectingState {
-  readonly connState: ConnState;
+  readonly conn: ConnState;
   /** The WebSocket URL being tried. */
   readonly url: string;
   signOut(): Promise<void>;
@@ -18,13 +18,13 @@ export interface ConnectingState {
 
 /** A spinner while connecting; the reason and the way out once an attempt failed. */
 export function connectingScreen(inbox: ConnectingState, t: WorkbenchStrings): TemplateResult {
-  const stuck = inbox.connState === ConnState.Waiting || inbox.connState === ConnState.Offline;
+  const stuck = inbox.conn === ConnState.Waiting || inbox.conn === ConnState.Offline;
   if (!stuck) return html`<div class="center" role="status"><span class="spinner" aria-hidden="true"></span>${t.signingIn}</div>`;
   return html`<div class="center">
     <div class="signin">
       <h1>${t.cannotReach}</h1>
       <p class="error" role="alert">
-        ${inbox.connState === ConnState.Offline ? t.browserOffline : html`${t.connectionFailed} <code>${inbox.url}</code>`}
+        ${inbox.conn === ConnState.Offline ? t.browserOffline : html`${t.connectionFailed} <code>${inbox.url}</code>`}
         ${t.stillTrying}
       </p>
       <p class="muted">

@@ -3,11 +3,11 @@
  * sign-out, the open conversation, its subscription and read receipts) and the
  * alerts; `<cs-inbox>` only renders what it exposes and calls its methods.
  */
-import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { ReactiveControllerHost } from 'lit';
 import { cs } from '../../../proto/gen/chat.js';
 import { ConnState, type ConversationInfo, type ConversationView, type Disposer, type Session, type SessionFactory, type TimelineItem } from '../core/types.js';
 import { InboxAlerts, readStorage, writeStorage } from './alerts.js';
-import { EMPTY_VIEW, newestSeq, SessionLink } from './session-view.js';
+import { EMPTY_VIEW, newestSeq, SessionController } from './session-view.js';
 import { httpBaseOf, logout, type AccountInfo } from './inbox-account.js';
 import { agentIdOfToken, InboxFilter, totalUnread, visibleConversations, visitorLabel } from './inbox-model.js';
 
@@ -33,7 +33,7 @@ const QUIET_AFTER_WELCOME_MS = 2000;
  * the filter and the open conversation, sends, acts, marks read, and raises
  * alerts. Every change calls `host.requestUpdate()`.
  */
-export class InboxController implements ReactiveController {
+export class InboxController extends SessionController {
   phase: InboxPhase = InboxPhase.SignedOut;
   /** Why the last sign-in failed, shown on the form. */
   signInError = '';
@@ -50,8 +50,6 @@ export class InboxController implements ReactiveController {
   private session: Session | undefined;
   /** Torn down when the element leaves the page. */
   private hostDisposers: Disposer[] = [];
-  /** Follows the session's events (torn down with it); holds the connection state and presence. */
-  private readonly link: SessionLink;
   /** Unread count per conversation seen so far, to tell a new conversation or message from an update. Undefined until the first list. */
   private seenUnread: Map<string, number> | undefined;
   /**
@@ -66,14 +64,16 @@ export class InboxController implements ReactiveController {
   private csrf = '';
   private noticeTimer: ReturnType<typeof setTimeout> | undefined;
 
+  declare protected readonly host: ReactiveControllerHost & HTMLElement;
+
   constructor(
-    private readonly host: ReactiveControllerHost & HTMLElement,
+    host: ReactiveControllerHost & HTMLElement,
     private readonly createSession: SessionFactory,
     /** WebSocket URL of the server's /ws; read when signing in. */
     private readonly serverUrl: () => string,
   ) {
+    super(host);
     this.alerts = new InboxAlerts(host.ownerDocument);
-    this.link = new SessionLink(host);
     host.addController(this);
   }
 
@@ -166,13 +166,12 @@ export class InboxController implements ReactiveController {
     return this.serverUrl();
   }
 
-  /** The connection state. */
-  get connState(): ConnState {
-    return this.link.conn;
-  }
+  /** I set myself away (the server's word, AgentStatus): I do not count as online for visitors. */
+  away = false;
 
-  get agentsOnline(): number {
-    return this.link.agentsOnline;
+  /** Sets myself away or back (visitors see away mode when nobody else can answer). */
+  setAway(away: boolean): void {
+    this.session?.continuity.setAway(away);
   }
 
   /** Agents known to the server, for transfer (from Welcome / Presence when the session reports them). */
@@ -180,8 +179,9 @@ export class InboxController implements ReactiveController {
     return this.link.agentIds;
   }
 
+  /** The socket is open. */
   get connected(): boolean {
-    return this.connState === ConnState.Open;
+    return this.link.conn === ConnState.Open;
   }
 
   /** Every conversation, newest activity first. */
@@ -251,7 +251,12 @@ export class InboxController implements ReactiveController {
         this.phase = InboxPhase.Ready;
         this.quietUntilMs = Date.now() + QUIET_AFTER_WELCOME_MS;
         this.agentName = event.name || this.agentId;
+        // The server says "away" right after Welcome when it is so.
+        this.away = false;
         if (remember) writeStorage(TOKEN_KEY, token);
+      },
+      agentStatus: ({ away }) => {
+        if (current()) this.away = away;
       },
       list: () => {
         if (!current()) return;

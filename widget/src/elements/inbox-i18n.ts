@@ -103,6 +103,9 @@ export interface InboxStrings {
   readonly connectionFailed: string;
   readonly stillTrying: string;
   readonly backToSignIn: string;
+  readonly searchLabel: string;
+  readonly searchPlaceholder: string;
+  readonly noMatches: string;
 }
 
 const en: InboxStrings = {
@@ -198,6 +201,9 @@ const en: InboxStrings = {
   connectionFailed: 'The connection to the chat server failed or was refused:',
   stillTrying: 'Still trying…',
   backToSignIn: 'Back to sign-in',
+  searchLabel: 'Search conversations',
+  searchPlaceholder: 'Search names, emails, topics, messages…',
+  noMatches: 'No conversation here matches the search.',
 };
 
 const zh: InboxStrings = {
@@ -293,6 +299,9 @@ const zh: InboxStrings = {
   connectionFailed: '连接聊天服务器失败或被拒绝：',
   stillTrying: '仍在重试…',
   backToSignIn: '返回登录',
+  searchLabel: '搜索对话',
+  searchPlaceholder: '搜索姓名、邮箱、主题、消息…',
+  noMatches: '这里没有符合搜索的对话。',
 };
 
 /** The inbox strings of a workbench language. */

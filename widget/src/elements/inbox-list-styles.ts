@@ -10,6 +10,17 @@ export const inboxListStyles = css`
     background: #fff;
     border-right: 1px solid var(--_line);
   }
+  .search {
+    flex: none;
+    padding: 10px 10px 0;
+  }
+  .search input {
+    width: 100%;
+    padding: 7px 10px;
+  }
+  .search .error {
+    margin-top: 6px;
+  }
   .tabs {
     flex: none;
     display: flex;

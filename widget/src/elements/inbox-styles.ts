@@ -67,8 +67,14 @@ export const inboxStyles = css`
   button.ghost:hover {
     background: #f3f4f6;
   }
+  /* My own away toggle (AgentStatus) while it is on. */
+  button.ghost.away-on {
+    background: #fef3c7;
+    color: #92400e;
+  }
   a.ghost {
     padding: 6px 10px;
+    font-size: 13px;
     border-radius: 8px;
     color: #374151;
     font-weight: 600;

@@ -1,10 +1,11 @@
 /**
  * What `<cs-chat>` and `<cs-inbox>` share between a session and their views:
- * the {@link SessionLink} both controllers follow a session with, the empty
+ * the {@link SessionController} base of both controllers, the
+ * {@link SessionLink} they follow a session with, the empty
  * view, the newest seq shown (for read receipts), and the one builder of the
  * {@link MessageViewContext} the rows render with.
  */
-import type { ReactiveControllerHost } from 'lit';
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { findBySeq } from '../core/index.js';
 import { ConnState, type ConversationView, type Disposer, type Session, type SessionEvents, type TimelineItem } from '../core/types.js';
 import type { MessageViewContext } from './message-list.js';
@@ -58,6 +59,10 @@ export class SessionLink {
   /** The connection was open at least once: later drops show "reconnecting". */
   wasOpen = false;
   agentsOnline = 0;
+  /** Visitors: the next opening while away outside business hours (0 unknown). */
+  nextOpenMs = 0;
+  /** Visitors: offer the email field after this long without an agent reply, ms; 0: the server sends no email. */
+  askEmailAfterMs = 0;
   /** Agents known to the server (from Welcome / Presence when the server names them). */
   agentIds: readonly string[] = [];
   private disposers: Disposer[] = [];
@@ -82,12 +87,18 @@ export class SessionLink {
       this.conn = event.newState;
       if (event.newState === ConnState.Open) this.wasOpen = true;
     });
-    const presence = (event: { readonly agentsOnline: number; readonly agentIds?: readonly string[] }): void => {
+    const presence = (event: { readonly agentsOnline: number; readonly agentIds?: readonly string[]; readonly nextOpenMs?: number }): void => {
       this.agentsOnline = event.agentsOnline;
+      this.nextOpenMs = event.nextOpenMs ?? 0;
       if (event.agentIds) this.agentIds = event.agentIds;
     };
-    on('welcome', presence);
+    on('welcome', (event) => {
+      presence(event);
+      this.askEmailAfterMs = event.askEmailAfterMs ?? 0;
+    });
     on('presence', presence);
+    on('contact');
+    on('agentStatus');
     on('list');
     on('change');
     on('incoming');
@@ -98,5 +109,43 @@ export class SessionLink {
   unlink(): void {
     for (const dispose of this.disposers.splice(0)) dispose();
     this.conn = ConnState.Idle;
+  }
+}
+
+/**
+ * The base of `<cs-chat>`'s ChatController and `<cs-inbox>`'s
+ * InboxController: the {@link SessionLink} each follows its session with,
+ * and what both elements read of the connection through it. Each subclass
+ * links and unlinks its own session (one visitor session made after the
+ * first paint; agent sessions made and dropped by sign-in and sign-out) and
+ * calls `host.addController(this)` once its own fields are set.
+ */
+export abstract class SessionController implements ReactiveController {
+  /** Follows the session's events; holds the connection state and presence. */
+  protected readonly link: SessionLink;
+
+  constructor(protected readonly host: ReactiveControllerHost) {
+    this.link = new SessionLink(host);
+  }
+
+  /** The host element is on the page (subclasses link their session here or later). */
+  abstract hostConnected(): void;
+
+  /** The host element left the page: subclasses unlink and stop their session. */
+  abstract hostDisconnected(): void;
+
+  /** The connection state, compared with the `ConnState` object. */
+  get conn(): ConnState {
+    return this.link.conn;
+  }
+
+  /** The socket was open at least once: later drops show "reconnecting". */
+  get wasOpen(): boolean {
+    return this.link.wasOpen;
+  }
+
+  /** Agents online (from Welcome and Presence). */
+  get agentsOnline(): number {
+    return this.link.agentsOnline;
   }
 }

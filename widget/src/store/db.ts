@@ -6,7 +6,7 @@
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { ConversationInfo, TimelineItem } from '../core/types.js';
-import type { OutgoingMessage } from '../core/index.js';
+import type { Announcement, OutgoingMessage } from '../core/index.js';
 
 /** Messages kept per conversation: the newest ones. Older pages come from the server. */
 export const CACHE_LIMIT = 500;
@@ -32,9 +32,12 @@ interface ChatSchema extends DBSchema {
   messages: { key: [string, number]; value: TimelineItem };
   conversations: { key: string; value: ConversationRecord };
   meta: { key: string; value: string };
+  /** Announcements held (DESIGN.md §6), by id; a recall deletes the row. */
+  broadcasts: { key: string; value: Announcement };
 }
 
-const VERSION = 1;
+/** v1: outbox, messages, conversations, meta. v2: broadcasts. */
+const VERSION = 2;
 
 /** Thrown when the database is gone (deleted by another tab or by the browser) and could not be reopened. */
 export class StoreClosedError extends Error {
@@ -142,11 +145,26 @@ export class ChatStore {
     await (await this.connection()).delete('messages', range(conversationId));
   }
 
-  /** Forgets everything: token, device, cache, outbox (log-out). */
+  /** Every announcement held. */
+  async announcements(): Promise<Announcement[]> {
+    return (await this.connection()).getAll('broadcasts');
+  }
+
+  /** Stores and deletes announcements in one transaction, and keeps the broadcast cursor (Hello.broadcast_cursor) with them. */
+  async applyAnnouncements(put: readonly Announcement[], drop: readonly string[], cursor: number): Promise<void> {
+    const tx = (await this.connection()).transaction(['broadcasts', 'meta'], 'readwrite');
+    const broadcasts = tx.objectStore('broadcasts');
+    for (const a of put) void broadcasts.put(a);
+    for (const id of drop) void broadcasts.delete(id);
+    void tx.objectStore('meta').put(String(cursor), 'broadcast_cursor');
+    await tx.done;
+  }
+
+  /** Forgets everything: token, device, cache, outbox, announcements (log-out). */
   async clearAll(): Promise<void> {
-    const tx = (await this.connection()).transaction(['outbox', 'messages', 'conversations', 'meta'], 'readwrite');
+    const tx = (await this.connection()).transaction(['outbox', 'messages', 'conversations', 'meta', 'broadcasts'], 'readwrite');
     await Promise.all([tx.objectStore('outbox').clear(), tx.objectStore('messages').clear(),
-      tx.objectStore('conversations').clear(), tx.objectStore('meta').clear(), tx.done]);
+      tx.objectStore('conversations').clear(), tx.objectStore('meta').clear(), tx.objectStore('broadcasts').clear(), tx.done]);
   }
 
   /**
@@ -164,6 +182,7 @@ export class ChatStore {
             db.createObjectStore('conversations', { keyPath: 'id' });
             db.createObjectStore('meta');
           }
+          if (oldVersion < 2) db.createObjectStore('broadcasts', { keyPath: 'id' });
         },
         // An older tab keeps the old version open: it is asked to close (blocking) below; until then we wait.
         blocked: () => undefined,

@@ -10,19 +10,25 @@
  * - `signals.ts`: `Received` and `Read` batched, typing throttled.
  * - `changes.ts`: change events coalesced per frame, the message cache.
  * - `conversations.ts`: per-conversation state and the epoch rule.
+ * - `credentials.ts`: token, device id, identity, and refused credentials.
+ * - `arrivals.ts`: delivered messages and acked seqs into the timelines.
  * - `mapping.ts`: wire <-> item, pure.
  */
 import { cs } from '../../../proto/gen/chat.js';
-import { newId, type OutgoingMessage } from '../core/index.js';
-import { ConnState, type ActionKind, type ConversationInfo, type ConversationView, type Disposer, IdentityError, type IdentityInput } from '../core/types.js';
+import { newId, type Announcement, type AnnouncementEvent, type OutgoingMessage } from '../core/index.js';
+import { ConnState, type ActionKind, type ConversationInfo, type ConversationView, type Disposer, type IdentityInput } from '../core/types.js';
 import type { MessageKind, Session, SessionEvents, SessionOptions, TimelineItem } from '../core/types.js';
 import { ChatStore } from '../store/index.js';
+import { Announcements } from './announcements.js';
+import { Arrivals } from './arrivals.js';
 import { Changes, type ChangesDeps } from './changes.js';
 import type { Frame } from './codec.js';
 import { Connection } from './connection.js';
+import { Credentials } from './credentials.js';
+import { Continuity } from './continuity.js';
 import { browserSessionEnv, type SessionEnv } from './env.js';
 import { Conversations, ignore } from './conversations.js';
-import { roleOf, toItem } from './mapping.js';
+import { roleOf } from './mapping.js';
 import { OutboxFlusher, type FlusherDeps } from './outbox-flusher.js';
 import { Signals, type SignalsDeps } from './signals.js';
 import { Sync, type SyncDeps } from './sync.js';
@@ -52,17 +58,15 @@ export class ChatSession implements Session {
   private readonly sync: Sync;
   private readonly outbox: OutboxFlusher;
   private readonly conn: Connection;
+  readonly continuity = new Continuity((frame) => this.conn.send(frame), () => this.primary, (type, event) => this.emit(type, event));
+  private readonly news: Announcements;
+  private readonly arrivals: Arrivals;
+  private readonly credentials: Credentials;
   private store: ChatStore | undefined;
-  private token = '';
-  private deviceId = '';
   private primary = '';
   private userIdValue = '';
   private topic: string;
-  private identity: IdentityInput | undefined;
   private page: { url: string; title: string } = { url: '', title: '' };
-  private retriedToken = false;
-  /** The pending `identify()`: settled by the next Welcome or refusal. */
-  private identifying: { resolve: () => void; reject: (error: IdentityError) => void } | undefined;
 
   constructor(
     private readonly options: SessionOptions,
@@ -71,7 +75,7 @@ export class ChatSession implements Session {
     this.env = { ...browserSessionEnv(), ...env };
     this.dbName = options.dbName ?? 'cs-chat';
     this.topic = options.topic ?? '';
-    this.identity = options.identity;
+    this.credentials = new Credentials(options.role === 'visitor', options.agentToken ?? '', options.identity);
     const store = (): ChatStore | undefined => this.store;
     const changed = (id: string): void => this.changes.mark(id);
     this.convs = new Conversations({ store, changed });
@@ -92,13 +96,28 @@ export class ChatSession implements Session {
       primary: () => this.primary,
       changed,
       emitChange: (conversationId) => this.emit('change', { conversationId }),
-      insert: (id, items) => this.insert(id, items),
-      settle: (id, clientMsgId, seq, timeMs) => this.settle(id, clientMsgId, seq, timeMs),
+      insert: (id, items) => this.arrivals.insert(id, items),
+      settle: (id, clientMsgId, seq, timeMs) => this.arrivals.settle(id, clientMsgId, seq, timeMs),
     };
     this.changes = new Changes(parts);
     this.signals = new Signals(parts);
     this.sync = new Sync(parts);
     this.outbox = new OutboxFlusher(parts, options);
+    this.arrivals = new Arrivals({
+      convs: this.convs,
+      userId: parts.userId,
+      pullGap: (id) => this.sync.pullGap(id),
+      scheduleReceived: () => this.signals.scheduleReceived(),
+      changed,
+      dropTwin: (clientMsgId) => this.outbox.dropTwin(clientMsgId),
+      incoming: (item) => this.emit('incoming', { item }),
+    });
+    this.news = new Announcements({
+      store,
+      send: parts.send,
+      now: parts.now,
+      changed: () => this.emit('list', {}),
+    });
     this.conn = new Connection(
       { url: options.url, hello: () => this.hello(), backoffBaseMs: options.backoffBaseMs, backoffCapMs: options.backoffCapMs },
       {
@@ -125,12 +144,11 @@ export class ChatSession implements Session {
 
   async start(): Promise<void> {
     const store = (this.store = await ChatStore.open(this.dbName));
-    if (this.options.role === 'visitor') this.token = (await store.getMeta('token')) ?? '';
-    this.deviceId = (await store.getMeta('device')) ?? '';
-    if (!this.deviceId) await store.setMeta('device', (this.deviceId = newId()));
+    await this.credentials.load(store);
     this.primary = (await store.getMeta(this.primaryKey())) ?? '';
     this.userIdValue = (await store.getMeta('user')) ?? '';
     await this.convs.restore(store);
+    await this.news.restore(store);
     await this.outbox.start(store);
     if (this.convs.size) this.emit('list', {});
     this.conn.start();
@@ -225,9 +243,7 @@ export class ChatSession implements Session {
    * then reconnects as the anonymous visitor it was, keeping its token.
    */
   identify(identity: IdentityInput): Promise<void> {
-    this.identifying?.reject(new IdentityError('superseded'));
-    const accepted = new Promise<void>((resolve, reject) => (this.identifying = { resolve, reject }));
-    this.identity = identity;
+    const accepted = this.credentials.identify(identity);
     this.conn.restart();
     return accepted;
   }
@@ -245,12 +261,20 @@ export class ChatSession implements Session {
     const ids = [...this.convs.keys()];
     this.convs.clear();
     this.outbox.clear();
-    this.token = this.primary = this.userIdValue = '';
-    this.identity = undefined;
-    await this.requireStore().setMeta('device', (this.deviceId = newId()));
+    this.news.clear();
+    this.primary = this.userIdValue = '';
+    await this.credentials.reset(this.requireStore());
     for (const id of ids) this.changes.mark(id);
     this.emit('list', {});
     this.conn.restart();
+  }
+
+  announcements(): readonly Announcement[] {
+    return this.news.current();
+  }
+
+  announcementEvent(id: string, event: AnnouncementEvent): void {
+    this.news.event(id, event);
   }
 
   // ---- connection events ----
@@ -258,31 +282,26 @@ export class ChatSession implements Session {
   private hello(): cs.v1.Hello.$Properties {
     const visitor = this.options.role === 'visitor';
     return {
-      token: visitor ? this.token : (this.options.agentToken ?? ''),
-      deviceId: `${this.deviceId}.${this.tabId}`,
+      ...this.credentials.hello(this.tabId),
       platform: 'web',
       appVersion: String(CORE_LEVEL),
       coreLevel: CORE_LEVEL,
       site: this.options.site ?? '',
       topic: this.topic,
-      identity: visitor && this.identity ? { ...this.identity } : null,
       cursors: this.convs.cursors(),
       pageUrl: this.page.url,
       pageTitle: this.page.title,
       inboxBatch: !visitor,
       lang: this.options.lang ?? '',
+      broadcastCursor: this.news.cursor,
+      ...this.continuity.hello(visitor),
     };
   }
 
   private onWelcome(welcome: cs.v1.Welcome): void {
-    this.retriedToken = false;
     this.userIdValue = welcome.userId;
     const store = this.store;
     void store?.setMeta('user', welcome.userId).catch(ignore);
-    if (this.options.role === 'visitor' && welcome.token && welcome.token !== this.token) {
-      this.token = welcome.token;
-      void store?.setMeta('token', welcome.token).catch(ignore);
-    }
     for (const c of welcome.conversations) this.convs.setInfo(c);
     if (this.options.role === 'visitor') {
       const primary = welcome.conversations.find((c) => c.topic === this.topic) ?? welcome.conversations[0];
@@ -291,11 +310,12 @@ export class ChatSession implements Session {
         void store?.setMeta(this.primaryKey(), this.primary).catch(ignore);
       }
       if (this.primary) this.outbox.adoptUnaddressed(this.primary);
+      this.news.apply(welcome.broadcasts, welcome.broadcastCursor);
     }
     this.sync.forgetPending();
-    this.identifying?.resolve();
-    this.identifying = undefined;
-    this.emit('welcome', { userId: welcome.userId, name: welcome.name, agentsOnline: welcome.agentsOnline, agentIds: [...welcome.agentIds] });
+    this.credentials.welcomed(welcome, store);
+    const { nextOpenMs, askEmailAfterMs } = welcome;
+    this.emit('welcome', { userId: welcome.userId, name: welcome.name, agentsOnline: welcome.agentsOnline, agentIds: [...welcome.agentIds], nextOpenMs, askEmailAfterMs });
     this.emit('list', {});
     for (const id of this.subscribed) this.conn.send({ subscribe: { conversationId: id } });
     const catchUp = this.options.role === 'visitor' ? [...this.convs.keys()] : [...this.subscribed];
@@ -311,7 +331,7 @@ export class ChatSession implements Session {
         return this.outbox.acked(ack.clientMsgId, ack.conversationId, ack.seq, ack.serverTimeMs);
       }
       case 'deliver':
-        return this.onDeliver((frame.deliver as cs.v1.Deliver).messages);
+        return this.arrivals.deliver((frame.deliver as cs.v1.Deliver).messages);
       case 'syncResult':
         return this.sync.onResult(frame.syncResult as cs.v1.SyncResult);
       case 'inboxUpdate': {
@@ -336,74 +356,28 @@ export class ChatSession implements Session {
       }
       case 'presence':
         return this.onPresence(frame.presence as cs.v1.Presence);
+      case 'broadcast': {
+        const broadcast = frame.broadcast as cs.v1.Broadcast;
+        return this.news.apply(broadcast.items, broadcast.cursor);
+      }
       default:
-        return;
+        this.continuity.onFrame(frame);
     }
   }
 
   private onError(error: cs.v1.Error): void {
-    this.emit('error', { code: error.code, message: error.message, fatal: error.fatal });
+    this.emit('error', { code: error.code, message: error.message, fatal: error.fatal, ref: error.ref });
     if (error.ref && this.outbox.outbox.get(error.ref) && error.code !== cs.v1.ErrorCode.GOING_AWAY) {
       const retryAfter = error.retryAfterMs || (error.code === cs.v1.ErrorCode.UNAVAILABLE || error.code === cs.v1.ErrorCode.RATE_LIMITED ? 1000 : 0);
       this.outbox.rejected(error.ref, retryAfter, error.message);
     }
     if (error.code === cs.v1.ErrorCode.RESYNC) for (const id of [...this.convs.keys()]) if (id) this.sync.catchUp(id);
-    // A Hello with an identity is judged by it first: refused means the signature, not the token. Go on anonymous.
-    if (error.code === cs.v1.ErrorCode.UNAUTHENTICATED && this.identity) {
-      this.identity = undefined;
-      this.identifying?.reject(new IdentityError(error.message));
-      this.identifying = undefined;
-      this.timers.later(0, () => this.conn.restart());
-      return;
-    }
-    // A visitor token the server no longer accepts (secret rotated out): start over as a new visitor, once.
-    if (error.code === cs.v1.ErrorCode.UNAUTHENTICATED && this.options.role === 'visitor' && this.token && !this.retriedToken) {
-      this.retriedToken = true;
-      this.token = '';
-      void this.store?.setMeta('token', '').catch(ignore);
-      this.timers.later(0, () => this.conn.restart());
-    }
-  }
-
-  /** An own pending message got its seq: into its place, cached, and the gap below it pulled if any. */
-  private settle(conversationId: string, clientMsgId: string, seq: number, timeMs: number): void {
-    const conv = this.convs.ensure(conversationId);
-    const item = conv.timeline.ack(clientMsgId, seq, timeMs);
-    if (item) conv.unsaved.push(item);
-    this.sync.pullGap(conversationId);
-    this.signals.scheduleReceived();
-    this.changes.mark(conversationId);
-  }
-
-  private onDeliver(messages: readonly cs.v1.Message.$Properties[]): void {
-    const byConv = new Map<string, TimelineItem[]>();
-    for (const m of messages) {
-      const item = toItem(m, this.userIdValue);
-      let list = byConv.get(item.conversationId);
-      if (!list) byConv.set(item.conversationId, (list = []));
-      list.push(item);
-    }
-    for (const [id, items] of byConv) {
-      const added = this.insert(id, items);
-      for (const item of added) if (!item.own) this.emit('incoming', { item });
-      this.sync.pullGap(id);
-    }
-  }
-
-  /** Adds server messages; what is new goes to the cache, and own outbox twins (another tab's send) leave the outbox. */
-  private insert(id: string, items: readonly TimelineItem[]): readonly TimelineItem[] {
-    const conv = this.convs.ensure(id);
-    const { added } = conv.timeline.insert(items);
-    if (!added.length) return added;
-    conv.unsaved.push(...added);
-    for (const item of added) this.outbox.dropTwin(item.clientMsgId);
-    this.signals.scheduleReceived();
-    this.changes.mark(id);
-    return added;
+    // A refused identity (go on anonymous) or visitor token (start over as a new visitor): reconnect at once.
+    if (this.credentials.refused(error, this.store)) this.timers.later(0, () => this.conn.restart());
   }
 
   private onPresence(presence: cs.v1.Presence): void {
-    this.emit('presence', { agentsOnline: presence.agentsOnline, agentIds: [...presence.agentIds] });
+    this.emit('presence', { agentsOnline: presence.agentsOnline, agentIds: [...presence.agentIds], nextOpenMs: presence.nextOpenMs });
     if (!presence.visitorId) return;
     this.convs.setVisitorOnline(presence.visitorId, presence.visitorOnline);
     this.emit('list', {});

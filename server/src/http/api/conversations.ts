@@ -4,14 +4,17 @@
  * answers through the serving store: the list is read from SQLite's rows
  * (every stored conversation, filtered and ordered there; nothing is loaded
  * into the hot set), with the live object for a conversation in memory.
- * Search matches visitor name, email and topic (Unicode case folding) and
- * the text of recent messages (ConversationStore.textContains: SQLite folds
- * ASCII only), private notes and events excluded. A full-text index (issue
- * 12) replaces the text part by implementing the same port.
+ * Search matches visitor name, email and topic (Unicode case folding), and
+ * message text through the full-text index of the whole history
+ * (store/search.ts, FTS5) when the store is on disk — else the text of
+ * recent messages (ConversationStore.textContains); private notes and
+ * events excluded.
  */
 import { cs } from '../../../../proto/gen/chat.js';
 import { personPreview } from '../../pipeline/preview.js';
 import type { ConversationStore, Conversation, StoredMessage } from '../../store/conversations.js';
+import { SearchSyntaxError, type MessageSearch } from '../../store/search.js';
+import { ApiError } from './http.js';
 
 /** Conversation statuses by their API names. */
 export const STATUS_NAMES = { open: cs.v1.ConversationStatus.OPEN, pending: cs.v1.ConversationStatus.PENDING, resolved: cs.v1.ConversationStatus.RESOLVED } as const;
@@ -22,11 +25,7 @@ const KIND_NAMES: Readonly<Record<number, string>> = Object.fromEntries(Object.e
 
 /** Most conversations a list or search looks at (newest activity first). */
 const LIST_SCAN = 2000;
-/**
- * Most messages per conversation a text search reads, newest first. A
- * full-text index (SQLite FTS5 over the messages table) would search all of
- * history; until then, search covers recent messages.
- */
+/** Most messages per conversation a text search reads in memory, newest first (without the full-text index: CS_JOURNAL=off). */
 const SEARCH_SCAN = 300;
 
 /** A list filter. */
@@ -71,7 +70,11 @@ export function messageJson(m: StoredMessage): Record<string, unknown> {
 }
 
 export class MemoryConversationReader implements ConversationReader {
-  constructor(private readonly store: ConversationStore) {}
+  constructor(
+    private readonly store: ConversationStore,
+    /** The full-text index of cs-chat.db; undefined when nothing is on disk. */
+    private readonly search?: MessageSearch,
+  ) {}
 
   private json(c: Conversation): Record<string, unknown> {
     const visitor = this.store.visitors.get(c.visitorId);
@@ -93,10 +96,11 @@ export class MemoryConversationReader implements ConversationReader {
     };
   }
 
-  private matches(c: Conversation, q: string): boolean {
+  private matches(c: Conversation, q: string, found: ReadonlySet<string> | undefined): boolean {
     const visitor = this.store.visitors.get(c.visitorId);
     const fields = [visitor?.name ?? '', visitor?.email ?? '', c.topic];
     if (fields.some((f) => f.toLowerCase().includes(q))) return true;
+    if (found) return found.has(c.id);
     return this.store.textContains(c, q, SEARCH_SCAN);
   }
 
@@ -106,13 +110,26 @@ export class MemoryConversationReader implements ConversationReader {
       { status: filter.status === undefined ? undefined : STATUS_NAMES[filter.status], site: filter.site, assigneeId: filter.assignee },
       q ? LIST_SCAN : filter.limit,
     );
+    const found = q ? this.textMatches(filter.q ?? '') : undefined;
     const out: Record<string, unknown>[] = [];
     for (const c of candidates) {
-      if (q && !this.matches(c, q)) continue;
+      if (q && !this.matches(c, q, found)) continue;
       out.push(this.json(c));
       if (out.length >= filter.limit) break;
     }
     return out;
+  }
+
+  /** Conversations whose message text matches, from the index; undefined without one. Bad query syntax is a 400. */
+  private textMatches(q: string): ReadonlySet<string> | undefined {
+    try {
+      return this.search?.conversationIds(q);
+    } catch (error) {
+      if (error instanceof SearchSyntaxError) {
+        throw new ApiError('bad_request', `q is not a search the index can read (${error.message}). Put an exact phrase in double quotes, e.g. "free shipping".`);
+      }
+      throw error;
+    }
   }
 
   get(id: string): Record<string, unknown> | undefined {

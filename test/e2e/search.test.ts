@@ -1,0 +1,91 @@
+/**
+ * Search in the workbench (issue 12), real server process + Chromium: the
+ * search box above the list asks the server's full-text index (message
+ * text of the whole history, names, topics) and the list shows only what
+ * it found; Chinese words are found inside sentences; a query the index
+ * cannot read shows the server's message; clearing the box shows every
+ * conversation again. Axe finds nothing serious; screenshots at 1280 and 390.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import type { ApiClient } from '../support/api-client.js';
+import { ProtoClient } from '../support/proto-client.js';
+import { assertAccessible, serverWithOwner, shot, signedInPage } from './admin-helpers.js';
+import { eventually, launchChromium, UI_TIMEOUT_MS, type ServerProcess } from './harness.js';
+
+describe('workbench search', () => {
+  let server: ServerProcess;
+  let owner: ApiClient;
+  let remove: () => void;
+  let browser: Browser;
+  let page: Page;
+
+  const rows = (): Promise<string[]> => page.getByRole('listbox', { name: 'Conversations' }).getByRole('option').allTextContents();
+
+  before(async () => {
+    ({ server, owner, remove } = await serverWithOwner());
+    browser = await launchChromium();
+    const ws = `${server.url.replace('http', 'ws')}/ws`;
+    for (const [text, topic] of [
+      ['My order of beeswax candles never arrived', 'order-1042'],
+      ['我想退货，杯子有裂缝', ''],
+      ['Do you ship the linen throw to Canada?', ''],
+    ] as const) {
+      const visitor = await ProtoClient.open(ws, { site: 'acme', topic, lang: /[\u4e00-\u9fff]/.test(text) ? 'zh-CN' : 'en' });
+      await visitor.send({ text });
+      // Later messages push the first one out of the preview: search must find it in the history.
+      await visitor.send({ text: 'Any news?' });
+      await visitor.close();
+    }
+    page = await signedInPage(browser, owner);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    remove?.();
+  });
+
+  it('finds conversations by message text anywhere in their history, in English and Chinese, and refuses bad syntax clearly', async () => {
+    await page.goto(`${server.url}/agent`);
+    await eventually(async () => assert.equal((await rows()).length, 3));
+    const box = page.getByRole('searchbox', { name: 'Search conversations' });
+
+    await box.fill('candles');
+    await eventually(async () => {
+      const shown = await rows();
+      assert.equal(shown.length, 1, JSON.stringify(shown));
+      assert.match(shown[0] ?? '', /order-1042/);
+    });
+    await page.screenshot({ path: shot('inbox-search-1280.png') });
+    await assertAccessible(page);
+
+    await box.fill('裂缝');
+    await eventually(async () => {
+      const shown = await rows();
+      assert.equal(shown.length, 1, JSON.stringify(shown));
+      assert.doesNotMatch(shown[0] ?? '', /order-1042/, 'the new answer, not the last one');
+    });
+    await page.getByRole('listbox', { name: 'Conversations' }).getByRole('option').first().click();
+    await page.getByText('我想退货，杯子有裂缝').waitFor({ timeout: UI_TIMEOUT_MS });
+
+    await box.fill('"never arrived');
+    await page.getByRole('alert').filter({ hasText: /q is not a search the index can read/ }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await box.fill('zebra');
+    await page.getByText('No conversation here matches the search.').waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.equal(await page.getByRole('alert').filter({ hasText: /q is not/ }).count(), 0, 'the error clears with a good query');
+
+    await box.fill('');
+    await eventually(async () => assert.equal((await rows()).length, 3));
+    await page.setViewportSize({ width: 390, height: 800 });
+    await page.getByRole('button', { name: 'Conversations' }).click();
+    await box.fill('linen');
+    await eventually(async () => {
+      const shown = await rows();
+      assert.equal(shown.length, 1, JSON.stringify(shown));
+      assert.doesNotMatch(shown[0] ?? '', /order-1042/);
+    });
+    await page.screenshot({ path: shot('inbox-search-390.png') });
+  });
+});

@@ -1,0 +1,54 @@
+/**
+ * `<cs-chat>`'s lazy panel (chunks.ts, lazy-panel.ts) on a fake session:
+ * the launcher works before the panel's code is there, a chunk that fails to
+ * load shows the failure in the panel and is retried (Retry, backoff), and
+ * the panel then shows what the session holds and sends.
+ */
+import { setChunkLoader, type ChunkName, type Chunks } from '../../widget/src/chunks.js';
+import { esmChunks as esm } from '../../widget/src/chunks-esm.js';
+import { FakeSession, item } from './elements-fake-session.js';
+import { $, afterEachCleanup, equal, mount, ok, until } from './elements-helpers.js';
+
+/** A loader that fails while `state.failing`, counting its calls. */
+function flakyLoader(state: { failing: boolean; calls: number }) {
+  return <N extends ChunkName>(name: N): Promise<Chunks[N]> => {
+    state.calls += 1;
+    return state.failing ? Promise.reject(new Error('offline')) : esm[name]();
+  };
+}
+
+afterEach(() => {
+  afterEachCleanup();
+  setChunkLoader((name) => esm[name]());
+});
+
+describe('lazy panel', () => {
+  it('shows a clear message while the panel cannot load, and the panel with the conversation once Retry loads it', async () => {
+    const state = { failing: true, calls: 0 };
+    setChunkLoader(flakyLoader(state));
+    const session = new FakeSession();
+    session.items = [item({ text: 'Your order shipped today.' })];
+    const { el } = await mount({}, session);
+    el.open();
+    await until(() => $(el, '.loading')?.textContent?.includes('The chat could not load. Trying again…'), 'the failure is shown');
+    ok(!$(el, 'textarea'), 'no composer without the panel');
+    ok($(el, '.launcher'), 'the launcher still works');
+    state.failing = false;
+    ($(el, '.loading .retry') as HTMLButtonElement).click();
+    await until(() => $(el, '.panel textarea'), 'the panel rendered from its chunk');
+    equal($(el, '.loading'), null, 'the message is gone');
+    ok($(el, '.rows')?.textContent?.includes('Your order shipped today.'), 'the conversation shows');
+  });
+
+  it('retries by itself with backoff, without a click', async () => {
+    const state = { failing: true, calls: 0 };
+    setChunkLoader(flakyLoader(state));
+    const { el } = await mount();
+    el.open();
+    await until(() => $(el, '.loading .retry'), 'the failure is shown');
+    const before = state.calls;
+    state.failing = false;
+    await until(() => $(el, '.panel textarea'), 'the panel after the automatic retry', 4000);
+    ok(state.calls > before, 'loaded again');
+  });
+});

@@ -79,8 +79,8 @@ const CLIENT_RECEIVES_ONLY = ['Welcome', 'Conversation', 'Ack', 'Message', 'Deli
  * the visitor never receives the inbox notices and never sends the agent
  * requests (the server refuses them from a visitor anyway).
  */
-const VISITOR_NEVER_RECEIVES = ['InboxUpdate', 'InboxBatch'];
-const VISITOR_NEVER_SENDS = ['Subscribe', 'Unsubscribe', 'ConversationAction'];
+const VISITOR_NEVER_RECEIVES = ['InboxUpdate', 'InboxBatch', 'AgentStatus'];
+const VISITOR_NEVER_SENDS = ['Subscribe', 'Unsubscribe', 'ConversationAction', 'AgentStatus'];
 const protoClientHalf = protoHalf([...CLIENT_SENDS_ONLY], [...CLIENT_RECEIVES_ONLY]);
 const protoVisitorHalf = protoHalf([...CLIENT_SENDS_ONLY, ...VISITOR_NEVER_RECEIVES], [...CLIENT_RECEIVES_ONLY, ...VISITOR_NEVER_SENDS]);
 

@@ -11,6 +11,7 @@
  * sees the change at the next request (sessions are looked up each time);
  * sockets opened before a reset stay until they reconnect.
  */
+import { DEFAULT_BUSINESS_HOURS, DEFAULT_EMAIL_SETTINGS } from './email/settings.js';
 import { randomBytes } from 'node:crypto';
 import { AccountError, AccountService, DEFAULT_TEXTS } from './accounts/index.js';
 import { openMigrated } from './store/db.js';
@@ -36,7 +37,7 @@ async function main(args: readonly string[]): Promise<number> {
   const db = openMigrated(dataDir);
   try {
     const accounts = new AccountService(db, {
-      defaultSettings: { widget: { color: '', title: '', position: 'right' }, texts: DEFAULT_TEXTS, blocked_words: [], blocked_words_mode: 'mask', allowed_origins: [] },
+      defaultSettings: { widget: { color: '', title: '', position: 'right' }, texts: DEFAULT_TEXTS, blocked_words: [], blocked_words_mode: 'mask', allowed_origins: [], business_hours: DEFAULT_BUSINESS_HOURS, email: DEFAULT_EMAIL_SETTINGS },
     });
     if (command === 'list') {
       const list = accounts.accounts.list();

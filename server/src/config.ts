@@ -41,6 +41,10 @@
  * | CS_MAX_UPLOAD_BYTES | largest attachment upload (413 past it) | 10485760 (10 MiB) |
  * | CS_UPLOAD_QUOTA_BYTES_PER_HOUR | bytes one visitor may upload per hour (429 past it; 0 = no limit) | 104857600 (100 MiB) |
  * | CS_FILE_URL_TTL_MS | least lifetime of a signed /files URL | 3600000 |
+ * | CS_SMTP_URL | SMTP server for outbound email (nodemailer URL); unset = email off | off |
+ * | CS_MAIL_FROM | sender of outbound email, `Shop <shop@example.com>` (the email.from setting overrides it) | none |
+ * | CS_EMAIL_DELAY_MS | agent replies not shown to the visitor within this are emailed, ms | 180000 |
+ * | CS_PUBLIC_URL | public base URL of the server for links in emails | the listen address |
  * | CS_IMAP_URL | mailbox of emailed replies: `imaps://user:app-password@imap.example.com[/folder]` | none (off) |
  * | CS_INBOUND_DOMAIN | reply addresses `reply+…@<domain>` (else the mailbox's address with a +tag) | none |
  * | CS_MAX_EMAIL_BYTES | largest emailed reply imported (bigger: refused before download) | 10485760 (10 MiB) |
@@ -123,6 +127,10 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): { options: Partial<Serve
     uploadQuotaBytesPerHour: number('CS_UPLOAD_QUOTA_BYTES_PER_HOUR'),
     fileUrlTtlMs: number('CS_FILE_URL_TTL_MS'),
     broadcastSpreadMs: number('CS_BROADCAST_SPREAD_MS'),
+    smtpUrl: env.CS_SMTP_URL || undefined,
+    mailFrom: env.CS_MAIL_FROM || undefined,
+    emailDelayMs: number('CS_EMAIL_DELAY_MS'),
+    publicUrl: env.CS_PUBLIC_URL ? env.CS_PUBLIC_URL.replace(/\/+$/, '') : undefined,
     imapUrl: env.CS_IMAP_URL || undefined,
     inboundDomain: env.CS_INBOUND_DOMAIN || undefined,
     maxEmailBytes: number('CS_MAX_EMAIL_BYTES'),

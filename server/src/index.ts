@@ -21,6 +21,9 @@ import { closeRevoked } from './gateway/staff.js';
 import { MemoryConversationReader, registerApi } from './http/api/index.js';
 import { MessageSearch, openStore, type ImportReport } from './store/index.js';
 import { registerStoreMetrics } from './store/metrics.js';
+import { EmailService } from './email/service.js';
+import { registerUnsubscribe } from './email/http.js';
+import { DEFAULT_BUSINESS_HOURS, DEFAULT_EMAIL_SETTINGS } from './email/settings.js';
 import { startEmailInbound, type EmailInbound } from './email/index.js';
 
 export { resolveOptions, repoRoot, type BlockedWordsMode, type ServerOptions } from './options.js';
@@ -60,6 +63,8 @@ export interface RunningServer {
   readonly files: Files;
   /** The public mailbox (tests and admin tools). */
   readonly broadcasts: BroadcastService;
+  /** Away mode, visitors' emails and outbound email (tests and admin tools). */
+  readonly email: EmailService;
   /** The HTTP stream sessions (read-only use: tests). */
   readonly streams: Pick<Streams, 'size' | 'maxBuffered'>;
   /** Emailed replies (CS_IMAP_URL); undefined when off. */
@@ -89,8 +94,8 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
   const options = resolveOptions(partial);
   const log = pino({ level: options.logLevel, base: { svc: 'cs-chat' } });
   const opened = openStore({ dataDir: options.dataDir, commitMs: options.commitMs, busyTimeoutMs: options.busyTimeoutMs, probeMs: options.storeProbeMs }, log);
-  const journal = opened.durable;
-  const store = new ConversationStore(journal, {
+  const durable = opened.durable;
+  const store = new ConversationStore(durable, {
     hotSetBytes: options.hotSetBytes,
     maxConversationsPerVisitor: options.maxConversationsPerVisitor,
     newVisitorsPerIpPerMinute: options.newVisitorsPerIpPerMinute,
@@ -98,14 +103,14 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
   });
 
   const metrics = new ServerMetrics();
-  registerStoreMetrics(metrics.registry, store, journal);
+  registerStoreMetrics(metrics.registry, store, durable);
   const now = (): number => Date.now();
   // The modules' own connection (announcements, attachments, and the tables others add): cs-chat.db on this thread, or memory only.
   const ownsDatabase = options.database === undefined;
   const database = options.database ?? (options.dataDir ? openModuleDb(options.dataDir, options.busyTimeoutMs) : new Database(':memory:'));
   if (ownsDatabase && !options.dataDir) migrate(database);
   // Their commits skip the fsync on this thread; the writer thread's next commit makes them durable (store/module-db.ts).
-  const moduleWrites = journal.persistent && options.dataDir ? new ModuleWrites(database, journal, (error) => log.warn({ err: error }, 'store: module writes not synced')) : undefined;
+  const moduleWrites = durable.persistent && options.dataDir ? new ModuleWrites(database, durable, (error) => log.warn({ err: error }, 'store: module writes not synced')) : undefined;
   const accounts = new AccountService(database, { now, defaultSettings: defaultSettings(options) });
   const filter = new WordFilter(accounts.settings.get().blocked_words, accounts.settings.get().blocked_words_mode);
   accounts.settings.onChange((settings) => filter.configure(settings.blocked_words, settings.blocked_words_mode));
@@ -135,12 +140,42 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
   });
   const hub = new Hub(store, metrics, options, log, now, (message) => files.wireAttachments(message));
   store.setInUse((conversationId) => hub.registry.watchersOf(conversationId).length > 0);
+  let listenUrl = '';
+  const email = new EmailService({
+    db: database,
+    options: { smtpUrl: options.smtpUrl, mailFrom: options.mailFrom, delayMs: options.emailDelayMs, inboundDomain: options.inboundDomain },
+    conversation: (id) => store.get(id),
+    staff: () => accounts.accounts.list(),
+    fileNames: (message) => files.wireAttachments(message).map((file) => file.name ?? ''),
+    keys: { secret: options.secret, previousSecret: options.previousSecret },
+    publicUrl: () => options.publicUrl || listenUrl,
+    onContactChange: (conversationId) => hub.inboxChanged(conversationId),
+    transport: options.emailTransport,
+    afterAccepted: options.emailAfterAccepted,
+    settings: () => accounts.settings.get(),
+    onlineAgents: () => hub.registry.onlineAgents(),
+    visitor: (visitorId) => store.visitors.get(visitorId),
+    onAwayChange: () => hub.notices.agentsChanged(),
+    log,
+    now: options.emailClock,
+  });
+  hub.notices.useContinuity({
+    availableAgents: () => email.availability.availableAgents(),
+    away: () => email.availability.view(),
+    wireFields: (conversation) => email.wireFields(conversation),
+  });
+  let hoursBefore = JSON.stringify(accounts.settings.get().business_hours);
+  accounts.settings.onChange((settings) => {
+    const hours = JSON.stringify(settings.business_hours);
+    if (hours !== hoursBefore) email.availability.hoursChanged();
+    hoursBefore = hours;
+  });
   accounts.onRevocation((revocation) => closeRevoked(hub, revocation));
   const pipeline = {
     options,
     conversations: store,
-    messages: durableMessageStore({ conversations: store, durable: journal, now }),
-    journal,
+    messages: durableMessageStore({ conversations: store, durable, now }),
+    durable,
     fanOut: hub,
     attachments: files,
     filter,
@@ -151,7 +186,8 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
       },
       isOnline: (agentId: string) => hub.registry.agentSessions(agentId).length > 0,
     },
-    botTexts: (lang: string) => textsFor(accounts.settings.get(), lang),
+    botTexts: (lang: string) => ({ ...textsFor(accounts.settings.get(), lang), timeZone: accounts.settings.get().business_hours.timezone }),
+    continuity: email,
     metrics,
     log,
     now,
@@ -160,11 +196,12 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
     options,
     keys,
     store,
-    journal,
+    durable,
     hub,
     metrics,
     accounts,
     broadcasts,
+    email,
     log,
     pipeline,
     now,
@@ -198,14 +235,16 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
       keys: ctx.keys,
       apiToken: options.apiToken,
       trustProxy: options.trustProxy,
-      conversations: new MemoryConversationReader(store, journal.persistent ? new MessageSearch(database) : undefined),
+      conversations: new MemoryConversationReader(store, durable.persistent ? new MessageSearch(database) : undefined),
       onlineAgentIds: () => new Set(hub.registry.onlineAgents()),
       announcements: broadcasts,
+      email,
     },
     log,
   );
   files.register(app);
-  registerHttpRoutes(app, { options, metrics, log, health: () => ({ journalHealthy: journal.healthy, shuttingDown: ctx.shuttingDown }) });
+  registerUnsubscribe(app, email);
+  registerHttpRoutes(app, { options, metrics, log, health: () => ({ journalHealthy: durable.healthy, shuttingDown: ctx.shuttingDown }) });
 
   let listenSocket: uWS.us_listen_socket;
   try {
@@ -216,12 +255,14 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
     await emailInbound?.stop();
     hub.dispose();
     store.dispose();
+    email.close();
     await moduleWrites?.close();
     await opened.close();
     throw error;
   }
   const port = uWS.us_socket_local_port(listenSocket);
   const host = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
+  listenUrl = `http://${host}:${port}`;
   let closing: Promise<void> | undefined;
 
   const close = (): Promise<void> =>
@@ -234,6 +275,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
       hub.dispose();
       clearInterval(retention);
       store.dispose();
+      email.close();
       broadcasts.close();
       files.close();
       await moduleWrites?.close();
@@ -242,7 +284,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
       log.info('server closed');
     })());
 
-  return { port, url: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}/ws`, native: isNativeUws(), options, store, accounts, broadcasts, files, streams, emailInbound, imported: opened.imported, log, close };
+  return { port, url: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}/ws`, native: isNativeUws(), options, store, accounts, broadcasts, email, files, streams, emailInbound, imported: opened.imported, log, close };
 }
 
 /** uWS's listen with an options argument after host and port (the typings only declare it without a host). */
@@ -290,5 +332,7 @@ function defaultSettings(options: ServerOptions): Settings {
     blocked_words: options.blockedWords,
     blocked_words_mode: options.blockedWordsMode,
     allowed_origins: options.allowedOrigins,
+    business_hours: DEFAULT_BUSINESS_HOURS,
+    email: DEFAULT_EMAIL_SETTINGS,
   };
 }

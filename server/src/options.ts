@@ -6,6 +6,8 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Db } from './store/db.js';
+import type { MailTransport } from './email/mailer.js';
+import type { OutboxEntry } from './email/outbox.js';
 
 /** How the sensitive-word filter treats a blocked word. */
 export type BlockedWordsMode = 'mask' | 'reject';
@@ -136,6 +138,20 @@ export interface ServerOptions {
   uploadQuotaBytesPerHour: number;
   /** Least lifetime of a signed /files URL, ms (CS_FILE_URL_TTL_MS); clients get fresh ones on every Deliver and Sync. Default 3600000. */
   fileUrlTtlMs: number;
+  /** `CS_SMTP_URL`: the SMTP server outbound email goes through (nodemailer URL, e.g. `smtps://user:pass@smtp.example.com:465`); '' turns email off. Default ''. */
+  smtpUrl: string;
+  /** `CS_MAIL_FROM`: the sender of outbound email (`Shop <shop@example.com>`); the `email.from` setting overrides it. Default ''. */
+  mailFrom: string;
+  /** `CS_EMAIL_DELAY_MS`: agent replies no visitor session has shown within this are emailed (one email for all of them), ms. Default 180000. */
+  emailDelayMs: number;
+  /** Tests only: the SMTP transport of outbound email (default: nodemailer over `smtpUrl`). */
+  emailTransport: MailTransport | undefined;
+  /** Tests only: runs after SMTP accepted an email, before it is recorded as sent (a crash there is what the never-twice test makes). */
+  emailAfterAccepted: ((entry: OutboxEntry) => void) | undefined;
+  /** `CS_PUBLIC_URL`: the server's public base URL for links in emails (unsubscribe, workbench), e.g. `https://chat.example.com`; '' uses the listen address. Default ''. */
+  publicUrl: string;
+  /** The clock of away mode and outbound email (business hours, the email delay), ms since the epoch; tests inject one. Default Date.now. */
+  emailClock: () => number;
   /**
    * `CS_IMAP_URL`: the mailbox visitors' emailed replies arrive in
    * (`imaps://user:app-password@imap.example.com[/folder]`, DESIGN.md §10).
@@ -211,6 +227,13 @@ export function resolveOptions(partial: Partial<ServerOptions>): ServerOptions {
     maxUploadBytes: 10 * 1024 * 1024,
     uploadQuotaBytesPerHour: 100 * 1024 * 1024,
     fileUrlTtlMs: 60 * 60 * 1000,
+    smtpUrl: '',
+    mailFrom: '',
+    emailDelayMs: 180_000,
+    emailClock: () => Date.now(),
+    publicUrl: '',
+    emailTransport: undefined,
+    emailAfterAccepted: undefined,
     imapUrl: '',
     inboundDomain: '',
     maxEmailBytes: 10 * 1024 * 1024,

@@ -100,7 +100,7 @@ describe('the first hour of a merchant', () => {
     const row = agent.getByRole('listbox', { name: 'Conversations' }).getByRole('option').first();
     await row.waitFor({ timeout: UI_TIMEOUT_MS });
     await eventually(async () => assert.match(await row.innerText(), /Where is my parcel\?/));
-    assert.doesNotMatch(await row.innerText(), /offline right now|Thanks for reaching out/);
+    assert.doesNotMatch(await row.innerText(), /away right now|offline right now|Thanks for reaching out/);
     await row.click();
     const link = agentLog(agent).getByRole('link', { name: 'https://track.example.com/p/42' });
     await link.waitFor({ timeout: UI_TIMEOUT_MS });

@@ -242,7 +242,7 @@ describe('agents and visitors', () => {
       const [offline] = v.delivered();
       assert.equal(offline?.senderRole, cs.v1.Role.BOT);
       assert.equal(offline?.seq, 2);
-      assert.match(offline?.text ?? '', /不在线/);
+      assert.match(offline?.text ?? '', /^客服暂时不在。/);
       await v.send({ text: 'again' });
       await sleep(100);
       assert.equal(v.delivered().length, 1, 'no greeting, and the offline reply is not repeated within minutes');

@@ -149,6 +149,11 @@ export class FakeSession implements Session {
   unsubscribe(): void {}
   action(): void {}
 
+  readonly continuity = {
+    contact: (conversationId: string, email: string): void => void this.calls.push({ method: 'contact', args: [conversationId, email] }),
+    setAway: (away: boolean): void => void this.calls.push({ method: 'setAway', args: [away] }),
+  };
+
   pageView(url: string, title: string): void {
     this.calls.push({ method: 'pageView', args: [url, title] });
   }

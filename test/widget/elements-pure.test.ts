@@ -31,7 +31,7 @@ function conv(id: string, fields: Partial<ConversationInfo> = {}): ConversationI
   return {
     id, epoch: 'e', lastSeq: 0, site: 's', topic: '', visitorId: `v-${id}`, status: OPEN, assigneeId: '', visitorUserId: '',
     visitorName: '', visitorEmail: '', visitorOnline: false, visitorPageUrl: '', visitorPageTitle: '', platform: 'web',
-    appVersion: '', createdMs: 0, lastActivityMs: 0, preview: '', previewSenderId: '', previewSenderRole: 0, previewNote: false, unread: 0, ...fields,
+    appVersion: '', createdMs: 0, lastActivityMs: 0, preview: '', previewSenderId: '', previewSenderRole: 0, previewNote: false, unread: 0, contactEmail: '', willEmail: false, ...fields,
   };
 }
 

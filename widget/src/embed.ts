@@ -49,4 +49,6 @@ if (script && !window.csChat) {
   window.csChat = apiFor(el);
   // Colour, title, position and greeting set in the workbench, unless the script tag says otherwise.
   void useServerConfig(el, config.server, script.dataset);
+  // The link in an email about the conversation ends in #cs-chat: open the chat (issue 14).
+  if (location.hash === '#cs-chat') window.csChat.open();
 }

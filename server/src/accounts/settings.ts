@@ -9,6 +9,8 @@
  * restart.
  */
 import { AccountError, type Db } from './types.js';
+import type { BusinessHours } from '../email/hours.js';
+import { parseBusinessHours, parseEmailSettings, SettingsInputError, type EmailSettings } from '../email/settings.js';
 
 /** Languages the bot texts exist in. */
 export const SETTINGS_LANGS = ['en', 'zh-CN'] as const;
@@ -34,17 +36,22 @@ export interface Settings {
   readonly blocked_words_mode: 'mask' | 'reject';
   /** Origins allowed to open the widget's WebSocket; empty allows all. */
   readonly allowed_origins: readonly string[];
+  /** Opening hours (email/hours.ts); off: away means only "no agent online". */
+  readonly business_hours: BusinessHours;
+  /** Email continuity (email/settings.ts): sender, when to ask for an email, transcripts. */
+  readonly email: EmailSettings;
 }
 
 /** The bot texts a fresh install has. */
 export const DEFAULT_TEXTS: Readonly<Record<SettingsLang, BotTexts>> = {
   en: {
     greeting: 'Hi there! Thanks for reaching out. Ask us anything, we are happy to help.',
-    offline: 'Our team is offline right now. Leave your message here and we will reply as soon as we are back.',
+    // {back} becomes "Back at 09:00 Monday." (in the visitor's time zone) or "We will answer here as soon as we are back." (pipeline/bot.ts).
+    offline: 'Our team is away right now. {back}',
   },
   'zh-CN': {
     greeting: '您好！感谢您的咨询，有任何问题都可以在这里留言。',
-    offline: '客服暂时不在线。请留下您的问题，我们上线后会尽快回复您。',
+    offline: '客服暂时不在。{back}',
   },
 };
 
@@ -53,7 +60,7 @@ const MAX_TEXT = 1000;
 const MAX_TITLE = 60;
 const MAX_WORDS = 500;
 const MAX_ORIGINS = 100;
-const KEYS = ['widget', 'texts', 'blocked_words', 'blocked_words_mode', 'allowed_origins'] as const;
+const KEYS = ['widget', 'texts', 'blocked_words', 'blocked_words_mode', 'allowed_origins', 'business_hours', 'email'] as const;
 type Key = (typeof KEYS)[number];
 
 /** The texts for a visitor's language tag: any `zh*` gets zh-CN, everything else English. */
@@ -129,12 +136,23 @@ export function mergeSettings(current: Settings, patch: unknown): Settings {
   }
   const mode = patch.blocked_words_mode;
   if (mode !== undefined && mode !== 'mask' && mode !== 'reject') bad('blocked_words_mode must be "mask" or "reject"');
+  let businessHours = current.business_hours;
+  let email = current.email;
+  try {
+    if (patch.business_hours !== undefined) businessHours = parseBusinessHours(businessHours, patch.business_hours);
+    if (patch.email !== undefined) email = parseEmailSettings(email, patch.email);
+  } catch (error) {
+    if (error instanceof SettingsInputError) bad(error.message);
+    throw error;
+  }
   return {
     widget,
     texts,
     blocked_words: patch.blocked_words === undefined ? current.blocked_words : stringList(patch.blocked_words, 'blocked_words', MAX_WORDS),
     blocked_words_mode: (mode as 'mask' | 'reject' | undefined) ?? current.blocked_words_mode,
     allowed_origins: patch.allowed_origins === undefined ? current.allowed_origins : stringList(patch.allowed_origins, 'allowed_origins', MAX_ORIGINS, isOrigin),
+    business_hours: businessHours,
+    email,
   };
 }
 

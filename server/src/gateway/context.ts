@@ -9,13 +9,14 @@ import type { ConversationStore } from '../store/conversations.js';
 import type { DurableStore } from '../store/records.js';
 import type { Keys } from './auth.js';
 import type { Hub } from './hub.js';
+import type { EmailService } from '../email/service.js';
 
 export interface GatewayContext {
   readonly options: ServerOptions;
   readonly keys: Keys;
   readonly store: ConversationStore;
-  /** The durable store (SQLite, or memory only with CS_JOURNAL=off); the name is the old journal's. */
-  readonly journal: DurableStore;
+  /** The durable store (SQLite, or memory only with CS_JOURNAL=off). */
+  readonly durable: DurableStore;
   readonly hub: Hub;
   readonly metrics: ServerMetrics;
   readonly log: Logger;
@@ -23,6 +24,8 @@ export interface GatewayContext {
   readonly accounts: AccountService;
   /** The public mailbox: announcements and their delivery (DESIGN.md §6). */
   readonly broadcasts: BroadcastService;
+  /** Away mode, visitors' emails, outbound email (DESIGN.md §10). */
+  readonly email: EmailService;
   /** What the pipeline steps get (Send, actions). */
   readonly pipeline: PipelineDeps;
   /** Clock, ms since the epoch (injected for tests). */

@@ -12,6 +12,7 @@ import type { Conversation, StoredMessage } from '../store/conversations.js';
 import { handleBroadcastEvent, mailboxPageChanged } from './broadcasts.js';
 import type { DecodedFrame } from './codec.js';
 import { handleHello } from './hello.js';
+import { ContactError } from '../email/service.js';
 import { SocketReply } from './reply.js';
 import { SessionPhase, type SessionData, type Socket } from './session.js';
 
@@ -59,6 +60,10 @@ export function dispatch(ctx: GatewayContext, ws: Socket, { type, frame }: Decod
       return handlePageView(ctx, ws, frame.pageView as cs.v1.PageView);
     case 'broadcastEvent':
       return handleBroadcastEvent(ctx, ws, frame.broadcastEvent as cs.v1.BroadcastEvent);
+    case 'contact':
+      return handleContact(ctx, ws, frame.contact as cs.v1.Contact);
+    case 'agentStatus':
+      return handleAgentStatus(ctx, ws, frame.agentStatus as cs.v1.AgentStatus);
     case 'pong':
       return;
     default:
@@ -175,7 +180,7 @@ function handleReceived(ctx: GatewayContext, ws: Socket, received: cs.v1.Receive
   }
 }
 
-/** Read: the side's read cursor moves (journaled); the other side gets a Receipt, agents an InboxUpdate (unread). */
+/** Read: the side's read cursor moves (stored); the other side gets a Receipt, agents an InboxUpdate (unread). */
 function handleRead(ctx: GatewayContext, ws: Socket, read: cs.v1.Read): void {
   const conversation = named(ctx, ws, read.conversationId ?? '');
   if (!conversation) return;
@@ -187,9 +192,9 @@ function handleRead(ctx: GatewayContext, ws: Socket, read: cs.v1.Read): void {
   conversation.deliveredUpTo[side] = Math.max(conversation.deliveredUpTo[side], upTo);
   ctx.hub.notices.receiptChanged(conversation.id, side);
   if (side === 'agent') ctx.hub.inboxChanged(conversation.id);
-  ctx.journal
+  ctx.durable
     .append({ t: 'read', conversationId: conversation.id, role: session.role, upToSeq: upTo })
-    .catch((error: unknown) => ctx.log.warn({ err: error }, 'read record not journaled'));
+    .catch((error: unknown) => ctx.log.warn({ err: error }, 'read record not stored'));
 }
 
 /** Typing is forwarded, never stored: visitor -> watching agents; agent -> the visitor and the other watching agents. */
@@ -230,4 +235,36 @@ function handlePageView(ctx: GatewayContext, ws: Socket, pageView: cs.v1.PageVie
   conversation.visitorPageTitle = (pageView.title ?? '').slice(0, 256);
   ctx.hub.inboxChanged(conversation.id);
   mailboxPageChanged(ctx, session, pageView.url ?? '');
+}
+
+/**
+ * Contact (DESIGN.md §8, §10): a visitor leaves the email the answer should
+ * go to. An invalid one gets Error BAD_FRAME (ref "contact") and nothing is
+ * stored; a stored one is echoed to the visitor's sessions (the widget hides
+ * its field) and agents see it on the conversation.
+ */
+function handleContact(ctx: GatewayContext, ws: Socket, contact: cs.v1.Contact): void {
+  const session = ws.getUserData().session;
+  if (session.role !== cs.v1.Role.VISITOR) return ctx.hub.out.sendError(ws, cs.v1.ErrorCode.FORBIDDEN, 'only visitors leave a contact email', { ref: 'contact' });
+  const conversation = named(ctx, ws, contact.conversationId ?? '');
+  if (!conversation) return;
+  let stored;
+  try {
+    stored = ctx.email.setContact(conversation, contact.email ?? '', contact.name ?? '');
+  } catch (error) {
+    if (!(error instanceof ContactError)) throw error;
+    return ctx.hub.out.sendError(ws, cs.v1.ErrorCode.BAD_FRAME, error.message, { ref: 'contact' });
+  }
+  ctx.log.info({ conversationId: conversation.id }, 'visitor left an email');
+  ctx.hub.out.toSide(undefined, 'v', conversation.id, { contact: { conversationId: conversation.id, email: stored.email, name: stored.name } });
+  ctx.hub.inboxChanged(conversation.id);
+}
+
+/** AgentStatus: an agent sets themselves away (or back); visitors and agents hear about it. */
+function handleAgentStatus(ctx: GatewayContext, ws: Socket, status: cs.v1.AgentStatus): void {
+  const session = ws.getUserData().session;
+  if (session.role !== cs.v1.Role.AGENT) return ctx.hub.out.sendError(ws, cs.v1.ErrorCode.FORBIDDEN, 'only agents set themselves away', { ref: 'agentStatus' });
+  const away = status.away ?? false;
+  ctx.email.availability.setAgentAway(session.userId, away);
+  for (const socket of ctx.hub.registry.agentSessions(session.userId)) ctx.hub.out.send(socket, { agentStatus: { away } });
 }

@@ -14,6 +14,7 @@ import { checkAgentToken, isVisitorToken, legacyVisitorIdForUser, newVisitorId, 
 import { joinMailbox } from './broadcasts.js';
 import { SessionPhase, type SessionData, type Socket } from './session.js';
 import { checkVisitorHello } from './store-limits.js';
+import { isTimeZone } from '../email/hours.js';
 
 /** Longest site / topic / device id / platform / version / lang accepted, characters. */
 const MAX_FIELD = 128;
@@ -52,6 +53,7 @@ export function handleHello(ctx: GatewayContext, ws: Socket, hello: cs.v1.Hello)
   session.platform = hello.platform ?? '';
   session.appVersion = hello.appVersion ?? '';
   session.lang = hello.lang || 'en';
+  session.timeZone = hello.timeZone && hello.timeZone.length <= 64 && isTimeZone(hello.timeZone) ? hello.timeZone : '';
   session.phase = SessionPhase.Ready;
 
   if (who.role === cs.v1.Role.AGENT) {
@@ -113,7 +115,7 @@ function authenticate(ctx: GatewayContext, hello: cs.v1.Hello, session: SessionD
     if (!known || known.name !== name || known.email !== email) {
       const profile = { visitorId, userId: identity.userId, name, email };
       ctx.store.visitors.set(visitorId, profile);
-      ctx.journal.append({ t: 'visitor', ...profile }).catch((error: unknown) => ctx.log.warn({ err: error }, 'visitor record not journaled'));
+      ctx.durable.append({ t: 'visitor', ...profile }).catch((error: unknown) => ctx.log.warn({ err: error }, 'visitor record not stored'));
     }
     return { role: cs.v1.Role.VISITOR, visitorId, reissue: true, minted: false };
   }
@@ -181,6 +183,8 @@ function welcomeAgent(ctx: GatewayContext, ws: Socket, session: SessionData, age
       agentIds: [...ctx.store.agentIds],
     },
   });
+  // The agent's own away toggle survives a reload of the workbench (AgentStatus after Welcome).
+  if (ctx.email.availability.isAgentAway(agentId)) ctx.hub.out.send(ws, { agentStatus: { away: true } });
   // Welcome's Conversation has no preview or unread count: one InboxUpdate per
   // listed conversation gives a freshly signed-in workbench what its list shows.
   ctx.hub.notices.sendInbox(ws, inbox);
@@ -218,7 +222,8 @@ function welcomeVisitor(ctx: GatewayContext, ws: Socket, session: SessionData, h
       conversations: conversations.map((c) => visitorConversationView(ctx.hub.notices.wireConversation(c))),
       serverTimeMs: ctx.now(),
       name: session.name,
-      agentsOnline: ctx.hub.registry.agentsOnline(),
+      ...ctx.hub.notices.visitorAvailability(),
+      askEmailAfterMs: ctx.email.enabled ? Math.max(1, ctx.accounts.settings.get().email.ask_after_ms) : 0,
       ...mailbox,
     },
   });

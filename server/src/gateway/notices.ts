@@ -27,7 +27,18 @@ export function inboxFrames(updates: readonly cs.v1.InboxUpdate.$Properties[], b
   return frames;
 }
 
+/** Away mode and visitors' emails, as the notices show them (email/service.ts). */
+export interface NoticeContinuity {
+  /** Online agents who did not set away (what visitors are told as agents_online). */
+  availableAgents(): number;
+  /** Away and the next opening, for visitors. */
+  away(): { away: boolean; nextOpenMs: number };
+  /** The email known for a conversation and whether replies will be emailed. */
+  wireFields(conversation: Conversation): { contactEmail: string; willEmail: boolean };
+}
+
 export class Notices implements PresenceSink {
+  private continuity: NoticeContinuity | undefined;
   private readonly inboxThrottle: KeyedThrottle;
   private readonly receiptThrottle: KeyedThrottle;
 
@@ -41,6 +52,23 @@ export class Notices implements PresenceSink {
     this.receiptThrottle = new KeyedThrottle(coalesceMs, (keys) => {
       for (const key of keys) this.publishReceipt(key);
     });
+  }
+
+  /** Sets where away state and contact emails come from. */
+  useContinuity(continuity: NoticeContinuity): void {
+    this.continuity = continuity;
+  }
+
+  /**
+   * What a visitor is told about who can answer: `agentsOnline` counts the
+   * agents who can answer now (0 outside business hours, away agents not
+   * counted), so away is `agentsOnline === 0`; `nextOpenMs` the next
+   * opening when away outside hours (else 0).
+   */
+  visitorAvailability(): { agentsOnline: number; nextOpenMs: number } {
+    if (!this.continuity) return { agentsOnline: this.registry.agentsOnline(), nextOpenMs: 0 };
+    const { away, nextOpenMs } = this.continuity.away();
+    return { agentsOnline: away ? 0 : this.continuity.availableAgents(), nextOpenMs };
   }
 
   /** Stops the coalescing timers. */
@@ -61,12 +89,16 @@ export class Notices implements PresenceSink {
 
   /** A conversation as the wire carries it to agents (visitor details, online state). */
   wireConversation(conversation: Conversation): cs.v1.Conversation.$Properties {
-    return toWireConversation(conversation, this.store.visitors.get(conversation.visitorId), this.registry.isVisitorOnline(conversation.visitorId));
+    const wire = toWireConversation(conversation, this.store.visitors.get(conversation.visitorId), this.registry.isVisitorOnline(conversation.visitorId));
+    if (this.continuity) wire.contactEmail = this.continuity.wireFields(conversation).contactEmail;
+    return wire;
   }
 
   /** The InboxUpdate of a conversation: its summary, preview and unread count. */
   inboxUpdate(conversation: Conversation): cs.v1.InboxUpdate.$Properties {
-    return toInboxUpdate(conversation, this.wireConversation(conversation));
+    const update = toInboxUpdate(conversation, this.wireConversation(conversation));
+    if (this.continuity?.wireFields(conversation).willEmail) update.willEmail = true;
+    return update;
   }
 
   /** Sends one agent socket the inbox notices of `conversations`, in the form its Hello asked for. */
@@ -108,7 +140,7 @@ export class Notices implements PresenceSink {
   agentsChanged(): void {
     const agentIds = this.registry.onlineAgents();
     this.out.publish(undefined, PRESENCE_TOPIC, { presence: { agentsOnline: agentIds.length, agentIds } });
-    this.out.publish(undefined, VISITOR_PRESENCE_TOPIC, { presence: { agentsOnline: agentIds.length } });
+    this.out.publish(undefined, VISITOR_PRESENCE_TOPIC, { presence: this.visitorAvailability() });
   }
 
   /** A visitor came online or left: agents get a presence frame and their conversations' inbox notices. */

@@ -48,6 +48,8 @@ export interface SessionData {
   /** Agents: takes inbox notices as InboxBatch frames (Hello.inbox_batch). */
   inboxBatch: boolean;
   lang: string;
+  /** Visitors: the device's IANA time zone (Hello.time_zone), '' when not sent or unknown. */
+  timeZone: string;
   site: string;
   topic: string;
   /** Visitors: the conversation for site + topic. */
@@ -133,6 +135,7 @@ export function newSessionData(ip: string, origin: string, burst: number, perSec
     modern: false,
     inboxBatch: false,
     lang: 'en',
+    timeZone: '',
     site: '',
     topic: '',
     primaryConversationId: '',

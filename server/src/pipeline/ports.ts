@@ -26,6 +26,8 @@ export interface Caller {
   readonly primaryConversationId: string;
   /** Visitors: the site key of the session; a visitor sees conversations of this site only (issue 10). */
   readonly site: string;
+  /** Visitors: the device's IANA time zone ('' unknown): the offline reply says when the team is back in it. */
+  readonly timeZone?: string;
 }
 
 /** Extra fields of an Error frame. */
@@ -132,6 +134,28 @@ export interface AgentDirectory {
 /** The server-made texts in force for a visitor's language (settings, live). */
 export interface BotTexts {
   readonly offline: string;
+  /** The business hours' time zone (the offline reply names it when the visitor's is unknown). Default 'UTC'. */
+  readonly timeZone?: string;
+}
+
+/**
+ * Away mode and email continuity (email/, DESIGN.md §10) as the pipeline
+ * sees them: whether anyone can answer, what the visitor can be promised,
+ * and the events outbound email follows.
+ */
+export interface ContinuityPort {
+  /** Nobody can answer now; `nextOpenMs` the next opening when known (else 0); `nowMs` the instant it was judged at (the hours' clock). */
+  away(): { readonly away: boolean; readonly nextOpenMs: number; readonly nowMs?: number };
+  /**
+   * What may be said about email in this conversation: `known` the address
+   * replies will be emailed to ('' none), `canAsk` true when the widget
+   * offers the email field (email is on and none is known).
+   */
+  emailFor(conversation: Conversation): { readonly known: string; readonly canAsk: boolean };
+  /** After any message is stored (agent replies are queued for email, a new conversation may alert agents). */
+  messageStored(conversation: Conversation, message: StoredMessage): void;
+  /** After a conversation was resolved (the transcript). */
+  resolved(conversation: Conversation): void;
 }
 
 /** The counters the pipeline moves. */
@@ -146,8 +170,8 @@ export interface PipelineDeps {
   /** The in-memory conversations (the serving copy). */
   readonly conversations: ConversationStore;
   readonly messages: MessageStore;
-  /** Non-message records (status, assignment); failures are logged, not fatal. */
-  readonly journal: Pick<DurableStore, 'append'>;
+  /** The durable store, for non-message records (status, assignment, cursors); failures are logged, not fatal. */
+  readonly durable: Pick<DurableStore, 'append'>;
   readonly fanOut: FanOut;
   readonly attachments: AttachmentPort;
   readonly filter: WordFilter;
@@ -155,6 +179,8 @@ export interface PipelineDeps {
   readonly agents: AgentDirectory;
   /** The bot's texts for a language tag (workbench > Settings). */
   botTexts(lang: string): BotTexts;
+  /** Away mode and email (absent: away means no agent online, and nothing about email is said). */
+  readonly continuity?: ContinuityPort;
   readonly metrics: PipelineMetrics;
   readonly log: Logger;
   /** Clock, ms since the epoch (injected for tests). */

@@ -128,12 +128,13 @@ function stored(answer: Answer, conversation: Conversation, message: StoredMessa
     ctx.fanOut.deliver(conversation, [message], reply);
   });
   ctx.metrics.sendToAck.observe((ctx.now() - answer.startedMs) / 1000);
+  ctx.continuity?.messageStored(conversation, message);
   if (caller.role !== cs.v1.Role.VISITOR) return;
   const reopened = conversation.status === cs.v1.ConversationStatus.RESOLVED;
   if (!reopened && !needsOfflineReply(ctx, conversation)) return;
   return (async () => {
     if (reopened) await reopenByVisitor(ctx, conversation.id);
-    await afterVisitorMessage(ctx, conversation, caller.lang);
+    await afterVisitorMessage(ctx, conversation, caller.lang, caller.timeZone);
   })();
 }
 
@@ -143,7 +144,7 @@ async function reopenByVisitor(ctx: PipelineDeps, conversationId: string): Promi
   if (!conversation) return;
   conversation.status = cs.v1.ConversationStatus.OPEN;
   ctx.fanOut.inboxChanged(conversationId);
-  await ctx.journal.append({ t: 'status', conversationId, status: conversation.status, atMs: ctx.now() }).catch((error: unknown) => {
-    ctx.log.warn({ err: error, conversationId }, 'status record not journaled');
+  await ctx.durable.append({ t: 'status', conversationId, status: conversation.status, atMs: ctx.now() }).catch((error: unknown) => {
+    ctx.log.warn({ err: error, conversationId }, 'status record not stored');
   });
 }

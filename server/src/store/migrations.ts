@@ -21,6 +21,7 @@ import type Database from 'better-sqlite3';
 import { ACCOUNT_MIGRATIONS } from '../accounts/schema.js';
 import { attachmentsTable } from '../files/schema.js';
 import { BROADCAST_MIGRATIONS } from '../broadcast/store.js';
+import { EMAIL_MIGRATIONS } from '../email/schema.js';
 import { messageSearchIndex } from './search.js';
 
 /** One schema step. */
@@ -112,6 +113,8 @@ export const MIGRATIONS: readonly Migration[] = [
   // after it). New steps go at the end of this array.
   // Full-text search over message text, kept current by triggers, existing messages backfilled (search.ts).
   { name: 'messages_fts (full-text search)', up: messageSearchIndex },
+  // Visitors' emails, the outbound email queue, agents' alert choice (server/src/email/schema.ts).
+  ...EMAIL_MIGRATIONS,
 ];
 
 /** Raised when a database was written by a newer server than this one. */

@@ -102,6 +102,10 @@ export interface ConversationInfo {
   readonly previewNote: boolean;
   /** Unread messages from the other side. */
   readonly unread: number;
+  /** The email the visitor left (Contact) or the site gave ('' none). */
+  readonly contactEmail: string;
+  /** Agents: replies the visitor does not see are emailed to `contactEmail`. */
+  readonly willEmail: boolean;
 }
 
 /** What an element renders for one conversation. */
@@ -168,6 +172,10 @@ export interface SessionEvents {
     readonly agentsOnline: number;
     /** Agents: Welcome.agent_ids, the agents one can transfer to. */
     readonly agentIds?: readonly string[];
+    /** Visitors, away outside business hours: the next opening, ms since the epoch (0 unknown). */
+    readonly nextOpenMs?: number;
+    /** Visitors: offer the email field after this long without an agent's reply, ms; 0 when the server sends no email. */
+    readonly askEmailAfterMs?: number;
   };
   /** A conversation's view or info changed; read `view(id)` again. Coalesced per animation frame. */
   change: { readonly conversationId: string };
@@ -176,9 +184,21 @@ export interface SessionEvents {
   /** A new message from someone else arrived live (for badges and notifications). */
   incoming: { readonly item: TimelineItem };
   /** Agents online changed. */
-  presence: { readonly agentsOnline: number; /** Presence.agent_ids when the server sends them. */ readonly agentIds?: readonly string[] };
-  /** An Error frame or a refused Hello. */
-  error: { readonly code: cs.v1.ErrorCode; readonly message: string; readonly fatal: boolean };
+  presence: { readonly agentsOnline: number; /** Presence.agent_ids when the server sends them. */ readonly agentIds?: readonly string[]; /** Visitors: the next opening when away outside hours (0 unknown). */ readonly nextOpenMs?: number };
+  /** Visitors: the server stored the email left for a conversation (this tab's or another's). */
+  contact: { readonly conversationId: string; readonly email: string };
+  /** Agents: my own away toggle (after Welcome when away, and on every change). */
+  agentStatus: { readonly away: boolean };
+  /** An Error frame or a refused Hello; `ref` says what it is about ("contact", a client message id …). */
+  error: { readonly code: cs.v1.ErrorCode; readonly message: string; readonly fatal: boolean; readonly ref?: string };
+}
+
+/** What the elements ask of a session about away mode and email (issue 14). */
+export interface ContinuityControls {
+  /** Visitors: leave the email the answer should go to (Contact); the server answers with a `contact` event or an `error` with ref "contact". */
+  contact(conversationId: string, email: string): void;
+  /** Agents: set myself away (or back). */
+  setAway(away: boolean): void;
 }
 
 /** Removes a listener or cancels a timer. */
@@ -218,6 +238,8 @@ export interface Session {
   action(conversationId: string, action: ActionKind, agentId?: string): void;
   /** Visitors: report the page they are on. */
   pageView(url: string, title: string): void;
+  /** Away mode and email: the visitor's email, an agent's away toggle (issue 14). */
+  readonly continuity: ContinuityControls;
   /** Visitors: bind to a verified merchant user; reconnects. */
   identify(identity: IdentityInput): Promise<void>;
   /** Visitors: switch topic (another conversation); reconnects. */

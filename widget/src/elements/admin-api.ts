@@ -50,6 +50,37 @@ export interface SettingsJson {
   readonly blocked_words: readonly string[];
   readonly blocked_words_mode: 'mask' | 'reject';
   readonly allowed_origins: readonly string[];
+  readonly business_hours: BusinessHoursJson;
+  readonly email: EmailSettingsJson;
+}
+
+/** One opening interval, wall-clock `HH:MM` (a close before the open runs past midnight). */
+export interface IntervalJson {
+  readonly open: string;
+  readonly close: string;
+}
+
+/** `business_hours` (server/src/email/hours.ts). */
+export interface BusinessHoursJson {
+  readonly enabled: boolean;
+  readonly timezone: string;
+  readonly weekly: Readonly<Record<'sun' | 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat', readonly IntervalJson[]>>;
+  readonly exceptions: readonly { readonly date: string; readonly label: string; readonly hours: readonly IntervalJson[] }[];
+}
+
+/** `email` (server/src/email/settings.ts). */
+export interface EmailSettingsJson {
+  readonly from: string;
+  readonly ask_after_ms: number;
+  readonly transcript_on_resolve: boolean;
+  readonly shop_url: string;
+}
+
+/** `GET /api/email/status`. */
+export interface EmailStatusJson {
+  readonly enabled: boolean;
+  readonly from: string;
+  readonly hint: string;
 }
 
 /** A saved answer. */
@@ -160,6 +191,20 @@ export class AdminApi {
   /** Saves a partial settings change; the answer is the whole document. */
   updateSettings(patch: Record<string, unknown>): Promise<SettingsJson> {
     return this.call('PATCH', '/api/settings', patch);
+  }
+
+  /** Whether the server sends email, the sender, and (off) how to turn it on (issue 14). */
+  emailStatus(): Promise<EmailStatusJson> {
+    return this.call('GET', '/api/email/status');
+  }
+
+  /** My own new-conversation alerts (signed-in accounts). */
+  async emailAlerts(): Promise<boolean> {
+    return (await this.call<{ new_conversation: boolean }>('GET', '/api/email/alerts')).new_conversation;
+  }
+
+  async setEmailAlerts(on: boolean): Promise<boolean> {
+    return (await this.call<{ new_conversation: boolean }>('PUT', '/api/email/alerts', { new_conversation: on })).new_conversation;
   }
 
   async canned(): Promise<CannedJson[]> {

@@ -14,13 +14,11 @@ import './settings-filter.js';
 import './settings-origins.js';
 import './settings-texts.js';
 import './settings-widget.js';
+import './settings-hours.js';
+import './settings-email.js';
 
-/**
- * The sections, in page order.
- * - Room for "Business hours" (`settings-hours.ts`, issue 14, email-out): after the texts.
- * - Room for "Email" (`settings-email.ts`, issue 14, email-out): last.
- */
-export const SECTIONS: readonly string[] = ['cs-settings-widget', 'cs-settings-texts', /* cs-settings-hours */ 'cs-settings-filter', 'cs-settings-origins' /* , cs-settings-email */];
+/** The sections, in page order ("Business hours" and "Email": issue 14). */
+export const SECTIONS: readonly string[] = ['cs-settings-widget', 'cs-settings-texts', 'cs-settings-hours', 'cs-settings-filter', 'cs-settings-origins', 'cs-settings-email'];
 
 export class CsAdminSettings extends AdminPageElement {
   static override properties = { ...AdminPageElement.properties, settings: { state: true } };

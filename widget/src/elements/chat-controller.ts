@@ -68,6 +68,9 @@ export class ChatController extends SessionController {
   view: ConversationView = EMPTY_VIEW;
   /** Messages from the other side not seen yet. */
   unread = 0;
+  /** Why the server refused the email left in the widget ('' none). */
+  contactError = '';
+  private savedEmail = '';
   /** The merchant's announcements to show, newest first. */
   news: readonly Announcement[] = [];
   private current: Session | undefined;
@@ -90,6 +93,27 @@ export class ChatController extends SessionController {
   constructor(host: ChatHost) {
     super(host);
     host.addController(this);
+  }
+
+  /** The next opening while away outside business hours, ms since the epoch (0 unknown). */
+  get nextOpenMs(): number {
+    return this.link.nextOpenMs;
+  }
+
+  /** Offer the email field after this long without an agent reply, ms; 0: the server sends no email (offer nothing). */
+  get askEmailAfterMs(): number {
+    return this.link.askEmailAfterMs;
+  }
+
+  /** The email the server stored for this conversation (a Contact echo, or the conversation's), '' none. */
+  get contactEmail(): string {
+    return this.savedEmail || (this.view.info?.contactEmail ?? '');
+  }
+
+  /** Sends the email the visitor left (Contact); `contactError` says when the server refused it. */
+  leaveEmail(email: string): void {
+    this.contactError = '';
+    this.current?.continuity.contact(this.conversationId, email);
   }
 
   get session(): Session | undefined {
@@ -226,6 +250,12 @@ export class ChatController extends SessionController {
         if (!this.conversationId || e.conversationId === this.conversationId) this.refresh();
       },
       incoming: (e) => this.onIncoming(e.item),
+      contact: (e) => {
+        if (e.conversationId === this.conversationId) this.savedEmail = e.email;
+      },
+      error: (e) => {
+        if (e.ref === 'contact') this.contactError = e.message;
+      },
     });
     this.refresh();
     this.startPending = true;
@@ -285,6 +315,7 @@ export class ChatController extends SessionController {
     if (id !== this.conversationId) {
       this.conversationId = id;
       this.lastRead = 0;
+      this.savedEmail = '';
     }
     // Before the first Welcome the id is empty: the view of "" holds what the visitor already sent (pending, "Sending").
     this.view = s.view(id);

@@ -27,6 +27,8 @@ import { MessageWindow } from './message-window.js';
 import { isFullScreen, trapTab } from './panel-focus.js';
 import { ScrollLock } from './scroll-lock.js';
 import { messageContext, newestSeq } from './session-view.js';
+import { backAtText } from '../core/back-at.js';
+import { EmailCapture } from './email-capture.js';
 
 /** What the panel needs from `<cs-chat>`. */
 export interface PanelHost extends ReactiveControllerHost {
@@ -58,6 +60,7 @@ export class ChatPanel {
   private readonly rows = new MessageRows();
   private readonly scrollLock: ScrollLock;
   private readonly composer: ComposerController;
+  private readonly email: EmailCapture;
   /** What the last render picked for the rows, applied right after it (see `committed`). */
   private shown: { items: readonly TimelineItem[]; ctx: MessageViewContext } | undefined;
   /** The message, or the announcement (its `id` and line; a TimelineItem has no `id`), the composer replies to. */
@@ -72,6 +75,7 @@ export class ChatPanel {
     this.window = new MessageWindow(host, { loadOlder: () => chat.loadOlder() });
     this.scrollLock = new ScrollLock(host);
     this.composer = new ComposerController(host, (typing) => chat.setTyping(typing));
+    this.email = new EmailCapture(host, chat);
     this.focusPending = host.isOpen;
     this.scrollLock.set(host.isOpen && isFullScreen());
   }
@@ -121,6 +125,8 @@ export class ChatPanel {
     // Presence only when known: while the link is down the header says so instead of a stale "Online".
     const linked = this.chat.conn === ConnState.Open;
     const online = linked && this.chat.agentsOnline > 0;
+    // Away outside business hours: when the team is back, in the visitor's own zone and language (core/back-at.ts).
+    const away = this.chat.nextOpenMs > 0 ? backAtText(this.chat.nextOpenMs, Date.now(), s.lang) : s.away;
     const view = this.chat.view;
     this.shown = { items: this.window.slice(view.items, view.hasOlder), ctx: this.viewContext(s) };
     return html`
@@ -139,7 +145,7 @@ export class ChatPanel {
           <div class="avatar" aria-hidden="true">${[...name][0]?.toUpperCase()}</div>
           <div class="heading">
             <h2>${name}</h2>
-            <p class="presence"><i class=${online ? 'online' : 'away'}></i>${linked ? (online ? s.online : s.away) : this.chat.wasOpen ? s.reconnecting : ''}</p>
+            <p class="presence"><i class=${online ? 'online' : 'away'}></i>${linked ? (online ? s.online : away) : this.chat.wasOpen ? s.reconnecting : ''}</p>
           </div>
           <button class="icon-btn" type="button" aria-label=${s.closeChat} @click=${() => this.host.close()}>${icons.close}</button>
         </header>
@@ -150,6 +156,7 @@ export class ChatPanel {
           ${this.window.loading ? html`<div class="older">${s.loadingOlder}</div>` : nothing}
           ${view.items.length === 0 ? html`<div class="empty">${this.host.greeting || s.empty}</div>` : nothing}
           <div class="rows"></div>
+          ${this.email.render(s)}
           <div class="sentinel bottom"></div>
         </div>
         <div class="below">${renderTyping(view.typing, s)}</div>

@@ -201,4 +201,75 @@ export const chatStyles = css`
   :dir(rtl) .send svg {
     transform: scaleX(-1);
   }
+  /* The optional "Get the reply by email" card at the end of the conversation (email-capture.ts). */
+  .email-ask {
+    display: block;
+    margin: 8px 0;
+    padding: 12px 14px;
+    border-radius: 12px;
+    background: var(--_bubble);
+    color: var(--_text);
+    font-size: 14px;
+  }
+  .email-ask label {
+    display: block;
+    font-weight: 600;
+    margin-bottom: 8px;
+  }
+  .email-row {
+    display: flex;
+    gap: 6px;
+  }
+  .email-ask input {
+    flex: 1;
+    min-width: 0;
+    padding: 8px 10px;
+    border: 1px solid #d1d5db;
+    border-radius: 8px;
+    font: inherit;
+    font-size: 16px;
+    color: var(--_text);
+    background: var(--_bg);
+  }
+  .email-ask input:focus-visible {
+    outline: 2px solid var(--_accent);
+    outline-offset: 1px;
+  }
+  .email-save {
+    flex: none;
+    padding: 8px 12px;
+    border: 0;
+    border-radius: 8px;
+    font: inherit;
+    font-weight: 600;
+    background: var(--_accent);
+    color: var(--_accent-text);
+    cursor: pointer;
+  }
+  .email-hint,
+  .email-error {
+    margin: 6px 0 0;
+    font-size: 12px;
+    color: #6b7280;
+  }
+  .email-error {
+    color: #b91c1c;
+  }
+  .email-skip {
+    margin-top: 4px;
+    padding: 4px 0;
+    border: 0;
+    background: none;
+    font: inherit;
+    font-size: 12px;
+    color: #4b5563;
+    text-decoration: underline;
+    cursor: pointer;
+  }
+  .email-saved {
+    margin: 8px 0;
+    font-size: 12px;
+    color: #6b7280;
+    text-align: center;
+  }
 `;

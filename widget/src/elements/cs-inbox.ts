@@ -21,6 +21,7 @@
  * @cssprop --cs-accent - Brand colour. Default #4f46e5.
  * @cssprop --cs-font - Font stack. Default the system UI font.
  */
+import { emailSectionStrings } from './settings-email-i18n.js';
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { cs } from '../../../proto/gen/chat.js';
 import { ConnState, type ConversationInfo, type SessionFactory, type TimelineItem } from '../core/types.js';
@@ -185,6 +186,9 @@ export class CsInbox extends LitElement {
       <span class=${inbox.connected ? 'conn ok' : 'conn'} role="status"><i aria-hidden="true"></i>${conn}</span>
       <span class="spacer"></span>
       ${inbox.connected ? html`<span class="muted">${t.agentsOnline(inbox.agentsOnline)}</span>` : nothing}
+      ${inbox.connected
+        ? html`<button type="button" class=${inbox.away ? 'ghost away-on' : 'ghost'} aria-pressed=${inbox.away ? 'true' : 'false'} title=${emailSectionStrings(t.lang).awayTitle} @click=${() => inbox.setAway(!inbox.away)}>${inbox.away ? emailSectionStrings(t.lang).away : emailSectionStrings(t.lang).available}</button>`
+        : nothing}
       ${alerts.notificationPermission === 'default'
         ? html`<button type="button" class="ghost" @click=${this.enableNotifications}>${t.enableNotifications}</button>`
         : nothing}

@@ -34,13 +34,20 @@ export interface Strings extends LauncherStrings {
   readonly unavailable: string;
   readonly loadingOlder: string;
   readonly empty: string;
+  /** The email capture field (issue 14): its label, hint, button, skip link, confirmation, client-side error. */
+  readonly emailAsk: string;
+  readonly emailHint: string;
+  readonly emailSave: string;
+  readonly emailSkip: string;
+  readonly emailSaved: (email: string) => string;
+  readonly emailInvalid: string;
 }
 
 const en: Strings = {
   ...launcherEn,
   chatWith: (name) => `Chat with ${name}`,
   online: 'Online',
-  away: 'Away – we reply by email soon',
+  away: 'Away',
   messages: 'Messages',
   placeholder: 'Write a message…',
   send: 'Send',
@@ -61,13 +68,19 @@ const en: Strings = {
   unavailable: 'Chat is unavailable right now.',
   loadingOlder: 'Loading earlier messages…',
   empty: 'Ask us anything – we usually reply in a few minutes.',
+  emailAsk: 'Get the reply by email',
+  emailHint: 'Optional – only used to answer you.',
+  emailSave: 'Notify me',
+  emailSkip: 'No thanks',
+  emailSaved: (email) => `We will email the reply to ${email}.`,
+  emailInvalid: 'Enter an email address such as you@example.com.',
 };
 
 const zh: Strings = {
   ...launcherZh,
   chatWith: (name) => `与${name}聊天`,
   online: '在线',
-  away: '暂时离开，稍后回复',
+  away: '暂时不在',
   messages: '消息',
   placeholder: '输入消息…',
   send: '发送',
@@ -88,6 +101,12 @@ const zh: Strings = {
   unavailable: '客服暂时不可用。',
   loadingOlder: '正在加载更早的消息…',
   empty: '有什么可以帮您？我们通常几分钟内回复。',
+  emailAsk: '通过邮件接收回复',
+  emailHint: '选填，仅用于回复您。',
+  emailSave: '通知我',
+  emailSkip: '不用了',
+  emailSaved: (email) => `我们会把回复发送到 ${email}。`,
+  emailInvalid: '请输入有效的邮箱地址，例如 you@example.com。',
 };
 
 /** Strings for a BCP 47 tag: any `zh*` gives Chinese, anything else English. */

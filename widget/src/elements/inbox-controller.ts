@@ -166,6 +166,14 @@ export class InboxController extends SessionController {
     return this.serverUrl();
   }
 
+  /** I set myself away (the server's word, AgentStatus): I do not count as online for visitors. */
+  away = false;
+
+  /** Sets myself away or back (visitors see away mode when nobody else can answer). */
+  setAway(away: boolean): void {
+    this.session?.continuity.setAway(away);
+  }
+
   /** Agents known to the server, for transfer (from Welcome / Presence when the session reports them). */
   get agentIds(): readonly string[] {
     return this.link.agentIds;
@@ -243,7 +251,12 @@ export class InboxController extends SessionController {
         this.phase = InboxPhase.Ready;
         this.quietUntilMs = Date.now() + QUIET_AFTER_WELCOME_MS;
         this.agentName = event.name || this.agentId;
+        // The server says "away" right after Welcome when it is so.
+        this.away = false;
         if (remember) writeStorage(TOKEN_KEY, token);
+      },
+      agentStatus: ({ away }) => {
+        if (current()) this.away = away;
       },
       list: () => {
         if (!current()) return;

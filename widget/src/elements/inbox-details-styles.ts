@@ -53,4 +53,12 @@ export const inboxDetailsStyles = css`
     font-size: 11px;
     font-weight: 600;
   }
+  .will-email {
+    padding: 0 6px;
+    border-radius: 999px;
+    background: #dbeafe;
+    color: #1e40af;
+    font-size: 11px;
+    font-weight: 600;
+  }
 `;

@@ -67,6 +67,11 @@ export const inboxStyles = css`
   button.ghost:hover {
     background: #f3f4f6;
   }
+  /* My own away toggle (AgentStatus) while it is on. */
+  button.ghost.away-on {
+    background: #fef3c7;
+    color: #92400e;
+  }
   a.ghost {
     padding: 6px 10px;
     font-size: 13px;

@@ -3,6 +3,7 @@
  * the visitor details panel. Plain functions of data, so `<cs-inbox>` stays a
  * readable layout.
  */
+import { emailSectionStrings } from './settings-email-i18n.js';
 import { html, nothing, type TemplateResult } from 'lit';
 import { styleMap } from 'lit/directives/style-map.js';
 import type { ConversationInfo } from '../core/types.js';
@@ -95,6 +96,10 @@ export function detailsPanel(info: ConversationInfo, t: WorkbenchStrings): Templ
   rows.push([t.visitorId, info.visitorId]);
   rows.push([t.site, info.site || '—']);
   if (info.topic) rows.push([t.topic, info.topic]);
+  // The email the visitor left in the widget (or the site's), and whether unseen replies go there (issue 14).
+  const e = emailSectionStrings(t.lang);
+  if (info.contactEmail && info.contactEmail !== info.visitorEmail) rows.push([e.replyEmail, html`<a href=${`mailto:${info.contactEmail}`}>${info.contactEmail}</a>`]);
+  if (info.contactEmail) rows.push([e.emailReplies, info.willEmail ? html`<span class="will-email">${e.willEmail}</span> ${e.willEmailDetail(info.contactEmail)}` : e.notEmailed]);
   if (info.visitorPageUrl) {
     rows.push([
       t.currentPage,

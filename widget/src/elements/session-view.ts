@@ -59,6 +59,10 @@ export class SessionLink {
   /** The connection was open at least once: later drops show "reconnecting". */
   wasOpen = false;
   agentsOnline = 0;
+  /** Visitors: the next opening while away outside business hours (0 unknown). */
+  nextOpenMs = 0;
+  /** Visitors: offer the email field after this long without an agent reply, ms; 0: the server sends no email. */
+  askEmailAfterMs = 0;
   /** Agents known to the server (from Welcome / Presence when the server names them). */
   agentIds: readonly string[] = [];
   private disposers: Disposer[] = [];
@@ -83,12 +87,18 @@ export class SessionLink {
       this.conn = event.newState;
       if (event.newState === ConnState.Open) this.wasOpen = true;
     });
-    const presence = (event: { readonly agentsOnline: number; readonly agentIds?: readonly string[] }): void => {
+    const presence = (event: { readonly agentsOnline: number; readonly agentIds?: readonly string[]; readonly nextOpenMs?: number }): void => {
       this.agentsOnline = event.agentsOnline;
+      this.nextOpenMs = event.nextOpenMs ?? 0;
       if (event.agentIds) this.agentIds = event.agentIds;
     };
-    on('welcome', presence);
+    on('welcome', (event) => {
+      presence(event);
+      this.askEmailAfterMs = event.askEmailAfterMs ?? 0;
+    });
     on('presence', presence);
+    on('contact');
+    on('agentStatus');
     on('list');
     on('change');
     on('incoming');

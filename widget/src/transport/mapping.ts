@@ -105,5 +105,7 @@ export function toInfo(
     previewSenderRole: from?.previewSenderRole ?? 0, // ROLE_UNSPECIFIED
     previewNote: !!from?.previewNote,
     unread: from?.unread ?? 0,
+    contactEmail: c.contactEmail ?? '',
+    willEmail: update ? !!update.willEmail : !!previous?.willEmail,
   };
 }

@@ -25,6 +25,7 @@ import { Changes, type ChangesDeps } from './changes.js';
 import type { Frame } from './codec.js';
 import { Connection } from './connection.js';
 import { Credentials } from './credentials.js';
+import { Continuity } from './continuity.js';
 import { browserSessionEnv, type SessionEnv } from './env.js';
 import { Conversations, ignore } from './conversations.js';
 import { roleOf } from './mapping.js';
@@ -57,6 +58,7 @@ export class ChatSession implements Session {
   private readonly sync: Sync;
   private readonly outbox: OutboxFlusher;
   private readonly conn: Connection;
+  readonly continuity = new Continuity((frame) => this.conn.send(frame), () => this.primary, (type, event) => this.emit(type, event));
   private readonly news: Announcements;
   private readonly arrivals: Arrivals;
   private readonly credentials: Credentials;
@@ -292,6 +294,7 @@ export class ChatSession implements Session {
       inboxBatch: !visitor,
       lang: this.options.lang ?? '',
       broadcastCursor: this.news.cursor,
+      ...this.continuity.hello(visitor),
     };
   }
 
@@ -311,7 +314,8 @@ export class ChatSession implements Session {
     }
     this.sync.forgetPending();
     this.credentials.welcomed(welcome, store);
-    this.emit('welcome', { userId: welcome.userId, name: welcome.name, agentsOnline: welcome.agentsOnline, agentIds: [...welcome.agentIds] });
+    const { nextOpenMs, askEmailAfterMs } = welcome;
+    this.emit('welcome', { userId: welcome.userId, name: welcome.name, agentsOnline: welcome.agentsOnline, agentIds: [...welcome.agentIds], nextOpenMs, askEmailAfterMs });
     this.emit('list', {});
     for (const id of this.subscribed) this.conn.send({ subscribe: { conversationId: id } });
     const catchUp = this.options.role === 'visitor' ? [...this.convs.keys()] : [...this.subscribed];
@@ -357,12 +361,12 @@ export class ChatSession implements Session {
         return this.news.apply(broadcast.items, broadcast.cursor);
       }
       default:
-        return;
+        this.continuity.onFrame(frame);
     }
   }
 
   private onError(error: cs.v1.Error): void {
-    this.emit('error', { code: error.code, message: error.message, fatal: error.fatal });
+    this.emit('error', { code: error.code, message: error.message, fatal: error.fatal, ref: error.ref });
     if (error.ref && this.outbox.outbox.get(error.ref) && error.code !== cs.v1.ErrorCode.GOING_AWAY) {
       const retryAfter = error.retryAfterMs || (error.code === cs.v1.ErrorCode.UNAVAILABLE || error.code === cs.v1.ErrorCode.RATE_LIMITED ? 1000 : 0);
       this.outbox.rejected(error.ref, retryAfter, error.message);
@@ -373,7 +377,7 @@ export class ChatSession implements Session {
   }
 
   private onPresence(presence: cs.v1.Presence): void {
-    this.emit('presence', { agentsOnline: presence.agentsOnline, agentIds: [...presence.agentIds] });
+    this.emit('presence', { agentsOnline: presence.agentsOnline, agentIds: [...presence.agentIds], nextOpenMs: presence.nextOpenMs });
     if (!presence.visitorId) return;
     this.convs.setVisitorOnline(presence.visitorId, presence.visitorOnline);
     this.emit('list', {});

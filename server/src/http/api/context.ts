@@ -19,6 +19,13 @@ export interface ApiServices {
   onlineAgentIds(): ReadonlySet<string>;
   /** The public mailbox (announcements, DESIGN.md §6). */
   readonly announcements: BroadcastService;
+  /** Email continuity (DESIGN.md §10): on or off, and how to turn it on. */
+  readonly email?: {
+    status(): { enabled: boolean; from: string; hint: string };
+    /** Whether an account gets new-conversation alerts (default yes). */
+    alertsOn(accountId: string): boolean;
+    setAlerts(accountId: string, on: boolean): void;
+  };
 }
 
 /** One request's handler context. */

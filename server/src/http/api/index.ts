@@ -16,6 +16,7 @@ import { AUTH_ROUTES } from './routes-auth.js';
 import { CONVERSATION_ROUTES } from './routes-conversations.js';
 import { SETTINGS_ROUTES } from './routes-settings.js';
 import { TEAM_ROUTES } from './routes-team.js';
+import { EMAIL_ROUTES } from './routes-email.js';
 
 export { csrfTokenFor, SESSION_COOKIE, sessionCookie } from './auth.js';
 export { MemoryConversationReader, type ConversationReader } from './conversations.js';
@@ -23,7 +24,7 @@ export { isOwnOrigin, cookieValue } from './http.js';
 export type { ApiServices } from './context.js';
 
 /** Every route, in match order. */
-export const API_ROUTES: readonly Route<HandlerContext>[] = [...AUTH_ROUTES, ...TEAM_ROUTES, ...SETTINGS_ROUTES, ...CONVERSATION_ROUTES, ...ANNOUNCEMENT_ROUTES];
+export const API_ROUTES: readonly Route<HandlerContext>[] = [...AUTH_ROUTES, ...TEAM_ROUTES, ...SETTINGS_ROUTES, ...CONVERSATION_ROUTES, ...ANNOUNCEMENT_ROUTES, ...EMAIL_ROUTES];
 
 /** Runs one request through routing, authentication and the handler. */
 export async function handleApi(api: ApiServices, req: ApiRequest, log: Logger): Promise<ApiResponse> {

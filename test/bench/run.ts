@@ -92,7 +92,12 @@ async function main(): Promise<void> {
   if (argv[0] === 'fallback') {
     // `npm run bench -- fallback [--conversations=N] [--duration=ms]`: HTTP streaming next to WebSocket (issue 17).
     const { runFallbackBench } = await import('./fallback.js');
-    await runFallbackBench({ conversations: option('conversations') ? Number(option('conversations')) : undefined, durationMs: option('duration') ? Number(option('duration')) : undefined });
+    await runFallbackBench({
+      conversations: option('conversations') ? Number(option('conversations')) : undefined,
+      durationMs: option('duration') ? Number(option('duration')) : undefined,
+      rounds: option('rounds') ? Number(option('rounds')) : undefined,
+      profile: flag('profile'),
+    });
     return;
   }
   if (argv[0] === 'soak' || argv[0] === 'abuse') {

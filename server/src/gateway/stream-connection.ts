@@ -83,6 +83,8 @@ export class StreamConnection implements Connection {
   /** Bytes of the last write uWS could not send at once (until `onWritable`). */
   private held = 0;
   private corks = 0;
+  /** A flush is queued for the end of this turn (every send of one turn leaves as one chunk). */
+  private flushQueued = false;
   private readonly topics = new Set<string>();
   private readonly address: ArrayBuffer;
   /** True once closed: sends are dropped, the id is forgotten. */
@@ -166,7 +168,7 @@ export class StreamConnection implements Connection {
     this.pendingBytes += bytes.byteLength;
   }
 
-  /** 0 sent, 1 buffered, 2 dropped (past the backpressure bound: the session is marked behind). */
+  /** 1 queued (it leaves at the end of this turn), 2 dropped (past the backpressure bound: the session is marked behind). */
   send(message: RecognizedString): number {
     if (this.closing) return 2;
     if (this.getBufferedAmount() > this.wiring.maxBackpressureBytes) {
@@ -176,8 +178,15 @@ export class StreamConnection implements Connection {
     const bytes = toBytes(message);
     this.queue(recordHeader(bytes.byteLength));
     this.queue(bytes);
-    this.flush();
-    return this.getBufferedAmount() > 0 ? 1 : 0;
+    // Corked until the end of this turn: a fan-out of many frames (inbox notices, a resume) costs one write, not one each.
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(() => {
+        this.flushQueued = false;
+        this.flush();
+      });
+    }
+    return 1;
   }
 
   getBufferedAmount(): number {

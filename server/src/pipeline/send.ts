@@ -144,7 +144,7 @@ async function reopenByVisitor(ctx: PipelineDeps, conversationId: string): Promi
   if (!conversation) return;
   conversation.status = cs.v1.ConversationStatus.OPEN;
   ctx.fanOut.inboxChanged(conversationId);
-  await ctx.journal.append({ t: 'status', conversationId, status: conversation.status, atMs: ctx.now() }).catch((error: unknown) => {
-    ctx.log.warn({ err: error, conversationId }, 'status record not journaled');
+  await ctx.durable.append({ t: 'status', conversationId, status: conversation.status, atMs: ctx.now() }).catch((error: unknown) => {
+    ctx.log.warn({ err: error, conversationId }, 'status record not stored');
   });
 }

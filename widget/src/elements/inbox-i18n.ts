@@ -106,6 +106,8 @@ export interface InboxStrings {
   readonly searchLabel: string;
   readonly searchPlaceholder: string;
   readonly noMatches: string;
+  readonly siteFilter: string;
+  readonly allSites: string;
 }
 
 const en: InboxStrings = {
@@ -204,6 +206,8 @@ const en: InboxStrings = {
   searchLabel: 'Search conversations',
   searchPlaceholder: 'Search names, emails, topics, messages…',
   noMatches: 'No conversation here matches the search.',
+  siteFilter: 'Site',
+  allSites: 'All sites',
 };
 
 const zh: InboxStrings = {
@@ -302,6 +306,8 @@ const zh: InboxStrings = {
   searchLabel: '搜索对话',
   searchPlaceholder: '搜索姓名、邮箱、主题、消息…',
   noMatches: '这里没有符合搜索的对话。',
+  siteFilter: '站点',
+  allSites: '全部站点',
 };
 
 /** The inbox strings of a workbench language. */

@@ -152,6 +152,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
     onContactChange: (conversationId) => hub.inboxChanged(conversationId),
     transport: options.emailTransport,
     afterAccepted: options.emailAfterAccepted,
+    syncRecords: () => moduleWrites?.check(),
     settings: () => accounts.settings.get(),
     onlineAgents: () => hub.registry.onlineAgents(),
     visitor: (visitorId) => store.visitors.get(visitorId),

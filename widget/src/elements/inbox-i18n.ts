@@ -208,7 +208,7 @@ const en: InboxStrings = {
   stillTrying: 'Still trying…',
   backToSignIn: 'Back to sign-in',
   searchLabel: 'Search conversations',
-  searchPlaceholder: 'Search names, emails, topics, messages…',
+  searchPlaceholder: 'Search people and messages…',
   noMatches: 'No conversation here matches the search.',
   siteFilter: 'Site',
   allSites: 'All sites',

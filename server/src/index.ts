@@ -152,6 +152,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
     onContactChange: (conversationId) => hub.inboxChanged(conversationId),
     transport: options.emailTransport,
     afterAccepted: options.emailAfterAccepted,
+    syncRecords: () => moduleWrites?.check(),
     settings: () => accounts.settings.get(),
     onlineAgents: () => hub.registry.onlineAgents(),
     visitor: (visitorId) => store.visitors.get(visitorId),
@@ -239,6 +240,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
       onlineAgentIds: () => new Set(hub.registry.onlineAgents()),
       announcements: broadcasts,
       email,
+      inboundStatus: () => emailInbound?.status(),
     },
     log,
   );

@@ -184,7 +184,7 @@ test('the modules’ connection commits without an fsync on this thread, and the
   assert.equal(writes.check(), undefined, 'and only once');
 });
 
-test('the writer checkpoints after its replies, not inside a commit, and the WAL stays bounded', async (t) => {
+test('the writer checkpoints after its replies (its automatic checkpoint is off), and the WAL stays bounded', async (t) => {
   const dir = await tempDir(t);
   const opened = openStore({ dataDir: dir, commitMs: 1 });
   t.after(() => opened.close());

@@ -217,13 +217,14 @@ function run(): void {
 /**
  * SQLite's automatic checkpoint runs inside the COMMIT that crosses the
  * threshold: that commit returns only after the WAL's pages were copied into
- * the database file and both were fsynced, and every Ack of its batch waits
- * that long. Copying scattered pages costs more the larger the file is, so
- * the p99 of a store with history grew with it (issue 9's soak). Here the
- * same PASSIVE checkpoint runs after the batch's reply went out: the Acks
- * leave at once, and the records arriving meanwhile gather into the next
- * batch. PASSIVE never waits for readers, and a failed one is retried at
- * the next batch (the WAL replays at open anyway).
+ * the database file and both were fsynced, and every Ack of its batch waited
+ * that long (more, the larger and more scattered the file). Here the same
+ * PASSIVE checkpoint runs right after the batch's reply went out: that
+ * batch's Acks leave at once, and the records arriving meanwhile gather into
+ * the next batch (which still waits for the checkpoint: moving it onto a
+ * thread of its own, beside the commits, is the next step). PASSIVE never
+ * waits for readers, and a failed one is retried after the next batch (the
+ * WAL replays at open anyway).
  */
 function checkpointIfDue(db: Db, dataDir: string): void {
   let size: number;

@@ -240,6 +240,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
       onlineAgentIds: () => new Set(hub.registry.onlineAgents()),
       announcements: broadcasts,
       email,
+      inboundStatus: () => emailInbound?.status(),
     },
     log,
   );

@@ -235,7 +235,9 @@ describe('settings: business hours and email', () => {
     assert.equal(status.body.enabled, false);
     assert.match(status.body.hint, /CS_SMTP_URL/);
     const { server: on } = await serve(SATURDAY_NOON, { smtpUrl: 'smtp://127.0.0.1:9', mailFrom: 'Shop <shop@shop.example>' });
-    assert.deepEqual((await new ApiClient(on.url).get('/api/email/status', BEARER)).body, { enabled: true, from: 'Shop <shop@shop.example>', hint: '' });
+    const { replies, ...sending } = (await new ApiClient(on.url).get<{ replies: { state: string } }>('/api/email/status', BEARER)).body;
+    assert.deepEqual(sending, { enabled: true, from: 'Shop <shop@shop.example>', hint: '' });
+    assert.equal(replies.state, 'off', 'no CS_IMAP_URL: replies by email are off');
   });
 });
 

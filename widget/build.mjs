@@ -9,7 +9,7 @@
 // warning (set CS_SIZE_STRICT=1 to fail the build instead).
 import { analyzeMetafile, build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
@@ -305,7 +305,19 @@ const chunkEntry = {
 };
 
 const chunkDir = join(dist, 'chunks');
-rmSync(chunkDir, { recursive: true, force: true });
+/**
+ * Chunks of earlier builds stay a while: a page may still run the cs-chat.js
+ * it had cached (max-age 5 min, stale-while-revalidate 1 day, BUNDLE_CACHE in
+ * server/src/http/routes.ts), which names its own chunks by hash; deleting
+ * them at a deploy would leave that visitor's panel "could not load" until a
+ * reload. So only chunk files older than two days go.
+ */
+const KEEP_OLD_CHUNKS_MS = 2 * 24 * 60 * 60 * 1000;
+mkdirSync(chunkDir, { recursive: true });
+for (const name of readdirSync(chunkDir)) {
+  const file = join(chunkDir, name);
+  if (Date.now() - statSync(file).mtimeMs > KEEP_OLD_CHUNKS_MS) rmSync(file, { force: true });
+}
 // The news and upload bundles of earlier builds are the `news` and `uploads` chunks now.
 for (const old of ['cs-chat-news.js', 'cs-chat-uploads.js']) rmSync(join(dist, old), { force: true });
 const chunkBuild = await build({
@@ -402,8 +414,10 @@ if (hasInbox) {
   await build({ ...browser, entryPoints: [join(root, 'widget/src/inbox-entry.ts')], outfile: join(dist, 'cs-inbox.js') });
 }
 
-// ESM: our code bundled into one module; lit, idb and protobufjs stay imports
-// so an app that already has them does not ship them twice.
+// ESM: our code bundled into dist/esm/index.js; lit, idb and protobufjs stay
+// imports so an app that already has them does not ship them twice. The lazy
+// chunks stay `import()`s of their own files (dist/esm/chunks/, esbuild
+// splitting), so the app's bundler splits them off too.
 const esm = join(dist, 'esm');
 rmSync(esm, { recursive: true, force: true });
 await build({
@@ -412,8 +426,10 @@ await build({
   format: 'esm',
   target: 'es2022',
   packages: 'external',
+  splitting: true,
   entryPoints: [join(root, 'widget/src/index.ts')],
-  outfile: join(esm, 'index.js'),
+  outdir: esm,
+  chunkNames: 'chunks/[name]-[hash]',
 });
 execFileSync(
   join(root, 'node_modules/.bin/tsc'),

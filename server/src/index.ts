@@ -94,8 +94,8 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
   const options = resolveOptions(partial);
   const log = pino({ level: options.logLevel, base: { svc: 'cs-chat' } });
   const opened = openStore({ dataDir: options.dataDir, commitMs: options.commitMs, busyTimeoutMs: options.busyTimeoutMs, probeMs: options.storeProbeMs }, log);
-  const journal = opened.durable;
-  const store = new ConversationStore(journal, {
+  const durable = opened.durable;
+  const store = new ConversationStore(durable, {
     hotSetBytes: options.hotSetBytes,
     maxConversationsPerVisitor: options.maxConversationsPerVisitor,
     newVisitorsPerIpPerMinute: options.newVisitorsPerIpPerMinute,
@@ -103,14 +103,14 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
   });
 
   const metrics = new ServerMetrics();
-  registerStoreMetrics(metrics.registry, store, journal);
+  registerStoreMetrics(metrics.registry, store, durable);
   const now = (): number => Date.now();
   // The modules' own connection (announcements, attachments, and the tables others add): cs-chat.db on this thread, or memory only.
   const ownsDatabase = options.database === undefined;
   const database = options.database ?? (options.dataDir ? openModuleDb(options.dataDir, options.busyTimeoutMs) : new Database(':memory:'));
   if (ownsDatabase && !options.dataDir) migrate(database);
   // Their commits skip the fsync on this thread; the writer thread's next commit makes them durable (store/module-db.ts).
-  const moduleWrites = journal.persistent && options.dataDir ? new ModuleWrites(database, journal, (error) => log.warn({ err: error }, 'store: module writes not synced')) : undefined;
+  const moduleWrites = durable.persistent && options.dataDir ? new ModuleWrites(database, durable, (error) => log.warn({ err: error }, 'store: module writes not synced')) : undefined;
   const accounts = new AccountService(database, { now, defaultSettings: defaultSettings(options) });
   const filter = new WordFilter(accounts.settings.get().blocked_words, accounts.settings.get().blocked_words_mode);
   accounts.settings.onChange((settings) => filter.configure(settings.blocked_words, settings.blocked_words_mode));
@@ -157,6 +157,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
     onContactChange: (conversationId) => hub.inboxChanged(conversationId),
     transport: options.emailTransport,
     afterAccepted: options.emailAfterAccepted,
+    syncRecords: () => moduleWrites?.check(),
     settings: () => accounts.settings.get(),
     onlineAgents: () => hub.registry.onlineAgents(),
     visitor: (visitorId) => store.visitors.get(visitorId),
@@ -179,8 +180,8 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
   const pipeline = {
     options,
     conversations: store,
-    messages: durableMessageStore({ conversations: store, durable: journal, now }),
-    journal,
+    messages: durableMessageStore({ conversations: store, durable, now }),
+    durable,
     fanOut: hub,
     attachments: files,
     filter,
@@ -201,7 +202,7 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
     options,
     keys,
     store,
-    journal,
+    durable,
     hub,
     metrics,
     accounts,
@@ -240,16 +241,17 @@ export async function startServer(partial: Partial<ServerOptions>): Promise<Runn
       keys: ctx.keys,
       apiToken: options.apiToken,
       trustProxy: options.trustProxy,
-      conversations: new MemoryConversationReader(store, journal.persistent ? new MessageSearch(database) : undefined),
+      conversations: new MemoryConversationReader(store, durable.persistent ? new MessageSearch(database) : undefined),
       onlineAgentIds: () => new Set(hub.registry.onlineAgents()),
       announcements: broadcasts,
       email,
+      inboundStatus: () => emailInbound?.status(),
     },
     log,
   );
   files.register(app);
   registerUnsubscribe(app, email);
-  registerHttpRoutes(app, { options, metrics, log, health: () => ({ journalHealthy: journal.healthy, shuttingDown: ctx.shuttingDown }) });
+  registerHttpRoutes(app, { options, metrics, log, health: () => ({ journalHealthy: durable.healthy, shuttingDown: ctx.shuttingDown }) });
 
   let listenSocket: uWS.us_listen_socket;
   try {

@@ -45,6 +45,8 @@ export interface CheckResult {
 
 /** Most messages the widget keeps rendered (MessageWindow's default max). */
 const SCREEN_WINDOW = 90;
+/** Fewest it renders when it holds that many: MessageWindow's first page, all a reloaded widget shows until its top comes into view. */
+const SCREEN_FIRST_PAGE = 30;
 
 function check(name: string): CheckResult {
   return { name, lost: 0, duplicated: 0, misordered: 0, examples: [] };
@@ -147,10 +149,15 @@ export function checkEpochs(participants: readonly Participant[]): CheckResult {
 export function checkWidget(truth: Truth, name: string, sent: readonly string[], screen: readonly string[]): CheckResult {
   const result = check(`${name}: every composer message once on the server and once on screen, in server order`);
   const serverTexts = [...truth.values()].flat().map((m) => m.text ?? '');
-  // The widget renders a window of the newest messages (at most 90): older ones are checked on the server only.
+  // The widget renders a window of the newest messages: 30 after a reload (its
+  // first page), growing to at most 90 as its top comes into view. Older ones
+  // are checked on the server only. The window is what the screen shows, but
+  // never less than the first page; the order check below proves it has no gap.
   const conversation = [...truth.values()].find((messages) => messages.some((m) => m.text === sent[0])) ?? [];
   const expected = conversation.map((m) => m.text ?? '').filter((t) => t.length > 0);
-  const rendered = new Set(expected.slice(Math.max(0, expected.length - SCREEN_WINDOW)));
+  const shownCount = new Set(screen.filter((t) => expected.includes(t))).size;
+  const window = Math.max(SCREEN_FIRST_PAGE, Math.min(SCREEN_WINDOW, shownCount));
+  const rendered = new Set(expected.slice(Math.max(0, expected.length - window)));
   for (const text of sent) {
     const n = serverTexts.filter((t) => t === text).length;
     if (n === 0) note(result, 'lost', `${JSON.stringify(text)} is not on the server`);

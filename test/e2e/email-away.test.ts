@@ -16,6 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { backAtText } from '../../widget/src/core/back-at.js';
 import { TestSmtp } from '../helpers/smtp.js';
+import { assertAccessible } from './admin-helpers.js';
 import { agentLog, agentToken, countBubbles, eventually, freePort, launchChromium, openChatAndSend, startServerProcess, tempDataDir, UI_TIMEOUT_MS, visitorLog, type ServerProcess } from './harness.js';
 
 const API_TOKEN = 'e2e-email-api-token-0123456789ab';
@@ -83,6 +84,7 @@ describe('away mode and email capture', () => {
     assert.match(await log.innerText(), /Leave your email below to get the reply by email\./);
     const field = panel.getByRole('textbox', { name: 'Get the reply by email' });
     await field.waitFor({ timeout: UI_TIMEOUT_MS });
+    await assertAccessible(visitor);
     await visitor.screenshot({ path: shot('email-capture-390.png') });
     await visitor.setViewportSize({ width: 1280, height: 860 });
     await visitor.screenshot({ path: shot('email-capture-1280.png') });
@@ -108,6 +110,7 @@ describe('away mode and email capture', () => {
     await conversation.first().click();
     const details = agent.getByRole('complementary', { name: 'Visitor details' });
     await details.getByText('Will be emailed').waitFor({ timeout: UI_TIMEOUT_MS });
+    await assertAccessible(agent);
     assert.match(await details.innerText(), /ann@example\.com/);
     await agent.screenshot({ path: shot('email-details-1280.png') });
     // The away toggle.

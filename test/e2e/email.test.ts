@@ -1,20 +1,27 @@
 /**
- * Issue 14 "Must show", end to end: the real built server (a child process),
- * Debian's Chromium for the visitor's widget and the agent's workbench,
- * Debian's Dovecot as the shop's mailbox. The visitor's emailed reply,
- * delivered into the Maildir the way an MTA delivers it, shows in the
- * workbench and, after a reload, in the widget, once and without the quoted
- * email; the same email delivered again stays once; an auto-reply to it is
- * ignored. The steps build on each other, so they run in order.
+ * Issue 14 "Must show", end to end, in one story: the real built server (a
+ * child process), Debian's Chromium for the visitor's widget and the agent's
+ * workbench, a real SMTP server on loopback (smtp-server) as the shop's
+ * outgoing mail, and Debian's Dovecot as its mailbox. A visitor in New York
+ * writes while the shop is closed, sees when the team is back in their own
+ * time and the email field, leaves an email and closes the tab; the agent
+ * replies twice while the SMTP server is down; once it is back exactly one
+ * email with both replies goes out, threaded, with a Reply-To naming the
+ * conversation. The visitor answers that email (delivered into the Maildir
+ * as an MTA would): the answer shows in the workbench and, after coming
+ * back, in the widget, once and without the quoted email; the same email
+ * delivered again stays once; an auto-reply to it is ignored. The steps
+ * build on each other, so they run in order.
  */
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { replyAddress } from '../../server/src/email/address.js';
+import { backAtText } from '../../widget/src/core/back-at.js';
 import { dovecotInstalled, startDovecot, type Dovecot } from '../helpers/dovecot.js';
 import { quotedReply, rawMail } from '../helpers/mail.js';
+import { TestSmtp, type ReceivedMail } from '../helpers/smtp.js';
 import {
   agentLog,
   agentToken,
@@ -23,38 +30,58 @@ import {
   eventually,
   freePort,
   launchChromium,
-  openChatAndSend,
-  SECRET,
   startServerProcess,
   tempDataDir,
   UI_TIMEOUT_MS,
   visitorLog,
-  waitForAcked,
   type ServerProcess,
 } from './harness.js';
 
-const INBOUND_DOMAIN = 'in.shop.example';
+const API_TOKEN = 'e2e-email-api-token-0123456789ab';
+const DELAY_MS = 2000;
+const DAY = 86_400_000;
 
-describe('issue 14: replies by email reach the conversation (Dovecot, Chromium)', { skip: dovecotInstalled() ? false : 'dovecot-imapd is not installed (.ci/run installs it)' }, () => {
+describe('issue 14 must show: away, email capture, one email for two replies, the emailed answer back in the conversation', { skip: dovecotInstalled() ? false : 'dovecot-imapd is not installed (.ci/run installs it)' }, () => {
   const run = Date.now().toString(36);
   const question = `Is the oak table back in stock? (${run})`;
-  const emailed = `Great, please reserve one for me. (${run})`;
+  const replies = [`Yes, it is back since Monday. (${run})`, `Shall we reserve one for you? (${run})`];
+  const answer = `Great, please reserve one for me. (${run})`;
   let dovecot: Dovecot;
+  let smtp: TestSmtp;
   let server: ServerProcess;
   let data: ReturnType<typeof tempDataDir>;
   let browser: Browser;
   let visitorContext: BrowserContext;
   let visitor: Page;
   let agent: Page;
-  let conversationId = '';
-  let reply = '';
+  let nextOpenMs = 0;
+  let email: ReceivedMail;
+  let emailedAnswer = '';
 
   before(async () => {
     dovecot = await startDovecot();
+    smtp = await TestSmtp.start();
     data = tempDataDir();
-    server = await startServerProcess(await freePort(), data.dir, { CS_IMAP_URL: dovecot.url, CS_INBOUND_DOMAIN: INBOUND_DOMAIN, CS_IMAP_POLL_MS: '1000' });
+    server = await startServerProcess(await freePort(), data.dir, {
+      CS_SMTP_URL: smtp.url,
+      CS_MAIL_FROM: 'Fern & Flint <shop@shop.example>',
+      CS_EMAIL_DELAY_MS: String(DELAY_MS),
+      CS_IMAP_URL: dovecot.url,
+      CS_IMAP_POLL_MS: '1000',
+      CS_API_TOKEN: API_TOKEN,
+    });
+    // Closed every day but one, two days from now, 09:00–17:00 UTC: the shop is away now.
+    const day = new Date(Date.now() + 2 * DAY).toISOString().slice(0, 10);
+    nextOpenMs = Date.parse(`${day}T09:00:00Z`);
+    const none = { sun: [], mon: [], tue: [], wed: [], thu: [], fri: [], sat: [] };
+    const patched = await fetch(`${server.url}/api/settings`, {
+      method: 'PATCH',
+      headers: { Authorization: `Bearer ${API_TOKEN}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ business_hours: { enabled: true, timezone: 'UTC', weekly: none, exceptions: [{ date: day, label: 'Open day', hours: [{ open: '09:00', close: '17:00' }] }] } }),
+    });
+    assert.equal(patched.status, 200, await patched.text());
     browser = await launchChromium();
-    visitorContext = await browser.newContext();
+    visitorContext = await browser.newContext({ timezoneId: 'America/New_York', locale: 'en-US' });
     visitor = await visitorContext.newPage();
     agent = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
   });
@@ -62,76 +89,121 @@ describe('issue 14: replies by email reach the conversation (Dovecot, Chromium)'
   after(async () => {
     await browser?.close();
     await server?.stop();
+    await smtp?.close();
     data?.remove();
     await dovecot?.stop();
   });
 
-  it('the visitor writes and leaves', async () => {
+  it('the visitor writes while away, sees "Back at …" in their own time and the email field, leaves an email and closes the tab', async () => {
     await visitor.goto(`${server.url}/`);
-    await openChatAndSend(visitor, question);
-    await waitForAcked(visitor);
-    const listed = await fetch(`${server.url}/api/conversations`, { headers: { Authorization: `Bearer ${agentToken('alice')}` } });
-    const body = (await listed.json()) as { conversations: Array<{ id: string }> };
-    assert.equal(body.conversations.length, 1);
-    conversationId = body.conversations[0]!.id;
+    await visitor.getByRole('button', { name: 'Open chat' }).click();
+    const panel = visitor.locator('cs-chat');
+    const back = backAtText(nextOpenMs, Date.now(), 'en', 'America/New_York');
+    assert.match(back, /^Back at 04:00 /, '09:00 UTC is 04:00 in New York');
+    await panel.locator('.presence', { hasText: back }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await visitor.getByRole('textbox', { name: 'Write a message…' }).fill(question);
+    await visitor.getByRole('button', { name: 'Send' }).click();
+    const field = panel.getByRole('textbox', { name: 'Get the reply by email' });
+    await field.waitFor({ timeout: UI_TIMEOUT_MS });
+    await field.fill('ann@visitor.example');
+    await panel.getByRole('button', { name: 'Notify me' }).click();
+    await panel.getByText('We will email the reply to ann@visitor.example.').waitFor({ timeout: UI_TIMEOUT_MS });
     await visitor.close();
   });
 
-  it('the agent has the conversation open in the workbench', async () => {
+  it('the agent replies twice; with SMTP down during the delay, exactly one email with both replies goes out once it is back, threaded, with the Reply-To', async () => {
     await agent.goto(`${server.url}/agent#token=${encodeURIComponent(agentToken('alice'))}`);
-    await agent.getByRole('tab', { name: 'Unassigned' }).click();
     const option = agent.getByRole('listbox', { name: 'Conversations' }).getByRole('option');
     await option.first().waitFor({ timeout: UI_TIMEOUT_MS });
     await option.first().click();
-    await agentLog(agent).getByText(question).waitFor({ timeout: UI_TIMEOUT_MS });
-  });
-
-  it("the visitor's emailed reply shows in the workbench once, without the quoted email", async () => {
-    const address = replyAddress(conversationId, { secret: SECRET, inboundDomain: INBOUND_DOMAIN });
-    reply = rawMail({
-      to: `Fern & Flint <${address}>`,
-      messageId: `<reply-${run}@visitor.example>`,
-      body: quotedReply(emailed, `Yes, it is back in stock.\nFern & Flint`),
-    });
-    dovecot.deliver(reply);
     const log = agentLog(agent);
-    await eventually(async () => assert.equal(await countBubbles(log, emailed), 1), 30_000);
-    const texts = await bubbleTexts(log);
-    assert.ok(!texts.some((t) => /back in stock\./.test(t) || /wrote:/.test(t)), `no quoted text: ${JSON.stringify(texts)}`);
+    await log.getByText(question).waitFor({ timeout: UI_TIMEOUT_MS });
+    await smtp.down();
+    for (const text of replies) {
+      await agent.getByRole('textbox', { name: 'Reply' }).fill(text);
+      await agent.getByRole('button', { name: 'Send', exact: true }).click();
+      await eventually(async () => assert.equal(await countBubbles(log, text), 1));
+    }
+    // Past the delay with SMTP down: nothing can have been delivered.
+    await new Promise((r) => setTimeout(r, DELAY_MS + 2000));
+    assert.equal(smtp.mails.length, 0);
+    await smtp.up();
+    // The first retry comes 15–30 s after the failed attempt.
+    [email] = (await smtp.waitForMails(1, 60_000)) as [ReceivedMail];
+    assert.match(server.output(), /SMTP failed, will retry/, 'an attempt was made while SMTP was down');
+    assert.deepEqual(email.envelopeTo, ['ann@visitor.example']);
+    const text = email.parsed.text ?? '';
+    assert.ok(text.indexOf(replies[0]!) >= 0 && text.indexOf(replies[1]!) > text.indexOf(replies[0]!), `both replies, in order: ${text}`);
+    assert.match(email.messageId, /^<cs\.[a-z2-7.]+\.[A-Za-z0-9-]+@/);
+    assert.match(email.header('In-Reply-To'), /^<cs\./);
+    assert.match(email.header('References'), /<cs\./);
+    assert.equal(email.header('Auto-Submitted'), 'auto-replied');
+    assert.match(email.parsed.replyTo?.value[0]?.address ?? '', /^shop\+c[a-z2-7]{27}\.[a-z2-7]{16}@shop\.example$/);
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.equal(smtp.mails.length, 1, 'exactly one email, once');
   });
 
-  it('the visitor sees it in the widget after coming back (reload), once', async () => {
+  it("the visitor answers the email: the answer shows in the workbench once, without the quoted email", async () => {
+    const replyTo = email.parsed.replyTo?.value[0]?.address ?? '';
+    emailedAnswer = rawMail({
+      from: 'Ann <ann@visitor.example>',
+      to: `Fern & Flint <${replyTo}>`,
+      subject: `Re: ${email.parsed.subject ?? ''}`,
+      messageId: `<answer-${run}@visitor.example>`,
+      inReplyTo: email.messageId,
+      references: `${email.header('References')} ${email.messageId}`,
+      body: quotedReply(answer, email.parsed.text ?? ''),
+    });
+    dovecot.deliver(emailedAnswer);
+    const log = agentLog(agent);
+    await eventually(async () => assert.equal(await countBubbles(log, answer), 1), 30_000);
+    const texts = await bubbleTexts(log);
+    assert.ok(!texts.some((t) => /wrote:/.test(t)), `no quoted text: ${JSON.stringify(texts)}`);
+    for (const text of replies) assert.equal(await countBubbles(log, text), 1, 'the quoted replies were not imported again');
+  });
+
+  it('the visitor comes back (reload): the widget shows the answer once', async () => {
     visitor = await visitorContext.newPage();
     await visitor.goto(`${server.url}/`);
     await visitor.getByRole('button', { name: 'Open chat' }).click();
     const log = visitorLog(visitor);
     await eventually(async () => {
       assert.equal(await countBubbles(log, question), 1);
-      assert.equal(await countBubbles(log, emailed), 1);
+      assert.equal(await countBubbles(log, answer), 1);
+      for (const text of replies) assert.equal(await countBubbles(log, text), 1);
     });
     assert.ok(!(await bubbleTexts(log)).some((t) => /wrote:/.test(t)));
   });
 
   it('the same email delivered again stays once', async () => {
-    dovecot.deliver(reply);
+    dovecot.deliver(emailedAnswer);
     // Imported or found a duplicate, the mail is flagged \Seen: both copies are in cur/ with the S flag.
     await eventually(() => assert.equal(readdirSync(join(dovecot.maildir, 'cur')).filter((name) => /:2,[A-Z]*S/.test(name)).length, 2), 30_000);
     await visitor.reload();
     await visitor.getByRole('button', { name: 'Open chat' }).click();
     await eventually(async () => assert.equal(await countBubbles(visitorLog(visitor), question), 1));
-    assert.equal(await countBubbles(visitorLog(visitor), emailed), 1);
-    assert.equal(await countBubbles(agentLog(agent), emailed), 1);
+    assert.equal(await countBubbles(visitorLog(visitor), answer), 1);
+    assert.equal(await countBubbles(agentLog(agent), answer), 1);
   });
 
-  it('an auto-reply to the conversation address is ignored', async () => {
-    const address = replyAddress(conversationId, { secret: SECRET, inboundDomain: INBOUND_DOMAIN });
-    const away = `I am out of the office until Monday. (${run})`;
-    const after = `One more question: do you deliver? (${run})`;
-    dovecot.deliver(rawMail({ to: address, subject: 'Automatic reply: Your conversation', headers: ['Auto-Submitted: auto-replied', 'X-Autoreply: yes'], body: away }));
-    // Mail is looked at in UID order: once the next reply shows, the auto-reply was handled before it.
-    dovecot.deliver(rawMail({ to: address, messageId: `<after-${run}@visitor.example>`, body: after }));
-    await eventually(async () => assert.equal(await countBubbles(agentLog(agent), after), 1), 30_000);
+  it('an auto-reply to the email is ignored, and nothing is emailed back', async () => {
+    const replyTo = email.parsed.replyTo?.value[0]?.address ?? '';
+    const later = `One more question: do you deliver? (${run})`;
+    dovecot.deliver(
+      rawMail({
+        from: 'Ann <ann@visitor.example>',
+        to: replyTo,
+        subject: `Automatic reply: ${email.parsed.subject ?? ''}`,
+        inReplyTo: email.messageId,
+        headers: ['Auto-Submitted: auto-replied', 'X-Autoreply: yes'],
+        body: `I am out of the office until Monday. (${run})`,
+      }),
+    );
+    // Mail is looked at in UID order: once the next answer shows, the auto-reply was handled before it.
+    dovecot.deliver(rawMail({ from: 'Ann <ann@visitor.example>', to: replyTo, messageId: `<later-${run}@visitor.example>`, inReplyTo: email.messageId, body: later }));
+    await eventually(async () => assert.equal(await countBubbles(agentLog(agent), later), 1), 30_000);
     assert.equal(await agentLog(agent).getByText('out of the office').count(), 0);
-    assert.equal(await countBubbles(agentLog(agent), emailed), 1);
+    assert.equal(await countBubbles(agentLog(agent), answer), 1);
+    assert.equal(smtp.mails.length, 1, 'no email answers the auto-reply');
   });
 });

@@ -27,12 +27,13 @@ describe('workbench search', () => {
     ({ server, owner, remove } = await serverWithOwner());
     browser = await launchChromium();
     const ws = `${server.url.replace('http', 'ws')}/ws`;
-    for (const [text, topic] of [
-      ['My order of beeswax candles never arrived', 'order-1042'],
-      ['我想退货，杯子有裂缝', ''],
-      ['Do you ship the linen throw to Canada?', ''],
+    for (const [text, topic, site] of [
+      ['My order of beeswax candles never arrived', 'order-1042', 'acme'],
+      ['我想退货，杯子有裂缝', '', 'acme'],
+      ['Do you ship the linen throw to Canada?', '', 'acme'],
+      ['Is the linen shop open on Sunday?', '', 'beta'],
     ] as const) {
-      const visitor = await ProtoClient.open(ws, { site: 'acme', topic, lang: /[\u4e00-\u9fff]/.test(text) ? 'zh-CN' : 'en' });
+      const visitor = await ProtoClient.open(ws, { site, topic, lang: /[\u4e00-\u9fff]/.test(text) ? 'zh-CN' : 'en' });
       await visitor.send({ text });
       // Later messages push the first one out of the preview: search must find it in the history.
       await visitor.send({ text: 'Any news?' });
@@ -49,7 +50,7 @@ describe('workbench search', () => {
 
   it('finds conversations by message text anywhere in their history, in English and Chinese, and refuses bad syntax clearly', async () => {
     await page.goto(`${server.url}/agent`);
-    await eventually(async () => assert.equal((await rows()).length, 3));
+    await eventually(async () => assert.equal((await rows()).length, 4));
     const box = page.getByRole('searchbox', { name: 'Search conversations' });
 
     await box.fill('candles');
@@ -77,15 +78,33 @@ describe('workbench search', () => {
     assert.equal(await page.getByRole('alert').filter({ hasText: /q is not/ }).count(), 0, 'the error clears with a good query');
 
     await box.fill('');
-    await eventually(async () => assert.equal((await rows()).length, 3));
+    await eventually(async () => assert.equal((await rows()).length, 4));
     await page.setViewportSize({ width: 390, height: 800 });
     await page.getByRole('button', { name: 'Conversations' }).click();
     await box.fill('linen');
     await eventually(async () => {
       const shown = await rows();
-      assert.equal(shown.length, 1, JSON.stringify(shown));
-      assert.doesNotMatch(shown[0] ?? '', /order-1042/);
+      assert.equal(shown.length, 2, JSON.stringify(shown));
+      assert.doesNotMatch(shown.join(), /order-1042/);
     });
     await page.screenshot({ path: shot('inbox-search-390.png') });
+  });
+
+  it('with several sites, a site picker narrows the list and every entry shows its site', async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const picker = page.getByRole('combobox', { name: 'Site' });
+    assert.deepEqual(await picker.locator('option').allTextContents(), ['All sites', 'acme', 'beta']);
+    await picker.selectOption('beta');
+    await eventually(async () => {
+      const shown = await rows();
+      assert.equal(shown.length, 1, JSON.stringify(shown));
+      assert.match(shown[0] ?? '', /beta/);
+    });
+    await page.getByRole('searchbox', { name: 'Search conversations' }).fill('');
+    await eventually(async () => assert.equal((await rows()).length, 1, 'the site stays picked'));
+    await picker.selectOption('');
+    await eventually(async () => assert.equal((await rows()).length, 4));
+    await page.screenshot({ path: shot('inbox-sites-1280.png') });
+    await assertAccessible(page);
   });
 });

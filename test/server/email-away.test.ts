@@ -171,6 +171,18 @@ describe('Contact: the visitor\'s email', () => {
     assert.equal(again.welcome?.conversations[0]?.contactEmail, 'ann@example.com');
   });
 
+  test('a visitor the site identified with an email: the widget is told it (no field), and replies will be emailed there', async () => {
+    const { server } = await serve(SATURDAY_NOON, { smtpUrl: 'smtp://127.0.0.1:9', mailFrom: 'shop@shop.example' });
+    const identity = { userId: 'u-7', email: 'kim@example.com', name: 'Kim', signature: server.identitySignature('u-7') };
+    const visitor = await open(server, visitorHello({ identity }));
+    await visitor.send({ text: 'hello' });
+    const again = await open(server, visitorHello({ identity, deviceId: 'second' }));
+    assert.equal(again.welcome?.conversations[0]?.contactEmail, 'kim@example.com');
+    const agent = await open(server, { token: server.agentToken('alice') });
+    const update = await agent.waitFor((f) => f.inboxUpdate?.conversation?.contactEmail === 'kim@example.com');
+    assert.equal(update.inboxUpdate?.willEmail, true);
+  });
+
   test('without SMTP the email is kept and shown, but nobody is told it will be emailed', async () => {
     const { server } = await serve(SATURDAY_NOON);
     const visitor = await open(server, visitorHello());
@@ -223,7 +235,9 @@ describe('settings: business hours and email', () => {
     assert.equal(status.body.enabled, false);
     assert.match(status.body.hint, /CS_SMTP_URL/);
     const { server: on } = await serve(SATURDAY_NOON, { smtpUrl: 'smtp://127.0.0.1:9', mailFrom: 'Shop <shop@shop.example>' });
-    assert.deepEqual((await new ApiClient(on.url).get('/api/email/status', BEARER)).body, { enabled: true, from: 'Shop <shop@shop.example>', hint: '' });
+    const { replies, ...sending } = (await new ApiClient(on.url).get<{ replies: { state: string } }>('/api/email/status', BEARER)).body;
+    assert.deepEqual(sending, { enabled: true, from: 'Shop <shop@shop.example>', hint: '' });
+    assert.equal(replies.state, 'off', 'no CS_IMAP_URL: replies by email are off');
   });
 });
 

@@ -40,6 +40,13 @@ describe('mailbox watcher', needsDovecot, () => {
       assert.notEqual(server.emailInbound?.status().state, 'watching');
       const health = await fetch(`${server.url}/healthz`);
       assert.equal(health.status, 200);
+      const status = async (): Promise<{ replies: { state: string; failures: number; last_error: string; hint: string } }> =>
+        (await (await fetch(`${server.url}/api/email/status`, { headers: { Authorization: `Bearer ${server.agentToken('ops')}` } })).json()) as { replies: { state: string; failures: number; last_error: string; hint: string } };
+      const down = (await status()).replies;
+      assert.ok(down.state === 'retrying' || down.state === 'connecting', down.state);
+      assert.ok(down.failures >= 3);
+      assert.match(down.last_error, /\S/);
+      assert.ok(!down.last_error.includes('secret-pass'));
       visitor = await ProtoClient.open(server.wsUrl, { site: 'acme' });
       assert.equal((await visitor.send({ text: 'still chatting' })).seq, 1);
 
@@ -48,6 +55,7 @@ describe('mailbox watcher', needsDovecot, () => {
       await until(() => handled.find((h) => h.kind === 'imported'), 'the reply once IMAP is back');
       assert.equal(server.emailInbound?.status().state, 'watching');
       assert.equal(server.emailInbound?.status().failures, 0);
+      assert.deepEqual((await status()).replies, { state: 'watching', failures: 0, last_error: '', idle: true, hint: '' });
       const texts = ((await visitor.sync({ afterSeq: 0 })).messages ?? []).map((m) => m.text);
       assert.deepEqual(texts, ['still chatting', 'Hello after the outage']);
 
@@ -171,6 +179,20 @@ describe('mailbox watcher', needsDovecot, () => {
 });
 
 describe('email pure parts', () => {
+  test('without CS_IMAP_URL the status says replies are off and how to turn them on', async () => {
+    const server = await startTestServer();
+    try {
+      const response = await fetch(`${server.url}/api/email/status`, { headers: { Authorization: `Bearer ${server.agentToken('ops')}` } });
+      assert.equal(response.status, 200);
+      const body = (await response.json()) as { replies: { state: string; hint: string } };
+      assert.equal(body.replies.state, 'off');
+      assert.match(body.replies.hint, /CS_IMAP_URL/);
+      assert.equal(server.emailInbound, undefined);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('CS_IMAP_URL: imap and imaps, encoded credentials, folder; bad URLs get a clear error without the password', () => {
     assert.deepEqual(parseImapUrl('imaps://shop%40example.com:app%20pw@imap.example.com'), { host: 'imap.example.com', port: 993, secure: true, user: 'shop@example.com', password: 'app pw', mailbox: 'INBOX' });
     assert.deepEqual(parseImapUrl('imap://u:p@127.0.0.1:1143/Support'), { host: '127.0.0.1', port: 1143, secure: false, user: 'u', password: 'p', mailbox: 'Support' });

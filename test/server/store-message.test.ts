@@ -61,7 +61,7 @@ function pipeline(durable: DurableStore): { deps: PipelineDeps; conversations: C
     options: { maxTextLength: 4000, offlineReply: false, offlineReplyEveryMs: 300_000 },
     conversations,
     messages: durableMessageStore({ conversations, durable, now: () => 1000 }),
-    journal: durable,
+    durable,
     fanOut: {
       deliver: (_conversation, messages) => sent.delivered.push(...messages.map((m) => m.seq)),
       inboxChanged: () => undefined,

@@ -12,8 +12,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openDb } from '../../server/src/store/db.js';
+import { CHECKPOINT_WAL_BYTES, openDb } from '../../server/src/store/db.js';
 import { ModuleWrites, openModuleDb } from '../../server/src/store/module-db.js';
+import { statSync } from 'node:fs';
 import { openStore } from '../../server/src/store/open.js';
 import { StoreUnavailableError, type StoreRecord } from '../../server/src/store/records.js';
 import type { SqliteStore } from '../../server/src/store/sqlite-store.js';
@@ -181,4 +182,24 @@ test('the modules’ connection commits without an fsync on this thread, and the
   await synced;
   assert.equal(store.stats.commits, commits + 1, 'one FULL commit on the writer thread');
   assert.equal(writes.check(), undefined, 'and only once');
+});
+
+test('the writer checkpoints after its replies (its automatic checkpoint is off), and the WAL stays bounded', async (t) => {
+  const dir = await tempDir(t);
+  const opened = openStore({ dataDir: dir, commitMs: 1 });
+  t.after(() => opened.close());
+  const store = opened.durable as SqliteStore;
+  await store.append(conv('c1'));
+  const text = 'x'.repeat(4000);
+  let maxWal = 0;
+  for (let batch = 0; batch < 80; batch++) {
+    await Promise.all(Array.from({ length: 50 }, (_, i) => store.append(msg('c1', batch * 50 + i + 1, text))));
+    maxWal = Math.max(maxWal, statSync(join(dir, 'cs-chat.db-wal')).size);
+  }
+  // 4,000 messages of 4 KB are over 16 MB of pages: without checkpoints the WAL would hold all of them.
+  assert.ok(maxWal < 2 * CHECKPOINT_WAL_BYTES, `WAL reached ${maxWal} bytes`);
+  assert.equal(store.reader.conversation('c1')?.lastSeq, 4000);
+  const db = openDb(dir);
+  t.after(() => db.close());
+  assert.equal(db.pragma('journal_size_limit', { simple: true }), 0);
 });

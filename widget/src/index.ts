@@ -16,13 +16,14 @@ import { ChatSession } from './transport/session.js';
 CsChat.createSession = (options) => new ChatSession(options);
 
 export { CsChat } from './elements/cs-chat.js';
-export { CsNews, type NewsAction } from './elements/cs-news.js';
+// The lazy chunks' modules as types only (a value export would pull them into index.js): load them with loadChunk('panel' | 'news').
+export type { CsNews, NewsAction } from './elements/cs-news.js';
 export { ChatController } from './elements/chat-controller.js';
 export { MessageWindow, type MessageWindowOptions } from './elements/message-window.js';
 export { renderMessage, renderTyping, renderQuote, renderState, isSafeImageUrl, previewText, Kind, RoleCode, icons, type MessageViewContext } from './elements/message-list.js';
 export { resetStyles } from './elements/styles.js';
 export { messageStyles } from './elements/message-styles.js';
-export { ChatPanel, createPanel, type PanelHost } from './elements/chat-panel.js';
+export type { ChatPanel, PanelHost } from './elements/chat-panel.js';
 export { loadChunk, preloadChunks, setChunkLoader, type ChunkLoader, type ChunkName, type Chunks } from './chunks.js';
 export { stringsFor, pickLang, type Strings } from './elements/i18n.js';
 export { apiFor, mountChat, readConfig, wsUrlFor, type CsChatApi, type EmbedConfig } from './elements/embed-config.js';

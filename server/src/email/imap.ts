@@ -155,6 +155,7 @@ export class ImapInbox {
         this.state = ImapState.Watching;
         if (this.failures > 0) log.info({ host: target.host, failures: this.failures }, 'email: IMAP connected again');
         this.failures = 0;
+        this.lastError = '';
         client.on('exists', () => {
           this.news = true;
           this.wake?.();

@@ -66,6 +66,12 @@ export interface OutboundDeps {
   now(): number;
   random?: () => number;
   /**
+   * Makes the queue's writes so far durable against power loss (the modules'
+   * connection commits without an fsync; store/module-db.ts), resolving once
+   * they are; undefined when nothing is pending or the store is memory only.
+   */
+  syncRecords?: () => Promise<void> | undefined;
+  /**
    * Tests only: runs after the SMTP server accepted an email and before it
    * is recorded as sent. Throwing here is a crash at the worst moment.
    */
@@ -190,8 +196,14 @@ export class OutboundMail {
         this.deps.outbox.markDropped(entry.id, 'unsubscribed');
         continue;
       }
-      // Before SMTP hears of it: a crash from here on resends this same email (same Message-ID), never a new one.
+      // Before SMTP hears of it, on disk: a crash from here on resends this same email (same Message-ID), never a new one.
       this.deps.outbox.markSending(entry.id, now + retryDelayMs(entry.attempts + 1, random));
+      try {
+        await this.deps.syncRecords?.();
+      } catch (error) {
+        this.deps.log.warn({ err: error, emailId: entry.id }, 'email: the queue is not on disk yet; sending later');
+        continue;
+      }
       try {
         await this.deps.transport.send(entry.payload);
       } catch (error) {

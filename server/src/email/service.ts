@@ -77,6 +77,8 @@ export interface EmailServiceDeps {
   onContactChange(conversationId: string): void;
   /** SMTP transport (tests inject one); default nodemailer over CS_SMTP_URL. */
   readonly transport?: MailTransport;
+  /** Makes the queue's writes durable (store/module-db.ts `ModuleWrites.check`). */
+  syncRecords?: () => Promise<void> | undefined;
   /** Tests only: see OutboundDeps.afterAccepted. */
   readonly afterAccepted?: (entry: OutboxEntry) => void;
   readonly log: Logger;
@@ -123,6 +125,7 @@ export class EmailService implements ContinuityPort {
       log: deps.log,
       now: deps.now,
       afterAccepted: deps.afterAccepted,
+      syncRecords: deps.syncRecords,
     });
     this.timer = setInterval(() => this.tick(), deps.options.tickMs ?? 1000);
     this.timer.unref();

@@ -15,8 +15,8 @@ export interface GatewayContext {
   readonly options: ServerOptions;
   readonly keys: Keys;
   readonly store: ConversationStore;
-  /** The durable store (SQLite, or memory only with CS_JOURNAL=off); the name is the old journal's. */
-  readonly journal: DurableStore;
+  /** The durable store (SQLite, or memory only with CS_JOURNAL=off). */
+  readonly durable: DurableStore;
   readonly hub: Hub;
   readonly metrics: ServerMetrics;
   readonly log: Logger;

@@ -180,7 +180,7 @@ function handleReceived(ctx: GatewayContext, ws: Socket, received: cs.v1.Receive
   }
 }
 
-/** Read: the side's read cursor moves (journaled); the other side gets a Receipt, agents an InboxUpdate (unread). */
+/** Read: the side's read cursor moves (stored); the other side gets a Receipt, agents an InboxUpdate (unread). */
 function handleRead(ctx: GatewayContext, ws: Socket, read: cs.v1.Read): void {
   const conversation = named(ctx, ws, read.conversationId ?? '');
   if (!conversation) return;
@@ -192,9 +192,9 @@ function handleRead(ctx: GatewayContext, ws: Socket, read: cs.v1.Read): void {
   conversation.deliveredUpTo[side] = Math.max(conversation.deliveredUpTo[side], upTo);
   ctx.hub.notices.receiptChanged(conversation.id, side);
   if (side === 'agent') ctx.hub.inboxChanged(conversation.id);
-  ctx.journal
+  ctx.durable
     .append({ t: 'read', conversationId: conversation.id, role: session.role, upToSeq: upTo })
-    .catch((error: unknown) => ctx.log.warn({ err: error }, 'read record not journaled'));
+    .catch((error: unknown) => ctx.log.warn({ err: error }, 'read record not stored'));
 }
 
 /** Typing is forwarded, never stored: visitor -> watching agents; agent -> the visitor and the other watching agents. */

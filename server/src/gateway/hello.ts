@@ -115,7 +115,7 @@ function authenticate(ctx: GatewayContext, hello: cs.v1.Hello, session: SessionD
     if (!known || known.name !== name || known.email !== email) {
       const profile = { visitorId, userId: identity.userId, name, email };
       ctx.store.visitors.set(visitorId, profile);
-      ctx.journal.append({ t: 'visitor', ...profile }).catch((error: unknown) => ctx.log.warn({ err: error }, 'visitor record not journaled'));
+      ctx.durable.append({ t: 'visitor', ...profile }).catch((error: unknown) => ctx.log.warn({ err: error }, 'visitor record not stored'));
     }
     return { role: cs.v1.Role.VISITOR, visitorId, reissue: true, minted: false };
   }

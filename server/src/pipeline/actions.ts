@@ -1,6 +1,6 @@
 /**
  * Conversation actions (issue 4): claim, assign/transfer, resolve, reopen,
- * unassign. Each changes state in memory, is journaled (`status` / `assign`),
+ * unassign. Each changes state in memory, is stored (`status` / `assign` records),
  * is recorded as an EVENT message (sender_role SYSTEM) in seq order, and
  * reaches every agent as an InboxUpdate. The assignee's sessions watch the
  * conversation (get its Deliver); a previous assignee stops unless it
@@ -85,7 +85,7 @@ async function record(
   change: StoreRecord,
   event: EventRecord,
 ): Promise<void> {
-  await ctx.journal.append(change).catch((error: unknown) => ctx.log.warn({ err: error }, 'action record not journaled'));
+  await ctx.durable.append(change).catch((error: unknown) => ctx.log.warn({ err: error }, 'action record not stored'));
   const eventId = eventMessageId(event.kind, conversation.lastSeq + 1, ctx.now());
   await postServerMessage(ctx, conversation, cs.v1.Role.SYSTEM, cs.v1.MessageKind.EVENT, event.text, eventId, event.name);
 }

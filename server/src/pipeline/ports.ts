@@ -170,8 +170,8 @@ export interface PipelineDeps {
   /** The in-memory conversations (the serving copy). */
   readonly conversations: ConversationStore;
   readonly messages: MessageStore;
-  /** Non-message records (status, assignment); failures are logged, not fatal. */
-  readonly journal: Pick<DurableStore, 'append'>;
+  /** The durable store, for non-message records (status, assignment, cursors); failures are logged, not fatal. */
+  readonly durable: Pick<DurableStore, 'append'>;
   readonly fanOut: FanOut;
   readonly attachments: AttachmentPort;
   readonly filter: WordFilter;

@@ -12,6 +12,9 @@ import type { Conversation, StoredMessage } from '../store/conversations.js';
 import type { Caller, PipelineDeps, Reply } from './ports.js';
 import { validateSend } from './validate.js';
 
+/** The quick replies of most messages: one shared empty list, not an array per message kept for as long as the message. */
+const NO_QUICK_REPLIES: readonly string[] = Object.freeze([]);
+
 /** How long a client should wait after "storage unavailable", ms. */
 export const STORAGE_RETRY_MS = 2000;
 
@@ -66,7 +69,7 @@ export function handleSend(ctx: PipelineDeps, caller: Caller, reply: Reply, send
       kind: files.kind,
       text: filtered.text,
       quoteSeq: Math.min(send.quoteSeq ?? 0, conversation.lastSeq),
-      quickReplies: send.quickReplies && send.quickReplies.length > 0 ? [...send.quickReplies] : [],
+      quickReplies: send.quickReplies && send.quickReplies.length > 0 ? [...send.quickReplies] : NO_QUICK_REPLIES,
     });
   } catch (error) {
     return notStored(answer, error);
@@ -89,10 +92,21 @@ interface Answer {
   readonly startedMs: number;
 }
 
+/** Status names for the Ack counter, made once (not a reverse enum lookup per Ack). */
+const ACK_STATUS_NAMES: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(cs.v1.AckStatus).map(([name, value]) => [value, name]));
+
 function ack({ ctx, reply, clientMsgId, conversationId }: Answer, fields: AckFields): void {
   const status = fields.status ?? cs.v1.AckStatus.OK;
-  ctx.metrics.ack(cs.v1.AckStatus[status] ?? String(status));
-  reply.ack({ clientMsgId, conversationId, serverTimeMs: ctx.now(), ...fields });
+  ctx.metrics.ack(ACK_STATUS_NAMES[status] ?? String(status));
+  reply.ack({
+    clientMsgId,
+    conversationId,
+    status,
+    seq: fields.seq,
+    serverTimeMs: fields.serverTimeMs ?? ctx.now(),
+    reason: fields.reason,
+    retryAfterMs: fields.retryAfterMs,
+  });
 }
 
 function reject(answer: Answer, reason: string, retryAfterMs = 0): void {
@@ -144,7 +158,7 @@ async function reopenByVisitor(ctx: PipelineDeps, conversationId: string): Promi
   if (!conversation) return;
   conversation.status = cs.v1.ConversationStatus.OPEN;
   ctx.fanOut.inboxChanged(conversationId);
-  await ctx.journal.append({ t: 'status', conversationId, status: conversation.status, atMs: ctx.now() }).catch((error: unknown) => {
-    ctx.log.warn({ err: error, conversationId }, 'status record not journaled');
+  await ctx.durable.append({ t: 'status', conversationId, status: conversation.status, atMs: ctx.now() }).catch((error: unknown) => {
+    ctx.log.warn({ err: error, conversationId }, 'status record not stored');
   });
 }

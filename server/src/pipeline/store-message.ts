@@ -122,5 +122,5 @@ function appendRecords(deps: StoreDeps, conversation: Conversation, message: Sto
       // Settles with the message's own promise (see above), which the caller handles.
     });
   }
-  return deps.durable.append({ t: 'msg', ...message, quickReplies: [...message.quickReplies] });
+  return deps.durable.append({ t: 'msg', ...message, quickReplies: message.quickReplies.length > 0 ? [...message.quickReplies] : [] });
 }

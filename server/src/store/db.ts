@@ -14,6 +14,9 @@
  *   instead of failing at once; past the timeout the write fails as "storage
  *   unavailable" and the sender retries later.
  * - `foreign_keys=ON`, so tables other modules add may declare them.
+ * - `journal_size_limit=0`: the WAL is truncated when it restarts, so its
+ *   size is what waits for a checkpoint; the writer thread checkpoints
+ *   after a batch's reply, never inside a commit (writer-worker.ts).
  *
  * One server per data directory: `lockDataDir` holds an exclusive SQLite lock
  * on `CS_DATA_DIR/cs-chat.lock` for the life of the server. It is a POSIX
@@ -32,6 +35,8 @@ export type Db = Database.Database;
 
 /** The database file name inside the data directory. */
 export const DB_FILE = 'cs-chat.db';
+/** WAL size past which the writer thread checkpoints (SQLite's own default threshold: 1000 pages of 4 KiB). */
+export const CHECKPOINT_WAL_BYTES = 4 * 1024 * 1024;
 /** The lock file name inside the data directory. */
 export const LOCK_FILE = 'cs-chat.lock';
 
@@ -57,7 +62,11 @@ export function openDb(dataDir: string, options: OpenDbOptions = {}): Db {
   if (!options.readonly) mkdirSync(dataDir, { recursive: true });
   const db = new Database(options.file ?? dbPath(dataDir), { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
-  if (!options.readonly) db.pragma('journal_mode = WAL');
+  if (!options.readonly) {
+    db.pragma('journal_mode = WAL');
+    // The WAL file shrinks back to nothing when it restarts after a checkpoint, so its size says how much is waiting (writer-worker.ts).
+    db.pragma('journal_size_limit = 0');
+  }
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   return db;

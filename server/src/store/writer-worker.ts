@@ -12,7 +12,8 @@
  * long and the batches queued behind it keep flowing.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openDb, type Db } from './db.js';
+import { statSync } from 'node:fs';
+import { CHECKPOINT_WAL_BYTES, dbPath, openDb, type Db } from './db.js';
 import type { StoreRecord } from './records.js';
 
 /** What the main thread sends. */
@@ -133,6 +134,8 @@ function run(): void {
   const connection = (): { db: Db; s: Statements } => {
     if (!db || !statements) {
       db = openDb(dataDir, { busyTimeoutMs });
+      // Checkpoints run after the reply (see checkpointIfDue), never inside a commit whose Acks wait for it.
+      db.pragma('wal_autocheckpoint = 0');
       statements = prepare(db);
     }
     return { db, s: statements };
@@ -204,8 +207,38 @@ function run(): void {
     } catch (error) {
       reset();
       port.postMessage(errorReply(request.id, error));
+      return;
     }
+    if (db) checkpointIfDue(db, dataDir);
   });
+}
+
+
+/**
+ * SQLite's automatic checkpoint runs inside the COMMIT that crosses the
+ * threshold: that commit returns only after the WAL's pages were copied into
+ * the database file and both were fsynced, and every Ack of its batch waited
+ * that long (more, the larger and more scattered the file). Here the same
+ * PASSIVE checkpoint runs right after the batch's reply went out: that
+ * batch's Acks leave at once, and the records arriving meanwhile gather into
+ * the next batch (which still waits for the checkpoint: moving it onto a
+ * thread of its own, beside the commits, is the next step). PASSIVE never
+ * waits for readers, and a failed one is retried after the next batch (the
+ * WAL replays at open anyway).
+ */
+function checkpointIfDue(db: Db, dataDir: string): void {
+  let size: number;
+  try {
+    size = statSync(`${dbPath(dataDir)}-wal`).size;
+  } catch {
+    return;
+  }
+  if (size < CHECKPOINT_WAL_BYTES) return;
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+  } catch {
+    // Busy or a disk error: the next batch's commit reports a real problem.
+  }
 }
 
 run();

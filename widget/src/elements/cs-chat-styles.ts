@@ -250,7 +250,7 @@ export const chatStyles = css`
   .email-error {
     margin: 6px 0 0;
     font-size: 12px;
-    color: #6b7280;
+    color: #4b5563;
   }
   .email-error {
     color: #b91c1c;
@@ -262,14 +262,14 @@ export const chatStyles = css`
     background: none;
     font: inherit;
     font-size: 12px;
-    color: #4b5563;
+    color: #374151;
     text-decoration: underline;
     cursor: pointer;
   }
   .email-saved {
     margin: 8px 0;
     font-size: 12px;
-    color: #6b7280;
+    color: #4b5563;
     text-align: center;
   }
 `;

@@ -221,11 +221,12 @@ export class CsInbox extends LitElement {
     const inbox = this.inbox;
     const counts = filterCounts(inbox.allConversations, inbox.agentId);
     const list = this.search.filter(inbox.conversations);
+    const sites = InboxSearch.sites(inbox.allConversations);
     const focusId = list.some((c) => c.id === inbox.selectedId) ? inbox.selectedId : list[0]?.id;
     const now = Date.now();
     const t = this.t;
     return html`<nav class="sidebar" part="list" aria-label=${t.inboxNav}>
-      ${this.search.render(t)}
+      ${this.search.render(t, sites)}
       <div class="tabs" role="tablist" aria-label=${t.filterConversations} @keydown=${this.onTabKey}>
         ${FILTER_LABELS.map(
           ([filter]) => html`<button
@@ -253,7 +254,8 @@ export class CsInbox extends LitElement {
                   nowMs: now,
                   onPick: () => this.open(info.id),
                   t,
-                  agentName: (id) => this.agentName(id),
+                  agentName: (id) => this.directory.nameOf(id),
+                  showSite: sites.length > 1,
                 }),
               )}
             </ul>`
@@ -280,7 +282,7 @@ export class CsInbox extends LitElement {
           <h2>${name}</h2>
           ${info
             ? html`<span class=${`status ${statusLabel(info.status)}`}>${t.statusName(statusLabel(info.status))}</span>
-                <span class="muted">${info.assigneeId ? t.assignedTo(info.assigneeId === inbox.agentId ? t.assignedYou : this.agentName(info.assigneeId)) : t.unassigned}</span>`
+                <span class="muted">${info.assigneeId ? t.assignedTo(info.assigneeId === inbox.agentId ? t.assignedYou : this.directory.nameOf(info.assigneeId)) : t.unassigned}</span>`
             : nothing}
         </div>
         ${info ? this.renderActions(info) : nothing}
@@ -307,11 +309,6 @@ export class CsInbox extends LitElement {
         @cs-cancel-quote=${() => (this.quote = undefined)}
       ></cs-inbox-composer>
     </main>`;
-  }
-
-  /** An agent's display name from the team list, else the id. */
-  private agentName(id: string): string {
-    return this.directory.accounts.find((a) => a.id === id)?.name ?? id;
   }
 
   private renderItem(item: TimelineItem, ctx: MessageViewContext): TemplateResult {

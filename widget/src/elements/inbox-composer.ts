@@ -96,7 +96,7 @@ export class CsInboxComposer extends LitElement {
         <button type="button" role="radio" aria-checked=${String(this.note)} class="note-mode" @click=${() => this.setNote(true)}>
           ${t.noteMode}
         </button>
-        ${this.note ? html`<span class="hint">${t.onlyAgents}</span>` : html`<span class="hint">${t.cannedHintShort}</span>`}
+        ${this.note ? html`<span class="hint">${t.onlyAgents}</span>` : this.canned.length ? html`<span class="hint">${t.cannedHintShort}</span>` : nothing}
       </div>
       ${this.quote
         ? html`<div class="quoting">

@@ -28,9 +28,7 @@ export function connectingScreen(inbox: ConnectingState, t: WorkbenchStrings): T
         ${t.stillTrying}
       </p>
       <p class="muted">
-        Check that the server is running. If it refuses this page (HTTP 403 in the server log, "origin not allowed"), open the workbench
-        from the chat server's own address, or add this page's origin to <code>CS_ALLOWED_ORIGINS</code>; behind a proxy, pass the
-        public <code>Host</code> on (README, Production).
+        ${t.connectHelp[0]}<code>CS_ALLOWED_ORIGINS</code>${t.connectHelp[1]}<code>Host</code>${t.connectHelp[2]}
       </p>
       <button type="button" class="ghost" @click=${() => void inbox.signOut()}>${t.backToSignIn}</button>
     </div>

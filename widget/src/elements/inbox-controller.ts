@@ -10,6 +10,7 @@ import { InboxAlerts, readStorage, writeStorage } from './alerts.js';
 import { EMPTY_VIEW, newestSeq, SessionController } from './session-view.js';
 import { httpBaseOf, logout, type AccountInfo } from './inbox-account.js';
 import { agentIdOfToken, InboxFilter, totalUnread, visibleConversations, visitorLabel } from './inbox-model.js';
+import { workbenchLang, workbenchStrings, type WorkbenchStrings } from './workbench-i18n.js';
 
 /** Where the workbench is in its life. */
 export const InboxPhase = {
@@ -159,6 +160,11 @@ export class InboxController extends SessionController {
     if (csrf) await logout(httpBaseOf(this.serverUrl()), csrf).catch(() => undefined);
     this.phase = InboxPhase.SignedOut;
     this.host.requestUpdate();
+  }
+
+  /** The workbench strings in the agent's language (for alerts). */
+  private get t(): WorkbenchStrings {
+    return workbenchStrings(workbenchLang(this.account?.lang ?? ''));
   }
 
   /** The WebSocket URL the workbench connects to. */
@@ -342,9 +348,9 @@ export class InboxController extends SessionController {
       if (info.assigneeId && info.assigneeId !== this.agentId) continue;
       const before = seen.get(info.id);
       if (before === undefined) {
-        this.alerts.alert(`New conversation: ${visitorLabel(info)}`, info.preview, info.id, () => this.select(info.id));
+        this.alerts.alert(this.t.newConversation(visitorLabel(info, this.t.visitor)), info.preview, info.id, () => this.select(info.id));
       } else if (info.unread > before && info.id !== this.selectedId) {
-        this.alerts.alert(`New message from ${visitorLabel(info)}`, info.preview, info.id, () => this.select(info.id));
+        this.alerts.alert(this.t.newMessageFrom(visitorLabel(info, this.t.visitor)), info.preview, info.id, () => this.select(info.id));
       }
     }
   }
@@ -355,7 +361,7 @@ export class InboxController extends SessionController {
     const doc = this.host.ownerDocument;
     if (!doc.hidden && doc.hasFocus()) return;
     const info = this.allConversations.find((c) => c.id === item.conversationId);
-    const who = info ? visitorLabel(info) : item.senderName || 'Visitor';
-    this.alerts.alert(`New message from ${who}`, item.text, item.conversationId, () => this.select(item.conversationId));
+    const who = info ? visitorLabel(info, this.t.visitor) : item.senderName || this.t.visitor;
+    this.alerts.alert(this.t.newMessageFrom(who), item.text, item.conversationId, () => this.select(item.conversationId));
   }
 }

@@ -69,6 +69,11 @@ export class InboxDirectory implements ReactiveController {
     }
   }
 
+  /** An agent's display name from the team list, else the id. */
+  nameOf(id: string): string {
+    return this.accounts.find((a) => a.id === id)?.name ?? id;
+  }
+
   /** Reads the team again (names, online). */
   async refresh(): Promise<void> {
     const api = this.api;

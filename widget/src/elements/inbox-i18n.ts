@@ -106,6 +106,12 @@ export interface InboxStrings {
   readonly searchLabel: string;
   readonly searchPlaceholder: string;
   readonly noMatches: string;
+  readonly siteFilter: string;
+  readonly allSites: string;
+  /** The connecting screen's advice, in three pieces around <code>CS_ALLOWED_ORIGINS</code> and <code>Host</code>. */
+  readonly connectHelp: readonly [string, string, string];
+  readonly newConversation: (name: string) => string;
+  readonly newMessageFrom: (name: string) => string;
 }
 
 const en: InboxStrings = {
@@ -202,8 +208,17 @@ const en: InboxStrings = {
   stillTrying: 'Still trying…',
   backToSignIn: 'Back to sign-in',
   searchLabel: 'Search conversations',
-  searchPlaceholder: 'Search names, emails, topics, messages…',
+  searchPlaceholder: 'Search people and messages…',
   noMatches: 'No conversation here matches the search.',
+  siteFilter: 'Site',
+  allSites: 'All sites',
+  connectHelp: [
+    'Check that the server is running. If it refuses this page (HTTP 403 in the server log, "origin not allowed"), open the workbench from the chat server\'s own address, or add this page\'s origin to ',
+    '; behind a proxy, pass the public ',
+    ' on (README, Production).',
+  ],
+  newConversation: (name) => `New conversation: ${name}`,
+  newMessageFrom: (name) => `New message from ${name}`,
 };
 
 const zh: InboxStrings = {
@@ -302,6 +317,15 @@ const zh: InboxStrings = {
   searchLabel: '搜索对话',
   searchPlaceholder: '搜索姓名、邮箱、主题、消息…',
   noMatches: '这里没有符合搜索的对话。',
+  siteFilter: '站点',
+  allSites: '全部站点',
+  connectHelp: [
+    '请确认服务器正在运行。如果服务器拒绝此页面（服务器日志中为 HTTP 403，“origin not allowed”），请从聊天服务器自己的地址打开工作台，或把此页面的来源加入 ',
+    '；如有反向代理，请把公开的 ',
+    ' 传给服务器（见 README 的 Production 一节）。',
+  ],
+  newConversation: (name) => `新对话：${name}`,
+  newMessageFrom: (name) => `${name} 发来新消息`,
 };
 
 /** The inbox strings of a workbench language. */

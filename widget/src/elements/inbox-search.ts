@@ -6,6 +6,8 @@
  * waits 250 ms before asking; an older answer is ignored; a query the index
  * cannot read shows the server's message. A service-token session (no
  * cookie) filters what is loaded by name, email, topic and preview instead.
+ * With conversations of several sites (site keys), a site picker narrows
+ * the list to one and every entry shows its site.
  */
 import { html, nothing, type ReactiveController, type ReactiveControllerHost, type TemplateResult } from 'lit';
 import type { ConversationInfo } from '../core/types.js';
@@ -22,6 +24,8 @@ export class InboxSearch implements ReactiveController {
   found: ReadonlySet<string> | undefined;
   /** Why the last search was refused ('' for none). */
   error = '';
+  /** The site shown ('' for every site). */
+  site = '';
   private api: AdminApi | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private call = 0;
@@ -71,17 +75,35 @@ export class InboxSearch implements ReactiveController {
     this.host.requestUpdate();
   }
 
+  /** Shows one site's conversations ('' every site). */
+  pickSite(site: string): void {
+    this.site = site;
+    this.host.requestUpdate();
+  }
+
   /** `list` narrowed to what the search found (all of it when nothing is searched). */
-  filter(list: readonly ConversationInfo[]): ConversationInfo[] {
+  filter(all: readonly ConversationInfo[]): ConversationInfo[] {
+    const list = this.site ? all.filter((c) => c.site === this.site) : all;
     const q = this.query.trim().toLowerCase();
     if (!q) return [...list];
     if (this.api) return this.found ? list.filter((c) => this.found!.has(c.id)) : [...list];
     return list.filter((c) => [c.visitorName, c.visitorEmail, c.topic, c.preview].some((f) => f.toLowerCase().includes(q)));
   }
 
-  /** The search box and its error line. */
-  render(t: WorkbenchStrings): TemplateResult {
+  /** The site keys among `list`, sorted (a picker shows when there are two or more). */
+  static sites(list: readonly ConversationInfo[]): string[] {
+    return [...new Set(list.map((c) => c.site).filter(Boolean))].sort();
+  }
+
+  /** The search box, the site picker (several sites) and the error line. */
+  render(t: WorkbenchStrings, sites: readonly string[]): TemplateResult {
     return html`<div class="search" role="search">
+      ${sites.length > 1
+        ? html`<select aria-label=${t.siteFilter} @change=${(e: Event) => this.pickSite((e.target as HTMLSelectElement).value)}>
+            <option value="" ?selected=${!this.site}>${t.allSites}</option>
+            ${sites.map((s) => html`<option value=${s} ?selected=${s === this.site}>${s}</option>`)}
+          </select>`
+        : nothing}
       <input
         type="search"
         aria-label=${t.searchLabel}

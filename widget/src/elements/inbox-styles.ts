@@ -173,7 +173,7 @@ export const inboxStyles = css`
     flex: none;
     display: flex;
     align-items: center;
-    gap: 12px;
+    gap: 8px;
     height: 56px;
     padding: 0 16px;
     background: #fff;
@@ -225,6 +225,9 @@ export const inboxStyles = css`
   }
   .spacer {
     flex: 1;
+  }
+  .topbar > * {
+    white-space: nowrap;
   }
   .me {
     display: flex;

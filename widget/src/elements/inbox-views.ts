@@ -55,7 +55,7 @@ export function previewLine(info: ConversationInfo, agentId: string, t?: Workben
  */
 export function conversationOption(
   info: ConversationInfo,
-  opts: { agentId: string; selected: boolean; focusable: boolean; nowMs: number; onPick: () => void; t: WorkbenchStrings; agentName: (id: string) => string },
+  opts: { agentId: string; selected: boolean; focusable: boolean; nowMs: number; onPick: () => void; t: WorkbenchStrings; agentName: (id: string) => string; showSite?: boolean },
 ): TemplateResult {
   const status = statusLabel(info.status);
   const t = opts.t;
@@ -83,6 +83,7 @@ export function conversationOption(
       <span class="conv-meta">
         <span class=${`status ${status}`}>${t.statusName(status)}</span>
         <span class="assignee">${info.assigneeId ? (info.assigneeId === opts.agentId ? t.me : opts.agentName(info.assigneeId)) : t.unassigned}</span>
+        ${opts.showSite && info.site ? html`<span class="site">${info.site}</span>` : nothing}
         ${info.topic ? html`<span class="topic">#${info.topic}</span>` : nothing}
       </span>
     </span>

@@ -26,6 +26,8 @@ export interface ApiServices {
     alertsOn(accountId: string): boolean;
     setAlerts(accountId: string, on: boolean): void;
   };
+  /** Replies by email (CS_IMAP_URL): the mailbox watcher's state; undefined when it is off. */
+  inboundStatus?(): { state: string; failures: number; lastError: string; idle: boolean } | undefined;
 }
 
 /** One request's handler context. */

@@ -4,7 +4,11 @@
  * on the writer's inserts and retention's deletes; words are found inside
  * text in any script, notes are not; `GET /api/conversations?q=` uses it
  * over the whole history (also after a restart), and a query the index
- * cannot read is a clear 400.
+ * cannot read is a clear 400. A hit carries an excerpt of the matching
+ * message; a conversation the workbench list did not load (older than
+ * CS_INBOX_CONVERSATIONS) is found, and opening it gives the agent its
+ * summary. Index writes may trail a commit, so checks of the API wait for
+ * their condition.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,6 +21,19 @@ import { MessageSearch, SearchSyntaxError } from '../../server/src/store/search.
 import { ApiClient, type ErrorBody } from '../support/api-client.js';
 import { ProtoClient } from '../support/proto-client.js';
 import { startTestServer } from '../support/server.js';
+
+/** Retries `check` until it stops throwing (index writes may trail a commit), at most `timeoutMs`. */
+async function eventually(check: () => Promise<void>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
 
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -97,8 +114,8 @@ describe('full-text search over messages', () => {
       return api.get<{ conversations: { id: string }[] } & Partial<ErrorBody>>(`/api/conversations?q=${encodeURIComponent(q)}`, { headers: { Authorization: `Bearer ${apiToken}` } });
     };
     const ids = async (q: string) => (await search(q)).body.conversations.map((c) => c.id);
-    assert.deepEqual(await ids('BEESWAX'), [id]);
-    assert.deepEqual(await ids('裂缝'), [zhId]);
+    await eventually(async () => assert.deepEqual(await ids('BEESWAX'), [id]));
+    await eventually(async () => assert.deepEqual(await ids('裂缝'), [zhId]));
     assert.deepEqual(await ids('"never arrived"'), [id]);
     const bad = await search('"never arrived');
     assert.equal(bad.status, 400);
@@ -108,7 +125,61 @@ describe('full-text search over messages', () => {
     await server.close();
     server = await startTestServer({ dataDir, apiToken });
     try {
-      assert.deepEqual(await ids('beeswax candles'), [id], 'found after a restart, from the index on disk');
+      await eventually(async () => assert.deepEqual(await ids('beeswax candles'), [id], 'found after a restart, from the index on disk'));
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a hit carries an excerpt of its newest matching message; a conversation the agent list did not load is found and, opened, summarised', async () => {
+    const apiToken = 'api-token-0123456789abcdefghij';
+    const server = await startTestServer({ dataDir: tempDir(), apiToken, inboxConversations: 2, coalesceMs: 50 });
+    try {
+      const old = await ProtoClient.open(server.wsUrl, { site: 'acme' });
+      await old.send({ text: 'Hello! I ordered the terracotta planter, size L, three weeks ago and it has still not shipped. Can you check?' });
+      await old.send({ text: 'Order number is 5521.' });
+      const oldId = old.conversationId;
+      await old.close();
+      for (let i = 0; i < 3; i++) {
+        const newer = await ProtoClient.open(server.wsUrl, { site: 'acme' });
+        await newer.send({ text: `Newer question ${i}` });
+        await newer.close();
+      }
+      const agent = await ProtoClient.open(server.wsUrl, { token: server.agentToken('alice') });
+      const listed = (agent.welcome?.conversations ?? []).map((c) => c.id);
+      assert.equal(listed.length, 2, 'the agent list holds the newest two');
+      assert.ok(!listed.includes(oldId), 'the planter conversation is not in it');
+
+      type Hit = { id: string; preview: string; match?: { seq: number; text: string; sent_at: number } };
+      const api = new ApiClient(server.url);
+      const search = (q: string) => api.get<{ conversations: Hit[]; has_more: boolean }>(`/api/conversations?q=${encodeURIComponent(q)}`, { headers: { Authorization: `Bearer ${apiToken}` } });
+      await eventually(async () => {
+        const { body } = await search('terracotta');
+        assert.deepEqual(body.conversations.map((c) => c.id), [oldId]);
+        const hit = body.conversations[0]!;
+        assert.equal(hit.preview, 'Order number is 5521.', 'the preview is still the newest message');
+        assert.equal(hit.match?.seq, 1, 'the excerpt is of the message that matched');
+        assert.match(hit.match?.text ?? '', /the terracotta planter/);
+        assert.ok((hit.match?.text.length ?? 0) <= 125, `an excerpt, not the whole text: ${hit.match?.text}`);
+        assert.ok((hit.match?.sent_at ?? 0) > 0);
+        assert.equal(body.has_more, false);
+      });
+      const { body: phrase } = await search('"still not shipped"');
+      assert.match(phrase.conversations[0]?.match?.text ?? '', /still not shipped/, 'a quoted phrase finds its excerpt too');
+      const { body: questions } = await api.get<{ conversations: Hit[]; has_more: boolean }>('/api/conversations?q=question&limit=2', { headers: { Authorization: `Bearer ${apiToken}` } });
+      assert.equal(questions.conversations.length, 2);
+      assert.equal(questions.has_more, true, 'three matched, two were asked for');
+
+      // The visitors' goodbyes (presence) reach the agent as inbox updates within the coalescing interval: let them pass first.
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const summaryOf = (f: (typeof agent.frames)[number]): boolean => (f.inboxUpdate?.conversation?.id ?? f.inboxBatch?.updates?.[0]?.conversation?.id) === oldId;
+      assert.ok(!agent.frames.some(summaryOf), 'nothing told the agent about it before it was opened');
+      const mark = agent.mark();
+      agent.sendFrame({ subscribe: { conversationId: oldId } });
+      const frame = await agent.waitFor(summaryOf, { since: mark, what: 'InboxUpdate of the opened conversation' });
+      const update = frame.inboxUpdate ?? frame.inboxBatch?.updates?.[0];
+      assert.equal(update?.preview, 'Order number is 5521.');
+      await agent.close();
     } finally {
       await server.close();
     }

@@ -18,3 +18,25 @@ export function initials(label: string): string {
   const last = words.length > 1 ? Array.from(words[words.length - 1]!)[0]! : '';
   return (first + last).toUpperCase();
 }
+
+/** WCAG relative luminance of a `#rrggbb` colour. */
+function luminance(hex: string): number {
+  const n = Number.parseInt(hex.slice(1), 16);
+  const [r, g, b] = [(n >> 16) & 255, (n >> 8) & 255, n & 255].map((v) => {
+    const c = v / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  }) as [number, number, number];
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/**
+ * The colour initials read in on an avatar of `background` (`#rrggbb`, the
+ * account's own choice): white or black, whichever contrasts more — a
+ * green or orange an agent picks is not readable in white at 14 px. One of
+ * the two always reaches 4.5:1 (WCAG AA); a softer dark grey would not.
+ */
+export function textOn(background: string): string {
+  if (!/^#[0-9a-f]{6}$/i.test(background)) return '#ffffff';
+  const l = luminance(background);
+  return 1.05 / (l + 0.05) >= (l + 0.05) / 0.05 ? '#ffffff' : '#000000';
+}

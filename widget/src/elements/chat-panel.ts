@@ -30,9 +30,9 @@ import { previewText, renderTyping, type MessageViewContext } from './message-li
 import { MessageRows } from './message-rows.js';
 import { messageStyles } from './message-styles.js';
 import { MessageWindow } from './message-window.js';
-import { isFullScreen, trapTab } from './panel-focus.js';
-import { ScrollLock } from './scroll-lock.js';
-import { messageContext, newestSeq } from './session-view.js';
+import { dialogKeydown, isFullScreen } from './panel-focus.js';
+import { messageContext } from './message-context.js';
+import { newestSeq } from './session-view.js';
 import { backAtText } from '../core/back-at.js';
 import { EmailCapture } from './email-capture.js';
 
@@ -66,7 +66,6 @@ export function createPanel(host: PanelHost, chat: ChatController): ChatPanel {
 export class ChatPanel {
   private readonly window: MessageWindow;
   private readonly rows = new MessageRows();
-  private readonly scrollLock: ScrollLock;
   private readonly composer: ComposerController;
   private readonly email: EmailCapture;
   /** What the last render picked for the rows, applied right after it (see `committed`). */
@@ -83,11 +82,9 @@ export class ChatPanel {
     private readonly chat: ChatController,
   ) {
     this.window = new MessageWindow(host, { loadOlder: () => chat.loadOlder() });
-    this.scrollLock = new ScrollLock(host);
     this.composer = new ComposerController(host, (typing) => chat.setTyping(typing));
     this.email = new EmailCapture(host, chat);
     this.focusPending = host.isOpen;
-    this.scrollLock.set(host.isOpen && isFullScreen());
     this.files = fileViews(
       { html, nothing },
       {
@@ -105,11 +102,6 @@ export class ChatPanel {
   opening(): void {
     this.window.scrollToEnd();
     this.focusPending = true;
-  }
-
-  /** Open or closed changed (called from the element's `willUpdate`). */
-  openChanged(): void {
-    this.scrollLock.set(this.host.isOpen && isFullScreen());
   }
 
   /** Forgets the draft and the quote (the visitor logged out). */
@@ -298,17 +290,6 @@ export class ChatPanel {
     this.submitDraft();
   };
 
-  /**
-   * Escape closes. On a phone the panel covers the page (a modal dialog), so
-   * Tab and Shift+Tab cycle inside it; on a desktop it sits beside the page,
-   * which stays usable, so Tab moves on to the page.
-   */
-  private onPanelKeydown = (e: KeyboardEvent): void => {
-    if (e.key === 'Escape') {
-      e.stopPropagation();
-      this.host.close();
-      return;
-    }
-    if (e.key === 'Tab' && isFullScreen()) trapTab(e, e.currentTarget as HTMLElement, this.host.shadowRoot?.activeElement ?? null);
-  };
+  /** Escape closes; on a phone (a modal dialog) Tab cycles inside (panel-focus.ts). */
+  private onPanelKeydown = (e: KeyboardEvent): void => dialogKeydown(e, () => this.host.close(), this.host.shadowRoot);
 }

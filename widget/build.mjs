@@ -144,6 +144,10 @@ function protoHalf(noDecode, noEncode) {
         code = code.replace(/\n( +)if \(message\.(\w+) != null && (?:\$Object\.hasOwnProperty\.call\(message, "\2"\)|message\.\2\.length)\)\n(?:\1 {4,}[^\n]*\n)*?\1 {4,}[^\n]*\.encode\([^\n]*;(?=\n)/g,
           (lines) => (encodes.test(lines) && /\.encode\(/.test(lines) ? '' : lines));
         code = code.replace(/\n( +)case \d+: \{\n(?:\1 {4,}[^\n]*\n)*?\1 {4}\}/g, (block) => (decodes.test(block) ? '' : block));
+        for (const [list, fn] of [[noEncode, 'encode'], [noDecode, 'decode']]) {
+          const left = list.filter((name) => code.includes(`$root.cs.v1.${name}.${fn}(`));
+          if (left.length) throw new Error(`widget/build.mjs: ${args.path} still calls ${left.map((n) => `${n}.${fn}`).join(', ')} (not coded by this client)`);
+        }
         // Unknown fields are kept only when Reader.discardUnknown is false; it is true unless set (protobufjs
         // reader.js), and nothing here sets it: the keeping and re-encoding of `$unknowns` goes, with `start`.
         const unknowns = code;
@@ -156,6 +160,7 @@ function protoHalf(noDecode, noEncode) {
         // message the client only encodes is never made by decode either, so its prototype defaults (what a
         // decoded message reads for a missing field) go too: encode reads only the object's own fields.
         code = code.replace(/\n +\w+\.create = function\(properties\) \{\n[^\n]*\n +\};/g, '');
+        if (/\.create = function\(properties\)/.test(code)) throw new Error(`widget/build.mjs: a create() in ${args.path} is not what the build strips`);
         for (const name of noDecode) {
           code = code.replace(new RegExp(`\\n +${name}\\.prototype\\.\\w+ = [^\\n]*;`, 'g'), '');
         }

@@ -7,13 +7,16 @@
  * deletes remove index entries; words are found by prefix, Chinese words
  * inside sentences, notes and events not at all; `GET /api/conversations?q=`
  * uses it over the whole history (also after a restart), and a query the
- * index cannot read is a clear 400.
+ * index cannot read is a clear 400. A hit carries an excerpt of the matching
+ * message; a conversation the workbench list did not load (older than
+ * CS_INBOX_CONVERSATIONS) is found, and opening it gives the agent its
+ * summary. Index writes trail a commit, so checks of the API wait for
+ * their condition.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { after, describe, test } from 'node:test';
 import { migrate, MIGRATIONS } from '../../server/src/store/migrations.js';
@@ -23,6 +26,19 @@ import { MessageSearch, SearchSyntaxError } from '../../server/src/store/search.
 import { ApiClient, type ErrorBody } from '../support/api-client.js';
 import { ProtoClient } from '../support/proto-client.js';
 import { startTestServer } from '../support/server.js';
+
+/** Retries `check` until it stops throwing (index writes may trail a commit), at most `timeoutMs`. */
+async function eventually(check: () => Promise<void> | void, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
 
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -47,20 +63,6 @@ function addMessages(db: Database.Database, id: string, messages: readonly [kind
   messages.forEach(([kind, text], i) => insert.run(id, from + i + 1, `m${from + i + 1}`, kind, text));
   db.prepare('UPDATE conversations SET last_seq = ? WHERE id = ?').run(from + messages.length, id);
   return from + messages.length;
-}
-
-/** Waits until `check` passes (the index lags the commit by a moment), at most `ms`; then it must pass. */
-async function eventually(check: () => Promise<void> | void, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(20);
-    }
-  }
 }
 
 const OFF_COMMIT_PATH = MIGRATIONS.findIndex((m) => m.up.name === 'searchIndexOffCommitPath');
@@ -190,7 +192,61 @@ describe('full-text search over messages', () => {
     await server.close();
     server = await startTestServer({ dataDir, apiToken });
     try {
-      assert.deepEqual(await ids('beeswax candles'), [id], 'found after a restart, from the index on disk');
+      await eventually(async () => assert.deepEqual(await ids('beeswax candles'), [id], 'found after a restart, from the index on disk'));
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a hit carries an excerpt of its newest matching message; a conversation the agent list did not load is found and, opened, summarised', async () => {
+    const apiToken = 'api-token-0123456789abcdefghij';
+    const server = await startTestServer({ dataDir: tempDir(), apiToken, inboxConversations: 2, coalesceMs: 50 });
+    try {
+      const old = await ProtoClient.open(server.wsUrl, { site: 'acme' });
+      await old.send({ text: 'Hello! I ordered the terracotta planter, size L, three weeks ago and it has still not shipped. Can you check?' });
+      await old.send({ text: 'Order number is 5521.' });
+      const oldId = old.conversationId;
+      await old.close();
+      for (let i = 0; i < 3; i++) {
+        const newer = await ProtoClient.open(server.wsUrl, { site: 'acme' });
+        await newer.send({ text: `Newer question ${i}` });
+        await newer.close();
+      }
+      const agent = await ProtoClient.open(server.wsUrl, { token: server.agentToken('alice') });
+      const listed = (agent.welcome?.conversations ?? []).map((c) => c.id);
+      assert.equal(listed.length, 2, 'the agent list holds the newest two');
+      assert.ok(!listed.includes(oldId), 'the planter conversation is not in it');
+
+      type Hit = { id: string; preview: string; match?: { seq: number; text: string; sent_at: number } };
+      const api = new ApiClient(server.url);
+      const search = (q: string) => api.get<{ conversations: Hit[]; has_more: boolean }>(`/api/conversations?q=${encodeURIComponent(q)}`, { headers: { Authorization: `Bearer ${apiToken}` } });
+      await eventually(async () => {
+        const { body } = await search('terracotta');
+        assert.deepEqual(body.conversations.map((c) => c.id), [oldId]);
+        const hit = body.conversations[0]!;
+        assert.equal(hit.preview, 'Order number is 5521.', 'the preview is still the newest message');
+        assert.equal(hit.match?.seq, 1, 'the excerpt is of the message that matched');
+        assert.match(hit.match?.text ?? '', /the terracotta planter/);
+        assert.ok((hit.match?.text.length ?? 0) <= 125, `an excerpt, not the whole text: ${hit.match?.text}`);
+        assert.ok((hit.match?.sent_at ?? 0) > 0);
+        assert.equal(body.has_more, false);
+      });
+      const { body: phrase } = await search('"still not shipped"');
+      assert.match(phrase.conversations[0]?.match?.text ?? '', /still not shipped/, 'a quoted phrase finds its excerpt too');
+      const { body: questions } = await api.get<{ conversations: Hit[]; has_more: boolean }>('/api/conversations?q=question&limit=2', { headers: { Authorization: `Bearer ${apiToken}` } });
+      assert.equal(questions.conversations.length, 2);
+      assert.equal(questions.has_more, true, 'three matched, two were asked for');
+
+      // The visitors' goodbyes (presence) reach the agent as inbox updates within the coalescing interval: let them pass first.
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const summaryOf = (f: (typeof agent.frames)[number]): boolean => (f.inboxUpdate?.conversation?.id ?? f.inboxBatch?.updates?.[0]?.conversation?.id) === oldId;
+      assert.ok(!agent.frames.some(summaryOf), 'nothing told the agent about it before it was opened');
+      const mark = agent.mark();
+      agent.sendFrame({ subscribe: { conversationId: oldId } });
+      const frame = await agent.waitFor(summaryOf, { since: mark, what: 'InboxUpdate of the opened conversation' });
+      const update = frame.inboxUpdate ?? frame.inboxBatch?.updates?.[0];
+      assert.equal(update?.preview, 'Order number is 5521.');
+      await agent.close();
     } finally {
       await server.close();
     }

@@ -298,7 +298,6 @@ const SHARED = [
   'widget/src/core/ids.ts',
   'widget/src/core/outbox.ts',
   'widget/src/core/timeline.ts',
-  'widget/src/elements/panel-focus.ts',
 ];
 
 /** The global name of ChunkRegistry (widget/src/chunks.ts, REGISTRY_KEY). */

@@ -260,7 +260,7 @@ export class CsChat extends LitElement {
       </button>
       <span id="unread" class="sr-only">${unread ? s.unread(unread) : ''}</span>
       ${this.isOpen ? nothing : this.renderBanner()}
-      ${this.panelMade ? (this.lazy.panel?.render() ?? this.renderLoading(s)) : nothing}
+      ${this.panelMade ? this.renderDialog(s) : nothing}
     `;
   }
 
@@ -273,11 +273,13 @@ export class CsChat extends LitElement {
   }
 
   /**
-   * The panel's box while its code loads, or after a load failed (retried;
-   * Retry tries now). It is the dialog the panel will be: modal on a phone
-   * (the page pinned behind it, Tab kept inside), Escape closes.
+   * The panel's box, a dialog from the first click: modal on a phone (the
+   * page pinned behind it, Tab kept inside), Escape closes. It holds the
+   * panel once its code is loaded; until then, or after a load failed, a
+   * line that says so (the load is retried; Retry tries now).
    */
-  private renderLoading(s: LauncherStrings) {
+  private renderDialog(s: LauncherStrings) {
+    const panel = this.lazy.panel;
     const failed = this.lazy.state === PanelState.Failed;
     return html`
       <section
@@ -286,15 +288,18 @@ export class CsChat extends LitElement {
         part="panel"
         role="dialog"
         aria-modal=${isFullScreen() ? 'true' : nothing}
-        aria-label=${s.defaultTitle}
+        aria-label=${panel?.label ?? s.defaultTitle}
+        lang=${s.lang === 'zh' ? 'zh-CN' : 'en'}
         ?hidden=${!this.isOpen}
         @keydown=${(e: KeyboardEvent) => dialogKeydown(e, () => this.close(), this.shadowRoot)}
       >
-        <div class="loading" role="status">
-          <span>${failed ? s.chatLoadFailed : s.loadingChat}</span>
-          ${failed ? html`<button class="retry" type="button" @click=${() => void this.lazy.load()}>${s.retry}</button>` : nothing}
-          <button type="button" @click=${() => this.close()}>${s.closeChat}</button>
-        </div>
+        ${panel
+          ? panel.render()
+          : html`<div class="loading" role="status">
+              <span>${failed ? s.chatLoadFailed : s.loadingChat}</span>
+              ${failed ? html`<button class="retry" type="button" @click=${() => void this.lazy.load()}>${s.retry}</button>` : nothing}
+              <button type="button" @click=${() => this.close()}>${s.closeChat}</button>
+            </div>`}
       </section>
     `;
   }

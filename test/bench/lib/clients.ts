@@ -8,6 +8,7 @@
  */
 import WebSocket from 'ws';
 import { io as ioClient, type Socket } from 'socket.io-client';
+import protobuf from 'protobufjs/minimal.js';
 import { cs } from '../../../proto/gen/chat.js';
 
 /** Which wire protocol a server speaks. */
@@ -80,6 +81,33 @@ function convRefs(list: readonly cs.v1.Conversation.$Properties[] | undefined): 
   return (list ?? []).map((c) => ({ id: c.id ?? '', epoch: c.epoch ?? '', lastSeq: c.lastSeq ?? 0 }));
 }
 
+/** Frame field numbers of the inbox notices (proto/chat.proto: Frame.inbox_update, Frame.inbox_batch). */
+const FRAME_INBOX_UPDATE = 11;
+const FRAME_INBOX_BATCH = 21;
+
+/**
+ * The InboxUpdates an inbox frame carries (1, or an InboxBatch's count, read
+ * by skipping over each entry), or -1 when `data` is another frame. The
+ * generator only counts notices, and decoding a batch of 200 into objects
+ * every second per agent made bursts of work in the generator that showed up
+ * as server latency (issue 16).
+ */
+export function inboxCount(data: Uint8Array): number {
+  const reader = protobuf.Reader.create(data);
+  if (reader.len === 0) return -1;
+  const tag = reader.uint32();
+  if (tag >>> 3 === FRAME_INBOX_UPDATE) return 1;
+  if (tag >>> 3 !== FRAME_INBOX_BATCH) return -1;
+  const end = reader.uint32() + reader.pos;
+  let count = 0;
+  while (reader.pos < end) {
+    const field = reader.uint32();
+    if (field >>> 3 === 1) count++;
+    reader.skipType(field & 7);
+  }
+  return count;
+}
+
 function connectProto(opts: ConnectOptions, handlers: ClientHandlers): Promise<BenchClient> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(opts.url, { localAddress: opts.localAddress, perMessageDeflate: false, handshakeTimeout: opts.timeoutMs ?? 10_000 });
@@ -90,6 +118,9 @@ function connectProto(opts: ConnectOptions, handlers: ClientHandlers): Promise<B
     };
     socket.binaryType = 'nodebuffer';
     socket.on('message', (data: Buffer) => {
+      // Inbox notices are only counted: skimmed, not decoded (see inboxCount).
+      const inbox = handlers.onInboxUpdate ? inboxCount(data) : -1;
+      if (inbox >= 0) return handlers.onInboxUpdate!(inbox);
       const f = cs.v1.Frame.decode(data);
       switch (f.body) {
         case 'ack': {

@@ -96,6 +96,8 @@ export interface LoadResult {
   latencyIdle?: IdleOpened;
   /** What the server said about itself (native uWS or fallback), if anything. */
   serverNote?: string;
+  /** Everything the server printed (its last 100 KB or more), kept when it ran with extra node flags (e.g. --trace-gc). */
+  serverOutput?: string;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
@@ -298,6 +300,7 @@ export async function runLoad(spec: TargetSpec, z: LoadSizes, round: number, pea
     idleGens?.close();
     if (server) {
       result.serverNote = nativeNote(server.output());
+      if (start.nodeFlags?.length) result.serverOutput = server.output();
       await server.stop();
     }
   }

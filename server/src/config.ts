@@ -35,6 +35,7 @@
  * | CS_RETENTION_DAYS | delete resolved conversations idle this long; 0 keeps all | 0 |
  * | CS_MAX_CONVERSATIONS_PER_VISITOR | conversations (topics) per visitor | 20 |
  * | CS_WELCOME_CONVERSATIONS | conversations a visitor's Welcome lists | 20 |
+ * | CS_INBOX_CONVERSATIONS | conversations the workbench list loads at sign-in (search finds the rest) | 500 |
  * | CS_NEW_VISITORS_PER_IP_MINUTE | new anonymous visitors per IP per minute | 30 |
  * | CS_VISITOR_BYTES_PER_HOUR | bytes of text a visitor may have stored per hour | 1048576 |
  * | CS_BROADCAST_SPREAD_MS | jitter window of an announcement's publish / edit / recall, ms | 30000 |
@@ -121,6 +122,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): { options: Partial<Serve
     retentionDays: number('CS_RETENTION_DAYS'),
     maxConversationsPerVisitor: number('CS_MAX_CONVERSATIONS_PER_VISITOR'),
     welcomeConversations: number('CS_WELCOME_CONVERSATIONS'),
+    inboxConversations: number('CS_INBOX_CONVERSATIONS'),
     newVisitorsPerIpPerMinute: number('CS_NEW_VISITORS_PER_IP_MINUTE'),
     visitorBytesPerHour: number('CS_VISITOR_BYTES_PER_HOUR'),
     maxUploadBytes: number('CS_MAX_UPLOAD_BYTES'),

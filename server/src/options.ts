@@ -108,6 +108,8 @@ export interface ServerOptions {
   maxConversationsPerVisitor: number;
   /** Most conversations a visitor's Welcome lists (newest first). Default 20 (`CS_WELCOME_CONVERSATIONS`). */
   welcomeConversations: number;
+  /** Most conversations an agent's Welcome lists (newest activity first); older ones are found by search. Default 500 (`CS_INBOX_CONVERSATIONS`). */
+  inboxConversations: number;
   /** New anonymous visitors (Hello without a token) one IP may start per minute. Default 30 (`CS_NEW_VISITORS_PER_IP_MINUTE`). */
   newVisitorsPerIpPerMinute: number;
   /** Bytes of message text one visitor may have stored per hour. Default 1048576 (`CS_VISITOR_BYTES_PER_HOUR`). */
@@ -224,6 +226,7 @@ export function resolveOptions(partial: Partial<ServerOptions>): ServerOptions {
     retentionEveryMs: 60_000,
     maxConversationsPerVisitor: 20,
     welcomeConversations: 20,
+    inboxConversations: 500,
     newVisitorsPerIpPerMinute: 30,
     visitorBytesPerHour: 1024 * 1024,
     database: undefined,

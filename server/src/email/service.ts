@@ -20,6 +20,8 @@ import { smtpTransport, type MailTransport } from './mailer.js';
 import { OutboundMail, verifyUnsubscribeToken } from './outbound.js';
 import { Outbox, type OutboxEntry } from './outbox.js';
 import { bareAddress } from './settings.js';
+import { inviteMail, type InviteMailInput } from './invite-mail.js';
+import { randomBytes } from 'node:crypto';
 
 /** The environment's email settings (main.ts maps CS_* onto them). */
 export interface EmailOptions {
@@ -244,6 +246,34 @@ export class EmailService implements ContinuityPort {
     const stored = this.contacts.set({ conversationId: conversation.id, visitorId: conversation.visitorId, email: address, name: name.trim(), pageUrl: conversation.visitorPageUrl, lang: conversation.visitorLang, updatedMs: this.deps.now() });
     if (this.outbound && this.enabled) this.outbound.contactAdded(conversation);
     return stored;
+  }
+
+  /**
+   * Mails an invite link to `to` now and resolves once the SMTP server took
+   * it (rejects with the SMTP error). Sent directly, not through the
+   * outbox: the mail holds the invite's secret code, which the store keeps
+   * only hashed, and the admin who asked sees at once whether it went out
+   * (the link stays copyable either way).
+   * @throws ContactError when email is off or `to` is not an address.
+   */
+  async sendInvite(to: string, invite: Omit<InviteMailInput, 'shop'>): Promise<void> {
+    if (!this.transport || !this.enabled) throw new ContactError(this.status().hint || 'email is off');
+    if (!isEmailAddress(to)) throw new ContactError(`"${to.slice(0, 80)}" is not a valid email address`);
+    const widget = this.deps.settings().widget;
+    const shop = { name: widget.title || 'Support', color: widget.color || '#4f46e5' };
+    const from = this.from();
+    const address = bareAddress(from);
+    await this.transport.send({
+      from: from.includes('<') ? from : `"${shop.name.replace(/["\\\r\n]/g, '')}" <${from}>`,
+      to,
+      replyTo: '',
+      ...inviteMail({ ...invite, shop }),
+      messageId: `<cs.invite-${randomBytes(12).toString('hex')}@${address.slice(address.lastIndexOf('@') + 1) || 'localhost'}>`,
+      inReplyTo: '',
+      references: [],
+      headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
+      dateMs: this.deps.now(),
+    });
   }
 
   /** Whether an account gets an email for a new conversation while no agent is online (default yes). */

@@ -219,6 +219,8 @@ function handleSubscribe(ctx: GatewayContext, ws: Socket, conversationId: string
   if (on) {
     (session.subscribed ??= new Set()).add(conversation.id);
     ctx.hub.registry.watch(ws, conversation.id);
+    // One its list did not load (older than CS_INBOX_CONVERSATIONS, opened from a search) gets its summary now.
+    ctx.hub.notices.sendInbox(ws, [conversation]);
   } else {
     session.subscribed?.delete(conversation.id);
     if (conversation.assigneeId !== session.userId) ctx.hub.registry.unwatch(ws, conversation.id);

@@ -20,8 +20,6 @@ import { isTimeZone } from '../email/hours.js';
 const MAX_FIELD = 128;
 /** Most cursors in one Hello. */
 const MAX_CURSORS = 200;
-/** Most conversations listed in an agent's Welcome. */
-const INBOX_LIMIT = 500;
 
 /** Who a Hello speaks for; `minted`: a new anonymous visitor id was made for it (counted against the per-IP budget). */
 type Identity = { role: cs.v1.Role.VISITOR; visitorId: string; reissue: boolean; minted: boolean } | { role: cs.v1.Role.AGENT; agentId: string; name: string; expiresMs: number };
@@ -167,7 +165,7 @@ function welcomeAgent(ctx: GatewayContext, ws: Socket, session: SessionData, age
   session.name = name || agentDisplayName(agentId);
   ctx.store.agentIds.add(agentId);
   ctx.hub.registry.join(ws);
-  const inbox = ctx.store.inbox(INBOX_LIMIT);
+  const inbox = ctx.store.inbox(ctx.options.inboxConversations);
   for (const conversation of inbox) if (conversation.assigneeId === agentId) ctx.hub.registry.watch(ws, conversation.id);
   ctx.hub.out.send(ws, {
     welcome: {

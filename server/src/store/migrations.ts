@@ -22,7 +22,7 @@ import { ACCOUNT_MIGRATIONS } from '../accounts/schema.js';
 import { attachmentsTable } from '../files/schema.js';
 import { BROADCAST_MIGRATIONS } from '../broadcast/store.js';
 import { EMAIL_MIGRATIONS } from '../email/schema.js';
-import { messageSearchIndex } from './search.js';
+import { searchIndexOffCommitPath, trigramSearchIndex } from './search-index.js';
 
 /** One schema step. */
 export interface Migration {
@@ -111,10 +111,12 @@ export const MIGRATIONS: readonly Migration[] = [
   ...ACCOUNT_MIGRATIONS,
   // Steps follow the lists above now: those lists are closed (a step added inside one would shift every step
   // after it). New steps go at the end of this array.
-  // Full-text search over message text, kept current by triggers, existing messages backfilled (search.ts).
-  { name: 'messages_fts (full-text search)', up: messageSearchIndex },
+  // Full-text search over message text, kept current by triggers, existing messages backfilled (replaced below).
+  { name: 'messages_fts (full-text search)', up: trigramSearchIndex },
   // Visitors' emails, the outbound email queue, agents' alert choice (server/src/email/schema.ts).
   ...EMAIL_MIGRATIONS,
+  // The search index off the commit path: a word index filled by the writer thread after its replies (search-index.ts).
+  { name: 'search_index (words, indexed after the commit)', up: searchIndexOffCommitPath },
 ];
 
 /** Raised when a database was written by a newer server than this one. */

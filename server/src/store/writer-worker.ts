@@ -8,13 +8,19 @@
  * what that means (storage unavailable) and when to probe again.
  *
  * Retention deletes go through here too, as many small transactions (at most
- * `PURGE_CHUNK` rows each), so a long delete never holds the write lock for
- * long and the batches queued behind it keep flowing.
+ * `PURGE_CHUNK` messages each, with their search index entries), so a long
+ * delete never holds the write lock for long and the batches queued behind
+ * it keep flowing.
+ *
+ * The full-text index is kept current here too, but never inside a batch's
+ * transaction: after the reply, in small slices of their own while no batch
+ * waits (search-index.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { statSync } from 'node:fs';
 import { CHECKPOINT_WAL_BYTES, dbPath, openDb, type Db } from './db.js';
 import type { StoreRecord } from './records.js';
+import { SearchIndexer } from './search-index.js';
 
 /** What the main thread sends. */
 export type WriterRequest =
@@ -62,9 +68,9 @@ function prepare(db: Db) {
        ON CONFLICT (conversation_id, side) DO UPDATE SET read_seq = max(read_seq, excluded.read_seq), delivered_seq = max(delivered_seq, excluded.delivered_seq)`,
     ),
     probe: db.prepare(`INSERT INTO meta (key, value) VALUES ('writer_probe_ms', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
-    purgeMessages: db.prepare(
-      `DELETE FROM messages WHERE conversation_id = ? AND seq IN (SELECT seq FROM messages WHERE conversation_id = ? ORDER BY seq LIMIT ${PURGE_CHUNK})`,
-    ),
+    lastStoredSeq: db.prepare('SELECT max(seq) FROM messages WHERE conversation_id = ?').pluck(),
+    purgeMessages: db.prepare('DELETE FROM messages WHERE conversation_id = ? AND seq >= ? AND seq < ?'),
+    purgeRest: db.prepare('DELETE FROM messages WHERE conversation_id = ?'),
     purgeCursors: db.prepare(`DELETE FROM cursors WHERE conversation_id = ?`),
     purgeConversation: db.prepare(`DELETE FROM conversations WHERE id = ?`),
   };
@@ -117,7 +123,6 @@ function apply(s: Statements, record: StoreRecord, now: number, advances: Advanc
 
 function flushAdvances(s: Statements, advances: Advances): void {
   for (const [conversationId, { seq, atMs }] of advances) s.advance.run(seq, atMs, conversationId);
-  advances.clear();
 }
 
 function errorReply(id: number, error: unknown): WriterReply {
@@ -131,14 +136,41 @@ function run(): void {
   const { dataDir, busyTimeoutMs } = workerData as WriterData;
   let db: Db | undefined;
   let statements: Statements | undefined;
-  const connection = (): { db: Db; s: Statements } => {
-    if (!db || !statements) {
+  let indexer: SearchIndexer | undefined;
+  const connection = (): { db: Db; s: Statements; indexer: SearchIndexer } => {
+    if (!db || !statements || !indexer) {
       db = openDb(dataDir, { busyTimeoutMs });
       // Checkpoints run after the reply (see checkpointIfDue), never inside a commit whose Acks wait for it.
       db.pragma('wal_autocheckpoint = 0');
       statements = prepare(db);
+      // A new indexer walks every conversation once: what a crash (or a reset after a disk error) left unindexed is caught up.
+      indexer = new SearchIndexer(db);
     }
-    return { db, s: statements };
+    return { db, s: statements, indexer };
+  };
+  let closing = false;
+  let sliceScheduled = false;
+  /** Runs one index slice when the thread is idle; a batch posted meanwhile is handled before the next slice. */
+  const scheduleIndexing = (): void => {
+    if (sliceScheduled || closing || !indexer?.pending) return;
+    sliceScheduled = true;
+    setImmediate(() => {
+      sliceScheduled = false;
+      if (closing || !db || !indexer) return;
+      try {
+        indexer.slice();
+      } catch {
+        // A busy or broken disk: the index catches up after the next batch that commits (a new connection walks everything).
+        try {
+          if (db.inTransaction) db.exec('ROLLBACK');
+        } catch {
+          // reset() on the next failing batch closes the connection.
+        }
+        return;
+      }
+      checkpointIfDue(db, dataDir);
+      scheduleIndexing();
+    });
   };
   const reset = (): void => {
     // After a failed commit the connection may hold a half-done transaction: start over on the next request.
@@ -154,30 +186,39 @@ function run(): void {
     }
     db = undefined;
     statements = undefined;
+    indexer = undefined;
   };
 
   port.on('message', (request: WriterRequest) => {
     try {
       switch (request.type) {
         case 'batch': {
-          const { db: conn, s } = connection();
+          const { db: conn, s, indexer: search } = connection();
           const now = Date.now();
+          const advances: Advances = new Map();
           conn.transaction(() => {
-            const advances: Advances = new Map();
             // Every update of a row's last_seq / last_activity_ms is a max(), so moving them to the end of the batch changes nothing.
             for (const record of request.records) apply(s, record, now, advances);
             flushAdvances(s, advances);
           }).immediate();
+          // Committed: the index learns what it has to do after the reply.
+          for (const [conversationId, { seq }] of advances) search.committed(conversationId, seq);
           break;
         }
         case 'purge': {
-          const { db: conn, s } = connection();
+          const { db: conn, s, indexer: search } = connection();
           for (const id of request.conversationIds) {
-            while (conn.transaction(() => s.purgeMessages.run(id, id).changes).immediate() === PURGE_CHUNK) {
-              // Another small transaction: batches queued meanwhile wait at most one chunk.
+            const last = (s.lastStoredSeq.get(id) as number | null) ?? 0;
+            // Small transactions: batches queued meanwhile wait at most one chunk.
+            for (let from = 1; from + PURGE_CHUNK <= last; from += PURGE_CHUNK) {
+              conn.transaction(() => {
+                s.purgeMessages.run(id, from, from + PURGE_CHUNK);
+                search.purge(id, from, from + PURGE_CHUNK, false);
+              }).immediate();
             }
             conn.transaction(() => {
-              s.purgeMessages.run(id, id);
+              s.purgeRest.run(id);
+              search.purge(id, 0, 2 ** 32, true);
               s.purgeCursors.run(id);
               s.purgeConversation.run(id);
             }).immediate();
@@ -190,6 +231,7 @@ function run(): void {
           break;
         }
         case 'close':
+          closing = true;
           if (db) {
             try {
               db.pragma('wal_checkpoint(TRUNCATE)');
@@ -210,8 +252,17 @@ function run(): void {
       return;
     }
     if (db) checkpointIfDue(db, dataDir);
+    scheduleIndexing();
   });
+  // The start-up walk of the index begins at once (the connection opens now rather than with the first batch).
+  try {
+    connection();
+    scheduleIndexing();
+  } catch {
+    // A disk that refuses to open: the first batch reports it, and the walk starts with the first connection that works.
+  }
 }
+
 
 
 /**

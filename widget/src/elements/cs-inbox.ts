@@ -5,7 +5,11 @@
  * views over the same session, outbox and timeline as the visitor widget),
  * actions, canned replies, private notes, visitor details and alerts.
  *
- * The element renders; {@link InboxController} owns the session.
+ * The element lays the screen out and holds its state; {@link InboxController}
+ * owns the session. The parts are views of their own: the top bar
+ * (inbox-topbar.ts), the list column (inbox-sidebar.ts), the open
+ * conversation and the lightbox (inbox-thread.ts), the visitor details
+ * (inbox-views.ts), the signed-out screens (inbox-gate.ts).
  *
  * Usage: `<cs-inbox></cs-inbox>` on a page served by the cs-chat server.
  * People sign in with email and password (a session cookie authenticates
@@ -21,39 +25,38 @@
  * @cssprop --cs-accent - Brand colour. Default #4f46e5.
  * @cssprop --cs-font - Font stack. Default the system UI font.
  */
-import { emailSectionStrings } from './settings-email-i18n.js';
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { cs } from '../../../proto/gen/chat.js';
-import { ConnState, type AttachmentView, type ConversationInfo, type SessionFactory, type TimelineItem } from '../core/types.js';
+import type { AttachmentView, ConversationInfo, SessionFactory, TimelineItem } from '../core/types.js';
 import { ChatSession } from '../transport/session.js';
-import { stringsFor } from './i18n.js';
 import { uploads } from '../transport/uploads.js';
-import { fileViews, formatSize, type FileViews } from './file-views.js';
-import { parseCannedReplies, type CannedReply } from './inbox-canned.js';
-import './inbox-composer.js';
-import type { ComposeDetail, CsInboxComposer } from './inbox-composer.js';
-import { InboxController, InboxPhase } from './inbox-controller.js';
-import { FILTER_LABELS, filterCounts, statusLabel, visitorLabel, type InboxFilter } from './inbox-model.js';
-import { inboxDetailsStyles } from './inbox-details-styles.js';
-import { inboxListStyles } from './inbox-list-styles.js';
-import { inboxStyles } from './inbox-styles.js';
-import { inboxThreadStyles } from './inbox-thread-styles.js';
-import { conversationOption, detailsPanel, filesPanel } from './inbox-views.js';
-import { GateController } from './inbox-gate.js';
+import { fileViews, type FileViews } from './file-views.js';
+import { stringsFor } from './i18n.js';
 import { httpBaseOf } from './inbox-account.js';
+import { conversationActions } from './inbox-actions.js';
+import { parseCannedReplies, type CannedReply } from './inbox-canned.js';
+import type { ComposeDetail, CsInboxComposer } from './inbox-composer.js';
+import { connectingScreen } from './inbox-connecting.js';
+import { InboxController, InboxPhase } from './inbox-controller.js';
+import { inboxDetailsStyles } from './inbox-details-styles.js';
 import { InboxDirectory, transferTargets } from './inbox-directory.js';
-import { adminLinks, conversationActions, meBadge } from './inbox-actions.js';
+import { GateController } from './inbox-gate.js';
+import { inboxListStyles } from './inbox-list-styles.js';
+import { visitorLabel } from './inbox-model.js';
+import { paneSwitcher, Pane } from './inbox-panes.js';
 import { InboxSearch } from './inbox-search.js';
-import { icons, Kind, renderMessage, renderTyping, RoleCode, type MessageViewContext } from './message-list.js';
+import { inboxSidebar } from './inbox-sidebar.js';
+import { inboxStyles } from './inbox-styles.js';
+import { emptyThread, lightbox, threadPane, threadRow } from './inbox-thread.js';
+import { inboxThreadStyles } from './inbox-thread-styles.js';
+import { inboxTopbar } from './inbox-topbar.js';
+import { detailsPanel, filesPanel } from './inbox-views.js';
+import type { MessageViewContext } from './message-list.js';
 import { MessageRows } from './message-rows.js';
+import { messageStyles } from './message-styles.js';
 import { MessageWindow } from './message-window.js';
 import { messageContext } from './session-view.js';
-import { paneSwitcher, Pane } from './inbox-panes.js';
-import { connectingScreen } from './inbox-connecting.js';
-import { linkify } from './linkify.js';
-import { workbenchLang, workbenchStrings, type WorkbenchStrings } from './workbench-i18n.js';
-import { messageStyles } from './message-styles.js';
 import { resetStyles } from './styles.js';
+import { workbenchLang, workbenchStrings, type WorkbenchStrings } from './workbench-i18n.js';
 
 const defaultFactory: SessionFactory = (options) => new ChatSession({ loadUploads: async () => uploads, ...options });
 
@@ -105,7 +108,7 @@ export class CsInbox extends LitElement {
     return stringsFor(this.t.lang);
   }
   /** Keyed rows, as in `<cs-chat>`: a row renders again only when its message or what it shows changed. */
-  private readonly rows = new MessageRows((item, ctx) => this.renderItem(item, ctx));
+  private readonly rows = new MessageRows((item, ctx) => threadRow(item, ctx, this.t, this.shown?.visitorName ?? ''));
   /** What the last render picked for the rows, applied right after it (see `update`). */
   private shown: { items: readonly TimelineItem[]; ctx: MessageViewContext; visitorName: string } | undefined;
   /** How files look, how they are attached (button, paste, drop), made with the shadow root. */
@@ -181,87 +184,23 @@ export class CsInbox extends LitElement {
     if (this.inbox.phase === InboxPhase.SignedOut) return this.gate.render();
     if (this.inbox.phase === InboxPhase.Connecting) return connectingScreen(this.inbox, this.t);
     return html`
-      ${this.renderTopbar()}
+      ${inboxTopbar(this.inbox, this.t, () => this.requestUpdate())}
       ${this.inbox.notice ? html`<div class="notice" role="alert">${this.inbox.notice}</div>` : nothing}
       ${paneSwitcher(this.pane, !!this.inbox.selectedId, (pane) => (this.pane = pane), this.t)}
       <div class="cols" data-pane=${this.pane}>
-        ${this.renderSidebar()}
-        ${this.inbox.selectedId ? this.renderThread() : html`<main class="thread empty" part="thread"><p>${this.t.pickConversation}</p></main>`}
+        ${inboxSidebar({
+          inbox: this.inbox,
+          search: this.search,
+          directory: this.directory,
+          t: this.t,
+          open: (id) => this.open(id),
+          focusAfterRender: (selector) => void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>(selector)?.focus()),
+        })}
+        ${this.inbox.selectedId ? this.renderThread() : emptyThread(this.t)}
         ${this.renderDetails()}
       </div>
-      ${this.lightbox ? this.renderLightbox(this.lightbox) : nothing}
+      ${this.lightbox ? lightbox(this.lightbox, () => this.closeLightbox()) : nothing}
     `;
-  }
-
-
-  private renderTopbar(): TemplateResult {
-    const inbox = this.inbox;
-    const alerts = inbox.alerts;
-    const t = this.t;
-    const conn = inbox.connected ? t.connected : inbox.conn === ConnState.Offline ? t.offlineConn : inbox.conn === ConnState.Failed ? t.disconnected : t.reconnecting;
-    return html`<header class="topbar" part="topbar">
-      <div class="brand">${icons.chat}<span>${t.brand}</span></div>
-      <span class=${inbox.connected ? 'conn ok' : 'conn'} role="status"><i aria-hidden="true"></i>${conn}</span>
-      <span class="spacer"></span>
-      ${inbox.connected ? html`<span class="muted">${t.agentsOnline(inbox.agentsOnline)}</span>` : nothing}
-      ${inbox.connected
-        ? html`<button type="button" class=${inbox.away ? 'ghost away-on' : 'ghost'} aria-pressed=${inbox.away ? 'true' : 'false'} title=${emailSectionStrings(t.lang).awayTitle} @click=${() => inbox.setAway(!inbox.away)}>${inbox.away ? emailSectionStrings(t.lang).away : emailSectionStrings(t.lang).available}</button>`
-        : nothing}
-      ${alerts.notificationPermission === 'default'
-        ? html`<button type="button" class="ghost" @click=${this.enableNotifications}>${t.enableNotifications}</button>`
-        : nothing}
-      ${adminLinks(inbox.account, t)}
-      <button type="button" class="ghost" title=${t.soundTitle} @click=${this.toggleSound}>${t.sound(alerts.soundOn)}</button>
-      ${meBadge(inbox.account, inbox.agentId, inbox.agentName)}
-      <button type="button" class="ghost" @click=${() => void inbox.signOut()}>${t.signOut}</button>
-    </header>`;
-  }
-
-  private renderSidebar(): TemplateResult {
-    const inbox = this.inbox;
-    const counts = filterCounts(inbox.allConversations, inbox.agentId);
-    const list = this.search.filter(inbox.conversations);
-    const sites = InboxSearch.sites(inbox.allConversations);
-    const focusId = list.some((c) => c.id === inbox.selectedId) ? inbox.selectedId : list[0]?.id;
-    const now = Date.now();
-    const t = this.t;
-    return html`<nav class="sidebar" part="list" aria-label=${t.inboxNav}>
-      ${this.search.render(t, sites)}
-      <div class="tabs" role="tablist" aria-label=${t.filterConversations} @keydown=${this.onTabKey}>
-        ${FILTER_LABELS.map(
-          ([filter]) => html`<button
-            type="button"
-            role="tab"
-            id=${`tab-${filter}`}
-            aria-selected=${String(inbox.filter === filter)}
-            aria-controls="list-panel"
-            tabindex=${inbox.filter === filter ? '0' : '-1'}
-            data-filter=${filter}
-            @click=${() => inbox.setFilter(filter)}
-          >
-            ${t.filterLabel(filter)}<span class="count"><span class="sr-only">, </span>${counts[filter]}</span>
-          </button>`,
-        )}
-      </div>
-      <div id="list-panel" role="tabpanel" aria-labelledby=${`tab-${inbox.filter}`}>
-        ${list.length
-          ? html`<ul class="convs" role="listbox" aria-label=${t.conversations} @keydown=${this.onListKey}>
-              ${list.map((info) =>
-                conversationOption(info, {
-                  agentId: inbox.agentId,
-                  selected: info.id === inbox.selectedId,
-                  focusable: info.id === focusId,
-                  nowMs: now,
-                  onPick: () => this.open(info.id),
-                  t,
-                  agentName: (id) => this.directory.nameOf(id),
-                  showSite: sites.length > 1,
-                }),
-              )}
-            </ul>`
-          : html`<p class="none">${this.search.query.trim() ? t.noMatches : t.noConversations}</p>`}
-      </div>
-    </nav>`;
   }
 
   private get openInfo(): ConversationInfo | undefined {
@@ -270,60 +209,26 @@ export class CsInbox extends LitElement {
   }
 
   private renderThread(): TemplateResult {
-    const inbox = this.inbox;
-    const view = inbox.view;
+    const view = this.inbox.view;
     const info = this.openInfo;
     const t = this.t;
     const name = info ? visitorLabel(info, t.visitor) : t.visitor;
     this.shown = { items: this.window.slice(view.items, view.hasOlder), ctx: this.messageContext(view.items), visitorName: name };
-    return html`<main class="thread" part="thread" aria-label=${t.conversationWith(name)}>
-      <div class="thread-head">
-        <div>
-          <h2>${name}</h2>
-          ${info
-            ? html`<span class=${`status ${statusLabel(info.status)}`}>${t.statusName(statusLabel(info.status))}</span>
-                <span class="muted">${info.assigneeId ? t.assignedTo(info.assigneeId === inbox.agentId ? t.assignedYou : this.directory.nameOf(info.assigneeId)) : t.unassigned}</span>`
-            : nothing}
-        </div>
-        ${info ? this.renderActions(info) : nothing}
-      </div>
-      <div class="log" role="log" aria-label=${t.messagesLog} aria-live="polite">
-        <div class="sentinel top"></div>
-        ${this.window.loading ? html`<div class="older" role="status">${this.strings.loadingOlder}</div>` : nothing}
-        <div class="rows"></div>
-        ${renderTyping(view.typing, this.strings)}
-        <div class="sentinel bottom"></div>
-      </div>
-      <div class="attach-row">
-        ${this.files?.attach('en')}
-        <span class="muted">Photos and files: attach, paste or drop</span>
-        ${this.files?.notice()}
-      </div>
-      <cs-inbox-composer
-        .canned=${this.directory.canned ?? this.cannedReplies}
-        .t=${t}
-        .quote=${this.quote}
-        ?disabled=${!inbox.selectedId}
-        @cs-compose=${this.onCompose}
-        @cs-typing=${(e: CustomEvent<boolean>) => inbox.setTyping(e.detail)}
-        @cs-cancel-quote=${() => (this.quote = undefined)}
-      ></cs-inbox-composer>
-    </main>`;
-  }
-
-  private renderItem(item: TimelineItem, ctx: MessageViewContext): TemplateResult {
-    if (item.kind === Kind.Note) {
-      const t = this.t;
-      return html`<div class="note-msg" data-key=${item.key} role="note" aria-label=${t.noteBy(item.own ? t.assignedYou : item.senderName || t.anAgent)}>
-        <div class="note-head"><b>${item.own ? t.youCap : item.senderName || t.agentWord}</b> · ${t.noteHead}</div>
-        <div class="note-text">${linkify(item.text)}</div>
-      </div>`;
-    }
-    // The visitor's messages carry the name they had when sent (often just "Visitor"):
-    // show the label the list and header use, so one person has one name on screen.
-    const visitorName = this.shown?.visitorName ?? '';
-    const named = item.senderRole === RoleCode.Visitor && visitorName && item.senderName !== visitorName ? { ...item, senderName: visitorName } : item;
-    return renderMessage(named, ctx);
+    return threadPane({
+      inbox: this.inbox,
+      info,
+      name,
+      t,
+      strings: this.strings,
+      loadingOlder: this.window.loading,
+      files: this.files,
+      canned: this.directory.canned ?? this.cannedReplies,
+      quote: this.quote,
+      actions: info ? this.renderActions(info) : nothing,
+      agentName: (id) => this.directory.nameOf(id),
+      compose: (e) => this.onCompose(e),
+      cancelQuote: () => (this.quote = undefined),
+    });
   }
 
   private messageContext(items: readonly TimelineItem[]): MessageViewContext {
@@ -342,21 +247,9 @@ export class CsInbox extends LitElement {
     });
   }
 
-  /** The image full size over the workbench; Escape, a click or the button closes it. */
-  private renderLightbox(a: AttachmentView): TemplateResult {
-    const close = (): void => {
-      this.lightbox = undefined;
-      this.requestUpdate();
-    };
-    return html`<div class="lightbox" role="dialog" aria-modal="true" aria-label=${a.name} tabindex="-1"
-      @click=${close} @keydown=${(e: KeyboardEvent) => e.key === 'Escape' && close()}>
-      <img src=${a.url} alt=${a.name} />
-      <div class="lightbox-bar" @click=${(e: Event) => e.stopPropagation()}>
-        <span>${a.name} · ${formatSize(a.size)}</span>
-        <a href=${a.url} download=${a.name} target="_blank" rel="noopener">Download</a>
-        <button type="button" @click=${close} autofocus>Close</button>
-      </div>
-    </div>`;
+  private closeLightbox(): void {
+    this.lightbox = undefined;
+    this.requestUpdate();
   }
 
   private renderActions(info: ConversationInfo): TemplateResult {
@@ -395,47 +288,6 @@ export class CsInbox extends LitElement {
     this.quote = undefined;
     this.window.scrollToEnd();
     void this.inbox.send(text, { note, quoteSeq });
-  }
-
-  /** Arrow keys move between tabs and activate them (automatic activation). */
-  private onTabKey(e: KeyboardEvent): void {
-    const order = FILTER_LABELS.map(([f]) => f);
-    const i = order.indexOf(this.inbox.filter);
-    const next: Record<string, number> = { ArrowRight: i + 1, ArrowLeft: i - 1 + order.length, Home: 0, End: order.length - 1 };
-    if (!(e.key in next)) return;
-    e.preventDefault();
-    const filter: InboxFilter = order[next[e.key]! % order.length]!;
-    this.inbox.setFilter(filter);
-    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>(`#tab-${filter}`)?.focus());
-  }
-
-  /** Arrow keys, Home and End move through the list and open the conversation. */
-  private onListKey(e: KeyboardEvent): void {
-    const list = this.search.filter(this.inbox.conversations);
-    const current = (e.target as HTMLElement).closest<HTMLElement>('[role=option]')?.dataset['id'];
-    const i = list.findIndex((c) => c.id === current);
-    const next: Record<string, number> = { ArrowDown: i + 1, ArrowUp: i - 1, Home: 0, End: list.length - 1 };
-    if (e.key === 'Enter' || e.key === ' ') {
-      e.preventDefault();
-      if (current) this.open(current);
-      return;
-    }
-    if (!(e.key in next)) return;
-    e.preventDefault();
-    const target = list[Math.min(list.length - 1, Math.max(0, next[e.key]!))];
-    if (!target) return;
-    this.open(target.id);
-    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>(`#conv-${CSS.escape(target.id)}`)?.focus());
-  }
-
-  private toggleSound(): void {
-    this.inbox.alerts.setSound(!this.inbox.alerts.soundOn);
-    this.requestUpdate();
-  }
-
-  private async enableNotifications(): Promise<void> {
-    await this.inbox.alerts.requestNotifications();
-    this.requestUpdate();
   }
 
   static override styles = [resetStyles, messageStyles, inboxStyles, inboxListStyles, inboxThreadStyles, inboxDetailsStyles];

@@ -25,6 +25,8 @@ export interface ApiServices {
     /** Whether an account gets new-conversation alerts (default yes). */
     alertsOn(accountId: string): boolean;
     setAlerts(accountId: string, on: boolean): void;
+    /** Mails an invite link now; rejects with why (email off, the SMTP server's refusal). */
+    sendInvite(to: string, invite: { inviterName: string; role: 'agent' | 'admin'; url: string; expiresMs: number; lang: string }): Promise<void>;
   };
   /** Replies by email (CS_IMAP_URL): the mailbox watcher's state; undefined when it is off. */
   inboundStatus?(): { state: string; failures: number; lastError: string; idle: boolean } | undefined;

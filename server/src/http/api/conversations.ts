@@ -15,6 +15,7 @@ import { personPreview } from '../../pipeline/preview.js';
 import type { ConversationStore, Conversation, StoredMessage } from '../../store/conversations.js';
 import { SearchSyntaxError, type MessageSearch } from '../../store/search.js';
 import { ApiError } from './http.js';
+import { matchContext, searchTerms } from './search-context.js';
 
 /** Conversation statuses by their API names. */
 export const STATUS_NAMES = { open: cs.v1.ConversationStatus.OPEN, pending: cs.v1.ConversationStatus.PENDING, resolved: cs.v1.ConversationStatus.RESOLVED } as const;
@@ -28,6 +29,11 @@ const LIST_SCAN = 2000;
 /** Most messages per conversation a text search reads in memory, newest first (without the full-text index: CS_JOURNAL=off). */
 const SEARCH_SCAN = 300;
 
+/** Results of a search that get the matching message's excerpt (`match`). */
+const CONTEXT_RESULTS = 50;
+/** Newest messages of a result read for its excerpt. */
+const CONTEXT_SCAN = 200;
+
 /** A list filter. */
 export interface ConversationFilter {
   readonly status?: StatusName;
@@ -40,7 +46,8 @@ export interface ConversationFilter {
 
 /** The API's read port over conversations. */
 export interface ConversationReader {
-  list(filter: ConversationFilter): Record<string, unknown>[];
+  /** The conversations of `filter`, newest activity first; `hasMore` when more matched than `limit`. */
+  list(filter: ConversationFilter): { conversations: Record<string, unknown>[]; hasMore: boolean };
   /** One conversation, or undefined. */
   get(id: string): Record<string, unknown> | undefined;
   /** Messages with seq > afterSeq, oldest first, at most `limit`; undefined when the conversation is unknown. */
@@ -69,6 +76,12 @@ export function messageJson(m: StoredMessage): Record<string, unknown> {
   };
 }
 
+/** The list preview: the newest message a person wrote and who wrote it. */
+function previewJson(c: Conversation): Record<string, unknown> {
+  const preview = personPreview(c);
+  return { preview: preview.text, preview_sender_id: preview.senderId, preview_sender_role: ROLE_NAMES[preview.senderRole] ?? '', preview_note: preview.note };
+}
+
 export class MemoryConversationReader implements ConversationReader {
   constructor(
     private readonly store: ConversationStore,
@@ -89,7 +102,7 @@ export class MemoryConversationReader implements ConversationReader {
       visitor_name: visitor?.name ?? '',
       visitor_email: visitor?.email ?? '',
       last_seq: c.lastSeq,
-      preview: personPreview(c).text,
+      ...previewJson(c),
       unread: c.unreadForAgents(),
       created_at: c.createdMs,
       last_activity_at: c.lastActivityMs,
@@ -104,20 +117,22 @@ export class MemoryConversationReader implements ConversationReader {
     return this.store.textContains(c, q, SEARCH_SCAN);
   }
 
-  list(filter: ConversationFilter): Record<string, unknown>[] {
+  list(filter: ConversationFilter): { conversations: Record<string, unknown>[]; hasMore: boolean } {
     const q = filter.q?.trim().toLowerCase() ?? '';
     const candidates = this.store.browse(
       { status: filter.status === undefined ? undefined : STATUS_NAMES[filter.status], site: filter.site, assigneeId: filter.assignee },
-      q ? LIST_SCAN : filter.limit,
+      q ? LIST_SCAN : filter.limit + 1,
     );
     const found = q ? this.textMatches(filter.q ?? '') : undefined;
+    const terms = q ? searchTerms(filter.q ?? '') : undefined;
     const out: Record<string, unknown>[] = [];
     for (const c of candidates) {
       if (q && !this.matches(c, q, found)) continue;
-      out.push(this.json(c));
-      if (out.length >= filter.limit) break;
+      if (out.length >= filter.limit) return { conversations: out, hasMore: true };
+      const match = terms && out.length < CONTEXT_RESULTS && (found?.has(c.id) ?? true) ? matchContext(c, terms, CONTEXT_SCAN) : undefined;
+      out.push(match ? { ...this.json(c), match } : this.json(c));
     }
-    return out;
+    return { conversations: out, hasMore: false };
   }
 
   /** Conversations whose message text matches, from the index; undefined without one. Bad query syntax is a 400. */

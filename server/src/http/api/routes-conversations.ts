@@ -3,7 +3,7 @@
  *
  * | route | query | answer |
  * |---|---|---|
- * | `GET /api/conversations` | `status` (open, pending, resolved), `site`, `assignee`, `q` (visitor name, email, topic, message text), `limit` (1–500, default 100) | `{conversations: [...], sites: [...]}` newest activity first |
+ * | `GET /api/conversations` | `status` (open, pending, resolved), `site`, `assignee`, `q` (visitor name, email, topic, message text), `limit` (1–500, default 100) | `{conversations: [...], sites: [...], has_more}` newest activity first; with `q`, the first 50 found by message text carry `match: {seq, text, sent_at}`, an excerpt of the newest matching message |
  * | `GET /api/conversations/:id` | `after_seq` (default 0), `limit` (1–500, default 200) | `{conversation, messages, has_more}` |
  * | `GET /api/conversations/:id/export` | – | the whole conversation as a JSON download |
  */
@@ -33,14 +33,14 @@ export const CONVERSATION_ROUTES: readonly Route<HandlerContext>[] = [
       if (status !== undefined && !(status in STATUS_NAMES)) throw new ApiError('bad_request', 'status must be open, pending or resolved');
       const q = req.query.get('q') ?? undefined;
       if (q !== undefined && q.length > 200) throw new ApiError('bad_request', 'q must be at most 200 characters');
-      const conversations = c.api.conversations.list({
+      const { conversations, hasMore } = c.api.conversations.list({
         status: status as StatusName | undefined,
         site: req.query.get('site') ?? undefined,
         assignee: req.query.get('assignee') ?? undefined,
         q,
         limit: intParam(req, 'limit', 100, 1, MAX_LIMIT),
       });
-      return { body: { conversations, sites: c.api.conversations.sites() } };
+      return { body: { conversations, sites: c.api.conversations.sites(), has_more: hasMore } };
     },
   },
   {

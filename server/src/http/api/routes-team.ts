@@ -7,11 +7,21 @@
  * | `GET /api/accounts/:id` | staff | – | the account |
  * | `PATCH /api/accounts/:id` | admin (owner for admins) | `{name?, role?, avatar_color?, lang?, disabled?}` | the account; disabling signs it out and closes its sockets |
  * | `GET /api/invites` | admin | – | `{invites: [...]}` pending |
- * | `POST /api/invites` | admin (owner for admins) | `{role, email?}` | 201 `{invite, url}` (the link, shown once) |
+ * | `POST /api/invites` | admin (owner for admins) | `{role, email?, send_email?}` | 201 `{invite, url, mail}`: the link, shown once; `mail` `{sent, to, problem}` says whether it was also emailed (see below) |
  * | `DELETE /api/invites/:id` | admin | – | 204 |
  * | `GET /api/sessions` | staff | `?account_id=` (admins: others') | `{sessions: [...]}` |
  * | `DELETE /api/sessions/:id` | own / admin | – | 204; its sockets close |
+ *
+ * Invites by email: with an `email` and outbound email on (CS_SMTP_URL and a
+ * sender), the link is mailed to the invitee at once, as Chatwoot and
+ * Intercom do when a teammate is added by address; `send_email: false`
+ * skips it. The link is in the answer either way, so a mail server is never
+ * needed: `mail.sent` false with `mail.problem` (email off, the SMTP
+ * server's refusal) tells the admin to copy it instead. Asking for
+ * `send_email: true` without an email is 400, and while email is off 409
+ * (nothing is made).
  */
+import { failureText } from '../../email/mailer.js';
 import { AccountError, type Actor } from '../../accounts/index.js';
 import { isHttps, requestHost } from './auth.js';
 import { accountJson, bodyObject, callerOf, inviteJson, sessionJson, type HandlerContext } from './context.js';
@@ -67,12 +77,30 @@ export const TEAM_ROUTES: readonly Route<HandlerContext>[] = [
     method: 'POST',
     pattern: '/api/invites',
     access: 'staff',
-    handler: (req, c) => {
+    handler: async (req, c) => {
       const actor = requireAdmin(c);
       const body = bodyObject(req.body);
+      const email = c.api.email;
+      const emailOn = email?.status().enabled ?? false;
+      if (body.send_email !== undefined && typeof body.send_email !== 'boolean') throw new ApiError('bad_request', 'send_email must be true or false');
+      const given = typeof body.email === 'string' && body.email.trim() !== '';
+      if (body.send_email === true && !given) throw new ApiError('bad_request', 'send_email needs the email of the person invited');
+      if (body.send_email === true && !emailOn) throw new ApiError('conflict', `email is off, so the invite cannot be mailed: copy the link instead. ${email?.status().hint ?? ''}`.trim());
       const { invite, code } = c.api.accounts.createInvite(actor, body.role, body.email);
       const origin = `${isHttps(req, c.api.trustProxy) ? 'https' : 'http'}://${requestHost(req)}`;
-      return { status: '201 Created', body: { invite: inviteJson(invite), url: `${origin}/invite#code=${code}` } };
+      const url = `${origin}/invite#code=${code}`;
+      let mail = { sent: false, to: invite.email, problem: given ? 'email is off: copy the link and send it yourself' : 'no email given' };
+      if (invite.email && body.send_email === false) mail = { ...mail, problem: 'not asked to send it' };
+      else if (invite.email && email && emailOn) {
+        const inviter = actor.kind === 'account' ? c.api.accounts.accounts.get(actor.id) : undefined;
+        try {
+          await email.sendInvite(invite.email, { inviterName: inviter?.name ?? actor.id, role: invite.role, url, expiresMs: invite.expiresMs, lang: inviter?.lang ?? '' });
+          mail = { ...mail, sent: true, problem: '' };
+        } catch (error) {
+          mail = { ...mail, problem: `the mail server refused it (${failureText(error)}): copy the link instead` };
+        }
+      }
+      return { status: '201 Created', body: { invite: inviteJson(invite), url, mail } };
     },
   },
   {

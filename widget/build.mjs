@@ -64,6 +64,40 @@ const protobufLean = {
 };
 
 /**
+ * protobufjs's Reader and Writer have a method for every wire type, packed
+ * arrays and 64-bit integers included; the generated code calls a few. In the
+ * browser bundles the prototype methods nothing calls go: kept are those
+ * proto/gen/chat.js calls (any `.name(` in it), `finish` (transport/codec.ts),
+ * and what the kept ones call in turn. A method called anyway would be a loud
+ * "is not a function", never a wrong byte.
+ */
+const CODEC_CALLS = ['finish'];
+const protobufMethods = {
+  name: 'protobuf-methods',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]protobufjs[\\/]src[\\/](reader|writer)\.js$/ }, (args) => {
+      let code = readFileSync(args.path, 'utf8');
+      const cls = /reader\.js$/.test(args.path) ? 'Reader' : 'Writer';
+      const generated = readFileSync(join(root, 'proto/gen/chat.js'), 'utf8');
+      const keep = new Set([...generated.matchAll(/\.(\w+)\(/g)].map((m) => m[1]).concat(CODEC_CALLS));
+      const defs = [...code.matchAll(new RegExp(`\\n${cls}\\.prototype\\.(\\w+) = (?:function[^]*?\\n\\};|${cls}\\.prototype\\.(\\w+);)`, 'g'))];
+      if (defs.length < 20) throw new Error(`widget/build.mjs: ${args.path} does not define its methods as the build expects`);
+      for (let grew = true; grew; ) {
+        grew = false;
+        for (const [body, name, alias] of defs) {
+          if (!keep.has(name)) continue;
+          for (const used of [alias, ...[...body.matchAll(/\.(\w+)\(/g)].map((m) => m[1])]) {
+            if (used && !keep.has(used)) grew = keep.add(used);
+          }
+        }
+      }
+      for (const [body, name] of defs) if (!keep.has(name)) code = code.replace(body, '');
+      return { contents: code, loader: 'js' };
+    });
+  },
+};
+
+/**
  * A browser client only encodes what it sends and only decodes what it
  * receives, so in the browser bundles the generated code's other half is
  * replaced, at bundle time (proto/gen stays as generated; the server uses it
@@ -84,7 +118,7 @@ const VISITOR_NEVER_SENDS = ['Subscribe', 'Unsubscribe', 'ConversationAction', '
 const protoClientHalf = protoHalf([...CLIENT_SENDS_ONLY], [...CLIENT_RECEIVES_ONLY]);
 const protoVisitorHalf = protoHalf([...CLIENT_SENDS_ONLY, ...VISITOR_NEVER_RECEIVES], [...CLIENT_RECEIVES_ONLY, ...VISITOR_NEVER_SENDS]);
 
-/** The plugin that replaces the named messages' decode (`noDecode`) and encode (`noEncode`) by a function that throws. */
+/** The plugin that replaces the named messages' decode (`noDecode`) and encode (`noEncode`) by a function that throws, and drops what only they used. */
 function protoHalf(noDecode, noEncode) {
   return {
     name: 'proto-client-half',
@@ -94,10 +128,48 @@ function protoHalf(noDecode, noEncode) {
         const strip = (name, fn) => {
           const re = new RegExp(`\\n(\\s+)${name}\\.${fn} = function \\([^)]*\\) \\{\\n[^]*?\\n\\1\\};`);
           if (!re.test(code)) throw new Error(`widget/build.mjs: no ${name}.${fn} in ${args.path}`);
-          code = code.replace(re, (_m, indent) => `\n${indent}${name}.${fn} = function () { throw $Error("cs-chat: ${name} is not ${fn}d by clients"); };`);
+          code = code.replace(re, (_m, indent) => `\n${indent}${name}.${fn} = $notCoded;`);
         };
+        const root = /\nconst \$root = [^\n]*\n/;
+        if (!root.test(code)) throw new Error(`widget/build.mjs: no $root in ${args.path}`);
+        code = code.replace(root, (line) => `${line}const $notCoded = function () { throw $Error("cs-chat: this client does not encode or decode this message (widget/build.mjs)"); };\n`);
         for (const name of noDecode) strip(name, 'decode');
         for (const name of noEncode) strip(name, 'encode');
+        // A field whose message this client never encodes is never written, and one it never decodes is
+        // skipped like an unknown field (a server never sends it): those lines of the other messages' encode
+        // and those `case`s of their decode go too (most of them are Frame's oneof bodies).
+        const names = (list) => new RegExp(`\\$root\\.cs\\.v1\\.(?:${list.join('|')})\\.`);
+        const encodes = names(noEncode);
+        const decodes = names(noDecode);
+        code = code.replace(/\n( +)if \(message\.(\w+) != null && (?:\$Object\.hasOwnProperty\.call\(message, "\2"\)|message\.\2\.length)\)\n(?:\1 {4,}[^\n]*\n)*?\1 {4,}[^\n]*\.encode\([^\n]*;(?=\n)/g,
+          (lines) => (encodes.test(lines) && /\.encode\(/.test(lines) ? '' : lines));
+        code = code.replace(/\n( +)case \d+: \{\n(?:\1 {4,}[^\n]*\n)*?\1 {4}\}/g, (block) => (decodes.test(block) ? '' : block));
+        for (const [list, fn] of [[noEncode, 'encode'], [noDecode, 'decode']]) {
+          const left = list.filter((name) => code.includes(`$root.cs.v1.${name}.${fn}(`));
+          if (left.length) throw new Error(`widget/build.mjs: ${args.path} still calls ${left.map((n) => `${n}.${fn}`).join(', ')} (not coded by this client)`);
+        }
+        // Unknown fields are kept only when Reader.discardUnknown is false; it is true unless set (protobufjs
+        // reader.js), and nothing here sets it: the keeping and re-encoding of `$unknowns` goes, with `start`.
+        const unknowns = code;
+        code = code
+          .replace(/\n( +)if \(!reader\.discardUnknown\) \{\n[^]*?\n\1\}/g, '')
+          .replace(/\n( +)if \(message\.\$unknowns != null[^\n]*\n\1 {4}for [^\n]*\n\1 {8}writer\.raw\([^\n]*/g, '')
+          .replace(/\n +let start = reader\.pos;/g, '');
+        if (code === unknowns || /^(?! *(?:\*|\/\*)).*(?:\$unknowns|\bstart\b)/m.test(code)) throw new Error(`widget/build.mjs: the $unknowns code in ${args.path} is not what the build strips`);
+        // No client code makes messages with `X.create()` (frames are plain objects): the factories go. And a
+        // message the client only encodes is never made by decode either, so its prototype defaults (what a
+        // decoded message reads for a missing field) go too: encode reads only the object's own fields.
+        code = code.replace(/\n +\w+\.create = function\(properties\) \{\n[^\n]*\n +\};/g, '');
+        if (/\.create = function\(properties\)/.test(code)) throw new Error(`widget/build.mjs: a create() in ${args.path} is not what the build strips`);
+        for (const name of noDecode) {
+          code = code.replace(new RegExp(`\\n +${name}\\.prototype\\.\\w+ = [^\\n]*;`, 'g'), '');
+        }
+        // A message this client neither encodes nor decodes (the visitor and the agent notices) is only a type: its class goes.
+        for (const name of noDecode.filter((n) => noEncode.includes(n))) {
+          const re = new RegExp(`\\n( +)v1\\.${name} = \\(function\\(\\) \\{\\n[^]*?\\n\\1\\}\\)\\(\\);`);
+          if (!re.test(code)) throw new Error(`widget/build.mjs: no class ${name} in ${args.path}`);
+          code = code.replace(re, '');
+        }
         // A client sends only the ids of its uploads in Send.attachments: the other Attachment fields are never encoded by it.
         const encoder = /\n(\s+)Attachment\.encode = function \([^)]*\) \{\n[^]*?\n\1\};/;
         const before = code;
@@ -138,7 +210,7 @@ const browser = {
   // Lit's production build (no dev-mode warnings) is the default export condition.
   conditions: ['browser', 'production'],
   define: { 'process.env.NODE_ENV': '"production"' },
-  plugins: [noLong, protobufLean, protoClientHalf, squeezeCss],
+  plugins: [noLong, protobufLean, protobufMethods, protoClientHalf, squeezeCss],
 };
 
 function sizes(file) {
@@ -175,7 +247,7 @@ mkdirSync(dist, { recursive: true });
 // from the SHARED modules on one private global (`self.__csChat.m`, see
 // ChunkRegistry in chunks.ts) before its own code runs, and each chunk is a
 // classic IIFE built with those modules replaced by
-// `const {…} = self.__csChat.m[path]`.
+// `const {…} = self.__csChat.m` (one flat namespace of the shared names).
 // Measured against the alternative, esbuild ESM `splitting` with `import()`:
 // splitting needs module scripts (cs-chat.js is a classic <script async>
 // on the merchant's page; a module chunk from another origin needs CORS, and
@@ -219,12 +291,13 @@ const SHARED = [
   'widget/src/core/types.ts',
   'widget/src/core/announcements.ts',
   'widget/src/elements/i18n-launcher.ts',
-  'widget/src/elements/icons.ts',
+  'widget/src/elements/launcher-icons.ts',
   'widget/src/elements/message-text.ts',
   'widget/src/elements/session-view.ts',
   'widget/src/chunks.ts',
   'widget/src/core/ids.ts',
   'widget/src/core/outbox.ts',
+  'widget/src/core/timeline.ts',
 ];
 
 /** The global name of ChunkRegistry (widget/src/chunks.ts, REGISTRY_KEY). */
@@ -273,6 +346,17 @@ async function namesChunksUse() {
   return new Map([...used].filter(([, names]) => names.size).map(([path, names]) => [path, [...names].sort()]));
 }
 const sharedExports = await namesChunksUse();
+// The registry holds the shared names flat (`m.html`, `m.ConnState`), not by module path: the paths cost
+// cs-chat.js bytes for nothing. So a name two SHARED modules both export to the chunks is refused.
+{
+  const from = new Map();
+  for (const [path, names] of sharedExports) {
+    for (const name of names) {
+      if (from.has(name)) throw new Error(`widget/build.mjs: the chunks import "${name}" from both ${from.get(name)} and ${path}; rename one`);
+      from.set(name, path);
+    }
+  }
+}
 
 /** In a chunk: an import of a SHARED module reads it from cs-chat.js's global instead of bundling it. */
 const fromEntry = {
@@ -285,7 +369,7 @@ const fromEntry = {
       return key && sharedExports.has(key) ? { path: key, namespace: 'cs-shared' } : undefined;
     });
     b.onLoad({ filter: /.*/, namespace: 'cs-shared' }, (args) => ({
-      contents: `export const { ${sharedExports.get(args.path).join(', ')} } = ${REGISTRY}.m[${JSON.stringify(args.path)}];`,
+      contents: `export const { ${sharedExports.get(args.path).join(', ')} } = ${REGISTRY}.m;`,
       loader: 'js',
     }));
   },
@@ -351,7 +435,7 @@ const exposeShared = {
       return {
         contents:
           [...sharedExports].map(([path, names], i) => `import { ${names.map((n, j) => `${n} as m${i}_${j}`).join(', ')} } from ${JSON.stringify(join(root, path))};`).join('\n') +
-          `\n${REGISTRY} = { m: { ${[...sharedExports].map(([path, names], i) => `${JSON.stringify(path)}: { ${names.map((n, j) => `${n}: m${i}_${j}`).join(', ')} }`).join(', ')} }, files: ${JSON.stringify(files)}, chunks: {} };`,
+          `\n${REGISTRY} = { m: { ${[...sharedExports].map(([, names], i) => names.map((n, j) => `${n}: m${i}_${j}`).join(', ')).join(', ')} }, files: ${JSON.stringify(files)}, chunks: {} };`,
         resolveDir: root,
         loader: 'js',
       };

@@ -6,61 +6,25 @@
  * the desktop panel is not modal and does not trap Tab.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { agentLog, agentToken, countBubbles, eventually, freePort, launchChromium, startServerProcess, tempDataDir, UI_TIMEOUT_MS, visitorLog, type ServerProcess, openChatAndSend, waitForAcked } from './harness.js';
-
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-interface Violation {
-  readonly id: string;
-  readonly impact: string | null;
-  readonly help: string;
-  readonly nodes: readonly { readonly target: unknown; readonly failureSummary?: string }[];
-}
-
-/**
- * Runs axe on the page (evaluated over the DevTools protocol, so the pages'
- * strict CSP does not block it) and returns the serious and critical
- * violations of the WCAG 2 A/AA rules.
- */
-async function seriousViolations(page: Page): Promise<Violation[]> {
-  await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: Violation[] }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })) }));
-  });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-}
-
-function describeViolations(violations: readonly Violation[]): string {
-  return violations.map((v) => `${v.impact} ${v.id} (${v.help}): ${v.nodes.map((n) => `${JSON.stringify(n.target)} ${n.failureSummary ?? ''}`).join(' | ')}`).join('\n');
-}
+import type { Page } from 'playwright-core';
+import { describeViolations, seriousViolations } from './axe.js';
+import { agentLog, agentToken, countBubbles, eventually, UI_TIMEOUT_MS, type ServerProcess, openChatAndSend, waitForAcked } from './harness.js';
+import { startStage, type Stage } from './stage.js';
 
 describe('accessibility (axe-core)', () => {
   const question = 'Can I return a rug after 30 days?';
+  let stage: Stage | undefined;
   let server: ServerProcess;
-  let data: ReturnType<typeof tempDataDir>;
-  let browser: Browser;
   let visitor: Page;
   let agent: Page;
 
   before(async () => {
-    data = tempDataDir();
-    server = await startServerProcess(await freePort(), data.dir);
-    browser = await launchChromium();
-    visitor = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-    agent = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+    stage = await startStage({ visitor: { viewport: { width: 1280, height: 900 } } });
+    ({ server, visitor, agent } = stage);
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-    data?.remove();
-  });
+  after(() => stage?.stop());
 
   it('the demo shop with the chat panel open and a message sent has no serious or critical violation', async () => {
     await visitor.goto(`${server.url}/`);

@@ -17,6 +17,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { fixtures } from '../support/files.js';
 import { agentLog, agentToken, eventually, freePort, launchChromium, startServerProcess, tempDataDir, UI_TIMEOUT_MS, visitorLog, type ServerProcess } from './harness.js';
+import { startStage, type Stage } from './stage.js';
 
 /**
  * A loopback TCP proxy that passes everything through, except that the body
@@ -167,33 +168,24 @@ function storedFiles(dataDir: string): number {
 }
 
 describe('photos and files in real browsers', () => {
+  let stage: Stage | undefined;
   let server: ServerProcess;
-  let data: ReturnType<typeof tempDataDir>;
+  let data: Stage['data'];
   let browser: Browser;
   let visitorContext: BrowserContext;
   let visitor: Page;
   let agent: Page;
   let proxy: Awaited<ReturnType<typeof throttlingProxy>>;
-  let serverPort: number;
 
   before(async () => {
-    data = tempDataDir();
-    serverPort = await freePort();
-    server = await startServerProcess(serverPort, data.dir);
+    stage = await startStage({ visitor: { viewport: { width: 390, height: 844 } }, agent: { viewport: { width: 1280, height: 900 } } });
+    ({ server, data, browser, visitorContext, visitor, agent } = stage);
     // 40 KB per second: a 200 KB photo takes about five seconds to upload.
-    proxy = await throttlingProxy(serverPort, 2048);
-    browser = await launchChromium();
-    visitorContext = await browser.newContext({ viewport: { width: 390, height: 844 } });
-    visitor = await visitorContext.newPage();
-    agent = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    proxy = await throttlingProxy(stage.port, 2048);
+    stage.alsoStop(() => proxy.close());
   });
 
-  after(async () => {
-    await browser?.close();
-    await proxy?.close();
-    await server?.stop();
-    data?.remove();
-  });
+  after(() => stage?.stop());
 
   it('the visitor attaches a photo with the attach button; it shows inline with its size reserved', async () => {
     await visitor.goto(`${server.url}/`);
@@ -371,7 +363,7 @@ describe('photos and files in real browsers', () => {
   });
 
   it('a proxy in front of the server answering 413 (its own HTML page) gets a clear "too large" message, not a frozen upload', async () => {
-    const refusing = await refusingProxy(serverPort);
+    const refusing = await refusingProxy(stage!.port);
     try {
       const page = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
       await page.goto(`http://127.0.0.1:${refusing.port}/`);

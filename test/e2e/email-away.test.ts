@@ -13,58 +13,40 @@ import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { backAtText } from '../../widget/src/core/back-at.js';
 import { TestSmtp } from '../helpers/smtp.js';
 import { assertAccessible } from './admin-helpers.js';
-import { agentLog, agentToken, countBubbles, eventually, freePort, launchChromium, openChatAndSend, startServerProcess, tempDataDir, UI_TIMEOUT_MS, visitorLog, type ServerProcess } from './harness.js';
+import { agentLog, agentToken, countBubbles, eventually, UI_TIMEOUT_MS, visitorLog, type ServerProcess } from './harness.js';
+import { awayUntilOpenDay, startStage, type Stage } from './stage.js';
 
 const API_TOKEN = 'e2e-email-api-token-0123456789ab';
 /** Screenshots go to test/screenshots/ only when asked (CS_SCREENSHOTS=1). */
 const shot = (name: string): string => join(process.env.CS_SCREENSHOTS ? 'test/screenshots' : tmpdir(), name);
-const DAY = 86_400_000;
 
 describe('away mode and email capture', () => {
-  let data: ReturnType<typeof tempDataDir>;
+  let stage: Stage | undefined;
   let server: ServerProcess;
   let smtp: TestSmtp;
-  let browser: Browser;
   let visitor: Page;
   let agent: Page;
   /** The next opening the server was set up with: two days from now, 09:00 UTC. */
   let nextOpenMs: number;
 
   before(async () => {
-    data = tempDataDir();
     smtp = await TestSmtp.start();
-    server = await startServerProcess(await freePort(), data.dir, {
-      CS_SMTP_URL: smtp.url,
-      CS_MAIL_FROM: 'Acme Support <support@acme.example>',
-      CS_EMAIL_DELAY_MS: '1500',
-      CS_API_TOKEN: API_TOKEN,
+    stage = await startStage({
+      env: { CS_SMTP_URL: smtp.url, CS_MAIL_FROM: 'Acme Support <support@acme.example>', CS_EMAIL_DELAY_MS: '1500', CS_API_TOKEN: API_TOKEN },
+      visitor: { viewport: { width: 390, height: 780 }, timezoneId: 'America/New_York', locale: 'en-US' },
+      agent: { viewport: { width: 1280, height: 860 } },
     });
-    const day = new Date(Date.now() + 2 * DAY).toISOString().slice(0, 10);
-    nextOpenMs = Date.parse(`${day}T09:00:00Z`);
-    const none = { sun: [], mon: [], tue: [], wed: [], thu: [], fri: [], sat: [] };
-    const patched = await fetch(`${server.url}/api/settings`, {
-      method: 'PATCH',
-      headers: { Authorization: `Bearer ${API_TOKEN}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        widget: { title: 'Acme' },
-        business_hours: { enabled: true, timezone: 'UTC', weekly: none, exceptions: [{ date: day, label: 'Open day', hours: [{ open: '09:00', close: '17:00' }] }] },
-      }),
-    });
-    assert.equal(patched.status, 200, await patched.text());
-    browser = await launchChromium();
-    visitor = await (await browser.newContext({ viewport: { width: 390, height: 780 }, timezoneId: 'America/New_York', locale: 'en-US' })).newPage();
-    agent = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
+    ({ server, visitor, agent } = stage);
+    nextOpenMs = await awayUntilOpenDay(server, API_TOKEN, { widget: { title: 'Acme' } });
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.stop();
+    await stage?.stop();
     await smtp?.close();
-    data?.remove();
   });
 
   it('the visitor sees when the team is back, in New York time, and the email field only after writing', async () => {

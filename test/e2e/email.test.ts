@@ -17,29 +17,16 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { backAtText } from '../../widget/src/core/back-at.js';
 import { dovecotInstalled, startDovecot, type Dovecot } from '../helpers/dovecot.js';
 import { quotedReply, rawMail } from '../helpers/mail.js';
 import { TestSmtp, type ReceivedMail } from '../helpers/smtp.js';
-import {
-  agentLog,
-  agentToken,
-  bubbleTexts,
-  countBubbles,
-  eventually,
-  freePort,
-  launchChromium,
-  startServerProcess,
-  tempDataDir,
-  UI_TIMEOUT_MS,
-  visitorLog,
-  type ServerProcess,
-} from './harness.js';
+import { agentLog, agentToken, bubbleTexts, countBubbles, eventually, UI_TIMEOUT_MS, visitorLog, type ServerProcess } from './harness.js';
+import { awayUntilOpenDay, startStage, type Stage } from './stage.js';
 
 const API_TOKEN = 'e2e-email-api-token-0123456789ab';
 const DELAY_MS = 2000;
-const DAY = 86_400_000;
 
 describe('issue 14 must show: away, email capture, one email for two replies, the emailed answer back in the conversation', { skip: dovecotInstalled() ? false : 'dovecot-imapd is not installed (.ci/run installs it)' }, () => {
   const run = Date.now().toString(36);
@@ -48,9 +35,8 @@ describe('issue 14 must show: away, email capture, one email for two replies, th
   const answer = `Great, please reserve one for me. (${run})`;
   let dovecot: Dovecot;
   let smtp: TestSmtp;
+  let stage: Stage | undefined;
   let server: ServerProcess;
-  let data: ReturnType<typeof tempDataDir>;
-  let browser: Browser;
   let visitorContext: BrowserContext;
   let visitor: Page;
   let agent: Page;
@@ -61,36 +47,25 @@ describe('issue 14 must show: away, email capture, one email for two replies, th
   before(async () => {
     dovecot = await startDovecot();
     smtp = await TestSmtp.start();
-    data = tempDataDir();
-    server = await startServerProcess(await freePort(), data.dir, {
-      CS_SMTP_URL: smtp.url,
-      CS_MAIL_FROM: 'Fern & Flint <shop@shop.example>',
-      CS_EMAIL_DELAY_MS: String(DELAY_MS),
-      CS_IMAP_URL: dovecot.url,
-      CS_IMAP_POLL_MS: '1000',
-      CS_API_TOKEN: API_TOKEN,
+    stage = await startStage({
+      env: {
+        CS_SMTP_URL: smtp.url,
+        CS_MAIL_FROM: 'Fern & Flint <shop@shop.example>',
+        CS_EMAIL_DELAY_MS: String(DELAY_MS),
+        CS_IMAP_URL: dovecot.url,
+        CS_IMAP_POLL_MS: '1000',
+        CS_API_TOKEN: API_TOKEN,
+      },
+      visitor: { timezoneId: 'America/New_York', locale: 'en-US' },
     });
-    // Closed every day but one, two days from now, 09:00–17:00 UTC: the shop is away now.
-    const day = new Date(Date.now() + 2 * DAY).toISOString().slice(0, 10);
-    nextOpenMs = Date.parse(`${day}T09:00:00Z`);
-    const none = { sun: [], mon: [], tue: [], wed: [], thu: [], fri: [], sat: [] };
-    const patched = await fetch(`${server.url}/api/settings`, {
-      method: 'PATCH',
-      headers: { Authorization: `Bearer ${API_TOKEN}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ business_hours: { enabled: true, timezone: 'UTC', weekly: none, exceptions: [{ date: day, label: 'Open day', hours: [{ open: '09:00', close: '17:00' }] }] } }),
-    });
-    assert.equal(patched.status, 200, await patched.text());
-    browser = await launchChromium();
-    visitorContext = await browser.newContext({ timezoneId: 'America/New_York', locale: 'en-US' });
-    visitor = await visitorContext.newPage();
-    agent = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+    ({ server, visitorContext, visitor, agent } = stage);
+    // The shop is away now.
+    nextOpenMs = await awayUntilOpenDay(server, API_TOKEN);
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.stop();
+    await stage?.stop();
     await smtp?.close();
-    data?.remove();
     await dovecot?.stop();
   });
 

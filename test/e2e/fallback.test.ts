@@ -9,9 +9,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { ChaosProxy } from '../chaos/proxy.js';
-import { agentLog, agentToken, bubbleTexts, countBubbles, eventually, freePort, launchChromium, startServerProcess, tempDataDir, UI_TIMEOUT_MS, visitorLog, type ServerProcess } from './harness.js';
+import { agentLog, agentToken, bubbleTexts, countBubbles, eventually, UI_TIMEOUT_MS, visitorLog } from './harness.js';
+import { startStage, type Stage } from './stage.js';
 
 /** Requests of one page by path, to see which transport it used. */
 function watchRequests(page: Page): { paths: string[] } {
@@ -25,34 +26,22 @@ describe('visitor and agent through a proxy that refuses WebSocket', () => {
   const run = Date.now().toString(36);
   const question = `Does the parcel ship today? (${run})`;
   const answer = `Yes, before 4 pm. (${run})`;
-  let server: ServerProcess;
+  let stage: Stage | undefined;
   let proxy: ChaosProxy;
-  let data: ReturnType<typeof tempDataDir>;
-  let browser: Browser;
-  let visitorContext: BrowserContext;
   let visitor: Page;
   let agent: Page;
   let base = '';
 
   before(async () => {
-    data = tempDataDir();
-    const port = await freePort();
-    server = await startServerProcess(port, data.dir);
-    proxy = await ChaosProxy.start(port, { refuseUpgrades: true });
+    stage = await startStage();
+    ({ visitor, agent } = stage);
+    proxy = await ChaosProxy.start(stage.port, { refuseUpgrades: true });
+    stage.alsoStop(() => proxy.close());
     proxy.setChaos(false);
     base = `http://127.0.0.1:${proxy.port}`;
-    browser = await launchChromium();
-    visitorContext = await browser.newContext();
-    visitor = await visitorContext.newPage();
-    agent = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
   });
 
-  after(async () => {
-    await browser?.close();
-    await proxy?.close();
-    await server?.stop();
-    data?.remove();
-  });
+  after(() => stage?.stop());
 
   it('the widget connects over HTTP streaming within ~4 s and the message is acknowledged', async (t) => {
     const requests = watchRequests(visitor);

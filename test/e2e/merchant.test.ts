@@ -12,8 +12,9 @@ import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, ConsoleMessage, Page } from 'playwright-core';
-import { agentLog, agentToken, countBubbles, eventually, freePort, launchChromium, startServerProcess, tempDataDir, UI_TIMEOUT_MS, visitorLog, type ServerProcess, openChatAndSend, waitForAcked } from './harness.js';
+import type { Browser, ConsoleMessage, Page } from 'playwright-core';
+import { agentLog, agentToken, countBubbles, eventually, freePort, startServerProcess, tempDataDir, UI_TIMEOUT_MS, visitorLog, type ServerProcess, openChatAndSend, waitForAcked } from './harness.js';
+import { startStage, type Stage } from './stage.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
 
@@ -41,29 +42,19 @@ async function otherOrigin(wsUrl: string): Promise<{ url: string; close: () => P
 }
 
 describe('the first hour of a merchant', () => {
-  let data: ReturnType<typeof tempDataDir>;
+  let stage: Stage | undefined;
   let port: number;
   let server: ServerProcess;
   let browser: Browser;
-  let visitorContext: BrowserContext;
   let visitor: Page;
   let agent: Page;
 
   before(async () => {
-    data = tempDataDir();
-    port = await freePort();
-    server = await startServerProcess(port, data.dir, { CS_ALLOWED_ORIGINS: 'https://shop.example' });
-    browser = await launchChromium();
-    visitorContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    visitor = await visitorContext.newPage();
-    agent = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+    stage = await startStage({ env: { CS_ALLOWED_ORIGINS: 'https://shop.example' }, visitor: { viewport: { width: 1280, height: 900 } } });
+    ({ port, server, browser, visitor, agent } = stage);
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-    data?.remove();
-  });
+  after(() => stage?.stop());
 
   it('a refused identify() rejects with IdentityError, fires cs-error, says how to fix it, and the chat goes on anonymous', async () => {
     const errors: string[] = [];
@@ -127,7 +118,7 @@ describe('the first hour of a merchant', () => {
     assert.equal(await visitor.locator('cs-chat').getByText('Online', { exact: true }).count(), 0);
     await agent.locator('cs-inbox').locator('header').getByRole('status').getByText('Reconnecting…').waitFor({ timeout: UI_TIMEOUT_MS });
     assert.equal(await agent.getByText(/agents? online/).count(), 0, 'no stale presence in the workbench');
-    server = await startServerProcess(port, data.dir, { CS_ALLOWED_ORIGINS: 'https://shop.example' });
+    server = await stage!.restartServer();
     await visitor.locator('cs-chat').getByText('Online', { exact: true }).waitFor({ timeout: UI_TIMEOUT_MS * 2 });
   });
 

@@ -6,22 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import {
-  agentLog,
-  agentToken,
-  bubbleTexts,
-  countBubbles,
-  eventually,
-  freePort,
-  launchChromium,
-  startServerProcess,
-  tempDataDir,
-  UI_TIMEOUT_MS,
-  visitorLog,
-  openChatAndSend,
-  type ServerProcess,
-} from './harness.js';
+import type { Page } from 'playwright-core';
+import { agentLog, agentToken, bubbleTexts, countBubbles, eventually, UI_TIMEOUT_MS, visitorLog, openChatAndSend, type ServerProcess } from './harness.js';
+import { startStage, type Stage } from './stage.js';
 
 /** The widget reconnects with jittered backoff (cap 20 s): give it room after the restart. */
 const RECONNECT_TIMEOUT_MS = 45_000;
@@ -30,27 +17,17 @@ describe('server restart while the visitor sends', () => {
   const run = Date.now().toString(36);
   const first = `Hello before the outage (${run})`;
   const offline = [1, 2, 3].map((n) => `Sent while the server was down #${n} (${run})`);
-  let port: number;
+  let stage: Stage | undefined;
   let server: ServerProcess;
-  let data: ReturnType<typeof tempDataDir>;
-  let browser: Browser;
   let visitor: Page;
   let agent: Page;
 
   before(async () => {
-    data = tempDataDir();
-    port = await freePort();
-    server = await startServerProcess(port, data.dir);
-    browser = await launchChromium();
-    visitor = await (await browser.newContext()).newPage();
-    agent = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+    stage = await startStage();
+    ({ server, visitor, agent } = stage);
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-    data?.remove();
-  });
+  after(() => stage?.stop());
 
   it('three messages sent while the server is stopped arrive once, in order, on both sides after it restarts', async () => {
     // A conversation both sides have open.
@@ -75,7 +52,7 @@ describe('server restart while the visitor sends', () => {
     });
     assert.ok((await visitorLog(visitor).locator('[data-state="sending"]').count()) >= 1, 'pending messages show as sending');
 
-    server = await startServerProcess(port, data.dir);
+    server = await stage!.restartServer();
 
     for (const [side, log] of [['visitor', visitorLog(visitor)], ['agent', agentLog(agent)]] as const) {
       await eventually(async () => {

@@ -5,47 +5,26 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import {
-  agentLog,
-  agentToken,
-  bubbleTexts,
-  countBubbles,
-  eventually,
-  freePort,
-  launchChromium,
-  startServerProcess,
-  tempDataDir,
-  UI_TIMEOUT_MS,
-  visitorLog,
-  type ServerProcess,
-} from './harness.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { agentLog, agentToken, bubbleTexts, countBubbles, eventually, UI_TIMEOUT_MS, visitorLog, type ServerProcess } from './harness.js';
+import { startStage, type Stage } from './stage.js';
 
 describe('visitor and agent in real browsers', () => {
   const run = Date.now().toString(36);
   const question = `Is the speckled mug dishwasher safe? (${run})`;
   const answer = `Yes, it is dishwasher and microwave safe. (${run})`;
+  let stage: Stage | undefined;
   let server: ServerProcess;
-  let data: ReturnType<typeof tempDataDir>;
-  let browser: Browser;
   let visitorContext: BrowserContext;
   let visitor: Page;
   let agent: Page;
 
   before(async () => {
-    data = tempDataDir();
-    server = await startServerProcess(await freePort(), data.dir);
-    browser = await launchChromium();
-    visitorContext = await browser.newContext();
-    visitor = await visitorContext.newPage();
-    agent = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+    stage = await startStage();
+    ({ server, visitorContext, visitor, agent } = stage);
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-    data?.remove();
-  });
+  after(() => stage?.stop());
 
   it('the visitor opens the widget on the shop page and sends a message that the server acknowledges', async () => {
     await visitor.goto(`${server.url}/`);

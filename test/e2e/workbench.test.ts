@@ -8,48 +8,27 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { ProtoClient } from '../support/proto-client.js';
-import {
-  agentLog,
-  agentToken,
-  bubbleTexts,
-  countBubbles,
-  eventually,
-  freePort,
-  launchChromium,
-  startServerProcess,
-  tempDataDir,
-  UI_TIMEOUT_MS,
-  visitorLog,
-  openChatAndSend,
-  waitForAcked,
-  type ServerProcess,
-} from './harness.js';
+import { agentLog, agentToken, bubbleTexts, countBubbles, eventually, UI_TIMEOUT_MS, visitorLog, openChatAndSend, waitForAcked, type ServerProcess } from './harness.js';
+import { startStage, type Stage } from './stage.js';
 
 describe('agent workbench', () => {
   const run = Date.now().toString(36);
   const question = `Do you ship to Norway? (${run})`;
+  let stage: Stage | undefined;
   let server: ServerProcess;
-  let data: ReturnType<typeof tempDataDir>;
   let browser: Browser;
   let visitor: Page;
   let agent: Page;
 
   before(async () => {
-    data = tempDataDir();
-    server = await startServerProcess(await freePort(), data.dir);
-    browser = await launchChromium();
-    visitor = await (await browser.newContext()).newPage();
-    agent = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+    stage = await startStage();
+    ({ server, browser, visitor, agent } = stage);
     await visitor.goto(`${server.url}/`);
     await openChatAndSend(visitor, question);
     await waitForAcked(visitor);
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-    data?.remove();
-  });
+  after(() => stage?.stop());
 
   it('refuses a forged service-token link with a clear message and shows the password sign-in', async () => {
     await agent.goto(`${server.url}/agent#token=${encodeURIComponent('alice.Zm9yZ2VkLXNpZ25hdHVyZQ')}`);

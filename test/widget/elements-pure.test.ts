@@ -20,7 +20,8 @@ import {
   visitorLabel,
 } from '../../widget/src/elements/inbox-model.js';
 import { Kind } from '../../widget/src/elements/message-list.js';
-import { EMPTY_VIEW, SessionLink, messageContext, newestSeq } from '../../widget/src/elements/session-view.js';
+import { messageContext } from '../../widget/src/elements/message-context.js';
+import { EMPTY_VIEW, SessionLink, newestSeq } from '../../widget/src/elements/session-view.js';
 import { FakeSession } from './elements-fake-session.js';
 import { stringsFor } from '../../widget/src/elements/i18n.js';
 import { assertEqual } from './helpers.js';

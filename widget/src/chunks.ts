@@ -35,7 +35,8 @@ export type ChunkLoader = <N extends ChunkName>(name: N) => Promise<Chunks[N]>;
 /**
  * The private global `dist/cs-chat.js` sets up (widget/build.mjs writes it,
  * under {@link REGISTRY_KEY}) before any of its own code runs: `m` holds the
- * modules it shares with the chunks (Lit, the core types, …) by their path,
+ * exports it shares with the chunks (Lit's `html`, the core's `ConnState`, …)
+ * by name, in one flat namespace (the build refuses a name two modules share),
  * `files` each chunk's file (content-hashed, under `chunks/`), and `chunks`
  * each chunk's exports once its script ran.
  */

@@ -3,8 +3,10 @@
  * chunks.ts): header with presence, connection banner, the windowed message
  * list with keyed rows, the quoting line and the composer, with the panel's
  * styles and texts. `<cs-chat>` (in dist/cs-chat.js) loads this module on
- * first open, or earlier when the page is idle, and then hands its render,
- * update and keyboard work to one {@link ChatPanel}.
+ * first open, or earlier when the page is idle, and then hands the inside
+ * of its dialog box (its render and update work) to one {@link ChatPanel};
+ * the box itself (modal on a phone, the page pinned, Escape) is the
+ * element's, the same while this chunk loads.
  *
  * Messages with files render through the file views (file-views.ts: images
  * inline, file cards, upload progress and errors), which also give the
@@ -30,9 +32,8 @@ import { previewText, renderTyping, type MessageViewContext } from './message-li
 import { MessageRows } from './message-rows.js';
 import { messageStyles } from './message-styles.js';
 import { MessageWindow } from './message-window.js';
-import { isFullScreen, trapTab } from './panel-focus.js';
-import { ScrollLock } from './scroll-lock.js';
-import { messageContext, newestSeq } from './session-view.js';
+import { messageContext } from './message-context.js';
+import { newestSeq } from './session-view.js';
 import { backAtText } from '../core/back-at.js';
 import { EmailCapture } from './email-capture.js';
 
@@ -66,7 +67,6 @@ export function createPanel(host: PanelHost, chat: ChatController): ChatPanel {
 export class ChatPanel {
   private readonly window: MessageWindow;
   private readonly rows = new MessageRows();
-  private readonly scrollLock: ScrollLock;
   private readonly composer: ComposerController;
   private readonly email: EmailCapture;
   /** What the last render picked for the rows, applied right after it (see `committed`). */
@@ -83,11 +83,9 @@ export class ChatPanel {
     private readonly chat: ChatController,
   ) {
     this.window = new MessageWindow(host, { loadOlder: () => chat.loadOlder() });
-    this.scrollLock = new ScrollLock(host);
     this.composer = new ComposerController(host, (typing) => chat.setTyping(typing));
     this.email = new EmailCapture(host, chat);
     this.focusPending = host.isOpen;
-    this.scrollLock.set(host.isOpen && isFullScreen());
     this.files = fileViews(
       { html, nothing },
       {
@@ -105,11 +103,6 @@ export class ChatPanel {
   opening(): void {
     this.window.scrollToEnd();
     this.focusPending = true;
-  }
-
-  /** Open or closed changed (called from the element's `willUpdate`). */
-  openChanged(): void {
-    this.scrollLock.set(this.host.isOpen && isFullScreen());
   }
 
   /** Forgets the draft and the quote (the visitor logged out). */
@@ -139,7 +132,7 @@ export class ChatPanel {
     return this.host.renderRoot.querySelector('textarea');
   }
 
-  /** The panel's template (the element renders it below the launcher). */
+  /** The panel's inside; the element renders it in the dialog box (cs-chat.ts), the same box as while the chunk loads. */
   render() {
     const s = stringsFor(pickLang(this.host.language));
     const name = this.host.merchantName || s.defaultTitle;
@@ -151,60 +144,54 @@ export class ChatPanel {
     const view = this.chat.view;
     this.shown = { items: this.window.slice(view.items, view.hasOlder), ctx: this.viewContext(s) };
     return html`
-      <section
-        id="panel"
-        class="panel"
-        part="panel"
-        role="dialog"
-        aria-modal=${isFullScreen() ? 'true' : nothing}
-        aria-label=${s.chatWith(name)}
-        lang=${s.lang === 'zh' ? 'zh-CN' : 'en'}
-        ?hidden=${!this.host.isOpen}
-        @keydown=${this.onPanelKeydown}
-      >
-        <header part="header">
-          <div class="avatar" aria-hidden="true">${[...name][0]?.toUpperCase()}</div>
-          <div class="heading">
-            <h2>${name}</h2>
-            <p class="presence"><i class=${online ? 'online' : 'away'}></i>${linked ? (online ? s.online : away) : this.chat.wasOpen ? s.reconnecting : ''}</p>
-          </div>
-          <button class="icon-btn" type="button" aria-label=${s.closeChat} @click=${() => this.host.close()}>${icons.close}</button>
-        </header>
-        ${this.renderBanner(s)}
-        ${this.renderNews()}
-        <div class="log" role="log" aria-live="polite" aria-label=${s.messages} tabindex="0">
-          <div class="sentinel top"></div>
-          ${this.window.loading ? html`<div class="older">${s.loadingOlder}</div>` : nothing}
-          ${view.items.length === 0 ? html`<div class="empty">${this.host.greeting || s.empty}</div>` : nothing}
-          <div class="rows"></div>
-          ${this.email.render(s)}
-          <div class="sentinel bottom"></div>
+      <header part="header">
+        <div class="avatar" aria-hidden="true">${[...name][0]?.toUpperCase()}</div>
+        <div class="heading">
+          <h2>${name}</h2>
+          <p class="presence"><i class=${online ? 'online' : 'away'}></i>${linked ? (online ? s.online : away) : this.chat.wasOpen ? s.reconnecting : ''}</p>
         </div>
-        <div class="below">${renderTyping(view.typing, s)}</div>
-        ${this.quoting
-          ? html`<div class="quoting">
-              <span><b>${s.replyingTo}</b> ${'id' in this.quoting ? this.quoting.text : previewText(this.quoting, s)}</span>
-              <button class="icon-btn" type="button" aria-label=${s.cancelReply} @click=${() => this.cancelQuote()}>${icons.close}</button>
-            </div>`
-          : nothing}
-        ${this.files.notice()}
-        <form part="composer" @submit=${this.onSubmit}>
-          ${this.files.attach(s.lang)}
-          <textarea
-            rows="1"
-            aria-label=${s.placeholder}
-            placeholder=${s.placeholder}
-            .value=${this.composer.text}
-            @input=${this.onInput}
-            @keydown=${this.onComposerKeydown}
-            @compositionstart=${this.composer.compositionStart}
-            @compositionend=${this.composer.compositionEnd}
-            @blur=${() => this.composer.setTyping(false)}
-          ></textarea>
-          <button class="send" type="submit" aria-label=${s.send} ?disabled=${!this.composer.text.trim()}>${icons.send}</button>
-        </form>
-      </section>
+        <button class="icon-btn" type="button" aria-label=${s.closeChat} @click=${() => this.host.close()}>${icons.close}</button>
+      </header>
+      ${this.renderBanner(s)}
+      ${this.renderNews()}
+      <div class="log" role="log" aria-live="polite" aria-label=${s.messages} tabindex="0">
+        <div class="sentinel top"></div>
+        ${this.window.loading ? html`<div class="older">${s.loadingOlder}</div>` : nothing}
+        ${view.items.length === 0 ? html`<div class="empty">${this.host.greeting || s.empty}</div>` : nothing}
+        <div class="rows"></div>
+        ${this.email.render(s)}
+        <div class="sentinel bottom"></div>
+      </div>
+      <div class="below">${renderTyping(view.typing, s)}</div>
+      ${this.quoting
+        ? html`<div class="quoting">
+            <span><b>${s.replyingTo}</b> ${'id' in this.quoting ? this.quoting.text : previewText(this.quoting, s)}</span>
+            <button class="icon-btn" type="button" aria-label=${s.cancelReply} @click=${() => this.cancelQuote()}>${icons.close}</button>
+          </div>`
+        : nothing}
+      ${this.files.notice()}
+      <form part="composer" @submit=${this.onSubmit}>
+        ${this.files.attach(s.lang)}
+        <textarea
+          rows="1"
+          aria-label=${s.placeholder}
+          placeholder=${s.placeholder}
+          .value=${this.composer.text}
+          @input=${this.onInput}
+          @keydown=${this.onComposerKeydown}
+          @compositionstart=${this.composer.compositionStart}
+          @compositionend=${this.composer.compositionEnd}
+          @blur=${() => this.composer.setTyping(false)}
+        ></textarea>
+        <button class="send" type="submit" aria-label=${s.send} ?disabled=${!this.composer.text.trim()}>${icons.send}</button>
+      </form>
     `;
+  }
+
+  /** The dialog's accessible name ("Chat with …"). */
+  get label(): string {
+    const s = stringsFor(pickLang(this.host.language));
+    return s.chatWith(this.host.merchantName || s.defaultTitle);
   }
 
   private renderBanner(s: Strings) {
@@ -296,19 +283,5 @@ export class ChatPanel {
     if (!this.composer.sends(e)) return;
     e.preventDefault();
     this.submitDraft();
-  };
-
-  /**
-   * Escape closes. On a phone the panel covers the page (a modal dialog), so
-   * Tab and Shift+Tab cycle inside it; on a desktop it sits beside the page,
-   * which stays usable, so Tab moves on to the page.
-   */
-  private onPanelKeydown = (e: KeyboardEvent): void => {
-    if (e.key === 'Escape') {
-      e.stopPropagation();
-      this.host.close();
-      return;
-    }
-    if (e.key === 'Tab' && isFullScreen()) trapTab(e, e.currentTarget as HTMLElement, this.host.shadowRoot?.activeElement ?? null);
   };
 }

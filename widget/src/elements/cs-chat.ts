@@ -41,10 +41,12 @@ import type { IdentityInput, Session, SessionFactory, TimelineItem } from '../co
 import { AttentionController, pageHidden } from './alerts.js';
 import { ChatController } from './chat-controller.js';
 import { launcherStringsFor, pickLang, type LauncherStrings } from './i18n-launcher.js';
-import { icons } from './icons.js';
+import { launcherIcons } from './launcher-icons.js';
 import { LazyPanel, PanelState } from './lazy-panel.js';
 import { launcherStyles } from './launcher-styles.js';
 import { previewText } from './message-text.js';
+import { dialogKeydown, isFullScreen } from './panel-focus.js';
+import { ScrollLock } from './scroll-lock.js';
 import type { NewsDetail } from './cs-news.js';
 import { resetStyles } from './styles.js';
 
@@ -94,6 +96,8 @@ export class CsChat extends LitElement {
   private readonly chat = new ChatController(this);
   private readonly attentionCtl = new AttentionController(this, () => this.onPageVisible());
   private readonly lazy = new LazyPanel(this, this.chat);
+  /** Pins the page while the open panel (or the box saying it loads) covers it on a phone. */
+  private readonly scrollLock = new ScrollLock(this);
   /** The panel was opened once: render it from then on (keeps first paint cheap). */
   private panelMade = false;
 
@@ -222,7 +226,7 @@ export class CsChat extends LitElement {
       else this.style.removeProperty('--cs-accent');
     }
     if (this.isOpen) this.panelMade = true;
-    if (changed.has('isOpen')) this.lazy.panel?.openChanged();
+    if (changed.has('isOpen')) this.scrollLock.set(this.isOpen && isFullScreen());
   }
 
   /** Lit commits the template in `super.update`; the panel's keyed rows follow at once, before the controllers measure the scroll position. */
@@ -231,8 +235,10 @@ export class CsChat extends LitElement {
     this.lazy.panel?.committed();
   }
 
-  protected override updated(): void {
-    this.lazy.panel?.updated();
+  protected override updated(changed: PropertyValues<this>): void {
+    if (this.lazy.panel) this.lazy.panel.updated();
+    // Opened while the panel's code loads: focus goes into the box that says so (the panel focuses its composer when it comes).
+    else if (changed.has('isOpen') && this.isOpen) this.renderRoot.querySelector<HTMLElement>('.loading button')?.focus();
   }
 
   protected override render() {
@@ -249,12 +255,12 @@ export class CsChat extends LitElement {
         aria-describedby="unread"
         @click=${() => this.toggle()}
       >
-        ${this.isOpen ? icons.down : icons.chat}
+        ${this.isOpen ? launcherIcons.down : launcherIcons.chat}
         ${unread ? html`<span class="badge" aria-hidden="true">${unread > 99 ? '99+' : unread}</span>` : nothing}
       </button>
       <span id="unread" class="sr-only">${unread ? s.unread(unread) : ''}</span>
       ${this.isOpen ? nothing : this.renderBanner()}
-      ${this.panelMade ? (this.lazy.panel?.render() ?? this.renderLoading(s)) : nothing}
+      ${this.panelMade ? this.renderDialog(s) : nothing}
     `;
   }
 
@@ -266,25 +272,37 @@ export class CsChat extends LitElement {
     return html`<cs-news mode="banner" .items=${this.chat.news} @cs-news=${(e: CustomEvent<NewsDetail>) => this.newsAction(e.detail)}></cs-news>`;
   }
 
-  /** The panel's box while its code loads, or after a load failed (retried; Retry tries now). */
-  private renderLoading(s: LauncherStrings) {
+  /**
+   * The panel's box, a dialog from the first click: modal on a phone (the
+   * page pinned behind it, Tab kept inside), Escape closes. It holds the
+   * panel once its code is loaded; until then, or after a load failed, a
+   * line that says so (the load is retried; Retry tries now).
+   */
+  private renderDialog(s: LauncherStrings) {
+    const panel = this.lazy.panel;
     const failed = this.lazy.state === PanelState.Failed;
     return html`
-      <section id="panel" class="panel" part="panel" role="dialog" aria-label=${s.defaultTitle} ?hidden=${!this.isOpen} @keydown=${this.onLoadingKeydown}>
-        <div class="loading" role="status">
-          <span>${failed ? s.chatLoadFailed : s.loadingChat}</span>
-          ${failed ? html`<button class="retry" type="button" @click=${() => void this.lazy.load()}>${s.retry}</button>` : nothing}
-          <button type="button" @click=${() => this.close()}>${s.closeChat}</button>
-        </div>
+      <section
+        id="panel"
+        class="panel"
+        part="panel"
+        role="dialog"
+        aria-modal=${isFullScreen() ? 'true' : nothing}
+        aria-label=${panel?.label ?? s.defaultTitle}
+        lang=${s.lang === 'zh' ? 'zh-CN' : 'en'}
+        ?hidden=${!this.isOpen}
+        @keydown=${(e: KeyboardEvent) => dialogKeydown(e, () => this.close(), this.shadowRoot)}
+      >
+        ${panel
+          ? panel.render()
+          : html`<div class="loading" role="status">
+              <span>${failed ? s.chatLoadFailed : s.loadingChat}</span>
+              ${failed ? html`<button class="retry" type="button" @click=${() => void this.lazy.load()}>${s.retry}</button>` : nothing}
+              <button type="button" @click=${() => this.close()}>${s.closeChat}</button>
+            </div>`}
       </section>
     `;
   }
-
-  private onLoadingKeydown = (e: KeyboardEvent): void => {
-    if (e.key !== 'Escape') return;
-    e.stopPropagation();
-    this.close();
-  };
 }
 
 if (!customElements.get('cs-chat')) customElements.define('cs-chat', CsChat);

@@ -54,7 +54,7 @@ import type { MessageViewContext } from './message-list.js';
 import { MessageRows } from './message-rows.js';
 import { messageStyles } from './message-styles.js';
 import { MessageWindow } from './message-window.js';
-import { messageContext } from './session-view.js';
+import { messageContext } from './message-context.js';
 import { resetStyles } from './styles.js';
 import { workbenchLang, workbenchStrings, type WorkbenchStrings } from './workbench-i18n.js';
 

@@ -136,7 +136,7 @@ const CSS = `
 .file b{overflow-wrap:anywhere;font-weight:600}
 .file small{opacity:.75}
 .upload{display:flex;align-items:center;gap:6px;margin-block-start:6px;font-size:12px}
-.upload progress{width:120px;accent-color:var(--cs-accent,#4f46e5)}
+.upload progress{width:120px;accent-color:var(--_accent)}
 .upload.failed{background:#fff;color:#b91c1c;border-radius:8px;padding:4px 8px;white-space:normal}
 .attach{flex:none;border:0;background:none;width:36px;height:36px;border-radius:50%;display:grid;place-items:center;color:var(--cs-muted,#6b7280);cursor:pointer}
 .attach:hover{background:#0000000d}

@@ -275,7 +275,7 @@ export const inboxStyles = css`
     gap: 4px;
     padding: 6px 8px;
     background: #fff;
-    border-bottom: 1px solid var(--cs-line);
+    border-bottom: 1px solid var(--_line);
   }
   .panes button {
     flex: 1;
@@ -283,8 +283,8 @@ export const inboxStyles = css`
   }
   .panes button[aria-pressed='true'] {
     background: #eef2ff;
-    border-color: var(--cs-accent, #4f46e5);
-    color: var(--cs-accent, #4f46e5);
+    border-color: var(--_accent);
+    color: var(--_accent);
   }
   @media (max-width: 1100px) {
     .cols {

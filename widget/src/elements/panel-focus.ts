@@ -1,4 +1,8 @@
-/** Keeping the keyboard inside `<cs-chat>`'s panel while it covers the page (phones). */
+/**
+ * The keyboard of `<cs-chat>`'s panel, and of the box shown while the
+ * panel's code loads, which behaves the same: Escape closes; while it covers
+ * the page (phones) it is a modal dialog, so Tab and Shift+Tab cycle inside.
+ */
 
 /** The panel covers the whole viewport at this width (launcher-styles.ts has the same breakpoint). */
 const FULL_SCREEN_QUERY = '(max-width: 480px)';
@@ -8,8 +12,21 @@ export function isFullScreen(): boolean {
   return matchMedia(FULL_SCREEN_QUERY).matches;
 }
 
-/** Tab and Shift+Tab cycle through the panel's visible, enabled controls; `active` is the focused element of its shadow root. */
-export function trapTab(e: KeyboardEvent, panel: HTMLElement, active: Element | null): void {
+/**
+ * The dialog's keydown: Escape calls `close`; on a phone Tab and Shift+Tab
+ * cycle through the dialog's visible, enabled controls (on a desktop the
+ * panel sits beside the page, which stays usable, so Tab moves on to it).
+ * `root` is the element's shadow root (where the focused control is).
+ */
+export function dialogKeydown(e: KeyboardEvent, close: () => void, root: ShadowRoot | null): void {
+  if (e.key === 'Escape') {
+    e.stopPropagation();
+    close();
+    return;
+  }
+  if (e.key !== 'Tab' || !isFullScreen()) return;
+  const panel = e.currentTarget as HTMLElement;
+  const active = root?.activeElement ?? null;
   const focusable = [...panel.querySelectorAll<HTMLElement>('button, textarea, [tabindex="0"]')].filter(
     (el) => !(el as HTMLButtonElement).disabled && el.getClientRects().length > 0,
   );

@@ -8,6 +8,7 @@
  * measured on one clock.
  */
 import { randomBytes } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { backoffDelay } from '../../widget/src/core/backoff.js';
 import { connect, type BenchClient, type DeliveredMessage, type Wire } from './lib/clients.js';
 import { agentToken } from './peers/chat-state.js';
@@ -44,7 +45,17 @@ export interface LoadCounts {
 export type LoadEvent =
   | { ev: 'ready'; opened: number; failed: number; firstError?: string }
   | ({ ev: 'throughput' } & LoadCounts)
-  | ({ ev: 'latency'; ackUs: number[]; deliverUs: number[]; sent: number; missingAcks: number; missingDelivers: number } & LoadCounts)
+  | ({
+      ev: 'latency';
+      ackUs: number[];
+      deliverUs: number[];
+      sent: number;
+      missingAcks: number;
+      missingDelivers: number;
+      /** This generator's own event-loop delay over the window (p99, max), ms: a stalled generator shows up here, not as server latency. */
+      loopP99Ms: number;
+      loopMaxMs: number;
+    } & LoadCounts)
   | { ev: 'storm'; total: number; resumed: number; connectAt: number[]; welcomeAt: number[]; attempts: number }
   | { ev: 'error'; message: string };
 
@@ -226,13 +237,20 @@ async function latency(c: Extract<LoadCommand, { cmd: 'latency' }>): Promise<voi
       else deliverAt.delete(id);
     };
   const n = pairs.length;
-  if (n === 0 || c.ratePerSec <= 0) return reply({ ev: 'latency', ...counts, ackUs, deliverUs, sent, missingAcks: 0, missingDelivers: 0 });
+  if (n === 0 || c.ratePerSec <= 0) return reply({ ev: 'latency', ...counts, ackUs, deliverUs, sent, missingAcks: 0, missingDelivers: 0, loopP99Ms: 0, loopMaxMs: 0 });
   const interval = (1000 * n) / c.ratePerSec;
   const next = pairs.map((_p, i) => start + (i * interval) / n);
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  let loopReset = false;
   await sleep(start - performance.now());
+  loop.enable();
   await new Promise<void>((done) => {
     const tick = (): void => {
       const now = performance.now();
+      if (!loopReset && now >= from) {
+        loop.reset();
+        loopReset = true;
+      }
       for (let i = 0; i < n; i++) {
         while (next[i]! <= now && next[i]! < to) {
           const at = next[i]!;
@@ -251,10 +269,13 @@ async function latency(c: Extract<LoadCommand, { cmd: 'latency' }>): Promise<voi
     };
     tick();
   });
+  loop.disable();
+  // The monitor records the time between its 1 ms samples: the delay is what exceeds 1 ms.
+  const ms = (ns: number): number => Math.max(0, Math.round(ns / 1e4) / 100 - 1);
   await sleep(c.drainMs);
   for (const p of pairs) p.onAck = () => undefined;
   onDelivered = () => undefined;
-  reply({ ev: 'latency', ...counts, ackUs, deliverUs, sent, missingAcks: ackAt.size, missingDelivers: deliverAt.size });
+  reply({ ev: 'latency', ...counts, ackUs, deliverUs, sent, missingAcks: ackAt.size, missingDelivers: deliverAt.size, loopP99Ms: ms(loop.percentile(99)), loopMaxMs: ms(loop.max) });
 }
 
 // ---- idle connections and the reconnect storm ----

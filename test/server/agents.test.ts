@@ -195,6 +195,19 @@ describe('agents and visitors', () => {
     assert.equal(gone.presence?.visitorOnline, false);
   });
 
+  test('agents hear nothing of a visitor who never wrote, and of a visitor who wrote they hear them come and go', async () => {
+    const ida = await agent('ida');
+    const mark = ida.mark();
+    const quiet = await visitor();
+    await quiet.close(); // opened the page, never wrote: in no agent's inbox
+    const talker = await visitor();
+    await talker.send({ text: 'anyone there?' });
+    await talker.close();
+    await ida.waitFor((f) => f.presence?.visitorId === talker.welcome?.userId && f.presence?.visitorOnline === false, { since: mark });
+    const aboutQuiet = ida.frames.slice(mark).filter((f) => f.presence?.visitorId === quiet.welcome?.userId || f.inboxUpdate?.conversation?.visitorId === quiet.welcome?.userId);
+    assert.deepEqual(aboutQuiet, [], 'no presence frame or inbox notice for a visitor agents cannot see');
+  });
+
   test('visitors learn how many agents are online as they come and go, never who (issue 10)', async () => {
     const v = await visitor();
     const before = v.welcome?.agentsOnline ?? 0;

@@ -21,7 +21,7 @@ import Database from 'better-sqlite3';
 import { after, describe, test } from 'node:test';
 import { migrate, MIGRATIONS } from '../../server/src/store/migrations.js';
 import { openStore } from '../../server/src/store/open.js';
-import { SearchIndexer } from '../../server/src/store/search-index.js';
+import { INDEX_DELAY_MS, SearchIndexer } from '../../server/src/store/search-index.js';
 import { MessageSearch, SearchSyntaxError } from '../../server/src/store/search.js';
 import { ApiClient, type ErrorBody } from '../support/api-client.js';
 import { ProtoClient } from '../support/proto-client.js';
@@ -60,7 +60,7 @@ function addConversation(db: Database.Database, id: string, messages: readonly [
 function addMessages(db: Database.Database, id: string, messages: readonly [kind: number, text: string][]): number {
   const from = db.prepare('SELECT last_seq FROM conversations WHERE id = ?').pluck().get(id) as number;
   const insert = db.prepare("INSERT INTO messages (conversation_id, seq, client_msg_id, sender_id, sender_role, sender_name, kind, text, server_time_ms) VALUES (?, ?, ?, 'v', 1, 'Visitor', ?, ?, 1)");
-  messages.forEach(([kind, text], i) => insert.run(id, from + i + 1, `m${from + i + 1}`, kind, text));
+  db.transaction(() => messages.forEach(([kind, text], i) => insert.run(id, from + i + 1, `m${from + i + 1}`, kind, text)))();
   db.prepare('UPDATE conversations SET last_seq = ? WHERE id = ?').run(from + messages.length, id);
   return from + messages.length;
 }
@@ -121,6 +121,7 @@ describe('full-text search over messages', () => {
 
     const seq = addMessages(db, 'c_1', [[TEXT, 'Also the teapot lid is chipped']]);
     assert.equal(search.conversationIds('teapot').size, 0);
+    assert.equal(indexer.dueInMs(), undefined, 'nothing waits');
     indexer.committed('c_1', seq);
     assert.equal(indexer.slice(), false, 'one slice, nothing left');
     assert.deepEqual([...search.conversationIds('teapot')], ['c_1']);
@@ -135,6 +136,31 @@ describe('full-text search over messages', () => {
     ]);
 
     for (const bad of ['"unbalanced', 'refund AND', '(blue', 'NOT', 'nosuchcolumn: mug']) assert.throws(() => search.conversationIds(bad), SearchSyntaxError, bad);
+    db.close();
+  });
+
+  test('a slice is due once a slice of messages waits or the first has waited INDEX_DELAY_MS', () => {
+    const db = new Database(join(tempDir(), 'due.db'));
+    migrate(db);
+    let clock = 1000;
+    const indexer = new SearchIndexer(db, () => clock);
+    assert.equal(indexer.dueInMs(), 0, 'the start-up walk is due at once');
+    indexer.drain();
+    assert.equal(indexer.dueInMs(), undefined);
+    addConversation(db, 'c_1', [[TEXT, 'first']]);
+    indexer.committed('c_1', 1);
+    assert.equal(indexer.dueInMs(), INDEX_DELAY_MS);
+    clock += INDEX_DELAY_MS - 1;
+    assert.equal(indexer.dueInMs(), 1);
+    clock += 1;
+    assert.equal(indexer.dueInMs(), 0);
+    indexer.drain();
+    assert.equal(indexer.dueInMs(), undefined);
+    const last = addMessages(db, 'c_1', Array.from({ length: 2000 }, (_, i) => [TEXT, `message ${i}`] as [number, string]));
+    indexer.committed('c_1', last, 2000);
+    assert.equal(indexer.dueInMs(), 0, 'a slice of messages waits: due without the delay');
+    indexer.drain();
+    assert.equal(db.prepare("SELECT indexed_seq FROM search_cursors WHERE conversation_id = 'c_1'").pluck().get(), last, 'a backlog beyond one slice is caught up by the next ones');
     db.close();
   });
 
@@ -233,9 +259,12 @@ describe('full-text search over messages', () => {
       });
       const { body: phrase } = await search('"still not shipped"');
       assert.match(phrase.conversations[0]?.match?.text ?? '', /still not shipped/, 'a quoted phrase finds its excerpt too');
-      const { body: questions } = await api.get<{ conversations: Hit[]; has_more: boolean }>('/api/conversations?q=question&limit=2', { headers: { Authorization: `Bearer ${apiToken}` } });
-      assert.equal(questions.conversations.length, 2);
-      assert.equal(questions.has_more, true, 'three matched, two were asked for');
+      // Each conversation's messages are indexed a moment after their commit, not all at once: wait for all three.
+      await eventually(async () => {
+        const { body: questions } = await api.get<{ conversations: Hit[]; has_more: boolean }>('/api/conversations?q=question&limit=2', { headers: { Authorization: `Bearer ${apiToken}` } });
+        assert.equal(questions.conversations.length, 2);
+        assert.equal(questions.has_more, true, 'three matched, two were asked for');
+      });
 
       // The visitors' goodbyes (presence) reach the agent as inbox updates within the coalescing interval: let them pass first.
       await new Promise((resolve) => setTimeout(resolve, 400));

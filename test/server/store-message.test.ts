@@ -167,3 +167,25 @@ test('a failed commit rolls the batch back: every Send of it gets Ack REJECTED w
   assert.deepEqual(sent.acks.at(-1) && [sent.acks.at(-1)!.status, sent.acks.at(-1)!.seq], [cs.v1.AckStatus.OK, 1]);
   assert.deepEqual(durable.records.filter((r) => r.t === 'conv').length, 2);
 });
+
+test('a hot set over its budget with nothing it may drop (memory only) is not walked again after every append (issue 16)', async () => {
+  const durable = new MemoryOnlyStore();
+  const conversations = new ConversationStore(durable, { hotSetBytes: 200_000 });
+  let passes = 0;
+  const trim = conversations.trim.bind(conversations);
+  conversations.trim = () => {
+    passes += 1;
+    trim();
+  };
+  const messages = durableMessageStore({ conversations, durable, now: () => 1000 });
+  const { conversation } = conversations.getOrCreate('site', 'visitor', '', 1000);
+  for (let i = 0; i < 2000; i += 1) {
+    messages.stage(conversation, { clientMsgId: `m${i}`.padEnd(32, '0'), senderId: 'visitor', senderRole: cs.v1.Role.VISITOR, senderName: '', kind: cs.v1.MessageKind.TEXT, text: 'x'.repeat(100), quoteSeq: 0, quickReplies: [] });
+    await new Promise((resolve) => setImmediate(resolve)); // a trim is scheduled at most once per event-loop turn
+  }
+  assert.equal(conversation.lastSeq, 2000, 'nothing is dropped without a store to read it back from');
+  assert.ok(conversations.bytes > 4 * 200_000, `${conversations.bytes} B, past the budget`);
+  // Once per tenth of the budget of growth, not once per turn: about 30 passes for 2000 appends here.
+  assert.ok(passes > 0 && passes < 100, `${passes} trim passes`);
+  conversations.dispose();
+});

@@ -164,6 +164,7 @@ describe('HTTP streams', () => {
     const agent = await ProtoClient.open(server.wsUrl, { token: server.agentToken('alice') });
     clients.push(agent);
     const v = await visitor(server, 'stream');
+    await v.send({ text: 'hello' }); // agents hear of visitors whose conversation they can see
     const id = (v.socket as unknown as StreamSocket).id;
     const mark = agent.mark();
     v.socket.terminate(); // the GET is gone, nobody says goodbye

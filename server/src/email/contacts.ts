@@ -55,13 +55,17 @@ function record(row: Row): ContactRecord {
 export class Contacts {
   private readonly byConversation = new Map<string, ContactRecord | null>();
 
+  /** Prepared once: a miss comes with every new conversation's inbox notice and Welcome (issue 16). */
+  private byIdStatement: Database.Statement | undefined;
+
   constructor(private readonly db: Database.Database) {}
 
   /** The contact of a conversation (cached; misses too). */
   get(conversationId: string): ContactRecord | undefined {
     let found = this.byConversation.get(conversationId);
     if (found === undefined) {
-      const row = this.db.prepare('SELECT * FROM email_contacts WHERE conversation_id = ?').get(conversationId) as Row | undefined;
+      this.byIdStatement ??= this.db.prepare('SELECT * FROM email_contacts WHERE conversation_id = ?');
+      const row = this.byIdStatement.get(conversationId) as Row | undefined;
       found = row ? record(row) : null;
       if (this.byConversation.size > 10_000) this.byConversation.clear();
       this.byConversation.set(conversationId, found);

@@ -143,9 +143,18 @@ export class Notices implements PresenceSink {
     this.out.publish(undefined, VISITOR_PRESENCE_TOPIC, { presence: this.visitorAvailability() });
   }
 
-  /** A visitor came online or left: agents get a presence frame and their conversations' inbox notices. */
+  /**
+   * A visitor came online or left: agents get a presence frame and the
+   * inbox notices of the visitor's conversations — only when agents can see
+   * one (it has a message; an inbox lists nothing else). Most visitors open
+   * a page with the widget and never write: each one's coming and going
+   * would otherwise cost a frame to every agent (10,000 idle widgets
+   * connecting made 2 million frames for 200 agents; issue 16).
+   */
   visitorChanged(visitorId: string, online: boolean): void {
+    const seen = this.store.ofVisitor(visitorId).filter((conversation) => conversation.lastSeq > 0);
+    if (seen.length === 0) return;
     this.out.publish(undefined, INBOX_TOPIC, { presence: { agentsOnline: this.registry.agentsOnline(), visitorId, visitorOnline: online } });
-    for (const conversation of this.store.ofVisitor(visitorId)) this.inboxChanged(conversation.id);
+    for (const conversation of seen) this.inboxChanged(conversation.id);
   }
 }

@@ -375,6 +375,14 @@ export class ConversationStore {
   private readonly longTails = new Set<Conversation>();
   private bytesInUse = 0;
   private trimScheduled = false;
+  /**
+   * The estimate a budget trim could not get under its target (nothing more
+   * was droppable: every conversation watched or, without a store, holding
+   * messages), or 0. Past the budget, the next trim waits until the estimate
+   * grew a tenth of the budget beyond it: a pass walks every conversation,
+   * and one per event-loop turn stalled the socket loop (issue 16).
+   */
+  private trimStuckAt = 0;
   private readonly sweepTimer: NodeJS.Timeout;
   /** Conversations being deleted by retention: not loaded again meanwhile. */
   private readonly purging = new Set<string>();
@@ -386,7 +394,7 @@ export class ConversationStore {
         this.longTails.add(conversation);
         this.scheduleTrim();
       }
-      if (delta > 0 && this.bytesInUse > this.budget) this.scheduleTrim();
+      if (delta > 0 && this.overBudget()) this.scheduleTrim();
     },
   };
 
@@ -577,7 +585,12 @@ export class ConversationStore {
     const list = this.byVisitor.get(conversation.visitorId);
     if (list) list.push(conversation);
     else this.byVisitor.set(conversation.visitorId, [conversation]);
-    if (this.bytesInUse > this.budget) this.scheduleTrim();
+    if (this.overBudget()) this.scheduleTrim();
+  }
+
+  /** Over the budget, and (after a trim that could not get under it) grown a tenth of the budget since. */
+  private overBudget(): boolean {
+    return this.bytesInUse > this.budget && this.bytesInUse > this.trimStuckAt + this.budget / 10;
   }
 
   private remove(conversation: Conversation): void {
@@ -613,6 +626,7 @@ export class ConversationStore {
     for (const conversation of this.longTails) conversation.trim(Math.floor(this.maxTail / 2));
     this.longTails.clear();
     const target = this.budget * 0.8;
+    this.trimStuckAt = 0;
     if (this.bytesInUse <= target) return;
     // First pass: committed tails and whole idle conversations; in-use ones keep their newest messages.
     for (const conversation of [...this.byId.values()]) {
@@ -625,6 +639,7 @@ export class ConversationStore {
       if (this.bytesInUse <= target) return;
       conversation.trim(0);
     }
+    this.trimStuckAt = this.bytesInUse;
   }
 
   /** Drops conversations that were never written and that nobody watches any more. */

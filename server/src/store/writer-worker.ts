@@ -38,6 +38,9 @@ export interface WriterData {
   readonly busyTimeoutMs: number;
 }
 
+/** How long close spends indexing what waits, ms (the rest is caught up at the next start). */
+const CLOSE_INDEXING_MS = 1000;
+
 /** Rows one purge transaction deletes at most. */
 const PURGE_CHUNK = 2000;
 
@@ -79,7 +82,7 @@ function prepare(db: Db) {
 type Statements = ReturnType<typeof prepare>;
 
 /** The newest seq and time per conversation of one batch: its row moves once per batch, not once per message. */
-type Advances = Map<string, { seq: number; atMs: number }>;
+type Advances = Map<string, { seq: number; atMs: number; messages: number }>;
 
 function apply(s: Statements, record: StoreRecord, now: number, advances: Advances): void {
   switch (record.t) {
@@ -93,8 +96,9 @@ function apply(s: Statements, record: StoreRecord, now: number, advances: Advanc
       s.msg.run(r.conversationId, r.seq, r.clientMsgId, r.senderId, r.senderRole, r.senderName, r.kind, r.text, r.serverTimeMs, r.quoteSeq, quickReplies);
       // Each UPDATE of last_activity_ms also rewrites three index entries: once per conversation per batch is enough.
       const advance = advances.get(r.conversationId);
-      if (!advance) advances.set(r.conversationId, { seq: r.seq, atMs: r.serverTimeMs });
+      if (!advance) advances.set(r.conversationId, { seq: r.seq, atMs: r.serverTimeMs, messages: 1 });
       else {
+        advance.messages += 1;
         advance.seq = Math.max(advance.seq, r.seq);
         advance.atMs = Math.max(advance.atMs, r.serverTimeMs);
       }
@@ -149,28 +153,34 @@ function run(): void {
     return { db, s: statements, indexer };
   };
   let closing = false;
-  let sliceScheduled = false;
-  /** Runs one index slice when the thread is idle; a batch posted meanwhile is handled before the next slice. */
+  let sliceTimer: NodeJS.Timeout | undefined;
+  /**
+   * Runs an index slice once one is due (search-index.ts): on a timer, so a
+   * batch posted meanwhile is handled first and waits for at most one slice.
+   */
   const scheduleIndexing = (): void => {
-    if (sliceScheduled || closing || !indexer?.pending) return;
-    sliceScheduled = true;
-    setImmediate(() => {
-      sliceScheduled = false;
+    if (sliceTimer || closing || !indexer) return;
+    const dueInMs = indexer.dueInMs();
+    if (dueInMs === undefined) return;
+    sliceTimer = setTimeout(() => {
+      sliceTimer = undefined;
       if (closing || !db || !indexer) return;
-      try {
-        indexer.slice();
-      } catch {
-        // A busy or broken disk: the index catches up after the next batch that commits (a new connection walks everything).
+      if (indexer.dueInMs() === 0) {
         try {
-          if (db.inTransaction) db.exec('ROLLBACK');
+          indexer.slice();
         } catch {
-          // reset() on the next failing batch closes the connection.
+          // A busy or broken disk: the index catches up after the next batch that commits (a new connection walks everything).
+          try {
+            if (db.inTransaction) db.exec('ROLLBACK');
+          } catch {
+            // reset() on the next failing batch closes the connection.
+          }
+          return;
         }
-        return;
+        checkpointIfDue(db, dataDir);
       }
-      checkpointIfDue(db, dataDir);
       scheduleIndexing();
-    });
+    }, dueInMs);
   };
   const reset = (): void => {
     // After a failed commit the connection may hold a half-done transaction: start over on the next request.
@@ -202,7 +212,7 @@ function run(): void {
             flushAdvances(s, advances);
           }).immediate();
           // Committed: the index learns what it has to do after the reply.
-          for (const [conversationId, { seq }] of advances) search.committed(conversationId, seq);
+          for (const [conversationId, { seq, messages }] of advances) search.committed(conversationId, seq, messages);
           break;
         }
         case 'purge': {
@@ -232,7 +242,14 @@ function run(): void {
         }
         case 'close':
           closing = true;
+          if (sliceTimer) clearTimeout(sliceTimer);
           if (db) {
+            try {
+              // What waits is a few hundred ms of messages: indexed now, a restart then searches everything at once.
+              indexer?.drain(CLOSE_INDEXING_MS);
+            } catch {
+              // Caught up at the next start.
+            }
             try {
               db.pragma('wal_checkpoint(TRUNCATE)');
             } catch {

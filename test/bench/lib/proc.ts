@@ -50,10 +50,19 @@ export class CpuMeter {
   constructor(private readonly pids: readonly number[]) {
     this.start = new Map(pids.map((p) => [p, cpuMs(p)]));
   }
-  /** CPU ms used since construction, summed over the pids, and the wall ms elapsed. */
-  read(): { cpuMs: number; wallMs: number } {
+  /**
+   * CPU ms used since construction, summed over the pids (`cpuMs`) and by the
+   * busiest one alone (`maxCpuMs`: near `wallMs`, that process was saturated),
+   * and the wall ms elapsed.
+   */
+  read(): { cpuMs: number; maxCpuMs: number; wallMs: number } {
     let sum = 0;
-    for (const p of this.pids) sum += cpuMs(p) - (this.start.get(p) ?? 0);
-    return { cpuMs: sum, wallMs: performance.now() - this.t0 };
+    let max = 0;
+    for (const p of this.pids) {
+      const used = cpuMs(p) - (this.start.get(p) ?? 0);
+      sum += used;
+      max = Math.max(max, used);
+    }
+    return { cpuMs: sum, maxCpuMs: max, wallMs: performance.now() - this.t0 };
   }
 }

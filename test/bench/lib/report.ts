@@ -12,6 +12,12 @@ export interface BenchResult {
   sizes: LoadSizes;
   rounds: number;
   load: LoadResult[];
+  /** The idle-connections runs: N idle connections held, then 50 % of that server's peak. */
+  idleLoad?: LoadResult[];
+  /** Idle connections asked for in those runs. */
+  latencyIdle?: number;
+  /** Latency runs at fractions of each server's own peak ('own') or of ours ('ours'). */
+  latencyPeak?: 'own' | 'ours';
   watchers?: WatchersResult[];
   connections: ConnResult[];
   profile?: { top: HotFunction[]; error?: string };
@@ -71,10 +77,15 @@ export function renderMarkdown(r: BenchResult): string {
     `${r.date}, Node ${r.node}, uWebSockets.js ${r.uwsNative === undefined ? 'not loadable' : r.uwsNative ? 'native' : 'fallback'}. ` +
       `${r.sizes.conversations} conversations (visitor + subscribed agent each), ${r.sizes.inflight} sends in flight per visitor, ` +
       `${r.sizes.durationMs / 1000} s windows, ${r.sizes.generators} generator processes, ${r.rounds} round(s) in alternating order (means shown). ` +
-      `Latency runs held ${r.sizes.latencyIdle ?? 0} idle authenticated connections open besides the conversations. ` +
+      `Latency runs (open loop) at fractions of ${r.latencyPeak === 'ours' ? 'our' : "each server's own"} closed-loop peak of the same run, ` +
+      `each on ${r.sizes.sameServer ? "the throughput run's server process" : 'a fresh server process (store on: the same data directory)'}` +
+      `${r.latencyIdle ? `; the idle-connections runs hold ${r.latencyIdle} idle authenticated connections, then 50% of that server's peak` : ''}. ` +
       `Command: \`${r.command ?? `npm run bench${r.mode === 'quick' ? ' -- --quick' : ''}`}\`. Figures from a shared 2-core machine are noisy.`,
     '',
     ...(r.uptime ? [`uptime before: \`${r.uptime.before}\`${r.uptime.after ? `; after: \`${r.uptime.after}\`` : ''}`, ''] : []),
+    ...(r.load.length ? [...halfPeakLines(r.load, r.idleLoad ?? [], r.latencyPeak), ''] : []),
+    '## Every figure',
+    '',
     `| metric | ${COLUMNS.join(' | ')} | ours / floor | ours / ws | ours / socket.io |`,
     `|---|${COLUMNS.map(() => '---|').join('')}---|---|---|`,
     row('throughput: acked msgs/s', tp((x) => x.ackedPerSec)),
@@ -82,14 +93,14 @@ export function renderMarkdown(r: BenchResult): string {
     row('server CPU, % of a core', tp((x) => x.serverCpuPct)),
     row('**server CPU µs / delivered msg** (throughput)', tp((x) => x.serverCpuUsPerDelivered)),
     row('generator CPU, % (all processes)', tp((x) => x.generatorCpuPct)),
+    row('generator CPU, % (busiest process)', tp((x) => x.generatorBusiestCpuPct)),
     row('InboxUpdates/s received', tp((x) => x.inboxPerSec)),
     row('inbox frames/s received', tp((x) => x.inboxFramesPerSec)),
   ];
-  if (r.sizes.latencyIdle) lines.push(row('latency runs held N idle connections (opened)', (t) => mean(loads(t).map((l) => l.latencyIdle?.opened ?? NaN))));
   for (const f of r.sizes.fractions) {
     const pct = Math.round(f * 100);
     lines.push(
-      row(`${pct}% of our peak: offered msgs/s`, lat(f, (x) => x.offeredPerSec)),
+      row(`${pct}% of ${r.latencyPeak === 'ours' ? 'our' : 'own'} peak: offered msgs/s`, lat(f, (x) => x.offeredPerSec)),
       row(`${pct}%: send→ack p50 / ms`, lat(f, (x) => x.ack.p50Ms)),
       row(`${pct}%: send→ack p99 / ms`, lat(f, (x) => x.ack.p99Ms)),
       row(`${pct}%: send→deliver p50 / ms`, lat(f, (x) => x.deliver.p50Ms)),
@@ -161,5 +172,56 @@ export function targetLines(usPerMsg: Pick): string[] {
     check('ours (store off) / floor', ours, floor, 1.5),
     check('ours (store off) / Socket.IO peer (coalesced)', ours, sio, 0.6),
     check('ours+journal (store on) / floor', journal, floor, 3),
+  ];
+}
+
+/** A latency run's figures as one half-peak table row. */
+function halfPeakRow(label: string, peak: number | undefined, x: LoadResult['latency'][number]): string {
+  const gc = x.server ? `${fmt(x.server.gcMs.minor)} / ${fmt(x.server.gcMs.major)} (${x.server.gcCount.minor} / ${x.server.gcCount.major})` : '–';
+  const loop = x.server ? `${fmt(x.server.loopP99Ms)} / ${fmt(x.server.loopMaxMs)}` : '–';
+  return (
+    `| ${label} | ${fmt(peak)} | ${fmt(x.offeredPerSec)} | ${fmt(x.ack.p50Ms)} / **${fmt(x.ack.p99Ms)}** / ${fmt(x.ack.maxMs)} | ${fmt(x.deliver.p99Ms)} | ${x.missingAcks + x.missingDelivers} | ` +
+    `${x.serverCpuPct} | ${loop} | ${gc} | ${x.generatorCpuPct} (${x.generatorBusiestCpuPct}) | ${fmt(x.generatorLoopP99Ms)} / ${fmt(x.generatorLoopMaxMs)} | ${x.load1} |`
+  );
+}
+
+/**
+ * Issue 16's latency figures in one table: every server at 50 % of its own
+ * closed-loop peak (store off, store on, the floor, the peers), then the
+ * idle-connections runs, with what could have made the p99 besides the
+ * server's own work: its event loop and GC (ours, from /metrics), the
+ * generators' CPU and event-loop delay, the machine's load. Then the
+ * targets, held or missed.
+ */
+export function halfPeakLines(load: readonly LoadResult[], idle: readonly LoadResult[], latencyPeak: 'own' | 'ours' = 'own'): string[] {
+  const half = (l: LoadResult): LoadResult['latency'][number] | undefined => l.latency.find((x) => x.fraction === 0.5);
+  const rows: string[] = [];
+  const order = (l: LoadResult): number => ORDER.indexOf(l.target as (typeof ORDER)[number]);
+  for (const l of [...load].sort((a, b) => order(a) - order(b) || a.round - b.round)) {
+    const x = half(l);
+    if (x) rows.push(halfPeakRow(`${l.target === 'ours+journal' ? 'ours+journal (store on)' : l.target === 'ours' ? 'ours (store off)' : l.target} r${l.round}`, l.throughput?.ackedPerSec, x));
+  }
+  for (const l of idle) {
+    const x = half(l);
+    if (x) rows.push(halfPeakRow(`${l.target} + ${l.latencyIdle?.opened ?? 0}/${l.latencyIdle?.requested ?? 0} idle connections`, l.throughput?.ackedPerSec, x));
+  }
+  const p99 = (list: readonly LoadResult[], target: string): number | undefined => mean(list.filter((l) => l.target === target).flatMap((l) => { const x = half(l); return x ? [x.ack.p99Ms] : []; }));
+  const check = (label: string, value: number | undefined, limit: number): string =>
+    value === undefined ? `- ${label}: not measured in this run` : `- ${label}: ${fmt(value)} ms (target ≤ ${limit} ms) — ${value <= limit ? 'holds' : 'MISSED'}`;
+  const idleOurs = idle.filter((l) => l.target === 'ours');
+  const idleN = idleOurs[0]?.latencyIdle?.opened ?? 0;
+  return [
+    `## Ack latency at half of peak (issue 16)`,
+    '',
+    `Each server at 50% of ${latencyPeak === 'ours' ? 'our' : 'its own'} closed-loop peak, measured just before in the same run (open loop, latency from each send's scheduled instant; each latency run on a fresh server process unless \`--same-server\`). ` +
+      'Server loop and GC are ours only (its /metrics over the window). A generator near 100% of a core, or with its own loop delay near the p99, measured itself rather than the server.',
+    '',
+    '| run | peak acked/s | offered msgs/s | send→ack p50 / **p99** / max, ms | send→deliver p99, ms | not acked + not delivered | server CPU % | server loop delay p99 / max, ms | server GC ms minor / major (count, lower bound) | generators CPU % (busiest one) | generator loop delay p99 / max, ms | load (1 min) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+    'Issue 16 targets (ack p99 at half of peak, 200 conversations):',
+    check('store on (ours+journal), at half of its own peak', latencyPeak === 'own' ? p99(load, 'ours+journal') : undefined, 50),
+    check(`store off (ours) with ${idleN} idle connections held, at half of its peak`, idleN >= 10_000 ? p99(idleOurs, 'ours') : undefined, 20),
   ];
 }

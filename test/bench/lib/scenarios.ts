@@ -5,7 +5,7 @@
  * and memory from /proc.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import type { LoadEvent } from '../loadgen.js';
 import { topSelfTime, type HotFunction } from './cpuprofile.js';
@@ -28,6 +28,16 @@ export interface LoadSizes {
   drainMs: number;
   /** Idle authenticated connections held open (from their own generators) during the latency runs; 0 or absent: none. */
   latencyIdle?: number;
+  /**
+   * Run the latency runs on the server process of the throughput run (true),
+   * instead of a fresh server process and generators for each (the default).
+   * With the store off a server keeps every message in memory, so after a
+   * throughput run it holds most of a million messages and each later run
+   * measures that run's leftovers (a larger heap to mark) as much as
+   * itself; with the store on the fresh process opens the same data
+   * directory (the store the throughput run filled), as after a restart.
+   */
+  sameServer?: boolean;
 }
 
 export interface ThroughputResult {
@@ -41,6 +51,8 @@ export interface ThroughputResult {
   serverCpuPct: number;
   serverCpuUsPerDelivered: number;
   generatorCpuPct: number;
+  /** The busiest generator process alone, % of one core. */
+  generatorBusiestCpuPct: number;
   generatorCpuUsPerDelivered: number;
 }
 
@@ -57,6 +69,30 @@ export interface LatencyResult {
   serverCpuPct: number;
   serverCpuUsPerDelivered: number;
   generatorCpuPct: number;
+  /** The busiest generator process alone, % of one core (near 100: the generator, not the server, set the pace). */
+  generatorBusiestCpuPct: number;
+  /** The generators' own event-loop delay over the window, worst of them, ms. */
+  generatorLoopP99Ms: number;
+  generatorLoopMaxMs: number;
+  /** 1-minute load average at the end of the window (the machine is shared). */
+  load1: number;
+  /** What our server says about itself over the window (its /metrics); absent for the peers. */
+  server?: ServerSelf;
+}
+
+/** Our server's event loop and GC over one window, read from its /metrics (prom-client's default metrics). */
+export interface ServerSelf {
+  /** Event-loop delay over the window (prom-client resets its histogram at every scrape), ms. */
+  loopP99Ms: number;
+  loopMaxMs: number;
+  /**
+   * GC pause time and count over the window by kind (minor = scavenge, major =
+   * mark-compact, incremental marking steps), ms, as prom-client's default
+   * metrics count them: its observer takes only the first GC of each batch
+   * the runtime reports, so these are a lower bound.
+   */
+  gcMs: Record<string, number>;
+  gcCount: Record<string, number>;
 }
 
 export interface LoadResult {
@@ -70,6 +106,8 @@ export interface LoadResult {
   latencyIdle?: IdleOpened;
   /** What the server said about itself (native uWS or fallback), if anything. */
   serverNote?: string;
+  /** Everything the server printed (its last 100 KB or more), kept when it ran with extra node flags (e.g. --trace-gc). */
+  serverOutput?: string;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
@@ -105,13 +143,51 @@ async function setupPairs(server: RunningServer, gens: Generators, n: number, wa
   return opened;
 }
 
-/** Measures CPU of server and generators over [startAt + warmup, + duration]. */
+/** prom-client's text format: `name{labels} value` lines into a map (labels kept in the key). */
+function parseMetrics(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const space = line.lastIndexOf(' ');
+    out.set(line.slice(0, space), Number(line.slice(space + 1)));
+  }
+  return out;
+}
+
+/** Our server's /metrics (undefined for a peer or when it does not answer). */
+async function scrape(server: RunningServer): Promise<Map<string, number> | undefined> {
+  if (server.spec.name !== 'ours' && server.spec.name !== 'ours+journal') return undefined;
+  try {
+    const res = await fetch(`http://${server.url.split('/')[2]}/metrics`);
+    return res.ok ? parseMetrics(await res.text()) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function serverSelf(before: Map<string, number> | undefined, after: Map<string, number> | undefined): ServerSelf | undefined {
+  if (!before || !after) return undefined;
+  const gcMs: Record<string, number> = {};
+  const gcCount: Record<string, number> = {};
+  for (const kind of ['minor', 'major', 'incremental', 'weakcb']) {
+    const key = (what: string): string => `cs_nodejs_gc_duration_seconds_${what}{kind="${kind}"}`;
+    gcMs[kind] = round1(((after.get(key('sum')) ?? 0) - (before.get(key('sum')) ?? 0)) * 1000);
+    gcCount[kind] = (after.get(key('count')) ?? 0) - (before.get(key('count')) ?? 0);
+  }
+  // prom-client samples the loop every 10 ms and records the time between samples: the delay is what exceeds 10 ms.
+  const ms = (name: string): number => round1(Math.max(0, (after.get(name) ?? NaN) * 1000 - 10));
+  return { loopP99Ms: ms('cs_nodejs_eventloop_lag_p99_seconds'), loopMaxMs: ms('cs_nodejs_eventloop_lag_max_seconds'), gcMs, gcCount };
+}
+
+/** Measures CPU of server and generators over [startAt + warmup, + duration], and our server's loop and GC. */
 async function window(server: RunningServer, gens: Generators, startAt: number, warmupMs: number, durationMs: number) {
   await sleep(startAt + warmupMs - Date.now());
+  const before = await scrape(server);
   const s = new CpuMeter([server.pid]);
   const g = new CpuMeter(gens.pids);
   await sleep(durationMs);
-  return { server: s.read(), gens: g.read() };
+  const cpu = { server: s.read(), gens: g.read() };
+  return { ...cpu, self: serverSelf(before, await scrape(server)), load1: round1(loadavg()[0]!) };
 }
 
 async function throughput(server: RunningServer, gens: Generators, z: LoadSizes): Promise<ThroughputResult> {
@@ -131,6 +207,7 @@ async function throughput(server: RunningServer, gens: Generators, z: LoadSizes)
     serverCpuPct: Math.round((100 * cpu.server.cpuMs) / cpu.server.wallMs),
     serverCpuUsPerDelivered: round1((cpu.server.cpuMs * 1000) / Math.max(1, delivered)),
     generatorCpuPct: Math.round((100 * cpu.gens.cpuMs) / cpu.gens.wallMs),
+    generatorBusiestCpuPct: Math.round((100 * cpu.gens.maxCpuMs) / cpu.gens.wallMs),
     generatorCpuUsPerDelivered: round1((cpu.gens.cpuMs * 1000) / Math.max(1, delivered)),
   };
 }
@@ -162,6 +239,11 @@ async function latency(server: RunningServer, gens: Generators, z: LoadSizes, pa
     serverCpuPct: Math.round((100 * cpu.server.cpuMs) / cpu.server.wallMs),
     serverCpuUsPerDelivered: round1((cpu.server.cpuMs * 1000) / Math.max(1, delivered)),
     generatorCpuPct: Math.round((100 * cpu.gens.cpuMs) / cpu.gens.wallMs),
+    generatorBusiestCpuPct: Math.round((100 * cpu.gens.maxCpuMs) / cpu.gens.wallMs),
+    generatorLoopP99Ms: Math.max(0, ...res.map((r) => r.loopP99Ms)),
+    generatorLoopMaxMs: Math.max(0, ...res.map((r) => r.loopMaxMs)),
+    load1: cpu.load1,
+    server: cpu.self,
   };
 }
 
@@ -202,34 +284,70 @@ async function openIdle(gens: Generators, server: RunningServer, count: number, 
 /**
  * Throughput, then latency at `fractions` of `peak` (our peak; when absent,
  * this target's own), with `z.latencyIdle` idle connections held open during
- * the latency runs only. Returns what it measured even when a step fails.
+ * the latency runs only. Each latency run gets a fresh server process and
+ * generators (see `LoadSizes.sameServer`); ours with the store on keeps one
+ * data directory for all of them. Returns what it measured even when a step
+ * fails.
  */
 export async function runLoad(spec: TargetSpec, z: LoadSizes, round: number, peak: number | undefined, start: StartOptions = {}): Promise<LoadResult> {
   const result: LoadResult = { target: spec.name, round, pairs: 0, latency: [] };
-  let server: RunningServer | undefined;
-  const gens = Generators.start(z.generators);
   const idleCount = z.fractions.length ? (z.latencyIdle ?? 0) : 0;
-  // Their own processes, so the latency generators' CPU and event loops stay as without them.
-  const idleGens = idleCount > 0 ? Generators.start(idleGenerators(idleCount)) : undefined;
-  try {
-    server = await startTarget(spec, start);
-    result.pairs = await setupPairs(server, gens, z.conversations);
-    result.throughput = await throughput(server, gens, z);
-    const base = peak ?? result.throughput.ackedPerSec;
-    if (idleGens) {
-      result.latencyIdle = await openIdle(idleGens, server, idleCount, false);
-      await sleep(1000); // let the server settle after the connection burst
+  const ownDataDir = spec.name === 'ours+journal' && !start.dataDir ? mkdtempSync(join(tmpdir(), 'cs-bench-store-')) : undefined;
+  const options: StartOptions = { ...start, dataDir: start.dataDir ?? ownDataDir };
+  /** One server process with its conversations set up: `idle` idle connections opened (their own generators), then `work`. */
+  const phase = async (idle: number, work: (server: RunningServer, gens: Generators) => Promise<void>): Promise<void> => {
+    const gens = Generators.start(z.generators);
+    // Their own processes, so the latency generators' CPU and event loops stay as without them.
+    const idleGens = idle > 0 ? Generators.start(idleGenerators(idle)) : undefined;
+    let server: RunningServer | undefined;
+    try {
+      server = await startTarget(spec, options);
+      result.pairs = await setupPairs(server, gens, z.conversations);
+      if (idleGens) {
+        result.latencyIdle = await openIdle(idleGens, server, idle, false);
+        await sleep(1000); // let the server settle after the connection burst
+      }
+      await work(server, gens);
+    } finally {
+      gens.close();
+      idleGens?.close();
+      if (server) {
+        result.serverNote ??= nativeNote(server.output());
+        if (start.nodeFlags?.length) result.serverOutput = (result.serverOutput ?? '') + server.output();
+        await server.stop();
+      }
     }
-    for (const f of z.fractions) result.latency.push(await latency(server, gens, z, result.pairs, f, base));
+  };
+  try {
+    if (z.sameServer) {
+      await phase(0, async (server, gens) => {
+        result.throughput = await throughput(server, gens, z);
+        const base = peak ?? result.throughput.ackedPerSec;
+        if (idleCount > 0) {
+          const idleGens = Generators.start(idleGenerators(idleCount));
+          try {
+            result.latencyIdle = await openIdle(idleGens, server, idleCount, false);
+            await sleep(1000);
+            for (const f of z.fractions) result.latency.push(await latency(server, gens, z, result.pairs, f, base));
+          } finally {
+            idleGens.close();
+          }
+        } else for (const f of z.fractions) result.latency.push(await latency(server, gens, z, result.pairs, f, base));
+      });
+    } else {
+      await phase(0, async (server, gens) => {
+        result.throughput = await throughput(server, gens, z);
+      });
+      const base = peak ?? result.throughput!.ackedPerSec;
+      for (const f of z.fractions)
+        await phase(idleCount, async (server, gens) => {
+          result.latency.push(await latency(server, gens, z, result.pairs, f, base));
+        });
+    }
   } catch (e) {
     result.error = String(e instanceof Error ? e.message : e);
   } finally {
-    gens.close();
-    idleGens?.close();
-    if (server) {
-      result.serverNote = nativeNote(server.output());
-      await server.stop();
-    }
+    if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
   }
   return result;
 }

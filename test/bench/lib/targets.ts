@@ -82,6 +82,8 @@ export interface StartOptions {
   cpuProfDir?: string;
   /** Journal folder for ours+journal (made in tmp if not given). */
   dataDir?: string;
+  /** More node flags for the server (e.g. --trace-gc while looking for a stall). */
+  nodeFlags?: string[];
 }
 
 /** A free loopback port (bound and released). */
@@ -119,7 +121,7 @@ async function waitListening(port: number, child: ChildProcess, output: () => st
 }
 
 function command(spec: TargetSpec, opts: StartOptions): string[] {
-  const prof = opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
+  const prof = [...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []), ...(opts.nodeFlags ?? [])];
   switch (spec.name) {
     case TargetName.Ours:
     case TargetName.OursJournal:

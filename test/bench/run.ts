@@ -21,7 +21,8 @@
  * `--latency-idle=N` (the idle-connections latency run: N idle connections
  * held, then 50 % of that server's peak; default 10,000, 0 with --quick or to
  * skip it); `--idle-targets=ours,floor` (servers given that run; default ours
- * and the floor when selected).
+ * and the floor when selected); `--same-server` (latency runs on the
+ * throughput run's server process instead of a fresh process each).
  *
  * `npm run bench -- soak` and `npm run bench -- abuse` run the store
  * benchmarks instead (soak.ts, abuse.ts; issue 9).
@@ -57,6 +58,8 @@ const sizes: LoadSizes = quick
   : { conversations: 500, inflight: 16, generators: 2, warmupMs: 2000, durationMs: 10_000, fractions: [0.25, 0.5, 0.75], drainMs: 2000 };
 if (option('conversations')) sizes.conversations = Number(option('conversations'));
 if (option('duration')) sizes.durationMs = Number(option('duration'));
+// `--same-server`: latency runs on the throughput run's server process (default: a fresh one each; scenarios.ts LoadSizes.sameServer).
+sizes.sameServer = flag('same-server');
 /** Idle connections: bounded by the open-files limit of one process (server and generators alike). */
 const requestedIdle = Number(option('idle') ?? (quick ? 400 : 100_000));
 const rounds = Number(option('rounds') ?? (quick ? 1 : 2));
@@ -133,6 +136,7 @@ async function main(): Promise<void> {
   console.log(`bench: ${sizes.conversations} conversations x (visitor + agent), ${sizes.inflight} in flight, ${sizes.durationMs} ms windows, ${sizes.generators} generator processes`);
   console.log(
     `bench: latency at ${sizes.fractions.map((f) => `${f * 100}%`).join('/')} of ${latencyOfOurs ? 'our' : "each server's own"} peak; ` +
+      `each on ${sizes.sameServer ? "the throughput run's server process" : 'a fresh server process'}; ` +
       `idle-connections run: ${latencyIdle} idle held, then 50% of peak` +
       (latencyIdle < requestedLatencyIdle ? ` (capped from ${requestedLatencyIdle} by the open-files limit ${fdLimit})` : ''),
   );

@@ -77,7 +77,8 @@ export function renderMarkdown(r: BenchResult): string {
     `${r.date}, Node ${r.node}, uWebSockets.js ${r.uwsNative === undefined ? 'not loadable' : r.uwsNative ? 'native' : 'fallback'}. ` +
       `${r.sizes.conversations} conversations (visitor + subscribed agent each), ${r.sizes.inflight} sends in flight per visitor, ` +
       `${r.sizes.durationMs / 1000} s windows, ${r.sizes.generators} generator processes, ${r.rounds} round(s) in alternating order (means shown). ` +
-      `Latency runs (open loop) at fractions of ${r.latencyPeak === 'ours' ? 'our' : "each server's own"} closed-loop peak of the same run` +
+      `Latency runs (open loop) at fractions of ${r.latencyPeak === 'ours' ? 'our' : "each server's own"} closed-loop peak of the same run, ` +
+      `each on ${r.sizes.sameServer ? "the throughput run's server process" : 'a fresh server process (store on: the same data directory)'}` +
       `${r.latencyIdle ? `; the idle-connections runs hold ${r.latencyIdle} idle authenticated connections, then 50% of that server's peak` : ''}. ` +
       `Command: \`${r.command ?? `npm run bench${r.mode === 'quick' ? ' -- --quick' : ''}`}\`. Figures from a shared 2-core machine are noisy.`,
     '',
@@ -212,7 +213,7 @@ export function halfPeakLines(load: readonly LoadResult[], idle: readonly LoadRe
   return [
     `## Ack latency at half of peak (issue 16)`,
     '',
-    `Each server at 50% of ${latencyPeak === 'ours' ? 'our' : 'its own'} closed-loop peak, measured just before in the same run (open loop, latency from each send's scheduled instant). ` +
+    `Each server at 50% of ${latencyPeak === 'ours' ? 'our' : 'its own'} closed-loop peak, measured just before in the same run (open loop, latency from each send's scheduled instant; each latency run on a fresh server process unless \`--same-server\`). ` +
       'Server loop and GC are ours only (its /metrics over the window). A generator near 100% of a core, or with its own loop delay near the p99, measured itself rather than the server.',
     '',
     '| run | peak acked/s | offered msgs/s | send→ack p50 / **p99** / max, ms | send→deliver p99, ms | not acked + not delivered | server CPU % | server loop delay p99 / max, ms | server GC ms minor / major (count, lower bound) | generators CPU % (busiest one) | generator loop delay p99 / max, ms | load (1 min) |',

@@ -28,6 +28,16 @@ export interface LoadSizes {
   drainMs: number;
   /** Idle authenticated connections held open (from their own generators) during the latency runs; 0 or absent: none. */
   latencyIdle?: number;
+  /**
+   * Run the latency runs on the server process of the throughput run (true),
+   * instead of a fresh server process and generators for each (the default).
+   * With the store off a server keeps every message in memory, so after a
+   * throughput run it holds most of a million messages and each later run
+   * measures that run's leftovers (a larger heap to mark) as much as
+   * itself; with the store on the fresh process opens the same data
+   * directory (the store the throughput run filled), as after a restart.
+   */
+  sameServer?: boolean;
 }
 
 export interface ThroughputResult {
@@ -274,35 +284,70 @@ async function openIdle(gens: Generators, server: RunningServer, count: number, 
 /**
  * Throughput, then latency at `fractions` of `peak` (our peak; when absent,
  * this target's own), with `z.latencyIdle` idle connections held open during
- * the latency runs only. Returns what it measured even when a step fails.
+ * the latency runs only. Each latency run gets a fresh server process and
+ * generators (see `LoadSizes.sameServer`); ours with the store on keeps one
+ * data directory for all of them. Returns what it measured even when a step
+ * fails.
  */
 export async function runLoad(spec: TargetSpec, z: LoadSizes, round: number, peak: number | undefined, start: StartOptions = {}): Promise<LoadResult> {
   const result: LoadResult = { target: spec.name, round, pairs: 0, latency: [] };
-  let server: RunningServer | undefined;
-  const gens = Generators.start(z.generators);
   const idleCount = z.fractions.length ? (z.latencyIdle ?? 0) : 0;
-  // Their own processes, so the latency generators' CPU and event loops stay as without them.
-  const idleGens = idleCount > 0 ? Generators.start(idleGenerators(idleCount)) : undefined;
-  try {
-    server = await startTarget(spec, start);
-    result.pairs = await setupPairs(server, gens, z.conversations);
-    result.throughput = await throughput(server, gens, z);
-    const base = peak ?? result.throughput.ackedPerSec;
-    if (idleGens) {
-      result.latencyIdle = await openIdle(idleGens, server, idleCount, false);
-      await sleep(1000); // let the server settle after the connection burst
+  const ownDataDir = spec.name === 'ours+journal' && !start.dataDir ? mkdtempSync(join(tmpdir(), 'cs-bench-store-')) : undefined;
+  const options: StartOptions = { ...start, dataDir: start.dataDir ?? ownDataDir };
+  /** One server process with its conversations set up: `idle` idle connections opened (their own generators), then `work`. */
+  const phase = async (idle: number, work: (server: RunningServer, gens: Generators) => Promise<void>): Promise<void> => {
+    const gens = Generators.start(z.generators);
+    // Their own processes, so the latency generators' CPU and event loops stay as without them.
+    const idleGens = idle > 0 ? Generators.start(idleGenerators(idle)) : undefined;
+    let server: RunningServer | undefined;
+    try {
+      server = await startTarget(spec, options);
+      result.pairs = await setupPairs(server, gens, z.conversations);
+      if (idleGens) {
+        result.latencyIdle = await openIdle(idleGens, server, idle, false);
+        await sleep(1000); // let the server settle after the connection burst
+      }
+      await work(server, gens);
+    } finally {
+      gens.close();
+      idleGens?.close();
+      if (server) {
+        result.serverNote ??= nativeNote(server.output());
+        if (start.nodeFlags?.length) result.serverOutput = (result.serverOutput ?? '') + server.output();
+        await server.stop();
+      }
     }
-    for (const f of z.fractions) result.latency.push(await latency(server, gens, z, result.pairs, f, base));
+  };
+  try {
+    if (z.sameServer) {
+      await phase(0, async (server, gens) => {
+        result.throughput = await throughput(server, gens, z);
+        const base = peak ?? result.throughput.ackedPerSec;
+        if (idleCount > 0) {
+          const idleGens = Generators.start(idleGenerators(idleCount));
+          try {
+            result.latencyIdle = await openIdle(idleGens, server, idleCount, false);
+            await sleep(1000);
+            for (const f of z.fractions) result.latency.push(await latency(server, gens, z, result.pairs, f, base));
+          } finally {
+            idleGens.close();
+          }
+        } else for (const f of z.fractions) result.latency.push(await latency(server, gens, z, result.pairs, f, base));
+      });
+    } else {
+      await phase(0, async (server, gens) => {
+        result.throughput = await throughput(server, gens, z);
+      });
+      const base = peak ?? result.throughput!.ackedPerSec;
+      for (const f of z.fractions)
+        await phase(idleCount, async (server, gens) => {
+          result.latency.push(await latency(server, gens, z, result.pairs, f, base));
+        });
+    }
   } catch (e) {
     result.error = String(e instanceof Error ? e.message : e);
   } finally {
-    gens.close();
-    idleGens?.close();
-    if (server) {
-      result.serverNote = nativeNote(server.output());
-      if (start.nodeFlags?.length) result.serverOutput = server.output();
-      await server.stop();
-    }
+    if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
   }
   return result;
 }

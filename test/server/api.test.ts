@@ -331,6 +331,8 @@ describe('conversations', () => {
     expectError(await agent.get('/api/conversations?status=closed'), 400, 'bad_request');
     expectError(await agent.get('/api/conversations?limit=abc'), 400, 'bad_request');
     expectError(await agent.get('/api/conversations?limit=0'), 400, 'bad_request');
+    expectError(await agent.get(`/api/conversations?q=${'x'.repeat(201)}`), 400, 'bad_request');
+    expectError(await agent.get('/api/conversations?q=beeswax&limit=501'), 400, 'bad_request');
 
     const read = await agent.get<{ messages: { seq: number; text: string; sender_role: string }[]; has_more: boolean }>(`/api/conversations/${id}?after_seq=1`);
     assert.equal(read.status, 200);

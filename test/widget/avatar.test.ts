@@ -10,6 +10,7 @@ import { render } from 'lit';
 import { cs } from '../../proto/gen/chat.js';
 import type { ConversationInfo } from '../../widget/src/core/types.js';
 import { avatar, avatarHue, initials } from '../../widget/src/elements/inbox-views.js';
+import { textOn } from '../../widget/src/elements/initials.js';
 import { inboxListStyles } from '../../widget/src/elements/inbox-list-styles.js';
 import { assert, assertEqual } from './helpers.js';
 
@@ -83,5 +84,21 @@ describe('avatar colours', () => {
     host.remove();
     assert(worst.ratio >= 4.5, `hue ${worst.hue} has ${worst.ratio.toFixed(2)}:1`);
     assert(avatarHue('any id') >= 0 && avatarHue('any id') < 360, 'ids map into 0..359');
+  });
+
+  it('an account colour of any choice gets initials at 4.5:1 or more (white or black)', () => {
+    const hex = (n: number): string => `#${n.toString(16).padStart(6, '0')}`;
+    let worst = { color: '', ratio: Infinity };
+    // Every 12-bit colour, spread over the 24-bit space, plus the colours new accounts get in turn (server/src/accounts/accounts.ts).
+    const colors = ['#2563eb', '#7c3aed', '#db2777', '#ea580c', '#16a34a', '#0891b2', '#4f46e5', '#b45309'];
+    for (let i = 0; i < 4096; i++) colors.push(hex(((i >> 8) & 15) * 0x110000 + ((i >> 4) & 15) * 0x1100 + (i & 15) * 0x11));
+    for (const color of colors) {
+      const n = Number.parseInt(color.slice(1), 16);
+      const ratio = contrast(`rgb(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255})`, textOn(color) === '#ffffff' ? 'rgb(255, 255, 255)' : 'rgb(0, 0, 0)');
+      if (ratio < worst.ratio) worst = { color, ratio };
+    }
+    assert(worst.ratio >= 4.5, `${worst.color} has ${worst.ratio.toFixed(2)}:1`);
+    assertEqual(textOn('#16a34a'), '#000000', 'the green new accounts may get reads in black');
+    assertEqual(textOn('#4f46e5'), '#ffffff', 'indigo in white');
   });
 });

@@ -24,6 +24,29 @@ export interface InviteJson {
   readonly expires_at: number;
 }
 
+/** A conversation as `GET /api/conversations` lists it. */
+export interface ConversationJson {
+  readonly id: string;
+  readonly site: string;
+  readonly topic: string;
+  readonly status: 'open' | 'pending' | 'resolved';
+  readonly assignee_id: string;
+  readonly visitor_id: string;
+  readonly visitor_user_id: string;
+  readonly visitor_name: string;
+  readonly visitor_email: string;
+  readonly last_seq: number;
+  readonly preview: string;
+  readonly preview_sender_id?: string;
+  readonly preview_sender_role?: string;
+  readonly preview_note?: boolean;
+  readonly unread: number;
+  readonly created_at: number;
+  readonly last_activity_at: number;
+  /** With `q`: an excerpt of the newest message that matched. */
+  readonly match?: { readonly seq: number; readonly text: string; readonly sent_at: number };
+}
+
 /** A sign-in session of an account. */
 export interface SessionJson {
   readonly id: string;
@@ -161,8 +184,8 @@ export class AdminApi {
     return (await this.call<{ invites: InviteJson[] }>('GET', '/api/invites')).invites;
   }
 
-  /** Makes an invite; the answer's `url` is the one-time link (shown once). */
-  createInvite(role: string, email: string, extra: Record<string, unknown> = {}): Promise<{ invite: InviteJson; url: string }> {
+  /** Makes an invite; the answer's `url` is the one-time link (shown once), `mail` whether it was also emailed. */
+  createInvite(role: string, email: string, extra: Record<string, unknown> = {}): Promise<{ invite: InviteJson; url: string; mail: { sent: boolean; to: string; problem: string } }> {
     return this.call('POST', '/api/invites', { role, ...(email ? { email } : {}), ...extra });
   }
 
@@ -179,9 +202,10 @@ export class AdminApi {
   }
 
   /** Ids of the conversations matching `q` (name, email, topic, message text), newest activity first. */
-  async searchConversations(q: string): Promise<string[]> {
-    const answer = await this.call<{ conversations: { id: string }[] }>('GET', `/api/conversations?q=${encodeURIComponent(q)}&limit=500`);
-    return answer.conversations.map((c) => c.id);
+  /** Every stored conversation matching `q` (at most `limit`), newest activity first, with the matching message's excerpt. */
+  async searchConversations(q: string, limit = 500): Promise<{ conversations: ConversationJson[]; hasMore: boolean }> {
+    const answer = await this.call<{ conversations: ConversationJson[]; has_more?: boolean }>('GET', `/api/conversations?q=${encodeURIComponent(q)}&limit=${limit}`);
+    return { conversations: answer.conversations, hasMore: answer.has_more === true };
   }
 
   settings(): Promise<SettingsJson> {

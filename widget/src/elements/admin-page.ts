@@ -6,6 +6,7 @@
 import { LitElement, html, nothing, type TemplateResult } from 'lit';
 import type { AdminApi } from './admin-api.js';
 import { adminStyles } from './admin-styles.js';
+import { initials, textOn } from './initials.js';
 import { workbenchStrings, type WorkbenchStrings } from './workbench-i18n.js';
 
 export abstract class AdminPageElement extends LitElement {
@@ -70,9 +71,10 @@ export abstract class AdminPageElement extends LitElement {
   }
 }
 
-/** The avatar: initial on the account's colour, with the online dot when `online` is given. */
+/** The avatar: initials (initials.ts) on the account's colour, with the online dot when `online` is given. */
 export function avatar(name: string, color: string, online?: boolean): TemplateResult {
-  return html`<span class="avatar" style=${`background:${/^#[0-9a-f]{6}$/i.test(color) ? color : '#6b7280'}`} aria-hidden="true"
-    >${(name.trim()[0] ?? '?').toUpperCase()}${online === undefined ? nothing : html`<i class=${online ? 'dot on' : 'dot'}></i>`}</span
+  const background = /^#[0-9a-f]{6}$/i.test(color) ? color : '#6b7280';
+  return html`<span class="avatar" style=${`background:${background};color:${textOn(background)}`} aria-hidden="true"
+    >${initials(name)}${online === undefined ? nothing : html`<i class=${online ? 'dot on' : 'dot'}></i>`}</span
   >`;
 }

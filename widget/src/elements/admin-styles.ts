@@ -36,6 +36,7 @@ export const adminStyles = css`
   .actions { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; }
   .error { padding: 8px 12px; border-radius: 8px; background: #fee2e2; color: #991b1b; }
   .ok { padding: 8px 12px; border-radius: 8px; background: #dcfce7; color: #166534; }
+  .warn { padding: 8px 12px; border-radius: 8px; background: #fef3c7; color: #92400e; }
   .muted { color: #4b5563; font-size: 13px; }
   .badge { font-size: 11px; font-weight: 700; padding: 2px 8px; border-radius: 999px; background: #e5e7eb; color: #374151; white-space: nowrap; }
   .badge.owner { background: #ede9fe; color: #5b21b6; }
@@ -80,7 +81,9 @@ export const adminShellStyles = css`
   @media (max-width: 760px) {
     .bar { padding: 10px 12px; }
     .layout { grid-template-columns: 1fr; padding: 10px 12px; gap: 10px; }
-    nav ul { display: flex; overflow-x: auto; gap: 4px; }
-    nav a { white-space: nowrap; padding: 8px 10px; }
+    /* Every page one tap away and none cut off: a two-column grid of tabs, not a strip that scrolls sideways. */
+    nav ul { grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 4px; }
+    nav a { padding: 10px 12px; text-align: center; background: #fff; border: 1px solid #e5e7eb; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+    nav a[aria-current='page'] { border-color: #c7d2fe; }
   }
 `;

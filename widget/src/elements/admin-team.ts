@@ -7,9 +7,11 @@
  * one themselves); the page offers only what they allow and shows any
  * refusal as the server words it.
  *
- * Email hook: when outbound mail is configured (the email issue adds an
- * `email` section with `configured: true` to `GET /api/settings`), the
- * invite form offers "Also email it" and sends `send_email: true`.
+ * Invites by email: when the server sends email (`GET /api/email/status`),
+ * an invite with an address is mailed to it at once (a checkbox, on by
+ * default, as Chatwoot and Intercom do when a teammate is added by
+ * address) and the page says "Invite sent to …"; the link is shown to copy
+ * either way. While email is off the form says so: invites are links.
  */
 import { html, nothing, type TemplateResult } from 'lit';
 import type { InviteJson, TeamAccount } from './admin-api.js';
@@ -28,6 +30,7 @@ export class CsAdminTeam extends AdminPageElement {
     link: { state: true },
     copied: { state: true },
     canEmail: { state: true },
+    mailNote: { state: true },
   };
 
   /** The signed-in account. */
@@ -37,8 +40,10 @@ export class CsAdminTeam extends AdminPageElement {
   /** The invite link just made (shown once). */
   declare private link: string;
   declare private copied: boolean;
-  /** Outbound mail is configured (see the email hook above). */
+  /** The server sends email (see above). */
   declare private canEmail: boolean;
+  /** What became of mailing the invite just made ('' none asked). */
+  declare private mailNote: { ok: boolean; text: string } | undefined;
 
   constructor() {
     super();
@@ -47,6 +52,7 @@ export class CsAdminTeam extends AdminPageElement {
     this.link = '';
     this.copied = false;
     this.canEmail = false;
+    this.mailNote = undefined;
   }
 
   private get isAdmin(): boolean {
@@ -57,8 +63,10 @@ export class CsAdminTeam extends AdminPageElement {
     this.accounts = await this.api.accounts();
     if (this.isAdmin) {
       this.invites = await this.api.invites();
-      const settings = (await this.api.settings()) as unknown as { email?: { configured?: boolean } };
-      this.canEmail = settings.email?.configured === true;
+      this.canEmail = await this.api.emailStatus().then(
+        (status) => status.enabled,
+        () => false,
+      );
     }
   }
 
@@ -74,12 +82,15 @@ export class CsAdminTeam extends AdminPageElement {
     const data = new FormData(form);
     const role = String(data.get('role') ?? 'agent');
     const email = String(data.get('email') ?? '').trim();
-    const body = this.canEmail && data.get('send_email') ? { send_email: true } : {};
+    const mail = this.canEmail && email !== '' && data.get('send_email') !== null;
+    const body = this.canEmail && email ? { send_email: mail } : {};
     this.link = '';
     this.copied = false;
+    this.mailNote = undefined;
     void this.run('', async () => {
       const made = await this.api.createInvite(role, email, body);
       this.link = made.url;
+      if (mail) this.mailNote = made.mail.sent ? { ok: true, text: this.t.inviteMailed(made.mail.to) } : { ok: false, text: this.t.inviteNotMailed(made.mail.problem) };
       form.reset();
       this.invites = await this.api.invites();
     });
@@ -171,9 +182,12 @@ export class CsAdminTeam extends AdminPageElement {
           </label>
           <label>${t.emailOptional} <input name="email" type="email" autocomplete="off" /></label>
         </div>
-        ${this.canEmail ? html`<label class="inline"><input type="checkbox" name="send_email" /> ${t.alsoEmail}</label>` : nothing}
+        ${this.canEmail
+          ? html`<label class="inline"><input type="checkbox" name="send_email" checked /> ${t.alsoEmail}</label>`
+          : html`<p class="muted">${t.inviteEmailOff}</p>`}
         <div class="actions"><button type="submit" class="primary" ?disabled=${this.busy}>${t.createInvite}</button></div>
       </form>
+      ${this.mailNote ? html`<p class=${this.mailNote.ok ? 'ok' : 'warn'} role="status">${this.mailNote.text}</p>` : nothing}
       ${this.link
         ? html`<div>
             <label for="invite-link">${t.inviteLink}</label>

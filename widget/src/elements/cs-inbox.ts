@@ -48,7 +48,8 @@ import { inboxSidebar } from './inbox-sidebar.js';
 import { inboxStyles } from './inbox-styles.js';
 import { emptyThread, lightbox, threadPane, threadRow } from './inbox-thread.js';
 import { inboxThreadStyles } from './inbox-thread-styles.js';
-import { inboxTopbar } from './inbox-topbar.js';
+import { inboxTopbar, TopbarMenu } from './inbox-topbar.js';
+import { inboxTopbarStyles } from './inbox-topbar-styles.js';
 import { detailsPanel, filesPanel } from './inbox-views.js';
 import type { MessageViewContext } from './message-list.js';
 import { MessageRows } from './message-rows.js';
@@ -95,6 +96,8 @@ export class CsInbox extends LitElement {
   private readonly directory = new InboxDirectory(this);
   /** The search box over the list (inbox-search.ts). */
   private readonly search = new InboxSearch(this);
+  /** The top bar's overflow menu on narrow screens (inbox-topbar.ts). */
+  private readonly menu = new TopbarMenu(this);
   /** Agents online at the last render: a change reads the team again (who is online). */
   private onlineSeen = -1;
   /** The shared windowed rendering of long timelines (the same as `<cs-chat>`'s). */
@@ -184,7 +187,7 @@ export class CsInbox extends LitElement {
     if (this.inbox.phase === InboxPhase.SignedOut) return this.gate.render();
     if (this.inbox.phase === InboxPhase.Connecting) return connectingScreen(this.inbox, this.t);
     return html`
-      ${inboxTopbar(this.inbox, this.t, () => this.requestUpdate())}
+      ${inboxTopbar(this.inbox, this.t, this.menu, () => this.requestUpdate())}
       ${this.inbox.notice ? html`<div class="notice" role="alert">${this.inbox.notice}</div>` : nothing}
       ${paneSwitcher(this.pane, !!this.inbox.selectedId, (pane) => (this.pane = pane), this.t)}
       <div class="cols" data-pane=${this.pane}>
@@ -290,7 +293,7 @@ export class CsInbox extends LitElement {
     void this.inbox.send(text, { note, quoteSeq });
   }
 
-  static override styles = [resetStyles, messageStyles, inboxStyles, inboxListStyles, inboxThreadStyles, inboxDetailsStyles];
+  static override styles = [resetStyles, messageStyles, inboxStyles, inboxTopbarStyles, inboxListStyles, inboxThreadStyles, inboxDetailsStyles];
 }
 
 customElements.define('cs-inbox', CsInbox);

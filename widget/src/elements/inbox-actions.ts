@@ -8,6 +8,7 @@ import { html, nothing, type TemplateResult } from 'lit';
 import { cs } from '../../../proto/gen/chat.js';
 import type { ConversationInfo } from '../core/types.js';
 import type { AccountInfo } from './inbox-account.js';
+import { initials, textOn } from './initials.js';
 import type { TransferTarget } from './inbox-directory.js';
 import type { WorkbenchStrings } from './workbench-i18n.js';
 
@@ -65,8 +66,8 @@ export function adminLinks(account: AccountInfo | undefined, t: WorkbenchStrings
 
 /** Who is signed in: an account links to its profile page; a service token shows its agent id. */
 export function meBadge(account: AccountInfo | undefined, agentId: string, name: string): TemplateResult {
-  const initial = name.slice(0, 1).toUpperCase();
+  const initial = initials(name);
   return account
-    ? html`<a class="me" href="/agent/profile" title=${account.email}><span class="me-avatar" aria-hidden="true" style=${`background:${account.avatar_color}`}>${initial}</span>${name}</a>`
+    ? html`<a class="me" href="/agent/profile" title=${account.email}><span class="me-avatar" aria-hidden="true" style=${`background:${account.avatar_color};color:${textOn(account.avatar_color)}`}>${initial}</span>${name}</a>`
     : html`<span class="me" title=${agentId}><span class="me-avatar" aria-hidden="true">${initial}</span>${name}</span>`;
 }

@@ -17,6 +17,8 @@ export interface InboxStrings {
   readonly soundTitle: string;
   readonly sound: (on: boolean) => string;
   readonly signOut: string;
+  /** The top bar's overflow menu button (narrow screens). */
+  readonly menu: string;
   readonly inboxNav: string;
   readonly filterConversations: string;
   readonly filterLabel: (filter: string) => string;
@@ -125,6 +127,7 @@ const en: InboxStrings = {
   soundTitle: 'Sound alerts for new messages',
   sound: (on) => `Sound ${on ? 'on' : 'off'}`,
   signOut: 'Sign out',
+  menu: 'Menu',
   inboxNav: 'Inbox',
   filterConversations: 'Filter conversations',
   filterLabel: (f) => ({ mine: 'Mine', unassigned: 'Unassigned', all: 'All', resolved: 'Resolved' })[f] ?? f,
@@ -232,6 +235,7 @@ const zh: InboxStrings = {
   soundTitle: '新消息提示音',
   sound: (on) => `提示音：${on ? '开' : '关'}`,
   signOut: '退出登录',
+  menu: '菜单',
   inboxNav: '收件箱',
   filterConversations: '筛选对话',
   filterLabel: (f) => ({ mine: '我的', unassigned: '未分配', all: '全部', resolved: '已解决' })[f] ?? f,

@@ -173,6 +173,19 @@ export const inboxListStyles = css`
     font-size: 13px;
     color: #4b5563;
   }
+  /* A search hit's excerpt: two lines, so the marked words show in a narrow column. */
+  .preview.excerpt {
+    white-space: normal;
+    display: -webkit-box;
+    -webkit-box-orient: vertical;
+    -webkit-line-clamp: 2;
+    overflow-wrap: anywhere;
+  }
+  .preview mark {
+    background: #fef08a;
+    color: #1f2937;
+    border-radius: 2px;
+  }
   .unread {
     flex: none;
     min-width: 20px;

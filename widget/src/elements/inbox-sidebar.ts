@@ -2,12 +2,14 @@
  * The workbench's conversation list column: the search box, the filter tabs
  * (arrow keys move between them and activate them) and the list itself, a
  * listbox whose arrow keys, Home and End move through the conversations and
- * open them. A view: `<cs-inbox>` passes in the state and the callbacks.
+ * open them. While a search is on, the list and the tab counts are what it
+ * found (inbox-search.ts). A view: `<cs-inbox>` passes in the state and the
+ * callbacks.
  */
 import { html, type TemplateResult } from 'lit';
 import type { InboxController } from './inbox-controller.js';
 import type { InboxDirectory } from './inbox-directory.js';
-import { FILTER_LABELS, filterCounts, type InboxFilter } from './inbox-model.js';
+import { FILTER_LABELS, filterCounts, visibleConversations, type InboxFilter } from './inbox-model.js';
 import { InboxSearch } from './inbox-search.js';
 import { conversationOption } from './inbox-views.js';
 import type { WorkbenchStrings } from './workbench-i18n.js';
@@ -28,8 +30,11 @@ export interface SidebarView {
 /** The list column. */
 export function inboxSidebar(v: SidebarView): TemplateResult {
   const { inbox, search, t } = v;
-  const counts = filterCounts(inbox.allConversations, inbox.agentId);
-  const list = search.filter(inbox.conversations);
+  // While a search is on, the tabs count what it found (over every stored conversation), not what is loaded.
+  const scope = search.scope(inbox.allConversations);
+  const counts = filterCounts(scope, inbox.agentId);
+  const list = visibleConversations(scope, inbox.filter, inbox.agentId);
+  const more = search.active && search.truncated ? '+' : '';
   const sites = InboxSearch.sites(inbox.allConversations);
   const focusId = list.some((c) => c.id === inbox.selectedId) ? inbox.selectedId : list[0]?.id;
   const now = Date.now();
@@ -47,7 +52,7 @@ export function inboxSidebar(v: SidebarView): TemplateResult {
           data-filter=${filter}
           @click=${() => inbox.setFilter(filter)}
         >
-          ${t.filterLabel(filter)}<span class="count"><span class="sr-only">, </span>${counts[filter]}</span>
+          ${t.filterLabel(filter)}<span class="count"><span class="sr-only">, </span>${counts[filter]}${more}</span>
         </button>`,
       )}
     </div>
@@ -64,6 +69,7 @@ export function inboxSidebar(v: SidebarView): TemplateResult {
                 t,
                 agentName: (id) => v.directory.nameOf(id),
                 showSite: sites.length > 1,
+                excerpt: search.excerpt(info.id),
               }),
             )}
           </ul>`
@@ -86,7 +92,7 @@ function onTabKey(v: SidebarView, e: KeyboardEvent): void {
 
 /** Arrow keys, Home and End move through the list and open the conversation. */
 function onListKey(v: SidebarView, e: KeyboardEvent): void {
-  const list = v.search.filter(v.inbox.conversations);
+  const list = visibleConversations(v.search.scope(v.inbox.allConversations), v.inbox.filter, v.inbox.agentId);
   const current = (e.target as HTMLElement).closest<HTMLElement>('[role=option]')?.dataset['id'];
   const i = list.findIndex((c) => c.id === current);
   const next: Record<string, number> = { ArrowDown: i + 1, ArrowUp: i - 1, Home: 0, End: list.length - 1 };

@@ -168,17 +168,6 @@ export const inboxStyles = css`
     }
   }
 
-  /* Top bar. */
-  .topbar {
-    flex: none;
-    display: flex;
-    align-items: center;
-    gap: 8px;
-    height: 56px;
-    padding: 0 16px;
-    background: #fff;
-    border-bottom: 1px solid var(--_line);
-  }
   .brand {
     display: flex;
     align-items: center;
@@ -202,54 +191,6 @@ export const inboxStyles = css`
   }
   .brand.big {
     font-size: 20px;
-  }
-  .conn {
-    display: flex;
-    align-items: center;
-    gap: 6px;
-    font-size: 12px;
-    color: #b45309;
-    background: #fffbeb;
-    padding: 3px 10px;
-    border-radius: 999px;
-  }
-  .conn i {
-    width: 7px;
-    height: 7px;
-    border-radius: 50%;
-    background: currentColor;
-  }
-  .conn.ok {
-    color: #15803d;
-    background: #f0fdf4;
-  }
-  .spacer {
-    flex: 1;
-  }
-  .topbar > * {
-    white-space: nowrap;
-  }
-  .me {
-    display: flex;
-    align-items: center;
-    gap: 8px;
-    font-size: 13px;
-    font-weight: 600;
-    color: inherit;
-    text-decoration: none;
-  }
-  a.me:hover {
-    text-decoration: underline;
-  }
-  .me-avatar {
-    display: grid;
-    place-items: center;
-    width: 30px;
-    height: 30px;
-    border-radius: 50%;
-    background: #1f2937;
-    color: #fff;
-    font-size: 13px;
   }
 
   .notice {
@@ -303,13 +244,6 @@ export const inboxStyles = css`
     .details {
       border-left: 0;
     }
-    .topbar {
-      flex-wrap: wrap;
-      height: auto;
-      min-height: 56px;
-      padding: 8px 12px;
-      row-gap: 4px;
-    }
     .tabs {
       flex-wrap: wrap;
     }
@@ -332,14 +266,6 @@ export const inboxStyles = css`
     }
     .sidebar {
       border-right: 0;
-    }
-    .topbar .muted,
-    .me,
-    .spacer {
-      display: none;
-    }
-    .topbar button {
-      padding: 4px 8px;
     }
     .actions {
       flex-wrap: wrap;

@@ -9,28 +9,12 @@ import { styleMap } from 'lit/directives/style-map.js';
 import type { ConversationInfo, TimelineItem } from '../core/types.js';
 import { httpBase } from '../transport/http-base.js';
 import { formatSize } from './file-views.js';
+import { initials } from './initials.js';
 import { shortAge, statusLabel, visitorLabel } from './inbox-model.js';
 import { RoleCode } from './message-list.js';
 import type { WorkbenchStrings } from './workbench-i18n.js';
 
-const HAN = /\p{Script=Han}/u;
-
-/**
- * Initials for an avatar: "Ada Lovelace" -> "AL". A name in Chinese
- * characters shows its last two, the given name ("王小明" -> "小明", "张三"
- * -> "张三"), as DingTalk, WeCom and Feishu avatars do. Counted in code
- * points, so a character outside the BMP (𠮷) is never cut in half.
- */
-export function initials(label: string): string {
-  const clean = label.replace(/[^\p{L}\p{M}\p{N}\s]/gu, ' ').trim();
-  const chars = Array.from(clean.replace(/\s+/g, ''));
-  if (chars.length === 0) return '?';
-  if (chars.every((c) => HAN.test(c))) return chars.slice(-2).join('');
-  const words = clean.split(/\s+/);
-  const first = Array.from(words[0]!)[0]!;
-  const last = words.length > 1 ? Array.from(words[words.length - 1]!)[0]! : '';
-  return (first + last).toUpperCase();
-}
+export { initials } from './initials.js';
 
 /** A soft, stable avatar colour from an id. */
 export function avatarHue(id: string): number {
@@ -68,7 +52,18 @@ export function previewLine(info: ConversationInfo, agentId: string, t?: Workben
  */
 export function conversationOption(
   info: ConversationInfo,
-  opts: { agentId: string; selected: boolean; focusable: boolean; nowMs: number; onPick: () => void; t: WorkbenchStrings; agentName: (id: string) => string; showSite?: boolean },
+  opts: {
+    agentId: string;
+    selected: boolean;
+    focusable: boolean;
+    nowMs: number;
+    onPick: () => void;
+    t: WorkbenchStrings;
+    agentName: (id: string) => string;
+    showSite?: boolean;
+    /** A search hit: the matching message's excerpt, shown instead of the preview. */
+    excerpt?: TemplateResult;
+  },
 ): TemplateResult {
   const status = statusLabel(info.status);
   const t = opts.t;
@@ -90,7 +85,7 @@ export function conversationOption(
         >
       </span>
       <span class="conv-bottom">
-        <span class="preview">${previewLine(info, opts.agentId, t)}</span>
+        ${opts.excerpt ? html`<span class="preview excerpt">${opts.excerpt}</span>` : html`<span class="preview">${previewLine(info, opts.agentId, t)}</span>`}
         ${info.unread ? html`<span class="unread">${info.unread > 99 ? '99+' : info.unread}<span class="sr-only">${t.unreadSr}</span></span>` : nothing}
       </span>
       <span class="conv-meta">

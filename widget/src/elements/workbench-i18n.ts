@@ -43,6 +43,10 @@ export interface AdminStrings {
   readonly copied: string;
   readonly inviteOnce: string;
   readonly alsoEmail: string;
+  /** Under the invite form while the server sends no email. */
+  readonly inviteEmailOff: string;
+  readonly inviteMailed: (email: string) => string;
+  readonly inviteNotMailed: (problem: string) => string;
   readonly pendingInvites: string;
   readonly noInvites: string;
   readonly inviteFor: (role: string, email: string) => string;
@@ -148,7 +152,10 @@ const en: AdminStrings = {
   copyLink: 'Copy link',
   copied: 'Copied',
   inviteOnce: 'Works once, for 7 days. It is shown only now: copy it before you leave this page.',
-  alsoEmail: 'Also email it',
+  alsoEmail: 'Email the invite link to this address',
+  inviteEmailOff: 'Email is off on this server, so invites are not mailed: copy the link and send it yourself.',
+  inviteMailed: (email) => `Invite sent to ${email}. The link below works too.`,
+  inviteNotMailed: (problem) => `The invite was not emailed (${problem}).`,
   pendingInvites: 'Pending invites',
   noInvites: 'No pending invites.',
   inviteFor: (role, email) => `${role}${email ? ` · ${email}` : ''}`,
@@ -251,7 +258,10 @@ const zh: AdminStrings = {
   copyLink: '复制链接',
   copied: '已复制',
   inviteOnce: '仅可使用一次，7 天内有效。链接只显示这一次，请在离开本页前复制。',
-  alsoEmail: '同时发送邮件',
+  alsoEmail: '将邀请链接发送到此邮箱',
+  inviteEmailOff: '此服务器未开启邮件，邀请不会通过邮件发送：请复制链接自行发送。',
+  inviteMailed: (email) => `邀请已发送至 ${email}。下方链接同样可用。`,
+  inviteNotMailed: (problem) => `邀请未能通过邮件发送（${problem}）。`,
   pendingInvites: '待接受的邀请',
   noInvites: '没有待接受的邀请。',
   inviteFor: (role, email) => `${role}${email ? ` · ${email}` : ''}`,

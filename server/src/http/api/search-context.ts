@@ -34,7 +34,7 @@ export function searchTerms(q: string): { readonly terms: readonly string[]; rea
 /** A short excerpt of `text` around `at`, with ellipses where it was cut. */
 function excerpt(text: string, at: number, length: number): string {
   const flat = text.replace(/\s+/g, ' ');
-  const start = Math.max(0, Math.min(at - 40, flat.length - EXCERPT_CHARS));
+  const start = Math.max(0, Math.min(at - 24, flat.length - EXCERPT_CHARS));
   const end = Math.min(flat.length, Math.max(start + EXCERPT_CHARS, at + length));
   return `${start > 0 ? '…' : ''}${flat.slice(start, end).trim()}${end < flat.length ? '…' : ''}`;
 }

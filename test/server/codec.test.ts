@@ -38,7 +38,7 @@ test('the hand-written Ack frame is byte for byte what protobufjs encodes, and d
     if (next() < 0.8) ack.conversationId = pick(texts);
     if (next() < 0.8) ack.seq = pick(numbers);
     if (next() < 0.8) ack.serverTimeMs = pick([0, 1, Date.now(), 1e15 + 0.5, -3.5]);
-    if (next() < 0.8) ack.status = pick([0, 1, 2, 3]);
+    if (next() < 0.8) ack.status = pick([cs.v1.AckStatus.OK, cs.v1.AckStatus.DUPLICATE, cs.v1.AckStatus.REJECTED]);
     if (next() < 0.5) ack.reason = pick(texts);
     if (next() < 0.5) ack.retryAfterMs = pick(numbers);
     cases.push(ack);

@@ -32,7 +32,8 @@ class Host implements ReactiveControllerHost {
 describe('InboxSearch', () => {
   const realFetch = window.fetch;
   let answers: Record<string, { delayMs: number; conversations: ConversationJson[]; has_more?: boolean }> = {};
-  beforeEach(() => {
+  /** Answers `GET /api/conversations?q=` from `answers` (each test calls it first). */
+  const stubFetch = (): void => {
     answers = {};
     window.fetch = (async (input: RequestInfo | URL) => {
       const q = new URL(String(input)).searchParams.get('q') ?? '';
@@ -40,12 +41,13 @@ describe('InboxSearch', () => {
       await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
       return new Response(JSON.stringify({ conversations: answer.conversations, sites: ['acme'], has_more: answer.has_more ?? false }), { headers: { 'Content-Type': 'application/json' } });
     }) as typeof fetch;
-  });
+  };
   afterEach(() => {
     window.fetch = realFetch;
   });
 
   it('is made of what the server found, loaded ones live, unloaded ones from the answer, and counts them', async () => {
+    stubFetch();
     const loaded = [infoOfJson(json('c_live', { status: 'open', preview: 'live preview' })), infoOfJson(json('c_other'))];
     const liveNow = { ...loaded[0]!, assigneeId: 'me' };
     answers.teapot = {
@@ -75,6 +77,7 @@ describe('InboxSearch', () => {
   });
 
   it('ignores an older answer that arrives after a newer one', async () => {
+    stubFetch();
     answers.slow = { delayMs: 400, conversations: [json('c_slow')] };
     answers.fast = { delayMs: 0, conversations: [json('c_fast')] };
     const search = new InboxSearch(new Host());

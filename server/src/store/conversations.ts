@@ -3,8 +3,9 @@
  * the durable store (DESIGN.md §5). A conversation is keyed by site + visitor
  * + topic; its id is derived from that key, so the same visitor always lands
  * on the same line, and it exists in memory only until its first message
- * gives it a row (DESIGN.md §2). Each conversation has a random epoch (a
- * restart without a durable store changes it, §3.9), a contiguous seq, the
+ * gives it a row (DESIGN.md §2). Each conversation has an epoch (§3.9, see
+ * `epochFor`: the same across restarts with a durable store, a new one
+ * without), a contiguous seq, the
  * dedup of `(sender, client_msg_id) -> seq` (§3.4) and read/delivered
  * cursors per side.
  *
@@ -32,7 +33,7 @@
  * messages is ever dropped: memory then grows with the history (tests and
  * benchmarks only).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { cs } from '../../../proto/gen/chat.js';
 import { Quotas, type QuotaOptions } from './quotas.js';
 import type { BrowseFilter, ColdReader, ConversationRow, DurableStore, StoredMessage, VisitorProfile } from './records.js';
@@ -305,6 +306,28 @@ export function conversationIdFor(site: string, visitorId: string, topic: string
   return `c_${digest.slice(0, 22)}`;
 }
 
+/** A new random salt of derived epochs (hex, 128 bits). */
+export function newEpochSalt(): string {
+  return randomBytes(16).toString('hex');
+}
+
+/**
+ * The epoch a conversation gets when it is made in memory (DESIGN.md §3.9):
+ * derived from its id and a salt, 8 base64url characters. A conversation
+ * exists in memory before its first message gives it a row (§2), and the
+ * Welcome already names its epoch; a random one was a new epoch after every
+ * restart (or whenever the hot set dropped it), and a client that had seen
+ * the old one dropped its copy. With a durable store the salt is the
+ * database's (meta `epoch_salt`), so the epoch is the same on every start
+ * until the row keeps it for good; retention replaces the salt, so a deleted
+ * conversation that comes back gets a new epoch (its clients may hold the
+ * deleted seqs). Without one (`CS_JOURNAL=off`) the salt is random per
+ * process: a restart loses the messages and changes every epoch.
+ */
+export function epochFor(salt: string, conversationId: string): string {
+  return createHmac('sha256', salt).update(conversationId).digest('base64url').slice(0, 8);
+}
+
 /**
  * Visitor profiles: a bounded cache in front of the store's `visitors` table
  * (misses are cached too, so an anonymous visitor costs one lookup).
@@ -368,6 +391,8 @@ export class ConversationStore {
   /** Per-client limits on what may be stored (abuse). */
   readonly quotas: Quotas;
   private readonly cold: ColdReader | undefined;
+  /** Salt of the epochs of conversations made in memory (see `epochFor`). */
+  private epochSalt: string;
   private readonly budget: number;
   private readonly keep: number;
   private readonly maxTail: number;
@@ -403,6 +428,7 @@ export class ConversationStore {
     options: HotSetOptions = {},
   ) {
     this.cold = durable.persistent ? durable.reader : undefined;
+    this.epochSalt = this.cold?.epochSalt() || newEpochSalt();
     this.budget = options.hotSetBytes ?? 64 * 1024 * 1024;
     this.keep = options.keepPerConversation ?? 20;
     this.maxTail = Math.max(1, options.maxTailMessages ?? 200);
@@ -531,12 +557,12 @@ export class ConversationStore {
     return [...sites].sort();
   }
 
-  /** The conversation for site + visitor + topic, made (with a fresh random epoch, in memory only) if new. */
+  /** The conversation for site + visitor + topic, made (in memory only, with its derived epoch) if new. */
   getOrCreate(site: string, visitorId: string, topic: string, nowMs: number): { conversation: Conversation; created: boolean } {
     const id = conversationIdFor(site, visitorId, topic);
     const existing = this.get(id);
     if (existing) return { conversation: existing, created: false };
-    const conversation = new Conversation(id, site, visitorId, topic, randomBytes(6).toString('base64url'), nowMs, this.cold, 0, this.hooks);
+    const conversation = new Conversation(id, site, visitorId, topic, epochFor(this.epochSalt, id), nowMs, this.cold, 0, this.hooks);
     this.add(conversation);
     return { conversation, created: true };
   }
@@ -554,13 +580,15 @@ export class ConversationStore {
       return !this.inUse(id) && (!hot || (hot.pendingWrites === 0 && hot.status === cs.v1.ConversationStatus.RESOLVED && hot.lastActivityMs < beforeMs));
     });
     if (ids.length === 0) return 0;
+    // From now on conversations are made under a new salt: one deleted here that comes back gets a new epoch.
+    this.epochSalt = newEpochSalt();
     for (const id of ids) {
       this.purging.add(id);
       const hot = this.byId.get(id);
       if (hot) this.remove(hot);
     }
     try {
-      await this.durable.purge(ids);
+      await this.durable.purge(ids, this.epochSalt);
     } finally {
       for (const id of ids) this.purging.delete(id);
     }

@@ -97,6 +97,8 @@ export interface ColdReader {
   messages(conversationId: string, fromSeq: number, toSeq: number): StoredMessage[];
   /** The seq stored for (sender, client_msg_id) in the conversation, or 0. */
   findDuplicate(conversationId: string, senderId: string, clientMsgId: string): number;
+  /** Every (sender, client_msg_id) stored in the conversation (its id filter, conversations.ts); optional. */
+  clientIds?(conversationId: string): Iterable<[senderId: string, clientMsgId: string]>;
   /** Visitor messages with `afterSeq < seq <= toSeq`. */
   countVisitorMessages(conversationId: string, afterSeq: number, toSeq: number): number;
   /** The visitor's stored conversations, newest activity first, at most `limit`. */

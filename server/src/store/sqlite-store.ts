@@ -103,6 +103,8 @@ export class SqliteReader implements ColdReader {
       conversation: db.prepare(`SELECT ${CONVERSATION_COLUMNS} WHERE c.id = ?`),
       messages: db.prepare('SELECT * FROM messages WHERE conversation_id = ? AND seq BETWEEN ? AND ? ORDER BY seq'),
       duplicate: db.prepare('SELECT seq FROM messages WHERE conversation_id = ? AND sender_id = ? AND client_msg_id = ?').pluck(),
+      // Served by the dedup index alone (it holds both columns).
+      clientIds: db.prepare('SELECT sender_id, client_msg_id FROM messages WHERE conversation_id = ?').raw(),
       countVisitor: db.prepare('SELECT count(*) FROM messages WHERE conversation_id = ? AND seq > ? AND seq <= ? AND sender_role = ?').pluck(),
       ofVisitor: db.prepare(`SELECT ${CONVERSATION_COLUMNS} WHERE c.visitor_id = ? ORDER BY c.last_activity_ms DESC LIMIT ?`),
       countOfVisitor: db.prepare('SELECT count(*) FROM conversations WHERE visitor_id = ?').pluck(),
@@ -137,6 +139,10 @@ export class SqliteReader implements ColdReader {
 
   findDuplicate(conversationId: string, senderId: string, clientMsgId: string): number {
     return (this.statements.duplicate.get(conversationId, senderId, clientMsgId) as number | undefined) ?? 0;
+  }
+
+  clientIds(conversationId: string): Iterable<[senderId: string, clientMsgId: string]> {
+    return this.statements.clientIds.iterate(conversationId) as Iterable<[string, string]>;
   }
 
   countVisitorMessages(conversationId: string, afterSeq: number, toSeq: number): number {

@@ -16,7 +16,8 @@
  * `--no-conn` (skip idle connections and the reconnect storm);
  * `--no-profile`; `--profile=ours,floor` (servers profiled, default ours); `--no-load` (skip throughput and latency); `--no-watchers` (skip the few-agents-watching-many variant);
  * `--conversations=N`, `--idle=N`, `--duration=ms` (window),
- * `--rounds=N` (sizes); `--latency-peak=own|ours` (latency runs at fractions
+ * `--rounds=N` (sizes); `--fractions=0.25,0.5,0.75` (latency runs, fractions
+ * of peak); `--latency-peak=own|ours` (latency runs at fractions
  * of each server's own closed-loop peak, the default, or of ours);
  * `--latency-idle=N` (the idle-connections latency run: N idle connections
  * held, then 50 % of that server's peak; default 10,000, 0 with --quick or to
@@ -58,6 +59,8 @@ const sizes: LoadSizes = quick
   : { conversations: 500, inflight: 16, generators: 2, warmupMs: 2000, durationMs: 10_000, fractions: [0.25, 0.5, 0.75], drainMs: 2000 };
 if (option('conversations')) sizes.conversations = Number(option('conversations'));
 if (option('duration')) sizes.durationMs = Number(option('duration'));
+// `--fractions=0.5`: only the latency runs named (fractions of peak; default 0.25,0.5,0.75).
+if (option('fractions')) sizes.fractions = option('fractions')!.split(',').map(Number);
 // `--same-server`: latency runs on the throughput run's server process (default: a fresh one each; scenarios.ts LoadSizes.sameServer).
 sizes.sameServer = flag('same-server');
 /** Idle connections: bounded by the open-files limit of one process (server and generators alike). */

@@ -4,7 +4,8 @@
  * sound, notifications and sign-out in a "Menu" that opens, closes on
  * Escape and on a click outside) and at 1280 px shows them all inline; the
  * admin pages' navigation shows every page at 390 px with nothing scrolled
- * sideways or cut off. Screenshots of the inbox, the settings and the team
+ * sideways or cut off, and the long settings page has a section picker
+ * that jumps to a section. Screenshots of the inbox, the settings and the team
  * ("agents") pages at 390 and 1280 px, also in Chinese at 390.
  */
 import assert from 'node:assert/strict';
@@ -115,6 +116,19 @@ describe('workbench layout at 390 and 1280 px', () => {
         assert.ok(overflow <= 0, `nothing to scroll sideways (${overflow} px)`);
         assert.equal(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), true, 'the page itself does not scroll sideways');
         await page.screenshot({ path: shot(`layout-${path}-${width}.png`), fullPage: path === 'team' });
+        if (path !== 'settings') continue;
+        const picker = page.getByLabel('Go to section');
+        assert.equal(await picker.isVisible(), width < 760, 'the section picker is for phones');
+        if (width > 760) continue;
+        await picker.selectOption({ label: 'Email' });
+        const heading = page.getByRole('heading', { name: 'Email', exact: true });
+        await eventually(async () => {
+          const box = await heading.boundingBox();
+          const under = await picker.boundingBox();
+          assert.ok(box && under && box.y > under.y + under.height && box.y < 300, `the Email section is at the top, under the picker: ${JSON.stringify(box)}`);
+        });
+        assert.ok(await picker.isVisible(), 'the picker stays under the bar');
+        await page.screenshot({ path: shot('layout-settings-jump-390.png') });
       }
       await page.close();
     });

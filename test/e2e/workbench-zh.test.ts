@@ -48,6 +48,9 @@ describe('workbench in Chinese', () => {
     await page.getByRole('button', { name: '接手' }).waitFor({ timeout: UI_TIMEOUT_MS });
     await page.getByRole('textbox', { name: '回复' }).waitFor({ timeout: UI_TIMEOUT_MS });
     await page.getByRole('complementary', { name: '访客信息' }).getByText('访客 ID').waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.getByRole('region', { name: '此对话中的文件' }).getByText('还没有文件。').waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.getByText('图片和文件：点击附加、粘贴或拖放').waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.equal(await page.getByText(/Photos and files|No files yet/).count(), 0, 'no English left in the thread and the details');
     await page.screenshot({ path: shot('inbox-zh-1280.png') });
     await assertAccessible(page);
     await page.setViewportSize({ width: 390, height: 800 });

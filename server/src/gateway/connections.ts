@@ -102,15 +102,20 @@ export class Connections {
       ctx.hub.out.sendError(ws, cs.v1.ErrorCode.BAD_FRAME, 'empty or unknown frame body', { fatal: session.badFrames >= MAX_BAD_FRAMES });
       return;
     }
-    const failed = (error: unknown): void => {
-      ctx.log.error({ err: error, session: session.id, type: decoded.type }, 'handler failed');
-      ctx.hub.out.sendError(ws, cs.v1.ErrorCode.INTERNAL, 'internal error');
-    };
+    let pending: void | Promise<void>;
     try {
-      dispatch(ctx, ws, decoded, receivedMs)?.catch(failed);
+      pending = dispatch(ctx, ws, decoded, receivedMs);
     } catch (error) {
-      failed(error);
+      return this.failed(ws, decoded.type, error);
     }
+    // A closure only for the frames that went async (most finish in this turn).
+    if (pending) pending.catch((error: unknown) => this.failed(ws, decoded.type, error));
+  }
+
+  /** A handler threw (a bug): logged, the client gets Error INTERNAL, nothing else is touched. */
+  private failed(ws: Socket, type: string, error: unknown): void {
+    this.ctx.log.error({ err: error, session: ws.getUserData().session.id, type }, 'handler failed');
+    this.ctx.hub.out.sendError(ws, cs.v1.ErrorCode.INTERNAL, 'internal error');
   }
 
   /** A connection closed (by either side): everything it held is released. */

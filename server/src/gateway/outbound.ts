@@ -110,12 +110,19 @@ export class Outbound {
       const hides = slot <= Slot.VisitorLegacy && (visitorDiffers ??= messages.some(differsForVisitor));
       const downgraded = slot % 2 === 1 && (needsDowngrade ??= messages.some((m) => downgradesBelow(m.kind, 0)));
       const key = (hides ? 2 : 0) + (downgraded ? 1 : 0);
-      const level = downgraded ? 0 : SERVER_CORE_LEVEL;
-      const wire = (m: StoredMessage): cs.v1.Message.$Properties => (hides ? toVisitorWireMessage(m, level, this.attachments, conversation.visitorLang) : toWireMessage(m, level, this.attachments));
-      const bytes = (encoded[key] ??= encodeFrame({ deliver: { messages: messages.map(wire) } }));
+      const bytes = (encoded[key] ??= this.encodeDeliver(conversation, messages, hides, downgraded ? 0 : SERVER_CORE_LEVEL));
       this.publishOn(publisher, route.topics[slot], bytes, 'deliver');
     }
     this.markSlowWatchers(route);
+  }
+
+  /** One Deliver frame of `messages` as a visitor (`hides`) or an agent sees them, at a client's core `level`. */
+  private encodeDeliver(conversation: Conversation, messages: readonly StoredMessage[], hides: boolean, level: number): Uint8Array {
+    const wire: cs.v1.Message.$Properties[] = new Array(messages.length);
+    for (let i = 0; i < messages.length; i++) {
+      wire[i] = hides ? toVisitorWireMessage(messages[i]!, level, this.attachments, conversation.visitorLang) : toWireMessage(messages[i]!, level, this.attachments);
+    }
+    return encodeFrame({ deliver: { messages: wire } });
   }
 
   /**

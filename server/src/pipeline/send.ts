@@ -15,6 +15,9 @@ import { validateSend } from './validate.js';
 /** The quick replies of most messages: one shared empty list, not an array per message kept for as long as the message. */
 const NO_QUICK_REPLIES: readonly string[] = Object.freeze([]);
 
+/** The upload ids of a Send without files: one shared empty list, not an array per message. */
+const NO_FILES: readonly string[] = Object.freeze([]);
+
 /** How long a client should wait after "storage unavailable", ms. */
 export const STORAGE_RETRY_MS = 2000;
 
@@ -42,7 +45,7 @@ export function handleSend(ctx: PipelineDeps, caller: Caller, reply: Reply, send
   if (invalid) return reject(answer, invalid);
   const filtered = ctx.filter.apply(send.text ?? '');
   if (!filtered.ok) return reject(answer, filtered.reason);
-  const ids = (send.attachments ?? []).map((file) => file.id ?? '');
+  const ids = send.attachments?.length ? send.attachments.map((file) => file.id ?? '') : NO_FILES;
   const files = ctx.attachments.claimForSend(conversation.id, caller.userId, clientMsgId, ids, send.kind ?? cs.v1.MessageKind.TEXT);
   if (!files.ok) return reject(answer, files.reason);
 

@@ -3,8 +3,9 @@
  * (conversations.ts). A conversation is keyed by site + visitor + topic; its
  * id is derived from that key, so the same visitor always lands on the same
  * line, and it exists in memory only until its first message gives it a row
- * (DESIGN.md §2). Each conversation has a random epoch (a restart without a
- * durable store changes it, §3.9), a contiguous seq, the dedup of
+ * (DESIGN.md §2). Each conversation has an epoch (§3.9, see `epochFor`: the
+ * same across restarts with a durable store, a new one without), a
+ * contiguous seq, the dedup of
  * `(sender, client_msg_id) -> seq` (§3.4) and read/delivered cursors per
  * side.
  *
@@ -17,7 +18,7 @@
  * that misses the tail asks the store's unique index, unless the
  * conversation's id filter (id-filter.ts) proves the id was never stored.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { cs } from '../../../proto/gen/chat.js';
 import { IdFilter, pairFingerprint } from './id-filter.js';
 import type { ColdReader, ConversationRow, StoredMessage } from './records.js';
@@ -335,4 +336,26 @@ interface InFlightWrite {
 export function conversationIdFor(site: string, visitorId: string, topic: string): string {
   const digest = createHash('sha256').update(`${site}\u0000${visitorId}\u0000${topic}`).digest('base64url');
   return `c_${digest.slice(0, 22)}`;
+}
+
+/** A new random salt of derived epochs (hex, 128 bits). */
+export function newEpochSalt(): string {
+  return randomBytes(16).toString('hex');
+}
+
+/**
+ * The epoch a conversation gets when it is made in memory (DESIGN.md §3.9):
+ * derived from its id and a salt, 8 base64url characters. A conversation
+ * exists in memory before its first message gives it a row (§2), and the
+ * Welcome already names its epoch; a random one was a new epoch after every
+ * restart (or whenever the hot set dropped it), and a client that had seen
+ * the old one dropped its copy. With a durable store the salt is the
+ * database's (meta `epoch_salt`), so the epoch is the same on every start
+ * until the row keeps it for good; retention replaces the salt, so a deleted
+ * conversation that comes back gets a new epoch (its clients may hold the
+ * deleted seqs). Without one (`CS_JOURNAL=off`) the salt is random per
+ * process: a restart loses the messages and changes every epoch.
+ */
+export function epochFor(salt: string, conversationId: string): string {
+  return createHmac('sha256', salt).update(conversationId).digest('base64url').slice(0, 8);
 }

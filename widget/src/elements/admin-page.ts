@@ -3,14 +3,14 @@
  * and one way to run a call — busy while it runs, the server's refusal
  * shown as it is (role, validation), a confirmation when it worked.
  */
-import { LitElement, html, nothing, type TemplateResult } from 'lit';
+import { LitElement, html, nothing, type CSSResultGroup, type TemplateResult } from 'lit';
 import type { AdminApi } from './admin-api.js';
 import { adminStyles } from './admin-styles.js';
 import { initials, textOn } from './initials.js';
 import { workbenchStrings, type WorkbenchStrings } from './workbench-i18n.js';
 
 export abstract class AdminPageElement extends LitElement {
-  static override styles = adminStyles;
+  static override styles: CSSResultGroup = adminStyles;
 
   static override properties = {
     api: { attribute: false },

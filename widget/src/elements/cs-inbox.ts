@@ -272,7 +272,7 @@ export class CsInbox extends LitElement {
     const info = this.inbox.selectedId ? this.openInfo : undefined;
     return html`<aside class="details" part="details" aria-label=${this.t.visitorDetails}>
       ${info ? detailsPanel(info, this.t) : html`<p class="none">${this.t.detailsHere}</p>`}
-      ${info ? filesPanel(this.inbox.view.items, location.href) : nothing}
+      ${info ? filesPanel(this.inbox.view.items, location.href, this.t) : nothing}
     </aside>`;
   }
 

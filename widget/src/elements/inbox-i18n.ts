@@ -19,6 +19,13 @@ export interface InboxStrings {
   readonly signOut: string;
   /** The top bar's overflow menu button (narrow screens). */
   readonly menu: string;
+  /** Beside the attach button of the reply box. */
+  readonly attachHint: string;
+  /** The details panel's files section. */
+  readonly filesTitle: string;
+  readonly filesRegion: string;
+  readonly noFiles: string;
+  readonly fileByYou: string;
   readonly inboxNav: string;
   readonly filterConversations: string;
   readonly filterLabel: (filter: string) => string;
@@ -128,6 +135,11 @@ const en: InboxStrings = {
   sound: (on) => `Sound ${on ? 'on' : 'off'}`,
   signOut: 'Sign out',
   menu: 'Menu',
+  attachHint: 'Photos and files: attach, paste or drop',
+  filesTitle: 'Files',
+  filesRegion: 'Files in this conversation',
+  noFiles: 'No files yet.',
+  fileByYou: 'you',
   inboxNav: 'Inbox',
   filterConversations: 'Filter conversations',
   filterLabel: (f) => ({ mine: 'Mine', unassigned: 'Unassigned', all: 'All', resolved: 'Resolved' })[f] ?? f,
@@ -236,6 +248,11 @@ const zh: InboxStrings = {
   sound: (on) => `提示音：${on ? '开' : '关'}`,
   signOut: '退出登录',
   menu: '菜单',
+  attachHint: '图片和文件：点击附加、粘贴或拖放',
+  filesTitle: '文件',
+  filesRegion: '此对话中的文件',
+  noFiles: '还没有文件。',
+  fileByYou: '您',
   inboxNav: '收件箱',
   filterConversations: '筛选对话',
   filterLabel: (f) => ({ mine: '我的', unassigned: '未分配', all: '全部', resolved: '已解决' })[f] ?? f,

@@ -69,8 +69,8 @@ export function threadPane(v: ThreadView): TemplateResult {
       <div class="sentinel bottom"></div>
     </div>
     <div class="attach-row">
-      ${v.files?.attach('en')}
-      <span class="muted">Photos and files: attach, paste or drop</span>
+      ${v.files?.attach(t.lang)}
+      <span class="muted">${t.attachHint}</span>
       ${v.files?.notice()}
     </div>
     <cs-inbox-composer

@@ -134,21 +134,21 @@ export function detailsPanel(info: ConversationInfo, t: WorkbenchStrings): Templ
 }
 
 /** The conversation's files (of the loaded history), newest first: name, size, who sent it, a download link. */
-export function filesPanel(items: readonly TimelineItem[], server: string): TemplateResult {
+export function filesPanel(items: readonly TimelineItem[], server: string, t: WorkbenchStrings): TemplateResult {
   const base = httpBase(server);
   const files = items.flatMap((item) => (item.seq && item.attachments ? item.attachments.map((a) => ({ a, item })) : [])).reverse();
-  return html`<section class="files" aria-label="Files in this conversation">
-    <h3>Files</h3>
+  return html`<section class="files" aria-label=${t.filesRegion}>
+    <h3>${t.filesTitle}</h3>
     ${files.length
       ? html`<ul>
           ${files.map(
             ({ a, item }) => html`<li>
               <a href=${a.url.startsWith('/') ? base + a.url : a.url} target="_blank" rel="noopener" download=${a.name}>${a.name}</a>
-              <span class="muted">${formatSize(a.size)} · ${item.own ? 'you' : item.senderName || 'visitor'}</span>
+              <span class="muted">${formatSize(a.size)} · ${item.own ? t.fileByYou : item.senderName || t.visitor}</span>
             </li>`,
           )}
         </ul>`
-      : html`<p class="none">No files yet.</p>`}
+      : html`<p class="none">${t.noFiles}</p>`}
   </section>`;
 }
 

@@ -88,6 +88,8 @@ export interface AdminStrings {
   readonly sessionRevoked: string;
   // Settings.
   readonly widgetSection: string;
+  /** The settings page's section picker (phones). */
+  readonly jumpToSection: string;
   readonly widgetHint: string;
   readonly colour: string;
   readonly colourHex: string;
@@ -195,6 +197,7 @@ const en: AdminStrings = {
   signOutSession: 'Sign out',
   sessionRevoked: 'That session is signed out.',
   widgetSection: 'Chat widget',
+  jumpToSection: 'Go to section',
   widgetHint: 'How the chat looks on your shop. A data-color or data-title attribute on the script tag still wins.',
   colour: 'Brand colour',
   colourHex: 'Colour as #rrggbb',
@@ -301,6 +304,7 @@ const zh: AdminStrings = {
   signOutSession: '退出',
   sessionRevoked: '该会话已退出登录。',
   widgetSection: '聊天窗口',
+  jumpToSection: '跳转到设置项',
   widgetHint: '聊天窗口在您网站上的外观。脚本标签上的 data-color 或 data-title 属性仍然优先。',
   colour: '品牌颜色',
   colourHex: '颜色（#rrggbb）',

@@ -176,7 +176,7 @@ describe('full-text search over messages', () => {
       await Promise.all([conversation('c_keep'), msg('c_keep', 1, 'keep this parcel'), conversation('c_gone'), ...Array.from({ length: 2500 }, (_, i) => msg('c_gone', i + 1, `parcel number ${i + 1}`))]);
       await eventually(() => assert.deepEqual([...search.conversationIds('parcel')].sort(), ['c_gone', 'c_keep']));
       await eventually(() => assert.equal(db.prepare("SELECT indexed_seq FROM search_cursors WHERE conversation_id = 'c_gone'").pluck().get(), 2500));
-      await opened.durable.purge(['c_gone']);
+      await opened.durable.purge(['c_gone'], 'epoch-salt');
       assert.deepEqual([...search.conversationIds('parcel')], ['c_keep']);
       assert.equal(db.prepare("SELECT count(*) FROM search_index WHERE search_index MATCH 'number'").pluck().get(), 0, 'no entry of the deleted messages is left');
       assert.equal(db.prepare("SELECT count(*) FROM search_cursors WHERE conversation_id = 'c_gone'").pluck().get(), 0);

@@ -3,8 +3,9 @@
  * (conversations.ts). A conversation is keyed by site + visitor + topic; its
  * id is derived from that key, so the same visitor always lands on the same
  * line, and it exists in memory only until its first message gives it a row
- * (DESIGN.md §2). Each conversation has a random epoch (a restart without a
- * durable store changes it, §3.9), a contiguous seq, the dedup of
+ * (DESIGN.md §2). Each conversation has an epoch (§3.9, see `epochFor`: the
+ * same across restarts with a durable store, a new one without), a
+ * contiguous seq, the dedup of
  * `(sender, client_msg_id) -> seq` (§3.4) and read/delivered cursors per
  * side.
  *
@@ -17,7 +18,7 @@
  * that misses the tail asks the store's unique index, unless the
  * conversation's id filter (id-filter.ts) proves the id was never stored.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { cs } from '../../../proto/gen/chat.js';
 import { IdFilter, pairFingerprint } from './id-filter.js';
 import type { ColdReader, ConversationRow, StoredMessage } from './records.js';
@@ -94,6 +95,8 @@ export class Conversation {
    */
   private ids: IdFilter | undefined;
   private idsComplete: boolean;
+  /** The history outgrew the filter: never made again for this object (misses ask the store). */
+  private idsGaveUp = false;
   /** Writes handed to the store and not committed yet, oldest first (one entry per commit batch). */
   private writes: InFlightWrite[] | undefined;
   /** The last page read from the store (older than the tail). */
@@ -174,15 +177,16 @@ export class Conversation {
   /** True when the id filter covers the whole history (reading a short stored history's ids into it first). */
   private knowsAllIds(): boolean {
     if (this.idsComplete) return this.ids !== undefined;
-    if (!this.cold?.clientIds || this.lastSeq > ID_FILTER_LOAD_MAX) return false;
+    if (this.idsGaveUp || !this.cold?.clientIds || this.lastSeq > ID_FILTER_LOAD_MAX) return false;
     // Every committed pair from the store, and the tail's (its messages still in flight are not in the store yet).
     for (const [senderId, clientMsgId] of this.cold.clientIds(this.id)) this.addId(senderId, clientMsgId);
     for (const message of this.tail) this.addId(message.senderId, message.clientMsgId);
-    this.idsComplete = this.ids !== undefined;
+    this.idsComplete = !this.idsGaveUp && this.ids !== undefined;
     return this.idsComplete;
   }
 
   private addId(senderId: string, clientMsgId: string): void {
+    if (this.idsGaveUp) return;
     const ids = (this.ids ??= new IdFilter());
     const before = ids.bytes;
     ids.add(pairFingerprint(senderId, clientMsgId));
@@ -190,6 +194,7 @@ export class Conversation {
       // Too long a history to keep every id: misses ask the store from now on.
       this.ids = undefined;
       this.idsComplete = false;
+      this.idsGaveUp = true;
       this.resize(-before);
       return;
     }
@@ -331,4 +336,26 @@ interface InFlightWrite {
 export function conversationIdFor(site: string, visitorId: string, topic: string): string {
   const digest = createHash('sha256').update(`${site}\u0000${visitorId}\u0000${topic}`).digest('base64url');
   return `c_${digest.slice(0, 22)}`;
+}
+
+/** A new random salt of derived epochs (hex, 128 bits). */
+export function newEpochSalt(): string {
+  return randomBytes(16).toString('hex');
+}
+
+/**
+ * The epoch a conversation gets when it is made in memory (DESIGN.md §3.9):
+ * derived from its id and a salt, 8 base64url characters. A conversation
+ * exists in memory before its first message gives it a row (§2), and the
+ * Welcome already names its epoch; a random one was a new epoch after every
+ * restart (or whenever the hot set dropped it), and a client that had seen
+ * the old one dropped its copy. With a durable store the salt is the
+ * database's (meta `epoch_salt`), so the epoch is the same on every start
+ * until the row keeps it for good; retention replaces the salt, so a deleted
+ * conversation that comes back gets a new epoch (its clients may hold the
+ * deleted seqs). Without one (`CS_JOURNAL=off`) the salt is random per
+ * process: a restart loses the messages and changes every epoch.
+ */
+export function epochFor(salt: string, conversationId: string): string {
+  return createHmac('sha256', salt).update(conversationId).digest('base64url').slice(0, 8);
 }

@@ -24,14 +24,13 @@
  * messages is ever dropped: memory then grows with the history (tests and
  * benchmarks only).
  */
-import { randomBytes } from 'node:crypto';
 import { cs } from '../../../proto/gen/chat.js';
-import { Conversation, conversationIdFor, type HotSetHooks } from './conversation.js';
+import { Conversation, conversationIdFor, epochFor, newEpochSalt, type HotSetHooks } from './conversation.js';
 import { Quotas, type QuotaOptions } from './quotas.js';
 import type { BrowseFilter, ColdReader, ConversationRow, DurableStore } from './records.js';
 import { VisitorProfiles } from './visitor-profiles.js';
 
-export { Conversation, conversationIdFor, messageBytes, type Side } from './conversation.js';
+export { Conversation, conversationIdFor, epochFor, messageBytes, type Side } from './conversation.js';
 export { VisitorProfiles } from './visitor-profiles.js';
 export type { StoredMessage, VisitorProfile } from './records.js';
 
@@ -63,6 +62,8 @@ export class ConversationStore {
   /** Per-client limits on what may be stored (abuse). */
   readonly quotas: Quotas;
   private readonly cold: ColdReader | undefined;
+  /** Salt of the epochs of conversations made in memory (see `epochFor`). */
+  private epochSalt: string;
   private readonly budget: number;
   private readonly keep: number;
   private readonly maxTail: number;
@@ -98,6 +99,7 @@ export class ConversationStore {
     options: HotSetOptions = {},
   ) {
     this.cold = durable.persistent ? durable.reader : undefined;
+    this.epochSalt = this.cold?.epochSalt() || newEpochSalt();
     this.budget = options.hotSetBytes ?? 64 * 1024 * 1024;
     this.keep = options.keepPerConversation ?? 20;
     this.maxTail = Math.max(1, options.maxTailMessages ?? 200);
@@ -226,12 +228,12 @@ export class ConversationStore {
     return [...sites].sort();
   }
 
-  /** The conversation for site + visitor + topic, made (with a fresh random epoch, in memory only) if new. */
+  /** The conversation for site + visitor + topic, made (in memory only, with its derived epoch) if new. */
   getOrCreate(site: string, visitorId: string, topic: string, nowMs: number): { conversation: Conversation; created: boolean } {
     const id = conversationIdFor(site, visitorId, topic);
     const existing = this.get(id);
     if (existing) return { conversation: existing, created: false };
-    const conversation = new Conversation(id, site, visitorId, topic, randomBytes(6).toString('base64url'), nowMs, this.cold, 0, this.hooks);
+    const conversation = new Conversation(id, site, visitorId, topic, epochFor(this.epochSalt, id), nowMs, this.cold, 0, this.hooks);
     this.add(conversation);
     return { conversation, created: true };
   }
@@ -249,13 +251,15 @@ export class ConversationStore {
       return !this.inUse(id) && (!hot || (hot.pendingWrites === 0 && hot.status === cs.v1.ConversationStatus.RESOLVED && hot.lastActivityMs < beforeMs));
     });
     if (ids.length === 0) return 0;
+    // From now on conversations are made under a new salt: one deleted here that comes back gets a new epoch.
+    this.epochSalt = newEpochSalt();
     for (const id of ids) {
       this.purging.add(id);
       const hot = this.byId.get(id);
       if (hot) this.remove(hot);
     }
     try {
-      await this.durable.purge(ids);
+      await this.durable.purge(ids, this.epochSalt);
     } finally {
       for (const id of ids) this.purging.delete(id);
     }

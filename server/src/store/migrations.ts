@@ -100,6 +100,15 @@ function chatCore(db: Database.Database): void {
 }
 
 /**
+ * The salt of derived epochs (conversations.ts `epochFor`): a conversation
+ * not stored yet gets its epoch from it, so a restart gives it the same one.
+ * Random per database; retention replaces it (writer-worker.ts, purge).
+ */
+function epochSalt(db: Database.Database): void {
+  db.prepare(`INSERT INTO meta (key, value) VALUES ('epoch_salt', lower(hex(randomblob(16)))) ON CONFLICT (key) DO NOTHING`).run();
+}
+
+/**
  * Every schema step, oldest first. Append only.
  */
 export const MIGRATIONS: readonly Migration[] = [
@@ -117,6 +126,8 @@ export const MIGRATIONS: readonly Migration[] = [
   ...EMAIL_MIGRATIONS,
   // The search index off the commit path: a word index filled by the writer thread after its replies (search-index.ts).
   { name: 'search_index (words, indexed after the commit)', up: searchIndexOffCommitPath },
+  // Epochs of conversations not stored yet survive a restart (DESIGN.md §3.9): their salt, kept in meta.
+  { name: 'meta epoch_salt (stable epochs before the first message)', up: epochSalt },
 ];
 
 /** Raised when a database was written by a newer server than this one. */

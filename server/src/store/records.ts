@@ -123,6 +123,8 @@ export interface ColdReader {
   assignees(): string[];
   /** Resolved conversations whose last activity is before `beforeMs`, at most `limit` ids (retention). */
   expired(beforeMs: number, limit: number): string[];
+  /** The stored salt of derived epochs (meta `epoch_salt`), or '' when there is none. */
+  epochSalt(): string;
 }
 
 /** The durable side of the store. */
@@ -137,8 +139,13 @@ export interface DurableStore {
    * StoreUnavailableError if it could not. Changes commit in the order given.
    */
   append(record: StoreRecord): Promise<void>;
-  /** Deletes conversations with their messages and cursors, in small transactions (retention). */
-  purge(conversationIds: readonly string[]): Promise<void>;
+  /**
+   * Deletes conversations with their messages and cursors, in small
+   * transactions (retention). First it stores `epochSalt` as the salt of
+   * derived epochs, so a deleted conversation that comes back never gets the
+   * epoch it had (a client may still hold its deleted seqs).
+   */
+  purge(conversationIds: readonly string[], epochSalt: string): Promise<void>;
   /** Reads of what is stored; undefined when nothing is (memory only). */
   readonly reader: ColdReader | undefined;
   /** Commits what is pending, then closes. */

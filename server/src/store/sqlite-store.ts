@@ -124,6 +124,7 @@ export class SqliteReader implements ColdReader {
       visitor: db.prepare('SELECT id, user_id, name, email FROM visitors WHERE id = ?'),
       assignees: db.prepare("SELECT DISTINCT assignee_id FROM conversations WHERE assignee_id != ''").pluck(),
       expired: db.prepare('SELECT id FROM conversations WHERE status = ? AND last_activity_ms < ? ORDER BY last_activity_ms LIMIT ?').pluck(),
+      epochSalt: db.prepare("SELECT value FROM meta WHERE key = 'epoch_salt'").pluck(),
     };
   }
 
@@ -185,6 +186,10 @@ export class SqliteReader implements ColdReader {
   expired(beforeMs: number, limit: number): string[] {
     return this.statements.expired.all(STATUS_RESOLVED, beforeMs, limit) as string[];
   }
+
+  epochSalt(): string {
+    return (this.statements.epochSalt.get() as string | undefined) ?? '';
+  }
 }
 
 export interface SqliteStoreOptions extends StoreWriterOptions {}
@@ -244,8 +249,8 @@ export class SqliteStore implements DurableStore {
     return this.writer.write(record);
   }
 
-  purge(conversationIds: readonly string[]): Promise<void> {
-    return this.writer.purge(conversationIds);
+  purge(conversationIds: readonly string[], epochSalt: string): Promise<void> {
+    return this.writer.purge(conversationIds, epochSalt);
   }
 
   async close(): Promise<void> {

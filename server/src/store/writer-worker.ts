@@ -25,7 +25,8 @@ import { SearchIndexer } from './search-index.js';
 /** What the main thread sends. */
 export type WriterRequest =
   | { type: 'batch'; id: number; records: StoreRecord[] }
-  | { type: 'purge'; id: number; conversationIds: string[] }
+  /** `epochSalt`: the new salt of derived epochs, stored before anything is deleted. */
+  | { type: 'purge'; id: number; conversationIds: string[]; epochSalt: string }
   | { type: 'probe'; id: number }
   | { type: 'close'; id: number };
 
@@ -76,6 +77,7 @@ function prepare(db: Db) {
     purgeRest: db.prepare('DELETE FROM messages WHERE conversation_id = ?'),
     purgeCursors: db.prepare(`DELETE FROM cursors WHERE conversation_id = ?`),
     purgeConversation: db.prepare(`DELETE FROM conversations WHERE id = ?`),
+    epochSalt: db.prepare(`INSERT INTO meta (key, value) VALUES ('epoch_salt', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
   };
 }
 
@@ -217,6 +219,8 @@ function run(): void {
         }
         case 'purge': {
           const { db: conn, s, indexer: search } = connection();
+          // Before any row goes: a crash in between leaves the conversations with their own epochs, never a deleted one's epoch reused.
+          conn.transaction(() => s.epochSalt.run(request.epochSalt)).immediate();
           for (const id of request.conversationIds) {
             const last = (s.lastStoredSeq.get(id) as number | null) ?? 0;
             // Small transactions: batches queued meanwhile wait at most one chunk.

@@ -126,13 +126,13 @@ export class StoreWriter {
     return batch.committed;
   }
 
-  /** Deletes conversations (retention) after everything written before; in small transactions on the thread. */
-  purge(conversationIds: readonly string[]): Promise<void> {
+  /** Deletes conversations (retention) after everything written before, having stored `epochSalt` first; in small transactions on the thread. */
+  purge(conversationIds: readonly string[], epochSalt: string): Promise<void> {
     if (this.closed) return Promise.reject(new StoreUnavailableError('the store is closed'));
     if (this.failure) return Promise.reject(this.unavailable());
     this.flush();
     return new Promise<void>((resolve, reject) => {
-      this.queued.push({ request: { type: 'purge', id: this.nextId++, conversationIds: [...conversationIds] }, waiters: [{ resolve, reject }] });
+      this.queued.push({ request: { type: 'purge', id: this.nextId++, conversationIds: [...conversationIds], epochSalt }, waiters: [{ resolve, reject }] });
       this.pump();
     });
   }

@@ -54,6 +54,12 @@ test('CS_SITES lists site keys with their origins; a malformed entry is refused'
   assert.throws(() => optionsFromEnv({ CS_SITES: 'a b=https://x.example' }), /not a site key/);
 });
 
+test('CS_INBOX_CONVERSATIONS sizes the workbench list (default 500); a malformed value is refused', () => {
+  assert.equal(optionsFromEnv({ CS_SECRET: 'a-secret-of-sixteen+' }).options.inboxConversations, undefined, 'unset: the default of options.ts (500)');
+  assert.equal(optionsFromEnv({ CS_SECRET: 'a-secret-of-sixteen+', CS_INBOX_CONVERSATIONS: '50' }).options.inboxConversations, 50);
+  assert.throws(() => optionsFromEnv({ CS_SECRET: 'a-secret-of-sixteen+', CS_INBOX_CONVERSATIONS: 'many' }), /CS_INBOX_CONVERSATIONS must be a non-negative number/);
+});
+
 test('CS_METRICS_TOKEN and CS_HELLO_TIMEOUT_MS reach the options', () => {
   const { options } = optionsFromEnv({ CS_METRICS_TOKEN: 'scrape-me-0123456789', CS_HELLO_TIMEOUT_MS: '4000' });
   assert.equal(options.metricsToken, 'scrape-me-0123456789');

@@ -95,6 +95,8 @@ export class Conversation {
    */
   private ids: IdFilter | undefined;
   private idsComplete: boolean;
+  /** The history outgrew the filter: never made again for this object (misses ask the store). */
+  private idsGaveUp = false;
   /** Writes handed to the store and not committed yet, oldest first (one entry per commit batch). */
   private writes: InFlightWrite[] | undefined;
   /** The last page read from the store (older than the tail). */
@@ -185,15 +187,16 @@ export class Conversation {
   /** True when the id filter covers the whole history (reading a short stored history's ids into it first). */
   private knowsAllIds(): boolean {
     if (this.idsComplete) return this.ids !== undefined;
-    if (!this.cold?.clientIds || this.lastSeq > ID_FILTER_LOAD_MAX) return false;
+    if (this.idsGaveUp || !this.cold?.clientIds || this.lastSeq > ID_FILTER_LOAD_MAX) return false;
     // Every committed pair from the store, and the tail's (its messages still in flight are not in the store yet).
     for (const [senderId, clientMsgId] of this.cold.clientIds(this.id)) this.addId(senderId, clientMsgId);
     for (const message of this.tail) this.addId(message.senderId, message.clientMsgId);
-    this.idsComplete = this.ids !== undefined;
+    this.idsComplete = !this.idsGaveUp && this.ids !== undefined;
     return this.idsComplete;
   }
 
   private addId(senderId: string, clientMsgId: string): void {
+    if (this.idsGaveUp) return;
     const ids = (this.ids ??= new IdFilter());
     const before = ids.bytes;
     ids.add(pairFingerprint(senderId, clientMsgId));
@@ -201,6 +204,7 @@ export class Conversation {
       // Too long a history to keep every id: misses ask the store from now on.
       this.ids = undefined;
       this.idsComplete = false;
+      this.idsGaveUp = true;
       this.resize(-before);
       return;
     }

@@ -24,8 +24,9 @@ import { ConversationStore } from '../../server/src/store/conversations.js';
 import { openMigrated } from '../../server/src/store/db.js';
 import { MIGRATIONS } from '../../server/src/store/migrations.js';
 import { openStore } from '../../server/src/store/open.js';
+import { signAgentToken } from '../../server/src/gateway/auth.js';
 import { newClientMsgId, ProtoClient } from '../support/proto-client.js';
-import { startChildServer, type ChildServer } from '../fuzz/child-server.js';
+import { CHILD_SECRET, startChildServer, type ChildServer } from '../fuzz/child-server.js';
 
 const SITE = 'epoch';
 
@@ -129,6 +130,39 @@ test('a SIGKILL while the first message is still being committed keeps the epoch
       assert.equal(stored.conversation.epoch, before.epoch, 'the row holds the same epoch');
       assert.equal(stored.conversation.lastSeq, 1);
       await stored.client.close();
+    } finally {
+      await server.kill();
+    }
+  });
+});
+
+test('a message whose commit is under way is shown to nobody: not in a Welcome, a Sync, a resume or an agent inbox', async () => {
+  await withDataDir(async (dataDir) => {
+    let server = await startChildServer(dataDir, { CS_COMMIT_MS: '60000' });
+    try {
+      const writer = await visitorOverStream(server, '');
+      const token = writer.client.welcome?.token ?? '';
+      const conversationId = writer.conversation.id ?? '';
+      writer.client.sendFrame({ send: { clientMsgId: newClientMsgId(), conversationId, text: 'staged, not committed' } });
+      await roundTrip(writer.client);
+
+      // The visitor's other device resumes from 0 and asks for everything: a message a SIGKILL can still take back must not reach it.
+      const other = await visitorOverStream(server, token, [{ conversationId, epoch: writer.conversation.epoch, seq: 0 }]);
+      assert.equal(other.conversation.lastSeq ?? 0, 0, 'the Welcome counts only committed messages');
+      const page = await other.client.sync({ conversationId, afterSeq: 0, limit: 50 });
+      assert.deepEqual(page.messages ?? [], [], 'a Sync returns only committed messages');
+      assert.equal(page.conversation?.lastSeq ?? 0, 0);
+      assert.equal(other.client.frames.some((f) => (f.deliver?.messages?.length ?? 0) > 0), false, 'the resume pushed nothing');
+      const agent = await ProtoClient.open(server.wsUrl, { token: signAgentToken(CHILD_SECRET, 'alice') });
+      assert.equal((agent.welcome?.conversations ?? []).some((c) => c.id === conversationId), false, 'no agent inbox lists a conversation whose row is not committed');
+      await Promise.all([agent.close(), other.client.close()]);
+      await server.kill();
+      await writer.client.close().catch(() => undefined);
+
+      server = await startChildServer(dataDir);
+      const after = await visitorOverStream(server, token);
+      assert.equal(after.conversation.lastSeq ?? 0, 0, 'the kill took the message back: whoever had been shown it would hold a seq the server gives to another');
+      await after.client.close();
     } finally {
       await server.kill();
     }

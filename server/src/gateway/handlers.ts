@@ -117,7 +117,8 @@ function handleSync(ctx: GatewayContext, ws: Socket, sync: cs.v1.Sync): void {
   const session = ws.getUserData().session;
   const limit = Math.max(1, Math.min(sync.limit || DEFAULT_SYNC_LIMIT, ctx.options.maxSyncLimit));
   const after = sync.afterSeq ?? 0;
-  const before = sync.beforeSeq ? Math.min(sync.beforeSeq, conversation.lastSeq + 1) : conversation.lastSeq + 1;
+  // Committed messages only (servedSeq): one still being written may yet be taken back by a crash.
+  const before = sync.beforeSeq ? Math.min(sync.beforeSeq, conversation.servedSeq + 1) : conversation.servedSeq + 1;
   const seqs: number[] = [];
   let hasMore = false;
   if (sync.beforeSeq && !sync.afterSeq) {

@@ -244,7 +244,7 @@ function resume(ctx: GatewayContext, ws: Socket, cursors: readonly cs.v1.Cursor.
       ctx.hub.out.sendError(ws, known ? cs.v1.ErrorCode.FORBIDDEN : cs.v1.ErrorCode.NOT_FOUND, 'no such conversation for this session', { ref: conversationId });
       continue;
     }
-    const after = cursor.epoch === conversation.epoch ? Math.min(cursor.seq ?? 0, conversation.lastSeq) : 0;
+    const after = cursor.epoch === conversation.epoch ? Math.min(cursor.seq ?? 0, conversation.servedSeq) : 0;
     ctx.hub.out.pushSince(ws, conversation, after);
   }
 }

@@ -112,7 +112,7 @@ export class Notices implements PresenceSink {
     const updates: cs.v1.InboxUpdate.$Properties[] = [];
     for (const id of conversationIds) {
       const conversation = this.store.get(id);
-      if (conversation && conversation.lastSeq > 0) updates.push(this.inboxUpdate(conversation));
+      if (conversation && conversation.servedSeq > 0) updates.push(this.inboxUpdate(conversation));
     }
     if (updates.length === 0) return;
     for (const [topic, batch] of [[INBOX_BATCH_TOPIC, true], [INBOX_UPDATES_TOPIC, false]] as const) {
@@ -152,7 +152,7 @@ export class Notices implements PresenceSink {
    * connecting made 2 million frames for 200 agents; issue 16).
    */
   visitorChanged(visitorId: string, online: boolean): void {
-    const seen = this.store.ofVisitor(visitorId).filter((conversation) => conversation.lastSeq > 0);
+    const seen = this.store.ofVisitor(visitorId).filter((conversation) => conversation.servedSeq > 0);
     if (seen.length === 0) return;
     this.out.publish(undefined, INBOX_TOPIC, { presence: { agentsOnline: this.registry.agentsOnline(), visitorId, visitorOnline: online } });
     for (const conversation of seen) this.inboxChanged(conversation.id);

@@ -181,7 +181,7 @@ export class Outbound {
       batch = [];
       return ok;
     };
-    for (let seq = afterSeq + 1; seq <= conversation.lastSeq; seq++) {
+    for (let seq = afterSeq + 1; seq <= conversation.servedSeq; seq++) {
       const message = conversation.message(seq);
       if (!message) continue;
       batch.push(visitor ? toVisitorWireMessage(message, session.coreLevel, this.attachments, conversation.visitorLang) : toWireMessage(message, session.coreLevel, this.attachments));

@@ -55,7 +55,7 @@ export class Repush {
       if (session.phase !== SessionPhase.Ready || session.behind || !session.received) continue;
       for (const [conversationId, state] of session.received) {
         const conversation = this.store.get(conversationId);
-        if (!conversation || conversation.lastSeq <= state.upTo) {
+        if (!conversation || conversation.servedSeq <= state.upTo) {
           state.since = 0;
           continue;
         }

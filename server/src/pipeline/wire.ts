@@ -108,7 +108,8 @@ export function toWireConversation(conversation: Conversation, profile: VisitorP
   return {
     id: conversation.id,
     epoch: conversation.epoch,
-    lastSeq: conversation.lastSeq,
+    // What clients may be shown: committed messages (a staged one may still be taken back by a crash).
+    lastSeq: conversation.servedSeq,
     site: conversation.site,
     topic: conversation.topic,
     visitorId: conversation.visitorId,

@@ -140,6 +140,16 @@ export class Conversation {
     return this.tailStart + this.tail.length - 1;
   }
 
+  /**
+   * Seq of the newest message clients may be shown (Welcome, Sync, resume,
+   * inbox): the committed ones (DESIGN.md §5). A staged message a crash can
+   * still take back stays hidden; commits are in order, so everything up to
+   * this is committed. Equal to `lastSeq` without a durable store.
+   */
+  get servedSeq(): number {
+    return Math.min(this.committedSeq, this.lastSeq);
+  }
+
   /** Messages held in memory (the tail). */
   get hotMessages(): number {
     return this.tail.length;

@@ -176,7 +176,8 @@ export class ConversationStore {
     for (const row of this.cold?.inbox(limit) ?? []) {
       if (!this.purging.has(row.id)) found.set(row.id, this.byId.get(row.id) ?? this.load(row));
     }
-    for (const conversation of this.byId.values()) if (conversation.lastSeq > 0) found.set(conversation.id, conversation);
+    // Committed ones only: a row still being written may be taken back by a crash.
+    for (const conversation of this.byId.values()) if (conversation.servedSeq > 0) found.set(conversation.id, conversation);
     return [...found.values()].sort((a, b) => b.lastActivityMs - a.lastActivityMs).slice(0, limit);
   }
 

@@ -155,6 +155,11 @@ test('a message whose commit is under way is shown to nobody: not in a Welcome, 
       assert.equal(other.client.frames.some((f) => (f.deliver?.messages?.length ?? 0) > 0), false, 'the resume pushed nothing');
       const agent = await ProtoClient.open(server.wsUrl, { token: signAgentToken(CHILD_SECRET, 'alice') });
       assert.equal((agent.welcome?.conversations ?? []).some((c) => c.id === conversationId), false, 'no agent inbox lists a conversation whose row is not committed');
+      // Nor the JSON API: a script reading it would hold a message the kill takes back.
+      const bearer = { authorization: `Bearer ${signAgentToken(CHILD_SECRET, 'alice')}` };
+      const one = await fetch(`${server.url}/api/conversations/${encodeURIComponent(conversationId)}?after_seq=0`, { headers: bearer });
+      if (one.ok) assert.deepEqual(((await one.json()) as { messages?: unknown[] }).messages ?? [], [], 'the API lists only committed messages');
+      else assert.equal(one.status, 404, 'a conversation with nothing committed is not found');
       await Promise.all([agent.close(), other.client.close()]);
       await server.kill();
       await writer.client.close().catch(() => undefined);

@@ -123,7 +123,7 @@ export class OutboundMail {
     const to = this.deps.recipient(conversation);
     if (!to.email) return;
     const messages: StoredMessage[] = [];
-    for (let seq = 1; seq <= conversation.lastSeq; seq++) {
+    for (let seq = 1; seq <= conversation.servedSeq; seq++) {
       const message = conversation.message(seq);
       if (message && (message.senderRole === cs.v1.Role.VISITOR || message.senderRole === cs.v1.Role.AGENT || message.senderRole === cs.v1.Role.BOT) && EMAILED_KINDS.has(message.kind)) messages.push(message);
     }
@@ -176,7 +176,7 @@ export class OutboundMail {
   private unseenAgentMessages(conversation: Conversation): StoredMessage[] {
     const after = Math.max(conversation.readUpTo.visitor, this.deps.outbox.lastReplySeq(conversation.id));
     const out: StoredMessage[] = [];
-    for (let seq = after + 1; seq <= conversation.lastSeq; seq++) {
+    for (let seq = after + 1; seq <= conversation.servedSeq; seq++) {
       const message = conversation.message(seq);
       if (message && message.senderRole === cs.v1.Role.AGENT && EMAILED_KINDS.has(message.kind)) out.push(message);
     }

@@ -101,7 +101,7 @@ export class MemoryConversationReader implements ConversationReader {
       visitor_user_id: visitor?.userId ?? '',
       visitor_name: visitor?.name ?? '',
       visitor_email: visitor?.email ?? '',
-      last_seq: c.lastSeq,
+      last_seq: c.servedSeq,
       ...previewJson(c),
       unread: c.unreadForAgents(),
       created_at: c.createdMs,
@@ -149,19 +149,19 @@ export class MemoryConversationReader implements ConversationReader {
 
   get(id: string): Record<string, unknown> | undefined {
     const c = this.store.get(id);
-    return c && c.lastSeq > 0 ? this.json(c) : undefined;
+    return c && c.servedSeq > 0 ? this.json(c) : undefined;
   }
 
   messages(id: string, afterSeq: number, limit: number): { messages: Record<string, unknown>[]; hasMore: boolean } | undefined {
     const c = this.store.get(id);
-    if (!c || c.lastSeq === 0) return undefined;
+    if (!c || c.servedSeq === 0) return undefined;
     const messages: Record<string, unknown>[] = [];
-    const last = Math.min(c.lastSeq, afterSeq + limit);
+    const last = Math.min(c.servedSeq, afterSeq + limit);
     for (let seq = afterSeq + 1; seq <= last; seq++) {
       const m = c.message(seq);
       if (m) messages.push(messageJson(m));
     }
-    return { messages, hasMore: last < c.lastSeq };
+    return { messages, hasMore: last < c.servedSeq };
   }
 
   sites(): string[] {

@@ -42,8 +42,8 @@ function excerpt(text: string, at: number, length: number): string {
 /** The newest of the last `scan` messages (notes and events aside) matching `terms`, as `{seq, text, sent_at}`; undefined when none does. */
 export function matchContext(conversation: Conversation, search: ReturnType<typeof searchTerms>, scan: number): { seq: number; text: string; sent_at: number } | undefined {
   if (search.terms.length === 0) return undefined;
-  const stop = Math.max(0, conversation.lastSeq - scan);
-  for (let seq = conversation.lastSeq; seq > stop; seq--) {
+  const stop = Math.max(0, conversation.servedSeq - scan);
+  for (let seq = conversation.servedSeq; seq > stop; seq--) {
     const m = conversation.message(seq);
     if (!m) break;
     if (m.kind === cs.v1.MessageKind.EVENT || m.kind === cs.v1.MessageKind.NOTE) continue;

@@ -89,6 +89,8 @@ export interface LatencyResult {
    * from the scheduled instant), shown so it is not taken for the server's.
    */
   sendLag: LatencySummary;
+  /** The worst send→ack of each 100 ms of the window (by scheduled send instant), all generators, ms: a periodic stall shows as a spike every second. */
+  ackWorstPer100msMs: number[];
   /** The server's main thread: ms per second it was runnable but waiting for a core (/proc schedstat). */
   serverRunQueueMsPerSec: number;
   /** The same for the generators' main threads, the worst of them. */
@@ -269,6 +271,7 @@ async function latency(server: RunningServer, gens: Generators, z: LoadSizes, pa
     generatorLoopP99Ms: Math.max(0, ...res.map((r) => r.loopP99Ms)),
     generatorLoopMaxMs: Math.max(0, ...res.map((r) => r.loopMaxMs)),
     sendLag: summarize(res.flatMap((r) => r.sendLagUs)),
+    ackWorstPer100msMs: (res[0]?.ackWorstPer100ms ?? []).map((_v, i) => Math.round(Math.max(...res.map((r) => r.ackWorstPer100ms[i] ?? 0)) / 100) / 10),
     serverRunQueueMsPerSec: serverWait,
     generatorRunQueueMsPerSec: Math.max(0, ...genWaits),
     machineBusyPct: cpu.machine.machineBusyPct,

@@ -226,7 +226,7 @@ export function halfPeakLines(load: readonly LoadResult[], idle: readonly LoadRe
     '',
     `Each server at 50% of ${latencyPeak === 'ours' ? 'our' : 'its own'} closed-loop peak, measured just before in the same run, and at the fixed rates of \`--rates\` (the same load for every server; issue 16's table quotes 5,800 msgs/s) ` +
       '(open loop, latency from each send\'s scheduled instant, so whatever delayed a message — the server, the generators or the machine — is in it; each latency run on a fresh server process unless `--same-server`). ' +
-      'Server loop and GC are ours only (its /metrics over the window). What else the p99 holds, measured beside it: the generators\' send lag (how late they sent after the scheduled instant: their own share), ' +
+      'Server loop and GC are ours only (its /metrics, read 300 ms before and after the window so the scrape stays out of it). What else the p99 holds, measured beside it: the generators\' send lag (how late they sent after the scheduled instant: their own share), ' +
       'their CPU and loop delay (near 100% of a core, or a loop delay near the p99: the generator measured itself), the run-queue wait of the server\'s and the generators\' main threads ' +
       '(ms per second they were runnable but had no core: the 2 cores were busy with something else), and the machine\'s busy and hypervisor-stolen CPU (% of all cores; anything here, other users\' work too).',
     '',

@@ -203,16 +203,26 @@ function serverSelf(before: Map<string, number> | undefined, after: Map<string, 
   return { loopP99Ms: ms('cs_nodejs_eventloop_lag_p99_seconds'), loopMaxMs: ms('cs_nodejs_eventloop_lag_max_seconds'), gcMs, gcCount };
 }
 
-/** Measures CPU of server and generators over [startAt + warmup, + duration], and our server's loop and GC. */
+/** How far before and after the window our server's /metrics is read: a scrape is work for the server, kept out of the window's latencies. */
+const SCRAPE_MARGIN_MS = 300;
+
+/**
+ * Measures CPU of server and generators over [startAt + warmup, + duration],
+ * and our server's loop and GC from /metrics read `SCRAPE_MARGIN_MS` before
+ * and after it (so those figures cover the window and the two margins).
+ */
 async function window(server: RunningServer, gens: Generators, startAt: number, warmupMs: number, durationMs: number) {
-  await sleep(startAt + warmupMs - Date.now());
+  await sleep(startAt + warmupMs - SCRAPE_MARGIN_MS - Date.now());
   const before = await scrape(server);
+  await sleep(startAt + warmupMs - Date.now());
   const s = new CpuMeter([server.pid]);
   const g = new CpuMeter(gens.pids);
   const m = new MachineMeter([server.pid, ...gens.pids]);
   await sleep(durationMs);
   const cpu = { server: s.read(), gens: g.read(), machine: m.read() };
-  return { ...cpu, self: serverSelf(before, await scrape(server)), load1: round1(loadavg()[0]!) };
+  const load1 = round1(loadavg()[0]!);
+  await sleep(SCRAPE_MARGIN_MS);
+  return { ...cpu, self: serverSelf(before, await scrape(server)), load1 };
 }
 
 async function throughput(server: RunningServer, gens: Generators, z: LoadSizes): Promise<ThroughputResult> {

@@ -96,12 +96,16 @@ test('a merge moves the conversations waiting longest, a slice at a time, and sa
   assert.equal(first.length, MERGE_CONVERSATIONS);
   assert.deepEqual(first.map((m) => m.conversationId), ids.slice(0, MERGE_CONVERSATIONS), 'oldest first');
   assert.ok(first.every((m) => m.seq === 2 && m.messages === 2));
-  assert.equal(log.waiting, 2 * (count - MERGE_CONVERSATIONS));
+  const rowsIn = (table: string): number => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+  assert.equal(rowsIn('messages'), 2 * MERGE_CONVERSATIONS);
+  assert.equal(rowsIn('message_log'), 2 * count, 'the round deletes its rows from the log at its end, all at once');
+  assert.equal(log.dueInMs(), 0, 'the rest of the round is due at once');
   assert.equal(db.prepare('SELECT last_seq FROM conversations WHERE id = ?').pluck().get('c000'), 2);
   assert.equal(db.prepare('SELECT last_seq FROM conversations WHERE id = ?').pluck().get(ids[count - 1]), 0, 'not merged yet: its row waits too');
   const rest = log.mergeAll();
   assert.deepEqual(rest.map((m) => m.conversationId), ids.slice(MERGE_CONVERSATIONS));
   assert.equal(log.waiting, 0);
+  assert.equal(rowsIn('message_log'), 0);
   assert.equal(log.dueInMs(), undefined);
   assert.equal(db.prepare('SELECT count(*) FROM messages').pluck().get(), 2 * count);
   // A new row is due only after the delay (or once enough rows wait).
@@ -138,4 +142,36 @@ test('the hot set keeps unmerged messages: never trimmed, the conversation never
   assert.equal(reloaded?.lastSeq, 40);
   assert.equal(reloaded?.message(12)?.text, 'hello 12');
   assert.equal(reloaded?.findDuplicate('v1', 'm-7'), 7, 'and the dedup index has it');
+});
+
+test('a crash in the middle of a round leaves rows in both tables; the next merge moves the rest and changes nothing twice', async (t) => {
+  const dir = await tempDir(t);
+  const db = openMigrated(dir);
+  const ids = Array.from({ length: MERGE_CONVERSATIONS + 5 }, (_, i) => `c${String(i).padStart(3, '0')}`);
+  for (const id of ids) addConversation(db, id, 0);
+  for (const id of ids) logRow(db, 'message_log', id, 1);
+  const first = new MessageLog(db).merge();
+  assert.equal(first.length, MERGE_CONVERSATIONS);
+  db.close(); // killed here: the first slice's rows are in messages and still in the log
+  const opened = openStore({ dataDir: dir });
+  t.after(() => opened.close());
+  const reader = opened.durable.reader!;
+  for (const id of ids) assert.deepEqual(reader.messages(id, 1, 5).map((m) => m.seq), [1], id);
+  const check = openDb(dir, { readonly: true });
+  t.after(() => check.close());
+  assert.equal(check.prepare('SELECT count(*) FROM messages').pluck().get(), ids.length, 'each message once');
+  assert.equal(check.prepare('SELECT count(*) FROM message_log').pluck().get(), 0);
+});
+
+test('a merge that meets a real duplicate (same sender and client id under another seq) fails whole and keeps the log', async (t) => {
+  const dir = await tempDir(t);
+  const db = openMigrated(dir);
+  t.after(() => db.close());
+  addConversation(db, 'c1', 1);
+  logRow(db, 'messages', 'c1', 1);
+  db.prepare(`INSERT INTO message_log (${COLUMNS}) VALUES ('c1', 2, 'client-1', 'v-c1', 1, '', 0, 'again', 1002, 0, '')`).run();
+  const log = new MessageLog(db);
+  assert.throws(() => log.merge(), /UNIQUE/);
+  assert.equal(db.prepare('SELECT count(*) FROM message_log').pluck().get(), 1, 'nothing lost');
+  assert.equal(db.prepare('SELECT last_seq FROM conversations').pluck().get(), 1);
 });

@@ -105,6 +105,8 @@ export class MessageLog {
   waiting: number;
   /** When the oldest of them arrived, ms since the epoch (its `server_time_ms`). */
   waitingSince: number;
+  /** The merge round under way: the log up to `top`, and the conversations of it moved so far. */
+  private round: { top: number; done: Set<string> } | undefined;
 
   constructor(
     private readonly db: Db,
@@ -116,18 +118,19 @@ export class MessageLog {
       count: db.prepare('SELECT count(*) FROM message_log').pluck(),
       oldest: db.prepare('SELECT server_time_ms FROM message_log ORDER BY id LIMIT 1').pluck(),
       top: db.prepare('SELECT max(id) FROM message_log').pluck(),
-      // The conversations waiting longest first.
+      // Every conversation of a round, the ones waiting longest first.
       summary: db.prepare(
         `SELECT conversation_id AS conversationId, max(seq) AS seq, max(server_time_ms) AS atMs, count(*) AS messages
-         FROM message_log WHERE id <= ? GROUP BY conversation_id ORDER BY min(id) LIMIT ${MERGE_CONVERSATIONS}`,
+         FROM message_log WHERE id <= ? GROUP BY conversation_id ORDER BY min(id)`,
       ),
       // Sorted by the key of messages: each leaf page is visited once, in order. @ids: a JSON array of conversation ids.
       move: db.prepare(
         `INSERT INTO messages (${COLUMNS}) SELECT ${COLUMNS} FROM message_log
-         WHERE id <= @top AND conversation_id IN (SELECT value FROM json_each(@ids)) ORDER BY conversation_id, seq`,
+         WHERE id <= @top AND conversation_id IN (SELECT value FROM json_each(@ids)) ORDER BY conversation_id, seq
+         ON CONFLICT (conversation_id, seq) DO NOTHING`,
       ),
       advance: db.prepare('UPDATE conversations SET last_seq = max(last_seq, ?), last_activity_ms = max(last_activity_ms, ?) WHERE id = ?'),
-      drop: db.prepare('DELETE FROM message_log WHERE id <= @top AND conversation_id IN (SELECT value FROM json_each(@ids))'),
+      drop: db.prepare('DELETE FROM message_log WHERE id <= ?'),
       dropConversation: db.prepare('DELETE FROM message_log WHERE conversation_id = ?'),
       normal: db.prepare('PRAGMA synchronous = NORMAL'),
       full: db.prepare('PRAGMA synchronous = FULL'),
@@ -169,46 +172,69 @@ export class MessageLog {
 
   /** How long until a merge is due, ms: 0 now, undefined when the log is empty. */
   dueInMs(): number | undefined {
+    if (this.round) return 0; // the rest of the round, after the batches that came in between
     if (this.waiting === 0) return undefined;
     if (this.waiting >= MERGE_ROWS) return 0;
     return Math.max(0, this.waitingSince + MERGE_DELAY_MS - this.now());
   }
 
   /**
-   * Moves the log's rows of up to `MERGE_CONVERSATIONS` conversations (and
-   * about `MERGE_SLICE_ROWS` rows) into
-   * `messages` in one transaction (at most a few thousand rows: the
-   * thresholds above), with those conversations' last seq and activity.
+   * One slice of a merge round. A round takes the log up to its newest row
+   * at the round's start (`top`) and moves it into `messages` a slice at a
+   * time: each slice the rows of up to `MERGE_CONVERSATIONS` conversations
+   * (about `MERGE_SLICE_ROWS` rows), the ones waiting longest first, with
+   * their rows' last seq and activity, in one transaction. The rows stay in
+   * the log until the round's last slice deletes the whole prefix at once
+   * (freeing whole pages: deleting each slice's rows rewrote every page of
+   * the log per slice). A crash in the middle leaves some rows in both
+   * tables; their second move changes nothing (`ON CONFLICT (conversation_id,
+   * seq) DO NOTHING`, the same message), while a real duplicate, a
+   * `(conversation, sender, client id)` stored under another seq, still
+   * fails loudly on the dedup index.
    * @returns what moved, per conversation; empty when the log was.
    */
   merge(): Merged[] {
-    const top = this.s.top.get() as number | null;
-    if (top === null) {
-      this.recount();
-      return [];
+    if (!this.round) {
+      const top = this.s.top.get() as number | null;
+      if (top === null) {
+        this.recount();
+        return [];
+      }
+      this.round = { top, done: new Set() };
     }
-    let merged: (Merged & { atMs: number })[] = [];
+    const round = this.round;
+    let slice: (Merged & { atMs: number })[] = [];
+    let last = true;
     this.s.normal.run();
     try {
       this.db.transaction(() => {
-        merged = [];
+        slice = [];
         let rows = 0;
-        for (const m of this.s.summary.all(top) as (Merged & { atMs: number })[]) {
-          if (merged.length > 0 && rows + m.messages > MERGE_SLICE_ROWS) break;
-          merged.push(m);
+        last = true;
+        for (const m of this.s.summary.all(round.top) as (Merged & { atMs: number })[]) {
+          if (round.done.has(m.conversationId)) continue;
+          if (slice.length > 0 && (slice.length >= MERGE_CONVERSATIONS || rows + m.messages > MERGE_SLICE_ROWS)) {
+            last = false;
+            break;
+          }
+          slice.push(m);
           rows += m.messages;
         }
-        const work = { top, ids: JSON.stringify(merged.map((m) => m.conversationId)) };
+        const work = { top: round.top, ids: JSON.stringify(slice.map((m) => m.conversationId)) };
         this.s.move.run(work);
-        for (const m of merged) this.s.advance.run(m.seq, m.atMs, m.conversationId);
-        this.s.drop.run(work);
+        for (const m of slice) this.s.advance.run(m.seq, m.atMs, m.conversationId);
+        if (last) this.s.drop.run(round.top);
       }).immediate();
     } finally {
       this.s.full.run();
     }
-    // What is left is due by its own age (or count): the conversations merged now gather rows again meanwhile.
-    this.recount();
-    return merged.map(({ conversationId, seq, messages }) => ({ conversationId, seq, messages }));
+    // Memory changes only once the transaction committed: a failed slice is tried again whole.
+    for (const m of slice) round.done.add(m.conversationId);
+    if (last) {
+      this.round = undefined;
+      this.recount();
+    }
+    return slice.map(({ conversationId, seq, messages }) => ({ conversationId, seq, messages }));
   }
 
   /** Merges until the log is empty (start-up, close). */

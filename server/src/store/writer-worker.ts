@@ -234,7 +234,7 @@ function run(): void {
         case 'purge': {
           const { db: conn, s, log: messageLog, indexer: search } = connection();
           // Whatever of these conversations waits in the log is moved first, and deleted with the rest below.
-          merged(messageLog.merge());
+          merged(messageLog.mergeAll());
           // Before any row goes: a crash in between leaves the conversations with their own epochs, never a deleted one's epoch reused.
           conn.transaction(() => s.epochSalt.run(request.epochSalt)).immediate();
           for (const id of request.conversationIds) {

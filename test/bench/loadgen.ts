@@ -55,6 +55,10 @@ export type LoadEvent =
       /** This generator's own event-loop delay over the window (p99, max), ms: a stalled generator shows up here, not as server latency. */
       loopP99Ms: number;
       loopMaxMs: number;
+      /** Worst send→ack per 100 ms of scheduled send time over the window, µs (0: nothing acked from that slice): where in time the tail sits. */
+      ackWorstPer100ms: number[];
+      /** How late this generator sent each message of the window after its scheduled instant, µs (its own share of every latency). */
+      sendLagUs: number[];
     } & LoadCounts)
   | { ev: 'storm'; total: number; resumed: number; connectAt: number[]; welcomeAt: number[]; attempts: number }
   | { ev: 'error'; message: string };
@@ -218,6 +222,8 @@ async function latency(c: Extract<LoadCommand, { cmd: 'latency' }>): Promise<voi
   const deliverAt = new Map<string, number>();
   const ackUs: number[] = [];
   const deliverUs: number[] = [];
+  const ackWorstPer100ms: number[] = new Array<number>(Math.ceil(c.durationMs / 100)).fill(0);
+  const sendLagUs: number[] = [];
   let sent = 0;
   resetCounts();
   onDelivered = (m, now) => {
@@ -233,11 +239,15 @@ async function latency(c: Extract<LoadCommand, { cmd: 'latency' }>): Promise<voi
       if (t === undefined) return;
       ackAt.delete(id);
       countAck(status);
-      if (status === 0) ackUs.push(Math.round((performance.now() - t) * 1000));
-      else deliverAt.delete(id);
+      if (status === 0) {
+        const us = Math.round((performance.now() - t) * 1000);
+        ackUs.push(us);
+        const slice = Math.floor((t - from) / 100);
+        if (us > ackWorstPer100ms[slice]!) ackWorstPer100ms[slice] = us;
+      } else deliverAt.delete(id);
     };
   const n = pairs.length;
-  if (n === 0 || c.ratePerSec <= 0) return reply({ ev: 'latency', ...counts, ackUs, deliverUs, sent, missingAcks: 0, missingDelivers: 0, loopP99Ms: 0, loopMaxMs: 0 });
+  if (n === 0 || c.ratePerSec <= 0) return reply({ ev: 'latency', ...counts, ackUs, deliverUs, sent, missingAcks: 0, missingDelivers: 0, loopP99Ms: 0, loopMaxMs: 0, ackWorstPer100ms, sendLagUs });
   const interval = (1000 * n) / c.ratePerSec;
   const next = pairs.map((_p, i) => start + (i * interval) / n);
   const loop = monitorEventLoopDelay({ resolution: 1 });
@@ -259,6 +269,7 @@ async function latency(c: Extract<LoadCommand, { cmd: 'latency' }>): Promise<voi
           if (at >= from) {
             ackAt.set(id, at);
             deliverAt.set(id, at);
+            sendLagUs.push(Math.round((now - at) * 1000));
             sent++;
           }
           pairs[i]!.visitor.send(pairs[i]!.conversationId, id, TEXT);
@@ -275,7 +286,7 @@ async function latency(c: Extract<LoadCommand, { cmd: 'latency' }>): Promise<voi
   await sleep(c.drainMs);
   for (const p of pairs) p.onAck = () => undefined;
   onDelivered = () => undefined;
-  reply({ ev: 'latency', ...counts, ackUs, deliverUs, sent, missingAcks: ackAt.size, missingDelivers: deliverAt.size, loopP99Ms: ms(loop.percentile(99)), loopMaxMs: ms(loop.max) });
+  reply({ ev: 'latency', ...counts, ackUs, deliverUs, sent, missingAcks: ackAt.size, missingDelivers: deliverAt.size, loopP99Ms: ms(loop.percentile(99)), loopMaxMs: ms(loop.max), ackWorstPer100ms, sendLagUs });
 }
 
 // ---- idle connections and the reconnect storm ----

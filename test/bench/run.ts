@@ -61,6 +61,8 @@ if (option('conversations')) sizes.conversations = Number(option('conversations'
 if (option('duration')) sizes.durationMs = Number(option('duration'));
 // `--fractions=0.5`: only the latency runs named (fractions of peak; default 0.25,0.5,0.75).
 if (option('fractions')) sizes.fractions = option('fractions')!.split(',').map(Number);
+/** `--rates=5800`: latency runs at these fixed offered rates too, msgs/s (default 5,800, issue 16's table; none with --quick; `--rates=` for none). */
+sizes.rates = option('rates') !== undefined ? option('rates')!.split(',').filter(Boolean).map(Number) : quick ? [] : [5800];
 // `--same-server`: latency runs on the throughput run's server process (default: a fresh one each; scenarios.ts LoadSizes.sameServer).
 sizes.sameServer = flag('same-server');
 /** Idle connections: bounded by the open-files limit of one process (server and generators alike). */
@@ -140,7 +142,7 @@ async function main(): Promise<void> {
   console.log(
     `bench: latency at ${sizes.fractions.map((f) => `${f * 100}%`).join('/')} of ${latencyOfOurs ? 'our' : "each server's own"} peak; ` +
       `each on ${sizes.sameServer ? "the throughput run's server process" : 'a fresh server process'}; ` +
-      `idle-connections run: ${latencyIdle} idle held, then 50% of peak` +
+      `${sizes.rates?.length ? `fixed rates ${sizes.rates.join(', ')} msgs/s too; ` : ''}idle-connections run: ${latencyIdle} idle held, then 50% of peak${sizes.rates?.length ? ` and ${sizes.rates.join(', ')} msgs/s` : ''}` +
       (latencyIdle < requestedLatencyIdle ? ` (capped from ${requestedLatencyIdle} by the open-files limit ${fdLimit})` : ''),
   );
 
@@ -148,7 +150,7 @@ async function main(): Promise<void> {
     const t = res.throughput;
     console.log(
       `  [${label}] ${res.error ? `ERROR ${res.error}` : `${t?.ackedPerSec} acked/s, ${t?.deliveredPerSec} delivered/s, server ${t?.serverCpuPct}% CPU, ${t?.serverCpuUsPerDelivered} us/msg, generator ${t?.generatorCpuPct}% (busiest ${t?.generatorBusiestCpuPct}%)`}` +
-        (res.latency.length ? `; ack p99 ${res.latency.map((l) => `${l.ack.p99Ms}ms@${Math.round(l.fraction * 100)}%`).join(' ')}` : '') +
+        (res.latency.length ? `; ack p99 ${res.latency.map((l) => `${l.ack.p99Ms}ms@${l.fixedRate ? `${l.offeredPerSec}/s` : `${Math.round(l.fraction * 100)}%`}`).join(' ')}` : '') +
         (res.latencyIdle ? ` with ${res.latencyIdle.opened}/${res.latencyIdle.requested} idle held${res.latencyIdle.failed ? ` (${res.latencyIdle.failed} failed: ${res.latencyIdle.firstError})` : ''}` : '') +
         `; load ${loadNow()}`,
     );

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { CheapCounter, CheapHistogram, CheapLabeledCounter } from '../../server/src/http/metrics.js';
+import fs from 'node:fs';
+import { CheapCounter, CheapHistogram, CheapLabeledCounter, ServerMetrics } from '../../server/src/http/metrics.js';
 
 const BUCKETS = [0.001, 0.01, 0.1, 1];
 const SAMPLES = [0.0001, 0.001, 0.0011, 0.05, 0.1, 0.5, 3, 0.002];
@@ -45,4 +46,26 @@ test('a scrape does not change the totals: two scrapes in a row read the same, a
   assert.equal(await registry.metrics(), first);
   counter.inc('a');
   assert.match(await registry.metrics(), /l_total\{type="a"\} 2/);
+});
+
+test('the open-files gauge counts the open descriptors without listing them on the event loop (no readdirSync per scrape)', { skip: process.platform !== 'linux' }, async () => {
+  const metrics = new ServerMetrics();
+  const openFds = async (): Promise<number> => Number(/^cs_process_open_fds (\d+)$/m.exec(await metrics.registry.metrics())?.[1]);
+  const listedSync: string[] = [];
+  const readdirSync = fs.readdirSync;
+  fs.readdirSync = ((path: fs.PathLike, ...rest: unknown[]) => {
+    listedSync.push(String(path));
+    return (readdirSync as (...a: unknown[]) => unknown)(path, ...rest);
+  }) as typeof fs.readdirSync;
+  const held: number[] = [];
+  try {
+    const before = await openFds();
+    for (let i = 0; i < 40; i++) held.push(fs.openSync('/dev/null', 'r'));
+    const after = await openFds();
+    assert.ok(after - before >= 40 && after - before <= 42, `40 more open files counted: ${before} -> ${after}`);
+  } finally {
+    fs.readdirSync = readdirSync;
+    for (const fd of held) fs.closeSync(fd);
+  }
+  assert.deepEqual(listedSync.filter((p) => p.includes('/proc/self/fd')), [], 'no synchronous listing of /proc/self/fd');
 });

@@ -110,3 +110,58 @@ test('dispose cancels the pending leading and trailing fires', () => {
   advance(3 * INTERVAL);
   assert.deepEqual(fires, [['b']], 'the trailing fire of b never came');
 });
+
+/** One real turn of the event loop (the mock timers run every pending immediate at once, so slices need the real ones). */
+const realTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+test('more keys due at once than perTurn fire in slices, one slice per event-loop turn, each key once', async () => {
+  throttle.dispose();
+  mock.timers.reset();
+  throttle = new KeyedThrottle(INTERVAL, (keys) => fires.push([...keys]), () => clock, () => 2);
+  for (const key of ['a', 'b', 'c', 'd', 'e']) throttle.touch(key);
+  await realTurn();
+  assert.deepEqual(fires, [['a', 'b']], 'the first slice in the turn the leading fire runs');
+  await realTurn();
+  assert.deepEqual(fires, [['a', 'b'], ['c', 'd']], 'the next slice one turn later');
+  await realTurn();
+  await realTurn();
+  assert.deepEqual(fires, [['a', 'b'], ['c', 'd'], ['e']], 'then the rest, and nothing twice');
+});
+
+test('a sliced key fires at most once per interval, counted from when it really fired', async () => {
+  throttle.dispose();
+  mock.timers.reset();
+  mock.timers.enable({ apis: ['setInterval'] });
+  let perTurn = 1;
+  const firedAt = new Map<string, number[]>();
+  throttle = new KeyedThrottle(INTERVAL, (keys) => keys.forEach((k) => firedAt.set(k, [...(firedAt.get(k) ?? []), clock])), () => clock, () => perTurn);
+  for (const key of ['a', 'b', 'c']) throttle.touch(key);
+  // Each turn of the event loop also moves the clock (a slow turn): the slices fire 0, 300 and 600 ms later.
+  for (let i = 0; i < 3; i++) {
+    await realTurn();
+    clock += 300;
+  }
+  assert.deepEqual([...firedAt.values()], [[0], [300], [600]], 'one slice a turn');
+  perTurn = 10;
+  for (let ms = 0; ms < 5 * INTERVAL; ms += 20) {
+    advance(20);
+    for (const key of ['a', 'b', 'c']) throttle.touch(key);
+  }
+  for (const [key, times] of firedAt) {
+    for (let i = 1; i < times.length; i++) assert.ok(times[i]! - times[i - 1]! >= INTERVAL, `${key} fired at ${times.join(', ')}`);
+    assert.ok(times.length >= 4, `${key} kept firing once per interval: ${times.join(', ')}`);
+  }
+});
+
+test('dispose cancels the queued slices too', async () => {
+  throttle.dispose();
+  mock.timers.reset();
+  throttle = new KeyedThrottle(INTERVAL, (keys) => fires.push([...keys]), () => clock, () => 1);
+  throttle.touch('a');
+  throttle.touch('b');
+  await realTurn();
+  throttle.dispose();
+  await realTurn();
+  await realTurn();
+  assert.deepEqual(fires, [['a']]);
+});

@@ -17,6 +17,21 @@ import { KeyedThrottle } from './throttle.js';
 export const INBOX_BATCH_MAX = 200;
 
 /**
+ * InboxUpdates copied to agent sockets in one event-loop turn (updates ×
+ * agent sessions, about 200 bytes each): the coalesced notices of a busy
+ * interval go out in slices of this much fan-out, one turn each, so Sends
+ * and Acks are served between them (issue 16). 200 agents: 25 updates a
+ * slice; 3 agents: up to 200 (one frame).
+ */
+export const INBOX_FANOUT_PER_TURN = 5000;
+
+/** Receipts published in one event-loop turn (each to the few sessions of one conversation). */
+export const RECEIPTS_PER_TURN = 64;
+
+/** Fewest updates in one slice, however many agents are online (a frame carries its own overhead). */
+const INBOX_SLICE_MIN = 8;
+
+/**
  * The frames that carry `updates`: one InboxUpdate frame each, or (`batch`,
  * Hello.inbox_batch) InboxBatch frames of at most `INBOX_BATCH_MAX` updates.
  */
@@ -48,10 +63,15 @@ export class Notices implements PresenceSink {
     private readonly out: Outbound,
     coalesceMs: number,
   ) {
-    this.inboxThrottle = new KeyedThrottle(coalesceMs, (ids) => this.publishInboxUpdates(ids));
-    this.receiptThrottle = new KeyedThrottle(coalesceMs, (keys) => {
-      for (const key of keys) this.publishReceipt(key);
-    });
+    this.inboxThrottle = new KeyedThrottle(coalesceMs, (ids) => this.publishInboxUpdates(ids), Date.now, () => this.inboxSlice());
+    this.receiptThrottle = new KeyedThrottle(
+      coalesceMs,
+      (keys) => {
+        for (const key of keys) this.publishReceipt(key);
+      },
+      Date.now,
+      () => RECEIPTS_PER_TURN,
+    );
   }
 
   /** Sets where away state and contact emails come from. */
@@ -105,6 +125,12 @@ export class Notices implements PresenceSink {
   sendInbox(ws: Socket, conversations: readonly Conversation[]): void {
     const updates = conversations.map((c) => this.inboxUpdate(c));
     for (const frame of inboxFrames(updates, ws.getUserData().session.inboxBatch)) this.out.send(ws, frame);
+  }
+
+  /** Conversations whose notices go out in one turn: `INBOX_FANOUT_PER_TURN` over the agent sessions listening. */
+  private inboxSlice(): number {
+    const agents = this.out.subscribers(INBOX_BATCH_TOPIC) + this.out.subscribers(INBOX_UPDATES_TOPIC);
+    return Math.min(INBOX_BATCH_MAX, Math.max(INBOX_SLICE_MIN, Math.floor(INBOX_FANOUT_PER_TURN / Math.max(1, agents))));
   }
 
   /** One notice per conversation, published once for every agent session of each form. */

@@ -12,6 +12,14 @@
  * keys (not one per key), running only while some key is inside its window.
  * A trailing fire comes between `intervalMs` and `intervalMs * 1.25` after the
  * previous fire of its key (the tick is a quarter interval).
+ *
+ * A fire is at most `perTurn()` keys: when more are due at once (every busy
+ * conversation's window ends on the same tick, since they started together),
+ * the rest fire in the next event-loop turns (`setImmediate`), so the socket
+ * I/O of other work (Sends, Acks) runs between the slices instead of waiting
+ * behind one burst that encodes and fans out everything (issue 16: the
+ * once-a-second inbox batch to 200 agents was a 10–20 ms stall). A key's
+ * window starts when it actually fires.
  */
 export class KeyedThrottle {
   /** Keys inside their window: when they last fired, ms, and whether they changed since. */
@@ -20,17 +28,22 @@ export class KeyedThrottle {
   /** Keys whose leading fire waits for the end of this event-loop turn. */
   private leading: string[] = [];
   private leadingImmediate: NodeJS.Immediate | undefined;
+  /** Due keys waiting for a later event-loop turn (more than `perTurn()` were due at once). */
+  private queued: string[] = [];
+  private queuedImmediate: NodeJS.Immediate | undefined;
   private readonly tickMs: number;
 
   /**
    * @param intervalMs least time between two fires of one key, ms.
    * @param fire called with the keys to fire now.
    * @param now the clock, ms (injected for tests).
+   * @param perTurn most keys in one `fire` call (read at each fire, so it can follow the audience); the rest fire in later event-loop turns. Default: no limit.
    */
   constructor(
     private readonly intervalMs: number,
     private readonly fire: (keys: string[]) => void,
     private readonly now: () => number = Date.now,
+    private readonly perTurn: () => number = () => Infinity,
   ) {
     this.tickMs = Math.max(5, Math.floor(intervalMs / 4));
   }
@@ -52,7 +65,36 @@ export class KeyedThrottle {
     const keys = this.leading;
     this.leading = [];
     this.leadingImmediate = undefined;
-    this.fire(keys);
+    this.fireSliced(keys);
+  }
+
+  /** Fires up to `perTurn()` of `keys` now; queues the rest for the next turns. */
+  private fireSliced(keys: string[]): void {
+    const limit = Math.max(1, Math.floor(this.perTurn()));
+    if (this.queued.length === 0 && keys.length <= limit) {
+      this.fire(keys);
+      return;
+    }
+    const sliceRunning = this.queued.length > 0;
+    for (const key of keys) this.queued.push(key);
+    if (!sliceRunning) this.fireQueued();
+  }
+
+  /** One slice of the queued keys; their windows restart now, when they really fire (with the state of now: a touch while queued is in it). */
+  private fireQueued(): void {
+    this.queuedImmediate = undefined;
+    const limit = Math.max(1, Math.floor(this.perTurn()));
+    const slice = this.queued.length <= limit ? this.queued : this.queued.slice(0, limit);
+    this.queued = this.queued.length <= limit ? [] : this.queued.slice(limit);
+    const now = this.now();
+    for (const key of slice) {
+      const window = this.windows.get(key);
+      if (!window) continue;
+      window.firedMs = now;
+      window.dirty = false;
+    }
+    if (this.queued.length > 0) this.queuedImmediate = setImmediate(() => this.fireQueued());
+    if (slice.length > 0) this.fire(slice);
   }
 
   private startTimer(): void {
@@ -76,7 +118,7 @@ export class KeyedThrottle {
       due.push(key);
     }
     if (this.windows.size === 0) this.stopTimer();
-    if (due.length > 0) this.fire(due);
+    if (due.length > 0) this.fireSliced(due);
   }
 
   private stopTimer(): void {
@@ -88,8 +130,10 @@ export class KeyedThrottle {
   dispose(): void {
     this.stopTimer();
     if (this.leadingImmediate) clearImmediate(this.leadingImmediate);
-    this.leadingImmediate = undefined;
+    if (this.queuedImmediate) clearImmediate(this.queuedImmediate);
+    this.leadingImmediate = this.queuedImmediate = undefined;
     this.leading = [];
+    this.queued = [];
     this.windows.clear();
   }
 }

@@ -66,3 +66,52 @@ export class CpuMeter {
     return { cpuMs: sum, maxCpuMs: max, wallMs: performance.now() - this.t0 };
   }
 }
+
+/** Time a thread ran and waited runnable on a run queue so far, ns (`/proc/<pid>/task/<tid>/schedstat`). */
+function schedstat(pid: number, tid = pid): { runNs: number; waitNs: number } {
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+    return { runNs: run ?? 0, waitNs: wait ?? 0 };
+  } catch {
+    return { runNs: 0, waitNs: 0 };
+  }
+}
+
+/** The machine's CPU time by kind so far (first line of /proc/stat), clock ticks. */
+function machineTicks(): { busy: number; steal: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal …
+  const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: total - (f[3] ?? 0) - (f[4] ?? 0) - (f[7] ?? 0), steal: f[7] ?? 0, total };
+}
+
+/**
+ * What the machine did to a process's main thread over a window: how long it
+ * was runnable but waiting for a core (the run queue), and how much of the
+ * machine's CPU time was stolen by the hypervisor or went to work of any
+ * process (this one, the generators, anything else on the machine). A
+ * server whose main thread waited long on the run queue was not slow: it
+ * did not get a core.
+ */
+export class MachineMeter {
+  private readonly sched: Map<number, { runNs: number; waitNs: number }>;
+  private readonly machine = machineTicks();
+  private readonly t0 = performance.now();
+  constructor(private readonly pids: readonly number[]) {
+    this.sched = new Map(pids.map((p) => [p, schedstat(p)]));
+  }
+  /**
+   * Per pid (main thread), ms waited runnable on a run queue per second of
+   * window; the machine's busy and stolen CPU, % of all its cores (100 = every core).
+   */
+  read(): { runQueueMsPerSec: number[]; machineBusyPct: number; stealPct: number } {
+    const secs = (performance.now() - this.t0) / 1000;
+    const m = machineTicks();
+    const total = Math.max(1, m.total - this.machine.total);
+    return {
+      runQueueMsPerSec: this.pids.map((p) => Math.round((schedstat(p).waitNs - (this.sched.get(p)?.waitNs ?? 0)) / 1e6 / secs)),
+      machineBusyPct: Math.round((100 * (m.busy - this.machine.busy)) / total),
+      stealPct: Math.round((100 * (m.steal - this.machine.steal)) / total),
+    };
+  }
+}

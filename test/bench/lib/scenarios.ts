@@ -10,7 +10,7 @@ import { dirname, join, relative } from 'node:path';
 import type { LoadEvent } from '../loadgen.js';
 import { topSelfTime, type HotFunction } from './cpuprofile.js';
 import { Generators, SOURCE_ADDRESSES } from './generators.js';
-import { CpuMeter, openFilesLimit, rssBytes } from './proc.js';
+import { CpuMeter, MachineMeter, openFilesLimit, rssBytes } from './proc.js';
 import { summarize, type LatencySummary } from './stats.js';
 import { BENCH_SECRET, repoRoot, startTarget, type RunningServer, type StartOptions, type TargetSpec } from './targets.js';
 
@@ -25,6 +25,12 @@ export interface LoadSizes {
   durationMs: number;
   /** Latency runs: offered rates as fractions of our peak. */
   fractions: number[];
+  /**
+   * Latency runs at fixed offered rates, msgs/s, whatever the peak (issue
+   * 16's table quotes ack p99 at 5,800 msgs/s): the same load for every
+   * server, where "half of its own peak" is a different load for each.
+   */
+  rates?: number[];
   drainMs: number;
   /** Idle authenticated connections held open (from their own generators) during the latency runs; 0 or absent: none. */
   latencyIdle?: number;
@@ -57,7 +63,10 @@ export interface ThroughputResult {
 }
 
 export interface LatencyResult {
+  /** Offered rate / the peak it was taken from (for a fixed-rate run, what that rate was of this server's peak). */
   fraction: number;
+  /** A run at a fixed offered rate (`LoadSizes.rates`), not at a fraction of peak. */
+  fixedRate?: boolean;
   offeredPerSec: number;
   sent: number;
   ackedPerSec: number;
@@ -74,6 +83,21 @@ export interface LatencyResult {
   /** The generators' own event-loop delay over the window, worst of them, ms. */
   generatorLoopP99Ms: number;
   generatorLoopMaxMs: number;
+  /**
+   * How late the generators sent after each scheduled instant (p99, max): the
+   * generators' own share of every latency, which stays in it (latency runs
+   * from the scheduled instant), shown so it is not taken for the server's.
+   */
+  sendLag: LatencySummary;
+  /** The worst send→ack of each 100 ms of the window (by scheduled send instant), all generators, ms: a periodic stall shows as a spike every second. */
+  ackWorstPer100msMs: number[];
+  /** The server's main thread: ms per second it was runnable but waiting for a core (/proc schedstat). */
+  serverRunQueueMsPerSec: number;
+  /** The same for the generators' main threads, the worst of them. */
+  generatorRunQueueMsPerSec: number;
+  /** The whole machine over the window: busy and hypervisor-stolen CPU, % of all cores. */
+  machineBusyPct: number;
+  stealPct: number;
   /** 1-minute load average at the end of the window (the machine is shared). */
   load1: number;
   /** What our server says about itself over the window (its /metrics); absent for the peers. */
@@ -179,15 +203,26 @@ function serverSelf(before: Map<string, number> | undefined, after: Map<string, 
   return { loopP99Ms: ms('cs_nodejs_eventloop_lag_p99_seconds'), loopMaxMs: ms('cs_nodejs_eventloop_lag_max_seconds'), gcMs, gcCount };
 }
 
-/** Measures CPU of server and generators over [startAt + warmup, + duration], and our server's loop and GC. */
+/** How far before and after the window our server's /metrics is read: a scrape is work for the server, kept out of the window's latencies. */
+const SCRAPE_MARGIN_MS = 300;
+
+/**
+ * Measures CPU of server and generators over [startAt + warmup, + duration],
+ * and our server's loop and GC from /metrics read `SCRAPE_MARGIN_MS` before
+ * and after it (so those figures cover the window and the two margins).
+ */
 async function window(server: RunningServer, gens: Generators, startAt: number, warmupMs: number, durationMs: number) {
-  await sleep(startAt + warmupMs - Date.now());
+  await sleep(startAt + warmupMs - SCRAPE_MARGIN_MS - Date.now());
   const before = await scrape(server);
+  await sleep(startAt + warmupMs - Date.now());
   const s = new CpuMeter([server.pid]);
   const g = new CpuMeter(gens.pids);
+  const m = new MachineMeter([server.pid, ...gens.pids]);
   await sleep(durationMs);
-  const cpu = { server: s.read(), gens: g.read() };
-  return { ...cpu, self: serverSelf(before, await scrape(server)), load1: round1(loadavg()[0]!) };
+  const cpu = { server: s.read(), gens: g.read(), machine: m.read() };
+  const load1 = round1(loadavg()[0]!);
+  await sleep(SCRAPE_MARGIN_MS);
+  return { ...cpu, self: serverSelf(before, await scrape(server)), load1 };
 }
 
 async function throughput(server: RunningServer, gens: Generators, z: LoadSizes): Promise<ThroughputResult> {
@@ -212,8 +247,9 @@ async function throughput(server: RunningServer, gens: Generators, z: LoadSizes)
   };
 }
 
-async function latency(server: RunningServer, gens: Generators, z: LoadSizes, pairs: number, fraction: number, peak: number): Promise<LatencyResult> {
-  const offered = Math.max(1, Math.round(peak * fraction));
+/** One open-loop run at `fraction` of `peak`, or at `fixedRate` msgs/s when given. */
+async function latency(server: RunningServer, gens: Generators, z: LoadSizes, pairs: number, fraction: number, peak: number, fixedRate?: number): Promise<LatencyResult> {
+  const offered = fixedRate ?? Math.max(1, Math.round(peak * fraction));
   const startAt = Date.now() + 300;
   const answers = gens.all((i) => ({
     cmd: 'latency',
@@ -226,8 +262,10 @@ async function latency(server: RunningServer, gens: Generators, z: LoadSizes, pa
   const cpu = await window(server, gens, startAt, z.warmupMs, z.durationMs);
   const res = sum<Extract<LoadEvent, { ev: 'latency' }>>(await answers, 'latency');
   const delivered = res.reduce((a, r) => a + r.delivered, 0);
+  const [serverWait = 0, ...genWaits] = cpu.machine.runQueueMsPerSec;
   return {
-    fraction,
+    fraction: fixedRate === undefined ? fraction : round1((100 * fixedRate) / Math.max(1, peak)) / 100,
+    ...(fixedRate === undefined ? {} : { fixedRate: true }),
     offeredPerSec: offered,
     sent: res.reduce((a, r) => a + r.sent, 0),
     ackedPerSec: Math.round(res.reduce((a, r) => a + r.acked, 0) / (z.durationMs / 1000)),
@@ -242,6 +280,12 @@ async function latency(server: RunningServer, gens: Generators, z: LoadSizes, pa
     generatorBusiestCpuPct: Math.round((100 * cpu.gens.maxCpuMs) / cpu.gens.wallMs),
     generatorLoopP99Ms: Math.max(0, ...res.map((r) => r.loopP99Ms)),
     generatorLoopMaxMs: Math.max(0, ...res.map((r) => r.loopMaxMs)),
+    sendLag: summarize(res.flatMap((r) => r.sendLagUs)),
+    ackWorstPer100msMs: (res[0]?.ackWorstPer100ms ?? []).map((_v, i) => Math.round(Math.max(...res.map((r) => r.ackWorstPer100ms[i] ?? 0)) / 100) / 10),
+    serverRunQueueMsPerSec: serverWait,
+    generatorRunQueueMsPerSec: Math.max(0, ...genWaits),
+    machineBusyPct: cpu.machine.machineBusyPct,
+    stealPct: cpu.machine.stealPct,
     load1: cpu.load1,
     server: cpu.self,
   };
@@ -291,7 +335,8 @@ async function openIdle(gens: Generators, server: RunningServer, count: number, 
  */
 export async function runLoad(spec: TargetSpec, z: LoadSizes, round: number, peak: number | undefined, start: StartOptions = {}): Promise<LoadResult> {
   const result: LoadResult = { target: spec.name, round, pairs: 0, latency: [] };
-  const idleCount = z.fractions.length ? (z.latencyIdle ?? 0) : 0;
+  const rates = z.rates ?? [];
+  const idleCount = z.fractions.length || rates.length ? (z.latencyIdle ?? 0) : 0;
   const ownDataDir = spec.name === 'ours+journal' && !start.dataDir ? mkdtempSync(join(tmpdir(), 'cs-bench-store-')) : undefined;
   const options: StartOptions = { ...start, dataDir: start.dataDir ?? ownDataDir };
   /** One server process with its conversations set up: `idle` idle connections opened (their own generators), then `work`. */
@@ -329,10 +374,14 @@ export async function runLoad(spec: TargetSpec, z: LoadSizes, round: number, pea
             result.latencyIdle = await openIdle(idleGens, server, idleCount, false);
             await sleep(1000);
             for (const f of z.fractions) result.latency.push(await latency(server, gens, z, result.pairs, f, base));
+            for (const r of rates) result.latency.push(await latency(server, gens, z, result.pairs, 0, base, r));
           } finally {
             idleGens.close();
           }
-        } else for (const f of z.fractions) result.latency.push(await latency(server, gens, z, result.pairs, f, base));
+        } else {
+          for (const f of z.fractions) result.latency.push(await latency(server, gens, z, result.pairs, f, base));
+          for (const r of rates) result.latency.push(await latency(server, gens, z, result.pairs, 0, base, r));
+        }
       });
     } else {
       await phase(0, async (server, gens) => {
@@ -342,6 +391,10 @@ export async function runLoad(spec: TargetSpec, z: LoadSizes, round: number, pea
       for (const f of z.fractions)
         await phase(idleCount, async (server, gens) => {
           result.latency.push(await latency(server, gens, z, result.pairs, f, base));
+        });
+      for (const r of rates)
+        await phase(idleCount, async (server, gens) => {
+          result.latency.push(await latency(server, gens, z, result.pairs, 0, base, r));
         });
     }
   } catch (e) {
@@ -492,7 +545,7 @@ export async function runConnections(spec: TargetSpec, n: number, generators: nu
 export async function profileLoad(spec: TargetSpec, z: LoadSizes): Promise<{ top: HotFunction[]; error?: string; file?: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'cs-bench-prof-'));
   try {
-    const r = await runLoad(spec, { ...z, fractions: [] }, 0, undefined, { cpuProfDir: dir });
+    const r = await runLoad(spec, { ...z, fractions: [], rates: [] }, 0, undefined, { cpuProfDir: dir });
     const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
     if (!file) return { top: [], error: r.error ?? 'no .cpuprofile written (did the server exit cleanly on SIGTERM?)' };
     // Kept for a closer look (Chrome DevTools, Performance tab: load profile); git ignores it.

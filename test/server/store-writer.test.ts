@@ -57,6 +57,8 @@ test('records written in the same few ms share one commit and read back in order
   await Promise.all([store.append(conv('c1')), ...Array.from({ length: 200 }, (_, i) => store.append(msg('c1', i + 1)))]);
   assert.ok(store.stats.commits <= 3, `${store.stats.commits} commits for 201 records`);
   const reader = store.reader;
+  assert.equal(reader.messages('c1', 1, 300).length, 0, 'committed into the message log, not yet readable');
+  await store.merged();
   assert.equal(reader.conversation('c1')?.lastSeq, 200);
   assert.deepEqual(reader.messages('c1', 198, 300).map((m) => m.seq), [198, 199, 200]);
   assert.equal(reader.findDuplicate('c1', 'v1', 'client-57'), 57);
@@ -75,6 +77,7 @@ test('a commit held back by another connection resolves nothing until it is rele
   assert.equal(await stateAfter(write, 400), 'pending', 'not durable while the writer waits for the lock');
   other.exec('COMMIT');
   await write;
+  await (opened.durable as SqliteStore).merged();
   assert.equal(opened.durable.reader?.conversation('c1')?.lastSeq, 1);
 });
 
@@ -146,19 +149,31 @@ test('a real full disk (tmpfs) refuses writes, loses nothing committed, and reco
   assert.deepEqual(seqs, [...committed, next]);
 });
 
-test('the records of one commit share one promise, and the row moves to the newest seq and time of the batch', async (t) => {
+test('the records of one commit share one promise; the merge of the log moves the row to the newest seq and time, and says so', async (t) => {
   const dir = await tempDir(t);
   const opened = openStore({ dataDir: dir, commitMs: 20 });
   t.after(() => opened.close());
   const store = opened.durable as SqliteStore;
+  const readable: [string, number][] = [];
+  store.onReadable((id, seq) => readable.push([id, seq]));
   const writes = [store.append(conv('c1')), ...Array.from({ length: 50 }, (_, i) => store.append(msg('c1', i + 1)))];
   assert.equal(new Set(writes).size, 1, 'one promise for the batch');
   await Promise.all(writes);
+  assert.equal(store.reader.conversation('c1')?.lastSeq, 0, 'the row moves with the merge, not with every batch');
+  // The merge is due MERGE_DELAY_MS after the first row waited.
+  const since = performance.now();
+  while (readable.length === 0) {
+    assert.ok(performance.now() - since < 5000, 'merged within a few seconds');
+    await sleep(20);
+  }
+  assert.deepEqual(readable, [['c1', 50]]);
   const row = store.reader.conversation('c1');
   assert.equal(row?.lastSeq, 50);
   assert.equal(row?.lastActivityMs, 1050);
+  assert.deepEqual(store.reader.messages('c1', 1, 100).map((m) => m.seq), Array.from({ length: 50 }, (_, i) => i + 1));
   await store.append(msg('c1', 51));
-  assert.equal(store.reader.conversation('c1')?.lastSeq, 51, 'the next batch moves it on');
+  await store.merged();
+  assert.equal(store.reader.conversation('c1')?.lastSeq, 51, 'the next merge moves it on');
 });
 
 test('the modules’ connection commits without an fsync on this thread, and the writer thread’s next commit makes it durable', async (t) => {
@@ -198,6 +213,7 @@ test('the writer checkpoints after its replies (its automatic checkpoint is off)
   }
   // 4,000 messages of 4 KB are over 16 MB of pages: without checkpoints the WAL would hold all of them.
   assert.ok(maxWal < 2 * CHECKPOINT_WAL_BYTES, `WAL reached ${maxWal} bytes`);
+  await store.merged();
   assert.equal(store.reader.conversation('c1')?.lastSeq, 4000);
   const db = openDb(dir);
   t.after(() => db.close());

@@ -61,6 +61,34 @@ export class Outbound {
     return true;
   }
 
+  /**
+   * Sends one frame to one socket through the topic only it listens to, so
+   * that uWS batches it: published frames wait for the end of the loop
+   * iteration and leave then in one write per socket, in order with
+   * everything else the socket is sent (uWS drains a socket's published
+   * frames before any direct send to it). `send` outside a uWS handler (an
+   * Ack after the store's commit, on the writer thread's reply) is a write of
+   * its own per frame, and cost more than the rest of a message's path (issue
+   * 16, store on). uWS skips a subscriber past its backpressure limit
+   * silently: such a socket is marked `behind` here, as `send` would.
+   * @returns false when the socket is gone or behind.
+   */
+  sendQueued(ws: Socket, frame: cs.v1.Frame.$Properties): boolean {
+    const session = ws.getUserData().session;
+    if (session.phase === SessionPhase.Closed) return false;
+    if (!this.app) return this.send(ws, frame);
+    if (session.ownTopic === undefined) {
+      session.ownTopic = `o/${session.id}`;
+      ws.subscribe(session.ownTopic);
+    }
+    this.publishOn(undefined, session.ownTopic, encodeFrame(frame), frameTypeOf(frame));
+    if (ws.getBufferedAmount() >= this.options.maxBackpressureBytes / 2) {
+      session.behind = true;
+      return false;
+    }
+    return true;
+  }
+
   /** Sends an Error frame; closes the socket after it when `fatal`. */
   sendError(ws: Socket, code: cs.v1.ErrorCode, message: string, extra: ErrorExtra = {}): void {
     this.send(ws, errorFrame(code, message, extra));

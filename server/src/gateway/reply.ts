@@ -11,16 +11,32 @@ export class SocketReply implements Reply {
     private readonly out: Outbound,
   ) {}
 
+  /** Inside `together`: the Ack goes through the socket's own topic (Outbound.sendQueued). */
+  private queued = false;
+
   ack(ack: cs.v1.Ack.$Properties): void {
-    this.out.send(this.ws, { ack });
+    if (this.queued) this.out.sendQueued(this.ws, { ack });
+    else this.out.send(this.ws, { ack });
   }
 
   error(code: cs.v1.ErrorCode, message: string, extra?: ErrorExtra): void {
     this.out.sendError(this.ws, code, message, extra);
   }
 
+  /**
+   * What `write` sends leaves batched by uWS at the end of the loop
+   * iteration: the Ack through the caller's own topic, the fan-out through
+   * the conversation's topics, in the order sent. A cork here instead wrote
+   * the socket once per message when the write ran outside a uWS handler
+   * (after a commit), one syscall per Ack.
+   */
   together(write: () => void): void {
-    if (this.ws.getUserData().session.phase === SessionPhase.Closed) write();
-    else this.ws.cork(write);
+    if (this.ws.getUserData().session.phase === SessionPhase.Closed) return write();
+    this.queued = true;
+    try {
+      write();
+    } finally {
+      this.queued = false;
+    }
   }
 }

@@ -71,6 +71,8 @@ export interface SessionData {
   expiryTimer: NodeJS.Timeout | undefined;
   /** Visitors: the session as the public mailbox sees it (DESIGN.md §6); set at Hello. */
   viewer: Viewer | undefined;
+  /** The topic only this session listens to (Outbound.sendQueued), subscribed on first use. */
+  ownTopic: string | undefined;
 }
 
 /**
@@ -132,6 +134,7 @@ export function newSessionData(ip: string, origin: string, burst: number, perSec
     platform: '',
     appVersion: '',
     coreLevel: 0,
+    ownTopic: undefined,
     modern: false,
     inboxBatch: false,
     lang: 'en',

@@ -44,7 +44,8 @@ export async function backupDatabase(dataDir: string, file: string): Promise<Bac
     if (check !== 'ok') throw new Error(`the copy failed its integrity check: ${String(check)}`);
     counts = {
       conversations: copy.prepare('SELECT count(*) FROM conversations').pluck().get() as number,
-      messages: copy.prepare('SELECT count(*) FROM messages').pluck().get() as number,
+      // With those still in the message log: the restored server merges them at its start (message-log.ts).
+      messages: copy.prepare('SELECT (SELECT count(*) FROM messages) + (SELECT count(*) FROM message_log)').pluck().get() as number,
       pages: copy.pragma('page_count', { simple: true }) as number,
       pageSize: copy.pragma('page_size', { simple: true }) as number,
     };

@@ -47,6 +47,8 @@ export function messageBytes(message: StoredMessage): number {
 /** What a conversation tells its store about memory and use. */
 export interface HotSetHooks {
   resized(conversation: Conversation, deltaBytes: number): void;
+  /** True when committed messages become readable from the store only later (`readableSeq`, the message log's merge). */
+  readonly mergesLater?: boolean;
 }
 
 /** One conversation ("message line"). */
@@ -70,8 +72,13 @@ export class Conversation {
   lastOfflineReplyMs = 0;
   /** Writes handed to the store and not yet settled; a conversation with any stays in memory. */
   pendingWrites = 0;
-  /** Highest seq known to be committed; tail messages up to it may leave memory. */
+  /** Highest seq known to be committed. */
   committedSeq = 0;
+  /**
+   * Highest seq merged into the store's `messages` (a committed message waits
+   * in the message log until its merge, message-log.ts); see `readable`.
+   */
+  readableSeq = 0;
   /** Estimated bytes this conversation holds in memory. */
   bytes = CONVERSATION_BYTES;
 
@@ -118,6 +125,7 @@ export class Conversation {
     this.lastActivityMs = createdMs;
     this.tailStart = storedLastSeq + 1;
     this.committedSeq = storedLastSeq;
+    this.readableSeq = storedLastSeq;
     this.idsComplete = storedLastSeq === 0;
   }
 
@@ -148,6 +156,15 @@ export class Conversation {
    */
   get servedSeq(): number {
     return Math.min(this.committedSeq, this.lastSeq);
+  }
+
+  /**
+   * Highest seq the store's reads return: tail messages up to it may leave
+   * memory, and the conversation may leave the hot set only once it reaches
+   * `lastSeq`. Every committed one, unless the store merges later.
+   */
+  get readable(): number {
+    return this.hooks?.mergesLater ? Math.min(this.committedSeq, this.readableSeq) : this.committedSeq;
   }
 
   /** Messages held in memory (the tail). */
@@ -239,8 +256,9 @@ export class Conversation {
   }
 
   /**
-   * Lets committed tail messages go, oldest first, until at most `keep` stay
-   * in memory. Messages not yet committed always stay.
+   * Lets readable tail messages go, oldest first, until at most `keep` stay
+   * in memory. Messages not yet committed, or not yet merged into the
+   * store's `messages` (`readableSeq`), always stay.
    * @returns the bytes freed.
    */
   trim(keep: number): number {
@@ -250,7 +268,7 @@ export class Conversation {
       this.page = undefined;
     }
     if (this.cold) {
-      const droppable = Math.min(this.tail.length - keep, this.committedSeq - this.tailStart + 1);
+      const droppable = Math.min(this.tail.length - keep, this.readable - this.tailStart + 1);
       if (droppable > 0) {
         for (const message of this.tail.splice(0, droppable)) {
           this.forget(message);

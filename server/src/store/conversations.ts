@@ -84,6 +84,7 @@ export class ConversationStore {
   private readonly purging = new Set<string>();
   private inUse: (conversationId: string) => boolean = () => false;
   private readonly hooks: HotSetHooks = {
+    mergesLater: false,
     resized: (conversation, delta) => {
       if (this.byId.get(conversation.id) === conversation) this.bytesInUse += delta;
       if (delta > 0 && this.cold && conversation.hotMessages > this.maxTail) {
@@ -99,6 +100,7 @@ export class ConversationStore {
     options: HotSetOptions = {},
   ) {
     this.cold = durable.persistent ? durable.reader : undefined;
+    this.hooks = { ...this.hooks, mergesLater: durable.onReadable !== undefined };
     this.epochSalt = this.cold?.epochSalt() || newEpochSalt();
     this.budget = options.hotSetBytes ?? 64 * 1024 * 1024;
     this.keep = options.keepPerConversation ?? 20;
@@ -106,6 +108,11 @@ export class ConversationStore {
     this.visitors = new VisitorProfiles(this.cold, options.profileCacheSize ?? 20_000);
     this.quotas = new Quotas(options);
     for (const agentId of this.cold?.assignees() ?? []) this.agentIds.add(agentId);
+    // Merged messages may leave memory; a conversation is never dropped before (it is loaded, holding them).
+    durable.onReadable?.((conversationId, seq) => {
+      const conversation = this.byId.get(conversationId);
+      if (conversation) conversation.readableSeq = Math.max(conversation.readableSeq, seq);
+    });
     this.sweepTimer = setInterval(() => this.sweepUnwritten(), 2000);
     this.sweepTimer.unref();
   }
@@ -309,7 +316,9 @@ export class ConversationStore {
   }
 
   private droppable(conversation: Conversation): boolean {
-    return conversation.pendingWrites === 0 && !this.inUse(conversation.id) && (conversation.lastSeq === 0 || (this.cold !== undefined && conversation.stored));
+    if (conversation.pendingWrites > 0 || this.inUse(conversation.id)) return false;
+    // A stored one goes only once the store reads all of it back (its newest messages may wait in the message log).
+    return conversation.lastSeq === 0 || (this.cold !== undefined && conversation.stored && conversation.readable >= conversation.lastSeq);
   }
 
   private scheduleTrim(): void {

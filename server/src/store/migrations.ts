@@ -22,6 +22,7 @@ import { ACCOUNT_MIGRATIONS } from '../accounts/schema.js';
 import { attachmentsTable } from '../files/schema.js';
 import { BROADCAST_MIGRATIONS } from '../broadcast/store.js';
 import { EMAIL_MIGRATIONS } from '../email/schema.js';
+import { messageLogTable } from './message-log.js';
 import { searchIndexOffCommitPath, trigramSearchIndex } from './search-index.js';
 
 /** One schema step. */
@@ -128,6 +129,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: 'search_index (words, indexed after the commit)', up: searchIndexOffCommitPath },
   // Epochs of conversations not stored yet survive a restart (DESIGN.md §3.9): their salt, kept in meta.
   { name: 'meta epoch_salt (stable epochs before the first message)', up: epochSalt },
+  // Commit batches append messages to a log in arrival order, moved into messages in bulk (message-log.ts).
+  { name: 'message_log (messages before their merge)', up: messageLogTable },
 ];
 
 /** Raised when a database was written by a newer server than this one. */

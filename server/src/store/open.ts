@@ -8,6 +8,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { dbPath, lockDataDir, openMigrated, type DataDirLock } from './db.js';
 import { importJournal, type ImportReport } from './legacy-import.js';
+import { MessageLog } from './message-log.js';
 import { MemoryOnlyStore, type DurableStore } from './records.js';
 import { SqliteStore } from './sqlite-store.js';
 import type { StoreLogger } from './writer.js';
@@ -52,6 +53,8 @@ export function openStore(settings: StoreSettings, log?: StoreLogger, nowMs = Da
     const db = openMigrated(dataDir, { busyTimeoutMs: settings.busyTimeoutMs });
     try {
       imported = importJournal(db, dataDir, nowMs, log);
+      // What a crash left in the message log is moved before anything is served (message-log.ts): a few thousand rows at most.
+      new MessageLog(db).mergeAll();
     } catch (error) {
       db.close();
       // "Touches nothing": a database made only for this failed import goes again.

@@ -148,6 +148,13 @@ export interface DurableStore {
   purge(conversationIds: readonly string[], epochSalt: string): Promise<void>;
   /** Reads of what is stored; undefined when nothing is (memory only). */
   readonly reader: ColdReader | undefined;
+  /**
+   * Calls `listener` each time committed messages became readable through
+   * `reader` (the message log's merge, message-log.ts): the conversation's
+   * messages up to `seq` are there now. Until then the hot set keeps them in
+   * memory. Absent when every commit is readable at once (or nothing is).
+   */
+  onReadable?(listener: (conversationId: string, seq: number) => void): void;
   /** Commits what is pending, then closes. */
   close(): Promise<void>;
 }

@@ -253,6 +253,17 @@ export class SqliteStore implements DurableStore {
     return this.writer.purge(conversationIds, epochSalt);
   }
 
+  /** Resolves once everything appended before can be read back through `reader` (tests, tools; the server never waits for it). */
+  merged(): Promise<void> {
+    return this.writer.merge();
+  }
+
+  onReadable(listener: (conversationId: string, seq: number) => void): void {
+    this.writer.onMerged = (merged) => {
+      for (const { conversationId, seq } of merged) listener(conversationId, seq);
+    };
+  }
+
   async close(): Promise<void> {
     await this.writer.close();
     this.readDb.close();

@@ -12,14 +12,20 @@
  * delete never holds the write lock for long and the batches queued behind
  * it keep flowing.
  *
- * The full-text index is kept current here too, but never inside a batch's
- * transaction: after the reply, in small slices of their own while no batch
- * waits (search-index.ts).
+ * A batch's messages go to the message log (message-log.ts), in arrival
+ * order; the log is moved into `messages` in bulk after the replies, and
+ * each move is posted to the main thread (`merged`), which keeps unmerged
+ * messages in memory until then. The full-text index is kept current from
+ * what was merged, never inside a batch's transaction: after the reply, in
+ * small slices of their own while no batch waits (search-index.ts). Merges
+ * go first: they bound the log and the memory it pins.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { statSync } from 'node:fs';
 import { CHECKPOINT_WAL_BYTES, dbPath, openDb, type Db } from './db.js';
+import { MessageLog, type Merged } from './message-log.js';
 import type { StoreRecord } from './records.js';
+import { runCheckpointer } from './checkpointer.js';
 import { SearchIndexer } from './search-index.js';
 
 /** What the main thread sends. */
@@ -28,15 +34,26 @@ export type WriterRequest =
   /** `epochSalt`: the new salt of derived epochs, stored before anything is deleted. */
   | { type: 'purge'; id: number; conversationIds: string[]; epochSalt: string }
   | { type: 'probe'; id: number }
+  /** Moves the whole message log into `messages` now (tests, tools: everything committed before is readable once answered). */
+  | { type: 'merge'; id: number }
   | { type: 'close'; id: number };
 
-/** What the writer answers (one per request, same id). */
-export type WriterReply = { id: number; ok: true } | { id: number; ok: false; message: string; code: string };
+/**
+ * What the writer answers (one per request, same id), and what it tells
+ * unasked: `merged`, the conversations whose messages up to a seq are in
+ * `messages` now (id 0).
+ */
+export type WriterReply =
+  | { id: number; ok: true }
+  | { id: number; ok: false; message: string; code: string }
+  | { id: 0; ok: true; merged: Merged[] };
 
 /** workerData of the writer. */
 export interface WriterData {
   readonly dataDir: string;
   readonly busyTimeoutMs: number;
+  /** 'checkpointer': this thread only copies the WAL into the database file (checkpointer.ts). Default: the writer. */
+  readonly role?: 'writer' | 'checkpointer';
 }
 
 /** How long close spends indexing what waits, ms (the rest is caught up at the next start). */
@@ -59,12 +76,6 @@ function prepare(db: Db) {
       `INSERT INTO visitors (id, user_id, name, email, created_ms, updated_ms) VALUES (@visitorId, @userId, @name, @email, @now, @now)
        ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, name = excluded.name, email = excluded.email, updated_ms = excluded.updated_ms`,
     ),
-    // Positional parameters: binding an object by name costs a property lookup per column per row.
-    msg: db.prepare(
-      `INSERT INTO messages (conversation_id, seq, client_msg_id, sender_id, sender_role, sender_name, kind, text, server_time_ms, quote_seq, quick_replies)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    advance: db.prepare(`UPDATE conversations SET last_seq = max(last_seq, ?), last_activity_ms = max(last_activity_ms, ?) WHERE id = ?`),
     status: db.prepare(`UPDATE conversations SET status = ?, last_activity_ms = max(last_activity_ms, ?) WHERE id = ?`),
     assign: db.prepare(`UPDATE conversations SET assignee_id = ?, last_activity_ms = max(last_activity_ms, ?) WHERE id = ?`),
     cursor: db.prepare(
@@ -83,52 +94,42 @@ function prepare(db: Db) {
 
 type Statements = ReturnType<typeof prepare>;
 
-/** The newest seq and time per conversation of one batch: its row moves once per batch, not once per message. */
-type Advances = Map<string, { seq: number; atMs: number; messages: number }>;
-
-function apply(s: Statements, record: StoreRecord, now: number, advances: Advances): void {
+/**
+ * Applies one record inside the batch's transaction.
+ * @returns the rows it appended to the message log (0 or 1).
+ */
+function apply(s: Statements, log: MessageLog, record: StoreRecord, now: number): number {
   switch (record.t) {
     case 'conv':
       s.conv.run({ ...record, status: record.status ?? 0, assigneeId: record.assigneeId ?? '' });
       s.visitorSeen.run(record.visitorId, now, now);
-      return;
+      return 0;
     case 'msg': {
       const r = record;
       const quickReplies = r.quickReplies.length > 0 ? JSON.stringify(r.quickReplies) : '';
-      s.msg.run(r.conversationId, r.seq, r.clientMsgId, r.senderId, r.senderRole, r.senderName, r.kind, r.text, r.serverTimeMs, r.quoteSeq, quickReplies);
-      // Each UPDATE of last_activity_ms also rewrites three index entries: once per conversation per batch is enough.
-      const advance = advances.get(r.conversationId);
-      if (!advance) advances.set(r.conversationId, { seq: r.seq, atMs: r.serverTimeMs, messages: 1 });
-      else {
-        advance.messages += 1;
-        advance.seq = Math.max(advance.seq, r.seq);
-        advance.atMs = Math.max(advance.atMs, r.serverTimeMs);
-      }
-      return;
+      // The row's last_seq and last_activity_ms move with the merge (message-log.ts).
+      log.append(r.conversationId, r.seq, r.clientMsgId, r.senderId, r.senderRole, r.senderName, r.kind, r.text, r.serverTimeMs, r.quoteSeq, quickReplies);
+      return 1;
     }
     case 'status':
       s.status.run(record.status, record.atMs, record.conversationId);
-      return;
+      return 0;
     case 'assign':
       s.assign.run(record.assigneeId, record.atMs, record.conversationId);
-      return;
+      return 0;
     case 'visitor':
       s.visitor.run({ ...record, now });
-      return;
+      return 0;
     case 'sync':
       // Any row written makes this a real commit, and a FULL commit fsyncs the whole WAL, the modules' frames before it included.
       s.probe.run(String(record.atMs));
-      return;
+      return 0;
     case 'read': {
       const side = record.role === ROLE_VISITOR ? 'visitor' : 'agent';
       s.cursor.run({ conversationId: record.conversationId, side, readSeq: record.upToSeq, deliveredSeq: Math.max(record.upToSeq, record.deliveredUpToSeq ?? 0) });
-      return;
+      return 0;
     }
   }
-}
-
-function flushAdvances(s: Statements, advances: Advances): void {
-  for (const [conversationId, { seq, atMs }] of advances) s.advance.run(seq, atMs, conversationId);
 }
 
 function errorReply(id: number, error: unknown): WriterReply {
@@ -142,36 +143,48 @@ function run(): void {
   const { dataDir, busyTimeoutMs } = workerData as WriterData;
   let db: Db | undefined;
   let statements: Statements | undefined;
+  let log: MessageLog | undefined;
   let indexer: SearchIndexer | undefined;
-  const connection = (): { db: Db; s: Statements; indexer: SearchIndexer } => {
-    if (!db || !statements || !indexer) {
+  const connection = (): { db: Db; s: Statements; log: MessageLog; indexer: SearchIndexer } => {
+    if (!db || !statements || !log || !indexer) {
       db = openDb(dataDir, { busyTimeoutMs });
       // Checkpoints run after the reply (see checkpointIfDue), never inside a commit whose Acks wait for it.
       db.pragma('wal_autocheckpoint = 0');
       statements = prepare(db);
+      // A new log counts the rows it finds (what a reset after a disk error left) and merges them soon.
+      log = new MessageLog(db);
       // A new indexer walks every conversation once: what a crash (or a reset after a disk error) left unindexed is caught up.
       indexer = new SearchIndexer(db);
     }
-    return { db, s: statements, indexer };
+    return { db, s: statements, log, indexer };
+  };
+  /** Tells the main thread (and the indexer) what a merge made readable. */
+  const merged = (moved: Merged[]): void => {
+    if (moved.length === 0) return;
+    for (const m of moved) indexer?.committed(m.conversationId, m.seq, m.messages);
+    port.postMessage({ id: 0, ok: true, merged: moved } satisfies WriterReply);
   };
   let closing = false;
-  let sliceTimer: NodeJS.Timeout | undefined;
+  let backgroundTimer: NodeJS.Timeout | undefined;
   /**
-   * Runs an index slice once one is due (search-index.ts): on a timer, so a
-   * batch posted meanwhile is handled first and waits for at most one slice.
+   * Runs a merge of the log, else an index slice, once one is due: on a
+   * timer, so a batch posted meanwhile is handled first and waits for at
+   * most one of them.
    */
-  const scheduleIndexing = (): void => {
-    if (sliceTimer || closing || !indexer) return;
-    const dueInMs = indexer.dueInMs();
-    if (dueInMs === undefined) return;
-    sliceTimer = setTimeout(() => {
-      sliceTimer = undefined;
-      if (closing || !db || !indexer) return;
-      if (indexer.dueInMs() === 0) {
+  const scheduleBackground = (): void => {
+    if (backgroundTimer || closing || !log || !indexer) return;
+    const mergeIn = log.dueInMs();
+    const indexIn = indexer.dueInMs();
+    if (mergeIn === undefined && indexIn === undefined) return;
+    backgroundTimer = setTimeout(
+      () => {
+        backgroundTimer = undefined;
+        if (closing || !db || !log || !indexer) return;
         try {
-          indexer.slice();
+          if (log.dueInMs() === 0) merged(log.merge());
+          else if (indexer.dueInMs() === 0) indexer.slice();
         } catch {
-          // A busy or broken disk: the index catches up after the next batch that commits (a new connection walks everything).
+          // A busy or broken disk: tried again after the next batch that commits (a new connection counts and walks everything).
           try {
             if (db.inTransaction) db.exec('ROLLBACK');
           } catch {
@@ -180,9 +193,11 @@ function run(): void {
           return;
         }
         checkpointIfDue(db, dataDir);
-      }
-      scheduleIndexing();
-    }, dueInMs);
+        // The next job waits for the batches posted meanwhile: they are handled (poll phase) before this (check phase).
+        setImmediate(scheduleBackground);
+      },
+      Math.min(mergeIn ?? Infinity, indexIn ?? Infinity),
+    );
   };
   const reset = (): void => {
     // After a failed commit the connection may hold a half-done transaction: start over on the next request.
@@ -198,6 +213,7 @@ function run(): void {
     }
     db = undefined;
     statements = undefined;
+    log = undefined;
     indexer = undefined;
   };
 
@@ -205,20 +221,20 @@ function run(): void {
     try {
       switch (request.type) {
         case 'batch': {
-          const { db: conn, s, indexer: search } = connection();
+          const { db: conn, s, log: messageLog } = connection();
           const now = Date.now();
-          const advances: Advances = new Map();
+          let rows = 0;
           conn.transaction(() => {
-            // Every update of a row's last_seq / last_activity_ms is a max(), so moving them to the end of the batch changes nothing.
-            for (const record of request.records) apply(s, record, now, advances);
-            flushAdvances(s, advances);
+            for (const record of request.records) rows += apply(s, messageLog, record, now);
           }).immediate();
-          // Committed: the index learns what it has to do after the reply.
-          for (const [conversationId, { seq, messages }] of advances) search.committed(conversationId, seq, messages);
+          // Committed: the log's merge (and after it the index) learns what it has to do after the reply.
+          messageLog.committed(rows);
           break;
         }
         case 'purge': {
-          const { db: conn, s, indexer: search } = connection();
+          const { db: conn, s, log: messageLog, indexer: search } = connection();
+          // Whatever of these conversations waits in the log is moved first, and deleted with the rest below.
+          merged(messageLog.mergeAll());
           // Before any row goes: a crash in between leaves the conversations with their own epochs, never a deleted one's epoch reused.
           conn.transaction(() => s.epochSalt.run(request.epochSalt)).immediate();
           for (const id of request.conversationIds) {
@@ -232,6 +248,7 @@ function run(): void {
             }
             conn.transaction(() => {
               s.purgeRest.run(id);
+              messageLog.purge(id);
               search.purge(id, 0, 2 ** 32, true);
               s.purgeCursors.run(id);
               s.purgeConversation.run(id);
@@ -239,6 +256,9 @@ function run(): void {
           }
           break;
         }
+        case 'merge':
+          merged(connection().log.mergeAll());
+          break;
         case 'probe': {
           const { db: conn, s } = connection();
           conn.transaction(() => s.probe.run(String(Date.now()))).immediate();
@@ -246,8 +266,14 @@ function run(): void {
         }
         case 'close':
           closing = true;
-          if (sliceTimer) clearTimeout(sliceTimer);
+          if (backgroundTimer) clearTimeout(backgroundTimer);
           if (db) {
+            try {
+              // An empty log at a clean stop: the next start has nothing to merge.
+              if (log) merged(log.mergeAll());
+            } catch {
+              // Merged at the next start.
+            }
             try {
               // What waits is a few hundred ms of messages: indexed now, a restart then searches everything at once.
               indexer?.drain(CLOSE_INDEXING_MS);
@@ -273,18 +299,16 @@ function run(): void {
       return;
     }
     if (db) checkpointIfDue(db, dataDir);
-    scheduleIndexing();
+    scheduleBackground();
   });
   // The start-up walk of the index begins at once (the connection opens now rather than with the first batch).
   try {
     connection();
-    scheduleIndexing();
+    scheduleBackground();
   } catch {
     // A disk that refuses to open: the first batch reports it, and the walk starts with the first connection that works.
   }
 }
-
-
 
 /**
  * SQLite's automatic checkpoint runs inside the COMMIT that crosses the
@@ -293,10 +317,11 @@ function run(): void {
  * that long (more, the larger and more scattered the file). Here the same
  * PASSIVE checkpoint runs right after the batch's reply went out: that
  * batch's Acks leave at once, and the records arriving meanwhile gather into
- * the next batch (which still waits for the checkpoint: moving it onto a
- * thread of its own, beside the commits, is the next step). PASSIVE never
- * waits for readers, and a failed one is retried after the next batch (the
- * WAL replays at open anyway).
+ * the next batch. The checkpointer thread (checkpointer.ts) has usually
+ * copied most of the WAL already, beside the commits, so this one copies
+ * the last few ms of frames and lets the next batch restart the WAL.
+ * PASSIVE never waits for readers, and a failed one is retried after the
+ * next batch (the WAL replays at open anyway).
  */
 function checkpointIfDue(db: Db, dataDir: string): void {
   let size: number;
@@ -313,4 +338,6 @@ function checkpointIfDue(db: Db, dataDir: string): void {
   }
 }
 
-run();
+const data = workerData as WriterData;
+if (data.role === 'checkpointer') runCheckpointer(data.dataDir, 0);
+else run();

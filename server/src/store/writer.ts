@@ -26,6 +26,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { StoreUnavailableError, type StoreRecord } from './records.js';
+import type { Merged } from './message-log.js';
 import type { WriterData, WriterReply, WriterRequest } from './writer-worker.js';
 
 /** Where the writer reports what it does; pino's logger fits. */
@@ -103,7 +104,14 @@ export class StoreWriter {
     this.log = options.log;
     this.busyTimeoutMs = options.busyTimeoutMs ?? 5000;
     this.worker = this.startWorker();
+    this.checkpointer = this.startThread('checkpointer');
+    // A checkpointer that fails is only missed (the writer thread checkpoints too): never a reason to stop.
+    this.checkpointer.on('error', (error) => this.log?.warn({ err: error }, 'store: the checkpointer thread failed'));
+    this.checkpointer.unref();
   }
+
+  /** The thread copying the WAL into the database file beside the commits (checkpointer.ts). */
+  private readonly checkpointer: Worker;
 
   private readonly busyTimeoutMs: number;
 
@@ -137,6 +145,17 @@ export class StoreWriter {
     });
   }
 
+  /** Resolves once everything written before is committed and merged out of the message log (readable: message-log.ts). */
+  merge(): Promise<void> {
+    if (this.closed) return Promise.reject(new StoreUnavailableError('the store is closed'));
+    if (this.failure) return Promise.reject(this.unavailable());
+    this.flush();
+    return new Promise<void>((resolve, reject) => {
+      this.queued.push({ request: { type: 'merge', id: this.nextId++ }, waiters: [{ resolve, reject }] });
+      this.pump();
+    });
+  }
+
   /** Commits what is pending, then stops the thread. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -147,6 +166,7 @@ export class StoreWriter {
       this.checkIdle();
     });
     this.closed = true;
+    await this.checkpointer.terminate();
     const worker = this.worker;
     this.worker = undefined;
     if (!worker) return;
@@ -204,13 +224,18 @@ export class StoreWriter {
     this.worker.postMessage(next.request);
   }
 
-  private startWorker(): Worker {
-    const data: WriterData = { dataDir: this.dataDir, busyTimeoutMs: this.busyTimeoutMs };
+  /** A thread of writer-worker.ts in `role`. */
+  private startThread(role: WriterData['role']): Worker {
+    const data: WriterData = { dataDir: this.dataDir, busyTimeoutMs: this.busyTimeoutMs, role };
     const url = workerUrl();
     // Running from source (tests under tsx): a worker does not inherit tsx's loader hooks, so it registers them before importing.
-    const worker = url.pathname.endsWith('.ts')
+    return url.pathname.endsWith('.ts')
       ? new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); })`, { eval: true, workerData: data })
       : new Worker(url, { workerData: data });
+  }
+
+  private startWorker(): Worker {
+    const worker = this.startThread('writer');
     worker.on('message', (reply: WriterReply) => this.answered(reply));
     worker.on('error', (error) => this.crashed(error));
     worker.on('exit', (code) => {
@@ -220,7 +245,14 @@ export class StoreWriter {
     return worker;
   }
 
+  /** Called with what each merge of the message log made readable (see DurableStore.onReadable). */
+  onMerged: ((merged: readonly Merged[]) => void) | undefined;
+
   private answered(reply: WriterReply): void {
+    if ('merged' in reply) {
+      this.onMerged?.(reply.merged);
+      return;
+    }
     const pending = this.sent.get(reply.id);
     if (!pending) return;
     this.sent.delete(reply.id);

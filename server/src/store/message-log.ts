@@ -1,0 +1,251 @@
+/**
+ * The message log: where a commit batch puts its messages, moved into
+ * `messages` later in bulk (issue 9's latency after the fill, issue 16's
+ * CPU per message with the store on).
+ *
+ * ## Why
+ *
+ * `messages` is clustered by `(conversation_id, seq)` and its dedup index by
+ * `(conversation_id, sender_id, client_msg_id)`: a batch of messages spread
+ * over 200 conversations changes one leaf page of each per conversation, and
+ * a WAL commit writes every changed page whole. A batch of 30 messages wrote
+ * about 60 pages (240 KiB) to hold 4 KiB of text, and the checkpoint copied
+ * them again: half of the store's CPU was the kernel writing pages, and the
+ * WAL filled every few dozen commits (measured 2026-12-02: 98 µs of CPU per
+ * message at 30 per batch, 44 at 300).
+ *
+ * `message_log` is a rowid table in arrival order with no index beside its
+ * key: a batch appends to its last page or two, whatever the number of
+ * conversations. Every so often (`MERGE_ROWS` rows waiting, or `MERGE_DELAY_MS`
+ * after the oldest arrived) the writer thread moves the log into `messages`
+ * in one transaction, sorted by conversation: each conversation's leaf pages
+ * are then written once for the dozens of messages that arrived meanwhile,
+ * not once per batch. The move also brings each conversation's `last_seq`
+ * and `last_activity_ms` up to date (four index entries a row: once per
+ * merge, not once per batch), and hands the search index its work. Same
+ * workload, the log and its merges cost 34 µs per message at 30 per batch
+ * and 19 at 300.
+ *
+ * ## What the rest of the store may rely on
+ *
+ * - A committed message is durable from its batch's commit (the log is in
+ *   the same database, fsynced by the same FULL commit). The merge commits
+ *   with `synchronous=NORMAL`: it moves data already durable, and the next
+ *   batch's FULL commit fsyncs its WAL frames too; a power loss between the
+ *   two loses the move, never a message (the log rows are still there).
+ * - `messages` (and `conversations.last_seq`) hold a conversation's history
+ *   only up to its *merged* seq. The main thread learns each merge (the
+ *   writer thread posts the conversations and seqs it moved) and keeps every
+ *   message past its conversation's merged seq in memory: such a message
+ *   never leaves the tail, and such a conversation never leaves the hot set
+ *   (conversation.ts `readableSeq`, conversations.ts `droppable`). So every
+ *   read of the store (history pages, the dedup index, the id filter's load,
+ *   unread counts) finds all it asks for in `messages`: nothing reads the log
+ *   but the merge, and the log needs no index. The log is bounded by the
+ *   merge thresholds, so is the memory it pins.
+ * - At start, before anything is served, `mergeAll` moves whatever a crash
+ *   left in the log (at most a few thousand rows: milliseconds).
+ * - A merge can not meet a duplicate: the hot set's dedup holds every
+ *   unmerged message (see above), so a `(conversation, sender, client id)`
+ *   that is already stored was answered with its first seq. Should one fail
+ *   anyway (a bug, a disk error), the transaction rolls back whole, the log
+ *   keeps the rows and the writer thread tries again after the next batch.
+ */
+import type { Db } from './db.js';
+
+/** Rows waiting in the log that make a merge due at once. */
+export const MERGE_ROWS = 4000;
+/** How long the oldest row waits at most before a merge, ms. */
+export const MERGE_DELAY_MS = 500;
+/**
+ * Conversations one merge moves at most (the ones waiting longest): a merge
+ * of every conversation at once held the writer for up to 45 ms at 200
+ * conversations, and a batch arriving meanwhile waited that long. The rest
+ * follow in the next merges, each after the batches that came in between.
+ */
+export const MERGE_CONVERSATIONS = 50;
+/** Rows one merge moves at most, give or take one conversation's (the first conversation always goes whole). */
+export const MERGE_SLICE_ROWS = 1500;
+
+const COLUMNS = 'conversation_id, seq, client_msg_id, sender_id, sender_role, sender_name, kind, text, server_time_ms, quote_seq, quick_replies';
+
+/** The migration step: the log, empty (what was stored before lives in `messages` already). */
+export function messageLogTable(db: Db): void {
+  db.exec(`
+    -- Committed messages not yet moved into messages, in arrival order (store/message-log.ts).
+    CREATE TABLE message_log (
+      id              INTEGER PRIMARY KEY,
+      conversation_id TEXT NOT NULL,
+      seq             INTEGER NOT NULL,
+      client_msg_id   TEXT NOT NULL,
+      sender_id       TEXT NOT NULL,
+      sender_role     INTEGER NOT NULL,
+      sender_name     TEXT NOT NULL,
+      kind            INTEGER NOT NULL,
+      text            TEXT NOT NULL,
+      server_time_ms  INTEGER NOT NULL,
+      quote_seq       INTEGER NOT NULL DEFAULT 0,
+      quick_replies   TEXT NOT NULL DEFAULT ''
+    );
+  `);
+}
+
+/** One conversation of a merge: its messages up to `seq` are in `messages` now. */
+export interface Merged {
+  readonly conversationId: string;
+  readonly seq: number;
+  /** Messages of it the merge moved. */
+  readonly messages: number;
+}
+
+/** The log's statements on one connection (the writer thread's, or the start-up connection's). */
+export class MessageLog {
+  private readonly s;
+  /** Rows appended since the last merge (this connection's count; a new one counts what it finds). */
+  waiting: number;
+  /** When the oldest of them arrived, ms since the epoch (its `server_time_ms`). */
+  waitingSince: number;
+  /** The merge round under way: the log up to `top`, and the conversations of it moved so far. */
+  private round: { top: number; done: Set<string> } | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.s = {
+      // Positional parameters: binding by name costs a property lookup per column per row.
+      append: db.prepare(`INSERT INTO message_log (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      count: db.prepare('SELECT count(*) FROM message_log').pluck(),
+      oldest: db.prepare('SELECT server_time_ms FROM message_log ORDER BY id LIMIT 1').pluck(),
+      top: db.prepare('SELECT max(id) FROM message_log').pluck(),
+      // Every conversation of a round, the ones waiting longest first.
+      summary: db.prepare(
+        `SELECT conversation_id AS conversationId, max(seq) AS seq, max(server_time_ms) AS atMs, count(*) AS messages
+         FROM message_log WHERE id <= ? GROUP BY conversation_id ORDER BY min(id)`,
+      ),
+      // Sorted by the key of messages: each leaf page is visited once, in order. @ids: a JSON array of conversation ids.
+      move: db.prepare(
+        `INSERT INTO messages (${COLUMNS}) SELECT ${COLUMNS} FROM message_log
+         WHERE id <= @top AND conversation_id IN (SELECT value FROM json_each(@ids)) ORDER BY conversation_id, seq
+         ON CONFLICT (conversation_id, seq) DO NOTHING`,
+      ),
+      advance: db.prepare('UPDATE conversations SET last_seq = max(last_seq, ?), last_activity_ms = max(last_activity_ms, ?) WHERE id = ?'),
+      drop: db.prepare('DELETE FROM message_log WHERE id <= ?'),
+      dropConversation: db.prepare('DELETE FROM message_log WHERE conversation_id = ?'),
+      normal: db.prepare('PRAGMA synchronous = NORMAL'),
+      full: db.prepare('PRAGMA synchronous = FULL'),
+    };
+    this.waiting = 0;
+    this.waitingSince = 0;
+    this.recount();
+  }
+
+  /** Reads what waits from the log itself (at start, after a merge). */
+  private recount(): void {
+    this.waiting = this.s.count.get() as number;
+    this.waitingSince = this.waiting > 0 ? ((this.s.oldest.get() as number | undefined) ?? this.now()) : 0;
+  }
+
+  /** Appends one message inside the caller's (batch) transaction. */
+  append(
+    conversationId: string,
+    seq: number,
+    clientMsgId: string,
+    senderId: string,
+    senderRole: number,
+    senderName: string,
+    kind: number,
+    text: string,
+    serverTimeMs: number,
+    quoteSeq: number,
+    quickReplies: string,
+  ): void {
+    this.s.append.run(conversationId, seq, clientMsgId, senderId, senderRole, senderName, kind, text, serverTimeMs, quoteSeq, quickReplies);
+  }
+
+  /** The caller's batch committed with `rows` log rows. */
+  committed(rows: number): void {
+    if (rows === 0) return;
+    if (this.waiting === 0) this.waitingSince = this.now();
+    this.waiting += rows;
+  }
+
+  /** How long until a merge is due, ms: 0 now, undefined when the log is empty. */
+  dueInMs(): number | undefined {
+    if (this.round) return 0; // the rest of the round, after the batches that came in between
+    if (this.waiting === 0) return undefined;
+    if (this.waiting >= MERGE_ROWS) return 0;
+    return Math.max(0, this.waitingSince + MERGE_DELAY_MS - this.now());
+  }
+
+  /**
+   * One slice of a merge round. A round takes the log up to its newest row
+   * at the round's start (`top`) and moves it into `messages` a slice at a
+   * time: each slice the rows of up to `MERGE_CONVERSATIONS` conversations
+   * (about `MERGE_SLICE_ROWS` rows), the ones waiting longest first, with
+   * their rows' last seq and activity, in one transaction. The rows stay in
+   * the log until the round's last slice deletes the whole prefix at once
+   * (freeing whole pages: deleting each slice's rows rewrote every page of
+   * the log per slice). A crash in the middle leaves some rows in both
+   * tables; their second move changes nothing (`ON CONFLICT (conversation_id,
+   * seq) DO NOTHING`, the same message), while a real duplicate, a
+   * `(conversation, sender, client id)` stored under another seq, still
+   * fails loudly on the dedup index.
+   * @returns what moved, per conversation; empty when the log was.
+   */
+  merge(): Merged[] {
+    if (!this.round) {
+      const top = this.s.top.get() as number | null;
+      if (top === null) {
+        this.recount();
+        return [];
+      }
+      this.round = { top, done: new Set() };
+    }
+    const round = this.round;
+    let slice: (Merged & { atMs: number })[] = [];
+    let last = true;
+    this.s.normal.run();
+    try {
+      this.db.transaction(() => {
+        slice = [];
+        let rows = 0;
+        last = true;
+        for (const m of this.s.summary.all(round.top) as (Merged & { atMs: number })[]) {
+          if (round.done.has(m.conversationId)) continue;
+          if (slice.length > 0 && (slice.length >= MERGE_CONVERSATIONS || rows + m.messages > MERGE_SLICE_ROWS)) {
+            last = false;
+            break;
+          }
+          slice.push(m);
+          rows += m.messages;
+        }
+        const work = { top: round.top, ids: JSON.stringify(slice.map((m) => m.conversationId)) };
+        this.s.move.run(work);
+        for (const m of slice) this.s.advance.run(m.seq, m.atMs, m.conversationId);
+        if (last) this.s.drop.run(round.top);
+      }).immediate();
+    } finally {
+      this.s.full.run();
+    }
+    // Memory changes only once the transaction committed: a failed slice is tried again whole.
+    for (const m of slice) round.done.add(m.conversationId);
+    if (last) {
+      this.round = undefined;
+      this.recount();
+    }
+    return slice.map(({ conversationId, seq, messages }) => ({ conversationId, seq, messages }));
+  }
+
+  /** Merges until the log is empty (start-up, close). */
+  mergeAll(): Merged[] {
+    const all: Merged[] = [];
+    for (let merged = this.merge(); merged.length > 0; merged = this.merge()) all.push(...merged);
+    return all;
+  }
+
+  /** Deletes a conversation's rows (retention), inside the caller's transaction; it has none unless written seconds ago. */
+  purge(conversationId: string): void {
+    this.s.dropConversation.run(conversationId);
+  }
+}

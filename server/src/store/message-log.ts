@@ -63,9 +63,9 @@ export const MERGE_DELAY_MS = 500;
  * conversations, and a batch arriving meanwhile waited that long. The rest
  * follow in the next merges, each after the batches that came in between.
  */
-export const MERGE_CONVERSATIONS = 50;
+export const MERGE_CONVERSATIONS = 40;
 /** Rows one merge moves at most, give or take one conversation's (the first conversation always goes whole). */
-export const MERGE_SLICE_ROWS = 1500;
+export const MERGE_SLICE_ROWS = 1000;
 
 const COLUMNS = 'conversation_id, seq, client_msg_id, sender_id, sender_role, sender_name, kind, text, server_time_ms, quote_seq, quick_replies';
 

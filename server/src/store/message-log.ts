@@ -54,9 +54,9 @@
 import type { Db } from './db.js';
 
 /** Rows waiting in the log that make a merge due at once. */
-export const MERGE_ROWS = 4000;
+export const MERGE_ROWS = 8000;
 /** How long the oldest row waits at most before a merge, ms. */
-export const MERGE_DELAY_MS = 500;
+export const MERGE_DELAY_MS = 1000;
 /**
  * Conversations one merge moves at most (the ones waiting longest): a merge
  * of every conversation at once held the writer for up to 45 ms at 200

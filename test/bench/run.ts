@@ -65,6 +65,8 @@ if (option('fractions')) sizes.fractions = option('fractions')!.split(',').map(N
 sizes.rates = option('rates') !== undefined ? option('rates')!.split(',').filter(Boolean).map(Number) : quick ? [] : [5800];
 // `--same-server`: latency runs on the throughput run's server process (default: a fresh one each; scenarios.ts LoadSizes.sameServer).
 sizes.sameServer = flag('same-server');
+// `--rate-per-generator=N`: msgs/s one generator process takes in a latency run (default 8000; 0: always all of them; scenarios.ts).
+if (option('rate-per-generator') !== undefined) sizes.ratePerGenerator = Number(option('rate-per-generator'));
 /** Idle connections: bounded by the open-files limit of one process (server and generators alike). */
 const requestedIdle = Number(option('idle') ?? (quick ? 400 : 100_000));
 const rounds = Number(option('rounds') ?? (quick ? 1 : 2));

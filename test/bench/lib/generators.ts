@@ -18,7 +18,8 @@ export class Generators {
   static start(n: number): Generators {
     const procs = Array.from({ length: n }, () =>
       fork(join(repoRoot, 'test/bench/loadgen.ts'), [], {
-        execArgv: ['--import', 'tsx', '--max-old-space-size=4096'],
+        // BENCH_GENERATOR_NODE_FLAGS (space-separated): more node flags for the generators, e.g. --trace-gc while looking for a stall.
+        execArgv: ['--import', 'tsx', '--max-old-space-size=4096', ...(process.env.BENCH_GENERATOR_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])],
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       }),
     );

@@ -182,7 +182,7 @@ function halfPeakRow(label: string, peak: number | undefined, x: LoadResult['lat
   const loop = x.server ? `${fmt(x.server.loopP99Ms)} / ${fmt(x.server.loopMaxMs)}` : '–';
   return (
     `| ${label} | ${fmt(peak)} | ${fmt(x.offeredPerSec)} | ${fmt(x.ack.p50Ms)} / **${fmt(x.ack.p99Ms)}** / ${fmt(x.ack.maxMs)} | ${fmt(x.deliver.p99Ms)} | ${x.missingAcks + x.missingDelivers} | ` +
-    `${x.serverCpuPct} | ${loop} | ${gc} | ${x.generatorCpuPct} (${x.generatorBusiestCpuPct}) | ${fmt(x.generatorLoopP99Ms)} / ${fmt(x.generatorLoopMaxMs)} | ` +
+    `${x.serverCpuPct} | ${loop} | ${gc} | ${x.generatorCpuPct} (${x.generatorBusiestCpuPct}; ${x.generators ?? '–'}) | ${fmt(x.generatorLoopP99Ms)} / ${fmt(x.generatorLoopMaxMs)} | ` +
     `${x.sendLag ? `${fmt(x.sendLag.p99Ms)} / ${fmt(x.sendLag.maxMs)}` : '–'} | ${x.serverRunQueueMsPerSec ?? '–'} / ${x.generatorRunQueueMsPerSec ?? '–'} | ${x.machineBusyPct ?? '–'} / ${x.stealPct ?? '–'} | ${x.load1} |`
   );
 }
@@ -230,7 +230,7 @@ export function halfPeakLines(load: readonly LoadResult[], idle: readonly LoadRe
       'their CPU and loop delay (near 100% of a core, or a loop delay near the p99: the generator measured itself), the run-queue wait of the server\'s and the generators\' main threads ' +
       '(ms per second they were runnable but had no core: the 2 cores were busy with something else), and the machine\'s busy and hypervisor-stolen CPU (% of all cores; anything here, other users\' work too).',
     '',
-    '| run | peak acked/s | offered msgs/s | send→ack p50 / **p99** / max, ms | send→deliver p99, ms | not acked + not delivered | server CPU % | server loop delay p99 / max, ms | server GC ms minor / major (count, lower bound) | generators CPU % (busiest one) | generator loop delay p99 / max, ms | generator send lag p99 / max, ms | run-queue wait ms/s: server / worst generator | machine busy / stolen, % of all cores | load (1 min) |',
+    '| run | peak acked/s | offered msgs/s | send→ack p50 / **p99** / max, ms | send→deliver p99, ms | not acked + not delivered | server CPU % | server loop delay p99 / max, ms | server GC ms minor / major (count, lower bound) | generators CPU % (busiest one; processes) | generator loop delay p99 / max, ms | generator send lag p99 / max, ms | run-queue wait ms/s: server / worst generator | machine busy / stolen, % of all cores | load (1 min) |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',

@@ -31,6 +31,15 @@ export interface LoadSizes {
    * server, where "half of its own peak" is a different load for each.
    */
   rates?: number[];
+  /**
+   * Offered msgs/s one generator process takes in a latency run (default
+   * 8,000: about half of one core here); a latency run gets
+   * ceil(offered / this) processes, at most `generators`. Each process is a
+   * main thread competing with the server for the cores: at 5,800 msgs/s two
+   * half-idle generators and the server made three on 2 cores, and their
+   * run-queue waits were in the p99 (issue 16). 0: always `generators`.
+   */
+  ratePerGenerator?: number;
   drainMs: number;
   /** Idle authenticated connections held open (from their own generators) during the latency runs; 0 or absent: none. */
   latencyIdle?: number;
@@ -80,6 +89,8 @@ export interface LatencyResult {
   generatorCpuPct: number;
   /** The busiest generator process alone, % of one core (near 100: the generator, not the server, set the pace). */
   generatorBusiestCpuPct: number;
+  /** Generator processes of this run (see `LoadSizes.ratePerGenerator`). */
+  generators: number;
   /** The generators' own event-loop delay over the window, worst of them, ms. */
   generatorLoopP99Ms: number;
   generatorLoopMaxMs: number;
@@ -278,6 +289,7 @@ async function latency(server: RunningServer, gens: Generators, z: LoadSizes, pa
     serverCpuUsPerDelivered: round1((cpu.server.cpuMs * 1000) / Math.max(1, delivered)),
     generatorCpuPct: Math.round((100 * cpu.gens.cpuMs) / cpu.gens.wallMs),
     generatorBusiestCpuPct: Math.round((100 * cpu.gens.maxCpuMs) / cpu.gens.wallMs),
+    generators: gens.size,
     generatorLoopP99Ms: Math.max(0, ...res.map((r) => r.loopP99Ms)),
     generatorLoopMaxMs: Math.max(0, ...res.map((r) => r.loopMaxMs)),
     sendLag: summarize(res.flatMap((r) => r.sendLagUs)),
@@ -289,6 +301,12 @@ async function latency(server: RunningServer, gens: Generators, z: LoadSizes, pa
     load1: cpu.load1,
     server: cpu.self,
   };
+}
+
+/** Generator processes for a latency run offering `offered` msgs/s (`LoadSizes.ratePerGenerator`). */
+function generatorsFor(offered: number, z: LoadSizes): number {
+  const per = z.ratePerGenerator ?? 8000;
+  return per > 0 ? Math.max(1, Math.min(z.generators, Math.ceil(offered / per))) : z.generators;
 }
 
 function round1(n: number): number {
@@ -340,8 +358,8 @@ export async function runLoad(spec: TargetSpec, z: LoadSizes, round: number, pea
   const ownDataDir = spec.name === 'ours+journal' && !start.dataDir ? mkdtempSync(join(tmpdir(), 'cs-bench-store-')) : undefined;
   const options: StartOptions = { ...start, dataDir: start.dataDir ?? ownDataDir };
   /** One server process with its conversations set up: `idle` idle connections opened (their own generators), then `work`. */
-  const phase = async (idle: number, work: (server: RunningServer, gens: Generators) => Promise<void>): Promise<void> => {
-    const gens = Generators.start(z.generators);
+  const phase = async (idle: number, work: (server: RunningServer, gens: Generators) => Promise<void>, generators = z.generators): Promise<void> => {
+    const gens = Generators.start(generators);
     // Their own processes, so the latency generators' CPU and event loops stay as without them.
     const idleGens = idle > 0 ? Generators.start(idleGenerators(idle)) : undefined;
     let server: RunningServer | undefined;
@@ -389,13 +407,21 @@ export async function runLoad(spec: TargetSpec, z: LoadSizes, round: number, pea
       });
       const base = peak ?? result.throughput!.ackedPerSec;
       for (const f of z.fractions)
-        await phase(idleCount, async (server, gens) => {
-          result.latency.push(await latency(server, gens, z, result.pairs, f, base));
-        });
+        await phase(
+          idleCount,
+          async (server, gens) => {
+            result.latency.push(await latency(server, gens, z, result.pairs, f, base));
+          },
+          generatorsFor(base * f, z),
+        );
       for (const r of rates)
-        await phase(idleCount, async (server, gens) => {
-          result.latency.push(await latency(server, gens, z, result.pairs, 0, base, r));
-        });
+        await phase(
+          idleCount,
+          async (server, gens) => {
+            result.latency.push(await latency(server, gens, z, result.pairs, 0, base, r));
+          },
+          generatorsFor(r, z),
+        );
     }
   } catch (e) {
     result.error = String(e instanceof Error ? e.message : e);

@@ -54,18 +54,18 @@
 import type { Db } from './db.js';
 
 /** Rows waiting in the log that make a merge due at once. */
-export const MERGE_ROWS = 4000;
+export const MERGE_ROWS = 8000;
 /** How long the oldest row waits at most before a merge, ms. */
-export const MERGE_DELAY_MS = 500;
+export const MERGE_DELAY_MS = 1000;
 /**
  * Conversations one merge moves at most (the ones waiting longest): a merge
  * of every conversation at once held the writer for up to 45 ms at 200
  * conversations, and a batch arriving meanwhile waited that long. The rest
  * follow in the next merges, each after the batches that came in between.
  */
-export const MERGE_CONVERSATIONS = 50;
+export const MERGE_CONVERSATIONS = 40;
 /** Rows one merge moves at most, give or take one conversation's (the first conversation always goes whole). */
-export const MERGE_SLICE_ROWS = 1500;
+export const MERGE_SLICE_ROWS = 1000;
 
 const COLUMNS = 'conversation_id, seq, client_msg_id, sender_id, sender_role, sender_name, kind, text, server_time_ms, quote_seq, quick_replies';
 
@@ -105,8 +105,12 @@ export class MessageLog {
   waiting: number;
   /** When the oldest of them arrived, ms since the epoch (its `server_time_ms`). */
   waitingSince: number;
-  /** The merge round under way: the log up to `top`, and the conversations of it moved so far. */
-  private round: { top: number; done: Set<string> } | undefined;
+  /**
+   * The merge round under way: the log up to `top`, its conversations (the
+   * ones waiting longest first, read once at the round's start), and how
+   * many of them were moved so far.
+   */
+  private round: { top: number; conversations: (Merged & { atMs: number })[]; done: number } | undefined;
 
   constructor(
     private readonly db: Db,
@@ -200,7 +204,7 @@ export class MessageLog {
         this.recount();
         return [];
       }
-      this.round = { top, done: new Set() };
+      this.round = { top, conversations: this.s.summary.all(top) as (Merged & { atMs: number })[], done: 0 };
     }
     const round = this.round;
     let slice: (Merged & { atMs: number })[] = [];
@@ -210,16 +214,13 @@ export class MessageLog {
       this.db.transaction(() => {
         slice = [];
         let rows = 0;
-        last = true;
-        for (const m of this.s.summary.all(round.top) as (Merged & { atMs: number })[]) {
-          if (round.done.has(m.conversationId)) continue;
-          if (slice.length > 0 && (slice.length >= MERGE_CONVERSATIONS || rows + m.messages > MERGE_SLICE_ROWS)) {
-            last = false;
-            break;
-          }
+        for (let i = round.done; i < round.conversations.length; i += 1) {
+          const m = round.conversations[i]!;
+          if (slice.length > 0 && (slice.length >= MERGE_CONVERSATIONS || rows + m.messages > MERGE_SLICE_ROWS)) break;
           slice.push(m);
           rows += m.messages;
         }
+        last = round.done + slice.length >= round.conversations.length;
         const work = { top: round.top, ids: JSON.stringify(slice.map((m) => m.conversationId)) };
         this.s.move.run(work);
         for (const m of slice) this.s.advance.run(m.seq, m.atMs, m.conversationId);
@@ -229,7 +230,7 @@ export class MessageLog {
       this.s.full.run();
     }
     // Memory changes only once the transaction committed: a failed slice is tried again whole.
-    for (const m of slice) round.done.add(m.conversationId);
+    round.done += slice.length;
     if (last) {
       this.round = undefined;
       this.recount();

@@ -72,6 +72,19 @@ export type StoreRecord =
    */
   | { t: 'sync'; atMs: number };
 
+/**
+ * A batch's messages as one flat array, `MESSAGE_FIELDS` values a message in
+ * the order of message_log's columns (conversation id, seq, client msg id,
+ * sender id, sender role, sender name, kind, text, server time, quote seq,
+ * quick replies as JSON or ''). Copying one array of strings and numbers to
+ * this thread costs about a fifth less than the same records as objects
+ * (their field names are written and read back per record).
+ */
+export type MessageFields = (string | number)[];
+
+/** Values per message in `MessageFields`. */
+export const MESSAGE_FIELDS = 11;
+
 /** What the JSON API's list filters on (every field optional: all when absent). */
 export interface BrowseFilter {
   /** cs.v1.ConversationStatus value. */

@@ -37,7 +37,9 @@
  * 31 µs of CPU per message, a slice of 2,000 messages about 6-8 µs, and one
  * statement per conversation instead of the set-at-a-time ones doubled it
  * (measured 2026-12-02 on 200 conversations). A batch that arrives meanwhile
- * waits for at most one slice (at most `SLICE_MESSAGES` messages). Slices
+ * waits for at most one slice (at most `SLICE_MESSAGES` messages): slices of
+ * 2,000 messages held the writer thread for about 20 ms each, so they are
+ * 1,000 now (and each merge of the message log brings about that many). Slices
  * commit with `synchronous=NORMAL` (no fsync of their own): the index is
  * derived data, and the next batch's FULL commit fsyncs the WAL frames
  * before it anyway; a power loss can at worst lose the last slices together
@@ -56,9 +58,9 @@ import { indexText } from './search.js';
 /** Message kinds left out of the index: EVENT (3) and NOTE (4), cs.v1.MessageKind. */
 const UNSEARCHED_KINDS = '3, 4';
 /** Conversations one slice brings up to date at most. */
-export const SLICE_CONVERSATIONS = 200;
+export const SLICE_CONVERSATIONS = 100;
 /** Messages one slice indexes at most (shared out over its conversations). */
-const SLICE_MESSAGES = 2000;
+const SLICE_MESSAGES = 1000;
 /** How long committed messages may wait before a slice indexes them, ms (the lag of search behind a commit). */
 export const INDEX_DELAY_MS = 250;
 /** Conversation rows the start-up walk reads per slice. */

@@ -24,13 +24,14 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { statSync } from 'node:fs';
 import { CHECKPOINT_WAL_BYTES, dbPath, openDb, type Db } from './db.js';
 import { MessageLog, type Merged } from './message-log.js';
-import type { StoreRecord } from './records.js';
+import { MESSAGE_FIELDS, type MessageFields, type StoreRecord } from './records.js';
 import { runCheckpointer } from './checkpointer.js';
 import { SearchIndexer } from './search-index.js';
 
 /** What the main thread sends. */
 export type WriterRequest =
-  | { type: 'batch'; id: number; records: StoreRecord[] }
+  /** `messages`: the batch's `msg` records, flat (`MessageFields`); `records`: the others. */
+  | { type: 'batch'; id: number; records: StoreRecord[]; messages: MessageFields }
   /** `epochSalt`: the new salt of derived epochs, stored before anything is deleted. */
   | { type: 'purge'; id: number; conversationIds: string[]; epochSalt: string }
   | { type: 'probe'; id: number }
@@ -226,6 +227,24 @@ function run(): void {
           let rows = 0;
           conn.transaction(() => {
             for (const record of request.records) rows += apply(s, messageLog, record, now);
+            const m = request.messages;
+            for (let i = 0; i < m.length; i += MESSAGE_FIELDS) {
+              // The row's last_seq and last_activity_ms move with the merge (message-log.ts).
+              messageLog.append(
+                m[i] as string,
+                m[i + 1] as number,
+                m[i + 2] as string,
+                m[i + 3] as string,
+                m[i + 4] as number,
+                m[i + 5] as string,
+                m[i + 6] as number,
+                m[i + 7] as string,
+                m[i + 8] as number,
+                m[i + 9] as number,
+                m[i + 10] as string,
+              );
+              rows += 1;
+            }
           }).immediate();
           // Committed: the log's merge (and after it the index) learns what it has to do after the reply.
           messageLog.committed(rows);

@@ -25,7 +25,7 @@
  * store is healthy again. Nothing that was acknowledged is touched.
  */
 import { Worker } from 'node:worker_threads';
-import { StoreUnavailableError, type StoreRecord } from './records.js';
+import { MESSAGE_FIELDS, StoreUnavailableError, type MessageFields, type StoreRecord } from './records.js';
 import type { Merged } from './message-log.js';
 import type { WriterData, WriterReply, WriterRequest } from './writer-worker.js';
 
@@ -65,11 +65,25 @@ export interface WriterStats {
   failures: number;
 }
 
+/** A batch being filled: its messages flat (see `MessageFields`), every other record as it is. */
+interface OpenBatch {
+  readonly records: StoreRecord[];
+  readonly messages: MessageFields;
+  readonly waiter: Waiter;
+  readonly committed: Promise<void>;
+}
+
 /** A new, empty batch with its shared promise. */
-function openBatch(): { records: StoreRecord[]; waiter: Waiter; committed: Promise<void> } {
+function openBatch(): OpenBatch {
   let waiter: Waiter | undefined;
   const committed = new Promise<void>((resolve, reject) => (waiter = { resolve, reject }));
-  return { records: [], waiter: waiter!, committed };
+  return { records: [], messages: [], waiter: waiter!, committed };
+}
+
+/** Appends a message record's fields in `MESSAGE_FIELDS` order. */
+function pushMessage(into: MessageFields, r: StoreRecord & { t: 'msg' }): void {
+  const quickReplies = r.quickReplies.length > 0 ? JSON.stringify(r.quickReplies) : '';
+  into.push(r.conversationId, r.seq, r.clientMsgId, r.senderId, r.senderRole, r.senderName, r.kind, r.text, r.serverTimeMs, r.quoteSeq, quickReplies);
 }
 
 /** The URL of the writer thread's module: the .ts source under tsx, the bundled .js in dist. */
@@ -87,7 +101,7 @@ export class StoreWriter {
   /** Requests sent to the thread, answered in order. */
   private readonly sent = new Map<number, Pending>();
   /** The batch being filled; its records share one promise (one transaction: they commit or fail together). */
-  private open: { records: StoreRecord[]; waiter: Waiter; committed: Promise<void> } | undefined;
+  private open: OpenBatch | undefined;
   /** Purges waiting for the batch in flight. */
   private readonly queued: Pending[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -128,8 +142,9 @@ export class StoreWriter {
     if (this.closed) return Promise.reject(new StoreUnavailableError('the store is closed'));
     if (this.failure) return Promise.reject(this.unavailable());
     const batch = (this.open ??= openBatch());
-    batch.records.push(record);
-    if (batch.records.length >= MAX_BATCH_RECORDS) this.flush();
+    if (record.t === 'msg') pushMessage(batch.messages, record);
+    else batch.records.push(record);
+    if (batch.records.length + batch.messages.length / MESSAGE_FIELDS >= MAX_BATCH_RECORDS) this.flush();
     else this.schedule();
     return batch.committed;
   }
@@ -204,8 +219,9 @@ export class StoreWriter {
     this.timer = undefined;
     const batch = this.open;
     this.open = undefined;
-    if (batch && batch.records.length > 0) {
-      this.queued.push({ request: { type: 'batch', id: this.nextId++, records: batch.records }, waiters: [batch.waiter] });
+    if (batch && (batch.records.length > 0 || batch.messages.length > 0)) {
+      const request: WriterRequest = { type: 'batch', id: this.nextId++, records: batch.records, messages: batch.messages };
+      this.queued.push({ request, waiters: [batch.waiter] });
     }
     this.pump();
   }
@@ -260,7 +276,7 @@ export class StoreWriter {
     if (reply.ok) {
       if (request.type === 'batch') {
         this.stats.commits += 1;
-        this.stats.records += request.records.length;
+        this.stats.records += request.records.length + request.messages.length / MESSAGE_FIELDS;
       }
       if (request.type === 'probe') this.recovered();
       for (const waiter of pending.waiters) waiter.resolve();

@@ -246,6 +246,38 @@ describe('Hello deadline (finding 6)', () => {
     await new Promise((r) => setTimeout(r, 500));
     assert.ok(polite.isOpen, 'a session that said Hello stays');
   });
+
+  test('a Hello clears its deadline: sessions that greeted leave no timer to fire later (10,000 connecting at once made 10,000 callbacks 10 s on)', async () => {
+    const deadlineMs = 43_210;
+    const server = await serve({ helloTimeoutMs: deadlineMs });
+    const made = new Set<unknown>();
+    const cleared = new Set<unknown>();
+    const realSet = globalThis.setTimeout;
+    const realClear = globalThis.clearTimeout;
+    globalThis.setTimeout = ((fn: () => void, ms?: number, ...rest: unknown[]) => {
+      const timer = realSet(fn, ms, ...rest);
+      if (ms === deadlineMs) made.add(timer);
+      return timer;
+    }) as typeof setTimeout;
+    globalThis.clearTimeout = ((timer?: Parameters<typeof clearTimeout>[0]) => {
+      if (made.has(timer)) cleared.add(timer);
+      realClear(timer);
+    }) as typeof clearTimeout;
+    try {
+      const clients = [];
+      for (let i = 0; i < 5; i++) {
+        const client = await connect(server);
+        await client.hello({ site: 'acme' });
+        clients.push(client);
+      }
+      assert.equal(made.size, 5, 'one deadline per connection');
+      assert.equal(cleared.size, 5, 'every deadline cleared at Hello, while the sockets stay open');
+      assert.ok(clients.every((c) => c.isOpen));
+    } finally {
+      globalThis.setTimeout = realSet;
+      globalThis.clearTimeout = realClear;
+    }
+  });
 });
 
 describe('visitor image URLs (finding 6)', () => {

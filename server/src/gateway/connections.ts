@@ -25,7 +25,6 @@ export interface Refusal {
 export class Connections {
   private readonly perIp = new Map<string, number>();
   // uWS answers pings by itself, so idleTimeout never ends a socket that stays silent at the protocol level: a timer per greeting connection does.
-  private readonly helloDeadlines = new Map<Socket, NodeJS.Timeout>();
 
   constructor(private readonly ctx: GatewayContext) {}
 
@@ -63,13 +62,12 @@ export class Connections {
     this.perIp.set(session.ip, (this.perIp.get(session.ip) ?? 0) + 1);
     ctx.metrics.connections.inc();
     ctx.hub.registry.sockets.add(ws);
-    const deadline = setTimeout(() => {
-      this.helloDeadlines.delete(ws);
-      if (ws.getUserData().session.phase !== SessionPhase.Greeting) return;
+    session.helloTimer = setTimeout(() => {
+      session.helloTimer = undefined;
+      if (session.phase !== SessionPhase.Greeting) return;
       ctx.hub.out.sendError(ws, cs.v1.ErrorCode.PROTOCOL, `no Hello within ${ctx.options.helloTimeoutMs} ms: closing`, { fatal: true });
     }, ctx.options.helloTimeoutMs);
-    deadline.unref();
-    this.helloDeadlines.set(ws, deadline);
+    session.helloTimer.unref();
   }
 
   /**
@@ -124,9 +122,9 @@ export class Connections {
     const session = ws.getUserData().session;
     const wasReady = session.phase === SessionPhase.Ready;
     session.phase = SessionPhase.Closed;
-    clearTimeout(this.helloDeadlines.get(ws));
+    clearTimeout(session.helloTimer);
     clearTimeout(session.expiryTimer);
-    this.helloDeadlines.delete(ws);
+    session.helloTimer = undefined;
     const left = (this.perIp.get(session.ip) ?? 1) - 1;
     if (left > 0) this.perIp.set(session.ip, left);
     else this.perIp.delete(session.ip);

@@ -53,6 +53,8 @@ export function handleHello(ctx: GatewayContext, ws: Socket, hello: cs.v1.Hello)
   session.lang = hello.lang || 'en';
   session.timeZone = hello.timeZone && hello.timeZone.length <= 64 && isTimeZone(hello.timeZone) ? hello.timeZone : '';
   session.phase = SessionPhase.Ready;
+  clearTimeout(session.helloTimer);
+  session.helloTimer = undefined;
 
   if (who.role === cs.v1.Role.AGENT) {
     if (who.expiresMs > 0) endAtExpiry(ctx, ws, session, who.expiresMs);

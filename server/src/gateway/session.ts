@@ -67,6 +67,8 @@ export interface SessionData {
   badFrames: number;
   /** Past the buffered limit: pushes stop; Error RESYNC once it drains (DESIGN.md §3.10). */
   behind: boolean;
+  /** Closes the socket when no Hello comes within `helloTimeoutMs`; cleared at Hello (10,000 connections made at once must not leave 10,000 timers to fire 10 s later) and on close. */
+  helloTimer: NodeJS.Timeout | undefined;
   /** Agents signed in with an expiring service token: closes the session at the expiry (cleared on close). */
   expiryTimer: NodeJS.Timeout | undefined;
   /** Visitors: the session as the public mailbox sees it (DESIGN.md §6); set at Hello. */
@@ -149,6 +151,7 @@ export function newSessionData(ip: string, origin: string, burst: number, perSec
     limitedInRow: 0,
     badFrames: 0,
     behind: false,
+    helloTimer: undefined,
     expiryTimer: undefined,
     viewer: undefined,
   };

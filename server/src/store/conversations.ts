@@ -111,7 +111,11 @@ export class ConversationStore {
     // Merged messages may leave memory; a conversation is never dropped before (it is loaded, holding them).
     durable.onReadable?.((conversationId, seq) => {
       const conversation = this.byId.get(conversationId);
-      if (conversation) conversation.readableSeq = Math.max(conversation.readableSeq, seq);
+      if (!conversation) return;
+      conversation.readableSeq = Math.max(conversation.readableSeq, seq);
+      // What waited for this merge may leave memory now, not only at the conversation's next message.
+      if (conversation.hotMessages > this.maxTail) this.longTails.add(conversation);
+      if (conversation.hotMessages > this.maxTail || this.overBudget()) this.scheduleTrim();
     });
     this.sweepTimer = setInterval(() => this.sweepUnwritten(), 2000);
     this.sweepTimer.unref();

@@ -2,9 +2,10 @@
  * The store's figures on /metrics (prom-client gauges read at scrape time):
  * hot-set size and conversations in memory (the bound of issue 9), whether
  * the disk takes writes, and the writer thread's commits and records (their
- * ratio is the group-commit batch size).
+ * ratio is the group-commit batch size), and how long the writer thread's
+ * jobs take.
  */
-import { Gauge, type Registry } from 'prom-client';
+import { Gauge, Histogram, type Registry } from 'prom-client';
 import type { ConversationStore } from './conversations.js';
 import type { DurableStore } from './records.js';
 import { SqliteStore } from './sqlite-store.js';
@@ -27,5 +28,18 @@ export function registerStoreMetrics(registry: Registry, store: ConversationStor
   if (durable instanceof SqliteStore) {
     gauge('cs_store_commits', 'Transactions the writer thread committed since start', () => durable.stats.commits);
     gauge('cs_store_records', 'Records (messages, rows, cursors) committed since start', () => durable.stats.records);
+    const jobs = new Histogram({
+      name: 'cs_store_writer_job_seconds',
+      help: 'How long each job of the writer thread took (commit: a batch; merge: a slice of the message log; index: a search index slice; checkpoint); a batch arriving meanwhile waits for it',
+      labelNames: ['job'],
+      buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5],
+      registers: [registry],
+    });
+    durable.onWriterTimings((timings) => {
+      for (const [job, durations] of Object.entries(timings)) {
+        const labelled = jobs.labels(job);
+        for (const ms of durations ?? []) labelled.observe(ms / 1000);
+      }
+    });
   }
 }

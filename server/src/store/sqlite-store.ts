@@ -16,6 +16,7 @@ import { cs } from '../../../proto/gen/chat.js';
 import { openDb, type Db } from './db.js';
 import type { BrowseFilter, ColdReader, ConversationRow, DurableStore, StoreRecord, StoredMessage, VisitorProfile } from './records.js';
 import { StoreWriter, type StoreWriterOptions } from './writer.js';
+import type { JobDurations } from './writer-timings.js';
 
 /** Most profiles of not-yet-written visitors held in memory (oldest dropped first). */
 const PENDING_PROFILES_MAX = 10_000;
@@ -256,6 +257,11 @@ export class SqliteStore implements DurableStore {
   /** Resolves once everything appended before can be read back through `reader` (tests, tools; the server never waits for it). */
   merged(): Promise<void> {
     return this.writer.merge();
+  }
+
+  /** Calls `listener` with the writer thread's job durations, about once a second (metrics). */
+  onWriterTimings(listener: (timings: JobDurations) => void): void {
+    this.writer.onTimings = listener;
   }
 
   onReadable(listener: (conversationId: string, seq: number) => void): void {

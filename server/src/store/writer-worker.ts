@@ -27,6 +27,7 @@ import { MessageLog, type Merged } from './message-log.js';
 import { MESSAGE_FIELDS, type MessageFields, type StoreRecord } from './records.js';
 import { runCheckpointer } from './checkpointer.js';
 import { SearchIndexer } from './search-index.js';
+import { JobTimings, type JobDurations } from './writer-timings.js';
 
 /** What the main thread sends. */
 export type WriterRequest =
@@ -47,7 +48,9 @@ export type WriterRequest =
 export type WriterReply =
   | { id: number; ok: true }
   | { id: number; ok: false; message: string; code: string }
-  | { id: 0; ok: true; merged: Merged[] };
+  | { id: 0; ok: true; merged: Merged[] }
+  /** How long the thread's jobs took since the last such message (about once a second; writer-timings.ts). */
+  | { id: 0; ok: true; timings: JobDurations };
 
 /** workerData of the writer. */
 export interface WriterData {
@@ -165,6 +168,11 @@ function run(): void {
     for (const m of moved) indexer?.committed(m.conversationId, m.seq, m.messages);
     port.postMessage({ id: 0, ok: true, merged: moved } satisfies WriterReply);
   };
+  const timings = new JobTimings();
+  setInterval(() => {
+    const taken = timings.take();
+    if (taken) port.postMessage({ id: 0, ok: true, timings: taken } satisfies WriterReply);
+  }, 1000).unref();
   let closing = false;
   let backgroundTimer: NodeJS.Timeout | undefined;
   /**
@@ -182,8 +190,8 @@ function run(): void {
         backgroundTimer = undefined;
         if (closing || !db || !log || !indexer) return;
         try {
-          if (log.dueInMs() === 0) merged(log.merge());
-          else if (indexer.dueInMs() === 0) indexer.slice();
+          if (log.dueInMs() === 0) merged(timings.time('merge', () => log!.merge()));
+          else if (indexer.dueInMs() === 0) timings.time('index', () => indexer!.slice());
         } catch {
           // A busy or broken disk: tried again after the next batch that commits (a new connection counts and walks everything).
           try {
@@ -193,7 +201,7 @@ function run(): void {
           }
           return;
         }
-        checkpointIfDue(db, dataDir);
+        checkpointIfDue(db, dataDir, timings);
         // The next job waits for the batches posted meanwhile: they are handled (poll phase) before this (check phase).
         setImmediate(scheduleBackground);
       },
@@ -225,7 +233,7 @@ function run(): void {
           const { db: conn, s, log: messageLog } = connection();
           const now = Date.now();
           let rows = 0;
-          conn.transaction(() => {
+          timings.time('commit', () => conn.transaction(() => {
             for (const record of request.records) rows += apply(s, messageLog, record, now);
             const m = request.messages;
             for (let i = 0; i < m.length; i += MESSAGE_FIELDS) {
@@ -245,7 +253,7 @@ function run(): void {
               );
               rows += 1;
             }
-          }).immediate();
+          }).immediate());
           // Committed: the log's merge (and after it the index) learns what it has to do after the reply.
           messageLog.committed(rows);
           break;
@@ -317,7 +325,7 @@ function run(): void {
       port.postMessage(errorReply(request.id, error));
       return;
     }
-    if (db) checkpointIfDue(db, dataDir);
+    if (db) checkpointIfDue(db, dataDir, timings);
     scheduleBackground();
   });
   // The start-up walk of the index begins at once (the connection opens now rather than with the first batch).
@@ -342,7 +350,7 @@ function run(): void {
  * PASSIVE never waits for readers, and a failed one is retried after the
  * next batch (the WAL replays at open anyway).
  */
-function checkpointIfDue(db: Db, dataDir: string): void {
+function checkpointIfDue(db: Db, dataDir: string, timings: JobTimings): void {
   let size: number;
   try {
     size = statSync(`${dbPath(dataDir)}-wal`).size;
@@ -351,7 +359,7 @@ function checkpointIfDue(db: Db, dataDir: string): void {
   }
   if (size < CHECKPOINT_WAL_BYTES) return;
   try {
-    db.pragma('wal_checkpoint(PASSIVE)');
+    timings.time('checkpoint', () => db.pragma('wal_checkpoint(PASSIVE)'));
   } catch {
     // Busy or a disk error: the next batch's commit reports a real problem.
   }

@@ -27,6 +27,7 @@
 import { Worker } from 'node:worker_threads';
 import { MESSAGE_FIELDS, StoreUnavailableError, type MessageFields, type StoreRecord } from './records.js';
 import type { Merged } from './message-log.js';
+import type { JobDurations } from './writer-timings.js';
 import type { WriterData, WriterReply, WriterRequest } from './writer-worker.js';
 
 /** Where the writer reports what it does; pino's logger fits. */
@@ -264,9 +265,16 @@ export class StoreWriter {
   /** Called with what each merge of the message log made readable (see DurableStore.onReadable). */
   onMerged: ((merged: readonly Merged[]) => void) | undefined;
 
+  /** Called with how long the writer thread's jobs took, about once a second (writer-timings.ts). */
+  onTimings: ((timings: JobDurations) => void) | undefined;
+
   private answered(reply: WriterReply): void {
     if ('merged' in reply) {
       this.onMerged?.(reply.merged);
+      return;
+    }
+    if ('timings' in reply) {
+      this.onTimings?.(reply.timings);
       return;
     }
     const pending = this.sent.get(reply.id);

@@ -1,0 +1,43 @@
+/**
+ * How long the writer thread spends on each kind of work (issue 16: find the
+ * stalls behind the p99). A batch waits for whatever the thread does when it
+ * arrives, so each job's duration is the longest wait it can add to a send.
+ * The thread times every job and posts what it timed about once a second;
+ * the main thread puts the durations into a histogram on /metrics
+ * (`cs_store_writer_job_seconds{job}`; store/metrics.ts).
+ */
+
+/** The writer thread's kinds of work. */
+export type WriterJob = 'commit' | 'merge' | 'index' | 'checkpoint';
+
+/** Durations in ms per job since the last post. */
+export type JobDurations = Partial<Record<WriterJob, number[]>>;
+
+/** Collects durations on the writer thread. */
+export class JobTimings {
+  private pending: JobDurations = {};
+  private count = 0;
+
+  /** Runs `work` and notes how long it took under `job`. */
+  time<T>(job: WriterJob, work: () => T): T {
+    const started = performance.now();
+    try {
+      return work();
+    } finally {
+      // At most a few hundred jobs a second; the cap keeps a post small if the main thread never reads them.
+      if (this.count < 10_000) {
+        (this.pending[job] ??= []).push(performance.now() - started);
+        this.count += 1;
+      }
+    }
+  }
+
+  /** What was timed since the last call, or undefined when nothing was. */
+  take(): JobDurations | undefined {
+    if (this.count === 0) return undefined;
+    const taken = this.pending;
+    this.pending = {};
+    this.count = 0;
+    return taken;
+  }
+}

@@ -81,6 +81,8 @@ export class Conversation {
   readableSeq = 0;
   /** Estimated bytes this conversation holds in memory. */
   bytes = CONVERSATION_BYTES;
+  /** The hot set's clock tick at its last move in the LRU order (conversations.ts `touch`). */
+  usedTick = -1;
 
   /** The newest messages, seq `tailStart` .. `lastSeq`. */
   private tail: StoredMessage[] = [];

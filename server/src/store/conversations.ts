@@ -122,8 +122,10 @@ export class ConversationStore {
       const conversation = this.byId.get(conversationId);
       if (!conversation) return;
       conversation.readableSeq = Math.max(conversation.readableSeq, seq);
-      // What waited for this merge may leave memory now, not only at the conversation's next message.
+      // What waited for this merge may leave memory now, not only at the conversation's next message
+      // (and a trim that found nothing droppable before may find something now).
       if (conversation.hotMessages > this.maxTail) this.longTails.add(conversation);
+      if (this.bytesInUse > this.budget) this.trimStuckAt = 0;
       if (conversation.hotMessages > this.maxTail || this.overBudget()) this.scheduleTrim();
     });
     this.sweepTimer = setInterval(() => this.sweepUnwritten(), SWEEP_EVERY_MS);

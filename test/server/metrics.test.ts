@@ -59,10 +59,17 @@ test('the open-files gauge counts the open descriptors without listing them on t
   }) as typeof fs.readdirSync;
   const held: number[] = [];
   try {
-    const before = await openFds();
-    for (let i = 0; i < 40; i++) held.push(fs.openSync('/dev/null', 'r'));
-    const after = await openFds();
-    assert.ok(after - before >= 40 && after - before <= 42, `40 more open files counted: ${before} -> ${after}`);
+    // The count is the whole process's: a socket an earlier test left closing can go in between, so up to three tries.
+    const seen: string[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const before = await openFds();
+      for (let i = 0; i < 40; i++) held.push(fs.openSync('/dev/null', 'r'));
+      const after = await openFds();
+      for (const fd of held.splice(0)) fs.closeSync(fd);
+      seen.push(`${before} -> ${after}`);
+      if (after - before >= 40 && after - before <= 42) break;
+      assert.ok(attempt < 2, `40 more open files counted: ${seen.join(', ')}`);
+    }
   } finally {
     fs.readdirSync = readdirSync;
     for (const fd of held) fs.closeSync(fd);

@@ -219,3 +219,24 @@ test('the writer checkpoints after its replies (its automatic checkpoint is off)
   t.after(() => db.close());
   assert.equal(db.pragma('journal_size_limit', { simple: true }), 0);
 });
+
+test('the checkpointer thread copies the WAL into the database file beside the commits, before the writer thread would', async (t) => {
+  const dir = await tempDir(t);
+  const opened = openStore({ dataDir: dir, commitMs: 1 });
+  t.after(() => opened.close());
+  const store = opened.durable as SqliteStore;
+  await store.append(conv('c1'));
+  const dbFile = join(dir, 'cs-chat.db');
+  const startSize = statSync(dbFile).size;
+  // About 2.5-3 MB of WAL (the log, then the merge's copy): past the checkpointer's half threshold, under the writer thread's own.
+  const text = 'y'.repeat(3000);
+  for (let batch = 0; batch < 9; batch++) {
+    await Promise.all(Array.from({ length: 50 }, (_, i) => store.append(msg('c1', batch * 50 + i + 1, text))));
+    assert.ok(statSync(`${dbFile}-wal`).size < CHECKPOINT_WAL_BYTES, 'the writer thread has no checkpoint of its own to do yet');
+  }
+  const deadline = Date.now() + 5000;
+  while (statSync(dbFile).size < startSize + 1024 * 1024) {
+    assert.ok(Date.now() < deadline, `the database file stayed at ${statSync(dbFile).size} bytes: nothing was checkpointed`);
+    await sleep(20);
+  }
+});

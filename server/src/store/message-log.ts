@@ -58,14 +58,29 @@ export const MERGE_ROWS = 8000;
 /** How long the oldest row waits at most before a merge, ms. */
 export const MERGE_DELAY_MS = 1000;
 /**
- * Conversations one merge moves at most (the ones waiting longest): a merge
- * of every conversation at once held the writer for up to 45 ms at 200
- * conversations, and a batch arriving meanwhile waited that long. The rest
- * follow in the next merges, each after the batches that came in between.
+ * Conversations one merge slice moves at most (the ones waiting longest): a
+ * merge of every conversation at once held the writer for up to 45 ms at
+ * 200 conversations, and a batch arriving meanwhile waited that long. The
+ * rest follow in the next slices, each after the batches that came in
+ * between.
  */
 export const MERGE_CONVERSATIONS = 40;
-/** Rows one merge moves at most, give or take one conversation's (the first conversation always goes whole). */
+/** Rows one merge slice moves at most, give or take one conversation's (the first conversation always goes whole). */
 export const MERGE_SLICE_ROWS = 1000;
+/** Rows a slice moves at least (unless the round has fewer), however slow the last ones were. */
+export const MERGE_SLICE_MIN_ROWS = 50;
+/**
+ * How long one slice should hold the writer, ms: a batch that arrives
+ * during a slice waits for the rest of it. The cost of a row grows with
+ * the tables (the dedup index's entries are random within a conversation,
+ * so a long conversation's new ids land on a leaf page each: measured
+ * 2026-12-02, 14 µs a row on a fresh store, 35 µs at 420,000 messages), so
+ * the slice's size follows the measured cost of the last slices instead of
+ * a fixed count: the wait behind a merge stays the same as the store grows.
+ */
+export const MERGE_SLICE_MS = 3;
+/** What a row is taken to cost before any slice was timed, µs. */
+const FIRST_ROW_US = 4;
 
 const COLUMNS = 'conversation_id, seq, client_msg_id, sender_id, sender_role, sender_name, kind, text, server_time_ms, quote_seq, quick_replies';
 
@@ -112,25 +127,45 @@ export class MessageLog {
    */
   private round: { top: number; conversations: (Merged & { atMs: number })[]; done: number } | undefined;
 
+  /** Measured cost of a merged row, µs (a moving average over the last slices). */
+  private rowUs = FIRST_ROW_US;
+
+  /**
+   * @param now the wall clock (when rows count as waiting)
+   * @param elapsed the clock slices are timed with, ms (tests pass a fake one)
+   */
   constructor(
     private readonly db: Db,
     private readonly now: () => number = Date.now,
+    private readonly elapsed: () => number = () => performance.now(),
   ) {
+    // The round's rows, sorted by the key of messages, in this connection's memory: a slice reads its conversations' rows by
+    // key instead of scanning the log (a scan of a few thousand rows per slice was a third of a small slice's time).
+    db.pragma('temp_store = MEMORY');
+    db.exec(`CREATE TEMP TABLE IF NOT EXISTS merge_round (
+      conversation_id TEXT NOT NULL, seq INTEGER NOT NULL, client_msg_id TEXT NOT NULL, sender_id TEXT NOT NULL,
+      sender_role INTEGER NOT NULL, sender_name TEXT NOT NULL, kind INTEGER NOT NULL, text TEXT NOT NULL,
+      server_time_ms INTEGER NOT NULL, quote_seq INTEGER NOT NULL, quick_replies TEXT NOT NULL, log_id INTEGER NOT NULL,
+      PRIMARY KEY (conversation_id, seq)
+    ) WITHOUT ROWID`);
     this.s = {
       // Positional parameters: binding by name costs a property lookup per column per row.
       append: db.prepare(`INSERT INTO message_log (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       count: db.prepare('SELECT count(*) FROM message_log').pluck(),
       oldest: db.prepare('SELECT server_time_ms FROM message_log ORDER BY id LIMIT 1').pluck(),
       top: db.prepare('SELECT max(id) FROM message_log').pluck(),
+      clearRound: db.prepare('DELETE FROM temp.merge_round'),
+      // OR IGNORE: a row in the log twice (it can not be, seqs are unique per conversation) would not stop the round.
+      loadRound: db.prepare(`INSERT OR IGNORE INTO temp.merge_round (${COLUMNS}, log_id) SELECT ${COLUMNS}, id FROM message_log WHERE id <= ?`),
       // Every conversation of a round, the ones waiting longest first.
       summary: db.prepare(
         `SELECT conversation_id AS conversationId, max(seq) AS seq, max(server_time_ms) AS atMs, count(*) AS messages
-         FROM message_log WHERE id <= ? GROUP BY conversation_id ORDER BY min(id)`,
+         FROM temp.merge_round GROUP BY conversation_id ORDER BY min(log_id)`,
       ),
       // Sorted by the key of messages: each leaf page is visited once, in order. @ids: a JSON array of conversation ids.
       move: db.prepare(
-        `INSERT INTO messages (${COLUMNS}) SELECT ${COLUMNS} FROM message_log
-         WHERE id <= @top AND conversation_id IN (SELECT value FROM json_each(@ids)) ORDER BY conversation_id, seq
+        `INSERT INTO messages (${COLUMNS}) SELECT ${COLUMNS} FROM temp.merge_round
+         WHERE conversation_id IN (SELECT value FROM json_each(@ids)) ORDER BY conversation_id, seq
          ON CONFLICT (conversation_id, seq) DO NOTHING`,
       ),
       advance: db.prepare('UPDATE conversations SET last_seq = max(last_seq, ?), last_activity_ms = max(last_activity_ms, ?) WHERE id = ?'),
@@ -184,9 +219,12 @@ export class MessageLog {
 
   /**
    * One slice of a merge round. A round takes the log up to its newest row
-   * at the round's start (`top`) and moves it into `messages` a slice at a
-   * time: each slice the rows of up to `MERGE_CONVERSATIONS` conversations
-   * (about `MERGE_SLICE_ROWS` rows), the ones waiting longest first, with
+   * at the round's start (`top`), copied into the connection's memory sorted
+   * by conversation (`temp.merge_round`), and moves it into `messages` a
+   * slice at a time: each slice the rows of up to `MERGE_CONVERSATIONS`
+   * conversations (as many rows as `MERGE_SLICE_MS` allows at the measured
+   * cost of a row, within `MERGE_SLICE_MIN_ROWS`…`MERGE_SLICE_ROWS`), the
+   * ones waiting longest first, with
    * their rows' last seq and activity, in one transaction. The rows stay in
    * the log until the round's last slice deletes the whole prefix at once
    * (freeing whole pages: deleting each slice's rows rewrote every page of
@@ -204,11 +242,17 @@ export class MessageLog {
         this.recount();
         return [];
       }
-      this.round = { top, conversations: this.s.summary.all(top) as (Merged & { atMs: number })[], done: 0 };
+      // Outside the write lock: only the connection's own memory is written.
+      this.s.clearRound.run();
+      this.s.loadRound.run(top);
+      this.round = { top, conversations: this.s.summary.all() as (Merged & { atMs: number })[], done: 0 };
     }
     const round = this.round;
     let slice: (Merged & { atMs: number })[] = [];
     let last = true;
+    let moved = 0;
+    const maxRows = Math.max(MERGE_SLICE_MIN_ROWS, Math.min(MERGE_SLICE_ROWS, Math.floor((MERGE_SLICE_MS * 1000) / this.rowUs)));
+    const started = this.elapsed();
     this.s.normal.run();
     try {
       this.db.transaction(() => {
@@ -216,10 +260,11 @@ export class MessageLog {
         let rows = 0;
         for (let i = round.done; i < round.conversations.length; i += 1) {
           const m = round.conversations[i]!;
-          if (slice.length > 0 && (slice.length >= MERGE_CONVERSATIONS || rows + m.messages > MERGE_SLICE_ROWS)) break;
+          if (slice.length > 0 && (slice.length >= MERGE_CONVERSATIONS || rows + m.messages > maxRows)) break;
           slice.push(m);
           rows += m.messages;
         }
+        moved = rows;
         last = round.done + slice.length >= round.conversations.length;
         const work = { top: round.top, ids: JSON.stringify(slice.map((m) => m.conversationId)) };
         this.s.move.run(work);
@@ -231,8 +276,10 @@ export class MessageLog {
     }
     // Memory changes only once the transaction committed: a failed slice is tried again whole.
     round.done += slice.length;
+    if (moved > 0) this.rowUs = 0.7 * this.rowUs + 0.3 * (((this.elapsed() - started) * 1000) / moved);
     if (last) {
       this.round = undefined;
+      this.s.clearRound.run();
       this.recount();
     }
     return slice.map(({ conversationId, seq, messages }) => ({ conversationId, seq, messages }));

@@ -61,6 +61,17 @@ const UNSEARCHED_KINDS = '3, 4';
 export const SLICE_CONVERSATIONS = 100;
 /** Messages one slice indexes at most (shared out over its conversations). */
 const SLICE_MESSAGES = 1000;
+/** Messages a slice indexes at least, however slow the last slices were. */
+const SLICE_MIN_MESSAGES = 100;
+/**
+ * How long one slice should hold the writer, ms (a batch arriving meanwhile
+ * waits for the rest of it): the slice's size follows the measured cost of
+ * a message in the last slices (it grows with the index: FTS5 merges its
+ * segments inside the inserts), within `SLICE_MIN_MESSAGES`…`SLICE_MESSAGES`.
+ */
+const SLICE_MS = 3;
+/** What a message is taken to cost before any slice was timed, µs. */
+const FIRST_MESSAGE_US = 4;
 /** How long committed messages may wait before a slice indexes them, ms (the lag of search behind a commit). */
 export const INDEX_DELAY_MS = 250;
 /** Conversation rows the start-up walk reads per slice. */
@@ -173,6 +184,8 @@ export class SearchIndexer {
   private scanAfter: string | undefined = '';
   /** Messages indexed since the indexer was made (tests, metrics). */
   indexed = 0;
+  /** Measured cost of an indexed message, µs (a moving average over the last slices). */
+  private messageUs = FIRST_MESSAGE_US;
 
   constructor(
     private readonly db: Database.Database,
@@ -211,14 +224,18 @@ export class SearchIndexer {
     if (!this.pending) return false;
     let walked: { rows: Map<string, number>; next: string | undefined } | undefined;
     let work: [id: string, upTo: number][];
+    const budget = Math.max(SLICE_MIN_MESSAGES, Math.min(SLICE_MESSAGES, Math.floor((SLICE_MS * 1000) / this.messageUs)));
+    // At least 10 messages of each conversation (fewer conversations when the budget is small).
+    const conversations = Math.max(1, Math.min(SLICE_CONVERSATIONS, Math.floor(budget / 10)));
     if (this.behind.size > 0) {
       work = [];
-      for (const entry of this.behind) if (work.push(entry) >= SLICE_CONVERSATIONS) break;
+      for (const entry of this.behind) if (work.push(entry) >= conversations) break;
     } else {
       walked = this.walk();
-      work = [...walked.rows].slice(0, SLICE_CONVERSATIONS);
+      work = [...walked.rows].slice(0, conversations);
     }
-    const params = { work: JSON.stringify(work), cap: Math.max(10, Math.floor(SLICE_MESSAGES / Math.max(1, work.length))) };
+    const params = { work: JSON.stringify(work), cap: Math.max(10, Math.floor(budget / Math.max(1, work.length))) };
+    const started = this.now();
     let moved: { id: string; indexedSeq: number }[] = [];
     let indexed = 0;
     if (work.length > 0) {
@@ -235,6 +252,7 @@ export class SearchIndexer {
     }
     // Memory changes only once the transaction committed: a failed slice leaves everything to be tried again.
     this.indexed += indexed;
+    if (indexed > 0) this.messageUs = 0.7 * this.messageUs + 0.3 * (((this.now() - started) * 1000) / indexed);
     this.waiting = 0;
     if (walked) {
       this.scanAfter = walked.next;

@@ -94,6 +94,37 @@ async function heapFigures(server: ServerChild): Promise<string> {
   return `heap used ${mib('cs_nodejs_heap_size_used_bytes')} / total ${mib('cs_nodejs_heap_size_total_bytes')} MiB, hot set ${mib('cs_store_hot_set_bytes')} MiB`;
 }
 
+type JobFigures = Record<string, { count: number; sum: number; over: number }>;
+
+/** The writer thread's job counts and seconds so far (`cs_store_writer_job_seconds`), with how many took over 10 ms. */
+async function writerJobs(server: ServerChild): Promise<JobFigures> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const jobs: JobFigures = {};
+  for (const [, kind, job, value] of text.matchAll(/^cs_store_writer_job_seconds_(count|sum)\{job="(\w+)"\} (\S+)$/gm)) {
+    const entry = (jobs[job!] ??= { count: 0, sum: 0, over: 0 });
+    if (kind === 'count') entry.count = Number(value);
+    else entry.sum = Number(value);
+  }
+  for (const [, job, value] of text.matchAll(/^cs_store_writer_job_seconds_bucket\{le="0.01",job="(\w+)"\} (\S+)$/gm)) {
+    const entry = (jobs[job!] ??= { count: 0, sum: 0, over: 0 });
+    entry.over = -Number(value);
+  }
+  for (const entry of Object.values(jobs)) entry.over += entry.count;
+  return jobs;
+}
+
+/** What the writer thread did between two `writerJobs` readings, one line. */
+function jobsBetween(before: JobFigures, after: JobFigures, seconds: number): string {
+  return Object.entries(after)
+    .map(([job, a]) => {
+      const b = before[job] ?? { count: 0, sum: 0, over: 0 };
+      const count = a.count - b.count;
+      const ms = (a.sum - b.sum) * 1000;
+      return `${job} ${fmt(count / seconds)}/s, mean ${count ? (ms / count).toFixed(2) : '0'} ms, ${fmt((ms / seconds / 10))}% busy, ${a.over - b.over} over 10 ms`;
+    })
+    .join('; ');
+}
+
 const fmt = (x: number): string => x.toLocaleString('en-US', { maximumFractionDigits: 1 });
 
 async function main(): Promise<void> {
@@ -108,7 +139,9 @@ async function main(): Promise<void> {
 
     await drive(clients, 3000, () => true, false); // warm-up
     const rssStart = server.rssMiB();
+    const jobsFreshStart = await writerJobs(server);
     const fresh = await drive(clients, MEASURE_MS, () => true);
+    const jobsFresh = jobsBetween(jobsFreshStart, await writerJobs(server), fresh.elapsedMs / 1000);
     const freshLatency = latency(fresh.samples);
     console.log(`soak: fresh: ${fmt((fresh.acked / fresh.elapsedMs) * 1000)} acked/s, send→ack p50 ${freshLatency.p50} ms, p99 ${freshLatency.p99} ms, max ${freshLatency.max} ms (${fresh.skipped} sends skipped: ${MAX_IN_FLIGHT} in flight)`);
     const rssBefore = server.rssMiB();
@@ -119,7 +152,9 @@ async function main(): Promise<void> {
     stored += fill.acked;
     console.log(`soak: fill: ${fmt(fill.acked)} messages in ${fmt(fill.elapsedMs / 1000)} s = ${fmt((fill.acked / fill.elapsedMs) * 1000)} acked/s (${fill.rejected} rejected, ${fill.skipped} skipped); ~${fmt(stored)} stored; load average ${await machineLoad()}`);
 
+    const jobsFullStart = await writerJobs(server);
     const full = await drive(clients, MEASURE_MS, () => true);
+    const jobsFull = jobsBetween(jobsFullStart, await writerJobs(server), full.elapsedMs / 1000);
     stored += full.acked;
     const fullLatency = latency(full.samples);
     const rssAfter = server.rssMiB();
@@ -143,6 +178,8 @@ async function main(): Promise<void> {
         `| stored | ${fmt(stored)} messages |`,
         `| send→ack fresh | p50 ${freshLatency.p50} ms, p99 ${freshLatency.p99} ms |`,
         `| send→ack after fill | p50 ${fullLatency.p50} ms, p99 ${fullLatency.p99} ms |`,
+        `| writer thread, fresh | ${jobsFresh} |`,
+        `| writer thread, after fill | ${jobsFull} |`,
         `| RSS | ${fmt(rssStart)} MiB at start, ${fmt(rssBefore)} MiB before the fill, ${fmt(rssAfter)} MiB after (+${fmt(rssAfter - rssBefore)} MiB) |`,
         `| heap (from /metrics) | before the fill ${heapBefore}; after ${heapAfter} |`,
         `| disk | ${fmt(bytes / 1024 / 1024)} MiB, ${fmt(bytes / stored)} bytes/message |`,

@@ -12,7 +12,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CHECKPOINT_WAL_BYTES, openDb } from '../../server/src/store/db.js';
+import { CHECKPOINT_WAL_BYTES, openDb, WAL_FILE_LIMIT_BYTES } from '../../server/src/store/db.js';
+import { walBytes } from '../../server/src/store/wal.js';
 import { ModuleWrites, openModuleDb } from '../../server/src/store/module-db.js';
 import { statSync } from 'node:fs';
 import { openStore } from '../../server/src/store/open.js';
@@ -207,17 +208,20 @@ test('the writer checkpoints after its replies (its automatic checkpoint is off)
   await store.append(conv('c1'));
   const text = 'x'.repeat(4000);
   let maxWal = 0;
+  let maxFile = 0;
   for (let batch = 0; batch < 80; batch++) {
     await Promise.all(Array.from({ length: 50 }, (_, i) => store.append(msg('c1', batch * 50 + i + 1, text))));
-    maxWal = Math.max(maxWal, statSync(join(dir, 'cs-chat.db-wal')).size);
+    maxWal = Math.max(maxWal, walBytes(dir));
+    maxFile = Math.max(maxFile, statSync(join(dir, 'cs-chat.db-wal')).size);
   }
   // 4,000 messages of 4 KB are over 16 MB of pages: without checkpoints the WAL would hold all of them.
   assert.ok(maxWal < 2 * CHECKPOINT_WAL_BYTES, `WAL reached ${maxWal} bytes`);
+  assert.ok(maxFile <= WAL_FILE_LIMIT_BYTES + 1024 * 1024, `the WAL file reached ${maxFile} bytes`);
   await store.merged();
   assert.equal(store.reader.conversation('c1')?.lastSeq, 4000);
   const db = openDb(dir);
   t.after(() => db.close());
-  assert.equal(db.pragma('journal_size_limit', { simple: true }), 0);
+  assert.equal(db.pragma('journal_size_limit', { simple: true }), WAL_FILE_LIMIT_BYTES);
 });
 
 test('the checkpointer thread copies the WAL into the database file beside the commits, before the writer thread would', async (t) => {
@@ -232,7 +236,7 @@ test('the checkpointer thread copies the WAL into the database file beside the c
   const text = 'y'.repeat(3000);
   for (let batch = 0; batch < 9; batch++) {
     await Promise.all(Array.from({ length: 50 }, (_, i) => store.append(msg('c1', batch * 50 + i + 1, text))));
-    assert.ok(statSync(`${dbFile}-wal`).size < CHECKPOINT_WAL_BYTES, 'the writer thread has no checkpoint of its own to do yet');
+    assert.ok(walBytes(dir) < CHECKPOINT_WAL_BYTES, 'the writer thread has no checkpoint of its own to do yet');
   }
   const deadline = Date.now() + 5000;
   while (statSync(dbFile).size < startSize + 1024 * 1024) {

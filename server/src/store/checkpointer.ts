@@ -8,7 +8,8 @@
  * transaction and finds every frame copied, which never holds while this
  * thread runs behind continuous commits. So the work is split in two:
  * this thread runs a PASSIVE checkpoint whenever the WAL passed half the
- * threshold (polling its size every `POLL_MS`), which does the bulk of the
+ * threshold and holds frames not yet copied (polling SQLite's WAL index
+ * every `POLL_MS`, wal.ts), which does the bulk of the
  * copying and the database file's fsync away from the commits; the writer
  * thread, past the full threshold, runs its own PASSIVE checkpoint between
  * batches (writer-worker.ts), which then only copies the frames of the last
@@ -20,8 +21,8 @@
  * checkpoint, a backup) or a disk error only delays the copy, the writer
  * thread's checkpoint is still there, and the WAL replays at open anyway.
  */
-import { statSync } from 'node:fs';
-import { CHECKPOINT_WAL_BYTES, dbPath, openDb, type Db } from './db.js';
+import { CHECKPOINT_WAL_BYTES, openDb, type Db } from './db.js';
+import { walProgress } from './wal.js';
 
 /** How often the WAL's size is looked at, ms. */
 const POLL_MS = 20;
@@ -29,15 +30,10 @@ const POLL_MS = 20;
 /** Runs the checkpointer's loop on this thread until the thread is terminated. */
 export function runCheckpointer(dataDir: string, busyTimeoutMs: number): void {
   let db: Db | undefined;
-  const wal = `${dbPath(dataDir)}-wal`;
   const tick = (): void => {
-    let size: number;
-    try {
-      size = statSync(wal).size;
-    } catch {
-      return; // no WAL yet
-    }
-    if (size < CHECKPOINT_WAL_BYTES / 2) return;
+    const wal = walProgress(dataDir);
+    if (!wal || wal.backfilled === wal.frames) return; // no WAL yet, or nothing new to copy
+    if (wal.frames * (wal.pageSize + 24) < CHECKPOINT_WAL_BYTES / 2) return;
     try {
       db ??= openDb(dataDir, { busyTimeoutMs });
       db.pragma('wal_checkpoint(PASSIVE)');

@@ -14,9 +14,14 @@
  *   instead of failing at once; past the timeout the write fails as "storage
  *   unavailable" and the sender retries later.
  * - `foreign_keys=ON`, so tables other modules add may declare them.
- * - `journal_size_limit=0`: the WAL is truncated when it restarts, so its
- *   size is what waits for a checkpoint; the writer thread checkpoints
- *   after a batch's reply, never inside a commit (writer-worker.ts).
+ * - `journal_size_limit` twice the checkpoint threshold: the WAL file keeps
+ *   its blocks when it restarts (a commit then overwrites them, and its
+ *   fdatasync does not wait for the file system's journal to record a new
+ *   file size), and is cut back only after it grew past that (a long
+ *   backup holding the checkpoint off). What waits for a checkpoint is
+ *   read from SQLite's WAL index instead (wal.ts); the writer thread
+ *   checkpoints after a batch's reply, never inside a commit
+ *   (writer-worker.ts).
  *
  * One server per data directory: `lockDataDir` holds an exclusive SQLite lock
  * on `CS_DATA_DIR/cs-chat.lock` for the life of the server. It is a POSIX
@@ -37,6 +42,8 @@ export type Db = Database.Database;
 export const DB_FILE = 'cs-chat.db';
 /** WAL size past which the writer thread checkpoints (SQLite's own default threshold: 1000 pages of 4 KiB). */
 export const CHECKPOINT_WAL_BYTES = 4 * 1024 * 1024;
+/** Size past which the WAL file is cut back when it restarts. */
+export const WAL_FILE_LIMIT_BYTES = 2 * CHECKPOINT_WAL_BYTES;
 /** The lock file name inside the data directory. */
 export const LOCK_FILE = 'cs-chat.lock';
 
@@ -64,8 +71,8 @@ export function openDb(dataDir: string, options: OpenDbOptions = {}): Db {
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
   if (!options.readonly) {
     db.pragma('journal_mode = WAL');
-    // The WAL file shrinks back to nothing when it restarts after a checkpoint, so its size says how much is waiting (writer-worker.ts).
-    db.pragma('journal_size_limit = 0');
+    // See above: the WAL file keeps its blocks when it restarts.
+    db.pragma(`journal_size_limit = ${WAL_FILE_LIMIT_BYTES}`);
   }
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');

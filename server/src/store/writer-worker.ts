@@ -21,8 +21,8 @@
  * go first: they bound the log and the memory it pins.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { statSync } from 'node:fs';
-import { CHECKPOINT_WAL_BYTES, dbPath, openDb, type Db } from './db.js';
+import { CHECKPOINT_WAL_BYTES, openDb, type Db } from './db.js';
+import { walProgress } from './wal.js';
 import { MessageLog, type Merged } from './message-log.js';
 import { MESSAGE_FIELDS, type MessageFields, type StoreRecord } from './records.js';
 import { runCheckpointer } from './checkpointer.js';
@@ -351,13 +351,8 @@ function run(): void {
  * next batch (the WAL replays at open anyway).
  */
 function checkpointIfDue(db: Db, dataDir: string, timings: JobTimings): void {
-  let size: number;
-  try {
-    size = statSync(`${dbPath(dataDir)}-wal`).size;
-  } catch {
-    return;
-  }
-  if (size < CHECKPOINT_WAL_BYTES) return;
+  const wal = walProgress(dataDir);
+  if (!wal || wal.frames * (wal.pageSize + 24) < CHECKPOINT_WAL_BYTES) return;
   try {
     timings.time('checkpoint', () => db.pragma('wal_checkpoint(PASSIVE)'));
   } catch {

@@ -94,22 +94,26 @@ async function heapFigures(server: ServerChild): Promise<string> {
   return `heap used ${mib('cs_nodejs_heap_size_used_bytes')} / total ${mib('cs_nodejs_heap_size_total_bytes')} MiB, hot set ${mib('cs_store_hot_set_bytes')} MiB`;
 }
 
-type JobFigures = Record<string, { count: number; sum: number; over: number }>;
+type JobFigures = Record<string, { count: number; sum: number; over: number; over3: number }>;
 
-/** The writer thread's job counts and seconds so far (`cs_store_writer_job_seconds`), with how many took over 10 ms. */
+/** The writer thread's job counts and seconds so far (`cs_store_writer_job_seconds`), with how many took over 3 and over 10 ms. */
 async function writerJobs(server: ServerChild): Promise<JobFigures> {
   const text = await (await fetch(`${server.url}/metrics`)).text();
   const jobs: JobFigures = {};
   for (const [, kind, job, value] of text.matchAll(/^cs_store_writer_job_seconds_(count|sum)\{job="(\w+)"\} (\S+)$/gm)) {
-    const entry = (jobs[job!] ??= { count: 0, sum: 0, over: 0 });
+    const entry = (jobs[job!] ??= { count: 0, sum: 0, over: 0, over3: 0 });
     if (kind === 'count') entry.count = Number(value);
     else entry.sum = Number(value);
   }
-  for (const [, job, value] of text.matchAll(/^cs_store_writer_job_seconds_bucket\{le="0.01",job="(\w+)"\} (\S+)$/gm)) {
-    const entry = (jobs[job!] ??= { count: 0, sum: 0, over: 0 });
-    entry.over = -Number(value);
+  for (const [, le, job, value] of text.matchAll(/^cs_store_writer_job_seconds_bucket\{le="(0.01|0.003)",job="(\w+)"\} (\S+)$/gm)) {
+    const entry = (jobs[job!] ??= { count: 0, sum: 0, over: 0, over3: 0 });
+    if (le === '0.01') entry.over = -Number(value);
+    else entry.over3 = -Number(value);
   }
-  for (const entry of Object.values(jobs)) entry.over += entry.count;
+  for (const entry of Object.values(jobs)) {
+    entry.over += entry.count;
+    entry.over3 += entry.count;
+  }
   return jobs;
 }
 
@@ -117,10 +121,10 @@ async function writerJobs(server: ServerChild): Promise<JobFigures> {
 function jobsBetween(before: JobFigures, after: JobFigures, seconds: number): string {
   return Object.entries(after)
     .map(([job, a]) => {
-      const b = before[job] ?? { count: 0, sum: 0, over: 0 };
+      const b = before[job] ?? { count: 0, sum: 0, over: 0, over3: 0 };
       const count = a.count - b.count;
       const ms = (a.sum - b.sum) * 1000;
-      return `${job} ${fmt(count / seconds)}/s, mean ${count ? (ms / count).toFixed(2) : '0'} ms, ${fmt((ms / seconds / 10))}% busy, ${a.over - b.over} over 10 ms`;
+      return `${job} ${fmt(count / seconds)}/s, mean ${count ? (ms / count).toFixed(2) : '0'} ms, ${fmt((ms / seconds / 10))}% busy, ${a.over3 - b.over3} over 3 ms, ${a.over - b.over} over 10 ms`;
     })
     .join('; ');
 }

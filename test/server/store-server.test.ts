@@ -195,6 +195,11 @@ test('/metrics shows the hot set, the conversations in memory, store health, com
   assert.equal(value('cs_store_healthy'), 1);
   assert.ok(value('cs_store_commits') >= 1);
   assert.ok(value('cs_store_records') >= 2, 'the conversation row and the message');
+  const commits = value('cs_store_writer_job_seconds_count{job="commit"}');
+  const queued = value('cs_store_writer_job_seconds_count{job="queue"}');
+  assert.equal(queued, commits, 'every batch says how long it waited for the writer thread');
+  const waited = value('cs_store_writer_job_seconds_sum{job="queue"}');
+  assert.ok(waited >= 0 && waited < 5 * queued, `waits of a plausible size (${waited} s over ${queued} batches)`);
 });
 
 test('a long conversation keeps only its newest messages in memory even when the hot set has room', async (t) => {

@@ -10,7 +10,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDb, WAL_FILE_LIMIT_BYTES } from '../../server/src/store/db.js';
-import { walBytes, walProgress } from '../../server/src/store/wal.js';
+import { CHECKPOINTER_MIN_BYTES, checkpointerCopyDue, RESTART_PENDING_BYTES, WAL_HARD_BYTES, walBytes, walProgress, writerCheckpointDue } from '../../server/src/store/wal.js';
+import { CHECKPOINT_WAL_BYTES } from '../../server/src/store/db.js';
 
 async function tempDir(t: { after(fn: () => Promise<void>): void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'cs-wal-'));
@@ -66,4 +67,19 @@ test('a WAL file grown past the limit is cut back to it when the WAL restarts', 
   insert.run(Buffer.alloc(10));
   assert.ok(walProgress(dir)!.frames < 5, 'restarted');
   assert.ok(statSync(join(dir, 'cs-chat.db-wal')).size <= WAL_FILE_LIMIT_BYTES, 'cut back to the limit');
+});
+
+test('the writer thread restarts the WAL once the checkpointer thread has copied nearly all of it, or past the hard limit', () => {
+  const pageSize = 4096;
+  const frames = (bytes: number): number => Math.ceil(bytes / (pageSize + 24));
+  const wal = (bytes: number, pending: number) => ({ frames: frames(bytes), backfilled: frames(bytes) - frames(pending), pageSize });
+  assert.equal(writerCheckpointDue(wal(CHECKPOINT_WAL_BYTES / 2, 0)), false, 'under the threshold: nothing to do');
+  assert.equal(writerCheckpointDue(wal(CHECKPOINT_WAL_BYTES + 4096, 2 * RESTART_PENDING_BYTES)), false, 'past it, but the checkpointer is still copying');
+  assert.equal(writerCheckpointDue(wal(CHECKPOINT_WAL_BYTES + 4096, RESTART_PENDING_BYTES / 2)), true, 'past it and nearly all copied');
+  assert.equal(writerCheckpointDue(wal(WAL_HARD_BYTES + 4096, WAL_HARD_BYTES)), true, 'past the hard limit: whatever is left');
+
+  assert.equal(checkpointerCopyDue(wal(CHECKPOINT_WAL_BYTES / 2, 0)), false, 'nothing waits');
+  assert.equal(checkpointerCopyDue(wal(CHECKPOINT_WAL_BYTES / 2, CHECKPOINTER_MIN_BYTES / 2)), false, 'too little to be worth an fsync');
+  assert.equal(checkpointerCopyDue(wal(CHECKPOINT_WAL_BYTES / 2, CHECKPOINTER_MIN_BYTES)), true, 'a MiB waits');
+  assert.equal(checkpointerCopyDue(wal(CHECKPOINT_WAL_BYTES + 4096, 8192)), true, 'past the threshold, anything left, so the writer can restart the WAL');
 });

@@ -14,7 +14,7 @@
  *   instead of failing at once; past the timeout the write fails as "storage
  *   unavailable" and the sender retries later.
  * - `foreign_keys=ON`, so tables other modules add may declare them.
- * - `journal_size_limit` twice the checkpoint threshold: the WAL file keeps
+ * - `journal_size_limit` eight times the checkpoint threshold: the WAL file keeps
  *   its blocks when it restarts (a commit then overwrites them, and its
  *   fdatasync does not wait for the file system's journal to record a new
  *   file size), and is cut back only after it grew past that (a long
@@ -40,10 +40,10 @@ export type Db = Database.Database;
 
 /** The database file name inside the data directory. */
 export const DB_FILE = 'cs-chat.db';
-/** WAL size past which the writer thread checkpoints (SQLite's own default threshold: 1000 pages of 4 KiB). */
+/** WAL size past which the writer thread restarts the WAL (SQLite's own default threshold: 1000 pages of 4 KiB); wal.ts says when. */
 export const CHECKPOINT_WAL_BYTES = 4 * 1024 * 1024;
-/** Size past which the WAL file is cut back when it restarts. */
-export const WAL_FILE_LIMIT_BYTES = 2 * CHECKPOINT_WAL_BYTES;
+/** Size past which the WAL file is cut back when it restarts: twice the size at which the writer checkpoints whatever is left (wal.ts). */
+export const WAL_FILE_LIMIT_BYTES = 8 * CHECKPOINT_WAL_BYTES;
 /** The lock file name inside the data directory. */
 export const LOCK_FILE = 'cs-chat.lock';
 

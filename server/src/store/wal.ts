@@ -20,7 +20,18 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
-import { dbPath } from './db.js';
+import { CHECKPOINT_WAL_BYTES, dbPath } from './db.js';
+
+/**
+ * Frames not yet copied, in bytes, under which the writer thread's own
+ * checkpoint (the one that lets the next batch restart the WAL) runs: it
+ * then copies only those, a ms or two inside the writer's loop.
+ */
+export const RESTART_PENDING_BYTES = 512 * 1024;
+/** WAL size past which the writer thread checkpoints however much is left to copy (the checkpointer thread fell behind). */
+export const WAL_HARD_BYTES = 4 * CHECKPOINT_WAL_BYTES;
+/** Frames not yet copied, in bytes, past which the checkpointer thread copies them. */
+export const CHECKPOINTER_MIN_BYTES = 1024 * 1024;
 
 /** The WAL's frames, and how many of them the database file already holds. */
 export interface WalProgress {
@@ -65,6 +76,30 @@ export function walProgress(dataDir: string): WalProgress | undefined {
   const frames = view.getUint32(16, littleEndian);
   const backfilled = Math.min(frames, view.getUint32(96, littleEndian));
   return { frames, backfilled, pageSize };
+}
+
+/**
+ * Whether the writer thread checkpoints after a batch: once the WAL passed
+ * the threshold and the checkpointer thread has copied nearly all of it, or
+ * however much is left once it passed the hard limit. A merge round writes
+ * several MiB in a few hundred ms: a checkpoint at every 4 MiB in the
+ * writer's loop copied each time what the checkpointer had not reached
+ * (about 10 ms, five times a round), and every batch arriving meanwhile
+ * waited for it.
+ */
+export function writerCheckpointDue(wal: WalProgress): boolean {
+  const frameBytes = wal.pageSize + 24;
+  const bytes = wal.frames * frameBytes;
+  if (bytes < CHECKPOINT_WAL_BYTES) return false;
+  return (wal.frames - wal.backfilled) * frameBytes <= RESTART_PENDING_BYTES || bytes >= WAL_HARD_BYTES;
+}
+
+/** Whether the checkpointer thread copies now: a MiB waits, or the WAL is past the threshold with anything left to copy (so the writer can restart it). */
+export function checkpointerCopyDue(wal: WalProgress): boolean {
+  const frameBytes = wal.pageSize + 24;
+  const pending = (wal.frames - wal.backfilled) * frameBytes;
+  if (pending === 0) return false;
+  return pending >= CHECKPOINTER_MIN_BYTES || wal.frames * frameBytes >= CHECKPOINT_WAL_BYTES;
 }
 
 /** The WAL's bytes since it last restarted, by its index (0 when there is none). */

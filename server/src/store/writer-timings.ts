@@ -7,8 +7,8 @@
  * (`cs_store_writer_job_seconds{job}`; store/metrics.ts).
  */
 
-/** The writer thread's kinds of work. */
-export type WriterJob = 'commit' | 'merge' | 'index' | 'checkpoint';
+/** The writer thread's kinds of work, and `queue`: how long a batch waited from its post to its start (behind a job, or for the thread's turn). */
+export type WriterJob = 'commit' | 'merge' | 'index' | 'checkpoint' | 'queue';
 
 /** Durations in ms per job since the last post. */
 export type JobDurations = Partial<Record<WriterJob, number[]>>;
@@ -24,11 +24,16 @@ export class JobTimings {
     try {
       return work();
     } finally {
-      // At most a few hundred jobs a second; the cap keeps a post small if the main thread never reads them.
-      if (this.count < 10_000) {
-        (this.pending[job] ??= []).push(performance.now() - started);
-        this.count += 1;
-      }
+      this.note(job, performance.now() - started);
+    }
+  }
+
+  /** Notes a duration measured elsewhere under `job`. */
+  note(job: WriterJob, ms: number): void {
+    // At most a few hundred jobs a second; the cap keeps a post small if the main thread never reads them.
+    if (this.count < 10_000) {
+      (this.pending[job] ??= []).push(ms);
+      this.count += 1;
     }
   }
 

@@ -21,8 +21,8 @@
  * go first: they bound the log and the memory it pins.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { CHECKPOINT_WAL_BYTES, openDb, type Db } from './db.js';
-import { walProgress } from './wal.js';
+import { openDb, type Db } from './db.js';
+import { walProgress, writerCheckpointDue } from './wal.js';
 import { MessageLog, type Merged } from './message-log.js';
 import { MESSAGE_FIELDS, type MessageFields, type StoreRecord } from './records.js';
 import { runCheckpointer } from './checkpointer.js';
@@ -32,7 +32,8 @@ import { JobTimings, type JobDurations } from './writer-timings.js';
 /** What the main thread sends. */
 export type WriterRequest =
   /** `messages`: the batch's `msg` records, flat (`MessageFields`); `records`: the others. */
-  | { type: 'batch'; id: number; records: StoreRecord[]; messages: MessageFields }
+  /** `postedAt`: when the main thread posted it (`performance.timeOrigin + performance.now()`, comparable across threads). */
+  | { type: 'batch'; id: number; records: StoreRecord[]; messages: MessageFields; postedAt?: number }
   /** `epochSalt`: the new salt of derived epochs, stored before anything is deleted. */
   | { type: 'purge'; id: number; conversationIds: string[]; epochSalt: string }
   | { type: 'probe'; id: number }
@@ -230,6 +231,7 @@ function run(): void {
     try {
       switch (request.type) {
         case 'batch': {
+          if (request.postedAt !== undefined) timings.note('queue', performance.timeOrigin + performance.now() - request.postedAt);
           const { db: conn, s, log: messageLog } = connection();
           const now = Date.now();
           let rows = 0;
@@ -344,15 +346,16 @@ function run(): void {
  * that long (more, the larger and more scattered the file). Here the same
  * PASSIVE checkpoint runs right after the batch's reply went out: that
  * batch's Acks leave at once, and the records arriving meanwhile gather into
- * the next batch. The checkpointer thread (checkpointer.ts) has usually
- * copied most of the WAL already, beside the commits, so this one copies
- * the last few ms of frames and lets the next batch restart the WAL.
+ * the next batch. It waits until the checkpointer thread (checkpointer.ts)
+ * has copied nearly all of the WAL beside the commits (wal.ts,
+ * `writerCheckpointDue`), so this one copies the last few hundred KiB and
+ * lets the next batch restart the WAL.
  * PASSIVE never waits for readers, and a failed one is retried after the
  * next batch (the WAL replays at open anyway).
  */
 function checkpointIfDue(db: Db, dataDir: string, timings: JobTimings): void {
   const wal = walProgress(dataDir);
-  if (!wal || wal.frames * (wal.pageSize + 24) < CHECKPOINT_WAL_BYTES) return;
+  if (!wal || !writerCheckpointDue(wal)) return;
   try {
     timings.time('checkpoint', () => db.pragma('wal_checkpoint(PASSIVE)'));
   } catch {

@@ -237,6 +237,7 @@ export class StoreWriter {
     const next = this.queued.shift();
     if (!next) return;
     this.sent.set(next.request.id, next);
+    if (next.request.type === 'batch') next.request.postedAt = performance.timeOrigin + performance.now();
     this.worker.ref(); // keeps the process alive while a commit is owed; unref'd again when idle
     this.worker.postMessage(next.request);
   }

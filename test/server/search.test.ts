@@ -22,6 +22,7 @@ import { after, describe, test } from 'node:test';
 import { migrate, MIGRATIONS } from '../../server/src/store/migrations.js';
 import { openStore } from '../../server/src/store/open.js';
 import { INDEX_DELAY_MS, SearchIndexer } from '../../server/src/store/search-index.js';
+import { SegmentMerger } from '../../server/src/store/search-merge.js';
 import { MessageSearch, SearchSyntaxError } from '../../server/src/store/search.js';
 import { ApiClient, type ErrorBody } from '../support/api-client.js';
 import { ProtoClient } from '../support/proto-client.js';
@@ -123,7 +124,9 @@ describe('full-text search over messages', () => {
     assert.equal(search.conversationIds('teapot').size, 0);
     assert.equal(indexer.dueInMs(), undefined, 'nothing waits');
     indexer.committed('c_1', seq);
-    assert.equal(indexer.slice(), false, 'one slice, nothing left');
+    assert.equal(indexer.slice(), true, 'one slice, and it wrote a segment: a merge step is due');
+    assert.equal(indexer.dueInMs(), 0);
+    assert.equal(indexer.slice(), false, 'the step found no level to merge: nothing left');
     assert.deepEqual([...search.conversationIds('teapot')], ['c_1']);
 
     // A crash after a commit, before its slice: the cursor still stands before the message, and the next start walks to it.
@@ -136,6 +139,47 @@ describe('full-text search over messages', () => {
     ]);
 
     for (const bad of ['"unbalanced', 'refund AND', '(blue', 'NOT', 'nosuchcolumn: mug']) assert.throws(() => search.conversationIds(bad), SearchSyntaxError, bad);
+    db.close();
+  });
+
+  test('FTS5 does not merge inside the index writes; merge steps do, between the slices, and everything stays found', () => {
+    const db = new Database(join(tempDir(), 'merge.db'));
+    migrate(db);
+    assert.equal(db.prepare("SELECT v FROM search_index_config WHERE k = 'automerge'").pluck().get(), 0, 'automerge off, by the migration');
+    const search = new MessageSearch(db);
+    const segments = (): number => db.prepare('SELECT count(*) FROM search_index_data WHERE id > 10').pluck().get() as number;
+    const merger = new SegmentMerger(db);
+    addConversation(db, 'c_0', [[TEXT, 'first words']]);
+    const indexer = new SearchIndexer(db);
+    indexer.drain();
+    const steps = indexer.merger.steps;
+    assert.equal(merger.step(), false, 'one segment: nothing to merge');
+
+    // Twelve slices, each its own segment: at four segments on a level, a step merges them.
+    for (let i = 1; i <= 12; i++) {
+      const seq = addMessages(db, 'c_0', Array.from({ length: 20 }, (_, j) => [TEXT, `slice${i} word${j} refund`] as [number, string]));
+      indexer.committed('c_0', seq, 20);
+      assert.equal(indexer.slice(), true, `slice ${i}`);
+      while (indexer.slice()) {
+        // its merge steps
+      }
+    }
+    assert.ok(indexer.merger.steps > steps, `the indexer ran merge steps that merged (${indexer.merger.steps - steps})`);
+    assert.equal(search.conversationIds('slice7').size, 1, 'merged segments still find every word');
+    assert.equal(search.conversationIds('first').size, 1);
+    const merged = segments();
+
+    // The same twelve slices with no steps between them: more pages, since nothing merged.
+    const db2 = new Database(join(tempDir(), 'unmerged.db'));
+    migrate(db2);
+    addConversation(db2, 'c_0', [[TEXT, 'first words']]);
+    for (let i = 1; i <= 12; i++) {
+      addMessages(db2, 'c_0', Array.from({ length: 20 }, (_, j) => [TEXT, `slice${i} word${j} refund`] as [number, string]));
+      db2.prepare("INSERT INTO search_index (rowid, text) SELECT (1 << 32) + seq, text FROM messages WHERE seq > ? AND seq <= ?").run((i - 1) * 20 + 1, i * 20 + 1);
+    }
+    const unmerged = db2.prepare('SELECT count(*) FROM search_index_data WHERE id > 10').pluck().get() as number;
+    assert.ok(merged < unmerged, `merged ${merged} data rows, unmerged ${unmerged}`);
+    db2.close();
     db.close();
   });
 

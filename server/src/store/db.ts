@@ -43,7 +43,7 @@ export const DB_FILE = 'cs-chat.db';
 /** WAL size past which the writer thread restarts the WAL (SQLite's own default threshold: 1000 pages of 4 KiB); wal.ts says when. */
 export const CHECKPOINT_WAL_BYTES = 4 * 1024 * 1024;
 /** Size past which the WAL file is cut back when it restarts: twice the size at which the writer checkpoints whatever is left (wal.ts). */
-export const WAL_FILE_LIMIT_BYTES = 8 * CHECKPOINT_WAL_BYTES;
+export const WAL_FILE_LIMIT_BYTES = 16 * CHECKPOINT_WAL_BYTES;
 /** The lock file name inside the data directory. */
 export const LOCK_FILE = 'cs-chat.lock';
 

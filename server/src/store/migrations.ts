@@ -24,6 +24,7 @@ import { BROADCAST_MIGRATIONS } from '../broadcast/store.js';
 import { EMAIL_MIGRATIONS } from '../email/schema.js';
 import { messageLogTable } from './message-log.js';
 import { searchIndexOffCommitPath, trigramSearchIndex } from './search-index.js';
+import { searchIndexMergedBySteps } from './search-merge.js';
 
 /** One schema step. */
 export interface Migration {
@@ -131,6 +132,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: 'meta epoch_salt (stable epochs before the first message)', up: epochSalt },
   // Commit batches append messages to a log in arrival order, moved into messages in bulk (message-log.ts).
   { name: 'message_log (messages before their merge)', up: messageLogTable },
+  // FTS5 stops merging the search index inside its writes; the writer thread merges in steps of their own (search-merge.ts).
+  { name: 'search_index automerge off (merged in steps)', up: searchIndexMergedBySteps },
 ];
 
 /** Raised when a database was written by a newer server than this one. */

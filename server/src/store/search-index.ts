@@ -54,6 +54,7 @@
  */
 import type Database from 'better-sqlite3';
 import { indexText } from './search.js';
+import { SegmentMerger } from './search-merge.js';
 
 /** Message kinds left out of the index: EVENT (3) and NOTE (4), cs.v1.MessageKind. */
 const UNSEARCHED_KINDS = '3, 4';
@@ -186,12 +187,19 @@ export class SearchIndexer {
   indexed = 0;
   /** Measured cost of an indexed message, µs (a moving average over the last slices). */
   private messageUs = FIRST_MESSAGE_US;
+  /** Merges the index's segments in steps of their own (search-merge.ts). */
+  readonly merger: SegmentMerger;
+  /** True while segments may need merging: set by a slice that wrote one, cleared by a step that found nothing to merge. */
+  private mergePending = false;
+  /** The last job was a slice: a merge step goes next (so merging keeps pace with the slices). */
+  private mergeNext = false;
 
   constructor(
     private readonly db: Database.Database,
     private readonly now: () => number = () => performance.now(),
   ) {
     this.s = prepare(db);
+    this.merger = new SegmentMerger(db, now);
   }
 
   /** `messages` messages of `conversationId`, up to `seq`, were committed (called after the batch's reply). */
@@ -202,14 +210,14 @@ export class SearchIndexer {
     if (known === undefined || seq > known) this.behind.set(conversationId, seq);
   }
 
-  /** True while something may be waiting to be indexed. */
+  /** True while something may be waiting to be indexed or merged. */
   get pending(): boolean {
-    return this.behind.size > 0 || this.scanAfter !== undefined;
+    return this.behind.size > 0 || this.scanAfter !== undefined || this.mergePending;
   }
 
-  /** How long until a slice is due, ms: 0 now (a slice's worth gathered, waited long enough, or the start-up walk), undefined when nothing waits. */
+  /** How long until a slice (or a merge step) is due, ms: 0 now (a slice's worth gathered, waited long enough, the start-up walk, segments to merge), undefined when nothing waits. */
   dueInMs(): number | undefined {
-    if (this.scanAfter !== undefined || this.waiting >= SLICE_MESSAGES) return 0;
+    if (this.scanAfter !== undefined || this.waiting >= SLICE_MESSAGES || this.mergePending) return 0;
     if (this.behind.size === 0) return undefined;
     return Math.max(0, this.waitingSince + INDEX_DELAY_MS - this.now());
   }
@@ -217,11 +225,18 @@ export class SearchIndexer {
   /**
    * One slice: brings up to `SLICE_CONVERSATIONS` conversations (the ones
    * waiting longest) up to date, in one transaction; the start-up walk's next
-   * rows when none waits.
+   * rows when none waits. After a slice that wrote a segment, or while no
+   * slice is due, a merge step of the index's segments instead
+   * (search-merge.ts): slices and steps take turns.
    * @returns true when more work remains.
    */
   slice(): boolean {
     if (!this.pending) return false;
+    if (this.mergePending && (this.mergeNext || this.sliceDueInMs() !== 0)) {
+      this.mergeNext = false;
+      this.mergePending = this.merger.step();
+      return this.pending;
+    }
     let walked: { rows: Map<string, number>; next: string | undefined } | undefined;
     let work: [id: string, upTo: number][];
     const budget = Math.max(SLICE_MIN_MESSAGES, Math.min(SLICE_MESSAGES, Math.floor((SLICE_MS * 1000) / this.messageUs)));
@@ -252,6 +267,7 @@ export class SearchIndexer {
     }
     // Memory changes only once the transaction committed: a failed slice leaves everything to be tried again.
     this.indexed += indexed;
+    if (indexed > 0) this.mergePending = this.mergeNext = true;
     if (indexed > 0) this.messageUs = 0.7 * this.messageUs + 0.3 * (((this.now() - started) * 1000) / indexed);
     this.waiting = 0;
     if (walked) {
@@ -267,6 +283,13 @@ export class SearchIndexer {
     // What is left is a backlog: the next slice is due at once.
     if (this.behind.size > 0) this.waitingSince = Math.min(this.waitingSince, this.now() - INDEX_DELAY_MS);
     return this.pending;
+  }
+
+  /** When the next index slice (not a merge step) is due: see dueInMs. */
+  private sliceDueInMs(): number | undefined {
+    if (this.scanAfter !== undefined || this.waiting >= SLICE_MESSAGES) return 0;
+    if (this.behind.size === 0) return undefined;
+    return Math.max(0, this.waitingSince + INDEX_DELAY_MS - this.now());
   }
 
   /**

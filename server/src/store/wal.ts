@@ -29,7 +29,7 @@ import { CHECKPOINT_WAL_BYTES, dbPath } from './db.js';
  */
 export const RESTART_PENDING_BYTES = 512 * 1024;
 /** WAL size past which the writer thread checkpoints however much is left to copy (the checkpointer thread fell behind). */
-export const WAL_HARD_BYTES = 4 * CHECKPOINT_WAL_BYTES;
+export const WAL_HARD_BYTES = 8 * CHECKPOINT_WAL_BYTES;
 /** Frames not yet copied, in bytes, past which the checkpointer thread copies them. */
 export const CHECKPOINTER_MIN_BYTES = 1024 * 1024;
 

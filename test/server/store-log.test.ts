@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDb, openMigrated } from '../../server/src/store/db.js';
 import { ConversationStore } from '../../server/src/store/conversations.js';
-import { MERGE_CONVERSATIONS, MessageLog } from '../../server/src/store/message-log.js';
+import { MERGE_CONVERSATIONS, MERGE_SLICE_MIN_ROWS, MERGE_SLICE_MS, MessageLog } from '../../server/src/store/message-log.js';
 import { migrate, MIGRATIONS } from '../../server/src/store/migrations.js';
 import { openStore } from '../../server/src/store/open.js';
 import type { SqliteStore } from '../../server/src/store/sqlite-store.js';
@@ -113,6 +113,38 @@ test('a merge moves the conversations waiting longest, a slice at a time, and sa
   logRow(db, 'message_log', 'c000', 3);
   log.committed(1);
   assert.ok((log.dueInMs() ?? 0) > 0, 'a fresh row waits for others');
+});
+
+test('a slice moves as many rows as fit in MERGE_SLICE_MS at the measured cost: slow rows make the next slices smaller, fast ones larger', async (t) => {
+  const dir = await tempDir(t);
+  const db = openMigrated(dir);
+  t.after(() => db.close());
+  // 400 conversations of 10 rows: a slice takes whole conversations, so its rows are a multiple of 10.
+  const ids = Array.from({ length: 400 }, (_, i) => `c${String(i).padStart(3, '0')}`);
+  db.transaction(() => {
+    for (const id of ids) addConversation(db, id, 0);
+    for (let seq = 1; seq <= 10; seq++) for (const id of ids) logRow(db, 'message_log', id, seq);
+  })();
+  // A fake clock on which every row moved into messages took `rowUs`.
+  let rowUs = 100;
+  let total = 0;
+  let counted = 0;
+  const moved = db.prepare('SELECT count(*) FROM messages').pluck();
+  const log = new MessageLog(db, () => 10_000, () => {
+    const now = moved.get() as number;
+    total += ((now - counted) * rowUs) / 1000;
+    counted = now;
+    return total;
+  });
+  const slice = (): number => log.merge().reduce((n, m) => n + m.messages, 0);
+  const slow = Array.from({ length: 6 }, slice);
+  // At 100 µs a row, MERGE_SLICE_MS fits a few rows: the floor holds.
+  assert.equal(slow.at(-1), MERGE_SLICE_MIN_ROWS, `slow rows: slices of ${slow.join(', ')}`);
+  rowUs = 1;
+  const fast = Array.from({ length: 10 }, slice);
+  assert.ok(fast.at(-1)! > 2 * MERGE_SLICE_MIN_ROWS, `fast rows: slices of ${fast.join(', ')} after ${slow.join(', ')}`);
+  assert.ok(fast.every((rows, i) => i === 0 || rows >= fast[i - 1]!), `they grow as the measured cost falls: ${fast.join(', ')}`);
+  assert.ok(fast.at(-1)! <= (MERGE_SLICE_MS * 1000) / 3, 'no faster than the measured cost allows (a moving average: about 4 µs a row by then)');
 });
 
 test('the hot set keeps unmerged messages: never trimmed, the conversation never dropped, until the merge says so', async (t) => {

@@ -77,8 +77,11 @@ export const MERGE_SLICE_MIN_ROWS = 50;
  * 2026-12-02, 14 µs a row on a fresh store, 35 µs at 420,000 messages), so
  * the slice's size follows the measured cost of the last slices instead of
  * a fixed count: the wait behind a merge stays the same as the store grows.
+ * 1.5 ms rather than 3: batches that waited over 3 ms for the writer in the
+ * soak after the fill fell from 64 to 20 in 20 s, for about as much merge
+ * time in all (1 ms gained nothing more; measured 2026-12-02).
  */
-export const MERGE_SLICE_MS = 3;
+export const MERGE_SLICE_MS = 1.5;
 /** What a row is taken to cost before any slice was timed, µs. */
 const FIRST_ROW_US = 4;
 

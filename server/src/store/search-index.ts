@@ -67,10 +67,11 @@ const SLICE_MIN_MESSAGES = 100;
 /**
  * How long one slice should hold the writer, ms (a batch arriving meanwhile
  * waits for the rest of it): the slice's size follows the measured cost of
- * a message in the last slices (it grows with the index: FTS5 merges its
- * segments inside the inserts), within `SLICE_MIN_MESSAGES`…`SLICE_MESSAGES`.
+ * a message in the last slices (it grows with the index), within
+ * `SLICE_MIN_MESSAGES`…`SLICE_MESSAGES`.
+ * 1.5 ms, as the merge slices (message-log.ts `MERGE_SLICE_MS`).
  */
-const SLICE_MS = 3;
+const SLICE_MS = 1.5;
 /** What a message is taken to cost before any slice was timed, µs. */
 const FIRST_MESSAGE_US = 4;
 /** How long committed messages may wait before a slice indexes them, ms (the lag of search behind a commit). */

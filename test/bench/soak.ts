@@ -15,7 +15,7 @@
  * `--measure-ms=ms`, `--in-flight=N` (per conversation, default 64). Figures are printed, never asserted; the machine's load
  * average is printed with them (the machine is shared).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cs } from '../../proto/gen/chat.js';
@@ -129,6 +129,15 @@ function jobsBetween(before: JobFigures, after: JobFigures, seconds: number): st
     .join('; ');
 }
 
+/** Bytes the server process has written to storage so far (/proc/PID/io write_bytes: the WAL, the checkpoints, the log). */
+function writtenBytes(server: ServerChild): number {
+  try {
+    return Number(/^write_bytes: (\d+)$/m.exec(readFileSync(`/proc/${server.pid}/io`, 'utf8'))?.[1] ?? NaN);
+  } catch {
+    return NaN;
+  }
+}
+
 const fmt = (x: number): string => x.toLocaleString('en-US', { maximumFractionDigits: 1 });
 
 async function main(): Promise<void> {
@@ -144,8 +153,10 @@ async function main(): Promise<void> {
     await drive(clients, 3000, () => true, false); // warm-up
     const rssStart = server.rssMiB();
     const jobsFreshStart = await writerJobs(server);
+    const writtenFreshStart = writtenBytes(server);
     const fresh = await drive(clients, MEASURE_MS, () => true);
     const jobsFresh = jobsBetween(jobsFreshStart, await writerJobs(server), fresh.elapsedMs / 1000);
+    const writtenFresh = (writtenBytes(server) - writtenFreshStart) / fresh.acked;
     const freshLatency = latency(fresh.samples);
     console.log(`soak: fresh: ${fmt((fresh.acked / fresh.elapsedMs) * 1000)} acked/s, send→ack p50 ${freshLatency.p50} ms, p99 ${freshLatency.p99} ms, max ${freshLatency.max} ms (${fresh.skipped} sends skipped: ${MAX_IN_FLIGHT} in flight)`);
     const rssBefore = server.rssMiB();
@@ -157,8 +168,10 @@ async function main(): Promise<void> {
     console.log(`soak: fill: ${fmt(fill.acked)} messages in ${fmt(fill.elapsedMs / 1000)} s = ${fmt((fill.acked / fill.elapsedMs) * 1000)} acked/s (${fill.rejected} rejected, ${fill.skipped} skipped); ~${fmt(stored)} stored; load average ${await machineLoad()}`);
 
     const jobsFullStart = await writerJobs(server);
+    const writtenFullStart = writtenBytes(server);
     const full = await drive(clients, MEASURE_MS, () => true);
     const jobsFull = jobsBetween(jobsFullStart, await writerJobs(server), full.elapsedMs / 1000);
+    const writtenFull = (writtenBytes(server) - writtenFullStart) / full.acked;
     stored += full.acked;
     const fullLatency = latency(full.samples);
     const rssAfter = server.rssMiB();
@@ -182,6 +195,7 @@ async function main(): Promise<void> {
         `| stored | ${fmt(stored)} messages |`,
         `| send→ack fresh | p50 ${freshLatency.p50} ms, p99 ${freshLatency.p99} ms |`,
         `| send→ack after fill | p50 ${fullLatency.p50} ms, p99 ${fullLatency.p99} ms |`,
+        `| written to disk per message | fresh ${fmt(writtenFresh / 1024)} KiB, after the fill ${fmt(writtenFull / 1024)} KiB (WAL, checkpoints) |`,
         `| writer thread, fresh | ${jobsFresh} |`,
         `| writer thread, after fill | ${jobsFull} |`,
         `| RSS | ${fmt(rssStart)} MiB at start, ${fmt(rssBefore)} MiB before the fill, ${fmt(rssAfter)} MiB after (+${fmt(rssAfter - rssBefore)} MiB) |`,

@@ -37,6 +37,15 @@ function logRow(db: ReturnType<typeof openDb>, table: 'messages' | 'message_log'
   db.prepare(`INSERT INTO ${table} (${COLUMNS}) VALUES (?, ?, ?, ?, 1, '', 0, ?, ?, 0, '')`).run(id, seq, `client-${seq}`, `v-${id}`, `text ${seq}`, 1000 + seq);
 }
 
+/** The round's next move slice: the steps before it (loading the round) move nothing. */
+function moveSlice(log: MessageLog): ReturnType<MessageLog['merge']> {
+  for (let step = 0; step < 1000; step++) {
+    const moved = log.merge();
+    if (moved.length > 0) return moved;
+  }
+  throw new Error('no move slice in 1000 steps');
+}
+
 test('a database from before the log is upgraded: every message stays readable, the log starts empty', async (t) => {
   const dir = await tempDir(t);
   const old = openDb(dir);
@@ -92,13 +101,13 @@ test('a merge moves the conversations waiting longest, a slice at a time, and sa
   const log = new MessageLog(db, () => clock);
   assert.equal(log.waiting, 2 * count);
   assert.equal(log.dueInMs(), 0, 'waited past the delay (server_time_ms 1001)');
-  const first = log.merge();
+  const first = moveSlice(log);
   assert.equal(first.length, MERGE_CONVERSATIONS);
   assert.deepEqual(first.map((m) => m.conversationId), ids.slice(0, MERGE_CONVERSATIONS), 'oldest first');
   assert.ok(first.every((m) => m.seq === 2 && m.messages === 2));
   const rowsIn = (table: string): number => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
   assert.equal(rowsIn('messages'), 2 * MERGE_CONVERSATIONS);
-  assert.equal(rowsIn('message_log'), 2 * count, 'the round deletes its rows from the log at its end, all at once');
+  assert.equal(rowsIn('message_log'), 2 * count, 'the round deletes its rows from the log only once all of them moved');
   assert.equal(log.dueInMs(), 0, 'the rest of the round is due at once');
   assert.equal(db.prepare('SELECT last_seq FROM conversations WHERE id = ?').pluck().get('c000'), 2);
   assert.equal(db.prepare('SELECT last_seq FROM conversations WHERE id = ?').pluck().get(ids[count - 1]), 0, 'not merged yet: its row waits too');
@@ -113,6 +122,37 @@ test('a merge moves the conversations waiting longest, a slice at a time, and sa
   logRow(db, 'message_log', 'c000', 3);
   log.committed(1);
   assert.ok((log.dueInMs() ?? 0) > 0, 'a fresh row waits for others');
+});
+
+test('a round loads the log and deletes it from the log in steps of their own, each a chunk of ids, never all at once', async (t) => {
+  const dir = await tempDir(t);
+  const db = openMigrated(dir);
+  t.after(() => db.close());
+  const ids = Array.from({ length: 100 }, (_, i) => `c${String(i).padStart(3, '0')}`);
+  db.transaction(() => {
+    for (const id of ids) addConversation(db, id, 0);
+    for (let seq = 1; seq <= 40; seq++) for (const id of ids) logRow(db, 'message_log', id, seq);
+  })();
+  const log = new MessageLog(db);
+  const rowsIn = (table: string): number => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+  let loadSteps = 0;
+  while (log.merge().length === 0) loadSteps += 1;
+  assert.ok(loadSteps >= 2, `4,000 rows loaded in ${loadSteps} steps before the first move`);
+  let moves = 1;
+  while (rowsIn('message_log') === 4000) {
+    assert.ok(log.merge().length > 0 || rowsIn('message_log') < 4000, 'moves, then the first drop step');
+    moves += 1;
+  }
+  assert.equal(rowsIn('messages'), 4000, 'every row moved before any left the log');
+  assert.ok(rowsIn('message_log') > 0, `the first drop step deleted a chunk, not the whole prefix (${rowsIn('message_log')} left)`);
+  let dropSteps = 1;
+  while (rowsIn('message_log') > 0) {
+    assert.deepEqual(log.merge(), []);
+    dropSteps += 1;
+  }
+  assert.ok(dropSteps >= 2 && moves >= 2, `${moves} moves, ${dropSteps} drop steps`);
+  assert.equal(log.dueInMs(), undefined, 'the round is over, nothing waits');
+  assert.equal(db.prepare('SELECT last_seq FROM conversations WHERE id = ?').pluck().get('c099'), 40);
 });
 
 test('a slice moves as many rows as fit in MERGE_SLICE_MS at the measured cost: slow rows make the next slices smaller, fast ones larger', async (t) => {
@@ -182,7 +222,7 @@ test('a crash in the middle of a round leaves rows in both tables; the next merg
   const ids = Array.from({ length: MERGE_CONVERSATIONS + 5 }, (_, i) => `c${String(i).padStart(3, '0')}`);
   for (const id of ids) addConversation(db, id, 0);
   for (const id of ids) logRow(db, 'message_log', id, 1);
-  const first = new MessageLog(db).merge();
+  const first = moveSlice(new MessageLog(db));
   assert.equal(first.length, MERGE_CONVERSATIONS);
   db.close(); // killed here: the first slice's rows are in messages and still in the log
   const opened = openStore({ dataDir: dir });
@@ -203,7 +243,7 @@ test('a merge that meets a real duplicate (same sender and client id under anoth
   logRow(db, 'messages', 'c1', 1);
   db.prepare(`INSERT INTO message_log (${COLUMNS}) VALUES ('c1', 2, 'client-1', 'v-c1', 1, '', 0, 'again', 1002, 0, '')`).run();
   const log = new MessageLog(db);
-  assert.throws(() => log.merge(), /UNIQUE/);
+  assert.throws(() => log.mergeAll(), /UNIQUE/);
   assert.equal(db.prepare('SELECT count(*) FROM message_log').pluck().get(), 1, 'nothing lost');
   assert.equal(db.prepare('SELECT last_seq FROM conversations').pluck().get(), 1);
 });

@@ -84,6 +84,11 @@ export const MERGE_SLICE_MIN_ROWS = 50;
 export const MERGE_SLICE_MS = 1.5;
 /** What a row is taken to cost before any slice was timed, µs. */
 const FIRST_ROW_US = 4;
+/** What loading a row into a round's table, and dropping one from the log, are taken to cost before any was timed, µs. */
+const FIRST_LOAD_US = 1.5;
+const FIRST_DROP_US = 0.5;
+/** Rows one load or drop step handles at most. */
+const MERGE_LOAD_ROWS = 4000;
 
 const COLUMNS = 'conversation_id, seq, client_msg_id, sender_id, sender_role, sender_name, kind, text, server_time_ms, quote_seq, quick_replies';
 
@@ -116,6 +121,31 @@ export interface Merged {
   readonly messages: number;
 }
 
+/** A conversation of a merge round, with the newest activity of its rows and where its oldest row stands in the log. */
+interface RoundConversation {
+  readonly conversationId: string;
+  seq: number;
+  atMs: number;
+  messages: number;
+  readonly first: number;
+}
+
+/**
+ * The merge round under way: the log up to `top` (from the id after
+ * `droppedTo`'s start), loaded into the round's table up to `loadedTo`, its
+ * conversations (`found` while loading; then in `conversations`, the ones
+ * waiting longest first), how many of them were moved so far, and how far
+ * the log's prefix was deleted once all were.
+ */
+interface Round {
+  readonly top: number;
+  loadedTo: number;
+  readonly found: Map<string, RoundConversation>;
+  conversations: RoundConversation[];
+  done: number;
+  droppedTo: number;
+}
+
 /** The log's statements on one connection (the writer thread's, or the start-up connection's). */
 export class MessageLog {
   private readonly s;
@@ -128,10 +158,13 @@ export class MessageLog {
    * ones waiting longest first, read once at the round's start), and how
    * many of them were moved so far.
    */
-  private round: { top: number; conversations: (Merged & { atMs: number })[]; done: number } | undefined;
+  private round: Round | undefined;
 
   /** Measured cost of a merged row, µs (a moving average over the last slices). */
   private rowUs = FIRST_ROW_US;
+  /** The same for a row loaded into a round, and for a row dropped from the log at its end. */
+  private loadUs = FIRST_LOAD_US;
+  private dropUs = FIRST_DROP_US;
 
   /**
    * @param now the wall clock (when rows count as waiting)
@@ -157,13 +190,14 @@ export class MessageLog {
       count: db.prepare('SELECT count(*) FROM message_log').pluck(),
       oldest: db.prepare('SELECT server_time_ms FROM message_log ORDER BY id LIMIT 1').pluck(),
       top: db.prepare('SELECT max(id) FROM message_log').pluck(),
+      bottom: db.prepare('SELECT min(id) FROM message_log').pluck(),
       clearRound: db.prepare('DELETE FROM temp.merge_round'),
       // OR IGNORE: a row in the log twice (it can not be, seqs are unique per conversation) would not stop the round.
-      loadRound: db.prepare(`INSERT OR IGNORE INTO temp.merge_round (${COLUMNS}, log_id) SELECT ${COLUMNS}, id FROM message_log WHERE id <= ?`),
-      // Every conversation of a round, the ones waiting longest first.
-      summary: db.prepare(
-        `SELECT conversation_id AS conversationId, max(seq) AS seq, max(server_time_ms) AS atMs, count(*) AS messages
-         FROM temp.merge_round GROUP BY conversation_id ORDER BY min(log_id)`,
+      loadRound: db.prepare(`INSERT OR IGNORE INTO temp.merge_round (${COLUMNS}, log_id) SELECT ${COLUMNS}, id FROM message_log WHERE id > ? AND id <= ?`),
+      // The conversations of a chunk of the log, with where their oldest row of it stands.
+      chunkSummary: db.prepare(
+        `SELECT conversation_id AS conversationId, max(seq) AS seq, max(server_time_ms) AS atMs, count(*) AS messages, min(id) AS first
+         FROM message_log WHERE id > ? AND id <= ? GROUP BY conversation_id`,
       ),
       // Sorted by the key of messages: each leaf page is visited once, in order. @ids: a JSON array of conversation ids.
       move: db.prepare(
@@ -172,7 +206,7 @@ export class MessageLog {
          ON CONFLICT (conversation_id, seq) DO NOTHING`,
       ),
       advance: db.prepare('UPDATE conversations SET last_seq = max(last_seq, ?), last_activity_ms = max(last_activity_ms, ?) WHERE id = ?'),
-      drop: db.prepare('DELETE FROM message_log WHERE id <= ?'),
+      drop: db.prepare('DELETE FROM message_log WHERE id > ? AND id <= ?'),
       dropConversation: db.prepare('DELETE FROM message_log WHERE conversation_id = ?'),
       normal: db.prepare('PRAGMA synchronous = NORMAL'),
       full: db.prepare('PRAGMA synchronous = FULL'),
@@ -221,22 +255,24 @@ export class MessageLog {
   }
 
   /**
-   * One slice of a merge round. A round takes the log up to its newest row
-   * at the round's start (`top`), copied into the connection's memory sorted
-   * by conversation (`temp.merge_round`), and moves it into `messages` a
-   * slice at a time: each slice the rows of up to `MERGE_CONVERSATIONS`
-   * conversations (as many rows as `MERGE_SLICE_MS` allows at the measured
-   * cost of a row, within `MERGE_SLICE_MIN_ROWS`…`MERGE_SLICE_ROWS`), the
-   * ones waiting longest first, with
-   * their rows' last seq and activity, in one transaction. The rows stay in
-   * the log until the round's last slice deletes the whole prefix at once
-   * (freeing whole pages: deleting each slice's rows rewrote every page of
-   * the log per slice). A crash in the middle leaves some rows in both
-   * tables; their second move changes nothing (`ON CONFLICT (conversation_id,
-   * seq) DO NOTHING`, the same message), while a real duplicate, a
-   * `(conversation, sender, client id)` stored under another seq, still
-   * fails loudly on the dedup index.
-   * @returns what moved, per conversation; empty when the log was.
+   * One step of a merge round, each about `MERGE_SLICE_MS`. A round takes
+   * the log up to its newest row at the round's start (`top`) and
+   * 1. copies it into the connection's memory sorted by conversation
+   *    (`temp.merge_round`), a chunk of ids per step (`load`);
+   * 2. moves it into `messages` a slice at a time: each slice the rows of up
+   *    to `MERGE_CONVERSATIONS` conversations (as many rows as the measured
+   *    cost of a row allows, within `MERGE_SLICE_MIN_ROWS`…`MERGE_SLICE_ROWS`),
+   *    the ones waiting longest first, with their rows' last seq and
+   *    activity, in one transaction;
+   * 3. deletes the round's prefix of the log, a chunk of ids per step
+   *    (`drop`): whole pages in id order (deleting each slice's rows rewrote
+   *    every page of the log per slice).
+   * A crash in the middle leaves some rows in both tables; their second move
+   * changes nothing (`ON CONFLICT (conversation_id, seq) DO NOTHING`, the
+   * same message), while a real duplicate, a `(conversation, sender, client
+   * id)` stored under another seq, still fails loudly on the dedup index.
+   * @returns what a move slice moved, per conversation; empty for the other
+   *   steps, and when the log was empty (then no round is under way).
    */
   merge(): Merged[] {
     if (!this.round) {
@@ -245,14 +281,51 @@ export class MessageLog {
         this.recount();
         return [];
       }
-      // Outside the write lock: only the connection's own memory is written.
+      const from = (this.s.bottom.get() as number) - 1;
       this.s.clearRound.run();
-      this.s.loadRound.run(top);
-      this.round = { top, conversations: this.s.summary.all() as (Merged & { atMs: number })[], done: 0 };
+      this.round = { top, loadedTo: from, found: new Map(), conversations: [], done: 0, droppedTo: from };
     }
     const round = this.round;
-    let slice: (Merged & { atMs: number })[] = [];
-    let last = true;
+    if (round.loadedTo < round.top) {
+      this.load(round);
+      return [];
+    }
+    if (round.done < round.conversations.length) return this.move(round);
+    this.drop(round);
+    return [];
+  }
+
+  /**
+   * A step of a round's start: copies the next rows of the log (by id, as
+   * many as `MERGE_SLICE_MS` allows at the measured cost) into the round's
+   * table and notes their conversations. Outside the write lock: only the
+   * connection's own memory is written. Loading a round of 8,000 rows at once
+   * held the writer for about 8 ms (measured 2026-12-02), a batch arriving
+   * then waited for it.
+   */
+  private load(round: Round): void {
+    const rows = Math.max(MERGE_SLICE_MIN_ROWS, Math.min(MERGE_LOAD_ROWS, Math.floor((MERGE_SLICE_MS * 1000) / this.loadUs)));
+    const to = Math.min(round.top, round.loadedTo + rows);
+    const started = this.elapsed();
+    const loaded = this.s.loadRound.run(round.loadedTo, to).changes;
+    for (const row of this.s.chunkSummary.all(round.loadedTo, to) as (Merged & { atMs: number; first: number })[]) {
+      const known = round.found.get(row.conversationId);
+      if (!known) round.found.set(row.conversationId, { ...row });
+      else {
+        known.seq = Math.max(known.seq, row.seq);
+        known.atMs = Math.max(known.atMs, row.atMs);
+        known.messages += row.messages;
+      }
+    }
+    round.loadedTo = to;
+    if (loaded > 0) this.loadUs = 0.7 * this.loadUs + 0.3 * (((this.elapsed() - started) * 1000) / loaded);
+    // Loaded: the conversations in the order their oldest row arrived (ids rise, so a conversation's first chunk has its oldest).
+    if (to >= round.top) round.conversations = [...round.found.values()].sort((a, b) => a.first - b.first);
+  }
+
+  /** A slice of a round: see `merge`. */
+  private move(round: Round): Merged[] {
+    let slice: RoundConversation[] = [];
     let moved = 0;
     const maxRows = Math.max(MERGE_SLICE_MIN_ROWS, Math.min(MERGE_SLICE_ROWS, Math.floor((MERGE_SLICE_MS * 1000) / this.rowUs)));
     const started = this.elapsed();
@@ -268,11 +341,8 @@ export class MessageLog {
           rows += m.messages;
         }
         moved = rows;
-        last = round.done + slice.length >= round.conversations.length;
-        const work = { top: round.top, ids: JSON.stringify(slice.map((m) => m.conversationId)) };
-        this.s.move.run(work);
+        this.s.move.run({ ids: JSON.stringify(slice.map((m) => m.conversationId)) });
         for (const m of slice) this.s.advance.run(m.seq, m.atMs, m.conversationId);
-        if (last) this.s.drop.run(round.top);
       }).immediate();
     } finally {
       this.s.full.run();
@@ -280,18 +350,42 @@ export class MessageLog {
     // Memory changes only once the transaction committed: a failed slice is tried again whole.
     round.done += slice.length;
     if (moved > 0) this.rowUs = 0.7 * this.rowUs + 0.3 * (((this.elapsed() - started) * 1000) / moved);
-    if (last) {
+    return slice.map(({ conversationId, seq, messages }) => ({ conversationId, seq, messages }));
+  }
+
+  /**
+   * A step of a round's end, once every row of it is in `messages`: deletes
+   * the next ids of the round's prefix of the log (whole pages, in id order).
+   * A crash before the last step leaves moved rows in the log; the next
+   * round moves them again, which changes nothing (see `merge`).
+   */
+  private drop(round: Round): void {
+    const rows = Math.max(MERGE_SLICE_MIN_ROWS, Math.min(MERGE_LOAD_ROWS, Math.floor((MERGE_SLICE_MS * 1000) / this.dropUs)));
+    const to = Math.min(round.top, round.droppedTo + rows);
+    const started = this.elapsed();
+    let dropped = 0;
+    this.s.normal.run();
+    try {
+      this.db.transaction(() => {
+        dropped = this.s.drop.run(round.droppedTo, to).changes;
+      }).immediate();
+    } finally {
+      this.s.full.run();
+    }
+    round.droppedTo = to;
+    if (dropped > 0) this.dropUs = 0.7 * this.dropUs + 0.3 * (((this.elapsed() - started) * 1000) / dropped);
+    if (to >= round.top) {
       this.round = undefined;
       this.s.clearRound.run();
       this.recount();
     }
-    return slice.map(({ conversationId, seq, messages }) => ({ conversationId, seq, messages }));
   }
 
   /** Merges until the log is empty (start-up, close). */
   mergeAll(): Merged[] {
     const all: Merged[] = [];
-    for (let merged = this.merge(); merged.length > 0; merged = this.merge()) all.push(...merged);
+    do all.push(...this.merge());
+    while (this.round);
     return all;
   }
 

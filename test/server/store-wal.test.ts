@@ -9,6 +9,9 @@ import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { openDb, WAL_FILE_LIMIT_BYTES } from '../../server/src/store/db.js';
 import { CHECKPOINTER_MIN_BYTES, checkpointerCopyDue, RESTART_PENDING_BYTES, WAL_HARD_BYTES, walBytes, walProgress, writerCheckpointDue } from '../../server/src/store/wal.js';
 import { CHECKPOINT_WAL_BYTES } from '../../server/src/store/db.js';
@@ -21,25 +24,27 @@ async function tempDir(t: { after(fn: () => Promise<void>): void }): Promise<str
 
 type Checkpoint = { busy: number; log: number; checkpointed: number };
 
-test('the WAL index gives the frames SQLite counts, and how many a checkpoint copied', async (t) => {
+test('the WAL progress gives the frames SQLite counts, and how many a checkpoint copied', async (t) => {
   const dir = await tempDir(t);
-  assert.equal(walProgress(dir), undefined, 'no database yet: nothing to read');
+  const memory = new Database(':memory:');
+  assert.equal(walProgress(memory), undefined, 'not in WAL mode: nothing to say');
+  memory.close();
   const db = openDb(dir);
   t.after(() => db.close());
   db.pragma('wal_autocheckpoint = 0');
   db.exec('CREATE TABLE t (x TEXT)');
   const insert = db.prepare('INSERT INTO t (x) VALUES (?)');
   for (let i = 0; i < 50; i++) insert.run('z'.repeat(3000));
-  const before = walProgress(dir);
-  assert.ok(before, 'the index is there once the connection wrote');
+  const before = walProgress(db);
+  assert.ok(before, 'known once the connection wrote');
   assert.equal(before.pageSize, db.pragma('page_size', { simple: true }));
   assert.ok(before.frames > 50, `${before.frames} frames for 50 commits of a page or more each`);
   assert.equal(before.backfilled, 0, 'nothing checkpointed yet');
-  assert.equal(walBytes(dir), before.frames * (before.pageSize + 24));
+  assert.equal(walBytes(db), before.frames * (before.pageSize + 24));
 
   const [done] = db.pragma('wal_checkpoint(PASSIVE)') as Checkpoint[];
   assert.equal(done!.log, before.frames, 'the same frame count as SQLite’s own');
-  const after = walProgress(dir)!;
+  const after = walProgress(db)!;
   assert.equal(after.frames, before.frames);
   assert.equal(after.backfilled, done!.checkpointed, 'the copied frames, as SQLite reports them');
   assert.equal(after.backfilled, after.frames);
@@ -47,7 +52,7 @@ test('the WAL index gives the frames SQLite counts, and how many a checkpoint co
   // The next write restarts the WAL from its start: the index says so, while the file keeps its blocks.
   const fileBefore = statSync(join(dir, 'cs-chat.db-wal')).size;
   insert.run('small');
-  const restarted = walProgress(dir)!;
+  const restarted = walProgress(db)!;
   assert.ok(restarted.frames < 5, `the WAL restarted (${restarted.frames} frames)`);
   assert.equal(restarted.backfilled, 0);
   assert.equal(statSync(join(dir, 'cs-chat.db-wal')).size, fileBefore, 'the WAL file was not cut back on restart');
@@ -65,8 +70,29 @@ test('a WAL file grown past the limit is cut back to it when the WAL restarts', 
   assert.ok(statSync(join(dir, 'cs-chat.db-wal')).size > WAL_FILE_LIMIT_BYTES);
   db.pragma('wal_checkpoint(PASSIVE)');
   insert.run(Buffer.alloc(10));
-  assert.ok(walProgress(dir)!.frames < 5, 'restarted');
+  assert.ok(walProgress(db)!.frames < 5, 'restarted');
   assert.ok(statSync(join(dir, 'cs-chat.db-wal')).size <= WAL_FILE_LIMIT_BYTES, 'cut back to the limit');
+});
+
+test('asking leaves SQLite’s locks alone: a reader here keeps another process from truncating the WAL under it', async (t) => {
+  const dir = await tempDir(t);
+  const db = openDb(dir);
+  t.after(() => db.close());
+  db.pragma('wal_autocheckpoint = 0');
+  db.exec('CREATE TABLE t (x TEXT)');
+  const insert = db.prepare('INSERT INTO t (x) VALUES (?)');
+  for (let i = 0; i < 20; i++) insert.run(`row ${i}`);
+  // A read transaction on a snapshot that needs the WAL: its read lock must hold the WAL in place.
+  db.exec('BEGIN');
+  assert.equal(db.prepare('SELECT count(*) FROM t').pluck().get(), 20);
+  for (let i = 0; i < 5; i++) walProgress(db);
+  // Reading the -shm file by hand (open, read, close) dropped every lock this process held on it, the reader's too:
+  // another process could then truncate the WAL the reader still reads from.
+  const child = `const D = require(${JSON.stringify(createRequire(import.meta.url).resolve('better-sqlite3'))}); const d = new D(${JSON.stringify(join(dir, 'cs-chat.db'))}); d.pragma('busy_timeout = 0'); process.stdout.write(JSON.stringify(d.pragma('wal_checkpoint(TRUNCATE)')[0])); d.close();`;
+  const other = JSON.parse(execFileSync(process.execPath, ['-e', child], { encoding: 'utf8' })) as Checkpoint;
+  assert.equal(other.busy, 1, `the other process could not truncate the WAL under the reader (${JSON.stringify(other)})`);
+  assert.equal(db.prepare('SELECT count(*) FROM t').pluck().get(), 20);
+  db.exec('COMMIT');
 });
 
 test('the writer thread restarts the WAL once the checkpointer thread has copied nearly all of it, or past the hard limit', () => {

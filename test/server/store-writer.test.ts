@@ -207,11 +207,13 @@ test('the writer checkpoints after its replies (its automatic checkpoint is off)
   const store = opened.durable as SqliteStore;
   await store.append(conv('c1'));
   const text = 'x'.repeat(4000);
+  const watch = openDb(dir);
+  t.after(() => watch.close());
   let maxWal = 0;
   let maxFile = 0;
   for (let batch = 0; batch < 80; batch++) {
     await Promise.all(Array.from({ length: 50 }, (_, i) => store.append(msg('c1', batch * 50 + i + 1, text))));
-    maxWal = Math.max(maxWal, walBytes(dir));
+    maxWal = Math.max(maxWal, walBytes(watch));
     maxFile = Math.max(maxFile, statSync(join(dir, 'cs-chat.db-wal')).size);
   }
   // 4,000 messages of 4 KB are over 16 MB of pages, twice (the log, then the merge): without checkpoints the WAL would hold all of them.
@@ -232,11 +234,13 @@ test('the checkpointer thread copies the WAL into the database file beside the c
   await store.append(conv('c1'));
   const dbFile = join(dir, 'cs-chat.db');
   const startSize = statSync(dbFile).size;
+  const watch = openDb(dir);
+  t.after(() => watch.close());
   // About 2.5-3 MB of WAL (the log, then the merge's copy): past the checkpointer's half threshold, under the writer thread's own.
   const text = 'y'.repeat(3000);
   for (let batch = 0; batch < 9; batch++) {
     await Promise.all(Array.from({ length: 50 }, (_, i) => store.append(msg('c1', batch * 50 + i + 1, text))));
-    assert.ok(walBytes(dir) < CHECKPOINT_WAL_BYTES, 'the writer thread has no checkpoint of its own to do yet');
+    assert.ok(walBytes(watch) < CHECKPOINT_WAL_BYTES, 'the writer thread has no checkpoint of its own to do yet');
   }
   const deadline = Date.now() + 5000;
   while (statSync(dbFile).size < startSize + 1024 * 1024) {

@@ -8,8 +8,8 @@
  * transaction and finds every frame copied, which never holds while this
  * thread runs behind continuous commits. So the work is split in two:
  * this thread runs a PASSIVE checkpoint whenever a MiB of frames waits, or
- * anything waits once the WAL passed the threshold (polling SQLite's WAL
- * index every `POLL_MS`, wal.ts): that does the copying and the database
+ * anything waits once the WAL passed the threshold (asking SQLite every
+ * `POLL_MS`, wal.ts): that does the copying and the database
  * file's fsync away from the commits. The writer thread, past the
  * threshold, waits until this thread has copied nearly everything, then
  * runs its own PASSIVE checkpoint between batches (writer-worker.ts),
@@ -22,20 +22,23 @@
  * checkpoint, a backup) or a disk error only delays the copy, the writer
  * thread's checkpoint is still there, and the WAL replays at open anyway.
  */
-import { openDb, type Db } from './db.js';
+import { existsSync } from 'node:fs';
+import { dbPath, openDb, type Db } from './db.js';
 import { checkpointerCopyDue, walProgress } from './wal.js';
 
-/** How often the WAL's size is looked at, ms. */
+/** How often the WAL is looked at, ms. */
 const POLL_MS = 5;
 
 /** Runs the checkpointer's loop on this thread until the thread is terminated. */
 export function runCheckpointer(dataDir: string, busyTimeoutMs: number): void {
   let db: Db | undefined;
   const tick = (): void => {
-    const wal = walProgress(dataDir);
-    if (!wal || !checkpointerCopyDue(wal)) return;
     try {
+      // Opened once the writer made the file (this thread never creates it).
+      if (!db && !existsSync(dbPath(dataDir))) return;
       db ??= openDb(dataDir, { busyTimeoutMs });
+      const wal = walProgress(db);
+      if (!wal || !checkpointerCopyDue(wal)) return;
       db.pragma('wal_checkpoint(PASSIVE)');
     } catch {
       // See above: the writer thread's checkpoint remains.

@@ -1,7 +1,7 @@
 /**
- * How much of the WAL waits for a checkpoint, read from SQLite's WAL index
- * (the `-shm` file beside the database), for the writer and checkpointer
- * threads to decide when to checkpoint (writer-worker.ts, checkpointer.ts).
+ * How much of the WAL waits for a checkpoint, for the writer and
+ * checkpointer threads to decide when to checkpoint (writer-worker.ts,
+ * checkpointer.ts).
  *
  * The WAL file's size cannot tell: it is kept at its size when the WAL
  * restarts (db.ts, `journal_size_limit`), because a commit that overwrites
@@ -9,18 +9,45 @@
  * that extends the file also waits for the file system's journal to commit
  * the new size, every commit.
  *
- * The index's layout is SQLite's documented WAL-index format (walformat.html
- * §2.2): two copies of a 48-byte header, in the machine's byte order, whose
- * `mxFrame` (offset 16) counts the frames in the WAL, then the checkpoint
- * info whose `nBackfill` (offset 96) counts the frames already copied into
- * the database file. SQLite writes the first copy, then the second; a read
- * that finds them different caught a write half done, and reports nothing
- * (the caller looks again after its next batch or poll). Reading it costs
- * one small `pread` of a page the kernel already holds, and takes no lock.
+ * So each thread asks its own connection: `PRAGMA wal_checkpoint(NOOP)`
+ * copies nothing and takes no lock, and answers the frames in the WAL and
+ * how many of them the database file holds (a few µs). Reading the `-shm`
+ * file directly was tried first and is wrong: closing any descriptor of a
+ * file drops every POSIX lock the process holds on it, SQLite's included,
+ * so another connection took itself for the first one, reset the shared
+ * index under the others' mappings, and the process died of SIGBUS (CI,
+ * the backup test, 2026-12-02; sqlite.org "How To Corrupt", §2.2).
  */
-import { closeSync, openSync, readSync } from 'node:fs';
-import { endianness } from 'node:os';
-import { CHECKPOINT_WAL_BYTES, dbPath } from './db.js';
+import type { Db } from './db.js';
+import { CHECKPOINT_WAL_BYTES } from './db.js';
+
+/** The WAL's frames, and how many of them the database file already holds. */
+export interface WalProgress {
+  /** Frames in the WAL since it last restarted. */
+  readonly frames: number;
+  /** Of those, frames copied into the database file by a checkpoint. */
+  readonly backfilled: number;
+  /** The database's page size, bytes (a frame is a page and a 24-byte header). */
+  readonly pageSize: number;
+}
+
+type CheckpointRow = { busy: number; log: number; checkpointed: number };
+
+/**
+ * The WAL's state as `db` sees it.
+ * @returns undefined when the database is not in WAL mode (or the question failed: the caller asks again later).
+ */
+export function walProgress(db: Db): WalProgress | undefined {
+  let row: CheckpointRow | undefined;
+  try {
+    row = (db.pragma('wal_checkpoint(NOOP)') as CheckpointRow[])[0];
+  } catch {
+    return undefined;
+  }
+  if (!row || row.log < 0) return undefined;
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  return { frames: row.log, backfilled: Math.max(0, Math.min(row.log, row.checkpointed)), pageSize };
+}
 
 /**
  * Frames not yet copied, in bytes, under which the writer thread's own
@@ -33,51 +60,6 @@ export const RESTART_PENDING_BYTES = 256 * 1024;
 export const WAL_HARD_BYTES = 8 * CHECKPOINT_WAL_BYTES;
 /** Frames not yet copied, in bytes, past which the checkpointer thread copies them. */
 export const CHECKPOINTER_MIN_BYTES = 1024 * 1024;
-
-/** The WAL's frames, and how many of them the database file already holds. */
-export interface WalProgress {
-  /** Frames in the WAL since it last restarted (`mxFrame`). */
-  readonly frames: number;
-  /** Of those, frames copied into the database file by a checkpoint (`nBackfill`). */
-  readonly backfilled: number;
-  /** The database's page size, bytes (a frame is a page and a 24-byte header). */
-  readonly pageSize: number;
-}
-
-const HEADER_BYTES = 48;
-const READ_BYTES = 100; // both header copies and nBackfill
-const littleEndian = endianness() === 'LE';
-
-/**
- * Reads the WAL index of `dataDir`'s database.
- * @returns undefined while there is no index yet (no connection opened in WAL mode), or while SQLite was rewriting its header.
- */
-export function walProgress(dataDir: string): WalProgress | undefined {
-  const buffer = Buffer.alloc(READ_BYTES);
-  let fd: number;
-  try {
-    fd = openSync(`${dbPath(dataDir)}-shm`, 'r');
-  } catch {
-    return undefined;
-  }
-  let read: number;
-  try {
-    read = readSync(fd, buffer, 0, READ_BYTES, 0);
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(fd);
-  }
-  if (read < READ_BYTES) return undefined;
-  if (!buffer.subarray(0, HEADER_BYTES).equals(buffer.subarray(HEADER_BYTES, 2 * HEADER_BYTES))) return undefined;
-  const view = new DataView(buffer.buffer, buffer.byteOffset, READ_BYTES);
-  if (view.getUint8(12) === 0) return undefined; // isInit: the index was never written
-  const rawPageSize = view.getUint16(14, littleEndian);
-  const pageSize = rawPageSize === 1 ? 65536 : rawPageSize; // 64 KiB pages are stored as 1
-  const frames = view.getUint32(16, littleEndian);
-  const backfilled = Math.min(frames, view.getUint32(96, littleEndian));
-  return { frames, backfilled, pageSize };
-}
 
 /**
  * Whether the writer thread checkpoints after a batch: once the WAL passed
@@ -103,8 +85,8 @@ export function checkpointerCopyDue(wal: WalProgress): boolean {
   return pending >= CHECKPOINTER_MIN_BYTES || wal.frames * frameBytes >= CHECKPOINT_WAL_BYTES;
 }
 
-/** The WAL's bytes since it last restarted, by its index (0 when there is none). */
-export function walBytes(dataDir: string): number {
-  const progress = walProgress(dataDir);
+/** The WAL's bytes since it last restarted, as `db` sees it (0 when it is not in WAL mode). */
+export function walBytes(db: Db): number {
+  const progress = walProgress(db);
   return progress ? progress.frames * (progress.pageSize + 24) : 0;
 }

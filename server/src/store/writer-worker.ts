@@ -354,7 +354,7 @@ function run(): void {
  * next batch (the WAL replays at open anyway).
  */
 function checkpointIfDue(db: Db, dataDir: string, timings: JobTimings): void {
-  const wal = walProgress(dataDir);
+  const wal = walProgress(db);
   if (!wal || !writerCheckpointDue(wal)) return;
   try {
     timings.time('checkpoint', () => db.pragma('wal_checkpoint(PASSIVE)'));

@@ -183,6 +183,34 @@ describe('full-text search over messages', () => {
     db.close();
   });
 
+  test('a database indexed before merge steps upgrades: automerge goes off, every indexed word is still found, and new slices merge', () => {
+    const db = new Database(join(tempDir(), 'before-steps.db'));
+    migrate(db, MIGRATIONS.slice(0, -1));
+    assert.equal(db.prepare("SELECT v FROM search_index_config WHERE k = 'automerge'").pluck().get(), undefined, 'FTS5’s default (4) before the step');
+    addConversation(db, 'c_old', [[TEXT, 'an order from before the upgrade']]);
+    for (let i = 1; i <= 6; i++) addMessages(db, 'c_old', [[TEXT, `older message number${i}`]]);
+    const before = new SearchIndexer(db);
+    before.drain();
+    const { from, to } = migrate(db);
+    assert.equal(to - from, 1, 'only the new step ran');
+    assert.equal(db.prepare("SELECT v FROM search_index_config WHERE k = 'automerge'").pluck().get(), 0);
+    const search = new MessageSearch(db);
+    assert.deepEqual([...search.conversationIds('upgrade')], ['c_old']);
+    assert.deepEqual([...search.conversationIds('number6')], ['c_old']);
+    assert.equal(db.prepare('SELECT count(*) FROM messages').pluck().get(), 7, 'no message touched');
+    const after = new SearchIndexer(db);
+    for (let i = 1; i <= 8; i++) {
+      const seq = addMessages(db, 'c_old', [[TEXT, `newer message word${i}`]]);
+      after.committed('c_old', seq);
+      while (after.slice()) {
+        // the slice, then its merge steps
+      }
+    }
+    assert.ok(after.merger.steps > 0, 'segments written after the upgrade are merged by the steps');
+    assert.deepEqual([...search.conversationIds('word8 OR number1')], ['c_old']);
+    db.close();
+  });
+
   test('a slice is due once a slice of messages waits or the first has waited INDEX_DELAY_MS', () => {
     const db = new Database(join(tempDir(), 'due.db'));
     migrate(db);

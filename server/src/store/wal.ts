@@ -18,8 +18,7 @@
  * index under the others' mappings, and the process died of SIGBUS (CI,
  * the backup test, 2026-12-02; sqlite.org "How To Corrupt", §2.2).
  */
-import type { Db } from './db.js';
-import { CHECKPOINT_WAL_BYTES } from './db.js';
+import { CHECKPOINT_WAL_BYTES, type Db } from './db.js';
 
 /** The WAL's frames, and how many of them the database file already holds. */
 export interface WalProgress {

@@ -15,6 +15,7 @@ import { createRequire } from 'node:module';
 import { openDb, WAL_FILE_LIMIT_BYTES } from '../../server/src/store/db.js';
 import { CHECKPOINTER_MIN_BYTES, checkpointerCopyDue, RESTART_PENDING_BYTES, WAL_HARD_BYTES, walBytes, walProgress, writerCheckpointDue } from '../../server/src/store/wal.js';
 import { CHECKPOINT_WAL_BYTES } from '../../server/src/store/db.js';
+import { afterEachCommit, countCommit } from '../../server/src/store/checkpointer.js';
 
 async function tempDir(t: { after(fn: () => Promise<void>): void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'cs-wal-'));
@@ -108,4 +109,41 @@ test('the writer thread restarts the WAL once the checkpointer thread has copied
   assert.equal(checkpointerCopyDue(wal(CHECKPOINT_WAL_BYTES / 2, CHECKPOINTER_MIN_BYTES / 2)), false, 'too little to be worth an fsync');
   assert.equal(checkpointerCopyDue(wal(CHECKPOINT_WAL_BYTES / 2, CHECKPOINTER_MIN_BYTES)), true, 'a MiB waits');
   assert.equal(checkpointerCopyDue(wal(CHECKPOINT_WAL_BYTES + 4096, 8192)), true, 'past the threshold, anything left, so the writer can restart the WAL');
+});
+
+const pause = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
+
+test('the checkpointer looks right after each batch the writer counts, not on its own timer', async (t) => {
+  const commits = new SharedArrayBuffer(4);
+  const counter = new Int32Array(commits);
+  let looks = 0;
+  // A poll of a minute: every look below comes from a counted commit.
+  const stop = afterEachCommit(commits, 60_000, () => looks++);
+  t.after(stop);
+  await pause(30);
+  assert.equal(looks, 0, 'nothing committed, nothing to look at');
+  for (let i = 1; i <= 3; i++) {
+    countCommit(counter);
+    const deadline = Date.now() + 1000;
+    while (looks < i) {
+      assert.ok(Date.now() < deadline, `commit ${i} was not followed by a look within a second`);
+      await pause(2);
+    }
+  }
+  countCommit(counter);
+  countCommit(counter);
+  await pause(50);
+  const after = looks as number;
+  assert.ok(after === 4 || after === 5, `two commits counted together make one or two looks, not more (${after})`);
+});
+
+test('without commits the checkpointer still looks every poll, and stops when told', async () => {
+  let looks = 0;
+  const stop = afterEachCommit(new SharedArrayBuffer(4), 10, () => looks++);
+  await pause(200);
+  stop();
+  assert.ok(looks >= 3, `it looked ${looks} times in 200 ms at a 10 ms poll`);
+  const stopped = looks;
+  await pause(50);
+  assert.ok(looks <= stopped + 1, 'no looks after stop (one already due may run)');
 });

@@ -25,7 +25,7 @@ import { openDb, type Db } from './db.js';
 import { walProgress, writerCheckpointDue } from './wal.js';
 import { MessageLog, type Merged } from './message-log.js';
 import { MESSAGE_FIELDS, type MessageFields, type StoreRecord } from './records.js';
-import { runCheckpointer } from './checkpointer.js';
+import { countCommit, runCheckpointer } from './checkpointer.js';
 import { SearchIndexer } from './search-index.js';
 import { JobTimings, type JobDurations } from './writer-timings.js';
 
@@ -59,6 +59,8 @@ export interface WriterData {
   readonly busyTimeoutMs: number;
   /** 'checkpointer': this thread only copies the WAL into the database file (checkpointer.ts). Default: the writer. */
   readonly role?: 'writer' | 'checkpointer';
+  /** One Int32: batches committed. The writer adds one after each and wakes the checkpointer, which copies in the gap before the next. */
+  readonly commits?: SharedArrayBuffer;
 }
 
 /** How long close spends indexing what waits, ms (the rest is caught up at the next start). */
@@ -146,6 +148,7 @@ function run(): void {
   const port = parentPort;
   if (!port) throw new Error('writer-worker runs as a worker thread');
   const { dataDir, busyTimeoutMs } = workerData as WriterData;
+  const commits = (workerData as WriterData).commits ? new Int32Array((workerData as WriterData).commits!) : undefined;
   let db: Db | undefined;
   let statements: Statements | undefined;
   let log: MessageLog | undefined;
@@ -258,6 +261,8 @@ function run(): void {
           }).immediate());
           // Committed: the log's merge (and after it the index) learns what it has to do after the reply.
           messageLog.committed(rows);
+          // The disk is free until the next batch (about `commitMs` away): the checkpointer's copy and fsync go there.
+          if (commits) countCommit(commits);
           break;
         }
         case 'purge': {
@@ -364,5 +369,5 @@ function checkpointIfDue(db: Db, dataDir: string, timings: JobTimings): void {
 }
 
 const data = workerData as WriterData;
-if (data.role === 'checkpointer') runCheckpointer(data.dataDir, 0);
+if (data.role === 'checkpointer') runCheckpointer(data.dataDir, 0, data.commits);
 else run();

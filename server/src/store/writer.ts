@@ -64,6 +64,8 @@ export interface WriterStats {
   records: number;
   commits: number;
   failures: number;
+  /** Batches the writer thread counted for the checkpointer thread (checkpointer.ts `countCommit`), as of the last answer: `commits` when it does. */
+  counted: number;
 }
 
 /** A batch being filled: its messages flat (see `MessageFields`), every other record as it is. */
@@ -93,7 +95,7 @@ function workerUrl(): URL {
 }
 
 export class StoreWriter {
-  readonly stats: WriterStats = { records: 0, commits: 0, failures: 0 };
+  readonly stats: WriterStats = { records: 0, commits: 0, failures: 0, counted: 0 };
   private readonly commitMs: number;
   private readonly probeMs: number;
   private readonly log: StoreLogger | undefined;
@@ -127,6 +129,9 @@ export class StoreWriter {
 
   /** The thread copying the WAL into the database file beside the commits (checkpointer.ts). */
   private readonly checkpointer: Worker;
+
+  /** Batches committed, counted by the writer thread and watched by the checkpointer (which copies right after one). */
+  private readonly commits = new SharedArrayBuffer(4);
 
   private readonly busyTimeoutMs: number;
 
@@ -244,7 +249,7 @@ export class StoreWriter {
 
   /** A thread of writer-worker.ts in `role`. */
   private startThread(role: WriterData['role']): Worker {
-    const data: WriterData = { dataDir: this.dataDir, busyTimeoutMs: this.busyTimeoutMs, role };
+    const data: WriterData = { dataDir: this.dataDir, busyTimeoutMs: this.busyTimeoutMs, role, commits: this.commits };
     const url = workerUrl();
     // Running from source (tests under tsx): a worker does not inherit tsx's loader hooks, so it registers them before importing.
     return url.pathname.endsWith('.ts')
@@ -285,6 +290,7 @@ export class StoreWriter {
     if (reply.ok) {
       if (request.type === 'batch') {
         this.stats.commits += 1;
+        this.stats.counted = Atomics.load(new Int32Array(this.commits), 0);
         this.stats.records += request.records.length + request.messages.length / MESSAGE_FIELDS;
       }
       if (request.type === 'probe') this.recovered();

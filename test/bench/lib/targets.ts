@@ -121,7 +121,9 @@ async function waitListening(port: number, child: ChildProcess, output: () => st
 }
 
 function command(spec: TargetSpec, opts: StartOptions): string[] {
-  const prof = [...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []), ...(opts.nodeFlags ?? [])];
+  // BENCH_SERVER_NODE_FLAGS (space-separated): more node flags for every server started, e.g. --cpu-prof for the latency runs too.
+  const extra = process.env.BENCH_SERVER_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const prof = [...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []), ...(opts.nodeFlags ?? []), ...extra];
   switch (spec.name) {
     case TargetName.Ours:
     case TargetName.OursJournal:

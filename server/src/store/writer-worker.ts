@@ -147,8 +147,8 @@ function errorReply(id: number, error: unknown): WriterReply {
 function run(): void {
   const port = parentPort;
   if (!port) throw new Error('writer-worker runs as a worker thread');
-  const { dataDir, busyTimeoutMs } = workerData as WriterData;
-  const commits = (workerData as WriterData).commits ? new Int32Array((workerData as WriterData).commits!) : undefined;
+  const { dataDir, busyTimeoutMs, commits: commitsBuffer } = workerData as WriterData;
+  const commits = commitsBuffer ? new Int32Array(commitsBuffer) : undefined;
   let db: Db | undefined;
   let statements: Statements | undefined;
   let log: MessageLog | undefined;

@@ -130,8 +130,8 @@ export class StoreWriter {
   /** The thread copying the WAL into the database file beside the commits (checkpointer.ts). */
   private readonly checkpointer: Worker;
 
-  /** Batches committed, counted by the writer thread and watched by the checkpointer (which copies right after one). */
-  private readonly commits = new SharedArrayBuffer(4);
+  /** Batches committed, counted by the writer thread and watched by the checkpointer (which copies right after one); one shared Int32. */
+  private readonly commits = new Int32Array(new SharedArrayBuffer(4));
 
   private readonly busyTimeoutMs: number;
 
@@ -249,7 +249,7 @@ export class StoreWriter {
 
   /** A thread of writer-worker.ts in `role`. */
   private startThread(role: WriterData['role']): Worker {
-    const data: WriterData = { dataDir: this.dataDir, busyTimeoutMs: this.busyTimeoutMs, role, commits: this.commits };
+    const data: WriterData = { dataDir: this.dataDir, busyTimeoutMs: this.busyTimeoutMs, role, commits: this.commits.buffer as SharedArrayBuffer };
     const url = workerUrl();
     // Running from source (tests under tsx): a worker does not inherit tsx's loader hooks, so it registers them before importing.
     return url.pathname.endsWith('.ts')
@@ -290,7 +290,7 @@ export class StoreWriter {
     if (reply.ok) {
       if (request.type === 'batch') {
         this.stats.commits += 1;
-        this.stats.counted = Atomics.load(new Int32Array(this.commits), 0);
+        this.stats.counted = Atomics.load(this.commits, 0);
         this.stats.records += request.records.length + request.messages.length / MESSAGE_FIELDS;
       }
       if (request.type === 'probe') this.recovered();

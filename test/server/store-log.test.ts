@@ -37,6 +37,16 @@ function logRow(db: ReturnType<typeof openDb>, table: 'messages' | 'message_log'
   db.prepare(`INSERT INTO ${table} (${COLUMNS}) VALUES (?, ?, ?, ?, 1, '', 0, ?, ?, 0, '')`).run(id, seq, `client-${seq}`, `v-${id}`, `text ${seq}`, 1000 + seq);
 }
 
+/** `count` conversations (c000, c001, …) with `rows` log rows each, logged round-robin as concurrent visitors would; returns their ids. */
+function logConversations(db: ReturnType<typeof openDb>, count: number, rows: number): string[] {
+  const ids = Array.from({ length: count }, (_, i) => `c${String(i).padStart(3, '0')}`);
+  db.transaction(() => {
+    for (const id of ids) addConversation(db, id, 0);
+    for (let seq = 1; seq <= rows; seq++) for (const id of ids) logRow(db, 'message_log', id, seq);
+  })();
+  return ids;
+}
+
 /** The round's next move slice: the steps before it (loading the round) move nothing. */
 function moveSlice(log: MessageLog): ReturnType<MessageLog['merge']> {
   for (let step = 0; step < 1000; step++) {
@@ -93,10 +103,8 @@ test('a merge moves the conversations waiting longest, a slice at a time, and sa
   const db = openMigrated(dir);
   t.after(() => db.close());
   const count = MERGE_CONVERSATIONS + 10;
-  const ids = Array.from({ length: count }, (_, i) => `c${String(i).padStart(3, '0')}`);
-  for (const id of ids) addConversation(db, id, 0);
   // Two rounds: every conversation has seqs 1 and 2 waiting; the oldest rows are those of c000…
-  for (const seq of [1, 2]) for (const id of ids) logRow(db, 'message_log', id, seq);
+  const ids = logConversations(db, count, 2);
   let clock = 10_000;
   const log = new MessageLog(db, () => clock);
   assert.equal(log.waiting, 2 * count);
@@ -128,11 +136,7 @@ test('a round loads the log and deletes it from the log in steps of their own, e
   const dir = await tempDir(t);
   const db = openMigrated(dir);
   t.after(() => db.close());
-  const ids = Array.from({ length: 100 }, (_, i) => `c${String(i).padStart(3, '0')}`);
-  db.transaction(() => {
-    for (const id of ids) addConversation(db, id, 0);
-    for (let seq = 1; seq <= 40; seq++) for (const id of ids) logRow(db, 'message_log', id, seq);
-  })();
+  logConversations(db, 100, 40);
   const log = new MessageLog(db);
   const rowsIn = (table: string): number => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
   let loadSteps = 0;
@@ -160,11 +164,7 @@ test('a slice moves as many rows as fit in MERGE_SLICE_MS at the measured cost: 
   const db = openMigrated(dir);
   t.after(() => db.close());
   // 400 conversations of 10 rows: a slice takes whole conversations, so its rows are a multiple of 10.
-  const ids = Array.from({ length: 400 }, (_, i) => `c${String(i).padStart(3, '0')}`);
-  db.transaction(() => {
-    for (const id of ids) addConversation(db, id, 0);
-    for (let seq = 1; seq <= 10; seq++) for (const id of ids) logRow(db, 'message_log', id, seq);
-  })();
+  logConversations(db, 400, 10);
   // A fake clock on which every row moved into messages took `rowUs`.
   let rowUs = 100;
   let total = 0;
@@ -219,9 +219,7 @@ test('the hot set keeps unmerged messages: never trimmed, the conversation never
 test('a crash in the middle of a round leaves rows in both tables; the next merge moves the rest and changes nothing twice', async (t) => {
   const dir = await tempDir(t);
   const db = openMigrated(dir);
-  const ids = Array.from({ length: MERGE_CONVERSATIONS + 5 }, (_, i) => `c${String(i).padStart(3, '0')}`);
-  for (const id of ids) addConversation(db, id, 0);
-  for (const id of ids) logRow(db, 'message_log', id, 1);
+  const ids = logConversations(db, MERGE_CONVERSATIONS + 5, 1);
   const first = moveSlice(new MessageLog(db));
   assert.equal(first.length, MERGE_CONVERSATIONS);
   db.close(); // killed here: the first slice's rows are in messages and still in the log

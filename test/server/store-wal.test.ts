@@ -23,6 +23,15 @@ async function tempDir(t: { after(fn: () => Promise<void>): void }): Promise<str
   return dir;
 }
 
+/** A database in `dir` with checkpoints left to the test, one table `t (x <type>)`, and its insert. */
+function walTable(t: { after(fn: () => void): void }, dir: string, type: 'TEXT' | 'BLOB') {
+  const db = openDb(dir);
+  t.after(() => db.close());
+  db.pragma('wal_autocheckpoint = 0');
+  db.exec(`CREATE TABLE t (x ${type})`);
+  return { db, insert: db.prepare('INSERT INTO t (x) VALUES (?)') };
+}
+
 type Checkpoint = { busy: number; log: number; checkpointed: number };
 
 test('the WAL progress gives the frames SQLite counts, and how many a checkpoint copied', async (t) => {
@@ -30,11 +39,7 @@ test('the WAL progress gives the frames SQLite counts, and how many a checkpoint
   const memory = new Database(':memory:');
   assert.equal(walProgress(memory), undefined, 'not in WAL mode: nothing to say');
   memory.close();
-  const db = openDb(dir);
-  t.after(() => db.close());
-  db.pragma('wal_autocheckpoint = 0');
-  db.exec('CREATE TABLE t (x TEXT)');
-  const insert = db.prepare('INSERT INTO t (x) VALUES (?)');
+  const { db, insert } = walTable(t, dir, 'TEXT');
   for (let i = 0; i < 50; i++) insert.run('z'.repeat(3000));
   const before = walProgress(db);
   assert.ok(before, 'known once the connection wrote');
@@ -61,11 +66,7 @@ test('the WAL progress gives the frames SQLite counts, and how many a checkpoint
 
 test('a WAL file grown past the limit is cut back to it when the WAL restarts', async (t) => {
   const dir = await tempDir(t);
-  const db = openDb(dir);
-  t.after(() => db.close());
-  db.pragma('wal_autocheckpoint = 0');
-  db.exec('CREATE TABLE t (x BLOB)');
-  const insert = db.prepare('INSERT INTO t (x) VALUES (?)');
+  const { db, insert } = walTable(t, dir, 'BLOB');
   const blob = Buffer.alloc(64 * 1024, 7);
   for (let i = 0; i < (WAL_FILE_LIMIT_BYTES * 1.5) / blob.length; i++) insert.run(blob);
   assert.ok(statSync(join(dir, 'cs-chat.db-wal')).size > WAL_FILE_LIMIT_BYTES);
@@ -77,11 +78,7 @@ test('a WAL file grown past the limit is cut back to it when the WAL restarts', 
 
 test('asking leaves SQLite’s locks alone: a reader here keeps another process from truncating the WAL under it', async (t) => {
   const dir = await tempDir(t);
-  const db = openDb(dir);
-  t.after(() => db.close());
-  db.pragma('wal_autocheckpoint = 0');
-  db.exec('CREATE TABLE t (x TEXT)');
-  const insert = db.prepare('INSERT INTO t (x) VALUES (?)');
+  const { db, insert } = walTable(t, dir, 'TEXT');
   for (let i = 0; i < 20; i++) insert.run(`row ${i}`);
   // A read transaction on a snapshot that needs the WAL: its read lock must hold the WAL in place.
   db.exec('BEGIN');

@@ -10,6 +10,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { cs } from '../../proto/gen/chat.js';
+import { newMessageId } from '../../widget/src/core/ids.js';
 import { rssBytes } from './lib/proc.js';
 import { repoRoot } from './lib/targets.js';
 
@@ -151,7 +152,8 @@ export class LeanClient {
 
   /** Sends one message; resolves with its Ack and the send→ack time, ms. */
   send(text: string, conversationId = this.conversationId): Promise<{ ack: cs.v1.Ack; ms: number }> {
-    const clientMsgId = randomBytes(16).toString('base64url');
+    // Made as the widget and the workbench make them: the dedup index's writes depend on their order.
+    const clientMsgId = newMessageId();
     return new Promise((resolve) => {
       this.pending.set(clientMsgId, { sentAt: performance.now(), done: (ack, ms) => resolve({ ack, ms }) });
       if (this.socket.readyState !== WebSocket.OPEN) {

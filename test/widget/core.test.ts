@@ -1,5 +1,5 @@
 /** Unit tests of the pure core: Timeline ordering and dedup, gaps, backoff bounds, outbox states. */
-import { Outbox, OutboxState, Timeline, backoffDelay, needsUpload, newId } from '../../widget/src/core/index.js';
+import { Outbox, OutboxState, Timeline, backoffDelay, needsUpload, newId, newMessageId } from '../../widget/src/core/index.js';
 import { MessageState, type TimelineItem } from '../../widget/src/core/types.js';
 import { assert, assertEqual } from './helpers.js';
 
@@ -318,5 +318,25 @@ describe('newId', () => {
     const ids = new Set(Array.from({ length: 1000 }, newId));
     assertEqual(ids.size, 1000, 'unique');
     assert([...ids].every((id) => /^[0-9a-f]{32}$/.test(id)), '32 hex digits');
+  });
+});
+
+describe('newMessageId', () => {
+  it('makes 128-bit hex ids that do not repeat, within one millisecond too', () => {
+    const ids = new Set(Array.from({ length: 1000 }, () => newMessageId(1_764_700_000_000)));
+    assertEqual(ids.size, 1000, 'unique');
+    assert([...ids].every((id) => /^[0-9a-f]{32}$/.test(id)), '32 hex digits');
+  });
+
+  it('sorts an id made later after one made earlier, whatever the random part (the dedup index appends)', () => {
+    const high = (b: Uint8Array): Uint8Array => b.fill(0xff);
+    const low = (b: Uint8Array): Uint8Array => b.fill(0);
+    const times = [0, 1, 255, 256, 1_764_700_000_000, 1_764_700_000_001, 1_764_700_086_400, 2 ** 47];
+    for (let i = 1; i < times.length; i += 1) {
+      const earlier = newMessageId(times[i - 1], high);
+      const later = newMessageId(times[i], low);
+      assert(earlier < later, `${earlier} (${times[i - 1]} ms) sorts before ${later} (${times[i]} ms)`);
+    }
+    assertEqual(newMessageId(1_764_700_000_000, low), '019ae0510f00' + '0'.repeat(20), 'time first, in hex');
   });
 });

@@ -46,6 +46,23 @@ describe('ChatSession', () => {
     assertEqual(items(s).map((i) => [i.seq, i.text]), [[1, 'hello']], 'one message with seq 1');
   });
 
+  it('gives each message a client id that starts with its creation time, so one sender\'s ids ascend', async () => {
+    const server = new FakeServer();
+    const clock = new ManualClock();
+    const s = session(server, dbName('session-ids'), {}, clock);
+    await s.start();
+    await open(s);
+    const first = await s.send('', 'one');
+    clock.nowMs += 1;
+    const second = await s.send('', 'two');
+    clock.nowMs += 86_400_000;
+    const third = await s.send('', 'three');
+    const ids = [first, second, third].map((item) => item.clientMsgId);
+    assert(ids.every((id) => /^[0-9a-f]{32}$/.test(id)), `32 hex digits: ${ids.join(', ')}`);
+    assertEqual(ids[0]!.slice(0, 12), first.timeMs.toString(16).padStart(12, '0'), 'the first 12 digits are the creation time, ms in hex');
+    assertEqual([...ids].sort(), ids, 'ascending in the order written');
+  });
+
   it('keeps the message in the outbox across a page reload mid-send and stores it once', async () => {
     const server = new FakeServer();
     const db = dbName('session');

@@ -13,7 +13,7 @@ export {
   type OutboxOptions,
   type OutgoingMessage,
 } from './outbox.js';
-export { newId } from './ids.js';
+export { newId, newMessageId } from './ids.js';
 export * from './types.js';
 export {
   AnnouncementEvent,

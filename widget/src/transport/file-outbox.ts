@@ -13,7 +13,7 @@
  * same key with the same upload). A network failure is retried by the
  * outbox's timer once the connection is back.
  */
-import { newId } from '../core/ids.js';
+import { newMessageId } from '../core/ids.js';
 import { OutboxState, type OutboxEntry, type OutgoingAttachment, type OutgoingMessage } from '../core/outbox.js';
 import { FileRefusedError, UploadProblem, type Disposer, type TimelineItem, type UploadRequest, type UploadOutcome, type PreparedFile } from '../core/types.js';
 const ignore = (): void => undefined;
@@ -147,7 +147,7 @@ export function fileOutbox(
       if (prepared.blob.size > max) throw new FileRefusedError(UploadProblem.TooLarge, max);
       const { blob, width, height, mime } = prepared;
       const message: OutgoingMessage = {
-        clientMsgId: newId(),
+        clientMsgId: newMessageId(deps.env.now()),
         conversationId: conversationId || deps.primary(),
         kind: mime.startsWith('image/') ? IMAGE : FILE,
         text: '',

@@ -15,7 +15,7 @@
  * - `mapping.ts`: wire <-> item, pure.
  */
 import { cs } from '../../../proto/gen/chat.js';
-import { newId, type Announcement, type AnnouncementEvent, type OutgoingMessage } from '../core/index.js';
+import { newId, newMessageId, type Announcement, type AnnouncementEvent, type OutgoingMessage } from '../core/index.js';
 import { ConnState, type ActionKind, type ConversationInfo, type ConversationView, type Disposer, type IdentityInput } from '../core/types.js';
 import type { MessageKind, Session, SessionEvents, SessionFiles, SessionOptions, TimelineItem } from '../core/types.js';
 import { ChatStore } from '../store/index.js';
@@ -193,7 +193,7 @@ export class ChatSession implements Session {
     if (!text.trim()) throw new TypeError('cs-chat: cannot send an empty message');
     const store = this.requireStore();
     const message: OutgoingMessage = {
-      clientMsgId: newId(),
+      clientMsgId: newMessageId(this.env.now()),
       conversationId: conversationId || this.primary,
       kind: options.kind ?? cs.v1.MessageKind.TEXT,
       text,

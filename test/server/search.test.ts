@@ -22,7 +22,7 @@ import { after, describe, test } from 'node:test';
 import { migrate, MIGRATIONS } from '../../server/src/store/migrations.js';
 import { openStore } from '../../server/src/store/open.js';
 import { INDEX_DELAY_MS, SearchIndexer } from '../../server/src/store/search-index.js';
-import { SegmentMerger } from '../../server/src/store/search-merge.js';
+import { CRISISMERGE, SegmentMerger, USERMERGE } from '../../server/src/store/search-merge.js';
 import { MessageSearch, SearchSyntaxError } from '../../server/src/store/search.js';
 import { ApiClient, type ErrorBody } from '../support/api-client.js';
 import { ProtoClient } from '../support/proto-client.js';
@@ -67,6 +67,8 @@ function addMessages(db: Database.Database, id: string, messages: readonly [kind
 }
 
 const OFF_COMMIT_PATH = MIGRATIONS.findIndex((m) => m.up.name === 'searchIndexOffCommitPath');
+const MERGED_BY_STEPS = MIGRATIONS.findIndex((m) => m.up.name === 'searchIndexMergedBySteps');
+const WIDE_LEVELS = MIGRATIONS.findIndex((m) => m.up.name === 'searchIndexWideLevels');
 
 describe('full-text search over messages', () => {
   test('the upgrade from the trigram index keeps every message and makes the old ones searchable', () => {
@@ -155,25 +157,30 @@ describe('full-text search over messages', () => {
     const steps = indexer.merger.steps;
     assert.equal(merger.step(), false, 'one segment: nothing to merge');
 
-    // Twelve slices, each its own segment: at four segments on a level, a step merges them.
-    for (let i = 1; i <= 12; i++) {
+    // Forty slices, each its own segment: at sixteen segments on a level, a step merges them.
+    for (let i = 1; i <= 40; i++) {
       const seq = addMessages(db, 'c_0', Array.from({ length: 20 }, (_, j) => [TEXT, `slice${i} word${j} refund`] as [number, string]));
       indexer.committed('c_0', seq, 20);
+      assert.equal(indexer.mergesNext, false, `slice ${i}: what waits is indexed first`);
       assert.equal(indexer.slice(), true, `slice ${i}`);
-      while (indexer.slice()) {
-        // its merge steps
+      // Its merge steps (what the writer thread times as 'segments', apart from the slices).
+      while (indexer.mergesNext) {
+        const before = indexer.merger.steps;
+        indexer.slice();
+        assert.ok(indexer.merger.steps >= before, 'a step');
       }
+      assert.equal(indexer.slice(), false, `slice ${i}: nothing left`);
     }
     assert.ok(indexer.merger.steps > steps, `the indexer ran merge steps that merged (${indexer.merger.steps - steps})`);
     assert.equal(search.conversationIds('slice7').size, 1, 'merged segments still find every word');
     assert.equal(search.conversationIds('first').size, 1);
     const merged = segments();
 
-    // The same twelve slices with no steps between them: more pages, since nothing merged.
+    // The same forty slices with no steps between them: more pages, since nothing merged.
     const db2 = new Database(join(tempDir(), 'unmerged.db'));
     migrate(db2);
     addConversation(db2, 'c_0', [[TEXT, 'first words']]);
-    for (let i = 1; i <= 12; i++) {
+    for (let i = 1; i <= 40; i++) {
       addMessages(db2, 'c_0', Array.from({ length: 20 }, (_, j) => [TEXT, `slice${i} word${j} refund`] as [number, string]));
       db2.prepare("INSERT INTO search_index (rowid, text) SELECT (1 << 32) + seq, text FROM messages WHERE seq > ? AND seq <= ?").run((i - 1) * 20 + 1, i * 20 + 1);
     }
@@ -185,21 +192,21 @@ describe('full-text search over messages', () => {
 
   test('a database indexed before merge steps upgrades: automerge goes off, every indexed word is still found, and new slices merge', () => {
     const db = new Database(join(tempDir(), 'before-steps.db'));
-    migrate(db, MIGRATIONS.slice(0, -1));
+    migrate(db, MIGRATIONS.slice(0, MERGED_BY_STEPS));
     assert.equal(db.prepare("SELECT v FROM search_index_config WHERE k = 'automerge'").pluck().get(), undefined, 'FTS5’s default (4) before the step');
     addConversation(db, 'c_old', [[TEXT, 'an order from before the upgrade']]);
     for (let i = 1; i <= 6; i++) addMessages(db, 'c_old', [[TEXT, `older message number${i}`]]);
     const before = new SearchIndexer(db);
     before.drain();
     const { from, to } = migrate(db);
-    assert.equal(to - from, 1, 'only the new step ran');
+    assert.equal(to - from, MIGRATIONS.length - MERGED_BY_STEPS, 'only the new steps ran');
     assert.equal(db.prepare("SELECT v FROM search_index_config WHERE k = 'automerge'").pluck().get(), 0);
     const search = new MessageSearch(db);
     assert.deepEqual([...search.conversationIds('upgrade')], ['c_old']);
     assert.deepEqual([...search.conversationIds('number6')], ['c_old']);
     assert.equal(db.prepare('SELECT count(*) FROM messages').pluck().get(), 7, 'no message touched');
     const after = new SearchIndexer(db);
-    for (let i = 1; i <= 8; i++) {
+    for (let i = 1; i <= 20; i++) {
       const seq = addMessages(db, 'c_old', [[TEXT, `newer message word${i}`]]);
       after.committed('c_old', seq);
       while (after.slice()) {
@@ -208,6 +215,47 @@ describe('full-text search over messages', () => {
     }
     assert.ok(after.merger.steps > 0, 'segments written after the upgrade are merged by the steps');
     assert.deepEqual([...search.conversationIds('word8 OR number1')], ['c_old']);
+    db.close();
+  });
+
+  test('a level merges at sixteen segments, and no write merges below sixty-four; a database from before gets both', () => {
+    const db = new Database(join(tempDir(), 'wide.db'));
+    migrate(db, MIGRATIONS.slice(0, WIDE_LEVELS));
+    const config = (k: string): unknown => db.prepare('SELECT v FROM search_index_config WHERE k = ?').pluck().get(k);
+    assert.equal(config('usermerge'), undefined, 'FTS5’s default (4) before the step');
+    addConversation(db, 'c_0', [[TEXT, 'from before the step']]);
+    new SearchIndexer(db).drain();
+    const { from, to } = migrate(db);
+    assert.equal(to - from, 1, 'only the new step ran');
+    assert.equal(config('usermerge'), USERMERGE);
+    assert.equal(config('crisismerge'), CRISISMERGE);
+    assert.ok(USERMERGE === 16 && CRISISMERGE > USERMERGE);
+
+    // Fifteen slices after the one above: sixteen segments; no step merges before the last.
+    const indexer = new SearchIndexer(db);
+    const slice = (i: number): void => {
+      const seq = addMessages(db, 'c_0', Array.from({ length: 5 }, (_, j) => [TEXT, `wide${i} word${j}`] as [number, string]));
+      indexer.committed('c_0', seq, 5);
+      while (indexer.slice()) {
+        // the slice, then any merge step
+      }
+    };
+    for (let i = 1; i <= 14; i++) slice(i);
+    assert.equal(indexer.merger.steps, 0, 'fifteen segments on a level: nothing merged');
+    slice(15);
+    assert.ok(indexer.merger.steps > 0, 'the sixteenth segment: a step merges the level');
+
+    // Writes alone (no steps) never merge inside the write below sixty-four segments: each writes about the same.
+    const changes = db.prepare('SELECT total_changes()').pluck();
+    const written: number[] = [];
+    for (let i = 1; i <= 40; i++) {
+      const seq = addMessages(db, 'c_0', Array.from({ length: 5 }, (_, j) => [TEXT, `alone${i} word${j}`] as [number, string]));
+      const before = changes.get() as number;
+      db.prepare('INSERT INTO search_index (rowid, text) SELECT (1 << 32) + seq, text FROM messages WHERE seq > ? AND seq <= ?').run(seq - 5, seq);
+      written.push((changes.get() as number) - before);
+    }
+    assert.ok(Math.max(...written) <= 2 * Math.min(...written), `no write merged: rows written per write ${written.join(' ')}`);
+    for (const word of ['before', 'wide7', 'alone33']) assert.deepEqual([...new MessageSearch(db).conversationIds(word)], ['c_0'], `${word} found`);
     db.close();
   });
 

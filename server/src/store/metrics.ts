@@ -30,7 +30,7 @@ export function registerStoreMetrics(registry: Registry, store: ConversationStor
     gauge('cs_store_records', 'Records (messages, rows, cursors) committed since start', () => durable.stats.records);
     const jobs = new Histogram({
       name: 'cs_store_writer_job_seconds',
-      help: 'How long each job of the writer thread took (commit: a batch; merge: a slice of the message log; index: a search index slice; checkpoint); a batch arriving meanwhile waits for it. queue: how long each batch waited from its post to its start',
+      help: 'How long each job of the writer thread took (commit: a batch; merge: a slice of the message log; index: a search index slice; segments: a merge step of the search index; checkpoint); a batch arriving meanwhile waits for it. queue: how long each batch waited from its post to its start',
       labelNames: ['job'],
       buckets: [0.001, 0.002, 0.003, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5],
       registers: [registry],

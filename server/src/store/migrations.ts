@@ -24,7 +24,7 @@ import { BROADCAST_MIGRATIONS } from '../broadcast/store.js';
 import { EMAIL_MIGRATIONS } from '../email/schema.js';
 import { messageLogTable } from './message-log.js';
 import { searchIndexOffCommitPath, trigramSearchIndex } from './search-index.js';
-import { searchIndexMergedBySteps } from './search-merge.js';
+import { searchIndexMergedBySteps, searchIndexWideLevels } from './search-merge.js';
 
 /** One schema step. */
 export interface Migration {
@@ -134,6 +134,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: 'message_log (messages before their merge)', up: messageLogTable },
   // FTS5 stops merging the search index inside its writes; the writer thread merges in steps of their own (search-merge.ts).
   { name: 'search_index automerge off (merged in steps)', up: searchIndexMergedBySteps },
+  // Its levels merge at 16 segments, not 4: half the rewrites, and fewer long steps (search-merge.ts, Wide levels).
+  { name: 'search_index usermerge 16, crisismerge 64', up: searchIndexWideLevels },
 ];
 
 /** Raised when a database was written by a newer server than this one. */

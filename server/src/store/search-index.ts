@@ -233,7 +233,7 @@ export class SearchIndexer {
    */
   slice(): boolean {
     if (!this.pending) return false;
-    if (this.mergePending && (this.mergeNext || this.sliceDueInMs() !== 0)) {
+    if (this.mergesNext) {
       this.mergeNext = false;
       this.mergePending = this.merger.step();
       return this.pending;
@@ -284,6 +284,11 @@ export class SearchIndexer {
     // What is left is a backlog: the next slice is due at once.
     if (this.behind.size > 0) this.waitingSince = Math.min(this.waitingSince, this.now() - INDEX_DELAY_MS);
     return this.pending;
+  }
+
+  /** True when the next `slice()` is a merge step of the segments (timed apart: writer-timings.ts `segments`). */
+  get mergesNext(): boolean {
+    return this.mergePending && (this.mergeNext || this.sliceDueInMs() !== 0);
   }
 
   /** When the next index slice (not a merge step) is due: see dueInMs. */

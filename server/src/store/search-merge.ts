@@ -12,11 +12,27 @@
  * does the same merging as FTS5's own `merge` command, `N` pages at a time,
  * with `N` sized by the measured cost of a page so that a step holds the
  * writer for about `STEP_MS`. With a positive `N` FTS5 merges only a level
- * that holds `usermerge` (4) segments or a merge already begun, the same
- * rule automerge follows, so the shape of the index stays the same; a
- * level can never pile up to `crisismerge` (16) segments, since a step
- * follows every slice. Each step is one transaction with
+ * that holds `usermerge` segments or a merge already begun, the same rule
+ * automerge follows. Each step is one transaction with
  * `synchronous=NORMAL`, as the slices are (the index is derived data).
+ *
+ * ## Wide levels
+ *
+ * FTS5 ends a merge step only between two terms, however small `N`: a
+ * term's whole doclist at that level goes in one step. Words that are in
+ * many messages have long doclists, so the steps of the upper levels took
+ * 3-14 ms where 2 were asked (the soak, whose every message has the same
+ * words, measured 2026-12-02: a third of the steps that merged, 64 over
+ * 3 ms in 20 s). Since a message's entries are rewritten once per level, a
+ * level of `USERMERGE` (16) segments instead of FTS5's default 4 rewrites
+ * them about half as often (log16 against log4 of the slices written):
+ * merge steps over 3 ms in the same soak 64 -> 17, the writer's time in
+ * them 3.4 -> 1.1%. A search reads up to 15 segments per level instead of
+ * 3, on half the levels. `crisismerge` (the count at which FTS5 merges a
+ * level inside a write, default 16) goes to `CRISISMERGE`, above
+ * `USERMERGE`, so that a slice never merges: steps follow every slice and
+ * keep each level below it. Both are kept in the index's own config
+ * (`search_index_config`), set by the migration step `searchIndexWideLevels`.
  */
 import type Database from 'better-sqlite3';
 
@@ -27,6 +43,17 @@ const MIN_PAGES = 16;
 const MAX_PAGES = 2000;
 /** What a page is taken to cost before any step was timed, µs. */
 const FIRST_PAGE_US = 20;
+
+/** Segments a level of the search index gathers before a step merges them (FTS5's `usermerge`, 2-16, default 4): see Wide levels. */
+export const USERMERGE = 16;
+/** Segments on a level at which FTS5 would merge it inside a write (`crisismerge`, default 16): above `USERMERGE`, never reached while steps run. */
+export const CRISISMERGE = 64;
+
+/** The migration step: a level merges at `USERMERGE` segments, a write merges none below `CRISISMERGE` (FTS5 wants integers here: literals, not bound numbers). */
+export function searchIndexWideLevels(db: Database.Database): void {
+  db.prepare(`INSERT INTO search_index (search_index, rank) VALUES ('crisismerge', ${CRISISMERGE})`).run();
+  db.prepare(`INSERT INTO search_index (search_index, rank) VALUES ('usermerge', ${USERMERGE})`).run();
+}
 
 /** The migration step: FTS5 no longer merges inside the index's writes; `SegmentMerger` does. */
 export function searchIndexMergedBySteps(db: Database.Database): void {

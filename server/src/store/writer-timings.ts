@@ -7,8 +7,13 @@
  * (`cs_store_writer_job_seconds{job}`; store/metrics.ts).
  */
 
-/** The writer thread's kinds of work, and `queue`: how long a batch waited from its post to its start (behind a job, or for the thread's turn). */
-export type WriterJob = 'commit' | 'merge' | 'index' | 'checkpoint' | 'queue';
+/**
+ * The writer thread's kinds of work (`index`: a search index slice,
+ * `segments`: a merge step of its segments, search-merge.ts), and `queue`:
+ * how long a batch waited from its post to its start (behind a job, or for
+ * the thread's turn).
+ */
+export type WriterJob = 'commit' | 'merge' | 'index' | 'segments' | 'checkpoint' | 'queue';
 
 /** Durations in ms per job since the last post. */
 export type JobDurations = Partial<Record<WriterJob, number[]>>;

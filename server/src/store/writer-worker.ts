@@ -195,7 +195,7 @@ function run(): void {
         if (closing || !db || !log || !indexer) return;
         try {
           if (log.dueInMs() === 0) merged(timings.time('merge', () => log!.merge()));
-          else if (indexer.dueInMs() === 0) timings.time('index', () => indexer!.slice());
+          else if (indexer.dueInMs() === 0) timings.time(indexer.mergesNext ? 'segments' : 'index', () => indexer!.slice());
         } catch {
           // A busy or broken disk: tried again after the next batch that commits (a new connection counts and walks everything).
           try {

@@ -339,4 +339,11 @@ describe('newMessageId', () => {
     }
     assertEqual(newMessageId(1_764_700_000_000, low), '019ae0510f00' + '0'.repeat(20), 'time first, in hex');
   });
+
+  it('still makes a valid id from a clock that is not a number', () => {
+    for (const broken of [Number.NaN, Number.POSITIVE_INFINITY, -5]) {
+      const id = newMessageId(broken);
+      assert(/^0{12}[0-9a-f]{20}$/.test(id), `time 0 for ${broken}: ${id}`);
+    }
+  });
 });

@@ -28,7 +28,9 @@ const TIME_DIGITS = 12;
  * @param random fills the random part (tests pass a fixed one)
  */
 export function newMessageId(nowMs: number = Date.now(), random: (bytes: Uint8Array<ArrayBuffer>) => Uint8Array = (b) => crypto.getRandomValues(b)): string {
-  const time = Math.max(0, Math.floor(nowMs)).toString(16).padStart(TIME_DIGITS, '0').slice(-TIME_DIGITS);
+  // A clock that is not a number (a broken injected one) gives time 0: the id stays valid, only its order is lost.
+  const ms = Number.isFinite(nowMs) ? Math.max(0, Math.floor(nowMs)) : 0;
+  const time = ms.toString(16).padStart(TIME_DIGITS, '0').slice(-TIME_DIGITS);
   return time + hex(random(new Uint8Array(10)));
 }
 

@@ -157,7 +157,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < CONVERSATIONS; i += 1) clients.push(await LeanClient.open(server.wsUrl, { site: 'soak', topic: `c${i}` }));
     const tokens = clients.map((c) => c.welcome?.token ?? '');
 
-    await drive(clients, WARM_MS, () => true, false);
+    const warm = await drive(clients, WARM_MS, () => true, false);
     const rssStart = server.rssMiB();
     const jobsFreshStart = await writerJobs(server);
     const writtenFreshStart = writtenBytes(server);
@@ -169,7 +169,7 @@ async function main(): Promise<void> {
     const rssBefore = server.rssMiB();
     const heapBefore = await heapFigures(server);
 
-    let stored = fresh.acked + (WARM_MS / 1000) * RATE;
+    let stored = warm.acked + fresh.acked;
     const fill = await drive(clients, FILL_MS, (phase) => stored + phase.acked >= FILL, false);
     stored += fill.acked;
     console.log(`soak: fill: ${fmt(fill.acked)} messages in ${fmt(fill.elapsedMs / 1000)} s = ${fmt((fill.acked / fill.elapsedMs) * 1000)} acked/s (${fill.rejected} rejected, ${fill.skipped} skipped); ~${fmt(stored)} stored; load average ${await machineLoad()}`);

@@ -22,6 +22,7 @@
  * average is printed with them (the machine is shared).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cs } from '../../proto/gen/chat.js';
@@ -54,11 +55,16 @@ interface Phase {
   rejected: number;
   skipped: number;
   samples: number[];
+  /** Send times (ms from the phase's start) of the acks slower than `SLOW_MS`. */
+  slowAt: number[];
 }
+
+/** An ack this slow counts as part of a stall in the printed stall figures. */
+const SLOW_MS = 40;
 
 /** Sends at `RATE` msg/s over all clients for `ms` (or until `until()`), recording send→ack times. */
 async function drive(clients: LeanClient[], ms: number, until: (phase: Phase) => boolean = () => true, record = true): Promise<Phase & { elapsedMs: number }> {
-  const phase: Phase = { sent: 0, acked: 0, rejected: 0, skipped: 0, samples: [] };
+  const phase: Phase = { sent: 0, acked: 0, rejected: 0, skipped: 0, samples: [], slowAt: [] };
   const started = performance.now();
   let next = 0;
   let owed = 0;
@@ -75,10 +81,12 @@ async function drive(clients: LeanClient[], ms: number, until: (phase: Phase) =>
           continue;
         }
         phase.sent += 1;
+        const sentAt = performance.now() - started;
         void client.send(TEXT).then(({ ack, ms: took }) => {
           if (ack.status === cs.v1.AckStatus.OK) {
             phase.acked += 1;
             if (record) phase.samples.push(took);
+            if (record && took > SLOW_MS) phase.slowAt.push(sentAt);
           } else phase.rejected += 1;
         });
       }
@@ -145,6 +153,54 @@ function writtenBytes(server: ServerChild): number {
   }
 }
 
+/**
+ * Where a window's slow acks came from, one line: how many stalls (runs of
+ * slow acks whose sends lie within 100 ms of each other) and how long the
+ * longest ran, the server's event-loop delay and GC pauses in the window
+ * (prom-client's figures, reset by each /metrics read), and the generator's
+ * own event-loop delay (a stall there delays the acks it times as well).
+ */
+async function stallFigures(server: ServerChild, phase: Phase, generator: ReturnType<typeof monitorEventLoopDelay>, gcBefore: Record<string, { count: number; sum: number }>): Promise<string> {
+  const sends = [...phase.slowAt].sort((a, b) => a - b);
+  const stalls: Array<[number, number]> = [];
+  for (const at of sends) {
+    const last = stalls[stalls.length - 1];
+    if (last && at - last[1] <= 100) last[1] = at;
+    else stalls.push([at, at]);
+  }
+  const longest = stalls.reduce((m, [a, b]) => Math.max(m, b - a), 0);
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const seconds = (name: string): number => Number(new RegExp(`^cs_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) * 1000;
+  const gc = gcFigures(text);
+  const pauses = Object.entries(gc)
+    .map(([kind, { count, sum }]) => [kind, count - (gcBefore[kind]?.count ?? 0), (sum - (gcBefore[kind]?.sum ?? 0)) * 1000] as const)
+    .filter(([, count]) => count > 0)
+    .map(([kind, count, ms]) => `${kind} ${count} (${ms.toFixed(0)} ms)`)
+    .join(', ');
+  return (
+    `${sends.length} acks over ${SLOW_MS} ms in ${stalls.length} stalls (longest ${longest.toFixed(0)} ms of sends); ` +
+    `server event-loop delay p99 ${seconds('p99').toFixed(1)} ms, max ${seconds('max').toFixed(1)} ms (10 ms timer resolution); server GC ${pauses || 'none'}; ` +
+    `generator event-loop delay p99 ${(generator.percentile(99) / 1e6).toFixed(1)} ms, max ${(generator.max / 1e6).toFixed(1)} ms`
+  );
+}
+
+/** The server's GC pauses so far by kind (`cs_nodejs_gc_duration_seconds`), count and seconds. */
+function gcFigures(text: string): Record<string, { count: number; sum: number }> {
+  const gc: Record<string, { count: number; sum: number }> = {};
+  for (const [, what, kind, value] of text.matchAll(/^cs_nodejs_gc_duration_seconds_(count|sum)\{kind="(\w+)"\} (\S+)$/gm)) {
+    const entry = (gc[kind!] ??= { count: 0, sum: 0 });
+    if (what === 'count') entry.count = Number(value);
+    else entry.sum = Number(value);
+  }
+  return gc;
+}
+
+/** Reads /metrics (which resets the event-loop figures) and the generator's monitor: what `stallFigures` counts from. */
+async function stallStart(server: ServerChild, generator: ReturnType<typeof monitorEventLoopDelay>): Promise<Record<string, { count: number; sum: number }>> {
+  generator.reset();
+  return gcFigures(await (await fetch(`${server.url}/metrics`)).text());
+}
+
 const fmt = (x: number): string => x.toLocaleString('en-US', { maximumFractionDigits: 1 });
 
 async function main(): Promise<void> {
@@ -157,11 +213,15 @@ async function main(): Promise<void> {
     for (let i = 0; i < CONVERSATIONS; i += 1) clients.push(await LeanClient.open(server.wsUrl, { site: 'soak', topic: `c${i}` }));
     const tokens = clients.map((c) => c.welcome?.token ?? '');
 
+    const generator = monitorEventLoopDelay({ resolution: 1 });
+    generator.enable();
     const warm = await drive(clients, WARM_MS, () => true, false);
     const rssStart = server.rssMiB();
     const jobsFreshStart = await writerJobs(server);
     const writtenFreshStart = writtenBytes(server);
+    const gcFreshStart = await stallStart(server, generator);
     const fresh = await drive(clients, MEASURE_MS, () => true);
+    const stallsFresh = await stallFigures(server, fresh, generator, gcFreshStart);
     const jobsFresh = jobsBetween(jobsFreshStart, await writerJobs(server), fresh.elapsedMs / 1000);
     const writtenFresh = (writtenBytes(server) - writtenFreshStart) / fresh.acked;
     const freshLatency = latency(fresh.samples);
@@ -176,7 +236,9 @@ async function main(): Promise<void> {
 
     const jobsFullStart = await writerJobs(server);
     const writtenFullStart = writtenBytes(server);
+    const gcFullStart = await stallStart(server, generator);
     const full = await drive(clients, MEASURE_MS, () => true);
+    const stallsFull = await stallFigures(server, full, generator, gcFullStart);
     const jobsFull = jobsBetween(jobsFullStart, await writerJobs(server), full.elapsedMs / 1000);
     const writtenFull = (writtenBytes(server) - writtenFullStart) / full.acked;
     stored += full.acked;
@@ -203,6 +265,8 @@ async function main(): Promise<void> {
         `| send→ack fresh | p50 ${freshLatency.p50} ms, p99 ${freshLatency.p99} ms |`,
         `| send→ack after fill | p50 ${fullLatency.p50} ms, p99 ${fullLatency.p99} ms |`,
         `| written to disk per message | fresh ${fmt(writtenFresh / 1024)} KiB, after the fill ${fmt(writtenFull / 1024)} KiB (WAL, checkpoints) |`,
+        `| stalls, fresh | ${stallsFresh} |`,
+        `| stalls, after fill | ${stallsFull} |`,
         `| writer thread, fresh | ${jobsFresh} |`,
         `| writer thread, after fill | ${jobsFull} |`,
         `| RSS | ${fmt(rssStart)} MiB at start, ${fmt(rssBefore)} MiB before the fill, ${fmt(rssAfter)} MiB after (+${fmt(rssAfter - rssBefore)} MiB) |`,

@@ -34,7 +34,9 @@ export async function startServer(dataDir: string, env: Record<string, string>):
   const entry = join(repoRoot, 'dist/server/main.js');
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
   const started = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [entry], {
+  // BENCH_SERVER_NODE_FLAGS (space-separated), as in the main bench: more node flags for the server, e.g. --cpu-prof.
+  const flags = process.env.BENCH_SERVER_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const child: ChildProcess = spawn(process.execPath, [...flags, entry], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', CS_SECRET: BENCH_SECRET, CS_DATA_DIR: dataDir, CS_LOG_LEVEL: 'warn', CS_BOT: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

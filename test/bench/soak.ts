@@ -21,11 +21,12 @@
  * `--measure-ms=ms`, `--warm-ms=ms`, `--in-flight=N` (per conversation, default 64). Figures are printed, never asserted; the machine's load
  * average is printed with them (the machine is shared).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cs } from '../../proto/gen/chat.js';
+import { cpuMs, MachineMeter } from './lib/proc.js';
 import { latency, LeanClient, machineLoad, startServer, storeBytes, type ServerChild } from './store-lib.js';
 
 const argv = process.argv.slice(2);
@@ -109,25 +110,27 @@ async function heapFigures(server: ServerChild): Promise<string> {
   return `heap used ${mib('cs_nodejs_heap_size_used_bytes')} / total ${mib('cs_nodejs_heap_size_total_bytes')} MiB, hot set ${mib('cs_store_hot_set_bytes')} MiB`;
 }
 
-type JobFigures = Record<string, { count: number; sum: number; over: number; over3: number }>;
+type JobFigures = Record<string, { count: number; sum: number; over: number; over3: number; over50: number }>;
 
-/** The writer thread's job counts and seconds so far (`cs_store_writer_job_seconds`), with how many took over 3 and over 10 ms. */
+/** The writer thread's job counts and seconds so far (`cs_store_writer_job_seconds`), with how many took over 3, 10 and 50 ms. */
 async function writerJobs(server: ServerChild): Promise<JobFigures> {
   const text = await (await fetch(`${server.url}/metrics`)).text();
   const jobs: JobFigures = {};
   for (const [, kind, job, value] of text.matchAll(/^cs_store_writer_job_seconds_(count|sum)\{job="(\w+)"\} (\S+)$/gm)) {
-    const entry = (jobs[job!] ??= { count: 0, sum: 0, over: 0, over3: 0 });
+    const entry = (jobs[job!] ??= { count: 0, sum: 0, over: 0, over3: 0, over50: 0 });
     if (kind === 'count') entry.count = Number(value);
     else entry.sum = Number(value);
   }
-  for (const [, le, job, value] of text.matchAll(/^cs_store_writer_job_seconds_bucket\{le="(0.01|0.003)",job="(\w+)"\} (\S+)$/gm)) {
-    const entry = (jobs[job!] ??= { count: 0, sum: 0, over: 0, over3: 0 });
+  for (const [, le, job, value] of text.matchAll(/^cs_store_writer_job_seconds_bucket\{le="(0.01|0.003|0.05)",job="(\w+)"\} (\S+)$/gm)) {
+    const entry = (jobs[job!] ??= { count: 0, sum: 0, over: 0, over3: 0, over50: 0 });
     if (le === '0.01') entry.over = -Number(value);
+    else if (le === '0.05') entry.over50 = -Number(value);
     else entry.over3 = -Number(value);
   }
   for (const entry of Object.values(jobs)) {
     entry.over += entry.count;
     entry.over3 += entry.count;
+    entry.over50 += entry.count;
   }
   return jobs;
 }
@@ -136,10 +139,10 @@ async function writerJobs(server: ServerChild): Promise<JobFigures> {
 function jobsBetween(before: JobFigures, after: JobFigures, seconds: number): string {
   return Object.entries(after)
     .map(([job, a]) => {
-      const b = before[job] ?? { count: 0, sum: 0, over: 0, over3: 0 };
+      const b = before[job] ?? { count: 0, sum: 0, over: 0, over3: 0, over50: 0 };
       const count = a.count - b.count;
       const ms = (a.sum - b.sum) * 1000;
-      return `${job} ${fmt(count / seconds)}/s, mean ${count ? (ms / count).toFixed(2) : '0'} ms, ${fmt((ms / seconds / 10))}% busy, ${a.over3 - b.over3} over 3 ms, ${a.over - b.over} over 10 ms`;
+      return `${job} ${fmt(count / seconds)}/s, mean ${count ? (ms / count).toFixed(2) : '0'} ms, ${fmt((ms / seconds / 10))}% busy, ${a.over3 - b.over3} over 3 ms, ${a.over - b.over} over 10 ms, ${a.over50 - b.over50} over 50 ms`;
     })
     .join('; ');
 }
@@ -201,6 +204,67 @@ async function stallStart(server: ServerChild, generator: ReturnType<typeof moni
   return gcFigures(await (await fetch(`${server.url}/metrics`)).text());
 }
 
+/** Run-queue wait so far summed over a process's threads (each thread's `/proc/PID/task/TID/schedstat`), ns by thread id. */
+function threadWaits(pid: number): Map<string, number> {
+  const waits = new Map<string, number>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const wait = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]);
+        waits.set(tid, wait);
+      } catch {
+        // The thread ended.
+      }
+    }
+  } catch {
+    // The process ended.
+  }
+  return waits;
+}
+
+interface CpuStart {
+  readonly serverCpuMs: number;
+  readonly generatorCpu: NodeJS.CpuUsage;
+  readonly serverWaits: Map<string, number>;
+  readonly generatorWaits: Map<string, number>;
+  readonly machine: MachineMeter;
+  readonly at: number;
+}
+
+function cpuStart(server: ServerChild): CpuStart {
+  return {
+    serverCpuMs: cpuMs(server.pid),
+    generatorCpu: process.cpuUsage(),
+    serverWaits: threadWaits(server.pid),
+    generatorWaits: threadWaits(process.pid),
+    machine: new MachineMeter([]),
+    at: performance.now(),
+  };
+}
+
+/**
+ * A window's CPU, one line: the server's and the generator's CPU (% of one
+ * core, every thread), how long their threads waited runnable for a core
+ * (ms per second, summed over threads, and the longest-waiting thread's),
+ * and the machine's busy and stolen CPU (% of all cores). Waits near the
+ * stall lengths mean the 2 cores were short, not that a thread was slow.
+ */
+function cpuFigures(server: ServerChild, start: CpuStart): string {
+  const seconds = (performance.now() - start.at) / 1000;
+  const waited = (now: Map<string, number>, before: Map<string, number>): string => {
+    const per = [...now].map(([tid, ns]) => (ns - (before.get(tid) ?? 0)) / 1e6 / seconds);
+    const sum = per.reduce((a, b) => a + b, 0);
+    return `${sum.toFixed(0)} ms/s (most on one thread ${Math.max(0, ...per).toFixed(0)})`;
+  };
+  const generator = process.cpuUsage(start.generatorCpu);
+  const machine = start.machine.read();
+  return (
+    `server ${((cpuMs(server.pid) - start.serverCpuMs) / seconds / 10).toFixed(0)}% of a core, its threads waited for a core ${waited(threadWaits(server.pid), start.serverWaits)}; ` +
+    `generator ${((generator.user + generator.system) / 1000 / seconds / 10).toFixed(0)}%, waited ${waited(threadWaits(process.pid), start.generatorWaits)}; ` +
+    `machine busy ${machine.machineBusyPct}%, stolen ${machine.stealPct}% of 2 cores`
+  );
+}
+
 const fmt = (x: number): string => x.toLocaleString('en-US', { maximumFractionDigits: 1 });
 
 async function main(): Promise<void> {
@@ -220,7 +284,9 @@ async function main(): Promise<void> {
     const jobsFreshStart = await writerJobs(server);
     const writtenFreshStart = writtenBytes(server);
     const gcFreshStart = await stallStart(server, generator);
+    const cpuFreshStart = cpuStart(server);
     const fresh = await drive(clients, MEASURE_MS, () => true);
+    const cpuFresh = cpuFigures(server, cpuFreshStart);
     const stallsFresh = await stallFigures(server, fresh, generator, gcFreshStart);
     const jobsFresh = jobsBetween(jobsFreshStart, await writerJobs(server), fresh.elapsedMs / 1000);
     const writtenFresh = (writtenBytes(server) - writtenFreshStart) / fresh.acked;
@@ -237,7 +303,9 @@ async function main(): Promise<void> {
     const jobsFullStart = await writerJobs(server);
     const writtenFullStart = writtenBytes(server);
     const gcFullStart = await stallStart(server, generator);
+    const cpuFullStart = cpuStart(server);
     const full = await drive(clients, MEASURE_MS, () => true);
+    const cpuFull = cpuFigures(server, cpuFullStart);
     const stallsFull = await stallFigures(server, full, generator, gcFullStart);
     const jobsFull = jobsBetween(jobsFullStart, await writerJobs(server), full.elapsedMs / 1000);
     const writtenFull = (writtenBytes(server) - writtenFullStart) / full.acked;
@@ -267,6 +335,8 @@ async function main(): Promise<void> {
         `| written to disk per message | fresh ${fmt(writtenFresh / 1024)} KiB, after the fill ${fmt(writtenFull / 1024)} KiB (WAL, checkpoints) |`,
         `| stalls, fresh | ${stallsFresh} |`,
         `| stalls, after fill | ${stallsFull} |`,
+        `| CPU, fresh | ${cpuFresh} |`,
+        `| CPU, after fill | ${cpuFull} |`,
         `| writer thread, fresh | ${jobsFresh} |`,
         `| writer thread, after fill | ${jobsFull} |`,
         `| RSS | ${fmt(rssStart)} MiB at start, ${fmt(rssBefore)} MiB before the fill, ${fmt(rssAfter)} MiB after (+${fmt(rssAfter - rssBefore)} MiB) |`,

@@ -17,6 +17,14 @@
  * 5. restart (SIGTERM, start again) to the first /healthz 200 on the full
  *    store, and a returning visitor's resume.
  *
+ * Beside each measured window, where its slow acks came from: stalls (runs
+ * of acks over 40 ms), the server's event-loop delay and GC, the
+ * generator's own loop delay, both processes' CPU and how long their
+ * threads waited for a core, the machine's busy and stolen CPU, and the
+ * writer thread's jobs. Same code, same machine, the fresh p99 ranged from
+ * 13 to 129 ms between runs (2026-12-03), and two windows 10 s apart in one
+ * process gave 31 and 70 ms: read one run's p99 against these rows.
+ *
  * Options: `--rate=N`, `--conversations=N`, `--fill=N`, `--fill-ms=ms`,
  * `--measure-ms=ms`, `--warm-ms=ms`, `--in-flight=N` (per conversation, default 64). Figures are printed, never asserted; the machine's load
  * average is printed with them (the machine is shared).

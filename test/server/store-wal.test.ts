@@ -115,7 +115,7 @@ test('the checkpointer looks right after each batch the writer counts, not on it
   const counter = new Int32Array(commits);
   let looks = 0;
   // A poll of a minute: every look below comes from a counted commit.
-  const stop = afterEachCommit(commits, 60_000, () => looks++);
+  const stop = afterEachCommit(commits, 60_000, () => (looks++, false));
   t.after(stop);
   await pause(30);
   assert.equal(looks, 0, 'nothing committed, nothing to look at');
@@ -134,13 +134,40 @@ test('the checkpointer looks right after each batch the writer counts, not on it
   assert.ok(after === 4 || after === 5, `two commits counted together make one or two looks, not more (${after})`);
 });
 
-test('without commits the checkpointer still looks every poll, and stops when told', async () => {
+test('without commits the checkpointer still looks every poll while the WAL changes, and stops when told', async () => {
   let looks = 0;
-  const stop = afterEachCommit(new SharedArrayBuffer(4), 10, () => looks++);
+  const stop = afterEachCommit(new SharedArrayBuffer(4), 10, () => (looks++, true), 10_000);
   await pause(200);
   stop();
   assert.ok(looks >= 3, `it looked ${looks} times in 200 ms at a 10 ms poll`);
   const stopped = looks;
   await pause(50);
   assert.ok(looks <= stopped + 1, 'no looks after stop (one already due may run)');
+});
+
+test('an idle checkpointer backs off to its idle poll, and a commit or a change brings it back', async (t) => {
+  const commits = new SharedArrayBuffer(4);
+  const counter = new Int32Array(commits);
+  let looks = 0;
+  let changing = false;
+  const stop = afterEachCommit(commits, 5, () => (looks++, changing), 1000);
+  t.after(stop);
+  // Waits double from 5 ms towards the 1 s cap: 5, 10, 20, ..., 320 ms: about 7 looks in 600 ms, not 120.
+  await pause(600);
+  const idle = looks;
+  assert.ok(idle >= 3 && idle <= 14, `idle, it looked ${idle} times in 600 ms (every 5 ms would be ~120)`);
+  // A commit wakes it at once, however long it meant to wait.
+  countCommit(counter);
+  // Backed off, its next wait is 640 ms or more: a look within 250 ms is the commit's.
+  const deadline = Date.now() + 250;
+  while (looks === idle) {
+    assert.ok(Date.now() < deadline, 'a commit was not followed by a look within 250 ms while backed off');
+    await pause(1);
+  }
+  // While `look` sees changes, it looks every poll again.
+  changing = true;
+  await pause(20);
+  const before = looks;
+  await pause(200);
+  assert.ok(looks - before >= 15, `while the WAL changes it looks every 5 ms (${looks - before} looks in 200 ms)`);
 });

@@ -31,8 +31,14 @@ interface AtomicsWaitAsync {
   waitAsync(array: Int32Array, index: number, value: number, timeoutMs: number): { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
 }
 
-/** How often the WAL is looked at while no batch commits, ms. */
+/** How often the WAL is looked at while no batch commits but its frames still change (merges, index work), ms. */
 const POLL_MS = 5;
+/**
+ * The longest wait between looks once nothing changes: an idle server's
+ * checkpointer looked every 5 ms regardless, 200 wake-ups a second and
+ * 3.9 % of a core doing nothing (measured 2026-12-03, 20 s idle).
+ */
+export const IDLE_POLL_MS = 1000;
 
 /** Counts one committed batch in `commits` and wakes the thread waiting on it (the writer thread, after each batch). */
 export function countCommit(commits: Int32Array): void {
@@ -42,22 +48,28 @@ export function countCommit(commits: Int32Array): void {
 
 /**
  * Calls `look` once after each batch counted in `commits` (`countCommit`),
- * and every `pollMs` while none is. Several counted while `look` ran make
- * one call. Returns what stops it.
+ * and every `pollMs` while none is but `look` says something changed (it
+ * returns true); while nothing does, the wait doubles up to `idlePollMs`.
+ * A counted commit wakes it at once whatever the wait. Several counted
+ * while `look` ran make one call. Returns what stops it.
  */
-export function afterEachCommit(commits: SharedArrayBuffer, pollMs: number, look: () => void): () => void {
+export function afterEachCommit(commits: SharedArrayBuffer, pollMs: number, look: () => boolean, idlePollMs = IDLE_POLL_MS): () => void {
   let stopped = false;
   // A pending Atomics.waitAsync does not keep a thread's event loop alive: this timer does, until stopped.
   const alive = setInterval(() => undefined, 60_000);
   const counter = new Int32Array(commits);
   let seen = Atomics.load(counter, 0);
+  let waitMs = pollMs;
   const wait = (): void => {
     if (stopped) return;
-    const r = (Atomics as unknown as AtomicsWaitAsync).waitAsync(counter, 0, seen, pollMs);
+    const r = (Atomics as unknown as AtomicsWaitAsync).waitAsync(counter, 0, seen, waitMs);
     const go = (): void => {
       if (stopped) return;
-      seen = Atomics.load(counter, 0);
-      look();
+      const now = Atomics.load(counter, 0);
+      const counted = now !== seen;
+      seen = now;
+      const changed = look();
+      waitMs = counted || changed ? pollMs : Math.min(waitMs * 2, Math.max(pollMs, idlePollMs));
       wait();
     };
     // 'not-equal' (answered at once): a batch was counted since the last look, which runs on the next turn of the loop.
@@ -84,14 +96,19 @@ export function afterEachCommit(commits: SharedArrayBuffer, pollMs: number, look
  */
 export function runCheckpointer(dataDir: string, busyTimeoutMs: number, commits?: SharedArrayBuffer): void {
   let db: Db | undefined;
-  const look = (): void => {
+  // The WAL's frames at the last look: a change keeps the poll short (afterEachCommit).
+  let frames = -1;
+  const look = (): boolean => {
     try {
       // Opened once the writer made the file (this thread never creates it).
-      if (!db && !existsSync(dbPath(dataDir))) return;
+      if (!db && !existsSync(dbPath(dataDir))) return false;
       db ??= openDb(dataDir, { busyTimeoutMs });
       const wal = walProgress(db);
-      if (!wal || !checkpointerCopyDue(wal)) return;
+      const changed = wal !== undefined && wal.frames !== frames;
+      frames = wal?.frames ?? -1;
+      if (!wal || !checkpointerCopyDue(wal)) return changed;
       db.pragma('wal_checkpoint(PASSIVE)');
+      return true;
     } catch {
       // See above: the writer thread's checkpoint remains.
       try {
@@ -100,6 +117,7 @@ export function runCheckpointer(dataDir: string, busyTimeoutMs: number, commits?
         // already closed
       }
       db = undefined;
+      return false;
     }
   };
   if (commits) afterEachCommit(commits, POLL_MS, look);

@@ -18,6 +18,7 @@
  * index under the others' mappings, and the process died of SIGBUS (CI,
  * the backup test, 2026-12-02; sqlite.org "How To Corrupt", §2.2).
  */
+import type { Statement } from 'better-sqlite3';
 import { CHECKPOINT_WAL_BYTES, type Db } from './db.js';
 
 /** The WAL's frames, and how many of them the database file already holds. */
@@ -38,15 +39,20 @@ type CheckpointRow = { busy: number; log: number; checkpointed: number };
  */
 export function walProgress(db: Db): WalProgress | undefined {
   let row: CheckpointRow | undefined;
+  let asked = questions.get(db);
   try {
-    row = (db.pragma('wal_checkpoint(NOOP)') as CheckpointRow[])[0];
+    // Prepared once per connection: `db.pragma` prepares anew every call (20 µs for the two, against 4 for the statement).
+    if (!asked) questions.set(db, (asked = { noop: db.prepare('PRAGMA wal_checkpoint(NOOP)'), pageSize: db.pragma('page_size', { simple: true }) as number }));
+    row = asked.noop.get() as CheckpointRow | undefined;
   } catch {
     return undefined;
   }
   if (!row || row.log < 0) return undefined;
-  const pageSize = db.pragma('page_size', { simple: true }) as number;
-  return { frames: row.log, backfilled: Math.max(0, Math.min(row.log, row.checkpointed)), pageSize };
+  return { frames: row.log, backfilled: Math.max(0, Math.min(row.log, row.checkpointed)), pageSize: asked.pageSize };
 }
+
+/** Per connection, the prepared question and the page size (fixed once the database exists: nothing here vacuums to another). */
+const questions = new WeakMap<Db, { noop: Statement; pageSize: number }>();
 
 /**
  * Frames not yet copied, in bytes, under which the writer thread's own

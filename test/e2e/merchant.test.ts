@@ -38,7 +38,15 @@ async function otherOrigin(wsUrl: string): Promise<{ url: string; close: () => P
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((done) => server.close(() => done())) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    // Every connection goes too, so closing never waits on one a page still holds (a keep-alive, a request in flight).
+    close: () =>
+      new Promise((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
+  };
 }
 
 describe('the first hour of a merchant', () => {

@@ -156,11 +156,18 @@ test('an idle checkpointer backs off to its idle poll, and a commit or a change 
   await pause(600);
   const idle = looks;
   assert.ok(idle >= 3 && idle <= 14, `idle, it looked ${idle} times in 600 ms (every 5 ms would be ~120)`);
-  // A commit wakes it at once, however long it meant to wait.
+  // Right after one of its own looks, backed off this far, its next wait is 640 ms or more.
+  const mark = looks;
+  const ownLook = Date.now() + 2000;
+  while (looks === mark) {
+    assert.ok(Date.now() < ownLook, 'no look of its own within 2 s of backing off');
+    await pause(1);
+  }
+  // A commit wakes it at once, however long it meant to wait: a look within 250 ms is the commit's.
+  const woken = looks;
   countCommit(counter);
-  // Backed off, its next wait is 640 ms or more: a look within 250 ms is the commit's.
   const deadline = Date.now() + 250;
-  while (looks === idle) {
+  while (looks === woken) {
     assert.ok(Date.now() < deadline, 'a commit was not followed by a look within 250 ms while backed off');
     await pause(1);
   }

@@ -33,6 +33,9 @@ export interface WalProgress {
 
 type CheckpointRow = { busy: number; log: number; checkpointed: number };
 
+/** Per connection, the prepared question and the page size (fixed once the database exists: nothing here vacuums to another). */
+const questions = new WeakMap<Db, { noop: Statement; pageSize: number }>();
+
 /**
  * The WAL's state as `db` sees it.
  * @returns undefined when the database is not in WAL mode (or the question failed: the caller asks again later).
@@ -50,9 +53,6 @@ export function walProgress(db: Db): WalProgress | undefined {
   if (!row || row.log < 0) return undefined;
   return { frames: row.log, backfilled: Math.max(0, Math.min(row.log, row.checkpointed)), pageSize: asked.pageSize };
 }
-
-/** Per connection, the prepared question and the page size (fixed once the database exists: nothing here vacuums to another). */
-const questions = new WeakMap<Db, { noop: Statement; pageSize: number }>();
 
 /**
  * Frames not yet copied, in bytes, under which the writer thread's own

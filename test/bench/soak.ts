@@ -34,7 +34,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cs } from '../../proto/gen/chat.js';
-import { cpuMs, MachineMeter } from './lib/proc.js';
+import { cpuMs, MachineMeter, schedstat } from './lib/proc.js';
 import { latency, LeanClient, machineLoad, startServer, storeBytes, type ServerChild } from './store-lib.js';
 
 const argv = process.argv.slice(2);
@@ -212,22 +212,15 @@ async function stallStart(server: ServerChild, generator: ReturnType<typeof moni
   return gcFigures(await (await fetch(`${server.url}/metrics`)).text());
 }
 
-/** Run-queue wait so far summed over a process's threads (each thread's `/proc/PID/task/TID/schedstat`), ns by thread id. */
+/** Run-queue wait so far of each of a process's threads (`schedstat`), ns by thread id. */
 function threadWaits(pid: number): Map<string, number> {
-  const waits = new Map<string, number>();
+  let tids: string[] = [];
   try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      try {
-        const wait = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]);
-        waits.set(tid, wait);
-      } catch {
-        // The thread ended.
-      }
-    }
+    tids = readdirSync(`/proc/${pid}/task`);
   } catch {
     // The process ended.
   }
-  return waits;
+  return new Map(tids.map((tid) => [tid, schedstat(pid, Number(tid)).waitNs]));
 }
 
 interface CpuStart {

@@ -68,7 +68,7 @@ export class CpuMeter {
 }
 
 /** Time a thread ran and waited runnable on a run queue so far, ns (`/proc/<pid>/task/<tid>/schedstat`). */
-function schedstat(pid: number, tid = pid): { runNs: number; waitNs: number } {
+export function schedstat(pid: number, tid = pid): { runNs: number; waitNs: number } {
   try {
     const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(' ').map(Number);
     return { runNs: run ?? 0, waitNs: wait ?? 0 };

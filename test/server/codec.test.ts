@@ -56,3 +56,25 @@ test('the hand-written Ack frame is byte for byte what protobufjs encodes, and d
     assert.ok(Object.is(back.serverTimeMs, ack.serverTimeMs ?? 0) || (back.serverTimeMs === 0 && Object.is(ack.serverTimeMs, -0)));
   }
 });
+
+test("a decoded Frame owns only its oneof's last member (proto/generate.mjs's oneof setter keeps protobufjs's meaning)", () => {
+  const hello = cs.v1.Frame.encode({ hello: { token: 'v' } }).finish();
+  const send = cs.v1.Frame.encode({ send: { clientMsgId: 'c1', conversationId: 'conv', text: 'hi' } }).finish();
+  const ping = cs.v1.Frame.encode({ ping: {} }).finish();
+  // Two members in one frame (concatenated fields): proto3 keeps the last.
+  const both = cs.v1.Frame.decode(Buffer.concat([hello, send]));
+  assert.equal(both.body, 'send');
+  assert.equal(both.send?.text, 'hi');
+  assert.equal(Object.hasOwn(both, 'hello'), false);
+  assert.equal(both.hello, null);
+  const back = cs.v1.Frame.decode(Buffer.concat([send, ping, hello]));
+  assert.equal(back.body, 'hello');
+  assert.deepEqual(Object.keys(back), ['hello']);
+  // One member: nothing else is touched.
+  const one = cs.v1.Frame.decode(send);
+  assert.equal(one.body, 'send');
+  assert.deepEqual(Object.keys(one), ['send']);
+  // Setting the oneof by name drops the member set before.
+  (one as { body?: string }).body = 'ping';
+  assert.equal(Object.hasOwn(one, 'send'), false);
+});

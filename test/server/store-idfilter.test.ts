@@ -55,6 +55,21 @@ test('the filter answers "never added" only for pairs never added, through its g
   assert.notEqual(pairFingerprint('ab', 'c'), pairFingerprint('a', 'bc'), 'the separator keeps sender and id apart');
 });
 
+test('a pair asked for again gets the fingerprint it had; the next pair, even one differing only in its sender or id, its own', () => {
+  const first = pairFingerprint('v1', 'c_1');
+  assert.equal(pairFingerprint('v1', 'c_1'), first, 'the same pair again');
+  assert.equal(pairFingerprint(['v', '1'].join(''), ['c_', '1'].join('')), first, 'equal strings, other objects');
+  const otherSender = pairFingerprint('v2', 'c_1');
+  const otherId = pairFingerprint('v2', 'c_2');
+  assert.notEqual(otherSender, first, 'another sender, same id');
+  assert.notEqual(otherId, otherSender, 'same sender, another id');
+  // Each equals what a fresh computation gives (another pair in between clears the last one).
+  pairFingerprint('x', 'y');
+  assert.equal(pairFingerprint('v2', 'c_1'), otherSender);
+  pairFingerprint('x', 'y');
+  assert.equal(pairFingerprint('v2', 'c_2'), otherId);
+});
+
 test('after the tail was trimmed, a new message asks the store nothing and a retry of a trimmed one gets its seq', () => {
   const stored: StoredMessage[] = [];
   const { cold, lookups } = coldStore(stored);

@@ -245,3 +245,23 @@ test('a merge that meets a real duplicate (same sender and client id under anoth
   assert.equal(db.prepare('SELECT count(*) FROM message_log').pluck().get(), 1, 'nothing lost');
   assert.equal(db.prepare('SELECT last_seq FROM conversations').pluck().get(), 1);
 });
+
+test('a batch appended flat lands whole: every field of every row, in order, across the many-row statements and the rest', async (t) => {
+  const dir = await tempDir(t);
+  const db = openMigrated(dir);
+  t.after(() => db.close());
+  const log = new MessageLog(db);
+  // 16 rows a statement: 2 full statements and 5 rows left over, then one of each size below a statement.
+  for (const count of [37, 16, 1, 15]) {
+    const before = db.prepare('SELECT count(*) FROM message_log').pluck().get() as number;
+    const values: (string | number)[] = [];
+    for (let i = 0; i < count; i++) {
+      const n = before + i;
+      values.push(`c${n % 3}`, n + 1, `client-${n}`, `v-${n}`, 1 + (n % 2), `name ${n}`, n % 4, `text ${n} é👍`, 1000 + n, n % 5, n % 2 ? '["a","b"]' : '');
+    }
+    assert.equal(db.transaction(() => log.appendFlat(values, 11))(), count);
+    const rows = db.prepare(`SELECT ${COLUMNS} FROM message_log WHERE id > ? ORDER BY id`).raw().all(before);
+    assert.deepEqual(rows.flat(), values, `${count} rows`);
+  }
+  assert.throws(() => log.appendFlat(['c0', 1], 11), /do not make rows of 11/);
+});

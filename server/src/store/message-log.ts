@@ -92,6 +92,13 @@ const FIRST_DROP_US = 0.5;
 /** Rows one load or drop step handles at most. */
 const MERGE_LOAD_ROWS = 4000;
 
+/**
+ * Rows one INSERT of `appendFlat` takes: a statement per row cost 4.3–5.1 µs
+ * a row, one per 8–32 rows 3.4–3.9 (in-memory table, 200,000 rows, measured
+ * 2026-12-03); 16 keeps the parameter list (176) small.
+ */
+const APPEND_ROWS = 16;
+
 const COLUMNS = 'conversation_id, seq, client_msg_id, sender_id, sender_role, sender_name, kind, text, server_time_ms, quote_seq, quick_replies';
 
 /** The migration step: the log, empty (what was stored before lives in `messages` already). */
@@ -189,6 +196,7 @@ export class MessageLog {
     this.s = {
       // Positional parameters: binding by name costs a property lookup per column per row.
       append: db.prepare(`INSERT INTO message_log (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      appendMany: db.prepare(`INSERT INTO message_log (${COLUMNS}) VALUES ${Array(APPEND_ROWS).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`),
       count: db.prepare('SELECT count(*) FROM message_log').pluck(),
       oldest: db.prepare('SELECT server_time_ms FROM message_log ORDER BY id LIMIT 1').pluck(),
       top: db.prepare('SELECT max(id) FROM message_log').pluck(),
@@ -239,6 +247,21 @@ export class MessageLog {
     quickReplies: string,
   ): void {
     this.s.append.run(conversationId, seq, clientMsgId, senderId, senderRole, senderName, kind, text, serverTimeMs, quoteSeq, quickReplies);
+  }
+
+  /**
+   * Appends a batch's messages, `fields` values a message in the column
+   * order of the log (records.ts `MESSAGE_FIELDS`), inside the caller's
+   * (batch) transaction, `APPEND_ROWS` rows per statement.
+   * @returns the rows appended.
+   */
+  appendFlat(values: readonly unknown[], fields: number): number {
+    if (fields !== 11 || values.length % fields !== 0) throw new Error(`message log: ${values.length} values do not make rows of 11`);
+    const many = APPEND_ROWS * fields;
+    let i = 0;
+    for (; i + many <= values.length; i += many) this.s.appendMany.run(values.slice(i, i + many));
+    for (; i < values.length; i += fields) this.s.append.run(values.slice(i, i + fields));
+    return values.length / fields;
   }
 
   /** The caller's batch committed with `rows` log rows. */

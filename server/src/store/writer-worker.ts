@@ -240,24 +240,8 @@ function run(): void {
           let rows = 0;
           timings.time('commit', () => conn.transaction(() => {
             for (const record of request.records) rows += apply(s, messageLog, record, now);
-            const m = request.messages;
-            for (let i = 0; i < m.length; i += MESSAGE_FIELDS) {
-              // The row's last_seq and last_activity_ms move with the merge (message-log.ts).
-              messageLog.append(
-                m[i] as string,
-                m[i + 1] as number,
-                m[i + 2] as string,
-                m[i + 3] as string,
-                m[i + 4] as number,
-                m[i + 5] as string,
-                m[i + 6] as number,
-                m[i + 7] as string,
-                m[i + 8] as number,
-                m[i + 9] as number,
-                m[i + 10] as string,
-              );
-              rows += 1;
-            }
+            // The row's last_seq and last_activity_ms move with the merge (message-log.ts).
+            rows += messageLog.appendFlat(request.messages, MESSAGE_FIELDS);
           }).immediate());
           // Committed: the log's merge (and after it the index) learns what it has to do after the reply.
           messageLog.committed(rows);

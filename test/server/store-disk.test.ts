@@ -30,7 +30,8 @@ test('a full disk turns sends into REJECTED storage unavailable and /healthz int
     await rm(mountPoint, { recursive: true, force: true });
   });
   const dataDir = join(mountPoint, 'data');
-  const server = await startTestServer({ dataDir, storeProbeMs: 20, rateBurst: 100_000, ratePerSecond: 100_000, visitorBytesPerHour: 1e12 });
+  // The probe waits 500 ms: at 20 ms a one-row probe could fit in what the checkpointer freed before /healthz was read (one CI run saw 200).
+  const server = await startTestServer({ dataDir, storeProbeMs: 500, rateBurst: 100_000, ratePerSecond: 100_000, visitorBytesPerHour: 1e12 });
   let serverOpen = true;
   t.after(() => (serverOpen ? server.close() : undefined));
   const health = async (): Promise<number> => (await fetch(`${server.url}/healthz`)).status;

@@ -52,6 +52,7 @@
  *   keeps the rows and the writer thread tries again after the next batch.
  */
 import type { Db } from './db.js';
+import { MESSAGE_FIELDS, type MessageFields } from './records.js';
 
 /** Rows waiting in the log that make a merge due at once. */
 export const MERGE_ROWS = 8000;
@@ -196,7 +197,7 @@ export class MessageLog {
     this.s = {
       // Positional parameters: binding by name costs a property lookup per column per row.
       append: db.prepare(`INSERT INTO message_log (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      appendMany: db.prepare(`INSERT INTO message_log (${COLUMNS}) VALUES ${Array(APPEND_ROWS).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`),
+      appendMany: db.prepare(`INSERT INTO message_log (${COLUMNS}) VALUES ${Array(APPEND_ROWS).fill(`(${Array(MESSAGE_FIELDS).fill('?').join(', ')})`).join(', ')}`),
       count: db.prepare('SELECT count(*) FROM message_log').pluck(),
       oldest: db.prepare('SELECT server_time_ms FROM message_log ORDER BY id LIMIT 1').pluck(),
       top: db.prepare('SELECT max(id) FROM message_log').pluck(),
@@ -250,18 +251,18 @@ export class MessageLog {
   }
 
   /**
-   * Appends a batch's messages, `fields` values a message in the column
-   * order of the log (records.ts `MESSAGE_FIELDS`), inside the caller's
+   * Appends a batch's messages (records.ts `MessageFields`: `MESSAGE_FIELDS`
+   * values a message, in the column order of the log) inside the caller's
    * (batch) transaction, `APPEND_ROWS` rows per statement.
    * @returns the rows appended.
    */
-  appendFlat(values: readonly unknown[], fields: number): number {
-    if (fields !== 11 || values.length % fields !== 0) throw new Error(`message log: ${values.length} values do not make rows of 11`);
-    const many = APPEND_ROWS * fields;
+  appendFlat(values: Readonly<MessageFields>): number {
+    if (values.length % MESSAGE_FIELDS !== 0) throw new Error(`message log: ${values.length} values do not make rows of ${MESSAGE_FIELDS}`);
+    const many = APPEND_ROWS * MESSAGE_FIELDS;
     let i = 0;
     for (; i + many <= values.length; i += many) this.s.appendMany.run(values.slice(i, i + many));
-    for (; i < values.length; i += fields) this.s.append.run(values.slice(i, i + fields));
-    return values.length / fields;
+    for (; i < values.length; i += MESSAGE_FIELDS) this.s.append.run(values.slice(i, i + MESSAGE_FIELDS));
+    return values.length / MESSAGE_FIELDS;
   }
 
   /** The caller's batch committed with `rows` log rows. */

@@ -24,7 +24,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openDb, type Db } from './db.js';
 import { walProgress, writerCheckpointDue } from './wal.js';
 import { MessageLog, type Merged } from './message-log.js';
-import { MESSAGE_FIELDS, type MessageFields, type StoreRecord } from './records.js';
+import type { MessageFields, StoreRecord } from './records.js';
 import { countCommit, runCheckpointer } from './checkpointer.js';
 import { SearchIndexer } from './search-index.js';
 import { JobTimings, type JobDurations } from './writer-timings.js';
@@ -241,7 +241,7 @@ function run(): void {
           timings.time('commit', () => conn.transaction(() => {
             for (const record of request.records) rows += apply(s, messageLog, record, now);
             // The row's last_seq and last_activity_ms move with the merge (message-log.ts).
-            rows += messageLog.appendFlat(request.messages, MESSAGE_FIELDS);
+            rows += messageLog.appendFlat(request.messages);
           }).immediate());
           // Committed: the log's merge (and after it the index) learns what it has to do after the reply.
           messageLog.committed(rows);

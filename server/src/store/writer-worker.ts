@@ -18,7 +18,7 @@
  * messages in memory until then. The full-text index is kept current from
  * what was merged, never inside a batch's transaction: after the reply, in
  * small slices of their own while no batch waits (search-index.ts). Merges
- * go first: they bound the log and the memory it pins.
+ * go first: they bound the log and the memory it pins (background-turns.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDb, type Db } from './db.js';
@@ -28,6 +28,7 @@ import type { MessageFields, StoreRecord } from './records.js';
 import { countCommit, runCheckpointer } from './checkpointer.js';
 import { SearchIndexer } from './search-index.js';
 import { JobTimings, type JobDurations } from './writer-timings.js';
+import { BackgroundScheduler } from './background-turns.js';
 
 /** What the main thread sends. */
 export type WriterRequest =
@@ -178,40 +179,27 @@ function run(): void {
     if (taken) port.postMessage({ id: 0, ok: true, timings: taken } satisfies WriterReply);
   }, 1000).unref();
   let closing = false;
-  let backgroundTimer: NodeJS.Timeout | undefined;
-  /**
-   * Runs a merge of the log, else an index slice, once one is due: on a
-   * timer, so a batch posted meanwhile is handled first and waits for at
-   * most one of them.
-   */
-  const scheduleBackground = (): void => {
-    if (backgroundTimer || closing || !log || !indexer) return;
-    const mergeIn = log.dueInMs();
-    const indexIn = indexer.dueInMs();
-    if (mergeIn === undefined && indexIn === undefined) return;
-    backgroundTimer = setTimeout(
-      () => {
-        backgroundTimer = undefined;
-        if (closing || !db || !log || !indexer) return;
+  /** Merge steps and index slices between the batches (background-turns.ts). */
+  const background = new BackgroundScheduler(
+    () => ({ merge: log?.dueInMs(), index: indexer?.dueInMs() }),
+    (job) => {
+      if (closing || !db || !log || !indexer) return false;
+      try {
+        if (job === 'merge') merged(timings.time('merge', () => log!.merge()));
+        else timings.time(indexer.mergesNext ? 'segments' : 'index', () => indexer!.slice());
+      } catch {
+        // A busy or broken disk: tried again after the next batch that commits (a new connection counts and walks everything).
         try {
-          if (log.dueInMs() === 0) merged(timings.time('merge', () => log!.merge()));
-          else if (indexer.dueInMs() === 0) timings.time(indexer.mergesNext ? 'segments' : 'index', () => indexer!.slice());
+          if (db.inTransaction) db.exec('ROLLBACK');
         } catch {
-          // A busy or broken disk: tried again after the next batch that commits (a new connection counts and walks everything).
-          try {
-            if (db.inTransaction) db.exec('ROLLBACK');
-          } catch {
-            // reset() on the next failing batch closes the connection.
-          }
-          return;
+          // reset() on the next failing batch closes the connection.
         }
-        checkpointIfDue(db, dataDir, timings);
-        // The next job waits for the batches posted meanwhile: they are handled (poll phase) before this (check phase).
-        setImmediate(scheduleBackground);
-      },
-      Math.min(mergeIn ?? Infinity, indexIn ?? Infinity),
-    );
-  };
+        return false;
+      }
+      checkpointIfDue(db, dataDir, timings);
+      return true;
+    },
+  );
   const reset = (): void => {
     // After a failed commit the connection may hold a half-done transaction: start over on the next request.
     try {
@@ -284,7 +272,7 @@ function run(): void {
         }
         case 'close':
           closing = true;
-          if (backgroundTimer) clearTimeout(backgroundTimer);
+          background.close();
           if (db) {
             try {
               // An empty log at a clean stop: the next start has nothing to merge.
@@ -317,12 +305,12 @@ function run(): void {
       return;
     }
     if (db) checkpointIfDue(db, dataDir, timings);
-    scheduleBackground();
+    background.schedule();
   });
   // The start-up walk of the index begins at once (the connection opens now rather than with the first batch).
   try {
     connection();
-    scheduleBackground();
+    background.schedule();
   } catch {
     // A disk that refuses to open: the first batch reports it, and the walk starts with the first connection that works.
   }

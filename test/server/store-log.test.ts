@@ -136,18 +136,20 @@ test('a round loads the log and deletes it from the log in steps of their own, e
   const dir = await tempDir(t);
   const db = openMigrated(dir);
   t.after(() => db.close());
-  logConversations(db, 100, 40);
+  // 10,000 rows: more than one load or drop step takes (MERGE_LOAD_ROWS).
+  const total = 250 * 40;
+  logConversations(db, 250, 40);
   const log = new MessageLog(db);
   const rowsIn = (table: string): number => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
   let loadSteps = 0;
   while (log.merge().length === 0) loadSteps += 1;
-  assert.ok(loadSteps >= 2, `4,000 rows loaded in ${loadSteps} steps before the first move`);
+  assert.ok(loadSteps >= 2, `${total} rows loaded in ${loadSteps} steps before the first move`);
   let moves = 1;
-  while (rowsIn('message_log') === 4000) {
-    assert.ok(log.merge().length > 0 || rowsIn('message_log') < 4000, 'moves, then the first drop step');
+  while (rowsIn('message_log') === total) {
+    assert.ok(log.merge().length > 0 || rowsIn('message_log') < total, 'moves, then the first drop step');
     moves += 1;
   }
-  assert.equal(rowsIn('messages'), 4000, 'every row moved before any left the log');
+  assert.equal(rowsIn('messages'), total, 'every row moved before any left the log');
   assert.ok(rowsIn('message_log') > 0, `the first drop step deleted a chunk, not the whole prefix (${rowsIn('message_log')} left)`);
   let dropSteps = 1;
   while (rowsIn('message_log') > 0) {
@@ -156,15 +158,15 @@ test('a round loads the log and deletes it from the log in steps of their own, e
   }
   assert.ok(dropSteps >= 2 && moves >= 2, `${moves} moves, ${dropSteps} drop steps`);
   assert.equal(log.dueInMs(), undefined, 'the round is over, nothing waits');
-  assert.equal(db.prepare('SELECT last_seq FROM conversations WHERE id = ?').pluck().get('c099'), 40);
+  assert.equal(db.prepare('SELECT last_seq FROM conversations WHERE id = ?').pluck().get('c249'), 40);
 });
 
 test('a slice moves as many rows as fit in MERGE_SLICE_MS at the measured cost: slow rows make the next slices smaller, fast ones larger', async (t) => {
   const dir = await tempDir(t);
   const db = openMigrated(dir);
   t.after(() => db.close());
-  // 400 conversations of 10 rows: a slice takes whole conversations, so its rows are a multiple of 10.
-  logConversations(db, 400, 10);
+  // 1,200 conversations of 10 rows (more than the 16 slices below move): a slice takes whole conversations, so its rows are a multiple of 10.
+  logConversations(db, 1200, 10);
   // A fake clock on which every row moved into messages took `rowUs`.
   let rowUs = 100;
   let total = 0;
@@ -177,7 +179,8 @@ test('a slice moves as many rows as fit in MERGE_SLICE_MS at the measured cost: 
     return total;
   });
   const slice = (): number => log.merge().reduce((n, m) => n + m.messages, 0);
-  const slow = Array.from({ length: 6 }, slice);
+  // The first steps load the round (they move nothing); the moving average then needs a few slices to reach 100 µs.
+  const slow = Array.from({ length: 12 }, slice);
   // At 100 µs a row, MERGE_SLICE_MS fits a few rows: the floor holds.
   assert.equal(slow.at(-1), MERGE_SLICE_MIN_ROWS, `slow rows: slices of ${slow.join(', ')}`);
   rowUs = 1;

@@ -9,7 +9,7 @@
  *   follow, search lags until the load drops, and no memory grows with it.
  * - A job due now is queued with setImmediate: the batches posted meanwhile
  *   are handled first (poll phase, before the check phase), so a batch waits
- *   for at most the one job under way (each about 1.5 ms). A 0 ms timer
+ *   for at most the one job under way (each a few ms, `MERGE_SLICE_MS`). A 0 ms timer
  *   instead put at least 1 ms between jobs, which capped them at a few
  *   hundred a second: in the soak at 24,000 msg/s (2026-12-06) merge steps
  *   ran 209 a second, fewer than the load needed, the unmerged messages

@@ -63,11 +63,12 @@ export const MERGE_DELAY_MS = 1000;
  * merge of every conversation at once held the writer for up to 45 ms at
  * 200 conversations, and a batch arriving meanwhile waited that long. The
  * rest follow in the next slices, each after the batches that came in
- * between.
+ * between. What bounds a slice is its time (`MERGE_SLICE_MS`); this only
+ * keeps the slice's JSON list of ids short.
  */
-export const MERGE_CONVERSATIONS = 40;
+export const MERGE_CONVERSATIONS = 200;
 /** Rows one merge slice moves at most, give or take one conversation's (the first conversation always goes whole). */
-export const MERGE_SLICE_ROWS = 1000;
+export const MERGE_SLICE_ROWS = 4000;
 /** Rows a slice moves at least (unless the round has fewer), however slow the last ones were. */
 export const MERGE_SLICE_MIN_ROWS = 50;
 /**
@@ -80,11 +81,20 @@ export const MERGE_SLICE_MIN_ROWS = 50;
  * 2026-12-02, 14 µs a row on a fresh store, 35 µs at 420,000 messages), so
  * the slice's size follows the measured cost of the last slices instead of
  * a fixed count: the wait behind a merge stays the same as the store grows.
- * 1.5 ms rather than 3: batches that waited over 3 ms for the writer in the
- * soak after the fill fell from 64 to 20 in 20 s, for about as much merge
- * time in all (1 ms gained nothing more; measured 2026-12-02).
+ * 4 ms: each slice transaction writes every page it touched and pays its
+ * own statement and commit costs, so small slices cost CPU per row, and on
+ * this 2-core machine CPU is what the ack latency under load waits for.
+ * With the search index's slices at 4 ms too (search-index.ts `SLICE_MS`),
+ * against 1.5 ms and 40 conversations a slice: the server's CPU per message
+ * fell from 125 to 103 µs at a quarter of the store-on peak, 90.6 to 76.6
+ * at half, 58.5 to 51.0 at the peak (`npm run bench` store on, one run each,
+ * 2026-12-06);
+ * in the soak at 8,000 msg/s the server used 63 % of a core instead of 74,
+ * with the same p99 (20 ms). A batch arriving during a slice waits for at
+ * most the rest of it. (1.5 ms was chosen at 3,000 msg/s, where the CPU was
+ * not short: batches that waited over 3 ms fell from 64 to 20 in 20 s.)
  */
-export const MERGE_SLICE_MS = 1.5;
+export const MERGE_SLICE_MS = 4;
 /** What a row is taken to cost before any slice was timed, µs. */
 const FIRST_ROW_US = 4;
 /** What loading a row into a round's table, and dropping one from the log, are taken to cost before any was timed, µs. */

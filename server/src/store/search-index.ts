@@ -69,9 +69,10 @@ const SLICE_MIN_MESSAGES = 100;
  * waits for the rest of it): the slice's size follows the measured cost of
  * a message in the last slices (it grows with the index), within
  * `SLICE_MIN_MESSAGES`…`SLICE_MESSAGES`.
- * 1.5 ms, as the merge slices (message-log.ts `MERGE_SLICE_MS`).
+ * 4 ms, as the merge slices (message-log.ts `MERGE_SLICE_MS`, where the
+ * measurement is).
  */
-const SLICE_MS = 1.5;
+const SLICE_MS = 4;
 /** What a message is taken to cost before any slice was timed, µs. */
 const FIRST_MESSAGE_US = 4;
 /** How long committed messages may wait before a slice indexes them, ms (the lag of search behind a commit). */

@@ -26,7 +26,7 @@
  * process gave 31 and 70 ms: read one run's p99 against these rows.
  *
  * Options: `--rate=N`, `--conversations=N`, `--fill=N`, `--fill-ms=ms`,
- * `--measure-ms=ms`, `--warm-ms=ms`, `--in-flight=N` (per conversation, default 64). Figures are printed, never asserted; the machine's load
+ * `--measure-ms=ms`, `--warm-ms=ms`, `--in-flight=N` (per conversation, default 64), `--windows=N` (parts of a measured window whose p99s are printed, default 4). Figures are printed, never asserted; the machine's load
  * average is printed with them (the machine is shared).
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -35,7 +35,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cs } from '../../proto/gen/chat.js';
 import { cpuMs, MachineMeter, schedstat } from './lib/proc.js';
-import { latency, LeanClient, machineLoad, startServer, storeBytes, type ServerChild } from './store-lib.js';
+import { latency, LeanClient, windowP99s, machineLoad, startServer, storeBytes, type ServerChild } from './store-lib.js';
 
 const argv = process.argv.slice(2);
 const option = (name: string, fallback: number): number => Number(argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
@@ -47,6 +47,8 @@ const MEASURE_MS = option('measure-ms', 20_000);
 const WARM_MS = option('warm-ms', 10_000);
 /** Sends each conversation may have unacknowledged; past it the generator skips (and counts) a tick's send. */
 const MAX_IN_FLIGHT = option('in-flight', 64);
+/** Parts each measured window's p99 is also taken over (`--windows`): see `windowP99s`. */
+const WINDOWS = option('windows', 4);
 const TEXT = 'Hello, I ordered the blue jacket last week and the tracking page has not moved since Tuesday. Can you check it?';
 
 const SERVER_ENV = {
@@ -312,6 +314,10 @@ async function main(): Promise<void> {
     const writtenFull = (writtenBytes(server) - writtenFullStart) / full.acked;
     stored += full.acked;
     const fullLatency = latency(full.samples);
+    const freshParts = windowP99s(fresh.samples, WINDOWS);
+    const fullParts = windowP99s(full.samples, WINDOWS);
+    // "No worse than fresh": the full store's typical part is within what the fresh parts spread over.
+    const noWorse = fullParts.median <= Math.max(...freshParts.p99s);
     const rssAfter = server.rssMiB();
     const heapAfter = await heapFigures(server);
     console.log(`soak: full: ${fmt((full.acked / full.elapsedMs) * 1000)} acked/s, send→ack p50 ${fullLatency.p50} ms, p99 ${fullLatency.p99} ms, max ${fullLatency.max} ms`);
@@ -333,6 +339,8 @@ async function main(): Promise<void> {
         `| stored | ${fmt(stored)} messages |`,
         `| send→ack fresh | p50 ${freshLatency.p50} ms, p99 ${freshLatency.p99} ms |`,
         `| send→ack after fill | p50 ${fullLatency.p50} ms, p99 ${fullLatency.p99} ms |`,
+        `| p99 of ${WINDOWS} parts of ${fmt(MEASURE_MS / WINDOWS / 1000)} s | fresh ${freshParts.p99s.join(', ')} ms (median ${freshParts.median}); after the fill ${fullParts.p99s.join(', ')} ms (median ${fullParts.median}) |`,
+        `| after the fill no worse than fresh | ${noWorse ? 'yes' : 'no'}: the median part after the fill (${fullParts.median} ms) ${noWorse ? 'is within' : 'is above'} the fresh parts (${Math.min(...freshParts.p99s)}–${Math.max(...freshParts.p99s)} ms) |`,
         `| written to disk per message | fresh ${fmt(writtenFresh / 1024)} KiB, after the fill ${fmt(writtenFull / 1024)} KiB (WAL, checkpoints) |`,
         `| stalls, fresh | ${stallsFresh} |`,
         `| stalls, after fill | ${stallsFull} |`,

@@ -181,6 +181,24 @@ export function latency(samples: number[]): { n: number; p50: number; p99: numbe
   return { n: sorted.length, p50: round(at(0.5)), p99: round(at(0.99)), max: round(sorted[sorted.length - 1]!) };
 }
 
+/**
+ * p99 of each of `windows` equal consecutive parts of a window's latencies
+ * (acks in arrival order at a fixed rate: equal parts are about equal
+ * stretches of time), and their median. One window's p99 moves between runs
+ * by more than the effects the soak looks for (see soak.ts's header), so
+ * the comparison of fresh and full is between these spreads,
+ * not between two single figures.
+ */
+export function windowP99s(samples: number[], windows: number): { p99s: number[]; median: number } {
+  const size = Math.floor(samples.length / windows);
+  if (size === 0) return { p99s: [], median: NaN };
+  const p99s = Array.from({ length: windows }, (_, i) => latency(samples.slice(i * size, (i + 1) * size)).p99);
+  const sorted = [...p99s].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 === 1 ? sorted[mid]! : Math.round(((sorted[mid - 1]! + sorted[mid]!) / 2) * 100) / 100;
+  return { p99s, median };
+}
+
 /** The machine's load average line (the bench shares its cores). */
 export async function machineLoad(): Promise<string> {
   const { readFile } = await import('node:fs/promises');

@@ -1,0 +1,29 @@
+/**
+ * The soak's per-part p99s (test/bench/store-lib.ts `windowP99s`): the
+ * figures issue 9's "after the fill no worse than fresh" is read from.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { windowP99s } from '../bench/store-lib.js';
+
+test('each part gets its own p99, in order, with their median', () => {
+  // Four parts of 100 acks: 1 ms each but for one slow ack (and then two) per part at its end.
+  const part = (slow: number, count: number): number[] => [...Array(100 - count).fill(1), ...Array(count).fill(slow)];
+  const samples = [...part(50, 0), ...part(80, 2), ...part(20, 2), ...part(30, 2)];
+  const { p99s, median } = windowP99s(samples, 4);
+  assert.deepEqual(p99s, [1, 80, 20, 30]);
+  assert.equal(median, 25);
+});
+
+test('an odd number of parts takes the middle one; leftover acks past the last whole part are not counted', () => {
+  const samples = [...Array(10).fill(3), ...Array(10).fill(1), ...Array(10).fill(2), 99];
+  const { p99s, median } = windowP99s(samples, 3);
+  assert.deepEqual(p99s, [3, 1, 2]);
+  assert.equal(median, 2);
+});
+
+test('fewer acks than parts give no figures rather than a wrong one', () => {
+  const { p99s, median } = windowP99s([5, 6], 4);
+  assert.deepEqual(p99s, []);
+  assert.ok(Number.isNaN(median));
+});

@@ -132,6 +132,29 @@ test('a merge moves the conversations waiting longest, a slice at a time, and sa
   assert.ok((log.dueInMs() ?? 0) > 0, 'a fresh row waits for others');
 });
 
+test('a round takes its conversations in the order their oldest row arrived, each with its newest seq and activity', async (t) => {
+  const dir = await tempDir(t);
+  const db = openMigrated(dir);
+  t.after(() => db.close());
+  addConversation(db, 'z', 0);
+  addConversation(db, 'a', 0);
+  // z's oldest row is the log's first, a's newest row comes before z's: neither the ids' order nor the newest rows' order.
+  db.transaction(() => {
+    logRow(db, 'message_log', 'z', 1);
+    for (const seq of [1, 2, 3]) logRow(db, 'message_log', 'a', seq);
+    logRow(db, 'message_log', 'z', 2);
+  })();
+  const log = new MessageLog(db, () => 10_000);
+  const moved = moveSlice(log);
+  assert.deepEqual(moved, [
+    { conversationId: 'z', seq: 2, messages: 2 },
+    { conversationId: 'a', seq: 3, messages: 3 },
+  ]);
+  const row = db.prepare('SELECT last_seq AS lastSeq, last_activity_ms AS at FROM conversations WHERE id = ?');
+  assert.deepEqual({ ...(row.get('z') as object) }, { lastSeq: 2, at: 1002 }, "its newest row's time (server_time_ms 1000 + seq)");
+  assert.deepEqual({ ...(row.get('a') as object) }, { lastSeq: 3, at: 1003 });
+});
+
 test('a round loads the log and deletes it from the log in steps of their own, each a chunk of ids, never all at once', async (t) => {
   const dir = await tempDir(t);
   const db = openMigrated(dir);

@@ -153,14 +153,13 @@ interface RoundConversation {
 /**
  * The merge round under way: the log up to `top` (from the id after
  * `droppedTo`'s start), loaded into the round's table up to `loadedTo`, its
- * conversations (`found` while loading; then in `conversations`, the ones
- * waiting longest first), how many of them were moved so far, and how far
- * the log's prefix was deleted once all were.
+ * conversations once loaded (the ones waiting longest first), how many of
+ * them were moved so far, and how far the log's prefix was deleted once
+ * all were.
  */
 interface Round {
   readonly top: number;
   loadedTo: number;
-  readonly found: Map<string, RoundConversation>;
   conversations: RoundConversation[];
   done: number;
   droppedTo: number;
@@ -215,10 +214,11 @@ export class MessageLog {
       clearRound: db.prepare('DELETE FROM temp.merge_round'),
       // OR IGNORE: a row in the log twice (it can not be, seqs are unique per conversation) would not stop the round.
       loadRound: db.prepare(`INSERT OR IGNORE INTO temp.merge_round (${COLUMNS}, log_id) SELECT ${COLUMNS}, id FROM message_log WHERE id > ? AND id <= ?`),
-      // The conversations of a chunk of the log, with where their oldest row of it stands.
-      chunkSummary: db.prepare(
-        `SELECT conversation_id AS conversationId, max(seq) AS seq, max(server_time_ms) AS atMs, count(*) AS messages, min(id) AS first
-         FROM message_log WHERE id > ? AND id <= ? GROUP BY conversation_id`,
+      // The round's conversations, with where their oldest row stands in the log: one pass over the loaded round in key order
+      // (a GROUP BY over each chunk of the log sorted the chunk again, and a conversation's figures were added up in JS).
+      roundSummary: db.prepare(
+        `SELECT conversation_id AS conversationId, max(seq) AS seq, max(server_time_ms) AS atMs, count(*) AS messages, min(log_id) AS first
+         FROM temp.merge_round GROUP BY conversation_id`,
       ),
       // Sorted by the key of messages: each leaf page is visited once, in order. @ids: a JSON array of conversation ids.
       move: db.prepare(
@@ -319,7 +319,7 @@ export class MessageLog {
       }
       const from = (this.s.bottom.get() as number) - 1;
       this.s.clearRound.run();
-      this.round = { top, loadedTo: from, found: new Map(), conversations: [], done: 0, droppedTo: from };
+      this.round = { top, loadedTo: from, conversations: [], done: 0, droppedTo: from };
     }
     const round = this.round;
     if (round.loadedTo < round.top) {
@@ -344,19 +344,10 @@ export class MessageLog {
     const to = Math.min(round.top, round.loadedTo + rows);
     const started = this.elapsed();
     const loaded = this.s.loadRound.run(round.loadedTo, to).changes;
-    for (const row of this.s.chunkSummary.all(round.loadedTo, to) as (Merged & { atMs: number; first: number })[]) {
-      const known = round.found.get(row.conversationId);
-      if (!known) round.found.set(row.conversationId, { ...row });
-      else {
-        known.seq = Math.max(known.seq, row.seq);
-        known.atMs = Math.max(known.atMs, row.atMs);
-        known.messages += row.messages;
-      }
-    }
     round.loadedTo = to;
     if (loaded > 0) this.loadUs = 0.7 * this.loadUs + 0.3 * (((this.elapsed() - started) * 1000) / loaded);
-    // Loaded: the conversations in the order their oldest row arrived (ids rise, so a conversation's first chunk has its oldest).
-    if (to >= round.top) round.conversations = [...round.found.values()].sort((a, b) => a.first - b.first);
+    // Loaded: the conversations in the order their oldest row arrived.
+    if (to >= round.top) round.conversations = (this.s.roundSummary.all() as RoundConversation[]).sort((a, b) => a.first - b.first);
   }
 
   /** A slice of a round: see `merge`. */

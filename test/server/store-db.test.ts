@@ -110,8 +110,9 @@ test('a second server on the same data directory is refused until the first rele
 test('the lock of a process killed with SIGKILL is free again (no stale lock file to clean up)', async (t) => {
   const dir = await tempDir(t);
   const dbModule = resolve('server/src/store/db.ts');
-  const script = `import { lockDataDir } from ${JSON.stringify(dbModule)}; lockDataDir(${JSON.stringify(dir)}); console.log('locked'); setInterval(() => {}, 1000);`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const script = `import { lockDataDir } from ${JSON.stringify(dbModule)}; lockDataDir(${JSON.stringify(dir)}); gc(); console.log('locked'); setInterval(() => {}, 1000);`;
+  // The child drops the lock's handle and collects garbage: the lock must hold anyway (better-sqlite3 closes unreferenced connections).
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   t.after(() => child.kill('SIGKILL'));
   await new Promise<void>((done, fail) => {
     child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('locked') && done());

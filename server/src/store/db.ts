@@ -109,6 +109,16 @@ export interface DataDirLock {
 }
 
 /**
+ * The lock connections of this process until released. better-sqlite3 closes
+ * a connection nobody references when it is garbage-collected, and closing it
+ * lets the next server in: a caller that dropped the returned lock would lose
+ * it at some GC (a clean-clone CI run saw a second lock taken while the
+ * first process still ran). Held here, a lock lasts until `release` or the
+ * process's end.
+ */
+const held = new Set<InstanceType<typeof Database>>();
+
+/**
  * Takes the one-server-per-directory lock of `dataDir`.
  * @throws DataDirLockedError when another server (in this or another process) holds it.
  */
@@ -130,11 +140,13 @@ export function lockDataDir(dataDir: string): DataDirLock {
     if (isBusy(error)) throw new DataDirLockedError(dataDir);
     throw error;
   }
+  held.add(lock);
   let released = false;
   return {
     release() {
       if (released) return;
       released = true;
+      held.delete(lock);
       lock.close();
     },
   };

@@ -49,6 +49,7 @@ const WARM_MS = option('warm-ms', 10_000);
 const MAX_IN_FLIGHT = option('in-flight', 64);
 /** Parts each measured window's p99 is also taken over (`--windows`): see `windowP99s`. */
 const WINDOWS = option('windows', 4);
+if (!Number.isInteger(WINDOWS) || WINDOWS < 1) throw new Error(`soak: --windows must be a whole number of at least 1, not ${argv.find((a) => a.startsWith('--windows='))}`);
 const TEXT = 'Hello, I ordered the blue jacket last week and the tracking page has not moved since Tuesday. Can you check it?';
 
 const SERVER_ENV = {

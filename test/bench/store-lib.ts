@@ -190,6 +190,7 @@ export function latency(samples: number[]): { n: number; p50: number; p99: numbe
  * not between two single figures.
  */
 export function windowP99s(samples: number[], windows: number): { p99s: number[]; median: number } {
+  if (!Number.isInteger(windows) || windows < 1) throw new RangeError(`windows must be a whole number of at least 1, not ${windows}`);
   const size = Math.floor(samples.length / windows);
   if (size === 0) return { p99s: [], median: NaN };
   const p99s = Array.from({ length: windows }, (_, i) => latency(samples.slice(i * size, (i + 1) * size)).p99);

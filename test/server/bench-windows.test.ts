@@ -27,3 +27,7 @@ test('fewer acks than parts give no figures rather than a wrong one', () => {
   assert.deepEqual(p99s, []);
   assert.ok(Number.isNaN(median));
 });
+
+test('a number of parts that is not a whole number of at least 1 is refused with a clear error', () => {
+  for (const windows of [0, -1, 2.5, Number.NaN]) assert.throws(() => windowP99s([1, 2, 3, 4], windows), /windows must be a whole number of at least 1/);
+});

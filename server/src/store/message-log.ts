@@ -307,10 +307,11 @@ export class MessageLog {
    * changes nothing (`ON CONFLICT (conversation_id, seq) DO NOTHING`, the
    * same message), while a real duplicate, a `(conversation, sender, client
    * id)` stored under another seq, still fails loudly on the dedup index.
+   * @param sliceMs how long the step should take (less than `MERGE_SLICE_MS` in a short gap before a batch: background-turns.ts)
    * @returns what a move slice moved, per conversation; empty for the other
    *   steps, and when the log was empty (then no round is under way).
    */
-  merge(): Merged[] {
+  merge(sliceMs = MERGE_SLICE_MS): Merged[] {
     if (!this.round) {
       const top = this.s.top.get() as number | null;
       if (top === null) {
@@ -323,11 +324,11 @@ export class MessageLog {
     }
     const round = this.round;
     if (round.loadedTo < round.top) {
-      this.load(round);
+      this.load(round, sliceMs);
       return [];
     }
-    if (round.done < round.conversations.length) return this.move(round);
-    this.drop(round);
+    if (round.done < round.conversations.length) return this.move(round, sliceMs);
+    this.drop(round, sliceMs);
     return [];
   }
 
@@ -339,8 +340,8 @@ export class MessageLog {
    * held the writer for about 8 ms (measured 2026-12-02), a batch arriving
    * then waited for it.
    */
-  private load(round: Round): void {
-    const rows = Math.max(MERGE_SLICE_MIN_ROWS, Math.min(MERGE_LOAD_ROWS, Math.floor((MERGE_SLICE_MS * 1000) / this.loadUs)));
+  private load(round: Round, sliceMs: number): void {
+    const rows = Math.max(MERGE_SLICE_MIN_ROWS, Math.min(MERGE_LOAD_ROWS, Math.floor((sliceMs * 1000) / this.loadUs)));
     const to = Math.min(round.top, round.loadedTo + rows);
     const started = this.elapsed();
     const loaded = this.s.loadRound.run(round.loadedTo, to).changes;
@@ -351,10 +352,10 @@ export class MessageLog {
   }
 
   /** A slice of a round: see `merge`. */
-  private move(round: Round): Merged[] {
+  private move(round: Round, sliceMs: number): Merged[] {
     let slice: RoundConversation[] = [];
     let moved = 0;
-    const maxRows = Math.max(MERGE_SLICE_MIN_ROWS, Math.min(MERGE_SLICE_ROWS, Math.floor((MERGE_SLICE_MS * 1000) / this.rowUs)));
+    const maxRows = Math.max(MERGE_SLICE_MIN_ROWS, Math.min(MERGE_SLICE_ROWS, Math.floor((sliceMs * 1000) / this.rowUs)));
     const started = this.elapsed();
     this.s.normal.run();
     try {
@@ -386,8 +387,8 @@ export class MessageLog {
    * A crash before the last step leaves moved rows in the log; the next
    * round moves them again, which changes nothing (see `merge`).
    */
-  private drop(round: Round): void {
-    const rows = Math.max(MERGE_SLICE_MIN_ROWS, Math.min(MERGE_LOAD_ROWS, Math.floor((MERGE_SLICE_MS * 1000) / this.dropUs)));
+  private drop(round: Round, sliceMs: number): void {
+    const rows = Math.max(MERGE_SLICE_MIN_ROWS, Math.min(MERGE_LOAD_ROWS, Math.floor((sliceMs * 1000) / this.dropUs)));
     const to = Math.min(round.top, round.droppedTo + rows);
     const started = this.elapsed();
     let dropped = 0;

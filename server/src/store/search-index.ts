@@ -230,18 +230,19 @@ export class SearchIndexer {
    * rows when none waits. After a slice that wrote a segment, or while no
    * slice is due, a merge step of the index's segments instead
    * (search-merge.ts): slices and steps take turns.
+   * @param sliceMs how long the slice should take (less than `SLICE_MS` in a short gap before a batch: background-turns.ts)
    * @returns true when more work remains.
    */
-  slice(): boolean {
+  slice(sliceMs = SLICE_MS): boolean {
     if (!this.pending) return false;
     if (this.mergesNext) {
       this.mergeNext = false;
-      this.mergePending = this.merger.step();
+      this.mergePending = this.merger.step(sliceMs);
       return this.pending;
     }
     let walked: { rows: Map<string, number>; next: string | undefined } | undefined;
     let work: [id: string, upTo: number][];
-    const budget = Math.max(SLICE_MIN_MESSAGES, Math.min(SLICE_MESSAGES, Math.floor((SLICE_MS * 1000) / this.messageUs)));
+    const budget = Math.max(SLICE_MIN_MESSAGES, Math.min(SLICE_MESSAGES, Math.floor((sliceMs * 1000) / this.messageUs)));
     // At least 10 messages of each conversation (fewer conversations when the budget is small).
     const conversations = Math.max(1, Math.min(SLICE_CONVERSATIONS, Math.floor(budget / 10)));
     if (this.behind.size > 0) {

@@ -81,17 +81,17 @@ export class SegmentMerger {
     this.full = db.prepare('PRAGMA synchronous = FULL');
   }
 
-  /** Pages the next step may write. */
-  get budget(): number {
-    return Math.max(MIN_PAGES, Math.min(MAX_PAGES, Math.floor((STEP_MS * 1000) / this.pageUs)));
+  /** Pages the next step may write in `stepMs` (at most `STEP_MS`). */
+  budget(stepMs = STEP_MS): number {
+    return Math.max(MIN_PAGES, Math.min(MAX_PAGES, Math.floor((Math.min(STEP_MS, stepMs) * 1000) / this.pageUs)));
   }
 
   /**
-   * One step of at most `budget` pages, in its own transaction.
+   * One step of at most `budget(stepMs)` pages, in its own transaction.
    * @returns true when it merged something (more may be left), false when no level needed merging.
    */
-  step(): boolean {
-    const pages = this.budget;
+  step(stepMs = STEP_MS): boolean {
+    const pages = this.budget(stepMs);
     const started = this.now();
     let written = 0;
     this.normal.run();

@@ -28,7 +28,7 @@ import type { MessageFields, StoreRecord } from './records.js';
 import { countCommit, runCheckpointer } from './checkpointer.js';
 import { SearchIndexer } from './search-index.js';
 import { JobTimings, type JobDurations } from './writer-timings.js';
-import { BackgroundScheduler } from './background-turns.js';
+import { BackgroundScheduler, NextBatch } from './background-turns.js';
 
 /** What the main thread sends. */
 export type WriterRequest =
@@ -62,6 +62,9 @@ export interface WriterData {
   readonly role?: 'writer' | 'checkpointer';
   /** One Int32: batches committed. The writer adds one after each and wakes the checkpointer, which copies in the gap before the next. */
   readonly commits?: SharedArrayBuffer;
+  /** When the main thread's next batch leaves (background-turns.ts `NextBatch`), and its group-commit window, ms. */
+  readonly nextBatch?: SharedArrayBuffer;
+  readonly commitMs?: number;
 }
 
 /** How long close spends indexing what waits, ms (the rest is caught up at the next start). */
@@ -148,8 +151,9 @@ function errorReply(id: number, error: unknown): WriterReply {
 function run(): void {
   const port = parentPort;
   if (!port) throw new Error('writer-worker runs as a worker thread');
-  const { dataDir, busyTimeoutMs, commits: commitsBuffer } = workerData as WriterData;
+  const { dataDir, busyTimeoutMs, commits: commitsBuffer, nextBatch: nextBatchBuffer, commitMs } = workerData as WriterData;
   const commits = commitsBuffer ? new Int32Array(commitsBuffer) : undefined;
+  const nextBatch = nextBatchBuffer ? new NextBatch(commitMs ?? 0, nextBatchBuffer) : undefined;
   let db: Db | undefined;
   let statements: Statements | undefined;
   let log: MessageLog | undefined;
@@ -182,11 +186,11 @@ function run(): void {
   /** Merge steps and index slices between the batches (background-turns.ts). */
   const background = new BackgroundScheduler(
     () => ({ merge: log?.dueInMs(), index: indexer?.dueInMs() }),
-    (job) => {
+    (job, budgetMs) => {
       if (closing || !db || !log || !indexer) return false;
       try {
-        if (job === 'merge') merged(timings.time('merge', () => log!.merge()));
-        else timings.time(indexer.mergesNext ? 'segments' : 'index', () => indexer!.slice());
+        if (job === 'merge') merged(timings.time('merge', () => log!.merge(budgetMs)));
+        else timings.time(indexer.mergesNext ? 'segments' : 'index', () => indexer!.slice(budgetMs));
       } catch {
         // A busy or broken disk: tried again after the next batch that commits (a new connection counts and walks everything).
         try {
@@ -199,6 +203,8 @@ function run(): void {
       checkpointIfDue(db, dataDir, timings);
       return true;
     },
+    undefined,
+    () => nextBatch?.gapMs() ?? 0,
   );
   const reset = (): void => {
     // After a failed commit the connection may hold a half-done transaction: start over on the next request.
@@ -305,7 +311,7 @@ function run(): void {
       return;
     }
     if (db) checkpointIfDue(db, dataDir, timings);
-    background.schedule();
+    background.handled();
   });
   // The start-up walk of the index begins at once (the connection opens now rather than with the first batch).
   try {

@@ -27,6 +27,7 @@
 import { Worker } from 'node:worker_threads';
 import { MESSAGE_FIELDS, StoreUnavailableError, type MessageFields, type StoreRecord } from './records.js';
 import type { Merged } from './message-log.js';
+import { NextBatch, sharedNow } from './background-turns.js';
 import type { JobDurations } from './writer-timings.js';
 import type { WriterData, WriterReply, WriterRequest } from './writer-worker.js';
 
@@ -108,6 +109,14 @@ export class StoreWriter {
   /** Purges waiting for the batch in flight. */
   private readonly queued: Pending[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** When `timer` fires (`sharedNow` time). */
+  private timerAt = 0;
+  /**
+   * When the next batch leaves, shared with the writer thread, which fits
+   * its background jobs into the gap (background-turns.ts); kept current by
+   * `publishNext`.
+   */
+  readonly nextBatch: NextBatch;
   private probeTimer: NodeJS.Timeout | undefined;
   private failure: Error | undefined;
   private closed = false;
@@ -117,6 +126,7 @@ export class StoreWriter {
     options: StoreWriterOptions = {},
   ) {
     this.commitMs = options.commitMs ?? 5;
+    this.nextBatch = new NextBatch(this.commitMs);
     this.probeMs = options.probeMs ?? 1000;
     this.log = options.log;
     this.busyTimeoutMs = options.busyTimeoutMs ?? 5000;
@@ -208,15 +218,28 @@ export class StoreWriter {
   }
 
   private schedule(): void {
-    if (this.timer || this.inFlight()) return; // a running commit sends the next batch when it returns
+    if (this.timer) return;
+    if (this.inFlight()) {
+      // A running commit sends the next batch when it returns.
+      this.publishNext();
+      return;
+    }
     if (this.commitMs <= 0) {
       this.flush();
       return;
     }
+    this.timerAt = sharedNow() + this.commitMs;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.flush();
     }, this.commitMs);
+    this.publishNext();
+  }
+
+  /** Tells the writer thread when the next batch leaves: at once (it waits for the one in flight, or requests are queued), when the timer fires, or none is open. */
+  private publishNext(): void {
+    if (this.queued.length > 0 || (this.open && this.inFlight())) this.nextBatch.publish(true);
+    else this.nextBatch.publish(this.timer ? this.timerAt : undefined);
   }
 
   /** Moves the open batch into the queue and sends what can be sent. */
@@ -236,8 +259,13 @@ export class StoreWriter {
     return this.sent.size > 0;
   }
 
-  /** Sends the next queued request when none is in flight (one transaction at a time, in order). */
+  /** Sends the next queued request when none is in flight (one transaction at a time, in order), and publishes what follows. */
   private pump(): void {
+    this.send();
+    this.publishNext();
+  }
+
+  private send(): void {
     if (this.inFlight() || !this.worker) return;
     const next = this.queued.shift();
     if (!next) return;
@@ -249,7 +277,14 @@ export class StoreWriter {
 
   /** A thread of writer-worker.ts in `role`. */
   private startThread(role: WriterData['role']): Worker {
-    const data: WriterData = { dataDir: this.dataDir, busyTimeoutMs: this.busyTimeoutMs, role, commits: this.commits.buffer as SharedArrayBuffer };
+    const data: WriterData = {
+      dataDir: this.dataDir,
+      busyTimeoutMs: this.busyTimeoutMs,
+      role,
+      commits: this.commits.buffer as SharedArrayBuffer,
+      nextBatch: this.nextBatch.buffer,
+      commitMs: this.commitMs,
+    };
     const url = workerUrl();
     // Running from source (tests under tsx): a worker does not inherit tsx's loader hooks, so it registers them before importing.
     return url.pathname.endsWith('.ts')

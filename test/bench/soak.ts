@@ -35,7 +35,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cs } from '../../proto/gen/chat.js';
 import { cpuMs, MachineMeter, schedstat } from './lib/proc.js';
-import { latency, LeanClient, windowP99s, machineLoad, startServer, storeBytes, type ServerChild } from './store-lib.js';
+import { latency, LeanClient, signedChange, windowP99s, machineLoad, startServer, storeBytes, type ServerChild } from './store-lib.js';
 
 const argv = process.argv.slice(2);
 const option = (name: string, fallback: number): number => Number(argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
@@ -349,7 +349,7 @@ async function main(): Promise<void> {
         `| CPU, after fill | ${cpuFull} |`,
         `| writer thread, fresh | ${jobsFresh} |`,
         `| writer thread, after fill | ${jobsFull} |`,
-        `| RSS | ${fmt(rssStart)} MiB at start, ${fmt(rssBefore)} MiB before the fill, ${fmt(rssAfter)} MiB after (+${fmt(rssAfter - rssBefore)} MiB) |`,
+        `| RSS | ${fmt(rssStart)} MiB at start, ${fmt(rssBefore)} MiB before the fill, ${fmt(rssAfter)} MiB after (${signedChange(rssAfter - rssBefore)} MiB) |`,
         `| heap (from /metrics) | before the fill ${heapBefore}; after ${heapAfter} |`,
         `| disk | ${fmt(bytes / 1024 / 1024)} MiB, ${fmt(bytes / stored)} bytes/message |`,
         `| restart to healthy | ${fmt(server.startMs)} ms on the full store (conversation c0 back at seq ${resumedSeq}) |`,

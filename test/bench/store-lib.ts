@@ -181,6 +181,11 @@ export function latency(samples: number[]): { n: number; p50: number; p99: numbe
   return { n: sorted.length, p50: round(at(0.5)), p99: round(at(0.99)), max: round(sorted[sorted.length - 1]!) };
 }
 
+/** A change with its sign, one decimal: "+0.5", "-2.7", "0" (a "+" written before a formatted figure printed "+-2.7"). */
+export function signedChange(x: number): string {
+  return x.toLocaleString('en-US', { maximumFractionDigits: 1, signDisplay: 'exceptZero' });
+}
+
 /**
  * p99 of each of `windows` equal consecutive parts of a window's latencies
  * (acks in arrival order at a fixed rate: equal parts are about equal

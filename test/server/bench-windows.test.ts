@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { windowP99s } from '../bench/store-lib.js';
+import { signedChange, windowP99s } from '../bench/store-lib.js';
 
 test('each part gets its own p99, in order, with their median', () => {
   // Four parts of 100 acks: 1 ms each but for one slow ack (and then two) per part at its end.
@@ -30,4 +30,10 @@ test('fewer acks than parts give no figures rather than a wrong one', () => {
 
 test('a number of parts that is not a whole number of at least 1 is refused with a clear error', () => {
   for (const windows of [0, -1, 2.5, Number.NaN]) assert.throws(() => windowP99s([1, 2, 3, 4], windows), /windows must be a whole number of at least 1/);
+});
+
+test('a change prints with its own sign: a fall is not "+-2.7"', () => {
+  assert.equal(signedChange(-2.74), '-2.7');
+  assert.equal(signedChange(12.44), '+12.4');
+  assert.equal(signedChange(0), '0');
 });

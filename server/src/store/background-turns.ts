@@ -185,11 +185,12 @@ export class BackgroundScheduler {
     if (this.closed) return;
     const next = nextBackground(this.due());
     if (next && next.inMs <= 0) {
-      let budget = jobBudgetMs(this.gapMs());
+      const gap = this.gapMs();
+      let budget = jobBudgetMs(gap);
       if (budget === undefined && !waited) {
         // Too short a gap: the batch goes first (handled() runs the job after it), or, should none come, the job after the gap.
         this.waitedForBatch = true;
-        this.cancel = this.timers.timer(() => this.fire(true), this.gapMs() + GAP_MARGIN_MS);
+        this.cancel = this.timers.timer(() => this.fire(true), gap + GAP_MARGIN_MS);
         return;
       }
       budget ??= JOB_MS;

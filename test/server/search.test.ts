@@ -69,6 +69,7 @@ function addMessages(db: Database.Database, id: string, messages: readonly [kind
 const OFF_COMMIT_PATH = MIGRATIONS.findIndex((m) => m.up.name === 'searchIndexOffCommitPath');
 const MERGED_BY_STEPS = MIGRATIONS.findIndex((m) => m.up.name === 'searchIndexMergedBySteps');
 const WIDE_LEVELS = MIGRATIONS.findIndex((m) => m.up.name === 'searchIndexWideLevels');
+const WITHOUT_SIZES = MIGRATIONS.findIndex((m) => m.up.name === 'searchIndexWithoutSizes');
 
 describe('full-text search over messages', () => {
   test('the upgrade from the trigram index keeps every message and makes the old ones searchable', () => {
@@ -198,8 +199,9 @@ describe('full-text search over messages', () => {
     for (let i = 1; i <= 6; i++) addMessages(db, 'c_old', [[TEXT, `older message number${i}`]]);
     const before = new SearchIndexer(db);
     before.drain();
-    const { from, to } = migrate(db);
-    assert.equal(to - from, MIGRATIONS.length - MERGED_BY_STEPS, 'only the new steps ran');
+    // Up to the step that indexes everything again (its own test below).
+    const { from, to } = migrate(db, MIGRATIONS.slice(0, WITHOUT_SIZES));
+    assert.equal(to - from, WITHOUT_SIZES - MERGED_BY_STEPS, 'only the new steps ran');
     assert.equal(db.prepare("SELECT v FROM search_index_config WHERE k = 'automerge'").pluck().get(), 0);
     const search = new MessageSearch(db);
     assert.deepEqual([...search.conversationIds('upgrade')], ['c_old']);
@@ -225,7 +227,7 @@ describe('full-text search over messages', () => {
     assert.equal(config('usermerge'), undefined, 'FTS5’s default (4) before the step');
     addConversation(db, 'c_0', [[TEXT, 'from before the step']]);
     new SearchIndexer(db).drain();
-    const { from, to } = migrate(db);
+    const { from, to } = migrate(db, MIGRATIONS.slice(0, WITHOUT_SIZES));
     assert.equal(to - from, 1, 'only the new step ran');
     assert.equal(config('usermerge'), USERMERGE);
     assert.equal(config('crisismerge'), CRISISMERGE);

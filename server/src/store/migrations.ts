@@ -23,7 +23,7 @@ import { attachmentsTable } from '../files/schema.js';
 import { BROADCAST_MIGRATIONS } from '../broadcast/store.js';
 import { EMAIL_MIGRATIONS } from '../email/schema.js';
 import { messageLogTable } from './message-log.js';
-import { searchIndexOffCommitPath, trigramSearchIndex } from './search-index.js';
+import { searchIndexOffCommitPath, searchIndexWithoutSizes, trigramSearchIndex } from './search-index.js';
 import { searchIndexMergedBySteps, searchIndexWideLevels } from './search-merge.js';
 
 /** One schema step. */
@@ -136,6 +136,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: 'search_index automerge off (merged in steps)', up: searchIndexMergedBySteps },
   // Its levels merge at 16 segments, not 4: half the rewrites, and fewer long steps (search-merge.ts, Wide levels).
   { name: 'search_index usermerge 16, crisismerge 64', up: searchIndexWideLevels },
+  // The index without per-row sizes (contentless_delete kept one per message), indexed again after start (search-index.ts).
+  { name: 'search_index without sizes, reindexed', up: searchIndexWithoutSizes },
 ];
 
 /** Raised when a database was written by a newer server than this one. */

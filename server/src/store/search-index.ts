@@ -4,12 +4,25 @@
  *
  * ## Shape on disk
  *
- * - `search_index`: a *contentless* FTS5 table (`content=''`, with
- *   `contentless_delete=1` so retention can delete rows by rowid). It holds
- *   only the words; the text is stored once, in `messages`. Tokenizer
- *   `unicode61` over `indexText(text)` (search.ts: unspaced scripts cut into
- *   one word per character), not trigrams: about one entry per word instead
- *   of one per character.
+ * - `search_index`: a *contentless* FTS5 table (`content=''`) without
+ *   per-row sizes (`columnsize=0`). It holds only the words; the text is
+ *   stored once, in `messages`. Tokenizer `unicode61` over `indexText(text)`
+ *   (search.ts: unspaced scripts cut into one word per character), not
+ *   trigrams: about one entry per word instead of one per character.
+ * - Retention deletes a message's entries with FTS5's `delete` command,
+ *   which takes the text that was indexed: read from `messages` before the
+ *   rows go, cut by the same `indexText` (`purge`). So **a change to
+ *   `indexText` needs a migration step that rebuilds the index**, as
+ *   `searchIndexWithoutSizes` does: a `delete` with other words than were
+ *   indexed leaves the old entries behind, and no check of FTS5's finds it.
+ * - Until 2026-12-06 the table had `contentless_delete=1`, which lets a
+ *   plain `DELETE … WHERE rowid` work but keeps a row per message in
+ *   `search_index_docsize` (its size and origin): with rowids grouped by
+ *   conversation, a slice over 100 conversations changed 100 of its leaf
+ *   pages, and indexing cost twice as much per message (9.4 against 4.3 µs,
+ *   the index 40 % larger: 600,000 messages of the soak's kind in slices of
+ *   1,000, measured 2026-12-06). Nothing reads the sizes: a search asks
+ *   which rows match, never their rank.
  * - `search_cursors`: one row per conversation, `key` (its number in the
  *   index, AUTOINCREMENT so a key is never reused, even for a conversation
  *   id that comes back after retention deleted it) and `indexed_seq` (every
@@ -54,7 +67,7 @@
  */
 import type Database from 'better-sqlite3';
 import { indexText } from './search.js';
-import { SegmentMerger } from './search-merge.js';
+import { SegmentMerger, searchIndexMergedBySteps, searchIndexWideLevels } from './search-merge.js';
 
 /** Message kinds left out of the index: EVENT (3) and NOTE (4), cs.v1.MessageKind. */
 const UNSEARCHED_KINDS = '3, 4';
@@ -137,6 +150,24 @@ export function searchIndexOffCommitPath(db: Database.Database): void {
 }
 
 /**
+ * The migration step: the index again, without `contentless_delete` and the
+ * per-row sizes it keeps (see Shape on disk), with the merge settings of the
+ * steps before (search-merge.ts), and every cursor back at 0: the indexer's
+ * start-up walk indexes the stored history again, in slices, after start
+ * (as after `searchIndexOffCommitPath`). Search finds older messages again
+ * as the walk reaches them.
+ */
+export function searchIndexWithoutSizes(db: Database.Database): void {
+  db.exec(`
+    DROP TABLE search_index;
+    CREATE VIRTUAL TABLE search_index USING fts5(text, content = '', columnsize = 0, tokenize = 'unicode61 remove_diacritics 2');
+    UPDATE search_cursors SET indexed_seq = 0;
+  `);
+  searchIndexMergedBySteps(db);
+  searchIndexWideLevels(db);
+}
+
+/**
  * The slice's statements take the work as JSON, `[[conversation id, committed
  * seq], …]` (`@work`), and index at most `@cap` messages per conversation.
  */
@@ -164,7 +195,13 @@ function prepare(db: Database.Database) {
          (SELECT id, last_seq FROM conversations WHERE id > ? ORDER BY id LIMIT ${SCAN_ROWS}) c
        LEFT JOIN search_cursors s ON s.conversation_id = c.id ORDER BY c.id`,
     ),
-    deleteRange: db.prepare('DELETE FROM search_index WHERE rowid >= (@key << 32) + @from AND rowid < (@key << 32) + @to'),
+    // Only what was indexed: the rest has no entries (FTS5 would keep a delete marker per word of it until a merge).
+    deleteIndexed: db.prepare(
+      `INSERT INTO search_index (search_index, rowid, text)
+       SELECT 'delete', (k.key << 32) + m.seq, cs_index_text(m.text) FROM search_cursors k
+       JOIN messages m ON m.conversation_id = k.conversation_id AND m.seq >= @from AND m.seq < @to AND m.seq <= k.indexed_seq
+       WHERE k.key = @key AND m.kind NOT IN (${UNSEARCHED_KINDS})`,
+    ),
     deleteCursor: db.prepare('DELETE FROM search_cursors WHERE key = ?'),
     normal: db.prepare('PRAGMA synchronous = NORMAL'),
     full: db.prepare('PRAGMA synchronous = FULL'),
@@ -312,15 +349,16 @@ export class SearchIndexer {
   }
 
   /**
-   * Deletes the index entries of a conversation whose messages `seq` in
-   * [fromSeq, toSeq) are being deleted (retention), inside the caller's
-   * transaction; `last` also drops its cursor row.
+   * Deletes the index entries of a conversation's messages `seq` in
+   * [fromSeq, toSeq) (retention), inside the caller's transaction and
+   * **before** those messages are deleted: the entries are found by the
+   * messages' text (see Shape on disk). `last` also drops its cursor row.
    */
   purge(conversationId: string, fromSeq: number, toSeq: number, last: boolean): void {
     const key = this.s.cursor.get(conversationId) as number | undefined;
     if (last) this.behind.delete(conversationId);
     if (key === undefined) return;
-    this.s.deleteRange.run({ key, from: fromSeq, to: Math.min(toSeq, 2 ** 32) });
+    this.s.deleteIndexed.run({ key, from: fromSeq, to: Math.min(toSeq, 2 ** 32) });
     if (last) this.s.deleteCursor.run(key);
   }
 

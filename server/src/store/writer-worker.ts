@@ -254,14 +254,15 @@ function run(): void {
             // Small transactions: batches queued meanwhile wait at most one chunk.
             for (let from = 1; from + PURGE_CHUNK <= last; from += PURGE_CHUNK) {
               conn.transaction(() => {
-                s.purgeMessages.run(id, from, from + PURGE_CHUNK);
+                // The index first: its entries are found by the messages' text (search-index.ts `purge`).
                 search.purge(id, from, from + PURGE_CHUNK, false);
+                s.purgeMessages.run(id, from, from + PURGE_CHUNK);
               }).immediate();
             }
             conn.transaction(() => {
+              search.purge(id, 0, 2 ** 32, true);
               s.purgeRest.run(id);
               messageLog.purge(id);
-              search.purge(id, 0, 2 ** 32, true);
               s.purgeCursors.run(id);
               s.purgeConversation.run(id);
             }).immediate();

@@ -130,6 +130,17 @@ async function main(): Promise<void> {
     });
     return;
   }
+  if (argv[0] === 'writer') {
+    // `npm run bench -- writer [--messages=N] [--conversations=N] [--round=N] [--runs=N]`: the store's CPU per message alone (writer-cpu.ts).
+    const { runWriterCpu } = await import('./writer-cpu.js');
+    await runWriterCpu({
+      messages: Number(option('messages') ?? 200_000),
+      conversations: Number(option('conversations') ?? 200),
+      round: Number(option('round') ?? 150),
+      runs: Number(option('runs') ?? 3),
+    });
+    return;
+  }
   if (argv[0] === 'soak' || argv[0] === 'abuse') {
     // Each store benchmark is its own script with its own options (see its header).
     await import(argv[0] === 'soak' ? './soak.js' : './abuse.js');

@@ -132,13 +132,8 @@ async function main(): Promise<void> {
   }
   if (argv[0] === 'writer') {
     // `npm run bench -- writer [--messages=N] [--conversations=N] [--round=N] [--runs=N]`: the store's CPU per message alone (writer-cpu.ts).
-    const { runWriterCpu } = await import('./writer-cpu.js');
-    await runWriterCpu({
-      messages: Number(option('messages') ?? 200_000),
-      conversations: Number(option('conversations') ?? 200),
-      round: Number(option('round') ?? 150),
-      runs: Number(option('runs') ?? 3),
-    });
+    const { runWriterCpu, writerCpuOptions } = await import('./writer-cpu.js');
+    await runWriterCpu(writerCpuOptions(argv));
     return;
   }
   if (argv[0] === 'soak' || argv[0] === 'abuse') {

@@ -74,6 +74,19 @@ async function once(dataDir: string, o: WriterCpuOptions): Promise<number> {
   return (used.user + used.system) / o.messages;
 }
 
+/** The options from `--name=value` arguments (defaults beside), each a whole number of at least 1, else a clear error. */
+export function writerCpuOptions(argv: readonly string[]): WriterCpuOptions {
+  const defaults: WriterCpuOptions = { messages: 200_000, conversations: 200, round: 150, runs: 3 };
+  const read = (name: keyof WriterCpuOptions): number => {
+    const given = argv.find((a) => a.startsWith(`--${name}=`));
+    if (given === undefined) return defaults[name];
+    const value = Number(given.slice(name.length + 3));
+    if (!Number.isInteger(value) || value < 1) throw new Error(`bench writer: --${name} must be a whole number of at least 1, not ${given}`);
+    return value;
+  };
+  return { messages: read('messages'), conversations: read('conversations'), round: read('round'), runs: read('runs') };
+}
+
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Runs the bench and prints its table. */

@@ -1,10 +1,12 @@
 /**
  * The soak's per-part p99s (test/bench/store-lib.ts `windowP99s`): the
- * figures issue 9's "after the fill no worse than fresh" is read from.
+ * figures issue 9's "after the fill no worse than fresh" is read from; the
+ * writer bench's options (test/bench/writer-cpu.ts).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { signedChange, windowP99s } from '../bench/store-lib.js';
+import { writerCpuOptions } from '../bench/writer-cpu.js';
 
 test('each part gets its own p99, in order, with their median', () => {
   // Four parts of 100 acks: 1 ms each but for one slow ack (and then two) per part at its end.
@@ -36,4 +38,12 @@ test('a change prints with its own sign: a fall is not "+-2.7"', () => {
   assert.equal(signedChange(-2.74), '-2.7');
   assert.equal(signedChange(12.44), '+12.4');
   assert.equal(signedChange(0), '0');
+});
+
+test('the writer bench takes whole numbers of at least 1 and refuses anything else with a clear error', () => {
+  assert.deepEqual(writerCpuOptions([]), { messages: 200_000, conversations: 200, round: 150, runs: 3 });
+  assert.deepEqual(writerCpuOptions(['writer', '--messages=5000', '--runs=1']), { messages: 5000, conversations: 200, round: 150, runs: 1 });
+  for (const bad of ['--messages=0', '--round=1.5', '--runs=', '--conversations=ten', '--messages=-3']) {
+    assert.throws(() => writerCpuOptions([bad]), (e: Error) => e.message.includes('must be a whole number of at least 1') && e.message.includes(bad), bad);
+  }
 });

@@ -199,7 +199,7 @@ describe('full-text search over messages', () => {
     for (let i = 1; i <= 6; i++) addMessages(db, 'c_old', [[TEXT, `older message number${i}`]]);
     const before = new SearchIndexer(db);
     before.drain();
-    // Up to the step that indexes everything again (its own test below).
+    // Up to the step that indexes everything again (its own test: search-sizes.test.ts).
     const { from, to } = migrate(db, MIGRATIONS.slice(0, WITHOUT_SIZES));
     assert.equal(to - from, WITHOUT_SIZES - MERGED_BY_STEPS, 'only the new steps ran');
     assert.equal(db.prepare("SELECT v FROM search_index_config WHERE k = 'automerge'").pluck().get(), 0);
